@@ -1,0 +1,154 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * tinyipsec compile-time configuration.
+ *
+ * Every limit and feature switch has a default here. To change one, write a
+ * header of your own (say "tip_user_config.h") with the #defines you want and
+ * build with -DTIP_USER_CONFIG_FILE='"tip_user_config.h"', the way lwIP uses
+ * lwipopts.h. The check section at the end rejects impossible combinations.
+ */
+#ifndef TINYIPSEC_CONFIG_H
+#define TINYIPSEC_CONFIG_H
+
+#ifdef TIP_USER_CONFIG_FILE
+#include TIP_USER_CONFIG_FILE
+#endif
+
+/* ---- pool sizes ------------------------------------------------------- */
+
+/** Number of SAs (each direction of a tunnel is one SA). */
+#ifndef TIP_MAX_SA
+#define TIP_MAX_SA 16
+#endif
+
+/** Number of SPD entries (policies), both directions together. */
+#ifndef TIP_MAX_POLICIES
+#define TIP_MAX_POLICIES 16
+#endif
+
+/** Buckets of the inbound SPI hash index; a power of two >= TIP_MAX_SA is best. */
+#ifndef TIP_SPI_HASH_SIZE
+#define TIP_SPI_HASH_SIZE 32
+#endif
+
+/**
+ * Anti-replay window in packets (RFC 4303 3.4.3). A multiple of 32, 32..4096.
+ * Default 128. The per-SA state costs (window/32 + 1) * 4 bytes.
+ */
+#ifndef TIP_REPLAY_WINDOW
+#define TIP_REPLAY_WINDOW 128
+#endif
+
+/**
+ * Bytes reserved in each SA for the crypto backend's per-SA state (cipher
+ * contexts and key schedules). The Mbed TLS backend checks at compile time
+ * that its state fits.
+ */
+#ifndef TIP_CRYPTO_SA_STORAGE
+#define TIP_CRYPTO_SA_STORAGE 640
+#endif
+
+/* ---- behaviour -------------------------------------------------------- */
+
+/** Interval between NAT-T keepalives (RFC 3948 4), milliseconds. */
+#ifndef TIP_NATT_KEEPALIVE_MS
+#define TIP_NATT_KEEPALIVE_MS 20000u
+#endif
+
+/**
+ * How many sequence numbers before the end of the space an outbound SA
+ * raises TIP_EV_SA_REKEY_NEEDED (it keeps sending until the last number).
+ */
+#ifndef TIP_SEQ_SOFT_MARGIN
+#define TIP_SEQ_SOFT_MARGIN 0x1000000u
+#endif
+
+/** Hop limit / TTL of the outer header built in tunnel mode. */
+#ifndef TIP_OUTER_TTL
+#define TIP_OUTER_TTL 64
+#endif
+
+/* ---- features --------------------------------------------------------- */
+
+/** IPv6 support (inner and outer). */
+#ifndef TIP_CONF_IPV6
+#define TIP_CONF_IPV6 1
+#endif
+
+/** AES-GCM with a 16-byte ICV (RFC 4106). */
+#ifndef TIP_CONF_AES_GCM
+#define TIP_CONF_AES_GCM 1
+#endif
+
+/** AES-CBC (RFC 3602), always with an HMAC. */
+#ifndef TIP_CONF_AES_CBC
+#define TIP_CONF_AES_CBC 1
+#endif
+
+/** ChaCha20-Poly1305 (RFC 7634). */
+#ifndef TIP_CONF_CHACHAPOLY
+#define TIP_CONF_CHACHAPOLY 1
+#endif
+
+/** ENCR_NULL with an HMAC (RFC 4303 allows it; for debugging only). */
+#ifndef TIP_CONF_ENCR_NULL
+#define TIP_CONF_ENCR_NULL 1
+#endif
+
+/** HMAC-SHA2-256-128, -384-192 and -512-256 (RFC 4868). */
+#ifndef TIP_CONF_HMAC_SHA256
+#define TIP_CONF_HMAC_SHA256 1
+#endif
+#ifndef TIP_CONF_HMAC_SHA384
+#define TIP_CONF_HMAC_SHA384 1
+#endif
+#ifndef TIP_CONF_HMAC_SHA512
+#define TIP_CONF_HMAC_SHA512 1
+#endif
+
+/** NAT traversal: UDP encapsulation of ESP (RFC 3948). */
+#ifndef TIP_CONF_NATT
+#define TIP_CONF_NATT 1
+#endif
+
+/**
+ * Manual keying from setkey-style text (src/conf/setkey.c). On by default
+ * for hosted builds, off for firmware (no hosted C library).
+ */
+#ifndef TIP_CONF_SETKEY
+#if defined(__STDC_HOSTED__) && __STDC_HOSTED__ && !defined(__arm__)
+#define TIP_CONF_SETKEY 1
+#else
+#define TIP_CONF_SETKEY 0
+#endif
+#endif
+
+/** Keep human-readable strings for errors and drop reasons. */
+#ifndef TIP_CONF_STRINGS
+#define TIP_CONF_STRINGS 1
+#endif
+
+/* ---- checks ----------------------------------------------------------- */
+
+#if TIP_MAX_SA < 1 || TIP_MAX_SA > 65534
+#error "TIP_MAX_SA must be 1..65534"
+#endif
+#if TIP_MAX_POLICIES < 1 || TIP_MAX_POLICIES > 65534
+#error "TIP_MAX_POLICIES must be 1..65534"
+#endif
+#if TIP_SPI_HASH_SIZE < 1 || (TIP_SPI_HASH_SIZE & (TIP_SPI_HASH_SIZE - 1)) != 0
+#error "TIP_SPI_HASH_SIZE must be a power of two"
+#endif
+#if TIP_REPLAY_WINDOW < 32 || TIP_REPLAY_WINDOW > 4096 || (TIP_REPLAY_WINDOW % 32) != 0
+#error "TIP_REPLAY_WINDOW must be a multiple of 32 in 32..4096"
+#endif
+#if !TIP_CONF_AES_GCM && !TIP_CONF_AES_CBC && !TIP_CONF_CHACHAPOLY && !TIP_CONF_ENCR_NULL
+#error "enable at least one ESP cipher"
+#endif
+#if (TIP_CONF_AES_CBC || TIP_CONF_ENCR_NULL) && \
+    !(TIP_CONF_HMAC_SHA256 || TIP_CONF_HMAC_SHA384 || TIP_CONF_HMAC_SHA512)
+#error "AES-CBC and ENCR_NULL need at least one HMAC-SHA2"
+#endif
+
+#endif /* TINYIPSEC_CONFIG_H */

@@ -1,0 +1,111 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * The context: one caller-owned structure that holds every table. Its
+ * definition is public only so that sizeof(tip_ctx_t) works and it can be
+ * static or on a task's stack; its fields are private to the library and
+ * may change between versions. Use the functions in tinyipsec.h, spd.h and
+ * sad.h.
+ */
+#ifndef TINYIPSEC_CTX_H
+#define TINYIPSEC_CTX_H
+
+#include "tinyipsec/port.h"
+#include "tinyipsec/sad.h"
+#include "tinyipsec/spd.h"
+#include "tinyipsec/types.h"
+
+/** Words of the RFC 6479 replay bitmap: one more block than the window needs. */
+#define TIP_REPLAY_WORDS (TIP_REPLAY_WINDOW / 32 + 1)
+
+/** Anti-replay state of an inbound SA (private). */
+typedef struct {
+    uint64_t top;      /**< highest authenticated sequence number (64-bit) */
+    uint32_t window;   /**< window size in packets */
+    uint32_t bitmap[TIP_REPLAY_WORDS];
+} tip_replay_t;
+
+/** Storage the crypto backend uses for one SA (private). */
+typedef union {
+    uint64_t align_u64;
+    void *align_ptr;
+    long double align_ld;
+    uint8_t bytes[TIP_CRYPTO_SA_STORAGE];
+} tip_crypto_sa_t;
+
+/** An SA slot (private). */
+typedef struct {
+    uint16_t gen;        /**< generation, bumped on delete */
+    uint8_t in_use;
+    uint8_t dir;         /**< tip_dir_t */
+    uint8_t mode;        /**< tip_mode_t */
+    uint8_t esn;
+    uint8_t no_replay;
+    uint8_t has_sel;
+    uint8_t soft_fired;  /**< soft lifetime event already raised */
+    uint8_t seq_warned;  /**< rekey-needed (sequence) event already raised */
+    uint8_t encr;        /**< tip_encr_t */
+    uint8_t integ;       /**< tip_integ_t */
+    uint8_t iv_len;      /**< bytes of IV on the wire */
+    uint8_t icv_len;     /**< bytes of ICV on the wire */
+    uint8_t block;       /**< padding alignment (RFC 4303 2.4) */
+    uint16_t natt_sport, natt_dport;
+    uint16_t hash_next;  /**< next slot + 1 in the SPI hash chain, 0 = end */
+    uint32_t spi;
+    uint32_t reqid;
+    tip_addr_t src, dst;
+    tip_selector_t sel;
+    tip_lifetime_t soft, hard;
+    uint64_t seq;        /**< outbound: last sequence number used */
+    uint64_t last_tx_ms; /**< outbound NAT-T: last time anything was sent */
+    tip_sa_stats_t stats;
+    tip_replay_t replay;
+    tip_crypto_sa_t crypto;
+} tip_sa_t;
+
+/** A policy slot (private). */
+typedef struct {
+    uint16_t gen;
+    uint8_t in_use;
+    uint16_t next;       /**< next slot + 1 in its direction's order, 0 = end */
+    tip_policy_t pol;
+    tip_handle_t sa;     /**< bound outbound SA, 0 = look it up */
+} tip_policy_slot_t;
+
+/** Kinds of event raised to the application. */
+typedef enum {
+    TIP_EV_SA_SOFT_EXPIRED = 1, /**< soft lifetime reached: rekey soon */
+    TIP_EV_SA_HARD_EXPIRED,     /**< hard lifetime reached: the SA is gone */
+    TIP_EV_SA_REKEY_NEEDED,     /**< outbound sequence space nearly used up */
+    TIP_EV_SA_SEQ_EXHAUSTED,    /**< outbound sequence space used up: SA stops sending */
+    TIP_EV_ACQUIRE              /**< PROTECT policy hit with no SA */
+} tip_event_type_t;
+
+/** An event, valid only during the callback. */
+typedef struct {
+    tip_event_type_t type;
+    tip_handle_t sa;     /**< the SA concerned (0 for ACQUIRE) */
+    uint32_t spi;        /**< its SPI (0 for ACQUIRE) */
+    tip_dir_t dir;
+    tip_handle_t policy; /**< ACQUIRE: the policy that had no SA */
+} tip_event_t;
+
+/** Event callback installed with tip_ctx_set_event_cb(). */
+typedef void (*tip_event_cb_t)(void *arg, const tip_event_t *ev);
+
+/** The context (fields private). */
+typedef struct tip_ctx {
+    tip_port_t port;
+    tip_event_cb_t event_cb;
+    void *event_arg;
+    uint64_t now_ms;        /**< last time seen through tip_poll() or the port clock */
+    uint32_t natt_keepalive_ms;
+    uint16_t ip_id;         /**< IPv4 identification for outer headers */
+    uint16_t spd_head[2];   /**< first slot + 1 per direction (in, out) */
+    uint16_t spi_hash[TIP_SPI_HASH_SIZE]; /**< first slot + 1 per bucket */
+    uint64_t drops[TIP_DROP_COUNT];       /**< drops with no SA to count them on */
+    tip_policy_slot_t spd[TIP_MAX_POLICIES];
+    tip_sa_t sa[TIP_MAX_SA];
+} tip_ctx_t;
+
+#endif /* TINYIPSEC_CTX_H */

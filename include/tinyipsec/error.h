@@ -1,0 +1,84 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Error codes and drop reasons. One flat list each, generated from X-macros
+ * so the enum, the strings and the counters never disagree.
+ */
+#ifndef TINYIPSEC_ERROR_H
+#define TINYIPSEC_ERROR_H
+
+/*
+ * X(name, value, text). Every error is negative; 0 is success. Some entry
+ * points also return small positive values that are not errors (see
+ * tip_rx_t and TIP_BYPASS); they are documented where they occur.
+ */
+#define TIP_ERROR_LIST(X)                                                      \
+    X(TIP_OK, 0, "success")                                                    \
+    X(TIP_ERR_INTERNAL, -1, "internal error")                                  \
+    X(TIP_ERR_ARG, -2, "invalid argument")                                     \
+    X(TIP_ERR_FULL, -3, "table full")                                          \
+    X(TIP_ERR_NOT_FOUND, -4, "not found")                                      \
+    X(TIP_ERR_EXISTS, -5, "already exists")                                    \
+    X(TIP_ERR_BUF_SPACE, -6, "not enough head- or tailroom in the buffer")     \
+    X(TIP_ERR_MALFORMED, -7, "malformed packet")                               \
+    X(TIP_ERR_AUTH, -8, "integrity check failed")                              \
+    X(TIP_ERR_REPLAY, -9, "replayed or too old sequence number")               \
+    X(TIP_ERR_PADDING, -10, "invalid ESP padding")                             \
+    X(TIP_ERR_POLICY, -11, "packet does not match the policy")                 \
+    X(TIP_ERR_NO_SA, -12, "no SA")                                             \
+    X(TIP_ERR_LIFETIME, -13, "SA lifetime expired")                            \
+    X(TIP_ERR_SEQ_EXHAUSTED, -14, "sequence numbers exhausted, rekey needed")  \
+    X(TIP_ERR_CRYPTO, -15, "crypto backend failure")                           \
+    X(TIP_ERR_UNSUPPORTED, -16, "unsupported algorithm or feature")            \
+    X(TIP_ERR_DISCARD, -17, "discarded by policy")                             \
+    X(TIP_ERR_DUMMY, -18, "dummy packet (next header 59) dropped")             \
+    X(TIP_ERR_PORT, -19, "port failed to send")                                \
+    X(TIP_ERR_PARSE, -20, "configuration syntax error")                        \
+    X(TIP_ERR_DEPRECATED, -21, "algorithm refused as deprecated")              \
+    X(TIP_ERR_KEY_LEN, -22, "wrong key length for the algorithm")             \
+    X(TIP_ERR_STALE, -23, "handle refers to a deleted entry")
+
+/** Error codes: 0 is success, every error is negative. */
+typedef enum {
+#define TIP_X_ENUM(name, value, text) name = value,
+    TIP_ERROR_LIST(TIP_X_ENUM)
+#undef TIP_X_ENUM
+    TIP_ERR_LAST_ = -24
+} tip_err_t;
+
+/**
+ * Returns a constant, human-readable description of @p err (a tip_err_t).
+ * Unknown values give "unknown error". Never returns NULL.
+ */
+const char *tip_strerror(int err);
+
+/*
+ * Drop reasons: X(name, text). Each SA and the context keep one counter per
+ * reason (the context's counts drops that have no SA, such as an unknown SPI).
+ */
+#define TIP_DROP_LIST(X)                                                       \
+    X(REPLAY, "replay")                                                        \
+    X(ICV, "integrity check failed")                                           \
+    X(PADDING, "bad padding")                                                  \
+    X(POLICY, "policy mismatch")                                               \
+    X(NO_SA, "no SA")                                                          \
+    X(LIFETIME, "lifetime expired")                                            \
+    X(MALFORMED, "malformed")                                                  \
+    X(DUMMY, "dummy packet")                                                   \
+    X(DISCARD, "discard policy")                                               \
+    X(SEQ_EXHAUSTED, "sequence exhausted")                                     \
+    X(NO_ROOM, "no buffer room")                                               \
+    X(SEND, "send failed")
+
+/** Drop reasons, used as indices into the drop counter arrays. */
+typedef enum {
+#define TIP_X_DROP(name, text) TIP_DROP_##name,
+    TIP_DROP_LIST(TIP_X_DROP)
+#undef TIP_X_DROP
+    TIP_DROP_COUNT
+} tip_drop_t;
+
+/** Returns a constant description of drop reason @p reason (never NULL). */
+const char *tip_drop_name(tip_drop_t reason);
+
+#endif /* TINYIPSEC_ERROR_H */

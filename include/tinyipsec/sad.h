@@ -1,0 +1,98 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Security Association Database (RFC 4301 4.4.2): a fixed pool of SAs with a
+ * hash index on the inbound SPI.
+ */
+#ifndef TINYIPSEC_SAD_H
+#define TINYIPSEC_SAD_H
+
+#include "tinyipsec/types.h"
+
+struct tip_ctx;
+
+/** Largest key accepted by tip_sad_add() (AES-256 + salt, HMAC-SHA-512). */
+#define TIP_MAX_KEY_LEN 64
+
+/** Everything needed to install an SA. Keys are copied. */
+typedef struct {
+    uint32_t spi;          /**< SPI in host order; 0..255 are reserved (RFC 4303 2.1) */
+    tip_dir_t dir;         /**< TIP_DIR_IN or TIP_DIR_OUT */
+    tip_mode_t mode;       /**< tunnel or transport */
+    tip_addr_t src;        /**< outer source (the peer for inbound SAs) */
+    tip_addr_t dst;        /**< outer destination (us for inbound SAs) */
+    tip_encr_t encr;
+    /**
+     * Cipher key. For AES-GCM and ChaCha20-Poly1305 the 4-byte salt follows
+     * the key (RFC 4106 8.1, RFC 7634 2), as in IKEv2 KEYMAT.
+     */
+    const uint8_t *encr_key;
+    size_t encr_key_len;
+    tip_integ_t integ;     /**< TIP_INTEG_NONE with AEAD ciphers */
+    const uint8_t *integ_key;
+    size_t integ_key_len;
+    uint8_t esn;           /**< 1: 64-bit extended sequence numbers (RFC 4303 2.2.1) */
+    /** Inbound: replay window in packets, 0 = TIP_REPLAY_WINDOW; capped at it. */
+    uint16_t replay_window;
+    /** Inbound: 1 disables the replay check (allowed by RFC 4303 3.4.3 for manual keying). */
+    uint8_t no_replay;
+    /** NAT-T (RFC 3948): UDP ports of ESP-in-UDP, both 0 for plain ESP. */
+    uint16_t natt_sport;
+    uint16_t natt_dport;
+    tip_lifetime_t soft;   /**< raises TIP_EV_SA_SOFT_EXPIRED once */
+    tip_lifetime_t hard;   /**< removes the SA (TIP_EV_SA_HARD_EXPIRED) */
+    uint32_t reqid;        /**< links the SA to policies with the same reqid, 0 = any */
+    /**
+     * Optional traffic selectors negotiated for this SA (IKE). Inbound
+     * decrypted packets must match them (RFC 4301 5.2). Ignored when
+     * has_sel is 0; then the inbound PROTECT policy that matches the SA is
+     * used instead.
+     */
+    uint8_t has_sel;
+    tip_selector_t sel;
+    /**
+     * Outbound: the last sequence number already used (the next packet gets
+     * seq_start + 1). 0 for a new SA. Useful for tests and migration.
+     */
+    uint64_t seq_start;
+} tip_sa_params_t;
+
+/** Counters of one SA. */
+typedef struct {
+    uint64_t packets;  /**< packets protected (out) or accepted (in) */
+    uint64_t bytes;    /**< their payload bytes (inner packet sizes) */
+    uint64_t seq;      /**< outbound: last sequence number sent; inbound: highest accepted */
+    uint64_t drops[TIP_DROP_COUNT]; /**< per reason */
+    uint64_t added_ms; /**< when the SA was added (port clock) */
+} tip_sa_stats_t;
+
+/**
+ * Install an SA: checks the parameters, copies the keys and sets up the
+ * crypto state (all allocation the crypto backend needs happens here, none
+ * per packet). @p out (may be NULL) receives the handle.
+ * Errors: TIP_ERR_ARG, TIP_ERR_KEY_LEN, TIP_ERR_UNSUPPORTED (algorithm
+ * compiled out or combination not allowed), TIP_ERR_EXISTS (inbound SPI and
+ * destination already used), TIP_ERR_FULL, TIP_ERR_CRYPTO.
+ */
+int tip_sad_add(struct tip_ctx *ctx, const tip_sa_params_t *p, tip_handle_t *out);
+
+/** Remove an SA and zeroize its keys. */
+int tip_sad_del(struct tip_ctx *ctx, tip_handle_t h);
+
+/** Remove every SA (keys zeroized). */
+void tip_sad_flush(struct tip_ctx *ctx);
+
+/**
+ * Find the SA for inbound SPI @p spi and destination @p dst (@p dst may be
+ * NULL to match any destination).
+ */
+int tip_sad_find_inbound(const struct tip_ctx *ctx, uint32_t spi,
+                         const tip_addr_t *dst, tip_handle_t *out);
+
+/** Copy the counters of SA @p h. */
+int tip_sad_stats(const struct tip_ctx *ctx, tip_handle_t h, tip_sa_stats_t *out);
+
+/** Number of SAs installed. */
+unsigned tip_sad_count(const struct tip_ctx *ctx);
+
+#endif /* TINYIPSEC_SAD_H */

@@ -1,0 +1,100 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Security Policy Database (RFC 4301 4.4.1): an ordered list of policies per
+ * direction. Outbound, the first policy whose selectors match the packet
+ * decides (PROTECT / BYPASS / DISCARD). Inbound, cleartext packets are
+ * checked the same way, and decrypted packets must match the policy of the
+ * SA they came through (RFC 4301 5.2).
+ */
+#ifndef TINYIPSEC_SPD_H
+#define TINYIPSEC_SPD_H
+
+#include "tinyipsec/types.h"
+
+struct tip_ctx;
+
+/** A policy, as given to tip_spd_add(). */
+typedef struct {
+    tip_selector_t sel;    /**< which packets this policy covers */
+    tip_dir_t dir;         /**< TIP_DIR_IN or TIP_DIR_OUT */
+    tip_action_t action;   /**< PROTECT, BYPASS or DISCARD */
+    tip_mode_t mode;       /**< PROTECT only: tunnel or transport */
+    tip_addr_t tunnel_local;  /**< PROTECT + tunnel: our outer address */
+    tip_addr_t tunnel_remote; /**< PROTECT + tunnel: the peer's outer address */
+    /**
+     * PROTECT only: ties the policy to SAs with the same reqid (0 = match
+     * SAs by mode and endpoints alone, as setkey's "require" does).
+     */
+    uint32_t reqid;
+} tip_policy_t;
+
+/**
+ * Where a new policy goes in the ordered list of its direction.
+ * Policies are evaluated first to last.
+ */
+typedef enum {
+    TIP_SPD_APPEND = 0, /**< after all existing policies */
+    TIP_SPD_PREPEND = 1 /**< before all existing policies */
+} tip_spd_pos_t;
+
+/**
+ * Add a policy. The policy is copied. @p out (may be NULL) receives its
+ * handle. Errors: TIP_ERR_ARG (inconsistent policy, such as tunnel mode
+ * without endpoints or mixed families in a range), TIP_ERR_FULL.
+ */
+int tip_spd_add(struct tip_ctx *ctx, const tip_policy_t *pol, tip_spd_pos_t pos,
+                tip_handle_t *out);
+
+/** Remove a policy. TIP_ERR_STALE / TIP_ERR_NOT_FOUND for a bad handle. */
+int tip_spd_del(struct tip_ctx *ctx, tip_handle_t h);
+
+/** Remove every policy. */
+void tip_spd_flush(struct tip_ctx *ctx);
+
+/** Copy policy @p h into @p out. */
+int tip_spd_get(const struct tip_ctx *ctx, tip_handle_t h, tip_policy_t *out);
+
+/**
+ * Bind the outbound SA used by PROTECT policy @p pol (as IKE does after a
+ * negotiation). Without a binding, an outbound SA is searched by reqid,
+ * mode and tunnel endpoints.
+ */
+int tip_spd_bind_sa(struct tip_ctx *ctx, tip_handle_t pol, tip_handle_t sa);
+
+/** The five-tuple a packet presents to the SPD. */
+typedef struct {
+    tip_addr_t local;  /**< our address (source outbound, destination inbound) */
+    tip_addr_t remote; /**< the peer's address */
+    uint8_t proto;
+    uint16_t local_port;  /**< our port (ICMP: type << 8 | code when we sent it) */
+    uint16_t remote_port; /**< the peer's port (ICMP: type << 8 | code when it sent it) */
+} tip_flow_t;
+
+/**
+ * Extract the flow of IP packet @p pkt (IPv4 or IPv6) as seen in direction
+ * @p dir. Ports are 0 for protocols without ports, and for non-first
+ * fragments (RFC 4301 7: they carry no port; they match only policies that
+ * accept any port). Returns 0 or TIP_ERR_MALFORMED.
+ */
+int tip_flow_from_packet(const uint8_t *pkt, size_t len, tip_dir_t dir,
+                         tip_flow_t *out);
+
+/** 1 if @p flow matches selector @p sel, else 0. */
+int tip_selector_match(const tip_selector_t *sel, const tip_flow_t *flow);
+
+/**
+ * Find the first policy of direction @p dir matching @p flow. Returns its
+ * handle in @p out, or TIP_ERR_NOT_FOUND (no policy: the caller decides; the
+ * packet paths treat it as DISCARD for safety, see tip_output()).
+ */
+int tip_spd_lookup(const struct tip_ctx *ctx, tip_dir_t dir,
+                   const tip_flow_t *flow, tip_handle_t *out);
+
+/**
+ * Fill a range from an address and a prefix length (e.g. 10.1.0.0/24).
+ * TIP_ERR_ARG for a prefix longer than the address.
+ */
+int tip_addr_range_prefix(tip_addr_range_t *r, const tip_addr_t *a, unsigned prefix);
+
+#endif /* TINYIPSEC_SPD_H */

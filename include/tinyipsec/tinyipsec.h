@@ -1,0 +1,127 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * tinyipsec: an embeddable IPsec library (ESP, SPD, SAD, NAT-T).
+ * This is the umbrella header; it includes the whole public API.
+ *
+ * Threading: a context is not locked. Call every function of one context
+ * from one thread (or task) at a time. Two contexts are independent.
+ */
+#ifndef TINYIPSEC_H
+#define TINYIPSEC_H
+
+#include "tinyipsec/config.h"
+#include "tinyipsec/ctx.h"
+#include "tinyipsec/error.h"
+#include "tinyipsec/port.h"
+#include "tinyipsec/sad.h"
+#include "tinyipsec/spd.h"
+#include "tinyipsec/types.h"
+
+#define TIP_VERSION_MAJOR 0
+#define TIP_VERSION_MINOR 1
+#define TIP_VERSION_PATCH 0
+#define TIP_VERSION_STRING "0.1.0"
+
+/** The standard ports of IKE and NAT-T (RFC 7296 2, RFC 3948 2). */
+#define TIP_PORT_IKE 500
+#define TIP_PORT_NATT 4500
+
+/**
+ * Bytes of headroom tip_output() / tip_esp_encap() may need in front of the
+ * packet: outer IPv6 header + UDP + ESP header + IV (with margin).
+ */
+#define TIP_ESP_HEADROOM 80
+/** Bytes of tailroom they may need: padding + trailer + ICV. */
+#define TIP_ESP_TAILROOM 64
+
+/**
+ * Initialise @p ctx (any memory; it is cleared) with a copy of @p port.
+ * port->now_ms and port->random are required, one of send_udp/send_ip too.
+ * Returns 0 or TIP_ERR_ARG.
+ */
+int tip_ctx_init(tip_ctx_t *ctx, const tip_port_t *port);
+
+/**
+ * Remove every SA (keys zeroized) and policy. The context may be
+ * initialised again afterwards.
+ */
+void tip_ctx_deinit(tip_ctx_t *ctx);
+
+/** Install the event callback (NULL to remove). */
+void tip_ctx_set_event_cb(tip_ctx_t *ctx, tip_event_cb_t cb, void *arg);
+
+/** Change the NAT-T keepalive interval in ms (0 disables keepalives). */
+void tip_ctx_set_natt_keepalive(tip_ctx_t *ctx, uint32_t interval_ms);
+
+/** Context-wide drop counter for @p reason (drops that had no SA). */
+uint64_t tip_ctx_drops(const tip_ctx_t *ctx, tip_drop_t reason);
+
+/** Result of tip_output() that is not an error. */
+#define TIP_SENT 0   /**< protected and handed to the port */
+#define TIP_BYPASS 1 /**< a BYPASS policy matched: send the packet in clear yourself */
+
+/**
+ * Process an outbound IP packet: SPD lookup, then BYPASS (returns
+ * TIP_BYPASS, the buffer untouched: the caller sends it in clear),
+ * DISCARD (TIP_ERR_DISCARD, counted) or PROTECT (ESP, then sent through the
+ * port; returns TIP_SENT). A packet that matches no policy is discarded
+ * (TIP_ERR_POLICY). A PROTECT policy without an SA raises TIP_EV_ACQUIRE
+ * and returns TIP_ERR_NO_SA. The buffer needs TIP_ESP_HEADROOM and
+ * TIP_ESP_TAILROOM; it stays the caller's and is modified on TIP_SENT.
+ */
+int tip_output(tip_ctx_t *ctx, tip_buf_t *buf);
+
+/**
+ * ESP-encapsulate the IP packet in @p buf with outbound SA @p sa, in place.
+ * On success the buffer holds the outer packet: outer IP header, then UDP
+ * (if the SA uses NAT-T), then ESP. Nothing is sent. In transport mode the
+ * packet's own header is kept and its protocol becomes ESP.
+ */
+int tip_esp_encap(tip_ctx_t *ctx, tip_handle_t sa, tip_buf_t *buf);
+
+/** Kinds of input that are not errors (tip_input_udp(), tip_input_ip()). */
+typedef enum {
+    TIP_RX_DATA = 0,      /**< buf now holds the decrypted inner IP packet */
+    TIP_RX_CONSUMED = 1,  /**< handled (NAT keepalive): nothing to deliver */
+    TIP_RX_IKE = 2,       /**< an IKE message: buf points at the IKE header */
+    TIP_RX_BYPASS = 3     /**< cleartext packet allowed by a BYPASS policy */
+} tip_rx_t;
+
+/**
+ * Process a received IP packet (IPv4 or IPv6 header first). ESP (protocol
+ * 50) is decapsulated in place: on TIP_RX_DATA the buffer holds the inner
+ * packet, which has passed the inbound policy check. Any other packet is
+ * checked against the inbound SPD: BYPASS gives TIP_RX_BYPASS (deliver it),
+ * PROTECT or DISCARD give TIP_ERR_POLICY / TIP_ERR_DISCARD (drop it).
+ * Errors leave every SA unchanged except for its drop counter.
+ */
+int tip_input_ip(tip_ctx_t *ctx, tip_buf_t *buf);
+
+/**
+ * Process a UDP datagram received on the NAT-T port (RFC 3948 2.2): a
+ * single 0xFF byte is a keepalive (TIP_RX_CONSUMED); a non-ESP marker (four
+ * zero bytes) means IKE (TIP_RX_IKE, marker stripped); anything else is
+ * ESP-in-UDP, decapsulated in place (TIP_RX_DATA, inner packet in buf).
+ * @p src / @p sport are the sender, @p dst / @p dport are us.
+ */
+int tip_input_udp(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
+                  const tip_addr_t *dst, uint16_t dport, tip_buf_t *buf);
+
+/**
+ * Run timers: lifetime expiry in seconds and NAT-T keepalives. Call it with
+ * the port's monotonic time whenever the previous result has elapsed or a
+ * packet arrived. Returns milliseconds until the next deadline (at most
+ * 1000; an idle context can be polled less often).
+ */
+uint32_t tip_poll(tip_ctx_t *ctx, uint64_t now_ms);
+
+/** Parse a textual IPv4 or IPv6 address. 0 or TIP_ERR_ARG. */
+int tip_addr_parse(tip_addr_t *out, const char *text);
+
+/**
+ * Format @p a into @p out (at least 46 bytes for IPv6). Returns @p out.
+ */
+char *tip_addr_format(const tip_addr_t *a, char *out, size_t out_len);
+
+#endif /* TINYIPSEC_H */

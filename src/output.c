@@ -1,0 +1,87 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * The outbound packet path: SPD lookup, then bypass, discard or ESP and
+ * hand-off to the port (RFC 4301 5.1).
+ */
+#include "esp.h"
+#include "ip.h"
+
+static int tip_output_send(tip_ctx_t *ctx, const tip_addr_t *src, const tip_addr_t *dst,
+                           uint16_t sport, uint16_t dport, const tip_buf_t *buf)
+{
+    const uint8_t *pkt = buf->base + buf->off;
+
+    if (sport != 0) {
+        /* ESP-in-UDP goes out of the port's UDP socket: skip our IP and
+         * UDP headers, the socket writes its own. */
+        tip_ip_info_t ip;
+        if (ctx->port.send_udp == NULL || tip_ip_parse(pkt, buf->len, &ip) != TIP_OK)
+            return TIP_ERR_PORT;
+        return ctx->port.send_udp(ctx->port.arg, src, sport, dst, dport,
+                                  pkt + ip.l4_off + TIP_UDP_HLEN,
+                                  buf->len - ip.l4_off - TIP_UDP_HLEN);
+    }
+    if (ctx->port.send_ip == NULL)
+        return TIP_ERR_PORT;
+    return ctx->port.send_ip(ctx->port.arg, pkt, buf->len);
+}
+
+int tip_output(tip_ctx_t *ctx, tip_buf_t *buf)
+{
+    int err = TIP_ERR_INTERNAL;
+    tip_flow_t flow;
+    tip_handle_t ph, sh;
+    tip_policy_slot_t *ps;
+    tip_sa_t *sa;
+    tip_addr_t src, dst;
+    uint16_t sport, dport;
+
+    if (ctx == NULL || buf == NULL || buf->base == NULL || buf->off > buf->cap ||
+        buf->len > buf->cap - buf->off)
+        return TIP_ERR_ARG;
+    if (tip_flow_from_packet(buf->base + buf->off, buf->len, TIP_DIR_OUT, &flow) != TIP_OK) {
+        tip_drop(ctx, NULL, TIP_DROP_MALFORMED);
+        return TIP_ERR_MALFORMED;
+    }
+    if (tip_spd_lookup(ctx, TIP_DIR_OUT, &flow, &ph) != TIP_OK) {
+        /* No policy covers it: RFC 4301 4.4.1 says such traffic is
+         * discarded; an explicit BYPASS policy lets it through. */
+        tip_drop(ctx, NULL, TIP_DROP_POLICY);
+        return TIP_ERR_POLICY;
+    }
+    ps = &ctx->spd[tip_handle_idx(ph)];
+    switch (ps->pol.action) {
+    case TIP_ACTION_BYPASS:
+        return TIP_BYPASS;
+    case TIP_ACTION_DISCARD:
+        tip_drop(ctx, NULL, TIP_DROP_DISCARD);
+        return TIP_ERR_DISCARD;
+    default:
+        break;
+    }
+    sa = tip_sad_find_outbound(ctx, ps, &flow);
+    if (sa == NULL) {
+        /* Ask the key manager (IKE, or the application) for an SA. */
+        tip_drop(ctx, NULL, TIP_DROP_NO_SA);
+        tip_event_raise(ctx, TIP_EV_ACQUIRE, NULL, ph);
+        return TIP_ERR_NO_SA;
+    }
+    /* The SA may end inside encapsulation (hard lifetime): keep what the
+     * send needs. */
+    sh = tip_sa_handle(ctx, sa);
+    src = sa->src;
+    dst = sa->dst;
+    sport = sa->natt_sport;
+    dport = sa->natt_dport;
+    err = tip_esp_encap_sa(ctx, sa, buf);
+    if (err != TIP_OK)
+        return err;
+    err = tip_output_send(ctx, &src, &dst, sport, dport, buf);
+    if (err != 0) {
+        sa = tip_sa_get(ctx, sh, &err);
+        tip_drop(ctx, sa, TIP_DROP_SEND);
+        return TIP_ERR_PORT;
+    }
+    return TIP_SENT;
+}

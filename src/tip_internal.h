@@ -1,0 +1,76 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Helpers shared by the core modules: handles, events, drop counting.
+ */
+#ifndef TIP_INTERNAL_H
+#define TIP_INTERNAL_H
+
+#include "tinyipsec/tinyipsec.h"
+
+/* Handle = (generation << 16) | (index + 1); 0 is never valid. */
+static inline tip_handle_t tip_handle_make(unsigned idx, uint16_t gen)
+{
+    return ((tip_handle_t)gen << 16) | (tip_handle_t)(idx + 1u);
+}
+
+static inline unsigned tip_handle_idx(tip_handle_t h)
+{
+    return (unsigned)(h & 0xFFFFu) - 1u;
+}
+
+static inline uint16_t tip_handle_gen(tip_handle_t h)
+{
+    return (uint16_t)(h >> 16);
+}
+
+/** The SA behind @p h, or NULL (sets *err to TIP_ERR_NOT_FOUND / TIP_ERR_STALE). */
+tip_sa_t *tip_sa_get(tip_ctx_t *ctx, tip_handle_t h, int *err);
+
+/** Handle of SA slot @p sa. */
+tip_handle_t tip_sa_handle(const tip_ctx_t *ctx, const tip_sa_t *sa);
+
+/** Raise an event about SA @p sa (or none when NULL). */
+void tip_event_raise(tip_ctx_t *ctx, tip_event_type_t type, const tip_sa_t *sa,
+                     tip_handle_t policy);
+
+/** Count a drop on @p sa, or on the context when @p sa is NULL. */
+static inline void tip_drop(tip_ctx_t *ctx, tip_sa_t *sa, tip_drop_t reason)
+{
+    if (sa != NULL)
+        sa->stats.drops[reason]++;
+    else
+        ctx->drops[reason]++;
+}
+
+/**
+ * Account @p bytes of traffic on @p sa and apply byte/packet lifetimes
+ * (RFC 4301 4.4.2.1). Returns 0, or TIP_ERR_LIFETIME when the hard limit was
+ * hit: the SA has then been removed and must not be touched.
+ */
+int tip_sa_account(tip_ctx_t *ctx, tip_sa_t *sa, size_t bytes);
+
+/** Check whether a packet of @p bytes would exceed the hard limits (no side effects). */
+int tip_sa_over_hard(const tip_sa_t *sa, size_t bytes);
+
+/** Remove SA slot @p sa (zeroize keys, unlink from the hash). */
+void tip_sa_remove(tip_ctx_t *ctx, tip_sa_t *sa);
+
+/** Find an outbound SA for PROTECT policy slot @p ps and flow @p flow. */
+tip_sa_t *tip_sad_find_outbound(tip_ctx_t *ctx, tip_policy_slot_t *ps,
+                                const tip_flow_t *flow);
+
+/** Inbound policy check of a decrypted packet against SA @p sa (RFC 4301 5.2). */
+int tip_spd_check_inbound_sa(const tip_ctx_t *ctx, const tip_sa_t *sa,
+                             const tip_flow_t *flow);
+
+/** 1 when two addresses are equal (family and bytes). */
+int tip_addr_equal(const tip_addr_t *a, const tip_addr_t *b);
+
+/** NAT-T keepalive timer: sends what is due, returns ms until the next one. */
+uint64_t tip_natt_poll(tip_ctx_t *ctx, uint64_t now);
+
+/** Log through the port, if it has a log hook. */
+void tip_log(const tip_ctx_t *ctx, int level, const char *msg);
+
+#endif /* TIP_INTERNAL_H */
