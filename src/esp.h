@@ -24,8 +24,16 @@ int tip_esp_decap(tip_ctx_t *ctx, const tip_addr_t *src, const tip_addr_t *dst,
                   const struct tip_ip_info_s *outer, tip_buf_t *buf);
 
 /** Encapsulate with outbound SA slot @p sa (see tip_esp_encap()). May remove
- * the SA when this packet reaches its hard lifetime. */
-int tip_esp_encap_sa(tip_ctx_t *ctx, tip_sa_t *sa, tip_buf_t *buf);
+ * the SA when this packet reaches its hard lifetime. @p iv is NULL (the IV
+ * is derived from the sequence number) or an explicit IV (iv_len bytes). */
+int tip_esp_encap_sa(tip_ctx_t *ctx, tip_sa_t *sa, tip_buf_t *buf, const uint8_t *iv);
+
+/**
+ * tip_esp_encap() with an explicit IV, for known-answer tests against
+ * published ESP packets. Never use it for real traffic: an IV chosen by the
+ * caller may repeat, which breaks AES-GCM and ChaCha20-Poly1305.
+ */
+int tip_esp_encap_iv(tip_ctx_t *ctx, tip_handle_t sa, tip_buf_t *buf, const uint8_t *iv);
 
 /** Build the 12-byte AEAD AAD / HMAC ESN tail helpers. */
 size_t tip_esp_aad(uint8_t aad[12], uint32_t spi, uint64_t seq, int esn);

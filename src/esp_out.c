@@ -42,7 +42,8 @@ static uint64_t tip_esp_next_seq(tip_ctx_t *ctx, tip_sa_t *sa)
 
 /* Encrypt and authenticate: esp points at SPI, body at the plaintext
  * (payload + padding + trailer, clen bytes); the ICV goes after it. */
-static int tip_esp_seal(tip_sa_t *sa, uint8_t *esp, uint8_t *body, size_t clen, uint64_t seq)
+static int tip_esp_seal(tip_sa_t *sa, uint8_t *esp, uint8_t *body, size_t clen, uint64_t seq,
+                        const uint8_t *iv_in)
 {
     uint8_t *iv = esp + TIP_ESP_HLEN;
     int err = TIP_ERR_INTERNAL;
@@ -54,7 +55,10 @@ static int tip_esp_seal(tip_sa_t *sa, uint8_t *esp, uint8_t *body, size_t clen, 
         size_t aad_len = tip_esp_aad(aad, sa->spi, seq, sa->esn);
         /* RFC 4106 3.1 / RFC 7634 2: the IV must never repeat under a key;
          * the sequence number is unique, so it is the IV. */
-        tip_store_be64(iv, seq);
+        if (iv_in != NULL)
+            memcpy(iv, iv_in, 8);
+        else
+            tip_store_be64(iv, seq);
         return tip_crypto_aead_seal(&sa->crypto, iv, aad, aad_len, body, clen, body + clen);
     }
     case TIP_ENCR_AES_CBC: {
@@ -62,7 +66,12 @@ static int tip_esp_seal(tip_sa_t *sa, uint8_t *esp, uint8_t *body, size_t clen, 
         tip_store_be64(blk, seq);
         tip_store_be32(blk + 8, sa->spi);
         tip_store_be32(blk + 12, 0);
-        err = tip_crypto_cbc_iv(&sa->crypto, blk, iv);
+        if (iv_in != NULL) {
+            memcpy(iv, iv_in, 16);
+            err = TIP_OK;
+        } else {
+            err = tip_crypto_cbc_iv(&sa->crypto, blk, iv);
+        }
         if (err == TIP_OK)
             err = tip_crypto_cbc(&sa->crypto, iv, body, clen);
         if (err != TIP_OK)
@@ -88,7 +97,7 @@ static int tip_esp_seal(tip_sa_t *sa, uint8_t *esp, uint8_t *body, size_t clen, 
     return TIP_OK;
 }
 
-int tip_esp_encap_sa(tip_ctx_t *ctx, tip_sa_t *sa, tip_buf_t *buf)
+int tip_esp_encap_sa(tip_ctx_t *ctx, tip_sa_t *sa, tip_buf_t *buf, const uint8_t *iv)
 {
     int err = TIP_ERR_INTERNAL;
     tip_ip_info_t ip;
@@ -163,7 +172,7 @@ int tip_esp_encap_sa(tip_ctx_t *ctx, tip_sa_t *sa, tip_buf_t *buf)
     trailer[pad + 1u] = nh;
     tip_store_be32(esp, sa->spi);
     tip_store_be32(esp + 4, (uint32_t)seq);
-    err = tip_esp_seal(sa, esp, body, clen, seq);
+    err = tip_esp_seal(sa, esp, body, clen, seq, iv);
     if (err != TIP_OK) {
         tip_drop(ctx, sa, TIP_DROP_SEND);
         return TIP_ERR_CRYPTO;
@@ -233,5 +242,20 @@ int tip_esp_encap(tip_ctx_t *ctx, tip_handle_t h, tip_buf_t *buf)
         return err;
     if (sa->dir != TIP_DIR_OUT)
         return TIP_ERR_ARG;
-    return tip_esp_encap_sa(ctx, sa, buf);
+    return tip_esp_encap_sa(ctx, sa, buf, NULL);
+}
+
+int tip_esp_encap_iv(tip_ctx_t *ctx, tip_handle_t h, tip_buf_t *buf, const uint8_t *iv)
+{
+    int err = TIP_ERR_INTERNAL;
+    tip_sa_t *sa;
+
+    if (ctx == NULL || iv == NULL)
+        return TIP_ERR_ARG;
+    sa = tip_sa_get(ctx, h, &err);
+    if (sa == NULL)
+        return err;
+    if (sa->dir != TIP_DIR_OUT)
+        return TIP_ERR_ARG;
+    return tip_esp_encap_sa(ctx, sa, buf, iv);
 }
