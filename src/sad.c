@@ -178,6 +178,7 @@ int tip_sad_add(tip_ctx_t *ctx, const tip_sa_params_t *p, tip_handle_t *out)
     sa->soft = p->soft;
     sa->hard = p->hard;
     sa->seq = p->seq_start;
+    sa->serial = ++ctx->sa_serial;
     sa->stats.added_ms = ctx->now_ms;
     sa->last_tx_ms = ctx->now_ms;
     tip_replay_init(&sa->replay, p->replay_window);
@@ -284,6 +285,7 @@ int tip_sa_account(tip_ctx_t *ctx, tip_sa_t *sa, size_t bytes)
 tip_sa_t *tip_sad_find_outbound(tip_ctx_t *ctx, tip_policy_slot_t *ps, const tip_flow_t *flow)
 {
     const tip_policy_t *p = &ps->pol;
+    tip_sa_t *best = NULL;
     unsigned i;
     int err;
 
@@ -293,6 +295,8 @@ tip_sa_t *tip_sad_find_outbound(tip_ctx_t *ctx, tip_policy_slot_t *ps, const tip
             return sa;
         ps->sa = 0; /* the bound SA died: fall back to a search */
     }
+    /* Several SAs can fit while a rekey is in progress: the newest one
+     * carries the traffic (make-before-break, RFC 7296 2.8). */
     for (i = 0; i < TIP_MAX_SA; i++) {
         tip_sa_t *sa = &ctx->sa[i];
         if (!sa->in_use || sa->dir != TIP_DIR_OUT || sa->mode != p->mode)
@@ -309,7 +313,8 @@ tip_sa_t *tip_sad_find_outbound(tip_ctx_t *ctx, tip_policy_slot_t *ps, const tip
         }
         if (sa->has_sel && !tip_selector_match(&sa->sel, flow))
             continue;
-        return sa;
+        if (best == NULL || (int32_t)(sa->serial - best->serial) > 0)
+            best = sa;
     }
-    return NULL;
+    return best;
 }

@@ -53,6 +53,7 @@ typedef struct {
     uint16_t hash_next;  /**< next slot + 1 in the SPI hash chain, 0 = end */
     uint32_t spi;
     uint32_t reqid;
+    uint32_t serial;     /**< install order: newer SAs win (make-before-break) */
     tip_addr_t src, dst;
     tip_selector_t sel;
     tip_lifetime_t soft, hard;
@@ -101,6 +102,7 @@ typedef struct tip_ctx {
     uint64_t now_ms;        /**< last time seen through tip_poll() or the port clock */
     uint32_t natt_keepalive_ms;
     uint16_t ip_id;         /**< IPv4 identification for outer headers */
+    uint32_t sa_serial;     /**< install counter for tip_sa_t.serial */
     uint16_t spd_head[2];   /**< first slot + 1 per direction (in, out) */
     uint16_t spi_hash[TIP_SPI_HASH_SIZE]; /**< first slot + 1 per bucket */
     uint64_t drops[TIP_DROP_COUNT];       /**< drops with no SA to count them on */
