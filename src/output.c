@@ -74,7 +74,7 @@ int tip_output(tip_ctx_t *ctx, tip_buf_t *buf)
     dst = sa->dst;
     sport = sa->natt_sport;
     dport = sa->natt_dport;
-    err = tip_esp_encap_sa(ctx, sa, buf);
+    err = tip_esp_encap_sa(ctx, sa, buf, NULL);
     if (err != TIP_OK)
         return err;
     err = tip_output_send(ctx, &src, &dst, sport, dport, buf);
