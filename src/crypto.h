@@ -27,8 +27,14 @@
  * (TIP_DIR_OUT encrypts, TIP_DIR_IN decrypts). For AEAD ciphers the key
  * is followed by the 4-byte salt (encr_key_len = 20 or 36); integ must
  * be TIP_INTEG_NONE. For AES-CBC and NULL an integ algorithm is required.
- * Returns 0, TIP_ERR_KEY_LEN, TIP_ERR_UNSUPPORTED or TIP_ERR_CRYPTO.
- * On failure the state is zeroized and needs no free.
+ * Returns 0; TIP_ERR_ARG for a bad direction, a NULL key with a length or
+ * a wrong pairing (AEAD with an integ algorithm, AES-CBC/NULL without one,
+ * TIP_ENCR_NONE); TIP_ERR_UNSUPPORTED for an unknown algorithm or one
+ * compiled out (TIP_CONF_* or the Mbed TLS configuration); TIP_ERR_KEY_LEN
+ * (AES 16 or 32 bytes, ChaCha20 32, each + 4 salt for AEAD; NULL none; HMAC
+ * exactly tip_crypto_integ_key_len()); TIP_ERR_CRYPTO if the backend fails.
+ * On failure the state is zeroized and needs no free. Once set up, the
+ * state must not be copied or moved (it holds pointers into itself and heap).
  */
 int tip_crypto_sa_init(tip_crypto_sa_t *c, tip_dir_t dir,
                        tip_encr_t encr, const uint8_t *encr_key, size_t encr_key_len,
@@ -41,6 +47,7 @@ void tip_crypto_sa_free(tip_crypto_sa_t *c);
  * AEAD seal (AES-GCM-16 per RFC 4106, ChaCha20-Poly1305 per RFC 7634):
  * nonce = salt || iv (8 bytes), encrypts @p data in place and writes the
  * 16-byte tag to @p tag. @p aad is SPI || [seq_hi ||] seq_lo.
+ * Outbound SAs only (TIP_ERR_ARG otherwise); open, likewise, inbound only.
  */
 int tip_crypto_aead_seal(tip_crypto_sa_t *c, const uint8_t iv[8],
                          const uint8_t *aad, size_t aad_len,

@@ -24,6 +24,7 @@ void tip_fx_init(tip_test_fixture_t *fx)
 {
     tip_port_t port;
 
+    tip_fx_fini(fx);
     memset(fx, 0, sizeof(*fx));
     tip_test_port_init(&fx->pa, 1, 1000);
     tip_test_port_init(&fx->pb, 2, 1000);
@@ -31,6 +32,16 @@ void tip_fx_init(tip_test_fixture_t *fx)
     (void)tip_ctx_init(&fx->a, &port);
     tip_test_port_fill(&fx->pb, &port);
     (void)tip_ctx_init(&fx->b, &port);
+    fx->live = 1;
+}
+
+void tip_fx_fini(tip_test_fixture_t *fx)
+{
+    if (fx->live) {
+        tip_ctx_deinit(&fx->a);
+        tip_ctx_deinit(&fx->b);
+        fx->live = 0;
+    }
 }
 
 static void tip_fx_range(tip_addr_range_t *r, const tip_addr_t *a, unsigned v4, unsigned v6)

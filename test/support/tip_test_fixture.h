@@ -44,10 +44,14 @@ typedef struct {
     tip_test_layout_t layout;
     tip_sa_params_t out_params, in_params; /**< as installed (keys point into keys[]) */
     uint8_t ekey[64], ikey[64];
+    int live; /**< contexts initialised (tip_fx_init frees them first) */
 } tip_test_fixture_t;
 
-/** Initialise both contexts (no SAs, no policies). */
+/** Initialise both contexts (no SAs, no policies), freeing earlier ones. */
 void tip_fx_init(tip_test_fixture_t *fx);
+
+/** Free both contexts (SA crypto state included). Safe to call twice. */
+void tip_fx_fini(tip_test_fixture_t *fx);
 
 /**
  * Fill SA parameters for @p suite / @p layout (keys derived from a fixed

@@ -517,6 +517,13 @@ static void test_wrong_key_fails_auth(void **state)
     assert_int_equal(tip_fx_deliver_last(&fx, &in, mem_in, CAP), TIP_ERR_AUTH);
 }
 
+static int group_teardown(void **state)
+{
+    (void)state;
+    tip_fx_fini(&fx);
+    return 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -537,5 +544,5 @@ int main(void)
         cmocka_unit_test(test_send_failure_counted),
         cmocka_unit_test(test_wrong_key_fails_auth),
     };
-    return cmocka_run_group_tests_name("esp", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("esp", tests, NULL, group_teardown);
 }

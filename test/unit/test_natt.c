@@ -92,6 +92,13 @@ static void test_one_keepalive_per_path(void **state)
     assert_true(next <= 1000);
 }
 
+static int group_teardown(void **state)
+{
+    (void)state;
+    tip_fx_fini(&fx);
+    return 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -99,5 +106,5 @@ int main(void)
         cmocka_unit_test(test_keepalive_timer),
         cmocka_unit_test(test_one_keepalive_per_path),
     };
-    return cmocka_run_group_tests_name("natt", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("natt", tests, NULL, group_teardown);
 }

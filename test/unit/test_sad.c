@@ -177,6 +177,13 @@ static void test_keys_zeroized(void **state)
     }
 }
 
+static int group_teardown(void **state)
+{
+    (void)state;
+    tip_fx_fini(&fx);
+    return 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -185,5 +192,5 @@ int main(void)
         cmocka_unit_test(test_pool_and_index),
         cmocka_unit_test(test_keys_zeroized),
     };
-    return cmocka_run_group_tests_name("sad", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("sad", tests, NULL, group_teardown);
 }

@@ -277,6 +277,13 @@ static void test_bind_sa_and_fallback(void **state)
     }
 }
 
+static int group_teardown(void **state)
+{
+    (void)state;
+    tip_fx_fini(&fx);
+    return 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -289,5 +296,5 @@ int main(void)
         cmocka_unit_test(test_input_cleartext),
         cmocka_unit_test(test_bind_sa_and_fallback),
     };
-    return cmocka_run_group_tests_name("spd", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("spd", tests, NULL, group_teardown);
 }

@@ -1,0 +1,126 @@
+# SPDX-License-Identifier: Apache-2.0
+#
+# tinyipsec: top-level Makefile.
+#
+# Firmware integrators: the library is every C file listed in TIP_SRCS, built
+# with include/ and src/ on the include path and Mbed TLS's headers. Nothing
+# else: no generated files, no configure step. Optional modules are wrapped
+# whole in #if TIP_CONF_* (see include/tinyipsec/config.h), so you always
+# compile every file and choose features with TIP_USER_CONFIG_FILE.
+#
+#   make lib                 build/make/libtinyipsec.a with $(CC)/$(AR) only
+#   make lib CC=arm-none-eabi-gcc AR=arm-none-eabi-ar MBEDTLS_INC=-I/path/to/mbedtls/include \
+#            EXTRA_CFLAGS="-mcpu=cortex-m4 -mthumb"
+#   make test                unit/vector/alloc/tshark tests against Mbed TLS 2.28 (system)
+#   MBEDTLS=3.6 make test    the same against Mbed TLS 3.6.6 (built once, cached)
+#   make help                everything else
+
+# This is the only source list; CMake (file(GLOB_RECURSE src/*.c)) and
+# PlatformIO (library.json srcFilter) take the same files.
+TIP_SRCS := $(wildcard src/*.c src/conf/*.c src/ike/*.c)
+
+CC      ?= cc
+AR      ?= ar
+# Mbed TLS headers: empty = the system's (/usr/include); e.g. -I/opt/mbedtls/include
+MBEDTLS_INC ?=
+EXTRA_CFLAGS ?=
+TIP_CFLAGS := -std=c99 -Wall -Wextra -Werror -Os -Iinclude -Isrc $(MBEDTLS_INC) $(EXTRA_CFLAGS)
+
+BUILD   := build/make
+OBJDIR  := $(BUILD)/obj
+LIB     := $(BUILD)/libtinyipsec.a
+OBJS    := $(patsubst src/%.c,$(OBJDIR)/%.o,$(TIP_SRCS))
+STAMP   := $(BUILD)/.cflags
+
+# make test / bench
+MBEDTLS ?= 2.28
+JOBS    ?= 2
+CMAKE   ?= cmake
+CTEST   ?= ctest
+# CMake's own (make-generated) build must not inherit this make's MAKEFLAGS/MAKELEVEL
+# (it would print "Entering directory" for every target).
+CLEANENV := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL
+
+.PHONY: all lib test cm4 bench demo clean help FORCE
+.DEFAULT_GOAL := help
+
+all: lib
+
+# ---- the library, with nothing but the compiler and ar -------------------------
+lib: $(LIB)
+	@echo "built $(LIB) ($(words $(OBJS)) objects, CC=$(CC))"
+
+$(LIB): $(OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(OBJDIR)/%.o: src/%.c $(STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(TIP_CFLAGS) -MMD -MP -c $< -o $@
+
+# Rebuild every object when the compiler or the flags change (make lib CC=clang
+# after make lib CC=gcc must not reuse gcc's objects).
+$(STAMP): FORCE
+	@mkdir -p $(@D)
+	@echo '$(CC) $(TIP_CFLAGS)' | cmp -s - $@ 2>/dev/null || echo '$(CC) $(TIP_CFLAGS)' > $@
+
+-include $(OBJS:.o=.d)
+
+# ---- tests (CMake + CTest) -------------------------------------------------------
+ifeq ($(MBEDTLS),3.6)
+TEST_DIR := build/test-mbedtls36
+DEPS_ARGS := --mbedtls36
+else ifeq ($(MBEDTLS),2.28)
+TEST_DIR := build/test-mbedtls228
+DEPS_ARGS :=
+else
+$(error MBEDTLS must be 2.28 (system package) or 3.6 (built by scripts/mbedtls36.sh), not '$(MBEDTLS)')
+endif
+
+test:
+	scripts/deps.sh $(DEPS_ARGS)
+ifeq ($(MBEDTLS),3.6)
+	root=$$(scripts/mbedtls36.sh | tail -n1) && test -n "$$root" && \
+	$(CMAKE) -S . -B $(TEST_DIR) -DTIP_MBEDTLS_ROOT="$$root" -DTIP_BUILD_TESTS=ON
+else
+	$(CMAKE) -S . -B $(TEST_DIR) -DTIP_MBEDTLS_ROOT= -DTIP_BUILD_TESTS=ON
+endif
+	$(CLEANENV) $(CMAKE) --build $(TEST_DIR) -j$(JOBS)
+	cd $(TEST_DIR) && $(CTEST) --output-on-failure -j$(JOBS)
+
+# ---- Cortex-M4 cross build: size of the archive and sizeof(tip_ctx_t) --------------
+cm4:
+	scripts/cm4-build.sh
+
+# ---- benchmarks ---------------------------------------------------------------------
+BENCH_DIR := build/bench
+bench:
+	scripts/deps.sh
+	$(CMAKE) -S . -B $(BENCH_DIR) -DCMAKE_BUILD_TYPE=Release -DTIP_MBEDTLS_ROOT= \
+	    -DTIP_BUILD_TESTS=OFF -DTIP_BUILD_EXAMPLES=OFF -DTIP_BUILD_BENCH=ON
+	$(CLEANENV) $(CMAKE) --build $(BENCH_DIR) -j$(JOBS)
+	@set -e; n=0; \
+	for b in $$(find $(BENCH_DIR)/bench -maxdepth 1 -type f -perm -u+x 2>/dev/null | sort); do \
+	    echo "== $$b"; "$$b" $(BENCH_ARGS); n=$$((n + 1)); \
+	done; \
+	if [ $$n -eq 0 ]; then echo "make bench: no benchmark executables (bench/*.c) yet" >&2; exit 1; fi
+
+# ---- not there yet ----------------------------------------------------------------------
+demo:
+	@echo "make demo arrives with IKEv2 (issue 3)"
+	@exit 1
+
+clean:
+	rm -rf build
+
+help:
+	@echo "tinyipsec make targets:"
+	@echo "  lib      build/make/libtinyipsec.a with \$$(CC)/\$$(AR) only"
+	@echo "           (CC=, AR=, MBEDTLS_INC=-I..., EXTRA_CFLAGS= to cross-compile)"
+	@echo "  test     deps + CMake + CTest against Mbed TLS 2.28 (build/test-mbedtls228)"
+	@echo "           MBEDTLS=3.6 make test: against Mbed TLS 3.6.6 (build/test-mbedtls36)"
+	@echo "  cm4      Cortex-M4 build (build/cm4): size and sizeof(tip_ctx_t)"
+	@echo "  bench    build and run the benchmarks (Release, build/bench); BENCH_ARGS=..."
+	@echo "  demo     not yet: arrives with IKEv2 (issue 3)"
+	@echo "  clean    remove build/ (the Mbed TLS 3.6 cache in ~/.cache/tinyipsec stays)"
+	@echo "  CI:      .ci/run"

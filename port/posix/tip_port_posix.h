@@ -1,0 +1,160 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * A ready port for Linux (POSIX sockets + a few Linux extras): UDP sockets
+ * for NAT-T (4500) and optionally IKE (500), optional raw sockets for ESP as
+ * IP protocol 50, a monotonic clock, getrandom() entropy, logging to stderr,
+ * a receive helper that feeds one datagram into the core, and a TUN opener.
+ *
+ * Everything lives in a caller-owned tip_port_posix_t; nothing is allocated.
+ *
+ *     tip_port_posix_cfg_t cfg;
+ *     tip_port_posix_t pp;
+ *     tip_port_t port;
+ *     tip_port_posix_cfg_init(&cfg);            // 0.0.0.0:4500, no IKE, no raw
+ *     if (tip_port_posix_open(&pp, &cfg) != 0)
+ *         fprintf(stderr, "%s\n", tip_port_posix_errmsg(&pp));
+ *     tip_port_posix_port(&pp, &port);
+ *     tip_ctx_init(&ctx, &port);
+ *     for (;;) {
+ *         uint8_t mem[2048]; tip_buf_t b = { mem, sizeof(mem), 0, 0 };
+ *         int r = tip_port_posix_recv(&pp, &ctx, &b, 1000, NULL);
+ *         if (r == TIP_RX_DATA) write(tun_fd, b.base + b.off, b.len);
+ *         tip_poll(&ctx, port.now_ms(port.arg));
+ *     }
+ */
+#ifndef TIP_PORT_POSIX_H
+#define TIP_PORT_POSIX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tinyipsec/tinyipsec.h"
+
+/** What tip_port_posix_open() should open. Fill with tip_port_posix_cfg_init(). */
+typedef struct {
+    /**
+     * Local address of the UDP (and raw) sockets. TIP_AF_NONE: 0.0.0.0
+     * (IPv4 only). An IPv6 address, "::" included, makes the UDP sockets
+     * IPv6; "::" then also accepts IPv4 (v4-mapped) unless v6only is set.
+     */
+    tip_addr_t local;
+    uint8_t v6only;     /**< IPv6 UDP sockets: refuse IPv4-mapped traffic */
+    uint16_t natt_port; /**< NAT-T UDP port; 0 = let the kernel pick (tests) */
+    uint8_t open_ike;   /**< also open a UDP socket for IKE on ike_port */
+    uint16_t ike_port;  /**< IKE UDP port; 0 = let the kernel pick */
+    uint8_t raw_esp4;   /**< open a raw IPv4 socket for protocol 50 (needs root / CAP_NET_RAW) */
+    uint8_t raw_esp6;   /**< open a raw IPv6 socket for protocol 50 (needs root / CAP_NET_RAW) */
+    int log_level;      /**< print log lines with level <= this (tip_log_level_t); -1 = none */
+} tip_port_posix_cfg_t;
+
+/** State of an open POSIX port (caller-owned; fields private). */
+typedef struct {
+    int fd_natt;        /**< NAT-T UDP socket, -1 if closed */
+    int fd_ike;         /**< IKE UDP socket, -1 if not opened */
+    int fd_raw4;        /**< raw IPv4 ESP socket, -1 if not opened */
+    int fd_raw6;        /**< raw IPv6 ESP socket, -1 if not opened */
+    int udp_family;     /**< AF_INET or AF_INET6 of the UDP sockets */
+    uint8_t wildcard;   /**< UDP sockets are bound to the unspecified address */
+    tip_addr_t local;   /**< address the UDP sockets are bound to */
+    uint16_t natt_port; /**< NAT-T port actually bound */
+    uint16_t ike_port;  /**< IKE port actually bound (0 if none) */
+    int log_level;      /**< threshold of the stderr logger */
+    unsigned rr;        /**< round-robin start for fairness between sockets */
+    int sys_errno;      /**< errno of the last failure */
+    char errmsg[192];   /**< description of the last failure */
+} tip_port_posix_t;
+
+/** Which socket a datagram came from (tip_port_posix_rx_info_t.source). */
+typedef enum {
+    TIP_PORT_POSIX_SRC_NATT = 1, /**< the NAT-T UDP socket */
+    TIP_PORT_POSIX_SRC_IKE = 2,  /**< the IKE UDP socket */
+    TIP_PORT_POSIX_SRC_RAW4 = 3, /**< raw IPv4 ESP */
+    TIP_PORT_POSIX_SRC_RAW6 = 4  /**< raw IPv6 ESP (header rebuilt, see recv) */
+} tip_port_posix_src_t;
+
+/** What tip_port_posix_recv() learnt about the datagram it read. */
+typedef struct {
+    int source;      /**< tip_port_posix_src_t */
+    tip_addr_t src;  /**< sender address */
+    uint16_t sport;  /**< sender UDP port (0 for raw) */
+    tip_addr_t dst;  /**< our address it was sent to (IP_PKTINFO / IPV6_PKTINFO) */
+    uint16_t dport;  /**< our UDP port (0 for raw) */
+    size_t wire_len; /**< bytes received (UDP payload, or whole IP packet) */
+} tip_port_posix_rx_info_t;
+
+/** tip_port_posix_recv(): nothing arrived before the timeout. Not a tip_rx_t. */
+#define TIP_PORT_POSIX_TIMEOUT 16
+/** tip_port_posix_recv() with ctx == NULL: datagram read, not dispatched. */
+#define TIP_PORT_POSIX_RAW 17
+
+/**
+ * Fill @p cfg with defaults: local 0.0.0.0, NAT-T port 4500, IKE off (port
+ * 500 when switched on), raw sockets off, log level TIP_LOG_WARN.
+ */
+void tip_port_posix_cfg_init(tip_port_posix_cfg_t *cfg);
+
+/**
+ * Open the sockets described by @p cfg. The UDP sockets get IP_PKTINFO /
+ * IPV6_RECVPKTINFO so that the destination address of each datagram is
+ * known. Raw sockets need root or CAP_NET_RAW; they are opt-in, and failing
+ * to open one fails the whole call (nothing stays open).
+ * Returns 0, TIP_ERR_ARG or TIP_ERR_PORT; on error tip_port_posix_errmsg()
+ * says which step failed and why.
+ */
+int tip_port_posix_open(tip_port_posix_t *p, const tip_port_posix_cfg_t *cfg);
+
+/** Close every socket of @p p (safe to call twice). */
+void tip_port_posix_close(tip_port_posix_t *p);
+
+/** The description of the last failure ("" if none). Never NULL. */
+const char *tip_port_posix_errmsg(const tip_port_posix_t *p);
+
+/**
+ * Fill @p port with functions that use @p p: send_udp (sendto from the
+ * NAT-T socket, or the IKE socket when sport is the IKE port; the source
+ * address is chosen with IP_PKTINFO when the socket is bound to a
+ * wildcard), send_ip (raw sockets; NULL when none is open), now_ms
+ * (CLOCK_MONOTONIC), random (getrandom(), retried on EINTR and short
+ * reads) and log (stderr, filtered by the configured level).
+ */
+void tip_port_posix_port(tip_port_posix_t *p, tip_port_t *port);
+
+/** Change the stderr log threshold (-1 silences the logger). */
+void tip_port_posix_set_log_level(tip_port_posix_t *p, int level);
+
+/**
+ * Wait up to @p timeout_ms (0: do not wait, -1: forever) for one datagram
+ * on any open socket, read it into @p buf and hand it to the core.
+ *
+ * @p buf must have base and cap set; the helper sets off =
+ * TIP_ESP_HEADROOM and len, so at most cap - TIP_ESP_HEADROOM bytes are
+ * read (a longer datagram is dropped with TIP_ERR_BUF_SPACE).
+ *
+ * Dispatch: NAT-T UDP goes to tip_input_udp() with the sender, our address
+ * and port; raw ESP to tip_input_ip() (for IPv6 the kernel strips the
+ * header, so a 40-byte header is rebuilt in the headroom); datagrams on the
+ * IKE socket are not dispatched and give TIP_RX_IKE (buf = IKE message).
+ * With @p ctx NULL nothing is dispatched and TIP_PORT_POSIX_RAW is
+ * returned.
+ *
+ * Returns the core's result (a tip_rx_t >= 0: TIP_RX_DATA means buf holds
+ * the inner packet, for the caller to deliver, e.g. to a TUN device; or a
+ * negative tip_err_t for a dropped packet), TIP_PORT_POSIX_TIMEOUT,
+ * TIP_PORT_POSIX_RAW, or TIP_ERR_PORT for a socket error (errmsg set).
+ * @p info (may be NULL) receives addresses and ports.
+ */
+int tip_port_posix_recv(tip_port_posix_t *p, tip_ctx_t *ctx, tip_buf_t *buf, int timeout_ms,
+                        tip_port_posix_rx_info_t *info);
+
+/**
+ * Open a TUN device (IFF_TUN | IFF_NO_PI: reads and writes are bare IP
+ * packets) named @p name ("tun%d" or NULL lets the kernel number it).
+ * Needs root or CAP_NET_ADMIN. On success *@p fd is the non-blocking file
+ * descriptor and @p ifname (if not NULL, @p ifname_len bytes, 16 is enough)
+ * receives the actual name. The interface is left down; bring it up and
+ * address it with ip(8) or netlink. Returns 0, TIP_ERR_ARG or TIP_ERR_PORT.
+ */
+int tip_port_posix_tun_open(const char *name, int *fd, char *ifname, size_t ifname_len);
+
+#endif /* TIP_PORT_POSIX_H */

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# Install the Debian packages tinyipsec's build and tests need, and only the
+# missing ones. Idempotent: when everything is present it only runs dpkg-query.
+#
+#   scripts/deps.sh              make test: compiler, cmake, Mbed TLS 2.28, cmocka, tshark
+#   scripts/deps.sh --mbedtls36  + what scripts/mbedtls36.sh needs to unpack the source
+#   scripts/deps.sh --ci         + everything .ci/run uses (clang, cppcheck, arm-none-eabi, ...)
+#   scripts/deps.sh --check      only report; exit 1 if something is missing
+#
+# Not root and something missing: prints the apt-get command and exits 1.
+set -euo pipefail
+
+BASE=(build-essential cmake pkg-config libmbedtls-dev libcmocka-dev tshark)
+MBEDTLS36=(dpkg-dev bzip2)
+CI=(clang cppcheck gcc-arm-none-eabi libnewlib-arm-none-eabi dpkg-dev bzip2
+    python3-jsonschema libclang-rt-14-dev)
+
+want=("${BASE[@]}")
+check_only=0
+for arg in "$@"; do
+    case "$arg" in
+    --ci) want+=("${CI[@]}") ;;
+    --mbedtls36) want+=("${MBEDTLS36[@]}") ;;
+    --check) check_only=1 ;;
+    -h | --help)
+        sed -n '4,12p' "$0" | sed 's/^# \{0,1\}//'
+        exit 0
+        ;;
+    *)
+        echo "deps.sh: unknown option '$arg' (try --help)" >&2
+        exit 2
+        ;;
+    esac
+done
+
+missing=()
+declare -A seen=()
+for p in "${want[@]}"; do
+    [ -n "${seen[$p]:-}" ] && continue
+    seen[$p]=1
+    if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+        missing+=("$p")
+    fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+    echo "deps.sh: all ${#seen[@]} packages present"
+    exit 0
+fi
+
+echo "deps.sh: missing: ${missing[*]}" >&2
+if [ "$check_only" = 1 ]; then
+    exit 1
+fi
+if [ "$(id -u)" -ne 0 ]; then
+    echo "deps.sh: not root; install them with:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+# tshark's postinst asks whether non-root users may capture; answer no, quietly.
+echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections
+timeout "${TIP_APT_TIMEOUT:-600}" apt-get update -q
+timeout "${TIP_APT_TIMEOUT:-900}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+echo "deps.sh: installed ${missing[*]}"
