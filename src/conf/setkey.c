@@ -13,7 +13,7 @@
 
 #include <string.h>
 
-#include "conf/setkey_lex.h"
+#include "setkey_lex.h"
 #include "tinyipsec/tinyipsec.h"
 #include "tip_internal.h"
 
@@ -201,18 +201,20 @@ static int tip_sk_add(tip_sk_t *ps, int del)
         return tip_sk_fail_tk(ps, TIP_ERR_UNSUPPORTED, "", " needs TIP_CONF_NATT");
 #endif
     if (!natt && !del && (src.has_port || dst.has_port))
-        return tip_sk_fail(ps->err, TIP_ERR_PARSE, stmt.line,
+        return tip_sk_fail(ps->err, TIP_ERR_PARSE, src.has_port ? src.line : dst.line,
                            src.has_port ? src.port_col : dst.port_col,
                            "ports are only for esp-udp (NAT-T)", NULL, 0, "");
     if (natt) {
         /* RFC 3948: ESP-in-UDP, normally port 4500 at both ends. */
         p.natt_sport = src.has_port ? src.port_lo : TIP_PORT_NATT;
         p.natt_dport = dst.has_port ? dst.port_lo : TIP_PORT_NATT;
-        if ((src.has_port && src.port_lo != src.port_hi) ||
-            (dst.has_port && dst.port_lo != dst.port_hi) || p.natt_sport == 0 ||
-            p.natt_dport == 0)
-            return tip_sk_fail(ps->err, TIP_ERR_PARSE, stmt.line,
-                               src.has_port ? src.port_col : dst.port_col,
+        const tip_sk_ep_t *bad = src.has_port && (src.port_lo != src.port_hi || src.port_lo == 0)
+                                     ? &src
+                                 : dst.has_port && (dst.port_lo != dst.port_hi || dst.port_lo == 0)
+                                     ? &dst
+                                     : NULL;
+        if (bad != NULL)
+            return tip_sk_fail(ps->err, TIP_ERR_PARSE, bad->line, bad->port_col,
                                "esp-udp needs a UDP port 1..65535, not any", NULL, 0, "");
     }
     if ((err = tip_sk_next(ps)) != TIP_OK ||
@@ -493,7 +495,7 @@ static int tip_sk_spdadd(tip_sk_t *ps)
               : dst.has_port && dst.port_lo == dst.port_hi ? &dst
                                                            : NULL;
     if (port_ep != NULL && (pol.sel.proto == 0 || pol.sel.proto == 1 || pol.sel.proto == 58))
-        return tip_sk_fail(ps->err, TIP_ERR_PARSE, stmt.line, port_ep->port_col,
+        return tip_sk_fail(ps->err, TIP_ERR_PARSE, port_ep->line, port_ep->port_col,
                            "a port needs a protocol with ports (tcp, udp, sctp)", NULL, 0, "");
     if (!tip_tk_is(&ps->tk, "-P"))
         return tip_sk_fail_tk(ps, TIP_ERR_PARSE, "expected -P, got '", "'");

@@ -12,7 +12,7 @@
 
 #include <string.h>
 
-#include "conf/setkey_lex.h"
+#include "setkey_lex.h"
 #include "tip_internal.h"
 
 /* Longest piece of a token quoted in a message. */
@@ -283,7 +283,7 @@ int tip_sk_endpoint(tip_sk_t *ps, int allow_prefix, tip_sk_ep_t *ep)
     if (err != TIP_OK)
         return err;
     memset(ep, 0, sizeof(*ep));
-    ep->col = t->col;
+    ep->line = t->line;
     ep->port_hi = 0xFFFF;
     while (i < t->len && t->p[i] != '/' && t->p[i] != '[')
         i++;

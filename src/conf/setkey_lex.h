@@ -90,7 +90,7 @@ typedef struct {
     unsigned prefix;
     uint16_t port_lo, port_hi; /* 0..65535 when no port was given */
     uint8_t has_prefix, has_port;
-    unsigned col, port_col;
+    unsigned line, port_col; /* where the token is, and its '[' */
 } tip_sk_ep_t;
 
 

@@ -337,6 +337,12 @@ static void test_comments_multiline(void **state)
     assert_int_equal(err.statements, 2);
     assert_int_equal(tip_sad_count(&ctx), 2);
     assert_int_equal(tip_sad_find_inbound(&ctx, 8193, NULL, &h), TIP_OK);
+    /* "-m any" is transport; "null" takes no key, or an empty string */
+    expect_ok("add 192.0.2.1 198.51.100.8 esp 0x2100 -m any -E null -A hmac-sha256 "
+              "0x000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f;"
+              "add 192.0.2.1 198.51.100.8 esp 0x2101 -E null \"\" -A hmac-sha256 "
+              "0x000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f;");
+    assert_int_equal(tip_sad_count(&ctx), 4);
     /* CRLF line ends and a text without a trailing newline */
     expect_ok("flush;\r\nadd 192.0.2.1 198.51.100.9 esp 300 -E aes-gcm 0x"
               "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f2011223344;");
@@ -537,6 +543,11 @@ static void test_syntax_errors(void **state)
                  14, "invalid port '[70000]'");
     expect_error("add 192.0.2.1[4500 198.51.100.7 esp-udp 0x1001 " GCM ";", TIP_ERR_PARSE, 1,
                  14, "invalid port");
+    /* in a statement over several lines, the line of the offending token */
+    expect_error("add\n 192.0.2.1\n  198.51.100.7[0] esp-udp 0x1001 " GCM ";", TIP_ERR_PARSE, 3,
+                 15, "esp-udp needs a UDP port");
+    expect_error("spdadd 10.0.0.0/8\n\t10.1.0.0/16[80]\n any -P out none;", TIP_ERR_PARSE, 2,
+                 13, "a port needs a protocol with ports");
     /* strings and control characters */
     expect_error("add 192.0.2.1 198.51.100.7 esp 0x1001 -E aes-gcm-16 \"abc\n\";", TIP_ERR_PARSE,
                  1, 53, "unterminated string");
