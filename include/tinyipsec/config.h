@@ -46,7 +46,7 @@
  * that its state fits.
  */
 #ifndef TIP_CRYPTO_SA_STORAGE
-#define TIP_CRYPTO_SA_STORAGE 640
+#define TIP_CRYPTO_SA_STORAGE 512
 #endif
 
 /* ---- behaviour -------------------------------------------------------- */

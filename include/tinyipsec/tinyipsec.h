@@ -15,6 +15,7 @@
 #include "tinyipsec/error.h"
 #include "tinyipsec/port.h"
 #include "tinyipsec/sad.h"
+#include "tinyipsec/setkey.h"
 #include "tinyipsec/spd.h"
 #include "tinyipsec/types.h"
 
@@ -120,7 +121,9 @@ uint32_t tip_poll(tip_ctx_t *ctx, uint64_t now_ms);
 int tip_addr_parse(tip_addr_t *out, const char *text);
 
 /**
- * Format @p a into @p out (at least 46 bytes for IPv6). Returns @p out.
+ * Format @p a into @p out (at least 46 bytes for IPv6): dotted quad, or
+ * RFC 5952 text for IPv6; "any" for an unset family. When @p out_len is too
+ * small, @p out becomes "" (never a cut-off address). Returns @p out.
  */
 char *tip_addr_format(const tip_addr_t *a, char *out, size_t out_len);
 
