@@ -24,6 +24,8 @@ void tip_ctx_deinit(tip_ctx_t *ctx)
 {
     if (ctx == NULL)
         return;
+    if (ctx->ike_deinit != NULL)
+        ctx->ike_deinit(ctx);
     tip_sad_flush(ctx);
     tip_spd_flush(ctx);
     tip_crypto_zeroize(ctx, sizeof(*ctx));
@@ -52,7 +54,7 @@ void tip_event_raise(tip_ctx_t *ctx, tip_event_type_t type, const tip_sa_t *sa,
 {
     tip_event_t ev;
 
-    if (ctx->event_cb == NULL)
+    if (ctx->event_cb == NULL && ctx->ike_event == NULL)
         return;
     memset(&ev, 0, sizeof(ev));
     ev.type = type;
@@ -62,7 +64,12 @@ void tip_event_raise(tip_ctx_t *ctx, tip_event_type_t type, const tip_sa_t *sa,
         ev.spi = sa->spi;
         ev.dir = (tip_dir_t)sa->dir;
     }
-    ctx->event_cb(ctx->event_arg, &ev);
+    /* IKE hears about acquires and expiries first (it may rekey), then
+     * the application. */
+    if (ctx->ike_event != NULL)
+        ctx->ike_event(ctx, &ev);
+    if (ctx->event_cb != NULL)
+        ctx->event_cb(ctx->event_arg, &ev);
 }
 
 void tip_log(const tip_ctx_t *ctx, int level, const char *msg)
@@ -119,8 +126,11 @@ uint32_t tip_poll(tip_ctx_t *ctx, uint64_t now_ms)
     k = tip_natt_poll(ctx, ctx->now_ms);
     if (k < next)
         next = k;
-#else
-    (void)k;
 #endif
+    if (ctx->ike_poll != NULL) {
+        k = ctx->ike_poll(ctx, ctx->now_ms);
+        if (k < next)
+            next = k;
+    }
     return next > 1000u ? 1000u : (uint32_t)next;
 }

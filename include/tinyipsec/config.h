@@ -49,6 +49,14 @@
 #define TIP_CRYPTO_SA_STORAGE 512
 #endif
 
+/**
+ * Bytes reserved for one in-flight key exchange (the private value and the
+ * group's state between sending KE and computing the shared secret).
+ */
+#ifndef TIP_CRYPTO_DH_STORAGE
+#define TIP_CRYPTO_DH_STORAGE 1024
+#endif
+
 /* ---- behaviour -------------------------------------------------------- */
 
 /** Interval between NAT-T keepalives (RFC 3948 4), milliseconds. */
@@ -129,6 +137,68 @@
 #define TIP_CONF_STRINGS 1
 #endif
 
+/* ---- IKEv2 ------------------------------------------------------------ */
+
+/** IKEv2 key management (src/ike/). Off: a static-key ESP library. */
+#ifndef TIP_CONF_IKEV2
+#define TIP_CONF_IKEV2 1
+#endif
+
+/** Connections (configured peers). */
+#ifndef TIP_MAX_IKE_CONN
+#define TIP_MAX_IKE_CONN 4
+#endif
+
+/** IKE SAs, half-open ones included (two per connection during a rekey). */
+#ifndef TIP_MAX_IKE_SA
+#define TIP_MAX_IKE_SA 4
+#endif
+
+/**
+ * Largest IKE message sent or received, in bytes. Each IKE SA keeps four
+ * buffers of this size (last request, last response, both IKE_SA_INIT
+ * messages for the AUTH payload).
+ */
+#ifndef TIP_IKE_MSG_MAX
+#define TIP_IKE_MSG_MAX 1280
+#endif
+
+/** Longest identity (IDi/IDr data) accepted. */
+#ifndef TIP_IKE_ID_MAX
+#define TIP_IKE_ID_MAX 64
+#endif
+
+/** Longest pre-shared key. */
+#ifndef TIP_IKE_PSK_MAX
+#define TIP_IKE_PSK_MAX 64
+#endif
+
+/** Proposals per connection (IKE and CHILD each). */
+#ifndef TIP_IKE_MAX_PROPOSALS
+#define TIP_IKE_MAX_PROPOSALS 4
+#endif
+
+/** Bytes of our nonces (RFC 7296 2.10: at least half the PRF key size, 16..256). */
+#ifndef TIP_IKE_NONCE_LEN
+#define TIP_IKE_NONCE_LEN 32
+#endif
+
+/**
+ * Half-open IKE SAs (responder) above which IKE_SA_INIT is answered with a
+ * stateless COOKIE (RFC 7296 2.6).
+ */
+#ifndef TIP_IKE_COOKIE_THRESHOLD
+#define TIP_IKE_COOKIE_THRESHOLD 2
+#endif
+
+/**
+ * Key log for Wireshark: write IKE and ESP keys through the port's log hook
+ * in Wireshark's decryption table formats. NEVER in production.
+ */
+#ifndef TIP_KEYLOG
+#define TIP_KEYLOG 0
+#endif
+
 /* ---- checks ----------------------------------------------------------- */
 
 #if TIP_MAX_SA < 1 || TIP_MAX_SA > 65534
@@ -149,6 +219,19 @@
 #if (TIP_CONF_AES_CBC || TIP_CONF_ENCR_NULL) && \
     !(TIP_CONF_HMAC_SHA256 || TIP_CONF_HMAC_SHA384 || TIP_CONF_HMAC_SHA512)
 #error "AES-CBC and ENCR_NULL need at least one HMAC-SHA2"
+#endif
+
+#if TIP_CONF_IKEV2 && (TIP_MAX_IKE_SA < 1 || TIP_MAX_IKE_CONN < 1)
+#error "IKEv2 needs at least one connection and one IKE SA"
+#endif
+#if TIP_IKE_NONCE_LEN < 16 || TIP_IKE_NONCE_LEN > 256
+#error "TIP_IKE_NONCE_LEN must be 16..256 (RFC 7296 3.9)"
+#endif
+#if TIP_IKE_MSG_MAX < 512 || TIP_IKE_MSG_MAX > 65535
+#error "TIP_IKE_MSG_MAX must be 512..65535"
+#endif
+#if TIP_KEYLOG
+#warning "TIP_KEYLOG is on: IKE and ESP keys are written to the log. Never ship this build."
 #endif
 
 #endif /* TINYIPSEC_CONFIG_H */

@@ -33,6 +33,14 @@ typedef union {
     uint8_t bytes[TIP_CRYPTO_SA_STORAGE];
 } tip_crypto_sa_t;
 
+/** Storage the crypto backend uses for one key exchange (private). */
+typedef union {
+    uint64_t align_u64;
+    void *align_ptr;
+    long double align_ld;
+    uint8_t bytes[TIP_CRYPTO_DH_STORAGE];
+} tip_crypto_dh_t;
+
 /** An SA slot (private). */
 typedef struct {
     uint16_t gen;        /**< generation, bumped on delete */
@@ -73,13 +81,25 @@ typedef struct {
     tip_handle_t sa;     /**< bound outbound SA, 0 = look it up */
 } tip_policy_slot_t;
 
+#if TIP_CONF_IKEV2
+#include "tinyipsec/ike_ctx.h"
+#endif
+
 /** Kinds of event raised to the application. */
 typedef enum {
     TIP_EV_SA_SOFT_EXPIRED = 1, /**< soft lifetime reached: rekey soon */
     TIP_EV_SA_HARD_EXPIRED,     /**< hard lifetime reached: the SA is gone */
     TIP_EV_SA_REKEY_NEEDED,     /**< outbound sequence space nearly used up */
     TIP_EV_SA_SEQ_EXHAUSTED,    /**< outbound sequence space used up: SA stops sending */
-    TIP_EV_ACQUIRE              /**< PROTECT policy hit with no SA */
+    TIP_EV_ACQUIRE,             /**< PROTECT policy hit with no SA */
+    TIP_EV_IKE_UP,              /**< IKE SA established (conn) */
+    TIP_EV_IKE_DOWN,            /**< IKE SA gone (conn, reason) */
+    TIP_EV_CHILD_UP,            /**< CHILD SA pair installed (conn, sa = inbound) */
+    TIP_EV_CHILD_REKEYED,       /**< CHILD SA replaced by a new pair (conn) */
+    TIP_EV_CHILD_DOWN,          /**< CHILD SA pair removed (conn, reason) */
+    TIP_EV_AUTH_FAILED,         /**< the peer's or our authentication failed (conn, reason) */
+    TIP_EV_PROPOSAL_MISMATCH,   /**< no acceptable proposal (conn, reason) */
+    TIP_EV_COUNT_
 } tip_event_type_t;
 
 /** An event, valid only during the callback. */
@@ -89,6 +109,8 @@ typedef struct {
     uint32_t spi;        /**< its SPI (0 for ACQUIRE) */
     tip_dir_t dir;
     tip_handle_t policy; /**< ACQUIRE: the policy that had no SA */
+    tip_handle_t conn;   /**< IKE events: the connection */
+    int reason;          /**< IKE events: a tip_err_t, or a notify type for the peer's errors */
 } tip_event_t;
 
 /** Event callback installed with tip_ctx_set_event_cb(). */
@@ -108,6 +130,15 @@ typedef struct tip_ctx {
     uint64_t drops[TIP_DROP_COUNT];       /**< drops with no SA to count them on */
     tip_policy_slot_t spd[TIP_MAX_POLICIES];
     tip_sa_t sa[TIP_MAX_SA];
+    /** Set by IKE: timers run from tip_poll() (keeps the data path free of src/ike). */
+    uint64_t (*ike_poll)(struct tip_ctx *ctx, uint64_t now);
+    /** Set by IKE: told about data-path events (acquire, expiry) before the app. */
+    void (*ike_event)(struct tip_ctx *ctx, const tip_event_t *ev);
+    /** Set by IKE: frees its key material in tip_ctx_deinit(). */
+    void (*ike_deinit)(struct tip_ctx *ctx);
+#if TIP_CONF_IKEV2
+    tip_ike_state_t ike;
+#endif
 } tip_ctx_t;
 
 #endif /* TINYIPSEC_CTX_H */

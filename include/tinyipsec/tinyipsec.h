@@ -13,6 +13,7 @@
 #include "tinyipsec/config.h"
 #include "tinyipsec/ctx.h"
 #include "tinyipsec/error.h"
+#include "tinyipsec/ike.h"
 #include "tinyipsec/port.h"
 #include "tinyipsec/sad.h"
 #include "tinyipsec/setkey.h"

@@ -81,6 +81,23 @@ typedef enum {
     TIP_INTEG_HMAC_SHA2_512_256 = 14  /**< RFC 4868; 64-byte key */
 } tip_integ_t;
 
+/** IKEv2 pseudo-random functions (transform type 2 numbers). */
+typedef enum {
+    TIP_PRF_NONE = 0,
+    TIP_PRF_HMAC_SHA2_256 = 5, /**< RFC 4868 */
+    TIP_PRF_HMAC_SHA2_384 = 6,
+    TIP_PRF_HMAC_SHA2_512 = 7
+} tip_prf_t;
+
+/** Key exchange (Diffie-Hellman) groups (transform type 4 numbers). */
+typedef enum {
+    TIP_DH_NONE = 0,
+    TIP_DH_MODP_2048 = 14,  /**< RFC 3526 */
+    TIP_DH_ECP_256 = 19,    /**< RFC 5903 */
+    TIP_DH_ECP_384 = 20,    /**< RFC 5903 */
+    TIP_DH_CURVE25519 = 31  /**< RFC 8031 */
+} tip_dh_group_t;
+
 /** Inclusive range of addresses; both ends have the same family. */
 typedef struct {
     tip_addr_t lo;

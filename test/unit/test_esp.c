@@ -334,7 +334,7 @@ static void test_inner_policy_check(void **state)
     assert_int_equal(st.packets, 0);
 }
 
-static int events[8];
+static int events[TIP_EV_COUNT_];
 static tip_event_t last_event;
 static void on_event(void *arg, const tip_event_t *ev)
 {
