@@ -163,7 +163,6 @@ static double now_s(void)
 
 static double budget_s = 0.02;
 static int rounds = 15;
-static volatile unsigned sink;
 
 /* ---- state of one cell -------------------------------------------------------- */
 
@@ -183,11 +182,6 @@ typedef struct {
     mbedtls_aes_context aes_enc, aes_dec;
     mbedtls_md_context_t md;
     uint8_t tag[64];
-    /* For the primitive's decrypt loop: the packet encrypted by the
-     * primitive itself, so that its tag verifies (a failing tag costs
-     * Mbed TLS an extra wipe of the output). */
-    uint8_t prim_pkt[CAP];
-    uint8_t prim_tag[16];
 } cell_t;
 
 static uint8_t key[64], ikey[64];
@@ -220,8 +214,6 @@ static void build_inner(uint8_t *p, size_t size)
         p[i] = (uint8_t)i;
 }
 
-static int prim_enc_one(cell_t *c, uint8_t *esp, size_t ivl, uint8_t *data);
-
 static int cell_setup(cell_t *c, const suite_t *s, size_t size, tip_ctx_t *ctx)
 {
     tip_sa_params_t p;
@@ -231,7 +223,6 @@ static int cell_setup(cell_t *c, const suite_t *s, size_t size, tip_ctx_t *ctx)
     int rc;
 
     memset(c, 0, offsetof(cell_t, gcm));
-    memset(c->prim_pkt, 0, sizeof(c->prim_pkt));
     c->s = s;
     c->size = size;
     c->ctx = ctx;
@@ -320,15 +311,6 @@ static int cell_setup(cell_t *c, const suite_t *s, size_t size, tip_ctx_t *ctx)
         if (rc == 0)
             rc = mbedtls_md_hmac_starts(&c->md, ikey, integ_key_len(s->integ));
     }
-    if (rc == 0) {
-        size_t ivl = s->encr == TIP_ENCR_AES_CBC ? 16 : is_aead(s->encr) ? 8 : 0;
-        uint8_t *esp = c->mem + HEAD + 20;
-
-        memcpy(c->mem + HEAD, c->enc_pkt, c->enc_len);
-        rc = prim_enc_one(c, esp, ivl, esp + 8 + ivl);
-        memcpy(c->prim_pkt, c->mem + HEAD, c->enc_len);
-        memcpy(c->prim_tag, c->tag, sizeof(c->prim_tag));
-    }
     return rc;
 }
 
@@ -397,22 +379,33 @@ static double run_esp_dec(cell_t *c)
     return (double)n / t;
 }
 
-/* The cryptographic work of one packet. @p hdr is the ESP header + IV the
- * MAC covers (SPI, seq, IV), @p data the payload area of c->mem. */
+/* The cryptographic work of one packet, on the same bytes as ESP: @p esp
+ * points at SPI, seq, IV (the AAD / what the HMAC covers), @p data at the
+ * payload; the AEAD tag lies right behind the payload, as in the packet.
+ * The AEAD nonce is salt || IV with the salt from the SA key (RFC 4106 4,
+ * RFC 7634 2), so decryption of the ESP-made packet verifies. */
+static void prim_nonce(const cell_t *c, const uint8_t *esp, uint8_t nonce[12])
+{
+    memcpy(nonce, key + c->s->key_len, 4);
+    memcpy(nonce + 4, esp + 8, 8);
+}
+
 static int prim_enc_one(cell_t *c, uint8_t *esp, size_t ivl, uint8_t *data)
 {
-    static const uint8_t nonce[12] = {1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0, 1};
+    uint8_t nonce[12];
     uint8_t iv[16];
 
     switch (c->s->encr) {
     case TIP_ENCR_AES_GCM_16:
+        prim_nonce(c, esp, nonce);
         return mbedtls_gcm_crypt_and_tag(&c->gcm, MBEDTLS_GCM_ENCRYPT, c->clen, nonce, 12, esp,
-                                         8, data, data, 16, c->tag);
+                                         8, data, data, 16, data + c->clen);
     case TIP_ENCR_CHACHA20_POLY1305:
+        prim_nonce(c, esp, nonce);
         return mbedtls_chachapoly_encrypt_and_tag(&c->chacha, c->clen, nonce, esp, 8, data,
-                                                  data, c->tag);
+                                                  data, data + c->clen);
     case TIP_ENCR_AES_CBC:
-        memset(iv, 0x5A, sizeof(iv));
+        memcpy(iv, esp + 8, 16);
         if (mbedtls_aes_crypt_cbc(&c->aes_enc, MBEDTLS_AES_ENCRYPT, c->clen, iv, data, data))
             return -1;
         break;
@@ -422,28 +415,32 @@ static int prim_enc_one(cell_t *c, uint8_t *esp, size_t ivl, uint8_t *data)
     if (mbedtls_md_hmac_reset(&c->md) || mbedtls_md_hmac_update(&c->md, esp, 8 + ivl + c->clen) ||
         mbedtls_md_hmac_finish(&c->md, c->tag))
         return -1;
+    memcpy(data + c->clen, c->tag, icv_len(c->s));
     return 0;
 }
 
 static int prim_dec_one(cell_t *c, uint8_t *esp, size_t ivl, uint8_t *data)
 {
-    static const uint8_t nonce[12] = {1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0, 1};
+    uint8_t nonce[12];
     uint8_t iv[16];
 
     switch (c->s->encr) {
     case TIP_ENCR_AES_GCM_16:
-        return mbedtls_gcm_auth_decrypt(&c->gcm, c->clen, nonce, 12, esp, 8, c->prim_tag, 16,
+        prim_nonce(c, esp, nonce);
+        return mbedtls_gcm_auth_decrypt(&c->gcm, c->clen, nonce, 12, esp, 8, data + c->clen, 16,
                                         data, data);
     case TIP_ENCR_CHACHA20_POLY1305:
-        return mbedtls_chachapoly_auth_decrypt(&c->chacha, c->clen, nonce, esp, 8, c->prim_tag,
-                                               data, data);
+        prim_nonce(c, esp, nonce);
+        return mbedtls_chachapoly_auth_decrypt(&c->chacha, c->clen, nonce, esp, 8,
+                                               data + c->clen, data, data);
     default:
         break;
     }
     if (mbedtls_md_hmac_reset(&c->md) || mbedtls_md_hmac_update(&c->md, esp, 8 + ivl + c->clen) ||
         mbedtls_md_hmac_finish(&c->md, c->tag))
         return -1;
-    sink += c->tag[0];
+    if (memcmp(c->tag, data + c->clen, icv_len(c->s)) != 0) /* it is ESP's packet: must match */
+        return -1;
     if (c->s->encr == TIP_ENCR_AES_CBC) {
         memcpy(iv, esp + 8, 16);
         if (mbedtls_aes_crypt_cbc(&c->aes_dec, MBEDTLS_AES_DECRYPT, c->clen, iv, data, data))
@@ -468,7 +465,7 @@ static double run_prim(cell_t *c, int dec)
         for (k = 0; k < 64; k++) {
             /* The same copy the ESP loop makes. */
             if (dec)
-                memcpy(c->mem + HEAD, c->prim_pkt, c->enc_len);
+                memcpy(c->mem + HEAD, c->enc_pkt, c->enc_len);
             else
                 memcpy(c->mem + HEAD, c->inner, c->size);
             if ((dec ? prim_dec_one(c, esp, ivl, data) : prim_enc_one(c, esp, ivl, data)) != 0)
@@ -489,7 +486,7 @@ int main(int argc, char **argv)
 {
     tip_port_t port;
     size_t si, zi, i;
-    double gcm_1400 = 0, gcm_64 = 0;
+    double gcm_1400 = -1, gcm_64 = -1;
     const char *filter;
 
     if (argc > 1)
@@ -568,10 +565,15 @@ int main(int argc, char **argv)
             tip_ctx_deinit(&ctx);
         }
     }
-    printf("\ntarget check: aes-gcm-128 enc 1400 B ratio %.2f (target >= 0.95) %s\n", gcm_1400,
-           gcm_1400 >= 0.95 ? "met" : "MISSED");
-    printf("target check: aes-gcm-128 enc   64 B ratio %.2f (target >= 0.80) %s\n", gcm_64,
-           gcm_64 >= 0.80 ? "met" : "MISSED");
+    printf("\n");
+    if (gcm_1400 < 0 || gcm_64 < 0) {
+        printf("target check: aes-gcm-128 not measured in this run\n");
+    } else {
+        printf("target check: aes-gcm-128 enc 1400 B ratio %.2f (target >= 0.95) %s\n",
+               gcm_1400, gcm_1400 >= 0.95 ? "met" : "MISSED");
+        printf("target check: aes-gcm-128 enc   64 B ratio %.2f (target >= 0.80) %s\n", gcm_64,
+               gcm_64 >= 0.80 ? "met" : "MISSED");
+    }
     printf("(informational: the bench never fails on timing)\n");
-    return (int)(sink & 0);
+    return 0;
 }

@@ -97,4 +97,68 @@ int tip_crypto_ct_memcmp(const uint8_t *a, const uint8_t *b, size_t len);
 /** Zeroize memory in a way the compiler may not optimise out. */
 void tip_crypto_zeroize(void *p, size_t len);
 
+/* ---- IKEv2: PRF and key exchange ------------------------------------ */
+
+/** A piece of a message fed to the PRF without copying it together. */
+typedef struct {
+    const uint8_t *p;
+    size_t len;
+} tip_iov_t;
+
+/** Output length of @p prf in bytes (32, 48, 64), 0 if unknown. */
+size_t tip_crypto_prf_len(tip_prf_t prf);
+
+/**
+ * prf(key, iov[0] | iov[1] | ...) (RFC 7296 2.13 with HMAC-SHA2, RFC 4868).
+ * Keys of any length (HMAC hashes long keys). Writes tip_crypto_prf_len()
+ * bytes. May allocate inside the backend (IKE path, not the ESP path).
+ * Returns 0, TIP_ERR_UNSUPPORTED or TIP_ERR_CRYPTO.
+ */
+int tip_crypto_prf(tip_prf_t prf, const uint8_t *key, size_t key_len,
+                   const tip_iov_t *iov, size_t n, uint8_t *out);
+
+/**
+ * Length of the KE payload data for @p group (RFC 7296 3.4; 256 for MODP-2048,
+ * 64 / 96 for ECP-256 / 384 as x || y (RFC 5903 7), 32 for Curve25519
+ * (RFC 8031)), 0 if the group is unsupported or compiled out.
+ */
+size_t tip_crypto_dh_pub_len(tip_dh_group_t group);
+
+/** Length of the shared secret g^ir of @p group (256, 32, 48, 32), 0 if unsupported. */
+size_t tip_crypto_dh_secret_len(tip_dh_group_t group);
+
+/** Random source handed to key generation (the port's random function). */
+typedef int (*tip_rng_fn)(void *arg, uint8_t *out, size_t len);
+
+/**
+ * Generate a key pair for @p group and write our public value to @p pub
+ * (exactly tip_crypto_dh_pub_len() bytes in @p pub_len). The private value
+ * stays in @p dh until tip_crypto_dh_free(). The state must not be moved.
+ */
+int tip_crypto_dh_generate(tip_crypto_dh_t *dh, tip_dh_group_t group, tip_rng_fn rng,
+                           void *rng_arg, uint8_t *pub, size_t pub_len);
+
+/**
+ * Compute g^ir from the peer's public value (checked first: on the curve,
+ * or 1 < y < p - 1 for MODP, RFC 7296 5.12 / RFC 6989), written left-padded
+ * to exactly tip_crypto_dh_secret_len() bytes. Returns 0, TIP_ERR_MALFORMED
+ * (bad peer value, wrong length) or TIP_ERR_CRYPTO.
+ */
+int tip_crypto_dh_compute(tip_crypto_dh_t *dh, const uint8_t *peer, size_t peer_len,
+                          uint8_t *secret, size_t secret_len);
+
+/** Free the backend state and zeroize @p dh (safe on a zeroed state). */
+void tip_crypto_dh_free(tip_crypto_dh_t *dh);
+
+/** The group of an initialised state, TIP_DH_NONE when free. */
+tip_dh_group_t tip_crypto_dh_group(const tip_crypto_dh_t *dh);
+
+/**
+ * Known-answer tests only: set up @p dh for @p group with a given private
+ * value (big-endian for MODP and ECP, the RFC 7748 little-endian scalar for
+ * Curve25519) and write the matching public value.
+ */
+int tip_crypto_dh_set_private(tip_crypto_dh_t *dh, tip_dh_group_t group, const uint8_t *priv,
+                              size_t priv_len, uint8_t *pub, size_t pub_len);
+
 #endif /* TIP_CRYPTO_H */
