@@ -109,7 +109,14 @@ cat >"$OUT/size_probe.c" <<'PROBE'
 #include "tinyipsec/tinyipsec.h"
 tip_ctx_t tip_size_probe_ctx;
 PROBE
-"${CROSS}gcc" "${CFLAGS[@]}" -fno-common "${INC[@]}" -c "$OUT/size_probe.c" -o "$OUT/size_probe.o"
-hex=$("${CROSS}nm" -S --size-sort "$OUT/size_probe.o" | awk '$4 == "tip_size_probe_ctx" {print $2}')
-[ -n "$hex" ] || die "could not read the size of tip_size_probe_ctx"
-echo "sizeof(tip_ctx_t) = $((16#$hex)) bytes (Cortex-M4, default config)"
+probe_size() { # label, extra cflags...
+    local label=$1 hex; shift
+    "${CROSS}gcc" "${CFLAGS[@]}" "$@" -fno-common "${INC[@]}" -c "$OUT/size_probe.c" -o "$OUT/size_probe.o"
+    hex=$("${CROSS}nm" -S --size-sort "$OUT/size_probe.o" | awk '$4 == "tip_size_probe_ctx" {print $2}')
+    [ -n "$hex" ] || die "could not read the size of tip_size_probe_ctx"
+    echo "sizeof(tip_ctx_t) = $((16#$hex)) bytes (Cortex-M4, $label)"
+}
+probe_size "default config"
+probe_size "default config, IKEv2 off (static-key ESP)" -DTIP_CONF_IKEV2=0
+probe_size "small gateway: 4 SAs, 4 policies, 1 IKE SA/conn, IPv6 off" -DTIP_MAX_SA=4 \
+    -DTIP_MAX_POLICIES=4 -DTIP_SPI_HASH_SIZE=8 -DTIP_MAX_IKE_SA=1 -DTIP_MAX_IKE_CONN=1 -DTIP_CONF_IPV6=0

@@ -11,15 +11,20 @@
  *     either the whole text or "", never a truncated address.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tinyipsec/tinyipsec.h"
 
-#define FZ_CHECK(c)              \
-    do {                         \
-        if (!(c))                \
-            __builtin_trap();    \
+/* Report the failed check, then trap so libFuzzer saves the input. */
+#define FZ_CHECK(c)                                                            \
+    do {                                                                       \
+        if (!(c)) {                                                            \
+            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__,        \
+                    __LINE__, #c);                                             \
+            __builtin_trap();                                                  \
+        }                                                                      \
     } while (0)
 
 static int fz_addr_eq(const tip_addr_t *a, const tip_addr_t *b)

@@ -14,21 +14,41 @@
  *    directions are mirror images of each other.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ip.h"
 #include "tinyipsec/tinyipsec.h"
 
-#define FZ_CHECK(c)              \
-    do {                         \
-        if (!(c))                \
-            __builtin_trap();    \
+/* Report the failed check, then trap so libFuzzer saves the input. */
+#define FZ_CHECK(c)                                                            \
+    do {                                                                       \
+        if (!(c)) {                                                            \
+            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__,        \
+                    __LINE__, #c);                                             \
+            __builtin_trap();                                                  \
+        }                                                                      \
     } while (0)
 
+/* Equal in family and in the bytes the family uses. */
 static int fz_addr_eq(const tip_addr_t *a, const tip_addr_t *b)
 {
-    return a->family == b->family && memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
+    size_t n = a->family == TIP_AF_INET6 ? 16u : 4u;
+    return a->family == b->family && memcmp(a->addr, b->addr, n) == 0;
+}
+
+/* types.h: "IPv4 uses addr[0..3], rest zero". Off unless built with
+ * -DTIP_FUZZ_CHECK_ADDR_TAIL=1 until tip_ipv4_parse() zeroes the tail (see
+ * test/fuzz/README.md, finding 1): the bytes are uninitialised stack. */
+#ifndef TIP_FUZZ_CHECK_ADDR_TAIL
+#define TIP_FUZZ_CHECK_ADDR_TAIL 0
+#endif
+static int fz_addr_tail_zero(const tip_addr_t *a)
+{
+    static const uint8_t zero[12];
+    return !TIP_FUZZ_CHECK_ADDR_TAIL || a->family != TIP_AF_INET ||
+           memcmp(a->addr + 4, zero, 12) == 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -85,6 +105,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FZ_CHECK(fz_addr_eq(&out.local, &ip.src) && fz_addr_eq(&out.remote, &ip.dst));
         FZ_CHECK(fz_addr_eq(&in.local, &ip.dst) && fz_addr_eq(&in.remote, &ip.src));
         FZ_CHECK(in.local_port == out.remote_port && in.remote_port == out.local_port);
+        FZ_CHECK(fz_addr_tail_zero(&in.local) && fz_addr_tail_zero(&in.remote));
+        FZ_CHECK(fz_addr_tail_zero(&ip.src) && fz_addr_tail_zero(&ip.dst));
         if (ip.nonfirst_frag)
             FZ_CHECK(in.local_port == 0 && in.remote_port == 0);
         {

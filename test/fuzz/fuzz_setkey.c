@@ -26,10 +26,14 @@
 #include "tinyipsec/setkey.h"
 #include "tinyipsec/tinyipsec.h"
 
-#define FZ_CHECK(c)              \
-    do {                         \
-        if (!(c))                \
-            __builtin_trap();    \
+/* Report the failed check, then trap so libFuzzer saves the input. */
+#define FZ_CHECK(c)                                                            \
+    do {                                                                       \
+        if (!(c)) {                                                            \
+            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__,        \
+                    __LINE__, #c);                                             \
+            __builtin_trap();                                                  \
+        }                                                                      \
     } while (0)
 
 static uint64_t fz_now(void *arg)
