@@ -105,6 +105,12 @@ typedef struct {
     size_t len;
 } tip_iov_t;
 
+/**
+ * SHA-1 over iov[0] | iov[1] | ... (only for NAT detection, RFC 7296 2.23,
+ * which fixes this hash; never for security).
+ */
+int tip_crypto_sha1(const tip_iov_t *iov, size_t n, uint8_t out[20]);
+
 /** Output length of @p prf in bytes (32, 48, 64), 0 if unknown. */
 size_t tip_crypto_prf_len(tip_prf_t prf);
 

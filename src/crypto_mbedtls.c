@@ -534,3 +534,36 @@ int tip_crypto_hmac(tip_crypto_sa_t *c,
     return TIP_ERR_UNSUPPORTED;
 #endif
 }
+
+/* ---- SHA-1 for NAT detection (RFC 7296 2.23 fixes the hash) ---------- */
+
+#if TIP_CONF_IKEV2 && defined(MBEDTLS_MD_C) && defined(MBEDTLS_SHA1_C)
+#include <mbedtls/md.h>
+
+int tip_crypto_sha1(const tip_iov_t *iov, size_t n, uint8_t out[20])
+{
+    mbedtls_md_context_t md;
+    size_t i;
+    int ret;
+
+    mbedtls_md_init(&md);
+    ret = mbedtls_md_setup(&md, mbedtls_md_info_from_type(MBEDTLS_MD_SHA1), 0);
+    if (ret == 0)
+        ret = mbedtls_md_starts(&md);
+    for (i = 0; ret == 0 && i < n; i++)
+        if (iov[i].len != 0)
+            ret = mbedtls_md_update(&md, iov[i].p, iov[i].len);
+    if (ret == 0)
+        ret = mbedtls_md_finish(&md, out);
+    mbedtls_md_free(&md);
+    return ret == 0 ? TIP_OK : TIP_ERR_CRYPTO;
+}
+#else
+int tip_crypto_sha1(const tip_iov_t *iov, size_t n, uint8_t out[20])
+{
+    (void)iov;
+    (void)n;
+    (void)out;
+    return TIP_ERR_UNSUPPORTED;
+}
+#endif

@@ -99,6 +99,7 @@ typedef enum {
     TIP_EV_CHILD_DOWN,          /**< CHILD SA pair removed (conn, reason) */
     TIP_EV_AUTH_FAILED,         /**< the peer's or our authentication failed (conn, reason) */
     TIP_EV_PROPOSAL_MISMATCH,   /**< no acceptable proposal (conn, reason) */
+    TIP_EV_IKE_REKEYED,         /**< IKE SA replaced by a new one (conn) */
     TIP_EV_COUNT_
 } tip_event_type_t;
 

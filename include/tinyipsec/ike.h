@@ -36,7 +36,7 @@ typedef struct {
     uint8_t type; /**< tip_id_type_t */
     uint8_t len;
     uint8_t data[TIP_IKE_ID_MAX];
-} tip_ike_id_t;
+} tip_ike_identity_t;
 
 /** One IKE SA proposal (one transform of each type). */
 typedef struct {
@@ -62,8 +62,10 @@ typedef struct {
     tip_addr_t remote_addr;  /**< the peer; TIP_AF_NONE: any (responder only) */
     uint16_t local_port;     /**< our IKE port, 0 = 500 */
     uint16_t remote_port;    /**< the peer's IKE port, 0 = 500 */
-    tip_ike_id_t local_id;
-    tip_ike_id_t remote_id;  /**< the peer must present exactly this identity */
+    uint16_t local_natt_port;  /**< our NAT-T port (IKE after the float, ESP-in-UDP), 0 = 4500 */
+    uint16_t remote_natt_port; /**< the peer's NAT-T port, 0 = 4500 */
+    tip_ike_identity_t local_id;
+    tip_ike_identity_t remote_id;  /**< the peer must present exactly this identity */
     uint8_t psk[TIP_IKE_PSK_MAX];
     uint8_t psk_len;
     tip_ike_proposal_t ike[TIP_IKE_MAX_PROPOSALS]; /**< in order of preference */
@@ -86,7 +88,7 @@ typedef struct {
 void tip_ike_conn_init(tip_ike_conn_t *conn);
 
 /** Set an identity from text of type @p type (FQDN, e-mail, key id, or address). */
-int tip_ike_id_set(tip_ike_id_t *id, tip_id_type_t type, const char *text);
+int tip_ike_id_set(tip_ike_identity_t *id, tip_id_type_t type, const char *text);
 
 /**
  * Add a connection. Returns 0, TIP_ERR_ARG (no PSK, no proposal, bad

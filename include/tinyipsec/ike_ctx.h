@@ -10,7 +10,7 @@
 #include "tinyipsec/ike.h"
 
 /** Largest nonce a peer may send (RFC 7296 3.9). */
-#define TIP_IKE_NONCE_MAX 256
+#define TIP_IKE_PEER_NONCE_MAX 256
 /** Largest PRF output (HMAC-SHA-512). */
 #define TIP_IKE_PRF_MAX 64
 /** Largest SK_e key: AES-256 + 4-byte salt. */
@@ -37,6 +37,7 @@ typedef struct {
     uint8_t encr, integ, esn, pfs;
     uint16_t key_bits;
     uint64_t rekey_at_ms;           /**< 0 = none scheduled */
+    tip_selector_t sel;             /**< negotiated selectors (local = our side) */
 } tip_ike_child_t;
 
 /** An outstanding exchange that is not IKE_SA_INIT / IKE_AUTH. */
@@ -76,19 +77,22 @@ typedef struct {
     uint64_t req_deadline_ms;
     uint16_t req_len, resp_len;
     uint8_t resp_valid;             /**< resp[] answers request msg_id_in - 1 */
-    uint8_t req[TIP_IKE_MSG_MAX];
-    uint8_t resp[TIP_IKE_MSG_MAX];
+    /* messages sit at offset 4, behind room for the non-ESP marker (RFC 3948 2.2) */
+    uint8_t req[4 + TIP_IKE_MSG_MAX];
+    uint8_t resp[4 + TIP_IKE_MSG_MAX];
     /* IKE_SA_INIT material, kept until IKE_AUTH is done (AUTH covers it) */
     uint16_t init_i_len, init_r_len;
     uint8_t init_i[TIP_IKE_MSG_MAX];
     uint8_t init_r[TIP_IKE_MSG_MAX];
     uint16_t ni_len, nr_len;
-    uint8_t ni[TIP_IKE_NONCE_MAX], nr[TIP_IKE_NONCE_MAX];
+    uint8_t ni[TIP_IKE_PEER_NONCE_MAX], nr[TIP_IKE_PEER_NONCE_MAX];
     uint8_t cookie_len;
     uint8_t cookie[TIP_IKE_COOKIE_MAX];
     tip_crypto_dh_t dh;
     tip_ike_pending_ex_t pend;
     tip_ike_child_t child;
+    tip_ike_child_t old_child;      /**< the pair a rekey replaced, until it is deleted */
+    uint8_t ke_retried;             /**< INVALID_KE_PAYLOAD retry done (1.2: once) */
     uint8_t child_pending_spi_valid;
     uint32_t child_pending_spi;     /**< initiator: our inbound SPI offered in IKE_AUTH */
     /* timers */
@@ -118,6 +122,7 @@ typedef struct {
     tip_ike_conn_slot_t conn[TIP_MAX_IKE_CONN];
     tip_ike_sa_t sa[TIP_MAX_IKE_SA];
     uint64_t drops;                 /**< IKE messages dropped (all reasons) */
+    uint8_t rx[TIP_IKE_MSG_MAX];    /**< writable copy of the message being processed */
 } tip_ike_state_t;
 
 #endif /* TINYIPSEC_IKE_CTX_H */

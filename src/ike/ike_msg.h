@@ -641,13 +641,18 @@ typedef struct {
     uint8_t *buf;  /**< the output */
     size_t cap;    /**< bytes at buf; nothing is ever written at or beyond */
     size_t len;    /**< bytes written so far */
-    size_t np_off; /**< offset of the next-payload byte the next payload patches */
-    size_t sk_off; /**< offset of the SK/SKF generic header, 0 when none */
-    size_t sk_iv;  /**< SK: offset of the IV */
+    size_t np_off; /**< next-payload byte the next payload patches; SIZE_MAX: none */
+    size_t sk_off; /**< offset of the SK/SKF generic header; SIZE_MAX: none */
+    size_t sk_iv;  /**< SK/SKF: offset of the IV */
+    size_t sk_pt;  /**< SK/SKF: offset of the plaintext (after the IV) */
+    int has_hdr;   /**< 1 once tip_ike_w_hdr() wrote the IKE header */
     int err;       /**< first failure (sticky), TIP_OK while all fits */
 } tip_ike_w_t;
 
-/** Start writing into @p buf[0..cap). */
+/**
+ * Start writing into @p buf[0..cap). Without tip_ike_w_hdr() the writer
+ * builds a bare payload chain (whose first type the caller knows).
+ */
 void tip_ike_w_init(tip_ike_w_t *w, uint8_t *buf, size_t cap);
 
 /**

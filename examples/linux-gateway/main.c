@@ -1,0 +1,701 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * linux-gateway: a route-based IKEv2/IPsec site-to-site gateway for Linux,
+ * built on tinyipsec and its POSIX port.
+ *
+ *   [hosts in local_subnet] --> kernel routes remote_subnet into TUN "tip0"
+ *        --> read() --> tip_output() --> ESP (in UDP) --> the peer
+ *   the peer --> UDP 4500 / 500 (or raw ESP) --> tip_port_posix_recv()
+ *        --> inner packet --> write() to the TUN --> kernel delivers it
+ *
+ * IKEv2 (tip_ike_*) negotiates the SAs; one poll() loop drives everything:
+ * the TUN device, the sockets, a signal pipe, and tip_poll()'s timers.
+ * Run as root (TUN, routes, UDP port 500, raw ESP). See README.md.
+ *
+ *   linux-gateway [--stats-interval SECS] [--check] CONFIG
+ *
+ * Signals: SIGINT/SIGTERM delete the IKE SA and exit; SIGUSR1 rekeys the
+ * CHILD SA, SIGUSR2 the IKE SA (handy for tests).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "tinyipsec/tinyipsec.h"
+#include "tip_port_posix.h"
+
+extern char **environ;
+
+#define GW_BUF_SIZE 4096          /* one packet or IKE message, plus head- and tailroom */
+#define GW_BATCH 64               /* packets per source per wake-up: no side starves */
+#define GW_SHUTDOWN_MS 3000       /* how long to wait for the peer to confirm the delete */
+#define GW_INITIATE_RETRY_MS 5000 /* retry when tip_ike_initiate() itself failed */
+#define GW_PROP_TEXT (GW_TEXT_MAX + 8) /* "one of " + a proposal list */
+
+/* What the program counts on top of the library's per-SA counters. */
+typedef struct {
+    uint64_t tun_read, tun_written;     /* packets from / to the TUN device */
+    uint64_t esp_sent;                  /* tip_output() protected and sent them */
+    uint64_t no_sa, no_policy, bypass;  /* dropped before ESP: why */
+    uint64_t send_err;                  /* tip_output() failed otherwise (port, room...) */
+    uint64_t rx_data, rx_ike, rx_dropped, tun_write_err;
+    int last_rx_err;
+} gw_counters_t;
+
+typedef struct {
+    gw_conf_t cf;
+    tip_port_posix_t io;
+    tip_port_t port;
+    tip_ctx_t ctx;
+    tip_handle_t conn;
+    int tun_fd;
+    char tun_name[16];
+    uint64_t started_ms;
+    int ike_down; /* set by the IKE_DOWN event */
+    gw_counters_t n;
+} gateway_t;
+
+static gateway_t gw;                     /* static: it holds a whole tip_ctx_t */
+static int sig_pipe[2] = {-1, -1};       /* the self-pipe: signal handler -> poll() loop */
+
+/* ---- small helpers -------------------------------------------------------- */
+
+static uint64_t now_ms(const gateway_t *g)
+{
+    return g->port.now_ms(g->port.arg);
+}
+
+static void usage(FILE *f, const char *prog)
+{
+    fprintf(f,
+            "usage: %s [options] CONFIG\n"
+            "\n"
+            "A route-based IKEv2/IPsec gateway (tinyipsec %s). Reads CONFIG (see\n"
+            "gateway.conf.example), opens a TUN device, routes remote_subnet into it\n"
+            "and protects that traffic with ESP, negotiated with IKEv2 (PSK).\n"
+            "\n"
+            "options:\n"
+            "  -s, --stats-interval SECS  print counters every SECS seconds (0 = only at exit)\n"
+            "  -n, --check                parse CONFIG, print it and exit (no root needed)\n"
+            "  -h, --help                 this text\n"
+            "\n"
+            "signals: INT/TERM delete the IKE SA and exit; USR1 rekeys the CHILD SA,\n"
+            "USR2 the IKE SA. Needs root (TUN, routes, UDP 500, raw ESP).\n",
+            prog, TIP_VERSION_STRING);
+}
+
+static const char *event_name(tip_event_type_t t)
+{
+    static const char *const names[TIP_EV_COUNT_] = {
+        [TIP_EV_SA_SOFT_EXPIRED] = "SA_SOFT_EXPIRED",
+        [TIP_EV_SA_HARD_EXPIRED] = "SA_HARD_EXPIRED",
+        [TIP_EV_SA_REKEY_NEEDED] = "SA_REKEY_NEEDED",
+        [TIP_EV_SA_SEQ_EXHAUSTED] = "SA_SEQ_EXHAUSTED",
+        [TIP_EV_ACQUIRE] = "ACQUIRE",
+        [TIP_EV_IKE_UP] = "IKE_UP",
+        [TIP_EV_IKE_DOWN] = "IKE_DOWN",
+        [TIP_EV_CHILD_UP] = "CHILD_UP",
+        [TIP_EV_CHILD_REKEYED] = "CHILD_REKEYED",
+        [TIP_EV_CHILD_DOWN] = "CHILD_DOWN",
+        [TIP_EV_AUTH_FAILED] = "AUTH_FAILED",
+        [TIP_EV_PROPOSAL_MISMATCH] = "PROPOSAL_MISMATCH",
+    };
+
+    return t > 0 && t < TIP_EV_COUNT_ && names[t] != NULL ? names[t] : "EVENT?";
+}
+
+/* An event's reason: a tip_err_t (< 0), or the peer's error notify (> 0). */
+static const char *reason_text(int reason, char *buf, size_t len)
+{
+    static const struct {
+        int type;
+        const char *name;
+    } notify[] = { /* RFC 7296 3.10.1 */
+        {1, "UNSUPPORTED_CRITICAL_PAYLOAD"}, {4, "INVALID_IKE_SPI"},
+        {5, "INVALID_MAJOR_VERSION"},        {7, "INVALID_SYNTAX"},
+        {9, "INVALID_MESSAGE_ID"},           {11, "INVALID_SPI"},
+        {14, "NO_PROPOSAL_CHOSEN"},          {17, "INVALID_KE_PAYLOAD"},
+        {24, "AUTHENTICATION_FAILED"},       {34, "SINGLE_PAIR_REQUIRED"},
+        {35, "NO_ADDITIONAL_SAS"},           {36, "INTERNAL_ADDRESS_FAILURE"},
+        {37, "FAILED_CP_REQUIRED"},          {38, "TS_UNACCEPTABLE"},
+        {39, "INVALID_SELECTORS"},           {43, "TEMPORARY_FAILURE"},
+        {44, "CHILD_SA_NOT_FOUND"},
+    };
+    size_t i;
+
+    if (reason == 0)
+        return "none";
+    if (reason < 0)
+        return tip_strerror(reason);
+    for (i = 0; i < sizeof(notify) / sizeof(notify[0]); i++)
+        if (notify[i].type == reason)
+            break;
+    snprintf(buf, len, "peer sent %s (%d)",
+             i < sizeof(notify) / sizeof(notify[0]) ? notify[i].name : "notify", reason);
+    return buf;
+}
+
+/* The configured proposals; the negotiated one when only one is configured. */
+static const char *proposals_text(const gateway_t *g, int esp, char *buf, size_t len)
+{
+    const tip_ike_conn_t *c = &g->cf.conn;
+
+    if (!esp && c->ike_count == 1)
+        return gw_ike_proposal_name(&c->ike[0], buf, len);
+    if (esp && c->child_count == 1)
+        return gw_esp_proposal_name(&c->child[0], buf, len);
+    snprintf(buf, len, "one of %s", esp ? g->cf.esp_text : g->cf.ike_text);
+    return buf;
+}
+
+static void hex8(const uint8_t spi[8], char out[17])
+{
+    int i;
+
+    for (i = 0; i < 8; i++)
+        snprintf(out + 2 * i, 3, "%02x", spi[i]);
+}
+
+/* ---- running ip(8) ----------------------------------------------------------- */
+
+/*
+ * Run "ip ..." and wait for it. The gateway configures its TUN device with
+ * the ip command rather than netlink to stay short; argv is passed as is
+ * (no shell), so nothing in the config file is ever interpreted by sh.
+ */
+static int run_ip(const char *const argv[])
+{
+    pid_t pid;
+    int status, i, err;
+
+    printf("+");
+    for (i = 0; argv[i] != NULL; i++)
+        printf(" %s", argv[i]);
+    printf("\n");
+    err = posix_spawnp(&pid, argv[0], NULL, NULL, (char *const *)argv, environ);
+    if (err != 0) {
+        fprintf(stderr, "linux-gateway: cannot run %s: %s\n", argv[0], strerror(err));
+        return -1;
+    }
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* Open the TUN device, bring it up, and route the remote subnet into it. */
+static int tun_setup(gateway_t *g)
+{
+    char mtu[16], src[64];
+    const gw_conf_t *cf = &g->cf;
+
+    if (tip_port_posix_tun_open(cf->tun_name[0] ? cf->tun_name : "tip%d", &g->tun_fd, g->tun_name,
+                                sizeof(g->tun_name)) != TIP_OK) {
+        fprintf(stderr, "linux-gateway: cannot open a TUN device: %s\n", strerror(errno));
+        return -1;
+    }
+    snprintf(mtu, sizeof(mtu), "%u", cf->tun_mtu);
+    {
+        const char *const link_up[] = {"ip", "link", "set", "dev", g->tun_name,
+                                       "mtu", mtu, "up", NULL};
+
+        if (run_ip(link_up) != 0)
+            return -1;
+    }
+    /* "replace", not "add": a route left over from a crashed run is taken over.
+     * The route disappears by itself with the device when we close it. With
+     * "src", the gateway's own traffic to the remote subnet leaves from an
+     * address inside local_subnet, so that it matches the policy too. */
+    if (cf->route_src.family != TIP_AF_NONE) {
+        const char *const route[] = {"ip", "route", "replace", cf->remote_subnet, "dev",
+                                     g->tun_name, "src",
+                                     tip_addr_format(&cf->route_src, src, sizeof(src)), NULL};
+
+        return run_ip(route);
+    } else {
+        const char *const route[] = {"ip", "route", "replace", cf->remote_subnet,
+                                     "dev", g->tun_name, NULL};
+
+        return run_ip(route);
+    }
+}
+
+/* ---- events and counters -------------------------------------------------------- */
+
+static void print_child(gateway_t *g, const char *what, tip_handle_t conn)
+{
+    tip_ike_status_t st;
+    char esp[GW_PROP_TEXT];
+
+    if (tip_ike_status(&g->ctx, conn, &st) != TIP_OK)
+        return;
+    printf("%s conn %u: %s === %s, ESP SPIs in 0x%08x out 0x%08x, UDP-encap %s, esp %s\n",
+           what, (unsigned)conn, g->cf.local_subnet, g->cf.remote_subnet,
+           (unsigned)st.child_spi_in, (unsigned)st.child_spi_out, st.natt ? "yes" : "no",
+           proposals_text(g, 1, esp, sizeof(esp)));
+}
+
+static void print_ike_up(gateway_t *g, tip_handle_t conn)
+{
+    tip_ike_status_t st;
+    char local[64], peer[64], spi_i[17], spi_r[17], ike[GW_PROP_TEXT];
+
+    if (tip_ike_status(&g->ctx, conn, &st) != TIP_OK)
+        return;
+    hex8(st.spi_i, spi_i);
+    hex8(st.spi_r, spi_r);
+    printf("IKE_UP conn %u: %s <-> %s:%u, %s, SPIs %s_i %s_r, NAT-T %s, ike %s\n",
+           (unsigned)conn, tip_addr_format(&g->cf.conn.local_addr, local, sizeof(local)),
+           tip_addr_format(&st.peer_addr, peer, sizeof(peer)), (unsigned)st.peer_port,
+           st.initiator ? "initiator" : "responder", spi_i, spi_r, st.natt ? "yes" : "no",
+           proposals_text(g, 0, ike, sizeof(ike)));
+}
+
+/* The event callback: runs inside tip_ike_input(), tip_output() and tip_poll(). */
+static void on_event(void *arg, const tip_event_t *ev)
+{
+    gateway_t *g = arg;
+    char buf[64];
+
+    switch (ev->type) {
+    case TIP_EV_IKE_UP:
+        g->ike_down = 0;
+        print_ike_up(g, ev->conn);
+        break;
+    case TIP_EV_CHILD_UP:
+    case TIP_EV_CHILD_REKEYED:
+        print_child(g, event_name(ev->type), ev->conn);
+        break;
+    case TIP_EV_IKE_DOWN:
+        g->ike_down = 1;
+        /* fall through */
+    case TIP_EV_CHILD_DOWN:
+    case TIP_EV_AUTH_FAILED:
+    case TIP_EV_PROPOSAL_MISMATCH:
+        printf("%s conn %u: %s\n", event_name(ev->type), (unsigned)ev->conn,
+               reason_text(ev->reason, buf, sizeof(buf)));
+        break;
+    default: /* data-path events: IKE has already acted on them */
+        if (g->cf.log_level >= TIP_LOG_INFO)
+            printf("%s spi 0x%08x\n", event_name(ev->type), (unsigned)ev->spi);
+        break;
+    }
+}
+
+static void print_stats(gateway_t *g, const char *label)
+{
+    tip_ike_status_t st;
+    tip_sa_stats_t in, out;
+    uint64_t drops = 0;
+    unsigned i;
+
+    memset(&st, 0, sizeof(st));
+    memset(&in, 0, sizeof(in));
+    memset(&out, 0, sizeof(out));
+    (void)tip_ike_status(&g->ctx, g->conn, &st);
+    if (st.child_up) {
+        (void)tip_sad_stats(&g->ctx, st.child_in, &in);
+        (void)tip_sad_stats(&g->ctx, st.child_out, &out);
+        for (i = 0; i < TIP_DROP_COUNT; i++)
+            drops += in.drops[i] + out.drops[i];
+    }
+    /* one key=value line: easy to read and to grep in scripts */
+    printf("%s uptime=%llus ike=%s child=%s spi_in=0x%08x in_pkts=%llu in_bytes=%llu "
+           "spi_out=0x%08x out_pkts=%llu out_bytes=%llu sa_drops=%llu tun_read=%llu "
+           "tun_written=%llu no_sa=%llu no_policy=%llu bypass=%llu send_err=%llu "
+           "rx_ike=%llu rx_dropped=%llu ike_rekeys=%u child_rekeys=%u\n",
+           label, (unsigned long long)((now_ms(g) - g->started_ms) / 1000),
+           st.ike_up ? "up" : "down", st.child_up ? "up" : "down", (unsigned)st.child_spi_in,
+           (unsigned long long)in.packets, (unsigned long long)in.bytes,
+           (unsigned)st.child_spi_out, (unsigned long long)out.packets,
+           (unsigned long long)out.bytes, (unsigned long long)drops,
+           (unsigned long long)g->n.tun_read, (unsigned long long)g->n.tun_written,
+           (unsigned long long)g->n.no_sa, (unsigned long long)g->n.no_policy,
+           (unsigned long long)g->n.bypass, (unsigned long long)g->n.send_err,
+           (unsigned long long)g->n.rx_ike, (unsigned long long)g->n.rx_dropped,
+           (unsigned)st.ike_rekeys, (unsigned)st.child_rekeys);
+}
+
+/* ---- the data path ------------------------------------------------------------ */
+
+/* Packets the kernel routed into the TUN: protect them. */
+static void tun_drain(gateway_t *g)
+{
+    static uint8_t mem[GW_BUF_SIZE];
+    int i;
+
+    for (i = 0; i < GW_BATCH; i++) {
+        tip_buf_t b = {mem, sizeof(mem), TIP_ESP_HEADROOM, 0};
+        ssize_t n = read(g->tun_fd, mem + TIP_ESP_HEADROOM,
+                         sizeof(mem) - TIP_ESP_HEADROOM - TIP_ESP_TAILROOM);
+
+        if (n <= 0) {
+            if (n < 0 && errno != EAGAIN && errno != EINTR)
+                fprintf(stderr, "linux-gateway: read %s: %s\n", g->tun_name, strerror(errno));
+            return;
+        }
+        g->n.tun_read++;
+        b.len = (size_t)n;
+        switch (tip_output(&g->ctx, &b)) {
+        case TIP_SENT:
+            g->n.esp_sent++;
+            break;
+        case TIP_BYPASS:
+            /* Only routed traffic enters the TUN, and it is the tunnel: there
+             * is no "clear" path to send it on, and writing it back would
+             * hand it to the kernel as if it had come out of the tunnel (a
+             * loop). Clear traffic must use a normal route instead. */
+            g->n.bypass++;
+            break;
+        case TIP_ERR_NO_SA: /* no CHILD SA (yet): dropped, as the kernel would */
+            g->n.no_sa++;
+            break;
+        case TIP_ERR_POLICY: /* e.g. a source outside local_subnet */
+        case TIP_ERR_DISCARD:
+            g->n.no_policy++;
+            break;
+        default:
+            g->n.send_err++;
+            break;
+        }
+    }
+}
+
+/* Datagrams on our sockets: IKE to the IKE engine, ESP back into the TUN. */
+static void sockets_drain(gateway_t *g)
+{
+    static uint8_t mem[GW_BUF_SIZE];
+    tip_port_posix_rx_info_t info;
+    int i, r;
+
+    for (i = 0; i < GW_BATCH; i++) {
+        tip_buf_t b = {mem, sizeof(mem), 0, 0};
+
+        r = tip_port_posix_recv(&g->io, &g->ctx, &b, 0, &info);
+        switch (r) {
+        case TIP_PORT_POSIX_TIMEOUT: /* nothing (more) to read */
+            return;
+        case TIP_RX_DATA: /* decrypted and checked against the inbound policy */
+            g->n.rx_data++;
+            if (write(g->tun_fd, b.base + b.off, b.len) == (ssize_t)b.len)
+                g->n.tun_written++;
+            else
+                g->n.tun_write_err++;
+            break;
+        case TIP_RX_IKE: /* port 500, or port 4500 after the non-ESP marker */
+            g->n.rx_ike++;
+            r = tip_ike_input(&g->ctx, &info.src, info.sport, &info.dst, info.dport,
+                              b.base + b.off, b.len);
+            if (r < 0 && g->cf.log_level >= TIP_LOG_DEBUG)
+                printf("IKE message dropped: %s\n", tip_strerror(r));
+            break;
+        case TIP_RX_CONSUMED: /* NAT-T keepalive */
+            break;
+        case TIP_ERR_PORT:
+            fprintf(stderr, "linux-gateway: %s\n", tip_port_posix_errmsg(&g->io));
+            return;
+        default: /* TIP_RX_BYPASS (no bypass policies here) or a dropped packet */
+            g->n.rx_dropped++;
+            g->n.last_rx_err = r;
+            break;
+        }
+    }
+}
+
+/* ---- signals ------------------------------------------------------------------ */
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    unsigned char c = (unsigned char)sig;
+
+    if (write(sig_pipe[1], &c, 1) < 0) {
+        /* pipe full: a signal is pending already */
+    }
+    errno = saved;
+}
+
+static int signals_setup(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGUSR1, SIGUSR2};
+    struct sigaction sa;
+    size_t i;
+
+    if (pipe(sig_pipe) != 0)
+        return -1;
+    for (i = 0; i < 2; i++) {
+        fcntl(sig_pipe[i], F_SETFL, fcntl(sig_pipe[i], F_GETFL) | O_NONBLOCK);
+        fcntl(sig_pipe[i], F_SETFD, FD_CLOEXEC);
+    }
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+        if (sigaction(sigs[i], &sa, NULL) != 0)
+            return -1;
+    signal(SIGPIPE, SIG_IGN);
+    return 0;
+}
+
+/* ---- set-up -------------------------------------------------------------------- */
+
+static int gateway_open(gateway_t *g)
+{
+    const tip_ike_conn_t *c = &g->cf.conn;
+    tip_port_posix_cfg_t pc;
+    int err;
+
+    tip_port_posix_cfg_init(&pc);
+    pc.local = c->local_addr;
+    pc.v6only = c->local_addr.family == TIP_AF_INET6;
+    pc.natt_port = c->local_natt_port ? c->local_natt_port : TIP_PORT_NATT;
+    pc.ike_port = c->local_port ? c->local_port : TIP_PORT_IKE;
+    pc.open_ike = pc.ike_port != pc.natt_port; /* IKE on the NAT-T port needs no 2nd socket */
+    /* Raw ESP (IP protocol 50) for SAs without UDP encapsulation: used when
+     * neither side is behind a NAT and force_encap is off. */
+    pc.raw_esp4 = g->cf.raw_esp && c->local_addr.family == TIP_AF_INET;
+    pc.raw_esp6 = g->cf.raw_esp && c->local_addr.family == TIP_AF_INET6;
+    pc.log_level = g->cf.log_level;
+    if (tip_port_posix_open(&g->io, &pc) != TIP_OK) {
+        fprintf(stderr, "linux-gateway: %s\n", tip_port_posix_errmsg(&g->io));
+        return -1;
+    }
+    tip_port_posix_port(&g->io, &g->port);
+    err = tip_ctx_init(&g->ctx, &g->port);
+    if (err == TIP_OK) {
+        tip_ctx_set_event_cb(&g->ctx, on_event, g);
+        err = tip_ike_conn_add(&g->ctx, c, &g->conn);
+    }
+    if (err != TIP_OK) {
+        fprintf(stderr, "linux-gateway: connection refused by the library: %s\n",
+                tip_strerror(err));
+        tip_port_posix_close(&g->io);
+        return -1;
+    }
+    return 0;
+}
+
+static void print_banner(const gateway_t *g)
+{
+    const tip_ike_conn_t *c = &g->cf.conn;
+    char local[64], peer[64], ike[GW_PROP_TEXT], esp[GW_PROP_TEXT];
+
+    printf("linux-gateway %s: %s (IKE %u, NAT-T %u), peer %s, %s\n", TIP_VERSION_STRING,
+           tip_addr_format(&c->local_addr, local, sizeof(local)), (unsigned)g->io.ike_port,
+           (unsigned)g->io.natt_port, tip_addr_format(&c->remote_addr, peer, sizeof(peer)),
+           g->cf.initiate ? "initiator" : "responder");
+    printf("  %s === %s via %s, ike %s, esp %s\n", g->cf.local_subnet, g->cf.remote_subnet,
+           g->tun_name, proposals_text(g, 0, ike, sizeof(ike)),
+           proposals_text(g, 1, esp, sizeof(esp)));
+}
+
+/* ---- the loop ------------------------------------------------------------------ */
+
+/* Add the port's sockets to @p pfd. The POSIX port has no accessor for its
+ * descriptors yet; the fields are documented in tip_port_posix.h. */
+static nfds_t add_socket_fds(const gateway_t *g, struct pollfd *pfd, nfds_t n)
+{
+    const int fds[] = {g->io.fd_natt, g->io.fd_ike, g->io.fd_raw4, g->io.fd_raw6};
+    size_t i;
+
+    for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+        if (fds[i] < 0)
+            continue;
+        pfd[n].fd = fds[i];
+        pfd[n].events = POLLIN;
+        pfd[n].revents = 0;
+        n++;
+    }
+    return n;
+}
+
+static int min_timeout(int a, uint64_t deadline, uint64_t now)
+{
+    uint64_t d;
+
+    if (deadline == 0)
+        return a;
+    d = deadline > now ? deadline - now : 0;
+    return d < (uint64_t)a ? (int)d : a;
+}
+
+static void start_ike(gateway_t *g, uint64_t *retry_at)
+{
+    int err = tip_ike_initiate(&g->ctx, g->conn);
+
+    *retry_at = 0;
+    if (err == TIP_OK || err == TIP_ERR_EXISTS)
+        return;
+    printf("initiate failed: %s (retrying in %u s)\n", tip_strerror(err),
+           GW_INITIATE_RETRY_MS / 1000);
+    *retry_at = now_ms(g) + GW_INITIATE_RETRY_MS;
+}
+
+static void run(gateway_t *g, unsigned stats_interval)
+{
+    uint64_t now = now_ms(g), stats_at = 0, stop_at = 0, initiate_at = 0;
+    int stopping = 0, terminate_sent = 0;
+
+    if (stats_interval > 0)
+        stats_at = now + stats_interval * 1000ull;
+    if (g->cf.initiate)
+        start_ike(g, &initiate_at);
+
+    for (;;) {
+        struct pollfd pfd[6];
+        nfds_t n = 0;
+        int timeout, i;
+
+        now = now_ms(g);
+        timeout = (int)tip_poll(&g->ctx, now); /* timers; at most 1000 ms to the next */
+        timeout = min_timeout(timeout, stats_at, now);
+        timeout = min_timeout(timeout, stop_at, now);
+        timeout = min_timeout(timeout, initiate_at, now);
+
+        pfd[n].fd = sig_pipe[0];
+        pfd[n++].events = POLLIN;
+        pfd[n].fd = g->tun_fd;
+        pfd[n++].events = POLLIN;
+        n = add_socket_fds(g, pfd, n);
+        if (poll(pfd, n, timeout) < 0 && errno != EINTR) {
+            perror("linux-gateway: poll");
+            return;
+        }
+
+        if (pfd[0].revents & POLLIN) {
+            unsigned char sig;
+
+            while (read(sig_pipe[0], &sig, 1) == 1) {
+                if (sig == SIGUSR1) {
+                    printf("SIGUSR1: rekeying the CHILD SA: %s\n",
+                           tip_strerror(tip_ike_rekey_child(&g->ctx, g->conn)));
+                } else if (sig == SIGUSR2) {
+                    printf("SIGUSR2: rekeying the IKE SA: %s\n",
+                           tip_strerror(tip_ike_rekey_ike(&g->ctx, g->conn)));
+                } else if (stopping) {
+                    printf("second signal: exiting without waiting\n");
+                    return;
+                } else {
+                    printf("signal %d: deleting the IKE SA and exiting\n", (int)sig);
+                    stopping = 1;
+                    stop_at = now_ms(g) + GW_SHUTDOWN_MS;
+                }
+            }
+        }
+        if (pfd[1].revents & POLLIN)
+            tun_drain(g);
+        for (i = 2; i < (int)n; i++)
+            if (pfd[i].revents & (POLLIN | POLLERR)) {
+                sockets_drain(g); /* serves every socket, round robin */
+                break;
+            }
+
+        now = now_ms(g);
+        if (stats_at != 0 && now >= stats_at) {
+            print_stats(g, "STATS");
+            stats_at = now + stats_interval * 1000ull;
+        }
+        if (initiate_at != 0 && now >= initiate_at && !stopping)
+            start_ike(g, &initiate_at);
+        if (stopping) {
+            /* RFC 7296 1.4.1: delete the IKE SA (and with it the CHILD SA)
+             * with an INFORMATIONAL exchange, and wait for the answer. */
+            if (!terminate_sent) {
+                int err = tip_ike_terminate(&g->ctx, g->conn);
+
+                if (err == TIP_OK)
+                    terminate_sent = 1;
+                else if (err != TIP_ERR_EXISTS) /* EXISTS: an exchange is running */
+                    return;                     /* no IKE SA: nothing to delete */
+            } else if (g->ike_down) {
+                printf("IKE SA deleted\n");
+                return;
+            }
+            if (now >= stop_at) {
+                printf("the peer did not confirm the delete within %u ms\n", GW_SHUTDOWN_MS);
+                return;
+            }
+        }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    const char *conf_path = NULL;
+    unsigned long stats_interval = 0;
+    int check = 0, i;
+    char err[256];
+
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout, argv[0]);
+            return 0;
+        } else if (!strcmp(a, "-n") || !strcmp(a, "--check")) {
+            check = 1;
+        } else if ((!strcmp(a, "-s") || !strcmp(a, "--stats-interval")) && i + 1 < argc) {
+            char *end;
+
+            stats_interval = strtoul(argv[++i], &end, 10);
+            if (*end != '\0' || stats_interval > 86400) {
+                fprintf(stderr, "linux-gateway: bad --stats-interval %s\n", argv[i]);
+                return 2;
+            }
+        } else if (a[0] != '-' && conf_path == NULL) {
+            conf_path = a;
+        } else {
+            usage(stderr, argv[0]);
+            return 2;
+        }
+    }
+    if (conf_path == NULL) {
+        usage(stderr, argv[0]);
+        return 2;
+    }
+
+    setvbuf(stdout, NULL, _IOLBF, 0); /* one line at a time, also into a log file */
+    gw_conf_init(&gw.cf);
+    if (gw_conf_load(&gw.cf, conf_path, err, sizeof(err)) != 0) {
+        fprintf(stderr, "linux-gateway: %s\n", err);
+        return 2;
+    }
+    if (check) {
+        gw_conf_print(&gw.cf);
+        return 0;
+    }
+
+    gw.tun_fd = -1;
+    if (signals_setup() != 0) {
+        perror("linux-gateway: signals");
+        return 1;
+    }
+    if (gateway_open(&gw) != 0) /* sockets, context, connection */
+        return 1;
+    if (tun_setup(&gw) != 0) {
+        if (gw.tun_fd >= 0)
+            close(gw.tun_fd);
+        tip_port_posix_close(&gw.io);
+        return 1;
+    }
+    gw.started_ms = now_ms(&gw);
+    print_banner(&gw);
+
+    run(&gw, (unsigned)stats_interval);
+
+    print_stats(&gw, "FINAL");
+    tip_ctx_deinit(&gw.ctx); /* removes the SAs, zeroizes the keys */
+    tip_port_posix_close(&gw.io);
+    close(gw.tun_fd); /* the device and its route go away with it */
+    return 0;
+}

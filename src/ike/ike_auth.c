@@ -1,0 +1,363 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * IKE_AUTH (RFC 7296 1.2): identities, pre-shared key authentication
+ * (2.15) and the first CHILD SA, for both roles.
+ */
+#include <string.h>
+
+#include "bytes.h"
+#include "ike/ike_core.h"
+
+#if TIP_CONF_IKEV2
+
+static const char tip_ike_key_pad[] = "Key Pad for IKEv2"; /* 2.15, 17 octets, no NUL */
+
+/*
+ * AUTH = prf(prf(Shared Secret, "Key Pad for IKEv2"), <SignedOctets>) with
+ * SignedOctets = RealMessage | Nonce of the other side | prf(SK_px, IDx')
+ * (2.15). @p of_initiator selects whose AUTH: the initiator's covers its
+ * IKE_SA_INIT request and Nr, the responder's its response and Ni.
+ */
+static int tip_ike_psk_auth(const tip_ike_sa_t *sa, const tip_ike_conn_t *conn, int of_initiator,
+                            const uint8_t *id_body, size_t id_len, uint8_t out[TIP_IKE_PRF_MAX])
+{
+    tip_prf_t prf = (tip_prf_t)sa->prf;
+    uint8_t macid[TIP_IKE_PRF_MAX], key[TIP_IKE_PRF_MAX];
+    tip_iov_t iov[3];
+    int err;
+
+    iov[0].p = id_body;
+    iov[0].len = id_len;
+    err = tip_crypto_prf(prf, of_initiator ? sa->sk_pi : sa->sk_pr, sa->prf_len, iov, 1, macid);
+    if (err == TIP_OK) {
+        iov[0].p = (const uint8_t *)tip_ike_key_pad;
+        iov[0].len = sizeof(tip_ike_key_pad) - 1u;
+        err = tip_crypto_prf(prf, conn->psk, conn->psk_len, iov, 1, key);
+    }
+    if (err == TIP_OK) {
+        iov[0].p = of_initiator ? sa->init_i : sa->init_r;
+        iov[0].len = of_initiator ? sa->init_i_len : sa->init_r_len;
+        iov[1].p = of_initiator ? sa->nr : sa->ni;
+        iov[1].len = of_initiator ? sa->nr_len : sa->ni_len;
+        iov[2].p = macid;
+        iov[2].len = sa->prf_len;
+        err = tip_crypto_prf(prf, key, sa->prf_len, iov, 3, out);
+    }
+    tip_crypto_zeroize(key, sizeof(key));
+    tip_crypto_zeroize(macid, sizeof(macid));
+    return err;
+}
+
+/* The ID payload body of an identity: type, 3 reserved bytes, data (3.5). */
+static size_t tip_ike_id_body(const tip_ike_identity_t *id, uint8_t out[4 + TIP_IKE_ID_MAX])
+{
+    out[0] = id->type;
+    out[1] = out[2] = out[3] = 0;
+    memcpy(out + 4, id->data, id->len);
+    return 4u + id->len;
+}
+
+static int tip_ike_id_matches(const tip_ike_identity_t *want, const tip_ike_id_t *got)
+{
+    return got->type == want->type && got->len == want->len &&
+           memcmp(got->data, want->data, want->len) == 0;
+}
+
+/* Check the peer's AUTH payload against what it must be, in constant time. */
+static int tip_ike_verify_auth(const tip_ike_sa_t *sa, const tip_ike_conn_t *conn,
+                               const tip_ike_msg_t *in, const tip_ike_id_t *id)
+{
+    const tip_ike_pl_t *pl = tip_ike_msg_find(in, TIP_IKE_PL_AUTH, 0);
+    tip_ike_auth_t a;
+    uint8_t want[TIP_IKE_PRF_MAX];
+    int ok;
+
+    if (pl == NULL || tip_ike_auth_parse(tip_ike_pl_body(in, pl), pl->len, &a) != TIP_OK)
+        return TIP_ERR_AUTH;
+    if (a.method != TIP_IKE_AUTH_PSK || a.len != sa->prf_len)
+        return TIP_ERR_AUTH;
+    if (tip_ike_psk_auth(sa, conn, !sa->initiator, id->body, id->body_len, want) != TIP_OK)
+        return TIP_ERR_AUTH;
+    ok = tip_crypto_ct_memcmp(want, a.data, sa->prf_len) == 0;
+    tip_crypto_zeroize(want, sizeof(want));
+    return ok ? TIP_OK : TIP_ERR_AUTH;
+}
+
+/* Our ID and AUTH payloads. */
+static void tip_ike_w_id_auth(tip_ike_w_t *w, const tip_ike_sa_t *sa, const tip_ike_conn_t *conn)
+{
+    uint8_t body[4 + TIP_IKE_ID_MAX], auth[TIP_IKE_PRF_MAX];
+    size_t n = tip_ike_id_body(&conn->local_id, body);
+
+    tip_ike_w_id(w, sa->initiator ? TIP_IKE_PL_IDI : TIP_IKE_PL_IDR, conn->local_id.type,
+                 conn->local_id.data, conn->local_id.len);
+    if (!sa->initiator) {
+        if (tip_ike_psk_auth(sa, conn, 0, body, n, auth) != TIP_OK)
+            w->err = TIP_ERR_CRYPTO;
+        tip_ike_w_auth(w, TIP_IKE_AUTH_PSK, auth, sa->prf_len);
+        return;
+    }
+    /* RFC 7296 3.5: the initiator may name the responder it wants. */
+    tip_ike_w_id(w, TIP_IKE_PL_IDR, conn->remote_id.type, conn->remote_id.data,
+                 conn->remote_id.len);
+    if (tip_ike_psk_auth(sa, conn, 1, body, n, auth) != TIP_OK)
+        w->err = TIP_ERR_CRYPTO;
+    tip_ike_w_auth(w, TIP_IKE_AUTH_PSK, auth, sa->prf_len);
+    tip_crypto_zeroize(auth, sizeof(auth));
+}
+
+int tip_ike_auth_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
+{
+    tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
+    tip_ike_hdr_t h;
+    tip_ike_w_t w;
+    size_t len;
+    int err;
+
+    if (c == NULL)
+        return TIP_ERR_INTERNAL;
+    sa->child_pending_spi = tip_ike_new_spi(ctx);
+    sa->child_pending_spi_valid = 1;
+    tip_ike_hdr_request(sa, TIP_IKE_EXCH_IKE_AUTH, &h);
+    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(sa->req), TIP_IKE_MSG_MAX);
+    tip_ike_w_hdr(&w, &h);
+    (void)tip_ike_sk_begin(ctx, sa, &w);
+    tip_ike_w_id_auth(&w, sa, &c->cfg);
+    if (c->cfg.mode == TIP_MODE_TRANSPORT)
+        tip_ike_w_notify(&w, 0, NULL, 0, TIP_IKE_N_USE_TRANSPORT_MODE, NULL, 0);
+    tip_ike_w_sa_child(&w, &c->cfg, sa->child_pending_spi, 0, TIP_DH_NONE);
+    tip_ike_w_ts_pair(&w, &c->cfg.ts, 1);
+    err = tip_ike_sk_end(sa, &w, &len);
+    if (err != TIP_OK)
+        return err;
+    sa->state = TIP_IKE_S_AUTH_SENT;
+    return tip_ike_send_request(ctx, sa, len, TIP_IKE_P_NONE);
+}
+
+/* Schedule the IKE SA rekey with jitter (2.8: spread rekeys out). */
+static void tip_ike_schedule_rekey(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_conn_t *conn)
+{
+    uint32_t s = conn->ike_rekey_s != 0 ? conn->ike_rekey_s : TIP_IKE_DEF_IKE_REKEY_S;
+    uint32_t pct = conn->jitter_pct != 0 ? conn->jitter_pct : TIP_IKE_DEF_JITTER_PCT;
+    uint8_t r[2] = {0, 0};
+    uint64_t ms = (uint64_t)s * 1000u, jitter;
+
+    (void)tip_ike_random(ctx, r, 2);
+    jitter = ms * pct / 100u * tip_load_be16(r) / 65536u;
+    sa->rekey_at_ms = ctx->now_ms + ms - jitter;
+}
+
+/* Both sides at the end of a successful IKE_AUTH. */
+static void tip_ike_established(tip_ctx_t *ctx, tip_ike_sa_t *sa, tip_ike_conn_slot_t *c)
+{
+    sa->state = TIP_IKE_S_ESTABLISHED;
+    sa->established_ms = ctx->now_ms;
+    sa->last_rx_ms = ctx->now_ms;
+    c->ike_sa = (uint16_t)(sa - ctx->ike.sa + 1);
+    c->last_error = 0;
+    tip_ike_schedule_rekey(ctx, sa, &c->cfg);
+    tip_ike_event(ctx, sa, TIP_EV_IKE_UP, 0);
+}
+
+/* The responder's choice of connection: addresses fit and IDi is the one configured. */
+static tip_ike_conn_slot_t *tip_ike_conn_by_id(tip_ctx_t *ctx, const tip_ike_sa_t *sa,
+                                               const tip_ike_id_t *idi, const tip_ike_id_t *idr)
+{
+    unsigned i;
+
+    for (i = 0; i < TIP_MAX_IKE_CONN; i++) {
+        tip_ike_conn_slot_t *c = &ctx->ike.conn[i];
+        if (!c->in_use || !tip_addr_equal(&c->cfg.local_addr, &sa->local))
+            continue;
+        if (c->cfg.remote_addr.family != TIP_AF_NONE && !tip_addr_equal(&c->cfg.remote_addr, &sa->remote))
+            continue;
+        if (!tip_ike_id_matches(&c->cfg.remote_id, idi))
+            continue;
+        if (idr != NULL && !tip_ike_id_matches(&c->cfg.local_id, idr))
+            continue;
+        return c;
+    }
+    return NULL;
+}
+
+/* Send an IKE_AUTH response that only carries an error notify. */
+static int tip_ike_auth_reject(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
+                               uint16_t type)
+{
+    tip_ike_hdr_t h;
+    tip_ike_w_t w;
+    size_t len;
+
+    tip_ike_hdr_response(sa, &m->hdr, &h);
+    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(sa->resp), TIP_IKE_MSG_MAX);
+    tip_ike_w_hdr(&w, &h);
+    (void)tip_ike_sk_begin(ctx, sa, &w);
+    tip_ike_w_notify(&w, 0, NULL, 0, type, NULL, 0);
+    if (tip_ike_sk_end(sa, &w, &len) != TIP_OK)
+        return TIP_ERR_INTERNAL;
+    return tip_ike_send_response(ctx, sa, len);
+}
+
+int tip_ike_auth_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
+                         const tip_ike_msg_t *in)
+{
+    const tip_ike_pl_t *pl_idi = tip_ike_msg_find(in, TIP_IKE_PL_IDI, 0);
+    const tip_ike_pl_t *pl_idr = tip_ike_msg_find(in, TIP_IKE_PL_IDR, 0);
+    const tip_ike_pl_t *pl_sa = tip_ike_msg_find(in, TIP_IKE_PL_SA, 0);
+    tip_ike_conn_slot_t *c;
+    tip_ike_id_t idi, idr;
+    tip_child_proposal_t cp;
+    tip_selector_t sel;
+    tip_ike_notify_t n;
+    uint16_t child_err = 0;
+    uint32_t peer_spi = 0;
+    uint8_t num = 0;
+    tip_ike_hdr_t h;
+    tip_ike_w_t w;
+    size_t len;
+    int err, transport = 0;
+    unsigned i;
+
+    if (sa->state != TIP_IKE_S_INIT_DONE)
+        return TIP_ERR_POLICY;
+    if (pl_idi == NULL || tip_ike_id_parse(tip_ike_pl_body(in, pl_idi), pl_idi->len, &idi) != TIP_OK ||
+        (pl_idr != NULL &&
+         tip_ike_id_parse(tip_ike_pl_body(in, pl_idr), pl_idr->len, &idr) != TIP_OK)) {
+        (void)tip_ike_auth_reject(ctx, sa, m, TIP_IKE_N_INVALID_SYNTAX);
+        tip_ike_sa_down(ctx, sa, TIP_ERR_MALFORMED);
+        return TIP_OK;
+    }
+    /* RFC 7296 2.15: the peer proves the identity we expect for it, with
+     * the key configured for that identity. No AUTH payload means EAP,
+     * which tinyipsec does not do. */
+    c = tip_ike_conn_by_id(ctx, sa, &idi, pl_idr != NULL ? &idr : NULL);
+    if (c == NULL || tip_ike_msg_find(in, TIP_IKE_PL_AUTH, 0) == NULL ||
+        tip_ike_verify_auth(sa, &c->cfg, in, &idi) != TIP_OK) {
+        (void)tip_ike_auth_reject(ctx, sa, m, TIP_IKE_N_AUTHENTICATION_FAILED);
+        tip_ike_fail(ctx, sa, TIP_ERR_AUTH);
+        tip_ike_event(ctx, sa, TIP_EV_AUTH_FAILED, TIP_ERR_AUTH);
+        tip_ike_sa_down(ctx, sa, TIP_ERR_AUTH);
+        return TIP_OK;
+    }
+    sa->conn = (uint16_t)(c - ctx->ike.conn + 1);
+    for (i = 0; tip_ike_msg_find(in, TIP_IKE_PL_N, i) != NULL; i++) {
+        const tip_ike_pl_t *pl = tip_ike_msg_find(in, TIP_IKE_PL_N, i);
+        if (tip_ike_notify_parse(tip_ike_pl_body(in, pl), pl->len, &n) == TIP_OK &&
+            n.type == TIP_IKE_N_USE_TRANSPORT_MODE)
+            transport = 1;
+    }
+    /* The first CHILD SA (1.2): proposal, selectors (2.9), mode (1.3.1). */
+    if (pl_sa == NULL)
+        child_err = TIP_IKE_N_NO_PROPOSAL_CHOSEN;
+    else if (tip_ike_select_child(&c->cfg, tip_ike_pl_body(in, pl_sa), pl_sa->len, 0, &cp, &num,
+                                  &peer_spi) != TIP_OK)
+        child_err = TIP_IKE_N_NO_PROPOSAL_CHOSEN;
+    else if (tip_ike_ts_narrow(&c->cfg, in, 0, &sel) != TIP_OK)
+        child_err = TIP_IKE_N_TS_UNACCEPTABLE;
+    else if (transport != (c->cfg.mode == TIP_MODE_TRANSPORT))
+        child_err = TIP_IKE_N_NO_PROPOSAL_CHOSEN;
+
+    tip_ike_established(ctx, sa, c);
+    tip_ike_hdr_response(sa, &m->hdr, &h);
+    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(sa->resp), TIP_IKE_MSG_MAX);
+    tip_ike_w_hdr(&w, &h);
+    (void)tip_ike_sk_begin(ctx, sa, &w);
+    tip_ike_w_id_auth(&w, sa, &c->cfg);
+    if (child_err == 0) {
+        uint32_t spi_in = tip_ike_new_spi(ctx);
+        err = tip_ike_child_install(ctx, sa, &cp, spi_in, peer_spi, &sel, sa->ni, sa->ni_len,
+                                    sa->nr, sa->nr_len, NULL, 0, 0, &sa->child);
+        if (err != TIP_OK) {
+            child_err = TIP_IKE_N_NO_ADDITIONAL_SAS; /* our tables are full */
+        } else {
+            if (transport)
+                tip_ike_w_notify(&w, 0, NULL, 0, TIP_IKE_N_USE_TRANSPORT_MODE, NULL, 0);
+            tip_ike_w_sa_child_chosen(&w, num, &cp, spi_in, 0);
+            tip_ike_w_ts_pair(&w, &sel, 0);
+        }
+    }
+    if (child_err != 0) {
+        tip_ike_w_notify(&w, 0, NULL, 0, child_err, NULL, 0);
+        tip_ike_event(ctx, sa, TIP_EV_PROPOSAL_MISMATCH, child_err);
+    }
+    err = tip_ike_sk_end(sa, &w, &len);
+    if (err != TIP_OK)
+        return err;
+    err = tip_ike_send_response(ctx, sa, len);
+    if (child_err == 0) {
+        tip_ike_child_schedule(ctx, sa);
+        tip_ike_event(ctx, sa, TIP_EV_CHILD_UP, 0);
+    }
+    return err;
+}
+
+int tip_ike_auth_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
+                          const tip_ike_msg_t *in)
+{
+    tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
+    const tip_ike_pl_t *pl_idr = tip_ike_msg_find(in, TIP_IKE_PL_IDR, 0);
+    const tip_ike_pl_t *pl_sa = tip_ike_msg_find(in, TIP_IKE_PL_SA, 0);
+    const tip_ike_pl_t *pl;
+    tip_child_proposal_t cp;
+    tip_selector_t sel;
+    tip_ike_id_t idr;
+    uint32_t peer_spi;
+    uint16_t child_err = 0;
+    unsigned i;
+    int err;
+
+    (void)m;
+    if (c == NULL || sa->state != TIP_IKE_S_AUTH_SENT)
+        return TIP_ERR_POLICY;
+    /* Errors the responder reports instead of authenticating. */
+    for (i = 0; (pl = tip_ike_msg_find(in, TIP_IKE_PL_N, i)) != NULL; i++) {
+        tip_ike_notify_t n;
+        if (tip_ike_notify_parse(tip_ike_pl_body(in, pl), pl->len, &n) != TIP_OK ||
+            n.type > TIP_IKE_N_ERROR_MAX)
+            continue;
+        if (n.type == TIP_IKE_N_NO_PROPOSAL_CHOSEN || n.type == TIP_IKE_N_TS_UNACCEPTABLE ||
+            n.type == TIP_IKE_N_SINGLE_PAIR_REQUIRED || n.type == TIP_IKE_N_NO_ADDITIONAL_SAS ||
+            n.type == TIP_IKE_N_INTERNAL_ADDRESS_FAILURE || n.type == TIP_IKE_N_FAILED_CP_REQUIRED) {
+            child_err = n.type; /* the IKE SA may still be fine (2.21.2) */
+            continue;
+        }
+        tip_ike_fail(ctx, sa, TIP_ERR_AUTH);
+        tip_ike_event(ctx, sa,
+                      n.type == TIP_IKE_N_AUTHENTICATION_FAILED ? TIP_EV_AUTH_FAILED : TIP_EV_IKE_DOWN,
+                      n.type);
+        tip_ike_sa_down(ctx, sa, TIP_ERR_AUTH);
+        return TIP_OK;
+    }
+    if (pl_idr == NULL || tip_ike_id_parse(tip_ike_pl_body(in, pl_idr), pl_idr->len, &idr) != TIP_OK ||
+        !tip_ike_id_matches(&c->cfg.remote_id, &idr) ||
+        tip_ike_verify_auth(sa, &c->cfg, in, &idr) != TIP_OK) {
+        tip_ike_fail(ctx, sa, TIP_ERR_AUTH);
+        tip_ike_event(ctx, sa, TIP_EV_AUTH_FAILED, TIP_ERR_AUTH);
+        tip_ike_sa_down(ctx, sa, TIP_ERR_AUTH);
+        return TIP_OK;
+    }
+    tip_ike_established(ctx, sa, c);
+    if (child_err == 0) {
+        if (pl_sa == NULL || tip_ike_accept_child(&c->cfg, tip_ike_pl_body(in, pl_sa), pl_sa->len, 0,
+                                                  &cp, &peer_spi) != TIP_OK)
+            child_err = TIP_IKE_N_NO_PROPOSAL_CHOSEN;
+        else if (tip_ike_ts_narrow(&c->cfg, in, 1, &sel) != TIP_OK)
+            child_err = TIP_IKE_N_TS_UNACCEPTABLE;
+    }
+    if (child_err == 0) {
+        err = tip_ike_child_install(ctx, sa, &cp, sa->child_pending_spi, peer_spi, &sel, sa->ni,
+                                    sa->ni_len, sa->nr, sa->nr_len, NULL, 0, 1, &sa->child);
+        if (err == TIP_OK) {
+            tip_ike_child_schedule(ctx, sa);
+            tip_ike_event(ctx, sa, TIP_EV_CHILD_UP, 0);
+            return TIP_OK;
+        }
+        child_err = TIP_IKE_N_NO_ADDITIONAL_SAS;
+    }
+    tip_ike_fail(ctx, sa, TIP_ERR_POLICY);
+    tip_ike_event(ctx, sa, TIP_EV_PROPOSAL_MISMATCH, child_err);
+    return TIP_OK;
+}
+
+#endif /* TIP_CONF_IKEV2 */

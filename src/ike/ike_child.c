@@ -1,0 +1,727 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * CHILD SAs: traffic selectors and narrowing (RFC 7296 2.9), installing
+ * negotiated SAs into the SAD/SPD through the public calls manual keying
+ * uses, and CREATE_CHILD_SA (1.3) for CHILD SA and IKE SA rekeying with
+ * optional PFS, make-before-break.
+ */
+#include <string.h>
+
+#include "bytes.h"
+#include "ike/ike_core.h"
+
+#if TIP_CONF_IKEV2
+
+/* ---- traffic selectors ------------------------------------------------- */
+
+static size_t tip_ike_alen(uint8_t family)
+{
+    return family == TIP_AF_INET6 ? 16u : 4u;
+}
+
+static void tip_ike_ts_from(tip_ike_ts_t *ts, const tip_addr_range_t *r, uint8_t proto,
+                            uint16_t lo, uint16_t hi)
+{
+    memset(ts, 0, sizeof(*ts));
+    ts->proto = proto;
+    ts->port_lo = lo;
+    ts->port_hi = hi;
+    ts->addr = *r;
+}
+
+void tip_ike_w_ts_pair(tip_ike_w_t *w, const tip_selector_t *sel, int we_initiate)
+{
+    tip_ike_ts_t l, r;
+
+    tip_ike_ts_from(&l, &sel->local, sel->proto, sel->local_port_lo, sel->local_port_hi);
+    tip_ike_ts_from(&r, &sel->remote, sel->proto, sel->remote_port_lo, sel->remote_port_hi);
+    tip_ike_w_ts(w, TIP_IKE_PL_TSI, we_initiate ? &l : &r, 1);
+    tip_ike_w_ts(w, TIP_IKE_PL_TSR, we_initiate ? &r : &l, 1);
+}
+
+static int tip_ike_range_cut(const tip_addr_range_t *a, const tip_addr_range_t *b,
+                             tip_addr_range_t *out)
+{
+    size_t n;
+
+    if (a->lo.family != b->lo.family)
+        return 0;
+    n = tip_ike_alen(a->lo.family);
+    out->lo = memcmp(a->lo.addr, b->lo.addr, n) >= 0 ? a->lo : b->lo;
+    out->hi = memcmp(a->hi.addr, b->hi.addr, n) <= 0 ? a->hi : b->hi;
+    return memcmp(out->lo.addr, out->hi.addr, n) <= 0;
+}
+
+/* Intersect one peer selector with our side: address, protocol, ports. */
+static int tip_ike_ts_cut(const tip_ike_ts_t *ts, const tip_addr_range_t *ours, uint8_t our_proto,
+                          uint16_t our_lo, uint16_t our_hi, tip_addr_range_t *addr,
+                          uint8_t *proto, uint16_t *lo, uint16_t *hi)
+{
+    if (ts->opaque || !tip_ike_range_cut(&ts->addr, ours, addr))
+        return 0;
+    if (ts->proto != 0 && our_proto != 0 && ts->proto != our_proto)
+        return 0;
+    *proto = ts->proto != 0 ? ts->proto : our_proto;
+    *lo = ts->port_lo > our_lo ? ts->port_lo : our_lo;
+    *hi = ts->port_hi < our_hi ? ts->port_hi : our_hi;
+    return *lo <= *hi;
+}
+
+int tip_ike_ts_narrow(const tip_ike_conn_t *conn, const tip_ike_msg_t *m, int we_initiated,
+                      tip_selector_t *out)
+{
+    const tip_ike_pl_t *pi = tip_ike_msg_find(m, TIP_IKE_PL_TSI, 0);
+    const tip_ike_pl_t *pr = tip_ike_msg_find(m, TIP_IKE_PL_TSR, 0);
+    const tip_ike_pl_t *pl_local, *pl_remote;
+    size_t pos_l = 0, pos_r;
+    tip_ike_ts_t tl, tr;
+    int rl, rr;
+
+    if (pi == NULL || pr == NULL || tip_ike_ts_parse(tip_ike_pl_body(m, pi), pi->len, NULL) != TIP_OK ||
+        tip_ike_ts_parse(tip_ike_pl_body(m, pr), pr->len, NULL) != TIP_OK)
+        return TIP_ERR_MALFORMED;
+    /* TSi is the initiator's side of the traffic, TSr the responder's. */
+    pl_local = we_initiated ? pi : pr;
+    pl_remote = we_initiated ? pr : pi;
+    /* RFC 7296 2.9: the responder picks a subset of what is offered; the
+     * first pair of selectors that overlaps our policy wins. */
+    while ((rl = tip_ike_ts_next(tip_ike_pl_body(m, pl_local), pl_local->len, &pos_l, &tl)) == 1) {
+        tip_selector_t s;
+        uint8_t pl_proto;
+        if (!tip_ike_ts_cut(&tl, &conn->ts.local, conn->ts.proto, conn->ts.local_port_lo,
+                            conn->ts.local_port_hi, &s.local, &pl_proto, &s.local_port_lo,
+                            &s.local_port_hi))
+            continue;
+        pos_r = 0;
+        while ((rr = tip_ike_ts_next(tip_ike_pl_body(m, pl_remote), pl_remote->len, &pos_r, &tr)) == 1) {
+            uint8_t pr_proto;
+            if (!tip_ike_ts_cut(&tr, &conn->ts.remote, pl_proto, conn->ts.remote_port_lo,
+                                conn->ts.remote_port_hi, &s.remote, &pr_proto, &s.remote_port_lo,
+                                &s.remote_port_hi))
+                continue;
+            s.proto = pr_proto;
+            *out = s;
+            return TIP_OK;
+        }
+        if (rr < 0)
+            return TIP_ERR_MALFORMED;
+    }
+    return rl < 0 ? TIP_ERR_MALFORMED : TIP_ERR_POLICY;
+}
+
+/* ---- installing CHILD SAs --------------------------------------------- */
+
+uint32_t tip_ike_new_spi(tip_ctx_t *ctx)
+{
+    uint8_t b[4];
+    unsigned i;
+
+    for (i = 0; i < 32; i++) {
+        uint32_t spi;
+        if (tip_ike_random(ctx, b, 4) != TIP_OK)
+            break;
+        spi = tip_load_be32(b);
+        /* RFC 4303 2.1: 1..255 are reserved; avoid SPIs we already use. */
+        if (spi >= 256u && tip_sad_find_inbound(ctx, spi, NULL, NULL) != TIP_OK)
+            return spi;
+    }
+    return 0x100u + (uint32_t)(ctx->now_ms & 0xFFFFu); /* only if the RNG failed */
+}
+
+void tip_ike_child_schedule(tip_ctx_t *ctx, tip_ike_sa_t *sa)
+{
+    const tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
+    uint32_t s, pct;
+    uint8_t r[2] = {0, 0};
+    uint64_t ms;
+
+    if (c == NULL)
+        return;
+    s = c->cfg.child_rekey_s != 0 ? c->cfg.child_rekey_s : TIP_IKE_DEF_CHILD_REKEY_S;
+    pct = c->cfg.jitter_pct != 0 ? c->cfg.jitter_pct : TIP_IKE_DEF_JITTER_PCT;
+    (void)tip_ike_random(ctx, r, 2);
+    ms = (uint64_t)s * 1000u;
+    sa->child.rekey_at_ms = ctx->now_ms + ms - ms * pct / 100u * tip_load_be16(r) / 65536u;
+}
+
+static uint32_t tip_ike_child_hard_s(const tip_ike_conn_t *conn)
+{
+    uint32_t s = conn->child_rekey_s != 0 ? conn->child_rekey_s : TIP_IKE_DEF_CHILD_REKEY_S;
+
+    /* The SA outlives its planned rekey by a margin; if rekeying keeps
+     * failing, the hard limit ends it (RFC 4301 4.4.2.1). */
+    return s + s / 5u + 30u;
+}
+
+int tip_ike_child_install(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_child_proposal_t *p,
+                          uint32_t spi_in, uint32_t spi_out, const tip_selector_t *sel,
+                          const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
+                          const uint8_t *g_ir, size_t g_ir_len, int we_initiated,
+                          tip_ike_child_t *out)
+{
+    const tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
+    uint16_t bits = p->encr == TIP_ENCR_CHACHA20_POLY1305 ? 256 : p->key_bits;
+    tip_ike_child_keys_t k;
+    tip_sa_params_t sp;
+    tip_handle_t h_in = 0, h_out = 0;
+    int err;
+
+    if (c == NULL)
+        return TIP_ERR_INTERNAL;
+    /* KEYMAT = prf+(SK_d, [g^ir |] Ni | Nr) (2.17). */
+    err = tip_ike_child_keys(&k, (tip_prf_t)sa->prf, sa->sk_d, sa->prf_len, g_ir, g_ir_len, ni,
+                             ni_len, nr, nr_len, p->encr, bits, p->integ);
+    if (err != TIP_OK)
+        return err;
+    memset(&sp, 0, sizeof(sp));
+    sp.mode = c->cfg.mode;
+    sp.encr = p->encr;
+    sp.encr_key_len = k.encr_len;
+    sp.integ = p->integ;
+    sp.integ_key_len = k.integ_len;
+    sp.esn = p->esn;
+    sp.has_sel = 1;
+    sp.sel = *sel;
+    sp.hard.seconds = tip_ike_child_hard_s(&c->cfg);
+    /* Inbound: what the peer sends us, keyed by its half of KEYMAT. */
+    sp.dir = TIP_DIR_IN;
+    sp.spi = spi_in;
+    sp.src = sa->remote;
+    sp.dst = sa->local;
+    sp.encr_key = we_initiated ? k.encr_r : k.encr_i;
+    sp.integ_key = we_initiated ? k.integ_r : k.integ_i;
+    if (sa->use_natt) {
+        sp.natt_sport = sa->rport;
+        sp.natt_dport = sa->lport;
+    }
+    err = tip_sad_add(ctx, &sp, &h_in);
+    if (err == TIP_OK) {
+        sp.dir = TIP_DIR_OUT;
+        sp.spi = spi_out;
+        sp.src = sa->local;
+        sp.dst = sa->remote;
+        sp.encr_key = we_initiated ? k.encr_i : k.encr_r;
+        sp.integ_key = we_initiated ? k.integ_i : k.integ_r;
+        if (sa->use_natt) {
+            sp.natt_sport = sa->lport;
+            sp.natt_dport = sa->rport;
+        }
+        err = tip_sad_add(ctx, &sp, &h_out);
+    }
+    tip_ike_child_keys_wipe(&k);
+    if (err == TIP_OK && out->pol_out == 0) {
+        tip_policy_t pol;
+        memset(&pol, 0, sizeof(pol));
+        pol.sel = *sel;
+        pol.action = TIP_ACTION_PROTECT;
+        pol.mode = c->cfg.mode;
+        pol.tunnel_local = sa->local;
+        pol.tunnel_remote = sa->remote;
+        /* Negotiated policies go first: they are the most specific. */
+        pol.dir = TIP_DIR_IN;
+        err = tip_spd_add(ctx, &pol, TIP_SPD_PREPEND, &out->pol_in);
+        if (err == TIP_OK) {
+            pol.dir = TIP_DIR_OUT;
+            err = tip_spd_add(ctx, &pol, TIP_SPD_PREPEND, &out->pol_out);
+        }
+    }
+    if (err == TIP_OK)
+        err = tip_spd_bind_sa(ctx, out->pol_out, h_out);
+    if (err != TIP_OK) {
+        if (h_in != 0)
+            (void)tip_sad_del(ctx, h_in);
+        if (h_out != 0)
+            (void)tip_sad_del(ctx, h_out);
+        return err;
+    }
+    out->spi_in = spi_in;
+    out->spi_out = spi_out;
+    out->sa_in = h_in;
+    out->sa_out = h_out;
+    out->encr = (uint8_t)p->encr;
+    out->integ = (uint8_t)p->integ;
+    out->esn = p->esn;
+    out->pfs = (uint8_t)p->pfs;
+    out->key_bits = bits;
+    out->sel = *sel;
+    return TIP_OK;
+}
+
+void tip_ike_child_remove(tip_ctx_t *ctx, tip_ike_child_t *child)
+{
+    if (child->sa_in != 0)
+        (void)tip_sad_del(ctx, child->sa_in);
+    if (child->sa_out != 0)
+        (void)tip_sad_del(ctx, child->sa_out);
+    if (child->pol_out != 0)
+        (void)tip_spd_del(ctx, child->pol_out);
+    if (child->pol_in != 0)
+        (void)tip_spd_del(ctx, child->pol_in);
+    memset(child, 0, sizeof(*child));
+}
+
+/* A rekey installed @p nc: the current pair becomes the old one (kept until
+ * its delete), the policies move to the new pair (make-before-break). */
+static void tip_ike_child_replace(tip_ike_sa_t *sa, const tip_ike_child_t *nc)
+{
+    sa->old_child = sa->child;
+    sa->old_child.pol_in = 0;
+    sa->old_child.pol_out = 0;
+    sa->old_child.rekey_at_ms = 0;
+    sa->child = *nc;
+}
+
+/* The child proposal currently in use, as a proposal again (for rekeys). */
+static tip_child_proposal_t tip_ike_child_prop(const tip_ike_child_t *ch)
+{
+    tip_child_proposal_t p;
+
+    memset(&p, 0, sizeof(p));
+    p.encr = (tip_encr_t)ch->encr;
+    p.key_bits = ch->key_bits;
+    p.integ = (tip_integ_t)ch->integ;
+    p.pfs = (tip_dh_group_t)ch->pfs;
+    p.esn = ch->esn;
+    return p;
+}
+
+/* ---- CREATE_CHILD_SA, initiator ----------------------------------------- */
+
+int tip_ike_child_rekey_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
+{
+    tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
+    tip_dh_group_t pfs = (tip_dh_group_t)sa->child.pfs;
+    uint8_t spi[4], pub[256];
+    size_t publen = 0, len;
+    tip_ike_hdr_t h;
+    tip_ike_w_t w;
+    int err;
+
+    if (c == NULL || sa->child.sa_in == 0 || sa->old_child.sa_in != 0)
+        return TIP_ERR_NO_SA;
+    memset(&sa->pend, 0, sizeof(sa->pend));
+    sa->pend.new_spi_in = tip_ike_new_spi(ctx);
+    err = tip_ike_random(ctx, sa->pend.nonce, TIP_IKE_NONCE_LEN);
+    if (err == TIP_OK && pfs != TIP_DH_NONE) {
+        publen = tip_crypto_dh_pub_len(pfs);
+        tip_crypto_dh_free(&sa->dh);
+        err = tip_crypto_dh_generate(&sa->dh, pfs, ctx->port.random, ctx->port.arg, pub, publen);
+    }
+    if (err != TIP_OK)
+        return err;
+    tip_ike_hdr_request(sa, TIP_IKE_EXCH_CREATE_CHILD_SA, &h);
+    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(sa->req), TIP_IKE_MSG_MAX);
+    tip_ike_w_hdr(&w, &h);
+    (void)tip_ike_sk_begin(ctx, sa, &w);
+    /* RFC 7296 1.3.3: REKEY_SA names the SA being replaced by our inbound SPI. */
+    tip_store_be32(spi, sa->child.spi_in);
+    tip_ike_w_notify(&w, TIP_IKE_PROTO_ESP, spi, 4, TIP_IKE_N_REKEY_SA, NULL, 0);
+    if (c->cfg.mode == TIP_MODE_TRANSPORT)
+        tip_ike_w_notify(&w, 0, NULL, 0, TIP_IKE_N_USE_TRANSPORT_MODE, NULL, 0);
+    {
+        tip_child_proposal_t p = tip_ike_child_prop(&sa->child);
+        tip_ike_w_sa_child_chosen(&w, 1, &p, sa->pend.new_spi_in, pfs != TIP_DH_NONE);
+    }
+    tip_ike_w_nonce(&w, sa->pend.nonce, TIP_IKE_NONCE_LEN);
+    if (pfs != TIP_DH_NONE)
+        tip_ike_w_ke(&w, (uint16_t)pfs, pub, publen);
+    tip_ike_w_ts_pair(&w, &sa->child.sel, 1);
+    err = tip_ike_sk_end(sa, &w, &len);
+    if (err != TIP_OK)
+        return err;
+    return tip_ike_send_request(ctx, sa, len, TIP_IKE_P_CHILD_REKEY);
+}
+
+int tip_ike_ike_rekey_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
+{
+    tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
+    tip_ike_sa_t *nsa;
+    uint8_t pub[256];
+    size_t publen, len;
+    tip_ike_hdr_t h;
+    tip_ike_w_t w;
+    int err;
+
+    if (c == NULL)
+        return TIP_ERR_INTERNAL;
+    nsa = tip_ike_sa_alloc(ctx); /* reserved now so the rekey cannot fail later */
+    if (nsa == NULL)
+        return TIP_ERR_FULL;
+    nsa->state = TIP_IKE_S_REKEYED; /* placeholder until the exchange ends */
+    nsa->last_rx_ms = ctx->now_ms;
+    memset(&sa->pend, 0, sizeof(sa->pend));
+    sa->pend.new_ike_sa = (uint16_t)(nsa - ctx->ike.sa + 1);
+    err = tip_ike_random(ctx, sa->pend.new_spi, 8);
+    if (err == TIP_OK)
+        err = tip_ike_random(ctx, sa->pend.nonce, TIP_IKE_NONCE_LEN);
+    publen = tip_crypto_dh_pub_len((tip_dh_group_t)sa->dh_group);
+    tip_crypto_dh_free(&nsa->dh);
+    if (err == TIP_OK)
+        err = tip_crypto_dh_generate(&nsa->dh, (tip_dh_group_t)sa->dh_group, ctx->port.random,
+                                     ctx->port.arg, pub, publen);
+    if (err != TIP_OK) {
+        tip_ike_sa_free(ctx, nsa);
+        return err;
+    }
+    tip_ike_hdr_request(sa, TIP_IKE_EXCH_CREATE_CHILD_SA, &h);
+    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(sa->req), TIP_IKE_MSG_MAX);
+    tip_ike_w_hdr(&w, &h);
+    (void)tip_ike_sk_begin(ctx, sa, &w);
+    /* RFC 7296 1.3.2: SA (with the new SPI), Ni, KE; the group stays. */
+    tip_ike_w_sa_ike(&w, &c->cfg, sa->pend.new_spi, (tip_dh_group_t)sa->dh_group);
+    tip_ike_w_nonce(&w, sa->pend.nonce, TIP_IKE_NONCE_LEN);
+    tip_ike_w_ke(&w, sa->dh_group, pub, publen);
+    err = tip_ike_sk_end(sa, &w, &len);
+    if (err != TIP_OK) {
+        tip_ike_sa_free(ctx, nsa);
+        return err;
+    }
+    return tip_ike_send_request(ctx, sa, len, TIP_IKE_P_IKE_REKEY);
+}
+
+/* The new IKE SA of a rekey takes over the connection and the CHILD SAs. */
+static int tip_ike_rekey_finish(tip_ctx_t *ctx, tip_ike_sa_t *old, tip_ike_sa_t *nsa,
+                                const tip_ike_proposal_t *p, const uint8_t *g_ir, size_t g_ir_len)
+{
+    tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, old);
+    uint8_t skeyseed[TIP_IKE_PRF_MAX];
+    int err;
+
+    nsa->conn = old->conn;
+    nsa->local = old->local;
+    nsa->remote = old->remote;
+    nsa->lport = old->lport;
+    nsa->rport = old->rport;
+    nsa->use_natt = old->use_natt;
+    nsa->nat_local = old->nat_local;
+    nsa->nat_remote = old->nat_remote;
+    nsa->encr = (uint8_t)p->encr;
+    nsa->integ = (uint8_t)p->integ;
+    nsa->prf = (uint8_t)p->prf;
+    nsa->dh_group = (uint8_t)p->dh;
+    nsa->key_bits = p->encr == TIP_ENCR_CHACHA20_POLY1305 ? 256 : p->key_bits;
+    /* SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr), old PRF (2.18). */
+    err = tip_ike_skeyseed_rekey((tip_prf_t)old->prf, old->sk_d, old->prf_len, g_ir, g_ir_len,
+                                 nsa->ni, nsa->ni_len, nsa->nr, nsa->nr_len, skeyseed);
+    if (err == TIP_OK)
+        err = tip_ike_sa_set_keys(nsa, skeyseed, tip_crypto_prf_len((tip_prf_t)old->prf));
+    tip_crypto_zeroize(skeyseed, sizeof(skeyseed));
+    if (err != TIP_OK)
+        return err;
+    nsa->child = old->child;
+    nsa->old_child = old->old_child;
+    memset(&old->child, 0, sizeof(old->child));
+    memset(&old->old_child, 0, sizeof(old->old_child));
+    nsa->state = TIP_IKE_S_ESTABLISHED;
+    nsa->established_ms = ctx->now_ms;
+    nsa->last_rx_ms = ctx->now_ms;
+    nsa->msg_id_in = 0;
+    nsa->msg_id_out = 0;
+    if (c != NULL) {
+        uint32_t s = c->cfg.ike_rekey_s != 0 ? c->cfg.ike_rekey_s : TIP_IKE_DEF_IKE_REKEY_S;
+        c->ike_sa = (uint16_t)(nsa - ctx->ike.sa + 1);
+        c->ike_rekeys++;
+        nsa->rekey_at_ms = ctx->now_ms + (uint64_t)s * 1000u;
+    }
+    old->state = TIP_IKE_S_REKEYED;
+    old->rekey_at_ms = 0;
+    old->last_rx_ms = ctx->now_ms;
+    tip_ike_event(ctx, nsa, TIP_EV_IKE_REKEYED, 0);
+    return TIP_OK;
+}
+
+/* g^ir of a CREATE_CHILD_SA exchange from the peer's KE and our state in @p dh. */
+static int tip_ike_dh_from(tip_crypto_dh_t *dh, tip_dh_group_t group, const tip_ike_msg_t *in,
+                           uint8_t *g_ir, size_t *g_ir_len)
+{
+    const tip_ike_pl_t *pl = tip_ike_msg_find(in, TIP_IKE_PL_KE, 0);
+    tip_ike_ke_t ke;
+    size_t n = tip_crypto_dh_secret_len(group);
+    int err;
+
+    if (pl == NULL || tip_ike_ke_parse(tip_ike_pl_body(in, pl), pl->len, &ke) != TIP_OK ||
+        ke.group != (uint16_t)group || n == 0)
+        return TIP_ERR_MALFORMED;
+    err = tip_crypto_dh_compute(dh, ke.data, ke.len, g_ir, n);
+    tip_crypto_dh_free(dh);
+    *g_ir_len = n;
+    return err;
+}
+
+int tip_ike_child_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *in)
+{
+    tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
+    const tip_ike_pl_t *pl_sa = tip_ike_msg_find(in, TIP_IKE_PL_SA, 0);
+    const tip_ike_pl_t *pl_n = tip_ike_msg_find(in, TIP_IKE_PL_NONCE, 0);
+    uint8_t g_ir[256];
+    size_t g_ir_len = 0, nlen;
+    const uint8_t *nonce;
+    uint16_t errn = tip_ike_error_notify(in);
+    int err;
+
+    if (c == NULL)
+        return TIP_ERR_INTERNAL;
+    if (errn != 0 || pl_sa == NULL || pl_n == NULL ||
+        tip_ike_nonce_parse(tip_ike_pl_body(in, pl_n), pl_n->len, &nonce, &nlen) != TIP_OK) {
+        /* RFC 7296 2.25: TEMPORARY_FAILURE means "try again a bit later". */
+        if (sa->pend.kind == TIP_IKE_P_IKE_REKEY && sa->pend.new_ike_sa != 0)
+            tip_ike_sa_free(ctx, &ctx->ike.sa[sa->pend.new_ike_sa - 1u]);
+        if (sa->pend.kind == TIP_IKE_P_IKE_REKEY)
+            sa->rekey_at_ms = ctx->now_ms + 10000u;
+        else
+            sa->child.rekey_at_ms = ctx->now_ms + 10000u;
+        tip_crypto_dh_free(&sa->dh);
+        tip_ike_fail(ctx, sa, TIP_ERR_POLICY);
+        return TIP_OK;
+    }
+    if (sa->pend.kind == TIP_IKE_P_IKE_REKEY) {
+        tip_ike_sa_t *nsa = &ctx->ike.sa[sa->pend.new_ike_sa - 1u];
+        tip_ike_proposal_t p;
+        uint8_t spi_r[8];
+        err = tip_ike_accept_ike(&c->cfg, tip_ike_pl_body(in, pl_sa), pl_sa->len, &p, spi_r);
+        if (err == TIP_OK && (uint16_t)p.dh != sa->dh_group)
+            err = TIP_ERR_POLICY;
+        if (err == TIP_OK)
+            err = tip_ike_dh_from(&nsa->dh, p.dh, in, g_ir, &g_ir_len);
+        if (err == TIP_OK) {
+            nsa->initiator = 1; /* 2.18: the rekey's initiator is the new original initiator */
+            memcpy(nsa->spi_i, sa->pend.new_spi, 8);
+            memcpy(nsa->spi_r, spi_r, 8);
+            memcpy(nsa->ni, sa->pend.nonce, TIP_IKE_NONCE_LEN);
+            nsa->ni_len = TIP_IKE_NONCE_LEN;
+            memcpy(nsa->nr, nonce, nlen);
+            nsa->nr_len = (uint16_t)nlen;
+            err = tip_ike_rekey_finish(ctx, sa, nsa, &p, g_ir, g_ir_len);
+        }
+        tip_crypto_zeroize(g_ir, sizeof(g_ir));
+        if (err != TIP_OK) {
+            tip_ike_sa_free(ctx, nsa);
+            sa->rekey_at_ms = ctx->now_ms + 10000u;
+            return err;
+        }
+        /* The old IKE SA is deleted on itself (2.18). */
+        return tip_ike_info_start(ctx, sa, TIP_IKE_P_DELETE_IKE);
+    }
+    if (sa->pend.kind == TIP_IKE_P_CHILD_REKEY) {
+        tip_child_proposal_t p;
+        tip_selector_t sel;
+        tip_ike_child_t nc;
+        uint32_t spi_out;
+        int with_dh = sa->child.pfs != TIP_DH_NONE;
+        err = tip_ike_accept_child(&c->cfg, tip_ike_pl_body(in, pl_sa), pl_sa->len, with_dh, &p,
+                                   &spi_out);
+        if (err == TIP_OK && with_dh)
+            err = tip_ike_dh_from(&sa->dh, (tip_dh_group_t)sa->child.pfs, in, g_ir, &g_ir_len);
+        if (err == TIP_OK)
+            err = tip_ike_ts_narrow(&c->cfg, in, 1, &sel);
+        if (err == TIP_OK) {
+            memset(&nc, 0, sizeof(nc));
+            nc.pol_in = sa->child.pol_in;
+            nc.pol_out = sa->child.pol_out;
+            p.pfs = (tip_dh_group_t)sa->child.pfs;
+            err = tip_ike_child_install(ctx, sa, &p, sa->pend.new_spi_in, spi_out, &sel,
+                                        sa->pend.nonce, TIP_IKE_NONCE_LEN, nonce, nlen,
+                                        with_dh ? g_ir : NULL, g_ir_len, 1, &nc);
+        }
+        tip_crypto_zeroize(g_ir, sizeof(g_ir));
+        if (err != TIP_OK) {
+            sa->child.rekey_at_ms = ctx->now_ms + 10000u;
+            return err;
+        }
+        tip_ike_child_replace(sa, &nc);
+        c->child_rekeys++;
+        tip_ike_child_schedule(ctx, sa);
+        tip_ike_event(ctx, sa, TIP_EV_CHILD_REKEYED, 0);
+        return tip_ike_info_start(ctx, sa, TIP_IKE_P_DELETE_CHILD);
+    }
+    return TIP_ERR_POLICY;
+}
+
+/* ---- CREATE_CHILD_SA, responder --------------------------------------- */
+
+/* An encrypted response carrying one notify. */
+static int tip_ike_child_reject(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
+                                uint16_t type, const uint8_t *data, size_t len)
+{
+    tip_ike_hdr_t h;
+    tip_ike_w_t w;
+    size_t n;
+
+    tip_ike_hdr_response(sa, &m->hdr, &h);
+    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(sa->resp), TIP_IKE_MSG_MAX);
+    tip_ike_w_hdr(&w, &h);
+    (void)tip_ike_sk_begin(ctx, sa, &w);
+    tip_ike_w_notify(&w, 0, NULL, 0, type, data, len);
+    if (tip_ike_sk_end(sa, &w, &n) != TIP_OK)
+        return TIP_ERR_INTERNAL;
+    return tip_ike_send_response(ctx, sa, n);
+}
+
+static int tip_ike_ike_rekey_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
+                                     const tip_ike_msg_t *in, const uint8_t *nonce, size_t nlen)
+{
+    tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
+    const tip_ike_pl_t *pl_sa = tip_ike_msg_find(in, TIP_IKE_PL_SA, 0);
+    const tip_ike_pl_t *pl_ke = tip_ike_msg_find(in, TIP_IKE_PL_KE, 0);
+    tip_ike_proposal_t p;
+    tip_ike_ke_t ke;
+    tip_ike_sa_t *nsa;
+    uint8_t num, spi_i[8], pub[256], g_ir[256];
+    size_t publen, g_ir_len, len;
+    tip_ike_hdr_t h;
+    tip_ike_w_t w;
+    int err;
+
+    if (tip_ike_select_ike(&c->cfg, tip_ike_pl_body(in, pl_sa), pl_sa->len, &p, &num, spi_i) != TIP_OK)
+        return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+    if (pl_ke == NULL || tip_ike_ke_parse(tip_ike_pl_body(in, pl_ke), pl_ke->len, &ke) != TIP_OK)
+        return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_INVALID_SYNTAX, NULL, 0);
+    if (ke.group != (uint16_t)p.dh) {
+        uint8_t g[2];
+        tip_store_be16(g, (uint16_t)p.dh);
+        return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_INVALID_KE_PAYLOAD, g, 2);
+    }
+    nsa = tip_ike_sa_alloc(ctx);
+    if (nsa == NULL)
+        return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
+    nsa->state = TIP_IKE_S_REKEYED;
+    nsa->initiator = 0;
+    memcpy(nsa->spi_i, spi_i, 8);
+    err = tip_ike_random(ctx, nsa->spi_r, 8);
+    memcpy(nsa->ni, nonce, nlen);
+    nsa->ni_len = (uint16_t)nlen;
+    if (err == TIP_OK)
+        err = tip_ike_random(ctx, nsa->nr, TIP_IKE_NONCE_LEN);
+    nsa->nr_len = TIP_IKE_NONCE_LEN;
+    publen = tip_crypto_dh_pub_len(p.dh);
+    if (err == TIP_OK)
+        err = tip_crypto_dh_generate(&nsa->dh, p.dh, ctx->port.random, ctx->port.arg, pub, publen);
+    g_ir_len = tip_crypto_dh_secret_len(p.dh);
+    if (err == TIP_OK)
+        err = tip_crypto_dh_compute(&nsa->dh, ke.data, ke.len, g_ir, g_ir_len);
+    tip_crypto_dh_free(&nsa->dh);
+    if (err == TIP_OK)
+        err = tip_ike_rekey_finish(ctx, sa, nsa, &p, g_ir, g_ir_len);
+    tip_crypto_zeroize(g_ir, sizeof(g_ir));
+    if (err != TIP_OK) {
+        tip_ike_sa_free(ctx, nsa);
+        return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+    }
+    tip_ike_hdr_response(sa, &m->hdr, &h);
+    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(sa->resp), TIP_IKE_MSG_MAX);
+    tip_ike_w_hdr(&w, &h);
+    (void)tip_ike_sk_begin(ctx, sa, &w);
+    tip_ike_w_sa_ike_chosen(&w, num, &p, nsa->spi_r);
+    tip_ike_w_nonce(&w, nsa->nr, nsa->nr_len);
+    tip_ike_w_ke(&w, (uint16_t)p.dh, pub, publen);
+    err = tip_ike_sk_end(sa, &w, &len);
+    if (err != TIP_OK)
+        return err;
+    return tip_ike_send_response(ctx, sa, len);
+}
+
+int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
+                          const tip_ike_msg_t *in)
+{
+    tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
+    const tip_ike_pl_t *pl_sa = tip_ike_msg_find(in, TIP_IKE_PL_SA, 0);
+    const tip_ike_pl_t *pl_n = tip_ike_msg_find(in, TIP_IKE_PL_NONCE, 0);
+    const tip_ike_pl_t *pl_ke = tip_ike_msg_find(in, TIP_IKE_PL_KE, 0);
+    tip_ike_sa_iter_t it;
+    tip_ike_prop_t prop;
+    tip_ike_notify_t rn;
+    tip_child_proposal_t p;
+    tip_selector_t sel;
+    tip_ike_child_t nc;
+    const uint8_t *nonce;
+    size_t nlen, len, publen = 0, g_ir_len = 0;
+    uint8_t num, pub[256], g_ir[256], nr[TIP_IKE_NONCE_LEN];
+    uint32_t spi_out, spi_in;
+    tip_ike_hdr_t h;
+    tip_ike_w_t w;
+    int err;
+
+    if (c == NULL || sa->state != TIP_IKE_S_ESTABLISHED)
+        return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_TEMPORARY_FAILURE, NULL, 0);
+    if (pl_sa == NULL || pl_n == NULL ||
+        tip_ike_nonce_parse(tip_ike_pl_body(in, pl_n), pl_n->len, &nonce, &nlen) != TIP_OK)
+        return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_INVALID_SYNTAX, NULL, 0);
+    /* RFC 7296 2.25: while our own rekey is in flight, ask the peer to wait. */
+    if (sa->req_outstanding &&
+        (sa->pend.kind == TIP_IKE_P_CHILD_REKEY || sa->pend.kind == TIP_IKE_P_IKE_REKEY ||
+         sa->pend.kind == TIP_IKE_P_DELETE_IKE))
+        return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_TEMPORARY_FAILURE, NULL, 0);
+    tip_ike_sa_iter_init(&it, tip_ike_pl_body(in, pl_sa), pl_sa->len);
+    if (tip_ike_sa_next(&it, &prop) != 1)
+        return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_INVALID_SYNTAX, NULL, 0);
+    if (prop.proto == TIP_IKE_PROTO_IKE)
+        return tip_ike_ike_rekey_request(ctx, sa, m, in, nonce, nlen);
+    /* One CHILD SA per connection: only rekeys of it are accepted. */
+    if (!tip_ike_find_notify(in, TIP_IKE_N_REKEY_SA, &rn) || rn.spi_size != 4 ||
+        tip_load_be32(rn.spi) != sa->child.spi_out || sa->child.sa_in == 0) {
+        if (tip_ike_find_notify(in, TIP_IKE_N_REKEY_SA, &rn)) {
+            return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_CHILD_SA_NOT_FOUND, NULL, 0);
+        }
+        return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
+    }
+    if (sa->old_child.sa_in != 0) /* the previous rekey is not finished */
+        return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_TEMPORARY_FAILURE, NULL, 0);
+    if (tip_ike_select_child(&c->cfg, tip_ike_pl_body(in, pl_sa), pl_sa->len, pl_ke != NULL, &p,
+                             &num, &spi_out) != TIP_OK)
+        return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+    if (tip_ike_ts_narrow(&c->cfg, in, 0, &sel) != TIP_OK)
+        return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_TS_UNACCEPTABLE, NULL, 0);
+    err = tip_ike_random(ctx, nr, sizeof(nr));
+    if (err == TIP_OK && pl_ke != NULL) {
+        tip_ike_ke_t ke;
+        if (tip_ike_ke_parse(tip_ike_pl_body(in, pl_ke), pl_ke->len, &ke) != TIP_OK)
+            return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_INVALID_SYNTAX, NULL, 0);
+        if (ke.group != (uint16_t)p.pfs) {
+            uint8_t g[2];
+            tip_store_be16(g, (uint16_t)p.pfs);
+            return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_INVALID_KE_PAYLOAD, g, 2);
+        }
+        publen = tip_crypto_dh_pub_len(p.pfs);
+        g_ir_len = tip_crypto_dh_secret_len(p.pfs);
+        tip_crypto_dh_free(&sa->dh);
+        err = tip_crypto_dh_generate(&sa->dh, p.pfs, ctx->port.random, ctx->port.arg, pub, publen);
+        if (err == TIP_OK)
+            err = tip_crypto_dh_compute(&sa->dh, ke.data, ke.len, g_ir, g_ir_len);
+        tip_crypto_dh_free(&sa->dh);
+    } else if (pl_ke == NULL) {
+        p.pfs = TIP_DH_NONE;
+    }
+    spi_in = tip_ike_new_spi(ctx);
+    memset(&nc, 0, sizeof(nc));
+    nc.pol_in = sa->child.pol_in;
+    nc.pol_out = sa->child.pol_out;
+    if (err == TIP_OK)
+        err = tip_ike_child_install(ctx, sa, &p, spi_in, spi_out, &sel, nonce, nlen, nr,
+                                    sizeof(nr), pl_ke != NULL ? g_ir : NULL, g_ir_len, 0, &nc);
+    tip_crypto_zeroize(g_ir, sizeof(g_ir));
+    if (err != TIP_OK)
+        return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
+    tip_ike_child_replace(sa, &nc);
+    c->child_rekeys++;
+    tip_ike_child_schedule(ctx, sa);
+    tip_ike_hdr_response(sa, &m->hdr, &h);
+    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(sa->resp), TIP_IKE_MSG_MAX);
+    tip_ike_w_hdr(&w, &h);
+    (void)tip_ike_sk_begin(ctx, sa, &w);
+    if (c->cfg.mode == TIP_MODE_TRANSPORT)
+        tip_ike_w_notify(&w, 0, NULL, 0, TIP_IKE_N_USE_TRANSPORT_MODE, NULL, 0);
+    tip_ike_w_sa_child_chosen(&w, num, &p, spi_in, pl_ke != NULL);
+    tip_ike_w_nonce(&w, nr, sizeof(nr));
+    if (pl_ke != NULL)
+        tip_ike_w_ke(&w, (uint16_t)p.pfs, pub, publen);
+    tip_ike_w_ts_pair(&w, &sel, 0);
+    err = tip_ike_sk_end(sa, &w, &len);
+    if (err != TIP_OK)
+        return err;
+    err = tip_ike_send_response(ctx, sa, len);
+    tip_ike_event(ctx, sa, TIP_EV_CHILD_REKEYED, 0);
+    return err;
+}
+
+#endif /* TIP_CONF_IKEV2 */

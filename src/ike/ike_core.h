@@ -1,0 +1,192 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * IKEv2 engine internals shared by the exchange files (src/ike/ike_*.c).
+ * Each exchange has its build/process pair in its own file; this header is
+ * the glue: IKE SA table, sending and retransmission, SK protection,
+ * proposals, CHILD SA installation.
+ */
+#ifndef TIP_IKE_CORE_H
+#define TIP_IKE_CORE_H
+
+#include "crypto.h"
+#include "ike/ike_keys.h"
+#include "ike/ike_msg.h"
+#include "tip_internal.h"
+
+#if TIP_CONF_IKEV2
+
+/** Outstanding requests other than IKE_SA_INIT / IKE_AUTH. */
+typedef enum {
+    TIP_IKE_P_NONE = 0,
+    TIP_IKE_P_CHILD_REKEY,   /**< CREATE_CHILD_SA rekeying our CHILD SA */
+    TIP_IKE_P_IKE_REKEY,     /**< CREATE_CHILD_SA rekeying the IKE SA */
+    TIP_IKE_P_DELETE_CHILD,  /**< INFORMATIONAL with Delete(ESP) */
+    TIP_IKE_P_DELETE_IKE,    /**< INFORMATIONAL with Delete(IKE) */
+    TIP_IKE_P_DPD            /**< empty INFORMATIONAL (liveness check) */
+} tip_ike_pending_t;
+
+/* Defaults (RFC 7296 leaves them to the implementation). */
+#define TIP_IKE_DEF_IKE_REKEY_S (4u * 3600u)
+#define TIP_IKE_DEF_CHILD_REKEY_S 3600u
+#define TIP_IKE_DEF_JITTER_PCT 10u
+#define TIP_IKE_DEF_RETRANSMIT_MS 1000u
+#define TIP_IKE_DEF_TRIES 5u
+#define TIP_IKE_HALF_OPEN_MS 30000u     /**< a half-open SA is dropped after this */
+#define TIP_IKE_COOKIE_ROTATE_MS 60000u /**< cookie secret lifetime (2.6) */
+
+/* ---- tables (ike_sa.c) ---- */
+
+tip_ike_conn_slot_t *tip_ike_conn_get(tip_ctx_t *ctx, tip_handle_t h, int *err);
+tip_ike_conn_slot_t *tip_ike_sa_conn(tip_ctx_t *ctx, const tip_ike_sa_t *sa);
+tip_ike_sa_t *tip_ike_sa_alloc(tip_ctx_t *ctx);
+/** Free an IKE SA: zeroize keys, free DH and SK state, unlink from its conn. */
+void tip_ike_sa_free(tip_ctx_t *ctx, tip_ike_sa_t *sa);
+/** Find by our SPI (the initiator's SPI when we initiated, else the responder's). */
+tip_ike_sa_t *tip_ike_sa_find(tip_ctx_t *ctx, const uint8_t spi_i[8], const uint8_t spi_r[8],
+                              int from_initiator);
+/** Our own SPI of @p sa. */
+const uint8_t *tip_ike_sa_our_spi(const tip_ike_sa_t *sa);
+/** Record the first failure of @p sa (and on its connection). */
+void tip_ike_fail(tip_ctx_t *ctx, tip_ike_sa_t *sa, int err);
+/** Raise an IKE event about @p sa's connection. */
+void tip_ike_event(tip_ctx_t *ctx, const tip_ike_sa_t *sa, tip_event_type_t type, int reason);
+/** Random bytes from the port. */
+int tip_ike_random(tip_ctx_t *ctx, uint8_t *out, size_t len);
+/** Log a line (with the IKE SA's SPI as prefix). */
+void tip_ike_log(tip_ctx_t *ctx, int level, const char *msg);
+/** Half-open responder SAs (state INIT_DONE). */
+unsigned tip_ike_half_open(const tip_ctx_t *ctx);
+
+/* ---- sending (ike_sa.c) ---- */
+
+/** Message buffer inside req[]/resp[]: the message starts 4 bytes in. */
+#define TIP_IKE_BUF_MSG(b) ((b) + 4)
+
+/** Send the message at TIP_IKE_BUF_MSG(buf) (len bytes) on @p sa's current path. */
+int tip_ike_send_raw(tip_ctx_t *ctx, const tip_ike_sa_t *sa, uint8_t *buf, size_t len);
+/** Start a request: store it in sa->req (already built there), send, arm retransmission. */
+int tip_ike_send_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, size_t len, uint8_t pending);
+/** Send a response built in sa->resp and keep it for retransmitted requests (2.1). */
+int tip_ike_send_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, size_t len);
+/** Start a header for a request (I flag from our role, msg id = msg_id_out). */
+void tip_ike_hdr_request(const tip_ike_sa_t *sa, uint8_t exchange, tip_ike_hdr_t *h);
+/** Header of a response to @p req. */
+void tip_ike_hdr_response(const tip_ike_sa_t *sa, const tip_ike_hdr_t *req, tip_ike_hdr_t *h);
+
+/* ---- SK payload (ike_sk.c) ---- */
+
+/** Set up SK_e/SK_a state for @p sa from derived keys (initiator/responder direction). */
+int tip_ike_sk_setup(tip_ike_sa_t *sa, const uint8_t *sk_ei, const uint8_t *sk_er, size_t ek,
+                     const uint8_t *sk_ai, const uint8_t *sk_ar, size_t ak);
+/** Begin the SK payload in a writer (IV filled). Returns the plaintext offset. */
+size_t tip_ike_sk_begin(tip_ctx_t *ctx, tip_ike_sa_t *sa, tip_ike_w_t *w);
+/** Pad, encrypt and authenticate; returns the final message length or < 0. */
+int tip_ike_sk_end(tip_ike_sa_t *sa, tip_ike_w_t *w, size_t *len);
+/**
+ * Verify and decrypt the SK payload of @p msg in place (the datagram must be
+ * writable: @p mbuf), then parse the inner chain into @p inner.
+ */
+int tip_ike_sk_open(tip_ike_sa_t *sa, uint8_t *mbuf, const tip_ike_msg_t *msg,
+                    tip_ike_msg_t *inner);
+
+/* ---- proposals (ike_prop.c) ---- */
+
+/** Write the SA payload offering @p conn's IKE proposals (@p spi: 8 bytes or NULL). */
+void tip_ike_w_sa_ike(tip_ike_w_t *w, const tip_ike_conn_t *conn, const uint8_t *spi,
+                      tip_dh_group_t only_dh);
+/** Write the SA payload offering @p conn's CHILD proposals with SPI @p spi. */
+void tip_ike_w_sa_child(tip_ike_w_t *w, const tip_ike_conn_t *conn, uint32_t spi, int with_dh,
+                        tip_dh_group_t only_dh);
+/** Write an SA payload with exactly the chosen IKE proposal. */
+void tip_ike_w_sa_ike_chosen(tip_ike_w_t *w, uint8_t num, const tip_ike_proposal_t *p,
+                             const uint8_t *spi);
+/** Write an SA payload with exactly the chosen CHILD proposal. */
+void tip_ike_w_sa_child_chosen(tip_ike_w_t *w, uint8_t num, const tip_child_proposal_t *p,
+                               uint32_t spi, int with_dh);
+/**
+ * Responder: pick the first of the peer's IKE proposals (in its order) that
+ * one of ours accepts (2.7). @p out gets the choice, @p num the peer's
+ * proposal number, @p spi its SPI if any. TIP_ERR_NOT_FOUND: NO_PROPOSAL_CHOSEN.
+ */
+int tip_ike_select_ike(const tip_ike_conn_t *conn, const uint8_t *sa_body, size_t len,
+                       tip_ike_proposal_t *out, uint8_t *num, uint8_t spi[8]);
+/** The same for CHILD proposals; @p spi receives the peer's 4-byte SPI. */
+int tip_ike_select_child(const tip_ike_conn_t *conn, const uint8_t *sa_body, size_t len,
+                         int want_dh, tip_child_proposal_t *out, uint8_t *num, uint32_t *spi);
+/** Initiator: parse the responder's single proposal and check we offered it. */
+int tip_ike_accept_ike(const tip_ike_conn_t *conn, const uint8_t *sa_body, size_t len,
+                       tip_ike_proposal_t *out, uint8_t spi[8]);
+int tip_ike_accept_child(const tip_ike_conn_t *conn, const uint8_t *sa_body, size_t len,
+                         int want_dh, tip_child_proposal_t *out, uint32_t *spi);
+
+/* ---- CHILD SAs and traffic selectors (ike_child.c) ---- */
+
+/**
+ * Write TSi and TSr for selector @p sel (local = our side): the exchange's
+ * initiator puts its own side in TSi (2.9).
+ */
+void tip_ike_w_ts_pair(tip_ike_w_t *w, const tip_selector_t *sel, int we_initiate);
+/**
+ * Narrow the peer's TSi/TSr (2.9) against what @p conn allows; the result
+ * is the selector this side installs (local/remote from our view).
+ * TIP_ERR_POLICY: TS_UNACCEPTABLE.
+ */
+int tip_ike_ts_narrow(const tip_ike_conn_t *conn, const tip_ike_msg_t *m, int we_initiated,
+                      tip_selector_t *out);
+/**
+ * Derive KEYMAT (2.17) and install the CHILD SA pair. @p ni / @p nr are the
+ * nonces of the exchange's initiator / responder, @p we_initiated says which
+ * we were (it decides which half of KEYMAT protects what we send). @p g_ir
+ * may be NULL (no PFS). Policies are added when @p out has none yet, else
+ * rebound to the new outbound SA (a rekey).
+ */
+int tip_ike_child_install(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_child_proposal_t *p,
+                          uint32_t spi_in, uint32_t spi_out, const tip_selector_t *sel,
+                          const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
+                          const uint8_t *g_ir, size_t g_ir_len, int we_initiated,
+                          tip_ike_child_t *out);
+/** Remove a CHILD SA pair and its policies from the SAD/SPD. */
+void tip_ike_child_remove(tip_ctx_t *ctx, tip_ike_child_t *child);
+/** A fresh random inbound SPI not used in the SAD. */
+uint32_t tip_ike_new_spi(tip_ctx_t *ctx);
+/** Schedule the CHILD rekey of @p sa (with jitter). */
+void tip_ike_child_schedule(tip_ctx_t *ctx, tip_ike_sa_t *sa);
+
+/* ---- exchanges ---- */
+
+int tip_ike_init_start(tip_ctx_t *ctx, tip_ike_sa_t *sa, tip_dh_group_t group);
+int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
+                         const tip_addr_t *dst, uint16_t dport, const tip_ike_msg_t *m);
+int tip_ike_init_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m);
+int tip_ike_auth_start(tip_ctx_t *ctx, tip_ike_sa_t *sa);
+int tip_ike_auth_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
+                         const tip_ike_msg_t *in);
+int tip_ike_auth_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
+                          const tip_ike_msg_t *in);
+int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
+                          const tip_ike_msg_t *in);
+int tip_ike_child_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *in);
+int tip_ike_child_rekey_start(tip_ctx_t *ctx, tip_ike_sa_t *sa);
+int tip_ike_ike_rekey_start(tip_ctx_t *ctx, tip_ike_sa_t *sa);
+int tip_ike_info_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
+                         const tip_ike_msg_t *in);
+int tip_ike_info_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *in);
+/** Send an INFORMATIONAL request: Delete(ESP), Delete(IKE) or empty (DPD). */
+int tip_ike_info_start(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint8_t pending);
+/** Tear down @p sa and its CHILD SA locally, raising the events. */
+void tip_ike_sa_down(tip_ctx_t *ctx, tip_ike_sa_t *sa, int reason);
+
+/** Derive the IKE SA's secrets from SKEYSEED (2.14) with its nonces, SPIs, algorithms. */
+int tip_ike_sa_set_keys(tip_ike_sa_t *sa, const uint8_t *skeyseed, size_t skeyseed_len);
+/** The first notify of @p type in @p m (1) or none (0). */
+int tip_ike_find_notify(const tip_ike_msg_t *m, uint16_t type, tip_ike_notify_t *out);
+/** The first error notify type of @p m, 0 if none. */
+uint16_t tip_ike_error_notify(const tip_ike_msg_t *m);
+
+/** NAT_DETECTION hash (2.23): SHA-1(SPIi | SPIr | IP | port). */
+int tip_ike_natd(const uint8_t spi_i[8], const uint8_t spi_r[8], const tip_addr_t *a,
+                 uint16_t port, uint8_t out[20]);
+
+#endif /* TIP_CONF_IKEV2 */
+#endif /* TIP_IKE_CORE_H */

@@ -1,0 +1,512 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * IKE_SA_INIT (RFC 7296 1.2): proposals, key exchange, nonces, NAT
+ * detection (2.23), cookies (2.6) and INVALID_KE_PAYLOAD retries (1.2),
+ * for both roles. Ends with the IKE SA's keys derived (2.14).
+ */
+#include <string.h>
+
+#include "bytes.h"
+#include "ike/ike_core.h"
+
+#if TIP_CONF_IKEV2
+
+int tip_ike_natd(const uint8_t spi_i[8], const uint8_t spi_r[8], const tip_addr_t *a,
+                 uint16_t port, uint8_t out[20])
+{
+    uint8_t p[2];
+    tip_iov_t iov[4];
+
+    tip_store_be16(p, port);
+    iov[0].p = spi_i;
+    iov[0].len = 8;
+    iov[1].p = spi_r;
+    iov[1].len = 8;
+    iov[2].p = a->addr;
+    iov[2].len = a->family == TIP_AF_INET6 ? 16u : 4u;
+    iov[3].p = p;
+    iov[3].len = 2;
+    return tip_crypto_sha1(iov, 4, out);
+}
+
+/* Our two NAT_DETECTION notifies (2.23): source = us, destination = them. */
+static void tip_ike_w_natd(tip_ike_w_t *w, const tip_ike_sa_t *sa)
+{
+    uint8_t h[20];
+
+    if (tip_ike_natd(sa->spi_i, sa->spi_r, &sa->local, sa->lport, h) != TIP_OK) {
+        w->err = TIP_ERR_CRYPTO;
+        return;
+    }
+    tip_ike_w_notify(w, 0, NULL, 0, TIP_IKE_N_NAT_DETECTION_SOURCE_IP, h, 20);
+    if (tip_ike_natd(sa->spi_i, sa->spi_r, &sa->remote, sa->rport, h) != TIP_OK) {
+        w->err = TIP_ERR_CRYPTO;
+        return;
+    }
+    tip_ike_w_notify(w, 0, NULL, 0, TIP_IKE_N_NAT_DETECTION_DESTINATION_IP, h, 20);
+}
+
+/*
+ * Compare the peer's NAT_DETECTION notifies with what we see (2.23): a
+ * wrong DESTINATION hash means a NAT in front of us, a SOURCE hash that
+ * matches no address of the sender means one in front of the peer.
+ */
+static void tip_ike_check_natd(tip_ike_sa_t *sa, const tip_ike_msg_t *m, int *seen)
+{
+    const tip_ike_pl_t *pl;
+    unsigned i;
+    int src_ok = 0, src_seen = 0, dst_seen = 0, dst_ok = 0;
+    uint8_t mine[20], theirs[20];
+
+    *seen = 0;
+    if (tip_ike_natd(sa->spi_i, sa->spi_r, &sa->local, sa->lport, mine) != TIP_OK ||
+        tip_ike_natd(sa->spi_i, sa->spi_r, &sa->remote, sa->rport, theirs) != TIP_OK)
+        return;
+    for (i = 0; (pl = tip_ike_msg_find(m, TIP_IKE_PL_N, i)) != NULL; i++) {
+        tip_ike_notify_t n;
+        if (tip_ike_notify_parse(tip_ike_pl_body(m, pl), pl->len, &n) != TIP_OK ||
+            n.len != TIP_IKE_NATD_LEN)
+            continue;
+        if (n.type == TIP_IKE_N_NAT_DETECTION_SOURCE_IP) {
+            src_seen = 1;
+            src_ok |= memcmp(n.data, theirs, 20) == 0;
+        } else if (n.type == TIP_IKE_N_NAT_DETECTION_DESTINATION_IP) {
+            dst_seen = 1;
+            dst_ok |= memcmp(n.data, mine, 20) == 0;
+        }
+    }
+    if (!src_seen || !dst_seen)
+        return; /* the peer does not do NAT-T: stay on plain ESP */
+    *seen = 1;
+    sa->nat_remote = (uint8_t)!src_ok;
+    sa->nat_local = (uint8_t)!dst_ok;
+}
+
+/* Find a notify of @p type; fills @p out. */
+int tip_ike_find_notify(const tip_ike_msg_t *m, uint16_t type, tip_ike_notify_t *out)
+{
+    const tip_ike_pl_t *pl;
+    unsigned i;
+
+    for (i = 0; (pl = tip_ike_msg_find(m, TIP_IKE_PL_N, i)) != NULL; i++) {
+        if (tip_ike_notify_parse(tip_ike_pl_body(m, pl), pl->len, out) == TIP_OK &&
+            out->type == type)
+            return 1;
+    }
+    return 0;
+}
+
+/* The first error notify of a response, 0 if none. */
+uint16_t tip_ike_error_notify(const tip_ike_msg_t *m)
+{
+    const tip_ike_pl_t *pl;
+    unsigned i;
+
+    for (i = 0; (pl = tip_ike_msg_find(m, TIP_IKE_PL_N, i)) != NULL; i++) {
+        tip_ike_notify_t n;
+        if (tip_ike_notify_parse(tip_ike_pl_body(m, pl), pl->len, &n) == TIP_OK &&
+            n.type <= TIP_IKE_N_ERROR_MAX)
+            return n.type;
+    }
+    return 0;
+}
+
+int tip_ike_sa_set_keys(tip_ike_sa_t *sa, const uint8_t *skeyseed, size_t skeyseed_len)
+{
+    tip_ike_keys_t k;
+    int err;
+
+    /* {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr}
+     *     = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr)   (2.14) */
+    err = tip_ike_derive_keys(&k, (tip_prf_t)sa->prf, (tip_encr_t)sa->encr, sa->key_bits,
+                              (tip_integ_t)sa->integ, skeyseed, skeyseed_len, sa->ni, sa->ni_len,
+                              sa->nr, sa->nr_len, sa->spi_i, sa->spi_r);
+    if (err != TIP_OK)
+        return err;
+    sa->prf_len = k.prf_len;
+    memcpy(sa->sk_d, k.sk_d, k.prf_len);
+    memcpy(sa->sk_pi, k.sk_pi, k.prf_len);
+    memcpy(sa->sk_pr, k.sk_pr, k.prf_len);
+    err = tip_ike_sk_setup(sa, k.sk_ei, k.sk_er, k.encr_len, k.sk_ai, k.sk_ar, k.integ_len);
+    tip_ike_keys_wipe(&k);
+    return err;
+}
+
+/* SKEYSEED = prf(Ni | Nr, g^ir) (2.14), then the keys. */
+static int tip_ike_keys_from_exchange(tip_ike_sa_t *sa, const uint8_t *g_ir, size_t g_ir_len)
+{
+    uint8_t skeyseed[TIP_IKE_PRF_MAX];
+    int err;
+
+    err = tip_ike_skeyseed((tip_prf_t)sa->prf, sa->ni, sa->ni_len, sa->nr, sa->nr_len, g_ir,
+                           g_ir_len, skeyseed);
+    if (err == TIP_OK)
+        err = tip_ike_sa_set_keys(sa, skeyseed, tip_crypto_prf_len((tip_prf_t)sa->prf));
+    tip_crypto_zeroize(skeyseed, sizeof(skeyseed));
+    return err;
+}
+
+/* g^ir from the peer's KE payload, then the keys. */
+static int tip_ike_finish_dh(tip_ike_sa_t *sa, const tip_ike_ke_t *ke)
+{
+    uint8_t g_ir[256];
+    size_t n = tip_crypto_dh_secret_len((tip_dh_group_t)sa->dh_group);
+    int err;
+
+    if (ke->group != sa->dh_group || n == 0 || n > sizeof(g_ir))
+        return TIP_ERR_MALFORMED;
+    err = tip_crypto_dh_compute(&sa->dh, ke->data, ke->len, g_ir, n);
+    tip_crypto_dh_free(&sa->dh); /* the private value is no longer needed */
+    if (err == TIP_OK)
+        err = tip_ike_keys_from_exchange(sa, g_ir, n);
+    tip_crypto_zeroize(g_ir, sizeof(g_ir));
+    return err;
+}
+
+/* ---- initiator ---------------------------------------------------------- */
+
+/* Build the IKE_SA_INIT request into sa->req and keep a copy in init_i. */
+static int tip_ike_init_build(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_conn_t *conn)
+{
+    uint8_t pub[256];
+    size_t publen = tip_crypto_dh_pub_len((tip_dh_group_t)sa->dh_group);
+    tip_ike_hdr_t h;
+    tip_ike_w_t w;
+    int err;
+
+    if (publen == 0 || publen > sizeof(pub))
+        return TIP_ERR_UNSUPPORTED;
+    err = tip_crypto_dh_generate(&sa->dh, (tip_dh_group_t)sa->dh_group, ctx->port.random,
+                                 ctx->port.arg, pub, publen);
+    if (err != TIP_OK)
+        return err;
+    tip_ike_hdr_request(sa, TIP_IKE_EXCH_IKE_SA_INIT, &h);
+    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(sa->req), TIP_IKE_MSG_MAX);
+    tip_ike_w_hdr(&w, &h);
+    /* RFC 7296 2.6: the cookie goes first. */
+    if (sa->cookie_len != 0)
+        tip_ike_w_notify(&w, 0, NULL, 0, TIP_IKE_N_COOKIE, sa->cookie, sa->cookie_len);
+    tip_ike_w_sa_ike(&w, conn, NULL, (tip_dh_group_t)sa->dh_group);
+    tip_ike_w_ke(&w, sa->dh_group, pub, publen);
+    tip_ike_w_nonce(&w, sa->ni, sa->ni_len);
+    tip_ike_w_natd(&w, sa);
+    err = tip_ike_w_finish(&w);
+    if (err != TIP_OK)
+        return err;
+    memcpy(sa->init_i, TIP_IKE_BUF_MSG(sa->req), w.len);
+    sa->init_i_len = (uint16_t)w.len;
+    sa->msg_id_out = 0;
+    return tip_ike_send_request(ctx, sa, w.len, TIP_IKE_P_NONE);
+}
+
+int tip_ike_init_start(tip_ctx_t *ctx, tip_ike_sa_t *sa, tip_dh_group_t group)
+{
+    tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
+    int err;
+
+    if (c == NULL)
+        return TIP_ERR_INTERNAL;
+    /* A fresh, non-zero SPI and nonce (2.10: at least half the PRF size). */
+    do {
+        err = tip_ike_random(ctx, sa->spi_i, 8);
+    } while (err == TIP_OK && tip_load_be32(sa->spi_i) == 0 && tip_load_be32(sa->spi_i + 4) == 0);
+    if (err == TIP_OK)
+        err = tip_ike_random(ctx, sa->ni, TIP_IKE_NONCE_LEN);
+    if (err != TIP_OK)
+        return err;
+    sa->ni_len = TIP_IKE_NONCE_LEN;
+    memset(sa->spi_r, 0, 8);
+    sa->dh_group = (uint8_t)group;
+    sa->state = TIP_IKE_S_INIT_SENT;
+    sa->established_ms = ctx->now_ms;
+    return tip_ike_init_build(ctx, sa, &c->cfg);
+}
+
+static int tip_ike_group_offered(const tip_ike_conn_t *conn, uint16_t group)
+{
+    unsigned i;
+
+    for (i = 0; i < conn->ike_count; i++)
+        if ((uint16_t)conn->ike[i].dh == group)
+            return 1;
+    return 0;
+}
+
+int tip_ike_init_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m)
+{
+    tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
+    const tip_ike_pl_t *pl_sa, *pl_ke, *pl_n;
+    tip_ike_notify_t n;
+    tip_ike_proposal_t chosen;
+    tip_ike_ke_t ke;
+    const uint8_t *nonce;
+    size_t nonce_len;
+    uint16_t errn;
+    int err, natd;
+
+    if (c == NULL || sa->state != TIP_IKE_S_INIT_SENT || m->hdr.msg_id != 0)
+        return TIP_ERR_POLICY;
+    /* RFC 7296 2.6: a cookie request; retry with it, all else unchanged. */
+    if (tip_ike_find_notify(m, TIP_IKE_N_COOKIE, &n)) {
+        if (n.len == 0 || n.len > TIP_IKE_COOKIE_MAX || sa->cookie_len != 0)
+            return TIP_ERR_MALFORMED; /* a second cookie round is a loop: ignore */
+        memcpy(sa->cookie, n.data, n.len);
+        sa->cookie_len = (uint8_t)n.len;
+        tip_crypto_dh_free(&sa->dh);
+        return tip_ike_init_build(ctx, sa, &c->cfg);
+    }
+    /* RFC 7296 1.2: the responder wants another group; retry once with it. */
+    if (tip_ike_find_notify(m, TIP_IKE_N_INVALID_KE_PAYLOAD, &n)) {
+        uint16_t g = n.len == 2 ? tip_load_be16(n.data) : 0;
+        if (g == sa->dh_group || !tip_ike_group_offered(&c->cfg, g) || sa->ke_retried) {
+            tip_ike_fail(ctx, sa, TIP_ERR_UNSUPPORTED);
+            tip_ike_event(ctx, sa, TIP_EV_PROPOSAL_MISMATCH, TIP_IKE_N_INVALID_KE_PAYLOAD);
+            tip_ike_sa_down(ctx, sa, TIP_ERR_UNSUPPORTED);
+            return TIP_OK;
+        }
+        tip_crypto_dh_free(&sa->dh);
+        sa->dh_group = (uint8_t)g;
+        sa->ke_retried = 1;
+        return tip_ike_init_build(ctx, sa, &c->cfg);
+    }
+    errn = tip_ike_error_notify(m);
+    if (errn != 0) {
+        tip_ike_fail(ctx, sa, TIP_ERR_POLICY);
+        tip_ike_event(ctx, sa,
+                      errn == TIP_IKE_N_NO_PROPOSAL_CHOSEN ? TIP_EV_PROPOSAL_MISMATCH
+                                                           : TIP_EV_IKE_DOWN,
+                      errn);
+        tip_ike_sa_down(ctx, sa, TIP_ERR_POLICY);
+        return TIP_OK;
+    }
+    pl_sa = tip_ike_msg_find(m, TIP_IKE_PL_SA, 0);
+    pl_ke = tip_ike_msg_find(m, TIP_IKE_PL_KE, 0);
+    pl_n = tip_ike_msg_find(m, TIP_IKE_PL_NONCE, 0);
+    if (pl_sa == NULL || pl_ke == NULL || pl_n == NULL ||
+        tip_ike_ke_parse(tip_ike_pl_body(m, pl_ke), pl_ke->len, &ke) != TIP_OK ||
+        tip_ike_nonce_parse(tip_ike_pl_body(m, pl_n), pl_n->len, &nonce, &nonce_len) != TIP_OK)
+        return TIP_ERR_MALFORMED;
+    err = tip_ike_accept_ike(&c->cfg, tip_ike_pl_body(m, pl_sa), pl_sa->len, &chosen, NULL);
+    if (err != TIP_OK || (uint16_t)chosen.dh != sa->dh_group) {
+        /* a proposal we never made: the exchange cannot go on */
+        tip_ike_fail(ctx, sa, TIP_ERR_POLICY);
+        tip_ike_event(ctx, sa, TIP_EV_PROPOSAL_MISMATCH, TIP_ERR_POLICY);
+        tip_ike_sa_down(ctx, sa, TIP_ERR_POLICY);
+        return TIP_OK;
+    }
+    memcpy(sa->spi_r, m->hdr.spi_r, 8);
+    memcpy(sa->nr, nonce, nonce_len);
+    sa->nr_len = (uint16_t)nonce_len;
+    sa->encr = (uint8_t)chosen.encr;
+    sa->integ = (uint8_t)chosen.integ;
+    sa->prf = (uint8_t)chosen.prf;
+    sa->key_bits = chosen.encr == TIP_ENCR_CHACHA20_POLY1305 ? 256 : chosen.key_bits;
+    err = tip_ike_finish_dh(sa, &ke);
+    if (err != TIP_OK) {
+        tip_ike_fail(ctx, sa, err);
+        tip_ike_sa_down(ctx, sa, err);
+        return TIP_OK;
+    }
+    if (m->len > TIP_IKE_MSG_MAX)
+        return TIP_ERR_MALFORMED;
+    memcpy(sa->init_r, m->buf, m->len);
+    sa->init_r_len = (uint16_t)m->len;
+    tip_ike_check_natd(sa, m, &natd);
+    /* RFC 7296 2.23: behind a NAT (either side), or when asked to, move
+     * to port 4500 and encapsulate ESP in UDP. */
+    if (natd && (sa->nat_local || sa->nat_remote || c->cfg.force_encap)) {
+        sa->use_natt = 1;
+        sa->lport = c->cfg.local_natt_port;
+        sa->rport = c->cfg.remote_natt_port;
+    }
+    sa->req_outstanding = 0;
+    sa->msg_id_out = 1;
+    sa->last_rx_ms = ctx->now_ms;
+    return tip_ike_auth_start(ctx, sa);
+}
+
+/* ---- responder -------------------------------------------------------- */
+
+/* The first connection that may answer @p src on our @p dst. */
+static tip_ike_conn_slot_t *tip_ike_conn_for(tip_ctx_t *ctx, const tip_addr_t *src,
+                                             const tip_addr_t *dst)
+{
+    unsigned i;
+
+    for (i = 0; i < TIP_MAX_IKE_CONN; i++) {
+        tip_ike_conn_slot_t *c = &ctx->ike.conn[i];
+        if (!c->in_use || c->cfg.local_addr.family != dst->family)
+            continue;
+        if (!tip_addr_equal(&c->cfg.local_addr, dst))
+            continue;
+        if (c->cfg.remote_addr.family == TIP_AF_NONE || tip_addr_equal(&c->cfg.remote_addr, src))
+            return c;
+    }
+    return NULL;
+}
+
+/* RFC 7296 2.6: Cookie = <VersionIDofSecret> | Hash(Ni | IPi | SPIi | <secret>). */
+static int tip_ike_cookie(const tip_ctx_t *ctx, uint32_t version, const uint8_t *ni,
+                          size_t ni_len, const tip_addr_t *ip, const uint8_t spi_i[8],
+                          uint8_t out[36])
+{
+    const uint8_t *secret = version == ctx->ike.cookie_version ? ctx->ike.cookie_secret
+                                                               : ctx->ike.cookie_secret_old;
+    tip_iov_t iov[3];
+
+    tip_store_be32(out, version);
+    iov[0].p = ni;
+    iov[0].len = ni_len;
+    iov[1].p = ip->addr;
+    iov[1].len = ip->family == TIP_AF_INET6 ? 16u : 4u;
+    iov[2].p = spi_i;
+    iov[2].len = 8;
+    return tip_crypto_prf(TIP_PRF_HMAC_SHA2_256, secret, 32, iov, 3, out + 4);
+}
+
+/* A stateless answer to an IKE_SA_INIT request: one notify (2.6, 2.21). */
+static void tip_ike_init_reject(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
+                                const tip_addr_t *dst, uint16_t dport, const tip_ike_hdr_t *req,
+                                int natt, uint16_t type, const uint8_t *data, size_t len)
+{
+    uint8_t buf[4 + 128];
+    tip_ike_hdr_t h;
+    tip_ike_w_t w;
+
+    memset(&h, 0, sizeof(h));
+    memcpy(h.spi_i, req->spi_i, 8);
+    h.exchange = TIP_IKE_EXCH_IKE_SA_INIT;
+    h.flags = TIP_IKE_FLAG_RESPONSE;
+    h.msg_id = 0;
+    tip_ike_w_init(&w, buf + 4, sizeof(buf) - 4);
+    tip_ike_w_hdr(&w, &h);
+    tip_ike_w_notify(&w, 0, NULL, 0, type, data, len);
+    if (tip_ike_w_finish(&w) != TIP_OK || ctx->port.send_udp == NULL)
+        return;
+    memset(buf, 0, 4);
+    (void)ctx->port.send_udp(ctx->port.arg, dst, dport, src, sport, natt ? buf : buf + 4,
+                             natt ? w.len + 4 : w.len);
+}
+
+int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
+                         const tip_addr_t *dst, uint16_t dport, const tip_ike_msg_t *m)
+{
+    const tip_ike_pl_t *pl_sa, *pl_ke, *pl_n;
+    tip_ike_conn_slot_t *c = tip_ike_conn_for(ctx, src, dst);
+    tip_ike_proposal_t chosen;
+    tip_ike_notify_t n;
+    tip_ike_ke_t ke;
+    tip_ike_sa_t *sa;
+    const uint8_t *nonce;
+    size_t nonce_len;
+    uint8_t num, pub[256], cookie[36];
+    tip_ike_hdr_t h;
+    tip_ike_w_t w;
+    int err, natd, natt;
+    size_t publen;
+
+    if (c == NULL)
+        return TIP_ERR_POLICY; /* nobody configured for this peer: drop */
+    natt = dport == c->cfg.local_natt_port;
+    pl_sa = tip_ike_msg_find(m, TIP_IKE_PL_SA, 0);
+    pl_ke = tip_ike_msg_find(m, TIP_IKE_PL_KE, 0);
+    pl_n = tip_ike_msg_find(m, TIP_IKE_PL_NONCE, 0);
+    if (pl_sa == NULL || pl_ke == NULL || pl_n == NULL ||
+        tip_ike_ke_parse(tip_ike_pl_body(m, pl_ke), pl_ke->len, &ke) != TIP_OK ||
+        tip_ike_nonce_parse(tip_ike_pl_body(m, pl_n), pl_n->len, &nonce, &nonce_len) != TIP_OK ||
+        m->len > TIP_IKE_MSG_MAX)
+        return TIP_ERR_MALFORMED;
+    /* RFC 7296 2.6: under load, only peers that can show they receive at
+     * their address get state. */
+    if (tip_ike_half_open(ctx) >= TIP_IKE_COOKIE_THRESHOLD) {
+        int ok = 0;
+        if (tip_ike_find_notify(m, TIP_IKE_N_COOKIE, &n) && n.len == 36) {
+            uint32_t v = tip_load_be32(n.data);
+            if ((v == ctx->ike.cookie_version || v + 1u == ctx->ike.cookie_version) &&
+                tip_ike_cookie(ctx, v, nonce, nonce_len, src, m->hdr.spi_i, cookie) == TIP_OK)
+                ok = tip_crypto_ct_memcmp(cookie, n.data, 36) == 0;
+        }
+        if (!ok) {
+            if (tip_ike_cookie(ctx, ctx->ike.cookie_version, nonce, nonce_len, src,
+                               m->hdr.spi_i, cookie) == TIP_OK)
+                tip_ike_init_reject(ctx, src, sport, dst, dport, &m->hdr, natt, TIP_IKE_N_COOKIE,
+                                    cookie, sizeof(cookie));
+            return TIP_OK;
+        }
+    }
+    err = tip_ike_select_ike(&c->cfg, tip_ike_pl_body(m, pl_sa), pl_sa->len, &chosen, &num, NULL);
+    if (err != TIP_OK) {
+        tip_ike_init_reject(ctx, src, sport, dst, dport, &m->hdr, natt,
+                            TIP_IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+        c->last_error = TIP_ERR_POLICY;
+        return TIP_OK;
+    }
+    if (ke.group != (uint16_t)chosen.dh) {
+        uint8_t g[2];
+        tip_store_be16(g, (uint16_t)chosen.dh);
+        tip_ike_init_reject(ctx, src, sport, dst, dport, &m->hdr, natt,
+                            TIP_IKE_N_INVALID_KE_PAYLOAD, g, 2);
+        return TIP_OK;
+    }
+    sa = tip_ike_sa_alloc(ctx);
+    if (sa == NULL)
+        return TIP_ERR_FULL;
+    sa->conn = (uint16_t)(c - ctx->ike.conn + 1);
+    sa->initiator = 0;
+    sa->local = *dst;
+    sa->remote = *src;
+    sa->lport = dport;
+    sa->rport = sport;
+    sa->use_natt = (uint8_t)natt;
+    sa->state = TIP_IKE_S_INIT_DONE;
+    sa->established_ms = ctx->now_ms;
+    memcpy(sa->spi_i, m->hdr.spi_i, 8);
+    memcpy(sa->ni, nonce, nonce_len);
+    sa->ni_len = (uint16_t)nonce_len;
+    sa->encr = (uint8_t)chosen.encr;
+    sa->integ = (uint8_t)chosen.integ;
+    sa->prf = (uint8_t)chosen.prf;
+    sa->dh_group = (uint8_t)chosen.dh;
+    sa->key_bits = chosen.encr == TIP_ENCR_CHACHA20_POLY1305 ? 256 : chosen.key_bits;
+    memcpy(sa->init_i, m->buf, m->len);
+    sa->init_i_len = (uint16_t)m->len;
+    publen = tip_crypto_dh_pub_len(chosen.dh);
+    do {
+        err = tip_ike_random(ctx, sa->spi_r, 8);
+    } while (err == TIP_OK && tip_load_be32(sa->spi_r) == 0 && tip_load_be32(sa->spi_r + 4) == 0);
+    if (err == TIP_OK)
+        err = tip_ike_random(ctx, sa->nr, TIP_IKE_NONCE_LEN);
+    sa->nr_len = TIP_IKE_NONCE_LEN;
+    if (err == TIP_OK)
+        err = tip_crypto_dh_generate(&sa->dh, chosen.dh, ctx->port.random, ctx->port.arg, pub,
+                                     publen);
+    if (err == TIP_OK)
+        err = tip_ike_finish_dh(sa, &ke);
+    if (err != TIP_OK) {
+        tip_ike_sa_free(ctx, sa);
+        return err;
+    }
+    tip_ike_check_natd(sa, m, &natd);
+
+    tip_ike_hdr_response(sa, &m->hdr, &h);
+    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(sa->resp), TIP_IKE_MSG_MAX);
+    tip_ike_w_hdr(&w, &h);
+    tip_ike_w_sa_ike_chosen(&w, num, &chosen, NULL);
+    tip_ike_w_ke(&w, (uint16_t)chosen.dh, pub, publen);
+    tip_ike_w_nonce(&w, sa->nr, sa->nr_len);
+    if (natd)
+        tip_ike_w_natd(&w, sa);
+    err = tip_ike_w_finish(&w);
+    if (err != TIP_OK) {
+        tip_ike_sa_free(ctx, sa);
+        return err;
+    }
+    memcpy(sa->init_r, TIP_IKE_BUF_MSG(sa->resp), w.len);
+    sa->init_r_len = (uint16_t)w.len;
+    sa->msg_id_in = 1;
+    sa->msg_id_out = 0;
+    return tip_ike_send_response(ctx, sa, w.len);
+}
+
+#endif /* TIP_CONF_IKEV2 */

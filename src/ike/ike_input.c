@@ -1,0 +1,199 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * IKE message dispatch: header checks, IKE SA lookup by SPI, message IDs
+ * and the responder's cached response for retransmitted requests
+ * (RFC 7296 2.1, 2.2), SK verification before anything acts on a message,
+ * then the exchange's handler.
+ */
+#include <string.h>
+
+#include "ike/ike_core.h"
+
+#if TIP_CONF_IKEV2
+
+static int tip_ike_drop(tip_ctx_t *ctx, int err)
+{
+    ctx->ike.drops++;
+    return err;
+}
+
+/* 2.23: after an authenticated message, follow the peer's address and
+ * port (a NAT may rebind them) and notice a move to the NAT-T port. */
+static void tip_ike_follow_peer(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_addr_t *src,
+                                uint16_t sport, uint16_t dport)
+{
+    const tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
+
+    if (c == NULL)
+        return;
+    if (!sa->use_natt && dport == c->cfg.local_natt_port) {
+        sa->use_natt = 1;
+        sa->lport = dport;
+    }
+    if (!sa->use_natt)
+        return;
+    if (!tip_addr_equal(&sa->remote, src) || sa->rport != sport) {
+        sa->remote = *src;
+        sa->rport = sport;
+        /* The CHILD SAs move with the IKE SA when they use UDP. */
+        if (sa->child.sa_out != 0) {
+            int err;
+            tip_sa_t *out = tip_sa_get(ctx, sa->child.sa_out, &err);
+            if (out != NULL && out->natt_sport != 0) {
+                out->dst = *src;
+                out->natt_dport = sport;
+            }
+        }
+    }
+}
+
+/* A request that repeats the last one: send the cached response again. */
+static int tip_ike_resend_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m)
+{
+    tip_ike_msg_t inner;
+
+    if (!sa->resp_valid)
+        return tip_ike_drop(ctx, TIP_ERR_REPLAY);
+    /* Only a genuine retransmission earns a resend (no amplification for
+     * forged copies): IKE_SA_INIT must be byte-identical, others must
+     * authenticate. */
+    if (m->hdr.exchange == TIP_IKE_EXCH_IKE_SA_INIT) {
+        if (m->len != sa->init_i_len || memcmp(m->buf, sa->init_i, m->len) != 0)
+            return tip_ike_drop(ctx, TIP_ERR_REPLAY);
+    } else if (tip_ike_sk_open(sa, ctx->ike.rx, m, &inner) != TIP_OK) {
+        return tip_ike_drop(ctx, TIP_ERR_AUTH);
+    }
+    return tip_ike_send_raw(ctx, sa, sa->resp, sa->resp_len);
+}
+
+static int tip_ike_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
+                           const tip_addr_t *dst, uint16_t dport, const tip_ike_msg_t *m)
+{
+    tip_ike_msg_t inner;
+    tip_ike_sa_t *sa;
+    int err;
+
+    if (m->hdr.exchange == TIP_IKE_EXCH_IKE_SA_INIT) {
+        unsigned i;
+        if (m->hdr.msg_id != 0)
+            return tip_ike_drop(ctx, TIP_ERR_MALFORMED);
+        /* A retransmitted IKE_SA_INIT reaches the half-open SA it made. */
+        for (i = 0; i < TIP_MAX_IKE_SA; i++) {
+            sa = &ctx->ike.sa[i];
+            if (sa->state != TIP_IKE_S_FREE && !sa->initiator &&
+                memcmp(sa->spi_i, m->hdr.spi_i, 8) == 0 && tip_addr_equal(&sa->remote, src)) {
+                if (sa->msg_id_in == 1)
+                    return tip_ike_resend_response(ctx, sa, m);
+                return tip_ike_drop(ctx, TIP_ERR_REPLAY);
+            }
+        }
+        err = tip_ike_init_request(ctx, src, sport, dst, dport, m);
+        return err == TIP_OK ? TIP_OK : tip_ike_drop(ctx, err);
+    }
+    sa = tip_ike_sa_find(ctx, m->hdr.spi_i, m->hdr.spi_r,
+                         (m->hdr.flags & TIP_IKE_FLAG_INITIATOR) != 0);
+    if (sa == NULL || sa->sk_iv_len == 0)
+        return tip_ike_drop(ctx, TIP_ERR_NO_SA);
+    if (m->hdr.msg_id + 1u == sa->msg_id_in)
+        return tip_ike_resend_response(ctx, sa, m);
+    if (m->hdr.msg_id != sa->msg_id_in)
+        return tip_ike_drop(ctx, TIP_ERR_REPLAY); /* 2.3: outside the window */
+    err = tip_ike_sk_open(sa, ctx->ike.rx, m, &inner);
+    if (err == TIP_ERR_UNSUPPORTED) {
+        /* 2.5: an unknown critical payload gets UNSUPPORTED_CRITICAL_PAYLOAD.
+         * The message authenticated, so the window moves. */
+        tip_ike_hdr_t h;
+        tip_ike_w_t w;
+        size_t len;
+        uint8_t type = inner.unsupported_critical;
+        sa->msg_id_in++;
+        tip_ike_hdr_response(sa, &m->hdr, &h);
+        tip_ike_w_init(&w, TIP_IKE_BUF_MSG(sa->resp), TIP_IKE_MSG_MAX);
+        tip_ike_w_hdr(&w, &h);
+        (void)tip_ike_sk_begin(ctx, sa, &w);
+        tip_ike_w_notify(&w, 0, NULL, 0, TIP_IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD, &type, 1);
+        if (tip_ike_sk_end(sa, &w, &len) == TIP_OK)
+            (void)tip_ike_send_response(ctx, sa, len);
+        return TIP_OK;
+    }
+    if (err != TIP_OK)
+        return tip_ike_drop(ctx, err); /* unauthenticated: changes nothing */
+    sa->msg_id_in++;
+    sa->resp_valid = 0;
+    sa->last_rx_ms = ctx->now_ms;
+    tip_ike_follow_peer(ctx, sa, src, sport, dport);
+    switch (m->hdr.exchange) {
+    case TIP_IKE_EXCH_IKE_AUTH:
+        return tip_ike_auth_request(ctx, sa, m, &inner);
+    case TIP_IKE_EXCH_CREATE_CHILD_SA:
+        return tip_ike_child_request(ctx, sa, m, &inner);
+    case TIP_IKE_EXCH_INFORMATIONAL:
+        return tip_ike_info_request(ctx, sa, m, &inner);
+    default:
+        return tip_ike_drop(ctx, TIP_ERR_UNSUPPORTED);
+    }
+}
+
+static int tip_ike_response(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
+                            uint16_t dport, const tip_ike_msg_t *m)
+{
+    tip_ike_msg_t inner;
+    tip_ike_sa_t *sa;
+    int err;
+
+    sa = tip_ike_sa_find(ctx, m->hdr.spi_i, m->hdr.spi_r,
+                         (m->hdr.flags & TIP_IKE_FLAG_INITIATOR) != 0);
+    /* 2.2: a response must answer our outstanding request. */
+    if (sa == NULL || !sa->req_outstanding || m->hdr.msg_id != sa->msg_id_out)
+        return tip_ike_drop(ctx, TIP_ERR_REPLAY);
+    if (m->hdr.exchange == TIP_IKE_EXCH_IKE_SA_INIT) {
+        if (sa->state != TIP_IKE_S_INIT_SENT)
+            return tip_ike_drop(ctx, TIP_ERR_POLICY);
+        err = tip_ike_init_response(ctx, sa, m);
+        return err == TIP_OK ? TIP_OK : tip_ike_drop(ctx, err);
+    }
+    err = tip_ike_sk_open(sa, ctx->ike.rx, m, &inner);
+    if (err != TIP_OK)
+        return tip_ike_drop(ctx, err);
+    sa->req_outstanding = 0;
+    sa->msg_id_out++;
+    sa->last_rx_ms = ctx->now_ms;
+    tip_ike_follow_peer(ctx, sa, src, sport, dport);
+    switch (m->hdr.exchange) {
+    case TIP_IKE_EXCH_IKE_AUTH:
+        return tip_ike_auth_response(ctx, sa, m, &inner);
+    case TIP_IKE_EXCH_CREATE_CHILD_SA:
+        return tip_ike_child_response(ctx, sa, &inner);
+    case TIP_IKE_EXCH_INFORMATIONAL:
+        return tip_ike_info_response(ctx, sa, &inner);
+    default:
+        return tip_ike_drop(ctx, TIP_ERR_UNSUPPORTED);
+    }
+}
+
+int tip_ike_input(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport, const tip_addr_t *dst,
+                  uint16_t dport, const uint8_t *msg, size_t len)
+{
+    tip_ike_msg_t m;
+    int err;
+
+    if (ctx == NULL || src == NULL || dst == NULL || msg == NULL)
+        return TIP_ERR_ARG;
+    if (!ctx->ike.enabled)
+        return TIP_ERR_NO_SA;
+    if (len > TIP_IKE_MSG_MAX)
+        return tip_ike_drop(ctx, TIP_ERR_MALFORMED);
+    /* A private copy: SK content is decrypted in place. */
+    memcpy(ctx->ike.rx, msg, len);
+    err = tip_ike_msg_parse(ctx->ike.rx, len, &m);
+    if (err == TIP_ERR_UNSUPPORTED && m.unsupported_critical != 0 && m.sk_index >= 0)
+        err = TIP_OK; /* outside SK only IKE_SA_INIT has payloads; checked there */
+    if (err != TIP_OK)
+        return tip_ike_drop(ctx, err);
+    if (m.hdr.flags & TIP_IKE_FLAG_RESPONSE)
+        return tip_ike_response(ctx, src, sport, dport, &m);
+    return tip_ike_request(ctx, src, sport, dst, dport, &m);
+}
+
+#endif /* TIP_CONF_IKEV2 */

@@ -1,0 +1,124 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * The Encrypted and Authenticated payload (RFC 7296 3.14): AES-CBC with an
+ * HMAC, or an AEAD cipher as RFC 5282 (AES-GCM) and RFC 7634
+ * (ChaCha20-Poly1305) define for IKEv2. The per-SA cipher state is the same
+ * tip_crypto_sa_t the ESP data path uses, one per direction.
+ */
+#include <string.h>
+
+#include "ike/ike_core.h"
+
+#if TIP_CONF_IKEV2
+
+static int tip_ike_encr_aead(uint8_t encr)
+{
+    return encr == TIP_ENCR_AES_GCM_16 || encr == TIP_ENCR_CHACHA20_POLY1305;
+}
+
+int tip_ike_sk_setup(tip_ike_sa_t *sa, const uint8_t *sk_ei, const uint8_t *sk_er, size_t ek,
+                     const uint8_t *sk_ai, const uint8_t *sk_ar, size_t ak)
+{
+    const uint8_t *eo = sa->initiator ? sk_ei : sk_er, *ei = sa->initiator ? sk_er : sk_ei;
+    const uint8_t *ao = sa->initiator ? sk_ai : sk_ar, *ai = sa->initiator ? sk_ar : sk_ai;
+    int err;
+
+    tip_crypto_sa_free(&sa->sk_out);
+    tip_crypto_sa_free(&sa->sk_in);
+    err = tip_crypto_sa_init(&sa->sk_out, TIP_DIR_OUT, (tip_encr_t)sa->encr, eo, ek,
+                             (tip_integ_t)sa->integ, ak != 0 ? ao : NULL, ak);
+    if (err == TIP_OK)
+        err = tip_crypto_sa_init(&sa->sk_in, TIP_DIR_IN, (tip_encr_t)sa->encr, ei, ek,
+                                 (tip_integ_t)sa->integ, ak != 0 ? ai : NULL, ak);
+    if (err != TIP_OK) {
+        tip_crypto_sa_free(&sa->sk_out);
+        return err;
+    }
+    if (tip_ike_encr_aead(sa->encr)) {
+        sa->sk_iv_len = 8;   /* RFC 5282 3.1, RFC 7634 2 */
+        sa->sk_icv_len = 16;
+        sa->sk_block = 1;
+    } else {
+        sa->sk_iv_len = 16;  /* RFC 3602 with RFC 7296 3.14 */
+        sa->sk_icv_len = (uint8_t)tip_crypto_integ_icv_len((tip_integ_t)sa->integ);
+        sa->sk_block = 16;
+    }
+    return TIP_OK;
+}
+
+size_t tip_ike_sk_begin(tip_ctx_t *ctx, tip_ike_sa_t *sa, tip_ike_w_t *w)
+{
+    size_t off = tip_ike_w_sk_begin(w, sa->sk_iv_len);
+
+    /* RFC 7296 3.14: the IV must be unpredictable (CBC) / never repeat
+     * under the key (AEAD): take it from the port's random source. */
+    if (w->err == TIP_OK && tip_ike_random(ctx, w->buf + w->sk_iv, sa->sk_iv_len) != TIP_OK)
+        w->err = TIP_ERR_CRYPTO;
+    return off;
+}
+
+int tip_ike_sk_end(tip_ike_sa_t *sa, tip_ike_w_t *w, size_t *len)
+{
+    tip_ike_sk_out_t o;
+    int err = tip_ike_w_sk_end(w, sa->sk_block, sa->sk_icv_len, &o);
+
+    if (err != TIP_OK)
+        return err;
+    if (tip_ike_encr_aead(sa->encr)) {
+        /* RFC 5282 5.1: the AAD is everything before the IV. */
+        err = tip_crypto_aead_seal(&sa->sk_out, w->buf + o.iv_off, w->buf, o.iv_off,
+                                   w->buf + o.pt_off, o.pt_len, w->buf + o.icv_off);
+    } else {
+        err = tip_crypto_cbc(&sa->sk_out, w->buf + o.iv_off, w->buf + o.pt_off, o.pt_len);
+        if (err == TIP_OK)
+            err = tip_crypto_hmac(&sa->sk_out, w->buf, o.icv_off, NULL, 0, w->buf + o.icv_off);
+    }
+    *len = w->len;
+    return err;
+}
+
+int tip_ike_sk_open(tip_ike_sa_t *sa, uint8_t *mbuf, const tip_ike_msg_t *msg,
+                    tip_ike_msg_t *inner)
+{
+    const tip_ike_pl_t *pl;
+    tip_ike_sk_t sk;
+    uint8_t *ct;
+    size_t pad;
+    int err;
+
+    if (msg->sk_index < 0 || sa->sk_iv_len == 0)
+        return TIP_ERR_MALFORMED;
+    pl = &msg->pl[msg->sk_index];
+    if (pl->type != TIP_IKE_PL_SK)
+        return TIP_ERR_UNSUPPORTED; /* SKF: fragmentation is not negotiated */
+    err = tip_ike_sk_split(mbuf + pl->off, pl->len, sa->sk_iv_len, sa->sk_icv_len, sa->sk_block,
+                           &sk);
+    if (err != TIP_OK)
+        return TIP_ERR_MALFORMED;
+    ct = mbuf + (sk.ct - mbuf);
+    if (tip_ike_encr_aead(sa->encr)) {
+        err = tip_crypto_aead_open(&sa->sk_in, sk.iv, mbuf, pl->off, ct, sk.ct_len, sk.icv);
+    } else {
+        uint8_t mac[TIP_CRYPTO_MAX_MAC];
+        /* RFC 7296 3.14: the checksum covers the whole message up to it,
+         * and is checked before anything is decrypted. */
+        err = tip_crypto_hmac(&sa->sk_in, mbuf, (size_t)(sk.icv - mbuf), NULL, 0, mac);
+        if (err == TIP_OK && tip_crypto_ct_memcmp(mac, sk.icv, sa->sk_icv_len) != 0)
+            err = TIP_ERR_AUTH;
+        tip_crypto_zeroize(mac, sizeof(mac));
+        if (err == TIP_OK)
+            err = tip_crypto_cbc(&sa->sk_in, sk.iv, ct, sk.ct_len);
+    }
+    if (err != TIP_OK)
+        return TIP_ERR_AUTH;
+    pad = ct[sk.ct_len - 1u];
+    if (pad + 1u > sk.ct_len)
+        return TIP_ERR_MALFORMED;
+    err = tip_ike_msg_parse_inner(msg, ct, sk.ct_len - 1u - pad, inner);
+    if (err == TIP_OK || err == TIP_ERR_UNSUPPORTED) /* unknown critical payload: caller answers */
+        return err;
+    return TIP_ERR_MALFORMED;
+}
+
+#endif /* TIP_CONF_IKEV2 */
