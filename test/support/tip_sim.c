@@ -1,0 +1,143 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Deterministic two-node network for whole-exchange tests (see tip_sim.h).
+ */
+#include <string.h>
+
+#include "tip_sim.h"
+#include "tip_test_pkt.h"
+
+static uint64_t tip_sim_rand(tip_sim_t *s)
+{
+    uint64_t z = (s->rng += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+void tip_sim_init(tip_sim_t *s, tip_ctx_t *a, tip_test_port_t *pa, const char *addr_a,
+                  tip_ctx_t *b, tip_test_port_t *pb, const char *addr_b, uint64_t seed)
+{
+    memset(s, 0, sizeof(*s));
+    s->n[0].ctx = a;
+    s->n[0].port = pa;
+    s->n[0].addr = tip_test_addr(addr_a);
+    s->n[0].consumed = tip_test_port_count(pa);
+    s->n[1].ctx = b;
+    s->n[1].port = pb;
+    s->n[1].addr = tip_test_addr(addr_b);
+    s->n[1].consumed = tip_test_port_count(pb);
+    s->now = pa->now_ms > pb->now_ms ? pa->now_ms : pb->now_ms;
+    s->rng = seed;
+}
+
+static void tip_sim_deliver(tip_sim_t *s, const tip_sim_pkt_t *p)
+{
+    static uint8_t mem[4096];
+    tip_sim_node_t *to = &s->n[p->to];
+    const tip_sim_node_t *from = &s->n[!p->to];
+    const tip_test_sent_t *pkt = &p->pkt;
+    tip_buf_t buf;
+    int r;
+
+    if (tip_test_port_to_buf(pkt, &buf, mem, sizeof(mem), TIP_ESP_HEADROOM) != TIP_OK)
+        return;
+    if (pkt->kind == TIP_TEST_SENT_IP) {
+        r = tip_input_ip(to->ctx, &buf);
+    } else if (pkt->dport == TIP_PORT_IKE) {
+        r = TIP_RX_IKE; /* the IKE port carries no marker: all of it is IKE */
+    } else {
+        r = tip_input_udp(to->ctx, &from->addr, pkt->sport, &to->addr, pkt->dport, &buf);
+    }
+    if (r == TIP_RX_IKE) {
+        to->rx_ike++;
+        if (tip_ike_input(to->ctx, &from->addr, pkt->sport, &to->addr, pkt->dport,
+                          buf.base + buf.off, buf.len) != TIP_OK)
+            to->rx_dropped++;
+    } else if (r == TIP_RX_DATA) {
+        to->rx_data++;
+        to->last_len = buf.len < sizeof(to->last) ? buf.len : sizeof(to->last);
+        memcpy(to->last, buf.base + buf.off, to->last_len);
+    } else if (r < 0) {
+        to->rx_dropped++;
+    }
+}
+
+unsigned tip_sim_pump(tip_sim_t *s)
+{
+    unsigned delivered = 0, i;
+    int moved = 1, rounds = 0;
+
+    while (moved && rounds++ < 64) {
+        moved = 0;
+        for (i = 0; i < 2; i++) {
+            tip_sim_node_t *n = &s->n[i];
+            while (n->consumed < tip_test_port_count(n->port) && s->queued < TIP_SIM_QUEUE) {
+                const tip_test_sent_t *pkt = tip_test_port_get(n->port, n->consumed++);
+                if (pkt == NULL)
+                    continue; /* overwritten in the ring: lost */
+                s->sent++;
+                if ((unsigned)(tip_sim_rand(s) % 100u) < s->loss_pct) {
+                    s->lost++;
+                    continue;
+                }
+                s->q[s->queued].to = (uint8_t)!i;
+                s->q[s->queued++].pkt = *pkt;
+                if ((unsigned)(tip_sim_rand(s) % 100u) < s->dup_pct && s->queued < TIP_SIM_QUEUE) {
+                    s->duplicated++;
+                    s->q[s->queued] = s->q[s->queued - 1u];
+                    s->queued++;
+                }
+                moved = 1;
+            }
+        }
+        /* reorder: swap random neighbours */
+        for (i = 0; i + 1 < s->queued; i++) {
+            if ((unsigned)(tip_sim_rand(s) % 100u) < s->reorder_pct) {
+                tip_sim_pkt_t t = s->q[i];
+                s->q[i] = s->q[i + 1];
+                s->q[i + 1] = t;
+                s->reordered++;
+            }
+        }
+        {
+            unsigned n = s->queued;
+            static tip_sim_pkt_t batch[TIP_SIM_QUEUE];
+            memcpy(batch, s->q, n * sizeof(batch[0]));
+            s->queued = 0;
+            for (i = 0; i < n; i++) {
+                tip_sim_deliver(s, &batch[i]);
+                delivered++;
+            }
+        }
+    }
+    return delivered;
+}
+
+void tip_sim_run(tip_sim_t *s, uint64_t ms, uint64_t step)
+{
+    uint64_t end = s->now + ms;
+
+    while (s->now < end) {
+        s->now += step;
+        tip_test_port_set_time(s->n[0].port, s->now);
+        tip_test_port_set_time(s->n[1].port, s->now);
+        (void)tip_poll(s->n[0].ctx, s->now);
+        (void)tip_poll(s->n[1].ctx, s->now);
+        (void)tip_sim_pump(s);
+    }
+}
+
+int tip_sim_until(tip_sim_t *s, int (*done)(void *arg), void *arg, uint64_t max_ms)
+{
+    uint64_t end = s->now + max_ms;
+
+    (void)tip_sim_pump(s);
+    while (!done(arg)) {
+        if (s->now >= end)
+            return 0;
+        tip_sim_run(s, 10, 10);
+    }
+    return 1;
+}
