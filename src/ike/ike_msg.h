@@ -330,7 +330,8 @@ typedef struct {
  * @param buf  the IKE message (after any non-ESP marker)
  * @param len  bytes at buf (the UDP payload length)
  * @param out  decoded header
- * @return TIP_OK; TIP_ERR_MALFORMED (too short, length mismatch);
+ * @return TIP_OK; TIP_ERR_MALFORMED (too short, longer than 65535 bytes,
+ *         length field != @p len);
  *         TIP_ERR_UNSUPPORTED (major version is not 2; @p out is filled);
  *         TIP_ERR_ARG (NULL pointer).
  */

@@ -128,10 +128,285 @@ static void test_handshake_and_traffic(void **state)
     expect_traffic_both_ways();
 }
 
+
+static void up(void)
+{
+    assert_int_equal(tip_ike_initiate(&a, conn_a), TIP_OK);
+    assert_true(tip_sim_until(&sim, both_children_up, NULL, 5000));
+}
+
+static void test_child_rekey_both_directions(void **state)
+{
+    tip_ike_status_t s1, s2;
+    (void)state;
+    setup_pair(NULL, NULL, 2);
+    up();
+    assert_int_equal(tip_ike_status(&a, conn_a, &s1), TIP_OK);
+    /* initiator side rekeys */
+    assert_int_equal(tip_ike_rekey_child(&a, conn_a), TIP_OK);
+    tip_sim_run(&sim, 200, 10);
+    assert_int_equal(tip_ike_status(&a, conn_a, &s2), TIP_OK);
+    assert_true(s2.child_up);
+    assert_int_not_equal(s1.child_spi_in, s2.child_spi_in);
+    assert_int_equal(s2.child_rekeys, 1);
+    assert_int_equal(ev[0][TIP_EV_CHILD_REKEYED], 1);
+    assert_int_equal(ev[1][TIP_EV_CHILD_REKEYED], 1);
+    /* the old pair is gone on both sides: 2 SAs each */
+    assert_int_equal(tip_sad_count(&a), 2);
+    assert_int_equal(tip_sad_count(&b), 2);
+    expect_traffic_both_ways();
+    /* responder side rekeys */
+    assert_int_equal(tip_ike_rekey_child(&b, conn_b), TIP_OK);
+    tip_sim_run(&sim, 200, 10);
+    assert_int_equal(ev[0][TIP_EV_CHILD_REKEYED], 2);
+    assert_int_equal(tip_sad_count(&a), 2);
+    assert_int_equal(tip_sad_count(&b), 2);
+    expect_traffic_both_ways();
+}
+
+static void test_child_rekey_with_pfs(void **state)
+{
+    tip_ike_conn_t ca, cb;
+    (void)state;
+    conn_fill(&ca, "10.99.0.1", "10.99.0.2", "a.test", "b.test", "10.1.0.0", "10.2.0.0");
+    conn_fill(&cb, "10.99.0.2", "10.99.0.1", "b.test", "a.test", "10.2.0.0", "10.1.0.0");
+    ca.child[0].pfs = cb.child[0].pfs = TIP_DH_ECP_256;
+    setup_pair(&ca, &cb, 3);
+    up();
+    assert_int_equal(tip_ike_rekey_child(&a, conn_a), TIP_OK);
+    tip_sim_run(&sim, 200, 10);
+    assert_int_equal(ev[0][TIP_EV_CHILD_REKEYED], 1);
+    expect_traffic_both_ways();
+}
+
+static void test_ike_rekey_keeps_children(void **state)
+{
+    tip_ike_status_t s1, s2;
+    (void)state;
+    setup_pair(NULL, NULL, 4);
+    up();
+    assert_int_equal(tip_ike_status(&a, conn_a, &s1), TIP_OK);
+    assert_int_equal(tip_ike_rekey_ike(&a, conn_a), TIP_OK);
+    tip_sim_run(&sim, 300, 10);
+    assert_int_equal(tip_ike_status(&a, conn_a, &s2), TIP_OK);
+    assert_true(s2.ike_up);
+    assert_true(s2.child_up);
+    assert_int_equal(s2.ike_rekeys, 1);
+    assert_memory_not_equal(s1.spi_i, s2.spi_i, 8);
+    assert_int_equal(s1.child_spi_in, s2.child_spi_in);
+    assert_int_equal(ev[0][TIP_EV_IKE_REKEYED], 1);
+    assert_int_equal(ev[1][TIP_EV_IKE_REKEYED], 1);
+    assert_int_equal(ev[0][TIP_EV_IKE_DOWN], 0);
+    expect_traffic_both_ways();
+    /* the new IKE SA works: rekey the child through it, then rekey it from b */
+    assert_int_equal(tip_ike_rekey_child(&a, conn_a), TIP_OK);
+    tip_sim_run(&sim, 200, 10);
+    assert_int_equal(ev[1][TIP_EV_CHILD_REKEYED], 1);
+    assert_int_equal(tip_ike_rekey_ike(&b, conn_b), TIP_OK);
+    tip_sim_run(&sim, 300, 10);
+    assert_int_equal(ev[0][TIP_EV_IKE_REKEYED], 2);
+    expect_traffic_both_ways();
+}
+
+static void test_delete_from_either_side(void **state)
+{
+    (void)state;
+    setup_pair(NULL, NULL, 5);
+    up();
+    assert_int_equal(tip_ike_terminate(&b, conn_b), TIP_OK);
+    tip_sim_run(&sim, 200, 10);
+    assert_int_equal(ev[0][TIP_EV_IKE_DOWN], 1);
+    assert_int_equal(ev[1][TIP_EV_IKE_DOWN], 1);
+    assert_int_equal(ev[0][TIP_EV_CHILD_DOWN], 1);
+    assert_int_equal(tip_sad_count(&a), 0);
+    assert_int_equal(tip_sad_count(&b), 0);
+    /* and again, deleting only the CHILD SA from the initiator */
+    up();
+    assert_int_equal(tip_ike_delete_child(&a, conn_a), TIP_OK);
+    tip_sim_run(&sim, 200, 10);
+    assert_int_equal(tip_sad_count(&a), 0);
+    assert_int_equal(tip_sad_count(&b), 0);
+    assert_int_equal(ev[1][TIP_EV_CHILD_DOWN], 2);
+    assert_int_equal(tip_ike_terminate(&a, conn_a), TIP_OK);
+    tip_sim_run(&sim, 200, 10);
+    assert_int_equal(ev[1][TIP_EV_IKE_DOWN], 2);
+}
+
+static void test_wrong_psk_fails_cleanly(void **state)
+{
+    tip_ike_conn_t ca, cb;
+    tip_ike_status_t st;
+    (void)state;
+    conn_fill(&ca, "10.99.0.1", "10.99.0.2", "a.test", "b.test", "10.1.0.0", "10.2.0.0");
+    conn_fill(&cb, "10.99.0.2", "10.99.0.1", "b.test", "a.test", "10.2.0.0", "10.1.0.0");
+    cb.psk[0] ^= 1;
+    setup_pair(&ca, &cb, 6);
+    assert_int_equal(tip_ike_initiate(&a, conn_a), TIP_OK);
+    tip_sim_run(&sim, 500, 10);
+    assert_int_equal(ev[1][TIP_EV_AUTH_FAILED], 1);
+    assert_int_equal(ev[0][TIP_EV_AUTH_FAILED], 1);
+    assert_int_equal(ev[0][TIP_EV_IKE_UP], 0);
+    assert_int_equal(tip_ike_status(&a, conn_a, &st), TIP_OK);
+    assert_int_equal(st.last_error, TIP_ERR_AUTH);
+    assert_int_equal(tip_sad_count(&a), 0);
+    assert_int_equal(tip_sad_count(&b), 0);
+}
+
+static void test_wrong_identity_refused(void **state)
+{
+    tip_ike_conn_t ca, cb;
+    (void)state;
+    conn_fill(&ca, "10.99.0.1", "10.99.0.2", "mallory.test", "b.test", "10.1.0.0", "10.2.0.0");
+    conn_fill(&cb, "10.99.0.2", "10.99.0.1", "b.test", "a.test", "10.2.0.0", "10.1.0.0");
+    setup_pair(&ca, &cb, 7);
+    assert_int_equal(tip_ike_initiate(&a, conn_a), TIP_OK);
+    tip_sim_run(&sim, 500, 10);
+    assert_int_equal(ev[0][TIP_EV_AUTH_FAILED], 1);
+    assert_int_equal(ev[1][TIP_EV_IKE_UP], 0);
+}
+
+static void test_proposal_mismatch(void **state)
+{
+    tip_ike_conn_t ca, cb;
+    (void)state;
+    conn_fill(&ca, "10.99.0.1", "10.99.0.2", "a.test", "b.test", "10.1.0.0", "10.2.0.0");
+    conn_fill(&cb, "10.99.0.2", "10.99.0.1", "b.test", "a.test", "10.2.0.0", "10.1.0.0");
+    cb.ike[0].encr = TIP_ENCR_CHACHA20_POLY1305;
+    cb.ike[0].key_bits = 256;
+    setup_pair(&ca, &cb, 8);
+    assert_int_equal(tip_ike_initiate(&a, conn_a), TIP_OK);
+    tip_sim_run(&sim, 500, 10);
+    assert_int_equal(ev[0][TIP_EV_PROPOSAL_MISMATCH], 1);
+    assert_int_equal(ev[0][TIP_EV_IKE_UP], 0);
+}
+
+static void test_invalid_ke_retry(void **state)
+{
+    tip_ike_conn_t ca, cb;
+    (void)state;
+    conn_fill(&ca, "10.99.0.1", "10.99.0.2", "a.test", "b.test", "10.1.0.0", "10.2.0.0");
+    conn_fill(&cb, "10.99.0.2", "10.99.0.1", "b.test", "a.test", "10.2.0.0", "10.1.0.0");
+    /* a offers X25519 first, then P-256; b only accepts P-256 */
+    ca.ike[1] = ca.ike[0];
+    ca.ike[1].dh = TIP_DH_ECP_256;
+    ca.ike_count = 2;
+    cb.ike[0].dh = TIP_DH_ECP_256;
+    setup_pair(&ca, &cb, 9);
+    up();
+    expect_traffic_both_ways();
+}
+
+static void test_every_ike_suite(void **state)
+{
+    static const tip_ike_proposal_t suites[] = {
+        {TIP_ENCR_AES_GCM_16, 128, TIP_INTEG_NONE, TIP_PRF_HMAC_SHA2_256, TIP_DH_ECP_256},
+        {TIP_ENCR_AES_GCM_16, 256, TIP_INTEG_NONE, TIP_PRF_HMAC_SHA2_384, TIP_DH_ECP_384},
+        {TIP_ENCR_AES_CBC, 256, TIP_INTEG_HMAC_SHA2_256_128, TIP_PRF_HMAC_SHA2_256, TIP_DH_MODP_2048},
+        {TIP_ENCR_AES_CBC, 128, TIP_INTEG_HMAC_SHA2_512_256, TIP_PRF_HMAC_SHA2_512, TIP_DH_CURVE25519},
+        {TIP_ENCR_CHACHA20_POLY1305, 256, TIP_INTEG_NONE, TIP_PRF_HMAC_SHA2_256, TIP_DH_CURVE25519},
+    };
+    static const tip_child_proposal_t esp[] = {
+        {TIP_ENCR_AES_GCM_16, 128, TIP_INTEG_NONE, TIP_DH_NONE, 0},
+        {TIP_ENCR_AES_GCM_16, 256, TIP_INTEG_NONE, TIP_DH_NONE, 1},
+        {TIP_ENCR_AES_CBC, 256, TIP_INTEG_HMAC_SHA2_256_128, TIP_DH_NONE, 0},
+        {TIP_ENCR_AES_CBC, 128, TIP_INTEG_HMAC_SHA2_384_192, TIP_DH_NONE, 1},
+        {TIP_ENCR_CHACHA20_POLY1305, 256, TIP_INTEG_NONE, TIP_DH_NONE, 0},
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
+        tip_ike_conn_t ca, cb;
+        conn_fill(&ca, "10.99.0.1", "10.99.0.2", "a.test", "b.test", "10.1.0.0", "10.2.0.0");
+        conn_fill(&cb, "10.99.0.2", "10.99.0.1", "b.test", "a.test", "10.2.0.0", "10.1.0.0");
+        ca.ike[0] = cb.ike[0] = suites[i];
+        ca.child[0] = cb.child[0] = esp[i];
+        setup_pair(&ca, &cb, 20 + i);
+        up();
+        expect_traffic_both_ways();
+        assert_int_equal(tip_ike_rekey_ike(&a, conn_a), TIP_OK);
+        tip_sim_run(&sim, 300, 10);
+        assert_int_equal(ev[1][TIP_EV_IKE_REKEYED], 1);
+        expect_traffic_both_ways();
+    }
+}
+
+static void test_force_encap_natt(void **state)
+{
+    tip_ike_conn_t ca, cb;
+    tip_ike_status_t st;
+    (void)state;
+    conn_fill(&ca, "10.99.0.1", "10.99.0.2", "a.test", "b.test", "10.1.0.0", "10.2.0.0");
+    conn_fill(&cb, "10.99.0.2", "10.99.0.1", "b.test", "a.test", "10.2.0.0", "10.1.0.0");
+    ca.force_encap = 1;
+    setup_pair(&ca, &cb, 10);
+    up();
+    assert_int_equal(tip_ike_status(&a, conn_a, &st), TIP_OK);
+    assert_true(st.natt);
+    assert_int_equal(tip_ike_status(&b, conn_b, &st), TIP_OK);
+    assert_true(st.natt);
+    assert_int_equal(st.peer_port, 4500);
+    expect_traffic_both_ways();
+    assert_int_equal(tip_test_port_last(&pa)->dport, 4500);
+    /* keepalives flow on the NAT-T path, and are consumed silently */
+    tip_sim_run(&sim, 21000, 500);
+    assert_true(tip_test_port_last(&pa)->len == 1 || tip_test_port_last(&pb)->len == 1);
+}
+
+static void impaired(unsigned loss, unsigned dup, unsigned reorder, uint64_t seed)
+{
+    setup_pair(NULL, NULL, seed);
+    sim.loss_pct = loss;
+    sim.dup_pct = dup;
+    sim.reorder_pct = reorder;
+    assert_int_equal(tip_ike_initiate(&a, conn_a), TIP_OK);
+    assert_true(tip_sim_until(&sim, both_children_up, NULL, 60000));
+    assert_int_equal(ev[0][TIP_EV_IKE_UP], 1);
+    assert_int_equal(ev[1][TIP_EV_IKE_UP], 1);
+    assert_int_equal(tip_ike_rekey_child(&a, conn_a), TIP_OK);
+    tip_sim_run(&sim, 30000, 50);
+    assert_int_equal(ev[0][TIP_EV_CHILD_REKEYED], 1);
+    assert_int_equal(tip_sad_count(&a), 2);
+    sim.loss_pct = sim.dup_pct = sim.reorder_pct = 0;
+    tip_sim_run(&sim, 1000, 50);
+    expect_traffic_both_ways();
+}
+
+static void test_loss_30(void **state)
+{
+    uint64_t seed;
+    (void)state;
+    for (seed = 100; seed < 110; seed++) {
+        impaired(30, 0, 0, seed);
+        assert_true(sim.lost > 0);
+    }
+}
+
+static void test_duplication_and_reordering(void **state)
+{
+    uint64_t seed;
+    (void)state;
+    for (seed = 200; seed < 210; seed++) {
+        impaired(0, 50, 50, seed);
+        assert_true(sim.duplicated > 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_handshake_and_traffic),
+        cmocka_unit_test(test_child_rekey_both_directions),
+        cmocka_unit_test(test_child_rekey_with_pfs),
+        cmocka_unit_test(test_ike_rekey_keeps_children),
+        cmocka_unit_test(test_delete_from_either_side),
+        cmocka_unit_test(test_wrong_psk_fails_cleanly),
+        cmocka_unit_test(test_wrong_identity_refused),
+        cmocka_unit_test(test_proposal_mismatch),
+        cmocka_unit_test(test_invalid_ke_retry),
+        cmocka_unit_test(test_every_ike_suite),
+        cmocka_unit_test(test_force_encap_natt),
+        cmocka_unit_test(test_loss_30),
+        cmocka_unit_test(test_duplication_and_reordering),
     };
     return cmocka_run_group_tests_name("ike_sim", tests, NULL, NULL);
 }

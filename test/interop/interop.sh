@@ -1,0 +1,319 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# interop.sh CASE - one interop test: strongSwan 5.9 (kernel-libipsec) in
+# namespace "right", and in "left" either a second strongSwan (sw-sw*) or the
+# tinyipsec gateway, examples/linux-gateway. Prints exactly one last line
+#     RESULT <case>: PASS|FAIL (reason)
+# and exits 0 on PASS. Root only. Everything it starts is stopped by PID, and
+# the namespaces are removed, on any exit.
+#
+# cases:
+#   sw-sw                   strongSwan <-> strongSwan: checks the harness itself
+#   sw-sw-nat               the same, left behind the NAT
+#   init-<ike proposal>     tinyipsec (left) initiates to strongSwan (right)
+#   resp-<ike proposal>     strongSwan (right) initiates to tinyipsec (left)
+#                           proposals: aes128gcm16-prfsha256-ecp256,
+#                           aes256-sha256-modp2048, chacha20poly1305-prfsha256-curve25519
+#                           (the ESP proposal is the IKE one without PRF and DH)
+#   nat-init                tinyipsec initiates from behind the masquerading NAT
+#   nat-ports               the same, the NAT also rewrites ports (NAT_RANDOM_PORTS=1)
+#   rekey-child, rekey-ike  strongSwan rekeys (swanctl --rekey) during a ping: no loss
+#   rekey-child-left, rekey-ike-left
+#                           tinyipsec rekeys (SIGUSR1/SIGUSR2) during a ping: no loss
+#   delete-left             tinyipsec deletes the IKE SA (SIGTERM) and exits 0
+#   delete-right            strongSwan deletes the IKE SA (swanctl --terminate)
+#
+# environment:
+#   LEFT_NS RIGHT_NS NAT_NS  namespace names (default tip-left tip-right tip-nat)
+#   TIP_GATEWAY              the linux-gateway binary (default: built in
+#                            build/interop with cmake when missing)
+#   CHARON_LOGLEVEL          strongSwan log level (default 2 here)
+#   GW_LOGLEVEL              the gateway's log_level (default info)
+#   CAPTURE=1                tcpdump on right's eth0, kept as WORK/capture.pcap
+#   SAVE_KEYS_SO             see build-save-keys.sh: Wireshark keys in WORK/r/run/wireshark
+#   KEEP_WORK=1              keep the work directory even on PASS (always kept on FAIL)
+#   SA_TIMEOUT               seconds to wait for the SAs (default 20)
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+TOPO="$HERE/netns-topology.sh"
+PEER="$HERE/strongswan-peer.sh"
+
+export LEFT_NS=${LEFT_NS:-tip-left} RIGHT_NS=${RIGHT_NS:-tip-right} NAT_NS=${NAT_NS:-tip-nat}
+export CHARON_LOGLEVEL=${CHARON_LOGLEVEL:-2}
+SA_TIMEOUT=${SA_TIMEOUT:-20}
+PSK=tip-interop-psk-0123456789
+DEFAULT_IKE=aes128gcm16-prfsha256-ecp256
+
+CASE=${1:-}
+[ -n "$CASE" ] || { sed -n '4,27p' "$0" >&2; exit 2; }
+[ "$(id -u)" = 0 ] || { echo "RESULT $CASE: FAIL (must run as root)"; exit 1; }
+
+# ---- what the case does ------------------------------------------------------------
+MODE=direct         # topology
+LEFT=tip            # who runs in left: tip | sw
+INITIATOR=left      # who starts the IKE SA
+IKE=$DEFAULT_IKE
+ACTION=ping         # ping | rekey-child | rekey-ike | rekey-child-left | rekey-ike-left
+                    # | delete-left | delete-right
+case "$CASE" in
+    sw-sw) LEFT=sw ;;
+    sw-sw-nat) LEFT=sw; MODE=nat ;;
+    init-*) IKE=${CASE#init-} ;;
+    resp-*) IKE=${CASE#resp-}; INITIATOR=right ;;
+    nat-init) MODE=nat ;;
+    nat-ports) MODE=nat; export NAT_RANDOM_PORTS=1 ;;
+    rekey-child | rekey-ike | rekey-child-left | rekey-ike-left | delete-left | delete-right)
+        ACTION=$CASE ;;
+    *) echo "RESULT $CASE: FAIL (unknown case)"; exit 2 ;;
+esac
+# ESP proposal: the IKE proposal without its PRF and DH group
+ESP=$(tr '-' '\n' <<<"$IKE" | grep -Ev '^(prf.*|modp.*|ecp.*|x25519|curve25519)$' | paste -sd-)
+LEFT_ADDR=10.99.0.1
+[ "$MODE" = nat ] && LEFT_ADDR=10.98.0.1
+
+# ---- state, clean-up and the result line --------------------------------------------
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/tipx.XXXXXX")   # short: unix socket paths < 108 bytes
+RESULT="FAIL (aborted)"
+TOPO_UP=0
+GW_PID=""
+BGPIDS=()
+
+stop_pid() { # pid: TERM, wait up to 5 s, then KILL; returns the exit status if we can get it
+    local pid=$1 i
+    [ -n "$pid" ] || return 0
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+    local rc=$?
+    set +e
+    trap - ERR
+    for p in "${BGPIDS[@]}"; do stop_pid "$p"; done
+    stop_pid "$GW_PID"
+    [ -d "$WORK/l" ] && "$PEER" stop left "$LEFT_NS" "$WORK/l" >/dev/null
+    [ -d "$WORK/r" ] && "$PEER" stop right "$RIGHT_NS" "$WORK/r" >/dev/null
+    # --kill: a safety net for anything left in OUR namespaces (we created them)
+    [ "$TOPO_UP" = 1 ] && "$TOPO" down --kill >/dev/null
+    if [ "${RESULT%% *}" != PASS ]; then
+        echo "---- logs kept in $WORK"
+        if [ -f "$WORK/gw.log" ]; then echo "---- gateway (last 25 lines)"; tail -25 "$WORK/gw.log"; fi
+        if [ -f "$WORK/r/run/charon.log" ]; then
+            echo "---- right charon.log (last 25 lines)"; tail -25 "$WORK/r/run/charon.log"
+        fi
+    elif [ "${KEEP_WORK:-0}" = 1 ]; then
+        echo "---- logs kept in $WORK"
+    else
+        rm -rf "$WORK"
+    fi
+    echo "RESULT $CASE: $RESULT"
+    [ "${RESULT%% *}" = PASS ] && exit 0
+    [ $rc -eq 0 ] && rc=1
+    exit $rc
+}
+trap cleanup EXIT
+trap 'RESULT="FAIL (script error at line $LINENO)"' ERR
+trap 'RESULT="FAIL (interrupted)"; exit 130' INT TERM
+
+fail() { RESULT="FAIL ($*)"; exit 1; }
+log() { echo "[$(date +%T)] $*"; }
+sw() { "$PEER" swanctl "$@"; }
+
+# wait_for SECS CMD...: run CMD every 0.2 s until it succeeds (bounded)
+wait_for() {
+    local secs=$1 i; shift
+    for ((i = 0; i < secs * 5; i++)); do
+        "$@" && return 0
+        sleep 0.2
+    done
+    return 1
+}
+gw_alive() { [ -n "$GW_PID" ] && kill -0 "$GW_PID" 2>/dev/null; }
+gw_said() { grep -q -- "$1" "$WORK/gw.log" 2>/dev/null; }
+# the value of KEY in the gateway's last STATS line
+gw_stat() { { grep '^STATS ' "$WORK/gw.log" 2>/dev/null || true; } | tail -1 | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+# strongSwan's CHILD_SA "in"/"out" packet counter (of the first SA listed)
+sw_packets() { # confdir in|out
+    { sw "$1" --list-sas --child net 2>/dev/null || true; } |
+        awk -v d="$2" '$1 == d { for (i = 1; i <= NF; i++) if ($(i) ~ /^packets/) { print $(i-1); exit } }'
+}
+sw_spi() { # confdir in|out: the SPI (hex) of the newest CHILD_SA in that direction
+    { sw "$1" --list-sas --child net 2>/dev/null || true; } | awk -v d="$2" '$1 == d { s = $2 } END { print s }'
+}
+ping_through() { # count interval -> 0 if every reply came back
+    ip netns exec "$LEFT_NS" ping -n -c "$1" -i "$2" -W 1 -I 10.1.0.1 10.2.0.1 > "$WORK/ping.out" 2>&1
+}
+
+# ---- the gateway binary ----------------------------------------------------------
+GW=${TIP_GATEWAY:-$ROOT/build/interop/examples/linux-gateway/linux-gateway}
+if [ "$LEFT" = tip ] && [ ! -x "$GW" ]; then
+    log "building linux-gateway in build/interop"
+    { timeout 300 cmake -S "$ROOT" -B "$ROOT/build/interop" -DTIP_BUILD_TESTS=OFF \
+          -DTIP_BUILD_BENCH=OFF -DTIP_BUILD_LINUX_GATEWAY=ON &&
+      timeout 600 cmake --build "$ROOT/build/interop" -j"${TIP_JOBS:-2}" --target linux-gateway; } \
+        > "$WORK/build.log" 2>&1 || { tail -20 "$WORK/build.log"; fail "linux-gateway does not build"; }
+fi
+
+# ---- topology and strongSwan ------------------------------------------------------
+log "case $CASE: topology $MODE, left=$LEFT, initiator=$INITIATOR, ike=$IKE esp=$ESP"
+"$TOPO" up "$MODE" || fail "topology"
+TOPO_UP=1
+
+mkdir -p "$WORK/r"
+# right: the responder accepts anyone (the left may be behind the NAT); as
+# initiator it calls left's outer address
+if [ "$INITIATOR" = right ]; then right_remote=$LEFT_ADDR; else right_remote=%any; fi
+"$PEER" render "$HERE/swanctl-psk.conf.in" "$WORK/r/swanctl.conf" PSK=$PSK \
+    START_ACTION=none REKEY_TIME=1h IKE_PROPOSAL="$IKE" ESP_PROPOSAL="$ESP" \
+    LOCAL_ADDR=10.99.0.2 REMOTE_ADDR=$right_remote LOCAL_ID=right.test REMOTE_ID=left.test \
+    LOCAL_TS=10.2.0.0/24 REMOTE_TS=10.1.0.0/24
+"$PEER" start right "$RIGHT_NS" "$WORK/r" >/dev/null || fail "strongSwan (right) did not start"
+
+if [ "${CAPTURE:-0}" = 1 ]; then
+    timeout 300 ip netns exec "$RIGHT_NS" tcpdump -Z root -U -n -i eth0 -w "$WORK/capture.pcap" \
+        2>"$WORK/tcpdump.err" &
+    BGPIDS+=($!)
+    wait_for 5 grep -q listening "$WORK/tcpdump.err" || true
+fi
+
+# ---- left: strongSwan or the tinyipsec gateway ---------------------------------------
+if [ "$LEFT" = sw ]; then
+    mkdir -p "$WORK/l"
+    "$PEER" render "$HERE/swanctl-psk.conf.in" "$WORK/l/swanctl.conf" PSK=$PSK \
+        START_ACTION=none REKEY_TIME=1h IKE_PROPOSAL="$IKE" ESP_PROPOSAL="$ESP" \
+        LOCAL_ADDR=$LEFT_ADDR REMOTE_ADDR=10.99.0.2 LOCAL_ID=left.test REMOTE_ID=right.test \
+        LOCAL_TS=10.1.0.0/24 REMOTE_TS=10.2.0.0/24
+    "$PEER" start left "$LEFT_NS" "$WORK/l" >/dev/null || fail "strongSwan (left) did not start"
+else
+    if [ "$INITIATOR" = left ]; then initiate=yes peer=10.99.0.2; else initiate=no peer=any; fi
+    cat > "$WORK/gw.conf" <<EOF
+# generated by interop.sh ($CASE)
+local = $LEFT_ADDR
+peer = $peer
+local_id = fqdn:left.test
+remote_id = fqdn:right.test
+psk = "$PSK"
+local_subnet = 10.1.0.0/24
+remote_subnet = 10.2.0.0/24
+route_src = 10.1.0.1
+ike = $IKE
+esp = $ESP
+initiate = $initiate
+tun = tipgw0
+log_level = ${GW_LOGLEVEL:-info}
+EOF
+    # ip netns exec execs the program: $! is the gateway's own PID
+    ip netns exec "$LEFT_NS" "$GW" --stats-interval 1 "$WORK/gw.conf" \
+        </dev/null > "$WORK/gw.log" 2>&1 &
+    GW_PID=$!
+    wait_for 5 gw_said '^linux-gateway ' || { gw_alive || fail "gateway exited at start-up"; fail "gateway did not start"; }
+fi
+
+# ---- establish --------------------------------------------------------------------
+t0=$(date +%s.%N)
+if [ "$LEFT" = sw ]; then
+    timeout $((SA_TIMEOUT + 5)) "$PEER" swanctl "$WORK/l" --initiate --child net \
+        --timeout "$SA_TIMEOUT" > "$WORK/initiate.out" 2>&1 || fail "left strongSwan could not initiate"
+elif [ "$INITIATOR" = right ]; then
+    timeout $((SA_TIMEOUT + 5)) "$PEER" swanctl "$WORK/r" --initiate --child net \
+        --timeout "$SA_TIMEOUT" > "$WORK/initiate.out" 2>&1 || fail "strongSwan's initiate failed"
+fi
+"$PEER" wait-sa "$WORK/r" net "$SA_TIMEOUT" || fail "no CHILD_SA on strongSwan's side"
+if [ "$LEFT" = sw ]; then
+    "$PEER" wait-sa "$WORK/l" net 5 || fail "no CHILD_SA on left strongSwan"
+else
+    wait_for 5 gw_said '^CHILD_UP ' || fail "gateway printed no CHILD_UP"
+    gw_said '^IKE_UP ' || fail "gateway printed no IKE_UP"
+    # the same SAs on both sides: strongSwan's inbound SPI is our outbound one
+    sw_in=$(sw_spi "$WORK/r" in)
+    gw_out=$(sed -n 's/^CHILD_UP .* out 0x\([0-9a-f]*\),.*/\1/p' "$WORK/gw.log" | tail -1)
+    [ -n "$sw_in" ] && [ "$sw_in" = "$gw_out" ] ||
+        fail "SPI mismatch: strongSwan in=$sw_in, gateway out=$gw_out"
+fi
+setup=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+log "SAs up in ${setup}s"
+
+# ---- traffic, and the case's action ---------------------------------------------------
+ping_through 3 0.2 || fail "ping 10.1.0.1 -> 10.2.0.1 through the tunnel failed"
+detail="setup ${setup}s"
+
+case "$ACTION" in
+    rekey-child | rekey-ike | rekey-child-left | rekey-ike-left)
+        old_spi=$(sw_spi "$WORK/r" in)
+        old_ike=$(sw "$WORK/r" --list-sas | sed -n 's/^s2s: #\([0-9]*\),.*/\1/p' | tail -1)
+        ip netns exec "$LEFT_NS" ping -n -c 25 -i 0.2 -W 1 -I 10.1.0.1 10.2.0.1 \
+            > "$WORK/ping-rekey.out" 2>&1 &
+        ping_pid=$!
+        BGPIDS+=("$ping_pid")
+        sleep 1.5
+        case "$ACTION" in
+            rekey-child) sw "$WORK/r" --rekey --child net > "$WORK/rekey.out" 2>&1 || fail "swanctl --rekey --child" ;;
+            rekey-ike) sw "$WORK/r" --rekey --ike s2s > "$WORK/rekey.out" 2>&1 || fail "swanctl --rekey --ike" ;;
+            rekey-child-left) kill -USR1 "$GW_PID" ;;
+            rekey-ike-left) kill -USR2 "$GW_PID" ;;
+        esac
+        # wait (bounded: 25 pings, 0.2 s apart, 1 s timeout) for the ping
+        wait_for 15 eval '! kill -0 $ping_pid 2>/dev/null' || fail "ping during the rekey hung"
+        ping_rc=0; wait "$ping_pid" || ping_rc=$?
+        received=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$WORK/ping-rekey.out")
+        [ "$ping_rc" = 0 ] && [ "$received" = 25 ] || fail "ping lost packets during the rekey: $received/25 received"
+        if [ "${ACTION%-left}" = rekey-child ]; then
+            new_spi=$(sw_spi "$WORK/r" in)
+            [ -n "$new_spi" ] && [ "$new_spi" != "$old_spi" ] || fail "CHILD_SA not rekeyed (SPI $old_spi -> $new_spi)"
+            wait_for 5 gw_said '^CHILD_REKEYED ' || fail "gateway printed no CHILD_REKEYED"
+            detail="$detail, CHILD_SA 0x$old_spi -> 0x$new_spi, 25/25 pings"
+        else
+            new_ike=$(sw "$WORK/r" --list-sas | sed -n 's/^s2s: #\([0-9]*\), ESTABLISHED.*/\1/p' | tail -1)
+            [ -n "$new_ike" ] && [ "$new_ike" != "$old_ike" ] || fail "IKE_SA not rekeyed (#$old_ike -> #$new_ike)"
+            wait_for 5 eval '[ "$(gw_stat ike_rekeys)" -ge 1 ] 2>/dev/null' || fail "gateway counts no IKE rekey"
+            detail="$detail, IKE_SA #$old_ike -> #$new_ike, 25/25 pings"
+        fi
+        ping_through 3 0.2 || fail "no traffic after the rekey"
+        ;;
+    delete-left)
+        kill -TERM "$GW_PID"
+        wait_for 6 eval '! kill -0 $GW_PID 2>/dev/null' || fail "gateway still running 6 s after SIGTERM"
+        gw_rc=0; wait "$GW_PID" || gw_rc=$?
+        GW_PID=""
+        [ "$gw_rc" = 0 ] || fail "gateway exited with $gw_rc"
+        gw_said '^IKE SA deleted' || fail "gateway did not see its delete confirmed"
+        gw_said '^FINAL ' || fail "gateway printed no final counters"
+        wait_for 5 eval '! sw "$WORK/r" --list-sas | grep -q "^s2s:"' || fail "strongSwan still has the IKE_SA"
+        grep -q 'received DELETE for IKE_SA' "$WORK/r/run/charon.log" || fail "strongSwan logged no DELETE"
+        detail="$detail, deleted by tinyipsec"
+        ;;
+    delete-right)
+        timeout 15 "$PEER" swanctl "$WORK/r" --terminate --ike s2s --timeout 10 \
+            > "$WORK/terminate.out" 2>&1 || fail "swanctl --terminate failed (no answer to the delete?)"
+        wait_for 5 gw_said '^IKE_DOWN ' || fail "gateway printed no IKE_DOWN"
+        wait_for 3 eval '[ "$(gw_stat ike)" = down ]' || fail "gateway still reports the IKE SA up"
+        gw_alive || fail "gateway exited"
+        ! ping_through 1 0.2 || fail "ping still passes after the delete"
+        detail="$detail, deleted by strongSwan"
+        ;;
+esac
+
+# ---- counters on both sides ----------------------------------------------------------
+if [ -d "$WORK/r/run" ] && sw "$WORK/r" --list-sas --child net 2>/dev/null | grep -q 'net:'; then
+    sw "$WORK/r" --list-sas > "$WORK/r-sas.txt" 2>&1 || true
+    in=$(sw_packets "$WORK/r" in); out=$(sw_packets "$WORK/r" out)
+    [ "${in:-0}" -gt 0 ] && [ "${out:-0}" -gt 0 ] || fail "strongSwan counters did not move (in=$in out=$out)"
+    grep -q 'TUNNEL-in-UDP' "$WORK/r-sas.txt" && detail="$detail, UDP-encap"
+    detail="$detail, strongSwan in/out $in/$out pkts"
+fi
+if [ "$LEFT" = tip ] && [ -n "$GW_PID" ]; then
+    # a STATS line after the last ping (printed every second)
+    # shellcheck disable=SC2034 # n0 is read inside the eval below
+    n0=$(grep -c "^STATS " "$WORK/gw.log" || true)
+    wait_for 3 eval '[ "$(grep -c "^STATS " "$WORK/gw.log")" -gt "$n0" ]' || true
+    tr=$(gw_stat tun_read); tw=$(gw_stat tun_written)
+    [ "${tr:-0}" -ge 3 ] && [ "${tw:-0}" -ge 3 ] || fail "gateway counters: tun_read=$tr tun_written=$tw"
+    detail="$detail, gateway tun read/written $tr/$tw"
+fi
+
+RESULT="PASS ($detail)"

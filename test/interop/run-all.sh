@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# run-all.sh [CASE...] - run interop cases one after another (see interop.sh)
+# and end with the line "N passed, N failed". Without arguments the cases come
+# from INTEROP_CASES (space-separated; default: sw-sw). Each case is limited
+# to CASE_TIMEOUT seconds (default 120) and cleans up after itself; a case
+# that is killed by the limit still removes its namespaces (its EXIT trap),
+# and the namespaces are checked afterwards anyway.
+#   LOG_DIR=DIR   keep every case's output there (default: a temp dir, removed
+#                 when everything passed)
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+export LEFT_NS=${LEFT_NS:-tip-left} RIGHT_NS=${RIGHT_NS:-tip-right} NAT_NS=${NAT_NS:-tip-nat}
+CASE_TIMEOUT=${CASE_TIMEOUT:-120}
+
+if [ $# -gt 0 ]; then cases=("$@"); else read -r -a cases <<<"${INTEROP_CASES:-sw-sw}"; fi
+[ "$(id -u)" = 0 ] || { echo "run-all: must run as root" >&2; exit 1; }
+OUT=${LOG_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/tip-interop.XXXXXX")}
+mkdir -p "$OUT"
+
+ns_left() { ip netns list | awk '{print $1}' | grep -xE "$LEFT_NS|$RIGHT_NS|$NAT_NS" || true; }
+
+# a stale topology from an aborted run would make every case fail: refuse early
+if [ -n "$(ns_left)" ]; then
+    echo "run-all: namespaces already exist: $(ns_left | tr '\n' ' ')" >&2
+    echo "run-all: remove them with: $HERE/netns-topology.sh down --kill" >&2
+    echo "0 passed, ${#cases[@]} failed"
+    exit 1
+fi
+
+# build the gateway once, up front (incremental), if a case needs it
+need_gw=0
+for c in "${cases[@]}"; do case "$c" in sw-sw*) ;; *) need_gw=1 ;; esac; done
+if [ "$need_gw" = 1 ] && [ -z "${TIP_GATEWAY:-}" ]; then
+    echo "run-all: building linux-gateway (build/interop)"
+    if ! { timeout 300 cmake -S "$ROOT" -B "$ROOT/build/interop" -DTIP_BUILD_TESTS=OFF \
+               -DTIP_BUILD_BENCH=OFF -DTIP_BUILD_LINUX_GATEWAY=ON &&
+           timeout 600 cmake --build "$ROOT/build/interop" -j"${TIP_JOBS:-2}" --target linux-gateway; } \
+            > "$OUT/build.log" 2>&1; then
+        tail -20 "$OUT/build.log"
+        echo "run-all: linux-gateway does not build; its cases will fail"
+    fi
+fi
+
+pass=0 fail=0
+t_all=$(date +%s)
+for c in "${cases[@]}"; do
+    t0=$(date +%s)
+    timeout --kill-after=15 "$CASE_TIMEOUT" "$HERE/interop.sh" "$c" > "$OUT/$c.log" 2>&1 </dev/null
+    rc=$?
+    res=$(grep "^RESULT $c:" "$OUT/$c.log" | tail -1)
+    [ -n "$res" ] || res="RESULT $c: FAIL (no result line, rc=$rc$([ $rc = 124 ] && echo ", timed out after ${CASE_TIMEOUT}s"))"
+    # never leave namespaces behind, even after a SIGKILLed case
+    if [ -n "$(ns_left)" ]; then
+        "$HERE/netns-topology.sh" down --kill >/dev/null 2>&1 || true
+        res="RESULT $c: FAIL (left namespaces behind; removed)"
+        rc=1
+    fi
+    if [ $rc -eq 0 ] && [[ "$res" == "RESULT $c: PASS"* ]]; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1))
+        grep -v '^RESULT ' "$OUT/$c.log" | tail -30 | sed 's/^/    /'
+    fi
+    echo "$res [$(($(date +%s) - t0))s]"
+done
+echo "logs: $OUT (total $(($(date +%s) - t_all))s)"
+[ $fail -eq 0 ] && [ -z "${LOG_DIR:-}" ] && rm -rf "$OUT"
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
