@@ -187,7 +187,7 @@ static int tip_ike_init_build(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_co
     /* RFC 7296 2.6: the cookie goes first. */
     if (sa->cookie_len != 0)
         tip_ike_w_notify(&w, 0, NULL, 0, TIP_IKE_N_COOKIE, sa->cookie, sa->cookie_len);
-    tip_ike_w_sa_ike(&w, conn, NULL, (tip_dh_group_t)sa->dh_group);
+    tip_ike_w_sa_ike(&w, conn, NULL, TIP_DH_NONE); /* all proposals; KE of one (1.2) */
     tip_ike_w_ke(&w, sa->dh_group, pub, publen);
     tip_ike_w_nonce(&w, sa->ni, sa->ni_len);
     tip_ike_w_natd(&w, sa);

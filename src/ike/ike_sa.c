@@ -256,9 +256,9 @@ static uint64_t tip_ike_poll_sa(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint64_t now)
 
     if (sa->state == TIP_IKE_S_FREE)
         return next;
-    if (sa->state == TIP_IKE_S_INIT_DONE || sa->state == TIP_IKE_S_INIT_SENT ||
-        sa->state == TIP_IKE_S_AUTH_SENT) {
-        /* Half-open SAs do not live forever (2.6: resource exhaustion). */
+    if (sa->state == TIP_IKE_S_INIT_DONE) {
+        /* Half-open responder SAs do not live forever (2.6: resource
+         * exhaustion). The initiator's attempts end by retransmission. */
         if (now - sa->established_ms >= TIP_IKE_HALF_OPEN_MS) {
             tip_ike_fail(ctx, sa, TIP_ERR_PORT);
             tip_ike_sa_down(ctx, sa, TIP_ERR_PORT);

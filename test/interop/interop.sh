@@ -93,6 +93,9 @@ stop_pid() { # pid: TERM, wait up to 5 s, then KILL; returns the exit status if 
 cleanup() {
     local rc=$?
     set +e
+    # finish the clean-up even when the time limit's TERM arrives meanwhile
+    # (the children started here inherit the ignored signals too)
+    trap '' INT TERM
     trap - ERR
     for p in "${BGPIDS[@]}"; do stop_pid "$p"; done
     stop_pid "$GW_PID"
@@ -143,7 +146,7 @@ sw_packets() { # confdir in|out
         awk -v d="$2" '$1 == d { for (i = 1; i <= NF; i++) if ($(i) ~ /^packets/) { print $(i-1); exit } }'
 }
 sw_spi() { # confdir in|out: the SPI (hex) of the newest CHILD_SA in that direction
-    { sw "$1" --list-sas --child net 2>/dev/null || true; } | awk -v d="$2" '$1 == d { s = $2 } END { print s }'
+    { sw "$1" --list-sas --child net 2>/dev/null || true; } | awk -v d="$2" '$1 == d { s = $2; sub(/,$/, "", s) } END { print s }'
 }
 ping_through() { # count interval -> 0 if every reply came back
     ip netns exec "$LEFT_NS" ping -n -c "$1" -i "$2" -W 1 -I 10.1.0.1 10.2.0.1 > "$WORK/ping.out" 2>&1

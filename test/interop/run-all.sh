@@ -48,7 +48,7 @@ pass=0 fail=0
 t_all=$(date +%s)
 for c in "${cases[@]}"; do
     t0=$(date +%s)
-    timeout --kill-after=15 "$CASE_TIMEOUT" "$HERE/interop.sh" "$c" > "$OUT/$c.log" 2>&1 </dev/null
+    timeout --kill-after=30 "$CASE_TIMEOUT" "$HERE/interop.sh" "$c" > "$OUT/$c.log" 2>&1 </dev/null
     rc=$?
     res=$(grep "^RESULT $c:" "$OUT/$c.log" | tail -1)
     [ -n "$res" ] || res="RESULT $c: FAIL (no result line, rc=$rc$([ $rc = 124 ] && echo ", timed out after ${CASE_TIMEOUT}s"))"
