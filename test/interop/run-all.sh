@@ -51,7 +51,11 @@ for c in "${cases[@]}"; do
     timeout --kill-after=30 "$CASE_TIMEOUT" "$HERE/interop.sh" "$c" > "$OUT/$c.log" 2>&1 </dev/null
     rc=$?
     res=$(grep "^RESULT $c:" "$OUT/$c.log" | tail -1)
-    [ -n "$res" ] || res="RESULT $c: FAIL (no result line, rc=$rc$([ $rc = 124 ] && echo ", timed out after ${CASE_TIMEOUT}s"))"
+    if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+        res="RESULT $c: FAIL (timed out after ${CASE_TIMEOUT}s)"
+    elif [ -z "$res" ] || { [ $rc -ne 0 ] && [[ "$res" == "RESULT $c: PASS"* ]]; }; then
+        res="RESULT $c: FAIL (exit status $rc${res:+, printed: ${res#RESULT $c: }})"
+    fi
     # never leave namespaces behind, even after a SIGKILLed case
     if [ -n "$(ns_left)" ]; then
         "$HERE/netns-topology.sh" down --kill >/dev/null 2>&1 || true

@@ -397,6 +397,101 @@ static void test_duplication_and_reordering(void **state)
     }
 }
 
+static void test_dpd_and_responder_restart(void **state)
+{
+    tip_ike_conn_t ca, cb;
+    tip_port_t port;
+    (void)state;
+    conn_fill(&ca, "10.99.0.1", "10.99.0.2", "a.test", "b.test", "10.1.0.0", "10.2.0.0");
+    conn_fill(&cb, "10.99.0.2", "10.99.0.1", "b.test", "a.test", "10.2.0.0", "10.1.0.0");
+    ca.dpd_s = 10;
+    ca.restart = 1;
+    setup_pair(&ca, &cb, 11);
+    up();
+    /* nothing happens while both live: liveness checks are answered */
+    tip_sim_run(&sim, 60000, 100);
+    assert_int_equal(ev[0][TIP_EV_IKE_DOWN], 0);
+    /* b reboots: all its state is gone */
+    tip_ctx_deinit(&b);
+    tip_test_port_fill(&pb, &port);
+    assert_int_equal(tip_ctx_init(&b, &port), TIP_OK);
+    tip_ctx_set_event_cb(&b, on_event, (void *)(intptr_t)1);
+    assert_int_equal(tip_ike_conn_add(&b, &cb, &conn_b), TIP_OK);
+    /* a notices within dpd + retransmissions, tears down and starts again */
+    assert_true(tip_sim_until(&sim, both_children_up, NULL, 200000));
+    assert_int_equal(ev[0][TIP_EV_IKE_DOWN], 1);
+    assert_int_equal(ev[0][TIP_EV_CHILD_DOWN], 1);
+    assert_int_equal(ev[0][TIP_EV_IKE_UP], 2);
+    assert_int_equal(tip_sad_count(&a), 2);
+    expect_traffic_both_ways();
+}
+
+static void test_acquire_starts_negotiation(void **state)
+{
+    tip_ike_conn_t ca, cb;
+    tip_policy_t pol;
+    (void)state;
+    conn_fill(&ca, "10.99.0.1", "10.99.0.2", "a.test", "b.test", "10.1.0.0", "10.2.0.0");
+    conn_fill(&cb, "10.99.0.2", "10.99.0.1", "b.test", "a.test", "10.2.0.0", "10.1.0.0");
+    setup_pair(&ca, &cb, 12);
+    /* a trap policy: PROTECT for the connection's selectors, no SA yet */
+    memset(&pol, 0, sizeof(pol));
+    pol.dir = TIP_DIR_OUT;
+    pol.action = TIP_ACTION_PROTECT;
+    pol.mode = TIP_MODE_TUNNEL;
+    pol.sel = ca.ts;
+    pol.sel.local_port_hi = pol.sel.remote_port_hi = 0xFFFF;
+    pol.tunnel_local = ca.local_addr;
+    pol.tunnel_remote = ca.remote_addr;
+    assert_int_equal(tip_spd_add(&a, &pol, TIP_SPD_APPEND, NULL), TIP_OK);
+    assert_int_equal(send_traffic(&a, "10.1.0.5", "10.2.0.7", 1), TIP_ERR_NO_SA);
+    assert_int_equal(ev[0][TIP_EV_ACQUIRE], 1);
+    assert_true(tip_sim_until(&sim, both_children_up, NULL, 5000));
+    expect_traffic_both_ways();
+}
+
+static void test_garbage_never_changes_state(void **state)
+{
+    uint8_t junk[300];
+    tip_ike_status_t s1, s2;
+    tip_addr_t from = tip_test_addr("10.99.0.1"), to = tip_test_addr("10.99.0.2");
+    unsigned i, k;
+    (void)state;
+    setup_pair(NULL, NULL, 13);
+    up();
+    assert_int_equal(tip_ike_status(&b, conn_b, &s1), TIP_OK);
+    /* forged messages with the right SPIs and message IDs but no keys */
+    for (i = 0; i < 200; i++) {
+        for (k = 0; k < sizeof(junk); k++)
+            junk[k] = (uint8_t)(tip_test_port_rand64(&pa) >> 13);
+        memcpy(junk, s1.spi_i, 8);
+        memcpy(junk + 8, s1.spi_r, 8);
+        junk[16] = 46;   /* SK */
+        junk[17] = 0x20;
+        junk[18] = (uint8_t)(34 + i % 4);
+        junk[19] = (uint8_t)((i % 2) ? 0x08 : 0x28);
+        junk[20] = junk[21] = junk[22] = 0;
+        junk[23] = (uint8_t)(i % 3);
+        junk[24] = 0;
+        junk[25] = 0;
+        junk[26] = 0x01;
+        junk[27] = 0x2C; /* length 300 */
+        junk[28] = 0;
+        junk[29] = 0;
+        junk[30] = 0x01;
+        junk[31] = 0x10; /* SK length 272 */
+        (void)tip_ike_input(&b, &from, 500, &to, 500, junk, sizeof(junk));
+    }
+    assert_int_equal(tip_ike_status(&b, conn_b, &s2), TIP_OK);
+    assert_memory_equal(&s1, &s2, sizeof(s1));
+    assert_true(b.ike.drops >= 200);
+    expect_traffic_both_ways();
+    /* and the SA still rekeys normally */
+    assert_int_equal(tip_ike_rekey_child(&a, conn_a), TIP_OK);
+    tip_sim_run(&sim, 300, 10);
+    assert_int_equal(ev[1][TIP_EV_CHILD_REKEYED], 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -413,6 +508,9 @@ int main(void)
         cmocka_unit_test(test_force_encap_natt),
         cmocka_unit_test(test_loss_30),
         cmocka_unit_test(test_duplication_and_reordering),
+        cmocka_unit_test(test_dpd_and_responder_restart),
+        cmocka_unit_test(test_acquire_starts_negotiation),
+        cmocka_unit_test(test_garbage_never_changes_state),
     };
     return cmocka_run_group_tests_name("ike_sim", tests, NULL, NULL);
 }
