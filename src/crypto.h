@@ -156,6 +156,9 @@ int tip_crypto_dh_compute(tip_crypto_dh_t *dh, const uint8_t *peer, size_t peer_
 /** Free the backend state and zeroize @p dh (safe on a zeroed state). */
 void tip_crypto_dh_free(tip_crypto_dh_t *dh);
 
+/** Bytes the backend's DH state needs (<= TIP_CRYPTO_DH_STORAGE). */
+size_t tip_crypto_dh_state_size(void);
+
 /** The group of an initialised state, TIP_DH_NONE when free. */
 tip_dh_group_t tip_crypto_dh_group(const tip_crypto_dh_t *dh);
 

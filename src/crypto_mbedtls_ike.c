@@ -130,7 +130,6 @@ typedef char tip_assert_dh_align[(offsetof(struct tip_dh_align_mine, s) <=
                                   offsetof(struct tip_dh_align_storage, s)) ? 1 : -1];
 
 /** Bytes of backend state one key exchange needs (for sizing reports). */
-size_t tip_crypto_dh_state_size(void);
 size_t tip_crypto_dh_state_size(void)
 {
     return sizeof(struct tip_mbed_dh);

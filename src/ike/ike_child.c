@@ -196,6 +196,8 @@ int tip_ike_child_install(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_child_prop
         sp.natt_dport = sa->lport;
     }
     err = tip_sad_add(ctx, &sp, &h_in);
+    if (err == TIP_OK)
+        tip_ike_keylog_esp(ctx, &sp);
     if (err == TIP_OK) {
         sp.dir = TIP_DIR_OUT;
         sp.spi = spi_out;
@@ -208,6 +210,8 @@ int tip_ike_child_install(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_child_prop
             sp.natt_dport = sa->rport;
         }
         err = tip_sad_add(ctx, &sp, &h_out);
+        if (err == TIP_OK)
+            tip_ike_keylog_esp(ctx, &sp);
     }
     tip_ike_child_keys_wipe(&k);
     if (err == TIP_OK && out->pol_out == 0) {
@@ -405,7 +409,7 @@ static int tip_ike_rekey_finish(tip_ctx_t *ctx, tip_ike_sa_t *old, tip_ike_sa_t 
     err = tip_ike_skeyseed_rekey((tip_prf_t)old->prf, old->sk_d, old->prf_len, g_ir, g_ir_len,
                                  nsa->ni, nsa->ni_len, nsa->nr, nsa->nr_len, skeyseed);
     if (err == TIP_OK)
-        err = tip_ike_sa_set_keys(nsa, skeyseed, tip_crypto_prf_len((tip_prf_t)old->prf));
+        err = tip_ike_sa_set_keys(ctx, nsa, skeyseed, tip_crypto_prf_len((tip_prf_t)old->prf));
     tip_crypto_zeroize(skeyseed, sizeof(skeyseed));
     if (err != TIP_OK)
         return err;

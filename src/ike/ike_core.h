@@ -178,7 +178,17 @@ int tip_ike_info_start(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint8_t pending);
 void tip_ike_sa_down(tip_ctx_t *ctx, tip_ike_sa_t *sa, int reason);
 
 /** Derive the IKE SA's secrets from SKEYSEED (2.14) with its nonces, SPIs, algorithms. */
-int tip_ike_sa_set_keys(tip_ike_sa_t *sa, const uint8_t *skeyseed, size_t skeyseed_len);
+int tip_ike_sa_set_keys(tip_ctx_t *ctx, tip_ike_sa_t *sa, const uint8_t *skeyseed,
+                        size_t skeyseed_len);
+
+/* ---- key log for Wireshark (ike_keylog.c; TIP_KEYLOG only) ---- */
+#if TIP_KEYLOG
+void tip_ike_keylog_ike(tip_ctx_t *ctx, const tip_ike_sa_t *sa, const tip_ike_keys_t *k);
+void tip_ike_keylog_esp(tip_ctx_t *ctx, const tip_sa_params_t *p);
+#else
+#define tip_ike_keylog_ike(ctx, sa, k) ((void)(ctx), (void)(sa), (void)(k))
+#define tip_ike_keylog_esp(ctx, p) ((void)(ctx), (void)(p))
+#endif
 /** The first notify of @p type in @p m (1) or none (0). */
 int tip_ike_find_notify(const tip_ike_msg_t *m, uint16_t type, tip_ike_notify_t *out);
 /** The first error notify type of @p m, 0 if none. */

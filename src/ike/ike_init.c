@@ -112,7 +112,8 @@ uint16_t tip_ike_error_notify(const tip_ike_msg_t *m)
     return 0;
 }
 
-int tip_ike_sa_set_keys(tip_ike_sa_t *sa, const uint8_t *skeyseed, size_t skeyseed_len)
+int tip_ike_sa_set_keys(tip_ctx_t *ctx, tip_ike_sa_t *sa, const uint8_t *skeyseed,
+                        size_t skeyseed_len)
 {
     tip_ike_keys_t k;
     int err;
@@ -129,12 +130,15 @@ int tip_ike_sa_set_keys(tip_ike_sa_t *sa, const uint8_t *skeyseed, size_t skeyse
     memcpy(sa->sk_pi, k.sk_pi, k.prf_len);
     memcpy(sa->sk_pr, k.sk_pr, k.prf_len);
     err = tip_ike_sk_setup(sa, k.sk_ei, k.sk_er, k.encr_len, k.sk_ai, k.sk_ar, k.integ_len);
+    if (err == TIP_OK)
+        tip_ike_keylog_ike(ctx, sa, &k);
     tip_ike_keys_wipe(&k);
     return err;
 }
 
 /* SKEYSEED = prf(Ni | Nr, g^ir) (2.14), then the keys. */
-static int tip_ike_keys_from_exchange(tip_ike_sa_t *sa, const uint8_t *g_ir, size_t g_ir_len)
+static int tip_ike_keys_from_exchange(tip_ctx_t *ctx, tip_ike_sa_t *sa, const uint8_t *g_ir,
+                                      size_t g_ir_len)
 {
     uint8_t skeyseed[TIP_IKE_PRF_MAX];
     int err;
@@ -142,13 +146,13 @@ static int tip_ike_keys_from_exchange(tip_ike_sa_t *sa, const uint8_t *g_ir, siz
     err = tip_ike_skeyseed((tip_prf_t)sa->prf, sa->ni, sa->ni_len, sa->nr, sa->nr_len, g_ir,
                            g_ir_len, skeyseed);
     if (err == TIP_OK)
-        err = tip_ike_sa_set_keys(sa, skeyseed, tip_crypto_prf_len((tip_prf_t)sa->prf));
+        err = tip_ike_sa_set_keys(ctx, sa, skeyseed, tip_crypto_prf_len((tip_prf_t)sa->prf));
     tip_crypto_zeroize(skeyseed, sizeof(skeyseed));
     return err;
 }
 
 /* g^ir from the peer's KE payload, then the keys. */
-static int tip_ike_finish_dh(tip_ike_sa_t *sa, const tip_ike_ke_t *ke)
+static int tip_ike_finish_dh(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_ke_t *ke)
 {
     uint8_t g_ir[256];
     size_t n = tip_crypto_dh_secret_len((tip_dh_group_t)sa->dh_group);
@@ -159,7 +163,7 @@ static int tip_ike_finish_dh(tip_ike_sa_t *sa, const tip_ike_ke_t *ke)
     err = tip_crypto_dh_compute(&sa->dh, ke->data, ke->len, g_ir, n);
     tip_crypto_dh_free(&sa->dh); /* the private value is no longer needed */
     if (err == TIP_OK)
-        err = tip_ike_keys_from_exchange(sa, g_ir, n);
+        err = tip_ike_keys_from_exchange(ctx, sa, g_ir, n);
     tip_crypto_zeroize(g_ir, sizeof(g_ir));
     return err;
 }
@@ -302,7 +306,7 @@ int tip_ike_init_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     sa->integ = (uint8_t)chosen.integ;
     sa->prf = (uint8_t)chosen.prf;
     sa->key_bits = chosen.encr == TIP_ENCR_CHACHA20_POLY1305 ? 256 : chosen.key_bits;
-    err = tip_ike_finish_dh(sa, &ke);
+    err = tip_ike_finish_dh(ctx, sa, &ke);
     if (err != TIP_OK) {
         tip_ike_fail(ctx, sa, err);
         tip_ike_sa_down(ctx, sa, err);
@@ -482,7 +486,7 @@ int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
         err = tip_crypto_dh_generate(&sa->dh, chosen.dh, ctx->port.random, ctx->port.arg, pub,
                                      publen);
     if (err == TIP_OK)
-        err = tip_ike_finish_dh(sa, &ke);
+        err = tip_ike_finish_dh(ctx, sa, &ke);
     if (err != TIP_OK) {
         tip_ike_sa_free(ctx, sa);
         return err;
