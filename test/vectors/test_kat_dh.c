@@ -29,7 +29,6 @@
 #if TIP_CONF_IKEV2 /* the whole test; see the #else at the end */
 
 /* Backend state size (crypto_mbedtls_ike.c; reported, not part of crypto.h). */
-size_t tip_crypto_dh_state_size(void);
 
 static size_t unhex(const char *s, uint8_t *out, size_t cap)
 {
