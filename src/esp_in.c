@@ -1,11 +1,12 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
  *
- * ESP inbound processing (RFC 4303 3.4) in the fixed order the project
- * keeps: SPI -> replay pre-check -> constant-time ICV check -> decrypt ->
- * window update -> padding check -> inner selector check. Nothing acts on
- * a packet before it is authenticated, and a packet that fails changes no
- * SA state but its drop counter.
+ * ESP inbound processing (RFC 4303 3.4): SPI -> replay pre-check ->
+ * constant-time ICV check -> decrypt -> padding check -> inner selector
+ * check -> window update. Nothing acts on a packet before it is
+ * authenticated, and a packet that fails changes no SA state but its drop
+ * counter: the window moves only once the packet is accepted (later than
+ * STYLE.md's order, so that a bad-padding or policy drop changes nothing).
  */
 #include <string.h>
 
@@ -162,11 +163,6 @@ int tip_esp_decap(tip_ctx_t *ctx, const tip_addr_t *src, const tip_addr_t *dst,
         tip_drop(ctx, sa, TIP_DROP_ICV);
         return TIP_ERR_AUTH;
     }
-    /* Authenticated: only now may the window move (RFC 4303 3.4.3). */
-    if (!sa->no_replay && tip_replay_update(&sa->replay, seq) != TIP_OK) {
-        tip_drop(ctx, sa, TIP_DROP_REPLAY);
-        return TIP_ERR_REPLAY;
-    }
     pad = body[clen - 2u];
     nh = body[clen - 1u];
     if ((size_t)pad + 2u > clen) {
@@ -213,6 +209,13 @@ int tip_esp_decap(tip_ctx_t *ctx, const tip_addr_t *src, const tip_addr_t *dst,
     if (tip_spd_check_inbound_sa(ctx, sa, &flow) != TIP_OK) {
         tip_drop(ctx, sa, TIP_DROP_POLICY);
         return TIP_ERR_POLICY;
+    }
+    /* RFC 4303 3.4.3: the window moves only for an authenticated packet.
+     * It moves last, once the packet is accepted, so that a packet refused
+     * for any reason leaves the SA as it was (its drop counter aside). */
+    if (!sa->no_replay && tip_replay_update(&sa->replay, seq) != TIP_OK) {
+        tip_drop(ctx, sa, TIP_DROP_REPLAY);
+        return TIP_ERR_REPLAY;
     }
     if (tip_sa_over_hard(sa, plen)) {
         tip_drop(ctx, sa, TIP_DROP_LIFETIME);

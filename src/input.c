@@ -25,7 +25,7 @@ int tip_input_ip(tip_ctx_t *ctx, tip_buf_t *buf)
     }
     if (ip.proto == TIP_IPPROTO_ESP) {
         /* Fragments must be reassembled before ESP processing (RFC 4303 3.4.1). */
-        if (ip.nonfirst_frag || (ip.version == 4 && (pkt[6] & 0x20) != 0)) {
+        if (ip.frag) {
             tip_drop(ctx, NULL, TIP_DROP_MALFORMED);
             return TIP_ERR_MALFORMED;
         }

@@ -27,6 +27,10 @@ static int tip_ipv4_parse(const uint8_t *p, size_t len, tip_ip_info_t *out)
     out->nh_off = 9;
     out->total_len = total;
     out->nonfirst_frag = (frag & 0x1FFF) != 0;
+    out->frag = (frag & 0x3FFF) != 0; /* MF set or an offset */
+    /* tip_addr_t: IPv4 uses addr[0..3], the rest is zero. */
+    memset(&out->src, 0, sizeof(out->src));
+    memset(&out->dst, 0, sizeof(out->dst));
     out->src.family = TIP_AF_INET;
     memcpy(out->src.addr, p + 12, 4);
     out->dst.family = TIP_AF_INET;
@@ -51,6 +55,7 @@ static int tip_ipv6_parse(const uint8_t *p, size_t len, tip_ip_info_t *out)
     out->hdr_len = TIP_IPV6_HLEN;
     out->total_len = total;
     out->nonfirst_frag = 0;
+    out->frag = 0;
     out->src.family = TIP_AF_INET6;
     memcpy(out->src.addr, p + 8, 16);
     out->dst.family = TIP_AF_INET6;
@@ -67,6 +72,7 @@ static int tip_ipv6_parse(const uint8_t *p, size_t len, tip_ip_info_t *out)
             /* Fragment header: fixed 8 bytes. */
             if ((tip_load_be16(p + off + 2) & 0xFFF8) != 0)
                 out->nonfirst_frag = 1;
+            out->frag = 1;
             ext = 8;
         } else {
             ext = ((size_t)p[off + 1] + 1u) * 8u;

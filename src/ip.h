@@ -32,6 +32,7 @@ typedef struct tip_ip_info_s {
     uint8_t version;   /**< 4 or 6 */
     uint8_t proto;     /**< upper-layer protocol after any IPv6 extension headers */
     uint8_t nonfirst_frag; /**< 1 for a fragment other than the first (no ports) */
+    uint8_t frag;      /**< 1 for any fragment (IPv4 MF or offset, IPv6 fragment header) */
     size_t hdr_len;    /**< IPv4: IHL * 4; IPv6: 40 */
     size_t l4_off;     /**< offset of the upper-layer header */
     size_t nh_off;     /**< offset of the byte that names the upper-layer protocol */

@@ -59,7 +59,7 @@
 #include "tip_internal.h"
 
 #ifndef TIP_FUZZ_STRICT_REPLAY
-#define TIP_FUZZ_STRICT_REPLAY 0
+#define TIP_FUZZ_STRICT_REPLAY 1
 #endif
 
 #define FZ_CHECK(c)                                                            \

@@ -301,6 +301,7 @@ static void test_trailer_checks(void **state)
         assert_int_equal(tip_sad_stats(&fx.b, fx.sa_in, &st), TIP_OK);
         assert_int_equal(st.drops[cases[i].reason], 1);
         assert_int_equal(st.packets, 0);
+        assert_int_equal(st.seq, 0); /* authenticated, refused: the window did not move */
     }
 }
 
