@@ -106,16 +106,16 @@ bench:
 	if [ $$n -eq 0 ]; then echo "make bench: no benchmark executables (bench/*.c) yet" >&2; exit 1; fi
 
 # ---- demo -------------------------------------------------------------------------------
-# Two gateways in one process on 127.0.0.1 pass ICMP through an ESP-in-UDP
-# tunnel. Until IKEv2 lands (issue 3) the SAs are keyed manually.
+# The main job: two gateways in one process on 127.0.0.1 negotiate an IKEv2
+# tunnel (PSK, Curve25519, AES-GCM), pass pings through ESP-in-UDP, rekey the
+# CHILD SA and the IKE SA, and delete the tunnel. No root needed.
 DEMO_DIR := build/demo
 demo:
 	scripts/deps.sh
 	$(CMAKE) -S . -B $(DEMO_DIR) -DCMAKE_BUILD_TYPE=Release -DTIP_MBEDTLS_ROOT= \
 	    -DTIP_BUILD_TESTS=OFF -DTIP_BUILD_BENCH=OFF -DTIP_BUILD_EXAMPLES=ON
-	$(CLEANENV) $(CMAKE) --build $(DEMO_DIR) -j$(JOBS) --target manual-tunnel
-	@echo "== manual-tunnel (manually keyed SAs; the IKEv2 demo arrives with issue 3)"
-	$(DEMO_DIR)/examples/manual-tunnel 300
+	$(CLEANENV) $(CMAKE) --build $(DEMO_DIR) -j$(JOBS) --target ike-demo
+	$(DEMO_DIR)/examples/ike-demo 100
 
 clean:
 	rm -rf build
@@ -128,6 +128,6 @@ help:
 	@echo "           MBEDTLS=3.6 make test: against Mbed TLS 3.6.6 (build/test-mbedtls36)"
 	@echo "  cm4      Cortex-M4 build (build/cm4): size and sizeof(tip_ctx_t)"
 	@echo "  bench    build and run the benchmarks (Release, build/bench); BENCH_ARGS=..."
-	@echo "  demo     two gateways on 127.0.0.1, ESP-in-UDP, manual keys (IKEv2: issue 3)"
+	@echo "  demo     two gateways build an IKEv2 tunnel on 127.0.0.1 and use it (no root)"
 	@echo "  clean    remove build/ (the Mbed TLS 3.6 cache in ~/.cache/tinyipsec stays)"
 	@echo "  CI:      .ci/run"
