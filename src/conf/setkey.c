@@ -196,10 +196,8 @@ static int tip_sk_add(tip_sk_t *ps, int del)
         return tip_sk_fail_tk(ps, TIP_ERR_UNSUPPORTED, "protocol ", " is not supported; use esp");
     if (!natt && !tip_tk_is(&ps->tk, "esp"))
         return tip_sk_fail_tk(ps, TIP_ERR_PARSE, "expected esp or esp-udp, got '", "'");
-#if !TIP_CONF_NATT
-    if (natt)
+    if (natt && !TIP_CONF_NATT)
         return tip_sk_fail_tk(ps, TIP_ERR_UNSUPPORTED, "", " needs TIP_CONF_NATT");
-#endif
     if (!natt && !del && (src.has_port || dst.has_port))
         return tip_sk_fail(ps->err, TIP_ERR_PARSE, src.has_port ? src.line : dst.line,
                            src.has_port ? src.port_col : dst.port_col,

@@ -148,9 +148,11 @@ int tip_sk_fail(tip_setkey_error_t *e, int code, unsigned line, unsigned col,
     e->column = col;
     e->msg[0] = '\0';
     tip_sk_put(e, &n, "line ", 5);
-    tip_sk_put(e, &n, num, strlen(tip_sk_utoa(line, num)));
+    (void)tip_sk_utoa(line, num);
+    tip_sk_put(e, &n, num, strlen(num));
     tip_sk_put(e, &n, ", column ", 9);
-    tip_sk_put(e, &n, num, strlen(tip_sk_utoa(col, num)));
+    (void)tip_sk_utoa(col, num);
+    tip_sk_put(e, &n, num, strlen(num));
     tip_sk_put(e, &n, ": ", 2);
     tip_sk_put(e, &n, pre, strlen(pre));
     if (tok != NULL) {
