@@ -108,11 +108,24 @@ static int parse_seconds(const char *v, uint32_t *out)
         return -1;
     memcpy(num, v, n + 1);
     switch (num[n - 1]) {
-    case 's': mult = 1; num[n - 1] = '\0'; break;
-    case 'm': mult = 60; num[n - 1] = '\0'; break;
-    case 'h': mult = 3600; num[n - 1] = '\0'; break;
-    case 'd': mult = 86400; num[n - 1] = '\0'; break;
-    default: break;
+    case 's':
+        mult = 1;
+        num[n - 1] = '\0';
+        break;
+    case 'm':
+        mult = 60;
+        num[n - 1] = '\0';
+        break;
+    case 'h':
+        mult = 3600;
+        num[n - 1] = '\0';
+        break;
+    case 'd':
+        mult = 86400;
+        num[n - 1] = '\0';
+        break;
+    default:
+        break;
     }
     if (parse_uint(num, 0xFFFFFFFFul / mult, &val) != 0)
         return -1;
@@ -163,8 +176,8 @@ static int parse_identity(const char *v, tip_ike_identity_t *id)
         const char *prefix;
         tip_id_type_t type;
     } kinds[] = {
-        {"fqdn:", TIP_ID_FQDN},         {"ipv4:", TIP_ID_IPV4_ADDR},
-        {"ipv6:", TIP_ID_IPV6_ADDR},    {"email:", TIP_ID_RFC822_ADDR},
+        {"fqdn:", TIP_ID_FQDN},          {"ipv4:", TIP_ID_IPV4_ADDR},
+        {"ipv6:", TIP_ID_IPV6_ADDR},     {"email:", TIP_ID_RFC822_ADDR},
         {"rfc822:", TIP_ID_RFC822_ADDR}, {"keyid:", TIP_ID_KEY_ID},
     };
     tip_addr_t a;
@@ -189,8 +202,8 @@ static int parse_identity(const char *v, tip_ike_identity_t *id)
         return tip_ike_id_set(id, kinds[i].type, rest) == TIP_OK ? 0 : -1;
     }
     if (tip_addr_parse(&a, v) == TIP_OK)
-        return tip_ike_id_set(id, a.family == TIP_AF_INET ? TIP_ID_IPV4_ADDR : TIP_ID_IPV6_ADDR, v) ==
-                       TIP_OK
+        return tip_ike_id_set(id, a.family == TIP_AF_INET ? TIP_ID_IPV4_ADDR : TIP_ID_IPV6_ADDR,
+                              v) == TIP_OK
                    ? 0
                    : -1;
     return tip_ike_id_set(id, strchr(v, '@') != NULL ? TIP_ID_RFC822_ADDR : TIP_ID_FQDN, v) ==
@@ -244,9 +257,8 @@ static const struct {
     const char *name;
     tip_dh_group_t dh;
 } dh_names[] = {
-    {"x25519", TIP_DH_CURVE25519}, {"curve25519", TIP_DH_CURVE25519},
-    {"ecp256", TIP_DH_ECP_256},    {"ecp384", TIP_DH_ECP_384},
-    {"modp2048", TIP_DH_MODP_2048},
+    {"x25519", TIP_DH_CURVE25519}, {"curve25519", TIP_DH_CURVE25519}, {"ecp256", TIP_DH_ECP_256},
+    {"ecp384", TIP_DH_ECP_384},    {"modp2048", TIP_DH_MODP_2048},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -371,9 +383,8 @@ static const char *encr_name(tip_encr_t e, uint16_t bits)
     size_t i;
 
     for (i = 0; i < COUNT(encr_names); i++)
-        if (encr_names[i].encr == e &&
-            (encr_names[i].key_bits == bits || e == TIP_ENCR_CHACHA20_POLY1305 ||
-             e == TIP_ENCR_NULL))
+        if (encr_names[i].encr == e && (encr_names[i].key_bits == bits ||
+                                        e == TIP_ENCR_CHACHA20_POLY1305 || e == TIP_ENCR_NULL))
             return encr_names[i].name;
     return "?";
 }
@@ -414,8 +425,8 @@ char *gw_ike_proposal_name(const tip_ike_proposal_t *p, char *out, size_t out_le
         snprintf(out, out_len, "%s-%s-%s", encr_name(p->encr, p->key_bits), prf_name(p->prf),
                  dh_name(p->dh));
     else
-        snprintf(out, out_len, "%s-%s-%s-%s", encr_name(p->encr, p->key_bits),
-                 integ_name(p->integ), prf_name(p->prf), dh_name(p->dh));
+        snprintf(out, out_len, "%s-%s-%s-%s", encr_name(p->encr, p->key_bits), integ_name(p->integ),
+                 prf_name(p->prf), dh_name(p->dh));
     return out;
 }
 
@@ -659,8 +670,8 @@ int gw_conf_load(gw_conf_t *cf, const char *path, char *err, size_t err_len)
         key = trim(key);
         if (strip_value(eq + 1, &value) != 0 || *value == '\0') {
             fclose(f);
-            return set_err(err, err_len, "%s:%u: %s: missing or badly quoted value", path,
-                           lineno, key);
+            return set_err(err, err_len, "%s:%u: %s: missing or badly quoted value", path, lineno,
+                           key);
         }
         if (apply(cf, key, value, &why) != 0) {
             fclose(f);
@@ -723,6 +734,12 @@ static void print_identity(const char *key, const tip_ike_identity_t *id)
     }
 }
 
+/* A configured port, or the standard one for 0. */
+static unsigned port_or(uint16_t port, unsigned standard)
+{
+    return port != 0 ? port : standard;
+}
+
 void gw_conf_print(const gw_conf_t *cf)
 {
     const tip_ike_conn_t *c = &cf->conn;
@@ -732,11 +749,10 @@ void gw_conf_print(const gw_conf_t *cf)
 
     printf("local = %s\n", tip_addr_format(&c->local_addr, a, sizeof(a)));
     printf("peer = %s\n", tip_addr_format(&c->remote_addr, a, sizeof(a)));
-    printf("local_port = %u\npeer_port = %u\n", c->local_port ? c->local_port : TIP_PORT_IKE,
-           c->remote_port ? c->remote_port : TIP_PORT_IKE);
+    printf("local_port = %u\npeer_port = %u\n", port_or(c->local_port, TIP_PORT_IKE),
+           port_or(c->remote_port, TIP_PORT_IKE));
     printf("local_natt_port = %u\npeer_natt_port = %u\n",
-           c->local_natt_port ? c->local_natt_port : TIP_PORT_NATT,
-           c->remote_natt_port ? c->remote_natt_port : TIP_PORT_NATT);
+           port_or(c->local_natt_port, TIP_PORT_NATT), port_or(c->remote_natt_port, TIP_PORT_NATT));
     print_identity("local_id", &c->local_id);
     print_identity("remote_id", &c->remote_id);
     printf("psk = (%u bytes)\n", (unsigned)c->psk_len);

@@ -20,13 +20,13 @@
 
 /** Everything the gateway reads from its configuration file. */
 typedef struct {
-    tip_ike_conn_t conn;       /**< the IKE connection (addresses, ids, psk, proposals, ts) */
-    int initiate;              /**< 1: we start the IKE SA; 0: wait for the peer */
-    char tun_name[16];         /**< TUN device name, "" = "tip%d" (the kernel numbers it) */
-    unsigned tun_mtu;          /**< MTU of the TUN device (inner packets) */
-    int log_level;             /**< tip_log_level_t, -1 = silent */
-    int raw_esp;               /**< open a raw socket for ESP without UDP encapsulation */
-    tip_addr_t route_src;      /**< "src" of the route to the remote subnet, AF_NONE = none */
+    tip_ike_conn_t conn;             /**< the IKE connection (addresses, ids, psk, proposals, ts) */
+    int initiate;                    /**< 1: we start the IKE SA; 0: wait for the peer */
+    char tun_name[16];               /**< TUN device name, "" = "tip%d" (the kernel numbers it) */
+    unsigned tun_mtu;                /**< MTU of the TUN device (inner packets) */
+    int log_level;                   /**< tip_log_level_t, -1 = silent */
+    int raw_esp;                     /**< open a raw socket for ESP without UDP encapsulation */
+    tip_addr_t route_src;            /**< "src" of the route to the remote subnet, AF_NONE = none */
     char local_subnet[GW_TEXT_MAX];  /**< as written: for messages */
     char remote_subnet[GW_TEXT_MAX]; /**< as written: handed to "ip route" */
     char ike_text[GW_TEXT_MAX];      /**< IKE proposals as written */

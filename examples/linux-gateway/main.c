@@ -36,18 +36,18 @@
 
 extern char **environ;
 
-#define GW_BUF_SIZE 4096          /* one packet or IKE message, plus head- and tailroom */
-#define GW_BATCH 64               /* packets per source per wake-up: no side starves */
-#define GW_SHUTDOWN_MS 3000       /* how long to wait for the peer to confirm the delete */
-#define GW_INITIATE_RETRY_MS 5000 /* retry when tip_ike_initiate() itself failed */
-#define GW_PROP_TEXT (GW_TEXT_MAX + 8) /* "one of " + a proposal list */
+#define GW_BUF_SIZE          4096  /* one packet or IKE message, plus head- and tailroom */
+#define GW_BATCH             64    /* packets per source per wake-up: no side starves */
+#define GW_SHUTDOWN_MS       3000u /* how long to wait for the peer to confirm the delete */
+#define GW_INITIATE_RETRY_MS 5000u /* retry when tip_ike_initiate() itself failed */
+#define GW_PROP_TEXT         (GW_TEXT_MAX + 8) /* "one of " + a proposal list */
 
 /* What the program counts on top of the library's per-SA counters. */
 typedef struct {
-    uint64_t tun_read, tun_written;     /* packets from / to the TUN device */
-    uint64_t esp_sent;                  /* tip_output() protected and sent them */
-    uint64_t no_sa, no_policy, bypass;  /* dropped before ESP: why */
-    uint64_t send_err;                  /* tip_output() failed otherwise (port, room...) */
+    uint64_t tun_read, tun_written;    /* packets from / to the TUN device */
+    uint64_t esp_sent;                 /* tip_output() protected and sent them */
+    uint64_t no_sa, no_policy, bypass; /* dropped before ESP: why */
+    uint64_t send_err;                 /* tip_output() failed otherwise (port, room...) */
     uint64_t rx_data, rx_ike, rx_dropped, tun_write_err;
     int last_rx_err;
 } gw_counters_t;
@@ -65,8 +65,8 @@ typedef struct {
     gw_counters_t n;
 } gateway_t;
 
-static gateway_t gw;                     /* static: it holds a whole tip_ctx_t */
-static int sig_pipe[2] = {-1, -1};       /* the self-pipe: signal handler -> poll() loop */
+static gateway_t gw;               /* static: it holds a whole tip_ctx_t */
+static int sig_pipe[2] = {-1, -1}; /* the self-pipe: signal handler -> poll() loop */
 
 /* ---- small helpers -------------------------------------------------------- */
 
@@ -120,7 +120,8 @@ static const char *reason_text(int reason, char *buf, size_t len)
     static const struct {
         int type;
         const char *name;
-    } notify[] = { /* RFC 7296 3.10.1 */
+    } notify[] = {
+        /* RFC 7296 3.10.1 */
         {1, "UNSUPPORTED_CRITICAL_PAYLOAD"}, {4, "INVALID_IKE_SPI"},
         {5, "INVALID_MAJOR_VERSION"},        {7, "INVALID_SYNTAX"},
         {9, "INVALID_MESSAGE_ID"},           {11, "INVALID_SPI"},
@@ -134,7 +135,7 @@ static const char *reason_text(int reason, char *buf, size_t len)
     size_t i;
 
     if (reason == 0)
-        return "none";
+        return "no error";
     if (reason < 0)
         return tip_strerror(reason);
     for (i = 0; i < sizeof(notify) / sizeof(notify[0]); i++)
@@ -206,8 +207,8 @@ static int tun_setup(gateway_t *g)
     }
     snprintf(mtu, sizeof(mtu), "%u", cf->tun_mtu);
     {
-        const char *const link_up[] = {"ip", "link", "set", "dev", g->tun_name,
-                                       "mtu", mtu, "up", NULL};
+        const char *const link_up[] = {"ip",  "link", "set", "dev", g->tun_name,
+                                       "mtu", mtu,    "up",  NULL};
 
         if (run_ip(link_up) != 0)
             return -1;
@@ -217,13 +218,14 @@ static int tun_setup(gateway_t *g)
      * "src", the gateway's own traffic to the remote subnet leaves from an
      * address inside local_subnet, so that it matches the policy too. */
     if (cf->route_src.family != TIP_AF_NONE) {
-        const char *const route[] = {"ip", "route", "replace", cf->remote_subnet, "dev",
-                                     g->tun_name, "src",
-                                     tip_addr_format(&cf->route_src, src, sizeof(src)), NULL};
+        const char *const route[] = {
+            "ip",  "route",     "replace", cf->remote_subnet,
+            "dev", g->tun_name, "src",     tip_addr_format(&cf->route_src, src, sizeof(src)),
+            NULL};
 
         return run_ip(route);
     } else {
-        const char *const route[] = {"ip", "route", "replace", cf->remote_subnet,
+        const char *const route[] = {"ip",  "route",     "replace", cf->remote_subnet,
                                      "dev", g->tun_name, NULL};
 
         return run_ip(route);
@@ -239,9 +241,9 @@ static void print_child(gateway_t *g, const char *what, tip_handle_t conn)
 
     if (tip_ike_status(&g->ctx, conn, &st) != TIP_OK)
         return;
-    printf("%s conn %u: %s === %s, ESP SPIs in 0x%08x out 0x%08x, UDP-encap %s, esp %s\n",
-           what, (unsigned)conn, g->cf.local_subnet, g->cf.remote_subnet,
-           (unsigned)st.child_spi_in, (unsigned)st.child_spi_out, st.natt ? "yes" : "no",
+    printf("%s conn %u: %s === %s, ESP SPIs in 0x%08x out 0x%08x, UDP-encap %s, esp %s\n", what,
+           (unsigned)conn, g->cf.local_subnet, g->cf.remote_subnet, (unsigned)st.child_spi_in,
+           (unsigned)st.child_spi_out, st.natt ? "yes" : "no",
            proposals_text(g, 1, esp, sizeof(esp)));
 }
 
@@ -254,8 +256,8 @@ static void print_ike_up(gateway_t *g, tip_handle_t conn)
         return;
     hex8(st.spi_i, spi_i);
     hex8(st.spi_r, spi_r);
-    printf("IKE_UP conn %u: %s <-> %s:%u, %s, SPIs %s_i %s_r, NAT-T %s, ike %s\n",
-           (unsigned)conn, tip_addr_format(&g->cf.conn.local_addr, local, sizeof(local)),
+    printf("IKE_UP conn %u: %s <-> %s:%u, %s, SPIs %s_i %s_r, NAT-T %s, ike %s\n", (unsigned)conn,
+           tip_addr_format(&g->cf.conn.local_addr, local, sizeof(local)),
            tip_addr_format(&st.peer_addr, peer, sizeof(peer)), (unsigned)st.peer_port,
            st.initiator ? "initiator" : "responder", spi_i, spi_r, st.natt ? "yes" : "no",
            proposals_text(g, 0, ike, sizeof(ike)));
@@ -316,14 +318,13 @@ static void print_stats(gateway_t *g, const char *label)
            "rx_ike=%llu rx_dropped=%llu ike_rekeys=%u child_rekeys=%u\n",
            label, (unsigned long long)((now_ms(g) - g->started_ms) / 1000),
            st.ike_up ? "up" : "down", st.child_up ? "up" : "down", (unsigned)st.child_spi_in,
-           (unsigned long long)in.packets, (unsigned long long)in.bytes,
-           (unsigned)st.child_spi_out, (unsigned long long)out.packets,
-           (unsigned long long)out.bytes, (unsigned long long)drops,
-           (unsigned long long)g->n.tun_read, (unsigned long long)g->n.tun_written,
-           (unsigned long long)g->n.no_sa, (unsigned long long)g->n.no_policy,
-           (unsigned long long)g->n.bypass, (unsigned long long)g->n.send_err,
-           (unsigned long long)g->n.rx_ike, (unsigned long long)g->n.rx_dropped,
-           (unsigned)st.ike_rekeys, (unsigned)st.child_rekeys);
+           (unsigned long long)in.packets, (unsigned long long)in.bytes, (unsigned)st.child_spi_out,
+           (unsigned long long)out.packets, (unsigned long long)out.bytes,
+           (unsigned long long)drops, (unsigned long long)g->n.tun_read,
+           (unsigned long long)g->n.tun_written, (unsigned long long)g->n.no_sa,
+           (unsigned long long)g->n.no_policy, (unsigned long long)g->n.bypass,
+           (unsigned long long)g->n.send_err, (unsigned long long)g->n.rx_ike,
+           (unsigned long long)g->n.rx_dropped, (unsigned)st.ike_rekeys, (unsigned)st.child_rekeys);
 }
 
 /* ---- the data path ------------------------------------------------------------ */
@@ -394,8 +395,8 @@ static void sockets_drain(gateway_t *g)
             break;
         case TIP_RX_IKE: /* port 500, or port 4500 after the non-ESP marker */
             g->n.rx_ike++;
-            r = tip_ike_input(&g->ctx, &info.src, info.sport, &info.dst, info.dport,
-                              b.base + b.off, b.len);
+            r = tip_ike_input(&g->ctx, &info.src, info.sport, &info.dst, info.dport, b.base + b.off,
+                              b.len);
             if (r < 0 && g->cf.log_level >= TIP_LOG_DEBUG)
                 printf("IKE message dropped: %s\n", tip_strerror(r));
             break;
@@ -587,6 +588,7 @@ static void run(gateway_t *g, unsigned stats_interval)
                     return;
                 } else {
                     printf("signal %d: deleting the IKE SA and exiting\n", (int)sig);
+                    print_stats(g, "STATS"); /* the SAs' last counters */
                     stopping = 1;
                     stop_at = now_ms(g) + GW_SHUTDOWN_MS;
                 }

@@ -5,7 +5,8 @@
 # Build strongSwan's "save-keys" plugin (writes Wireshark decryption tables for
 # IKE and ESP) for the installed Debian strongswan-charon, which does not ship
 # it. Only the plugin is compiled, from the upstream tarball of the same
-# version (apt-get source --tar-only; needs deb-src lines), so it takes ~30 s,
+# version (apt-get source --tar-only; without a deb-src line for the installed
+# release, a private source list is used for it), so it takes ~30 s,
 # mostly ./configure. Result: OUTDIR/libstrongswan-save-keys.so, to be passed
 # to strongswan-peer.sh as SAVE_KEYS_SO=... (it is never installed into /usr).
 #
@@ -24,7 +25,23 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 # the orig tarball is the same for every Debian revision of this upstream version
 if ! timeout 300 apt-get source -q --download-only --tar-only "strongswan=$ver" > fetch.log 2>&1; then
-    echo "apt-get source strongswan=$ver failed:" >&2; tail -5 fetch.log >&2; exit 1
+    # No deb-src line for this release: use a private source list (nothing in
+    # /etc/apt is changed) with the installed release's deb-src.
+    codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+    mkdir -p "$work/apt/lists/partial"
+    {   # a point release's revision may only be in -updates or -security
+        echo "deb-src http://deb.debian.org/debian $codename main"
+        echo "deb-src http://deb.debian.org/debian $codename-updates main"
+        echo "deb-src http://deb.debian.org/debian-security $codename-security main"
+    } > "$work/apt/sources.list"
+    chmod 755 "$work"    # apt's unprivileged _apt user writes the lists there
+    aptopts=(-o "Dir::Etc::SourceList=$work/apt/sources.list" -o "Dir::Etc::SourceParts=-"
+             -o "Dir::State::Lists=$work/apt/lists")
+    if ! { timeout 300 apt-get "${aptopts[@]}" update -q &&
+           timeout 300 apt-get "${aptopts[@]}" source -q --download-only --tar-only "strongswan=$ver"; } \
+            > fetch.log 2>&1; then
+        echo "apt-get source strongswan=$ver failed:" >&2; tail -5 fetch.log >&2; exit 1
+    fi
 fi
 tarball=$(ls strongswan_"$upstream".orig.tar.* | head -1)
 tar xf "$tarball"

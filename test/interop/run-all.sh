@@ -70,7 +70,11 @@ for c in "${cases[@]}"; do
     fi
     echo "$res [$(($(date +%s) - t0))s]"
 done
-echo "logs: $OUT (total $(($(date +%s) - t_all))s)"
-[ $fail -eq 0 ] && [ -z "${LOG_DIR:-}" ] && rm -rf "$OUT"
+if [ $fail -eq 0 ] && [ -z "${LOG_DIR:-}" ]; then
+    rm -rf "$OUT"
+    echo "total $(($(date +%s) - t_all))s"
+else
+    echo "logs: $OUT (total $(($(date +%s) - t_all))s)"
+fi
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
