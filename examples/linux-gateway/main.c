@@ -502,16 +502,13 @@ static void print_banner(const gateway_t *g)
 
 /* ---- the loop ------------------------------------------------------------------ */
 
-/* Add the port's sockets to @p pfd. The POSIX port has no accessor for its
- * descriptors yet; the fields are documented in tip_port_posix.h. */
+/* Add the port's sockets to @p pfd. */
 static nfds_t add_socket_fds(const gateway_t *g, struct pollfd *pfd, nfds_t n)
 {
-    const int fds[] = {g->io.fd_natt, g->io.fd_ike, g->io.fd_raw4, g->io.fd_raw6};
-    size_t i;
+    int fds[4];
+    int i, k = tip_port_posix_fds(&g->io, fds, 4);
 
-    for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
-        if (fds[i] < 0)
-            continue;
+    for (i = 0; i < k && i < 4; i++) {
         pfd[n].fd = fds[i];
         pfd[n].events = POLLIN;
         pfd[n].revents = 0;

@@ -137,6 +137,8 @@ typedef struct {
     tip_handle_t child_in, child_out; /**< SAD handles (for tip_sad_stats()) */
     tip_addr_t peer_addr;
     uint16_t peer_port;
+    tip_ike_proposal_t ike_alg;    /**< the IKE SA's negotiated algorithms */
+    tip_child_proposal_t child_alg;/**< the CHILD SA's negotiated algorithms */
     int last_error;          /**< the first failure reason of the last attempt */
     uint32_t ike_rekeys, child_rekeys;
 } tip_ike_status_t;

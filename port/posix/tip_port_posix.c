@@ -671,3 +671,18 @@ int tip_port_posix_tun_open(const char *name, int *fd, char *ifname, size_t ifna
     *fd = t;
     return TIP_OK;
 }
+
+int tip_port_posix_fds(const tip_port_posix_t *p, int *fds, int max)
+{
+    const int all[4] = {p->fd_natt, p->fd_ike, p->fd_raw4, p->fd_raw6};
+    int i, n = 0;
+
+    for (i = 0; i < 4; i++) {
+        if (all[i] < 0)
+            continue;
+        if (n < max)
+            fds[n] = all[i];
+        n++;
+    }
+    return n;
+}

@@ -120,6 +120,14 @@ const char *tip_port_posix_errmsg(const tip_port_posix_t *p);
  */
 void tip_port_posix_port(tip_port_posix_t *p, tip_port_t *port);
 
+/**
+ * The open socket descriptors of @p p (NAT-T, IKE, raw IPv4, raw IPv6), for
+ * an application that waits on them together with its own descriptors
+ * (poll/epoll) and then calls tip_port_posix_recv() with timeout 0. Writes
+ * at most @p max descriptors to @p fds and returns how many there are.
+ */
+int tip_port_posix_fds(const tip_port_posix_t *p, int *fds, int max);
+
 /** Change the stderr log threshold (-1 silences the logger). */
 void tip_port_posix_set_log_level(tip_port_posix_t *p, int level);
 

@@ -590,6 +590,16 @@ int tip_ike_status(const tip_ctx_t *ctx, tip_handle_t conn, tip_ike_status_t *ou
     out->child_out = sa->child.sa_out;
     out->peer_addr = sa->remote;
     out->peer_port = sa->rport;
+    out->ike_alg.encr = (tip_encr_t)sa->encr;
+    out->ike_alg.key_bits = sa->key_bits;
+    out->ike_alg.integ = (tip_integ_t)sa->integ;
+    out->ike_alg.prf = (tip_prf_t)sa->prf;
+    out->ike_alg.dh = (tip_dh_group_t)sa->dh_group;
+    out->child_alg.encr = (tip_encr_t)sa->child.encr;
+    out->child_alg.key_bits = sa->child.key_bits;
+    out->child_alg.integ = (tip_integ_t)sa->child.integ;
+    out->child_alg.pfs = (tip_dh_group_t)sa->child.pfs;
+    out->child_alg.esn = sa->child.esn;
     return TIP_OK;
 }
 
