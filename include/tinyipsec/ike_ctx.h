@@ -47,6 +47,8 @@ typedef struct {
     uint32_t new_spi_in;            /**< CHILD rekey / create: our new inbound SPI */
     uint8_t new_spi[8];             /**< IKE rekey: our new IKE SPI */
     uint16_t new_ike_sa;            /**< IKE rekey: slot + 1 of the new IKE SA */
+    uint8_t del_n;                  /**< Delete(ESP): how many of our inbound SPIs we named */
+    uint32_t del_spi[2];            /**< ... and which */
 } tip_ike_pending_ex_t;
 
 /** An IKE SA slot (private). */
@@ -92,6 +94,11 @@ typedef struct {
     tip_ike_pending_ex_t pend;
     tip_ike_child_t child;
     tip_ike_child_t old_child;      /**< the pair a rekey replaced, until it is deleted */
+    tip_ike_child_t extra_child;    /**< 2.8.1: the peer's pair of a simultaneous rekey */
+    uint8_t collision;              /**< extra_child is set and awaits the nonce verdict */
+    uint8_t extra_ours;             /**< extra_child is our redundant pair: we delete it */
+    uint16_t collide_low_len;
+    uint8_t collide_low[TIP_IKE_PEER_NONCE_MAX]; /**< lowest nonce of the peer's exchange */
     uint8_t ke_retried;             /**< INVALID_KE_PAYLOAD retry done (1.2: once) */
     uint8_t child_pending_spi_valid;
     uint32_t child_pending_spi;     /**< initiator: our inbound SPI offered in IKE_AUTH */

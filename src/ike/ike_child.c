@@ -276,6 +276,29 @@ static void tip_ike_child_replace(tip_ike_sa_t *sa, const tip_ike_child_t *nc)
     sa->child = *nc;
 }
 
+/* RFC 7296 2.8.1 compares nonces as numbers: big-endian, longer = larger
+ * when the leading bytes tie. Returns <0, 0, >0. */
+static int tip_ike_nonce_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
+{
+    size_t n = al < bl ? al : bl;
+    int c = memcmp(a, b, n);
+
+    if (c != 0)
+        return c;
+    return al < bl ? -1 : al > bl ? 1 : 0;
+}
+
+/* The lower of an exchange's two nonces (copied into @p out). */
+static size_t tip_ike_nonce_low(const uint8_t *a, size_t al, const uint8_t *b, size_t bl,
+                                uint8_t *out)
+{
+    const uint8_t *lo = tip_ike_nonce_cmp(a, al, b, bl) <= 0 ? a : b;
+    size_t n = lo == a ? al : bl;
+
+    memcpy(out, lo, n);
+    return n;
+}
+
 /* The child proposal currently in use, as a proposal again (for rekeys). */
 static tip_child_proposal_t tip_ike_child_prop(const tip_ike_child_t *ch)
 {
@@ -302,7 +325,8 @@ int tip_ike_child_rekey_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
     tip_ike_w_t w;
     int err;
 
-    if (c == NULL || sa->child.sa_in == 0 || sa->old_child.sa_in != 0)
+    if (c == NULL || sa->child.sa_in == 0 || sa->old_child.sa_in != 0 ||
+        sa->extra_child.sa_in != 0)
         return TIP_ERR_NO_SA;
     memset(&sa->pend, 0, sizeof(sa->pend));
     sa->pend.new_spi_in = tip_ike_new_spi(ctx);
@@ -415,8 +439,11 @@ static int tip_ike_rekey_finish(tip_ctx_t *ctx, tip_ike_sa_t *old, tip_ike_sa_t 
         return err;
     nsa->child = old->child;
     nsa->old_child = old->old_child;
+    nsa->extra_child = old->extra_child;
+    nsa->extra_ours = old->extra_ours;
     memset(&old->child, 0, sizeof(old->child));
     memset(&old->old_child, 0, sizeof(old->old_child));
+    memset(&old->extra_child, 0, sizeof(old->extra_child));
     nsa->state = TIP_IKE_S_ESTABLISHED;
     nsa->established_ms = ctx->now_ms;
     nsa->last_rx_ms = ctx->now_ms;
@@ -471,10 +498,17 @@ int tip_ike_child_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t
         /* RFC 7296 2.25: TEMPORARY_FAILURE means "try again a bit later". */
         if (sa->pend.kind == TIP_IKE_P_IKE_REKEY && sa->pend.new_ike_sa != 0)
             tip_ike_sa_free(ctx, &ctx->ike.sa[sa->pend.new_ike_sa - 1u]);
-        if (sa->pend.kind == TIP_IKE_P_IKE_REKEY)
-            sa->rekey_at_ms = ctx->now_ms + 10000u;
-        else
-            sa->child.rekey_at_ms = ctx->now_ms + 10000u;
+        {
+            /* retry after 2..10 s, randomised so two peers do not collide again */
+            uint8_t r = 0;
+            uint64_t delay;
+            (void)tip_ike_random(ctx, &r, 1);
+            delay = 2000u + (uint64_t)r * 8000u / 255u;
+            if (sa->pend.kind == TIP_IKE_P_IKE_REKEY)
+                sa->rekey_at_ms = ctx->now_ms + delay;
+            else
+                sa->child.rekey_at_ms = ctx->now_ms + delay;
+        }
         tip_crypto_dh_free(&sa->dh);
         tip_ike_fail(ctx, sa, TIP_ERR_POLICY);
         return TIP_OK;
@@ -533,7 +567,30 @@ int tip_ike_child_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t
             sa->child.rekey_at_ms = ctx->now_ms + 10000u;
             return err;
         }
-        tip_ike_child_replace(sa, &nc);
+        if (sa->collision) {
+            /* RFC 7296 2.8.1: both sides rekeyed the same CHILD SA at once.
+             * The pair made with the lowest of the four nonces is redundant
+             * and its creator deletes it. */
+            uint8_t low[TIP_IKE_PEER_NONCE_MAX];
+            size_t n = tip_ike_nonce_low(sa->pend.nonce, TIP_IKE_NONCE_LEN, nonce, nlen, low);
+            sa->collision = 0;
+            if (tip_ike_nonce_cmp(low, n, sa->collide_low, sa->collide_low_len) < 0) {
+                /* ours is redundant: keep the peer's; ours and the old go */
+                tip_ike_child_t peers = sa->extra_child;
+                peers.pol_in = sa->child.pol_in;
+                peers.pol_out = sa->child.pol_out;
+                (void)tip_spd_bind_sa(ctx, peers.pol_out, peers.sa_out);
+                sa->extra_child = nc;
+                sa->extra_child.pol_in = sa->extra_child.pol_out = 0;
+                sa->extra_ours = 1;
+                tip_ike_child_replace(sa, &peers);
+            } else {
+                /* the peer's is redundant: the peer deletes it */
+                tip_ike_child_replace(sa, &nc);
+            }
+        } else {
+            tip_ike_child_replace(sa, &nc);
+        }
         c->child_rekeys++;
         tip_ike_child_schedule(ctx, sa);
         tip_ike_event(ctx, sa, TIP_EV_CHILD_REKEYED, 0);
@@ -651,10 +708,11 @@ int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     if (pl_sa == NULL || pl_n == NULL ||
         tip_ike_nonce_parse(tip_ike_pl_body(in, pl_n), pl_n->len, &nonce, &nlen) != TIP_OK)
         return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_INVALID_SYNTAX, NULL, 0);
-    /* RFC 7296 2.25: while our own rekey is in flight, ask the peer to wait. */
+    /* RFC 7296 2.25: while we rekey or delete the IKE SA, ask the peer to
+     * wait. A CHILD rekey crossing ours is answered (2.8.1, below). */
     if (sa->req_outstanding &&
-        (sa->pend.kind == TIP_IKE_P_CHILD_REKEY || sa->pend.kind == TIP_IKE_P_IKE_REKEY ||
-         sa->pend.kind == TIP_IKE_P_DELETE_IKE))
+        (sa->pend.kind == TIP_IKE_P_IKE_REKEY || sa->pend.kind == TIP_IKE_P_DELETE_IKE ||
+         sa->pend.kind == TIP_IKE_P_DELETE_CHILD))
         return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_TEMPORARY_FAILURE, NULL, 0);
     tip_ike_sa_iter_init(&it, tip_ike_pl_body(in, pl_sa), pl_sa->len);
     if (tip_ike_sa_next(&it, &prop) != 1)
@@ -669,7 +727,7 @@ int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
         }
         return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
     }
-    if (sa->old_child.sa_in != 0) /* the previous rekey is not finished */
+    if (sa->old_child.sa_in != 0 || sa->extra_child.sa_in != 0) /* a rekey is not finished */
         return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_TEMPORARY_FAILURE, NULL, 0);
     if (tip_ike_select_child(&c->cfg, tip_ike_pl_body(in, pl_sa), pl_sa->len, pl_ke != NULL, &p,
                              &num, &spi_out) != TIP_OK)
@@ -706,9 +764,21 @@ int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     tip_crypto_zeroize(g_ir, sizeof(g_ir));
     if (err != TIP_OK)
         return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
-    tip_ike_child_replace(sa, &nc);
-    c->child_rekeys++;
-    tip_ike_child_schedule(ctx, sa);
+    if (sa->req_outstanding && sa->pend.kind == TIP_IKE_P_CHILD_REKEY) {
+        /* 2.8.1: our own rekey of this CHILD SA is in flight. Keep the
+         * peer's new pair aside until ours completes and the nonces decide
+         * which one is redundant. */
+        nc.pol_in = nc.pol_out = 0;
+        (void)tip_spd_bind_sa(ctx, sa->child.pol_out, sa->child.sa_out);
+        sa->extra_child = nc;
+        sa->collision = 1;
+        sa->collide_low_len = (uint16_t)tip_ike_nonce_low(nonce, nlen, nr, sizeof(nr),
+                                                          sa->collide_low);
+    } else {
+        tip_ike_child_replace(sa, &nc);
+        c->child_rekeys++;
+        tip_ike_child_schedule(ctx, sa);
+    }
     tip_ike_hdr_response(sa, &m->hdr, &h);
     tip_ike_w_init(&w, TIP_IKE_BUF_MSG(sa->resp), TIP_IKE_MSG_MAX);
     tip_ike_w_hdr(&w, &h);
@@ -724,7 +794,8 @@ int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     if (err != TIP_OK)
         return err;
     err = tip_ike_send_response(ctx, sa, len);
-    tip_ike_event(ctx, sa, TIP_EV_CHILD_REKEYED, 0);
+    if (!sa->collision)
+        tip_ike_event(ctx, sa, TIP_EV_CHILD_REKEYED, 0);
     return err;
 }
 

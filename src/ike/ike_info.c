@@ -27,6 +27,7 @@ void tip_ike_sa_down(tip_ctx_t *ctx, tip_ike_sa_t *sa, int reason)
         tip_ike_sa_free(ctx, &ctx->ike.sa[sa->pend.new_ike_sa - 1u]);
     tip_ike_child_remove(ctx, &sa->child);
     tip_ike_child_remove(ctx, &sa->old_child);
+    tip_ike_child_remove(ctx, &sa->extra_child);
     if (had_child)
         tip_ike_event(ctx, sa, TIP_EV_CHILD_DOWN, reason);
     if (was_up || sa->initiator)
@@ -53,11 +54,30 @@ int tip_ike_info_start(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint8_t pending)
     tip_ike_w_hdr(&w, &h);
     (void)tip_ike_sk_begin(ctx, sa, &w);
     if (pending == TIP_IKE_P_DELETE_CHILD) {
-        /* 3.11: we name the SA by the SPI we receive on. */
+        /* 3.11: we name the SA by the SPI we receive on. After a rekey the
+         * old pair goes (and, after a collision we lost, our redundant one,
+         * 2.8.1); otherwise the current pair. */
         const tip_ike_child_t *ch = sa->old_child.sa_in != 0 ? &sa->old_child : &sa->child;
-        uint8_t spi[4];
-        tip_store_be32(spi, ch->spi_in);
-        tip_ike_w_delete(&w, TIP_IKE_PROTO_ESP, 4, spi, 1);
+        uint8_t spi[8];
+        uint16_t n = 0;
+        uint32_t del[2];
+        del[n] = ch->spi_in;
+        tip_store_be32(spi + 4u * n, del[n]);
+        n++;
+        if (sa->extra_ours && sa->extra_child.sa_in != 0) {
+            del[n] = sa->extra_child.spi_in;
+            tip_store_be32(spi + 4u * n, del[n]);
+            n++;
+        }
+        tip_ike_w_delete(&w, TIP_IKE_PROTO_ESP, 4, spi, n);
+        err = tip_ike_sk_end(sa, &w, &len);
+        if (err != TIP_OK)
+            return err;
+        err = tip_ike_send_request(ctx, sa, len, pending);
+        sa->pend.del_n = (uint8_t)n;
+        sa->pend.del_spi[0] = del[0];
+        sa->pend.del_spi[1] = n > 1 ? del[1] : 0;
+        return err;
     } else if (pending == TIP_IKE_P_DELETE_IKE) {
         tip_ike_w_delete(&w, TIP_IKE_PROTO_IKE, 0, NULL, 0);
         if (sa->state == TIP_IKE_S_ESTABLISHED)
@@ -77,14 +97,24 @@ int tip_ike_info_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
         /* 1.4.1: the peer confirmed; both sides forget the IKE SA. */
         tip_ike_sa_down(ctx, sa, TIP_OK);
         break;
-    case TIP_IKE_P_DELETE_CHILD:
-        if (sa->old_child.sa_in != 0) {
-            tip_ike_child_remove(ctx, &sa->old_child);
-        } else {
-            tip_ike_child_remove(ctx, &sa->child);
-            tip_ike_event(ctx, sa, TIP_EV_CHILD_DOWN, TIP_OK);
+    case TIP_IKE_P_DELETE_CHILD: {
+        /* Remove exactly the pairs we named: a crossing Delete from the
+         * peer may already have removed some of them (1.4.1). */
+        unsigned i;
+        for (i = 0; i < sa->pend.del_n && i < 2; i++) {
+            uint32_t spi = sa->pend.del_spi[i];
+            if (sa->old_child.sa_in != 0 && sa->old_child.spi_in == spi) {
+                tip_ike_child_remove(ctx, &sa->old_child);
+            } else if (sa->extra_child.sa_in != 0 && sa->extra_child.spi_in == spi) {
+                tip_ike_child_remove(ctx, &sa->extra_child);
+            } else if (sa->child.sa_in != 0 && sa->child.spi_in == spi) {
+                tip_ike_child_remove(ctx, &sa->child);
+                tip_ike_event(ctx, sa, TIP_EV_CHILD_DOWN, TIP_OK);
+            }
         }
+        sa->extra_ours = 0;
         break;
+    }
     default:
         break; /* a liveness check answered: last_rx_ms is already updated */
     }
@@ -122,6 +152,8 @@ int tip_ike_info_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
             tip_ike_child_t *ch = NULL;
             if (sa->old_child.sa_in != 0 && spi == sa->old_child.spi_out)
                 ch = &sa->old_child;
+            else if (sa->extra_child.sa_in != 0 && spi == sa->extra_child.spi_out)
+                ch = &sa->extra_child;
             else if (sa->child.sa_in != 0 && spi == sa->child.spi_out)
                 ch = &sa->child;
             if (ch == NULL || nspis >= 8)

@@ -492,6 +492,38 @@ static void test_garbage_never_changes_state(void **state)
     assert_int_equal(ev[1][TIP_EV_CHILD_REKEYED], 1);
 }
 
+static void test_simultaneous_child_rekey(void **state)
+{
+    uint64_t seed;
+    (void)state;
+    /* RFC 7296 2.8.1: both ends rekey the same CHILD SA at the same moment.
+     * Across seeds the nonces order both ways, so both branches run. */
+    for (seed = 300; seed < 316; seed++) {
+        tip_ike_status_t sa_, sb_;
+        setup_pair(NULL, NULL, seed);
+        up();
+        assert_int_equal(tip_ike_rekey_child(&a, conn_a), TIP_OK);
+        assert_int_equal(tip_ike_rekey_child(&b, conn_b), TIP_OK);
+        tip_sim_run(&sim, 1000, 10);
+        assert_int_equal(tip_ike_status(&a, conn_a, &sa_), TIP_OK);
+        assert_int_equal(tip_ike_status(&b, conn_b, &sb_), TIP_OK);
+        /* one pair survives, the same on both sides */
+        assert_int_equal(tip_sad_count(&a), 2);
+        assert_int_equal(tip_sad_count(&b), 2);
+        assert_int_equal(sa_.child_spi_out, sb_.child_spi_in);
+        assert_int_equal(sa_.child_spi_in, sb_.child_spi_out);
+        assert_true(ev[0][TIP_EV_CHILD_REKEYED] >= 1);
+        assert_true(ev[1][TIP_EV_CHILD_REKEYED] >= 1);
+        assert_int_equal(ev[0][TIP_EV_CHILD_DOWN], 0);
+        expect_traffic_both_ways();
+        /* and the survivor rekeys normally afterwards */
+        assert_int_equal(tip_ike_rekey_child(&b, conn_b), TIP_OK);
+        tip_sim_run(&sim, 300, 10);
+        assert_int_equal(tip_sad_count(&a), 2);
+        expect_traffic_both_ways();
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -511,6 +543,7 @@ int main(void)
         cmocka_unit_test(test_dpd_and_responder_restart),
         cmocka_unit_test(test_acquire_starts_negotiation),
         cmocka_unit_test(test_garbage_never_changes_state),
+        cmocka_unit_test(test_simultaneous_child_rekey),
     };
     return cmocka_run_group_tests_name("ike_sim", tests, NULL, NULL);
 }
