@@ -13,7 +13,11 @@
  * the TUN device, the sockets, a signal pipe, and tip_poll()'s timers.
  * Run as root (TUN, routes, UDP port 500, raw ESP). See README.md.
  *
- *   linux-gateway [--stats-interval SECS] [--check] CONFIG
+ *   linux-gateway [--stats-interval SECS] [--check] [--keylog DIR] CONFIG
+ *
+ * --keylog DIR (debugging aid, only in a build with -DTIP_KEYLOG=1): the
+ * library's "keylog <table>: <line>" log lines are appended to DIR/<table>
+ * (Wireshark's ikev2_decryption_table and esp_sa) instead of the log.
  *
  * Signals: SIGINT/SIGTERM delete the IKE SA and exit; SIGUSR1 rekeys the
  * CHILD SA, SIGUSR2 the IKE SA (handy for tests).
@@ -63,6 +67,8 @@ typedef struct {
     uint64_t started_ms;
     int ike_down; /* set by the IKE_DOWN event */
     gw_counters_t n;
+    const char *keylog_dir;                      /* --keylog DIR, or NULL */
+    void (*log_next)(void *, int, const char *); /* the port's own log hook */
 } gateway_t;
 
 static gateway_t gw;               /* static: it holds a whole tip_ctx_t */
@@ -87,6 +93,9 @@ static void usage(FILE *f, const char *prog)
             "options:\n"
             "  -s, --stats-interval SECS  print counters every SECS seconds (0 = only at exit)\n"
             "  -n, --check                parse CONFIG, print it and exit (no root needed)\n"
+            "  -k, --keylog DIR           debugging only, in a -DTIP_KEYLOG=1 build: append\n"
+            "                             the IKE and ESP keys to DIR/ikev2_decryption_table\n"
+            "                             and DIR/esp_sa (Wireshark's tables)\n"
             "  -h, --help                 this text\n"
             "\n"
             "signals: INT/TERM delete the IKE SA and exit; USR1 rekeys the CHILD SA,\n"
@@ -327,6 +336,41 @@ static void print_stats(gateway_t *g, const char *label)
            (unsigned long long)g->n.rx_dropped, (unsigned)st.ike_rekeys, (unsigned)st.child_rekeys);
 }
 
+/* ---- the key log (--keylog: a debugging aid) ------------------------------------ */
+
+/*
+ * The log hook with --keylog: a TIP_KEYLOG build of the library logs each
+ * SA's keys as "keylog <table>: <line>", <table> being ikev2_decryption_table
+ * or esp_sa; the line (without the prefix) is appended to DIR/<table>, the
+ * file Wireshark reads from its profile. Everything else goes to the port's
+ * logger. @p arg is the port's (shared by all its hooks), so the gateway is
+ * the global one.
+ */
+static void keylog_hook(void *arg, int level, const char *msg)
+{
+    static const char *const tables[] = {"ikev2_decryption_table", "esp_sa"};
+    size_t i, n;
+
+    for (i = 0; msg != NULL && i < sizeof(tables) / sizeof(tables[0]); i++) {
+        char path[4096];
+        int fd;
+
+        n = strlen(tables[i]);
+        if (strncmp(msg, "keylog ", 7) != 0 || strncmp(msg + 7, tables[i], n) != 0 ||
+            strncmp(msg + 7 + n, ": ", 2) != 0)
+            continue;
+        msg += 7 + n + 2;
+        snprintf(path, sizeof(path), "%s/%s", gw.keylog_dir, tables[i]);
+        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600); /* secrets */
+        if (fd < 0 || write(fd, msg, strlen(msg)) < 0 || write(fd, "\n", 1) != 1)
+            fprintf(stderr, "linux-gateway: keylog %s: %s\n", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    gw.log_next(arg, level, msg);
+}
+
 /* ---- the data path ------------------------------------------------------------ */
 
 /* Packets the kernel routed into the TUN: protect them. */
@@ -472,6 +516,10 @@ static int gateway_open(gateway_t *g)
         return -1;
     }
     tip_port_posix_port(&g->io, &g->port);
+    if (g->keylog_dir != NULL) {
+        g->log_next = g->port.log;
+        g->port.log = keylog_hook;
+    }
     err = tip_ctx_init(&g->ctx, &g->port);
     if (err == TIP_OK) {
         tip_ctx_set_event_cb(&g->ctx, on_event, g);
@@ -651,6 +699,17 @@ int main(int argc, char **argv)
                 fprintf(stderr, "linux-gateway: bad --stats-interval %s\n", argv[i]);
                 return 2;
             }
+        } else if ((!strcmp(a, "-k") || !strcmp(a, "--keylog")) && i + 1 < argc) {
+            gw.keylog_dir = argv[++i];
+#if !TIP_KEYLOG
+            fprintf(stderr, "linux-gateway: --keylog needs a library built with "
+                            "-DTIP_KEYLOG=1 (a debugging build)\n");
+            return 2;
+#endif
+            if (access(gw.keylog_dir, W_OK | X_OK) != 0) {
+                fprintf(stderr, "linux-gateway: --keylog %s: %s\n", gw.keylog_dir, strerror(errno));
+                return 2;
+            }
         } else if (a[0] != '-' && conf_path == NULL) {
             conf_path = a;
         } else {
@@ -689,6 +748,10 @@ int main(int argc, char **argv)
     }
     gw.started_ms = now_ms(&gw);
     print_banner(&gw);
+    if (gw.keylog_dir != NULL)
+        printf("keylog: appending IKE and ESP keys to %s/{ikev2_decryption_table,esp_sa}"
+               " (debugging only)\n",
+               gw.keylog_dir);
 
     run(&gw, (unsigned)stats_interval);
 

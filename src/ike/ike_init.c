@@ -443,7 +443,8 @@ int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
     if (err != TIP_OK) {
         tip_ike_init_reject(ctx, src, sport, dst, dport, &m->hdr, natt,
                             TIP_IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
-        c->last_error = TIP_ERR_POLICY;
+        if (c->ike_sa == 0) /* unauthenticated: never touch a live connection's status */
+            c->last_error = TIP_ERR_POLICY;
         return TIP_OK;
     }
     if (ke.group != (uint16_t)chosen.dh) {

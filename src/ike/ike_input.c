@@ -31,7 +31,9 @@ static void tip_ike_follow_peer(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_addr
         sa->use_natt = 1;
         sa->lport = dport;
     }
-    if (!sa->use_natt)
+    /* Only messages on our NAT-T port move the path: after the float, one
+     * that still reaches port 500 says nothing about the NAT mapping. */
+    if (!sa->use_natt || dport != c->cfg.local_natt_port)
         return;
     if (!tip_addr_equal(&sa->remote, src) || sa->rport != sport) {
         sa->remote = *src;
@@ -99,6 +101,13 @@ static int tip_ike_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport
         return tip_ike_resend_response(ctx, sa, m);
     if (m->hdr.msg_id != sa->msg_id_in)
         return tip_ike_drop(ctx, TIP_ERR_REPLAY); /* 2.3: outside the window */
+    /* IKE_AUTH only on a half-open SA, the others only once it is up (a
+     * message that does not fit is dropped before it can move anything). */
+    if ((m->hdr.exchange == TIP_IKE_EXCH_IKE_AUTH) != (sa->state == TIP_IKE_S_INIT_DONE) ||
+        (m->hdr.exchange != TIP_IKE_EXCH_IKE_AUTH &&
+         m->hdr.exchange != TIP_IKE_EXCH_CREATE_CHILD_SA &&
+         m->hdr.exchange != TIP_IKE_EXCH_INFORMATIONAL))
+        return tip_ike_drop(ctx, TIP_ERR_POLICY);
     err = tip_ike_sk_open(sa, ctx->ike.rx, m, &inner);
     if (err == TIP_ERR_UNSUPPORTED) {
         /* 2.5: an unknown critical payload gets UNSUPPORTED_CRITICAL_PAYLOAD.
@@ -144,8 +153,9 @@ static int tip_ike_response(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t spor
 
     sa = tip_ike_sa_find(ctx, m->hdr.spi_i, m->hdr.spi_r,
                          (m->hdr.flags & TIP_IKE_FLAG_INITIATOR) != 0);
-    /* 2.2: a response must answer our outstanding request. */
-    if (sa == NULL || !sa->req_outstanding || m->hdr.msg_id != sa->msg_id_out)
+    /* 2.2: a response must answer our outstanding request, in kind. */
+    if (sa == NULL || !sa->req_outstanding || m->hdr.msg_id != sa->msg_id_out ||
+        m->hdr.exchange != TIP_IKE_BUF_MSG(sa->req)[18])
         return tip_ike_drop(ctx, TIP_ERR_REPLAY);
     if (m->hdr.exchange == TIP_IKE_EXCH_IKE_SA_INIT) {
         if (sa->state != TIP_IKE_S_INIT_SENT)
@@ -160,16 +170,21 @@ static int tip_ike_response(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t spor
     sa->msg_id_out++;
     sa->last_rx_ms = ctx->now_ms;
     tip_ike_follow_peer(ctx, sa, src, sport, dport);
+    /* The response authenticated and ended the exchange: whatever the
+     * handler concludes (a failed rekey is retried later, an error notify
+     * ends the SA), the message was acted on, so this reports success. */
     switch (m->hdr.exchange) {
     case TIP_IKE_EXCH_IKE_AUTH:
-        return tip_ike_auth_response(ctx, sa, m, &inner);
+        (void)tip_ike_auth_response(ctx, sa, m, &inner);
+        break;
     case TIP_IKE_EXCH_CREATE_CHILD_SA:
-        return tip_ike_child_response(ctx, sa, &inner);
-    case TIP_IKE_EXCH_INFORMATIONAL:
-        return tip_ike_info_response(ctx, sa, &inner);
+        (void)tip_ike_child_response(ctx, sa, &inner);
+        break;
     default:
-        return tip_ike_drop(ctx, TIP_ERR_UNSUPPORTED);
+        (void)tip_ike_info_response(ctx, sa, &inner);
+        break;
     }
+    return TIP_OK;
 }
 
 int tip_ike_input(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport, const tip_addr_t *dst,

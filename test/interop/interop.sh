@@ -27,6 +27,11 @@
 #                           AUTH_FAILED, keep running, and no SA may come up
 #   proposal-mismatch       negative: strongSwan only accepts aes256-sha256-modp2048;
 #                           the gateway must report PROPOSAL_MISMATCH
+#   keys                    the key log: a -DTIP_KEYLOG=1 gateway (build/interop-keylog)
+#                           initiates (aes128gcm16-prfsha256-ecp256), strongSwan with
+#                           save-keys rekeys the CHILD SA, the gateway deletes; every SA's
+#                           keys must equal strongSwan's, and tshark with only the
+#                           gateway's tables must decrypt IKE and ESP (keys-check.sh)
 #
 # environment:
 #   LEFT_NS RIGHT_NS NAT_NS  namespace names (default tip-left tip-right tip-nat)
@@ -38,6 +43,10 @@
 #   SAVE_KEYS_SO             see build-save-keys.sh: Wireshark keys in WORK/r/run/wireshark
 #   KEEP_WORK=1              keep the work directory even on PASS (always kept on FAIL)
 #   SA_TIMEOUT               seconds to wait for the SAs (default 20)
+#   TIP_KEYLOG_GATEWAY       keys: the gateway built with -DTIP_KEYLOG=1 (default:
+#                            build/interop-keylog, built when missing)
+#   TIP_CACHE_DIR            keys: SAVE_KEYS_SO defaults to the plugin built (when
+#                            missing, ~1 min) into ${TIP_CACHE_DIR:-~/.cache/tinyipsec}/save-keys
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -51,7 +60,7 @@ PSK=tip-interop-psk-0123456789
 DEFAULT_IKE=aes128gcm16-prfsha256-ecp256
 
 CASE=${1:-}
-[ -n "$CASE" ] || { sed -n '4,31p' "$0" >&2; exit 2; }
+[ -n "$CASE" ] || { sed -n '4,36p' "$0" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "RESULT $CASE: FAIL (must run as root)"; exit 1; }
 
 # ---- what the case does ------------------------------------------------------------
@@ -60,7 +69,7 @@ LEFT=tip            # who runs in left: tip | sw
 INITIATOR=left      # who starts the IKE SA
 IKE=$DEFAULT_IKE
 ACTION=ping         # ping | rekey-child | rekey-ike | rekey-child-left | rekey-ike-left
-                    # | delete-left | delete-right
+                    # | delete-left | delete-right | keys
 case "$CASE" in
     sw-sw) LEFT=sw ;;
     sw-sw-nat) LEFT=sw; MODE=nat ;;
@@ -71,6 +80,7 @@ case "$CASE" in
     rekey-child | rekey-ike | rekey-child-left | rekey-ike-left | delete-left | delete-right)
         ACTION=$CASE ;;
     auth-fail | proposal-mismatch) ACTION=$CASE ;;
+    keys) ACTION=keys; CAPTURE=1; IKE=aes128gcm16-prfsha256-ecp256 ;; # Wireshark 4.0: no ChaCha20
     *) echo "RESULT $CASE: FAIL (unknown case)"; exit 2 ;;
 esac
 # ESP proposal: the IKE proposal without its PRF and DH group
@@ -83,6 +93,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/tipx.XXXXXX")   # short: unix socket paths < 1
 RESULT="FAIL (aborted)"
 TOPO_UP=0
 GW_PID=""
+TCPDUMP_PID=""
 BGPIDS=()
 
 stop_pid() { # pid: TERM, wait up to 5 s, then KILL; returns the exit status if we can get it
@@ -159,12 +170,31 @@ ping_through() { # count interval -> 0 if every reply came back
 
 # ---- the gateway binary ----------------------------------------------------------
 GW=${TIP_GATEWAY:-$ROOT/build/interop/examples/linux-gateway/linux-gateway}
+GW_BUILD=build/interop GW_FLAGS=()
+GW_ARGS=()
+if [ "$ACTION" = keys ]; then
+    # the key log is a compile-time switch; its #warning must not become an error
+    GW=${TIP_KEYLOG_GATEWAY:-$ROOT/build/interop-keylog/examples/linux-gateway/linux-gateway}
+    GW_BUILD=build/interop-keylog GW_FLAGS=(-DCMAKE_C_FLAGS="-DTIP_KEYLOG=1 -Wno-error=cpp")
+    mkdir -p "$WORK/keys"
+    GW_ARGS=(--keylog "$WORK/keys")
+fi
 if [ "$LEFT" = tip ] && [ ! -x "$GW" ]; then
-    log "building linux-gateway in build/interop"
-    { timeout 300 cmake -S "$ROOT" -B "$ROOT/build/interop" -DTIP_BUILD_TESTS=OFF \
-          -DTIP_BUILD_BENCH=OFF -DTIP_BUILD_LINUX_GATEWAY=ON &&
-      timeout 600 cmake --build "$ROOT/build/interop" -j"${TIP_JOBS:-2}" --target linux-gateway; } \
+    log "building linux-gateway in $GW_BUILD"
+    { timeout 300 cmake -S "$ROOT" -B "$ROOT/$GW_BUILD" -DTIP_BUILD_TESTS=OFF \
+          -DTIP_BUILD_BENCH=OFF -DTIP_BUILD_LINUX_GATEWAY=ON "${GW_FLAGS[@]}" &&
+      timeout 600 cmake --build "$ROOT/$GW_BUILD" -j"${TIP_JOBS:-2}" --target linux-gateway; } \
         > "$WORK/build.log" 2>&1 || { tail -20 "$WORK/build.log"; fail "linux-gateway does not build"; }
+fi
+# keys: strongSwan's save-keys plugin (not in Debian), built once into a cache
+if [ "$ACTION" = keys ] && [ -z "${SAVE_KEYS_SO:-}" ]; then
+    cache=${TIP_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/tinyipsec}/save-keys
+    if [ ! -r "$cache/libstrongswan-save-keys.so" ]; then
+        log "building strongSwan's save-keys plugin into $cache (once)"
+        timeout 900 "$HERE/build-save-keys.sh" "$cache" > "$WORK/save-keys-build.log" 2>&1 ||
+            { tail -5 "$WORK/save-keys-build.log"; fail "cannot build the save-keys plugin"; }
+    fi
+    export SAVE_KEYS_SO=$cache/libstrongswan-save-keys.so
 fi
 
 # ---- topology and strongSwan ------------------------------------------------------
@@ -185,9 +215,13 @@ RIGHT_IKE=$IKE RIGHT_ESP=$ESP
 "$PEER" start right "$RIGHT_NS" "$WORK/r" >/dev/null || fail "strongSwan (right) did not start"
 
 if [ "${CAPTURE:-0}" = 1 ]; then
-    timeout 300 ip netns exec "$RIGHT_NS" tcpdump -Z root -U -n -i eth0 -w "$WORK/capture.pcap" \
+    # --immediate-mode: packets reach the file at once, not when a ring block
+    # fills or times out (else the last ones are lost when tcpdump is stopped)
+    timeout 300 ip netns exec "$RIGHT_NS" tcpdump -Z root -U --immediate-mode -n -i eth0 \
+        -w "$WORK/capture.pcap" \
         2>"$WORK/tcpdump.err" &
-    BGPIDS+=($!)
+    TCPDUMP_PID=$!
+    BGPIDS+=("$TCPDUMP_PID")
     wait_for 5 grep -q listening "$WORK/tcpdump.err" || true
 fi
 
@@ -220,7 +254,7 @@ tun = tipgw0
 log_level = ${GW_LOGLEVEL:-info}
 EOF
     # ip netns exec execs the program: $! is the gateway's own PID
-    ip netns exec "$LEFT_NS" "$GW" --stats-interval 1 "$WORK/gw.conf" \
+    ip netns exec "$LEFT_NS" "$GW" --stats-interval 1 "${GW_ARGS[@]}" "$WORK/gw.conf" \
         </dev/null > "$WORK/gw.log" 2>&1 &
     GW_PID=$!
     wait_for 5 gw_said '^linux-gateway ' || { gw_alive || fail "gateway exited at start-up"; fail "gateway did not start"; }
@@ -313,6 +347,24 @@ case "$ACTION" in
         grep -q 'received DELETE for IKE_SA' "$WORK/r/run/charon.log" || fail "strongSwan logged no DELETE"
         detail="$detail, deleted by tinyipsec"
         ;;
+    keys)
+        # one CHILD_SA rekey by strongSwan (CREATE_CHILD_SA, then its
+        # INFORMATIONAL deleting the old pair), traffic on the new SAs; the
+        # gateway's SIGTERM below deletes the IKE SA (INFORMATIONAL)
+        old_spi=$(sw_spi "$WORK/r" in)
+        timeout 15 "$PEER" swanctl "$WORK/r" --rekey --child net > "$WORK/rekey.out" 2>&1 ||
+            fail "swanctl --rekey --child"
+        wait_for 10 eval '[ -n "$(sw_spi "$WORK/r" in)" ] && [ "$(sw_spi "$WORK/r" in)" != "$old_spi" ]' ||
+            fail "CHILD_SA not rekeyed"
+        wait_for 5 gw_said '^CHILD_REKEYED ' || fail "gateway printed no CHILD_REKEYED"
+        # strongSwan deleted the old pair: the gateway answered its INFORMATIONAL
+        wait_for 5 grep -q "received DELETE for ESP CHILD_SA with SPI $(sed -n \
+                's/^CHILD_UP .* SPIs in 0x\([0-9a-f]*\) .*/\1/p' "$WORK/gw.log" | head -1)" \
+            "$WORK/r/run/charon.log" || fail "the gateway did not answer the delete of the old CHILD_SA"
+        new_spi=$(sw_spi "$WORK/r" in)
+        ping_through 3 0.2 || fail "no traffic after the rekey"
+        detail="$detail, CHILD_SA 0x$old_spi -> 0x$new_spi"
+        ;;
     delete-right)
         timeout 15 "$PEER" swanctl "$WORK/r" --terminate --ike s2s --timeout 10 \
             > "$WORK/terminate.out" 2>&1 || fail "swanctl --terminate failed (no answer to the delete?)"
@@ -362,6 +414,25 @@ if [ -n "$GW_PID" ]; then
 fi
 if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$WORK/gw.log" 2>/dev/null; then
     fail "sanitizer report in gw.log"
+fi
+
+# ---- keys: the key log against strongSwan's keys, and tshark with it ---------------------
+if [ "$ACTION" = keys ]; then
+    # the gateway's delete and its answer are in the capture once strongSwan dropped the SA
+    wait_for 5 eval '! sw "$WORK/r" --list-sas | grep -q "^s2s:"' || fail "strongSwan still has the IKE_SA"
+    sleep 0.3
+    stop_pid "$TCPDUMP_PID"
+    TCPDUMP_PID=""
+    "$HERE/keys-check.sh" compare "$WORK/r/run/wireshark" "$WORK/keys" "$WORK/gw.log" \
+        > "$WORK/keys-compare.out" 2>&1 || { cat "$WORK/keys-compare.out"; fail "key log differs from strongSwan's keys ($(tail -1 "$WORK/keys-compare.out"))"; }
+    cat "$WORK/keys-compare.out"
+    "$HERE/keys-check.sh" tshark "$WORK/capture.pcap" "$WORK/keys" 10.99.0.1 \
+        > "$WORK/keys-tshark.out" 2>&1 || { cat "$WORK/keys-tshark.out"; fail "tshark with our key log: $(tail -1 "$WORK/keys-tshark.out")"; }
+    cat "$WORK/keys-tshark.out"
+    "$HERE/keys-check.sh" control "$WORK/capture.pcap" "$WORK/keys" 10.99.0.1 \
+        > "$WORK/keys-control.out" 2>&1 || { cat "$WORK/keys-control.out"; fail "control: $(tail -1 "$WORK/keys-control.out")"; }
+    cat "$WORK/keys-control.out"
+    detail="$detail; $(tail -1 "$WORK/keys-compare.out"); $(tail -1 "$WORK/keys-tshark.out"); one key byte off: the check fails"
 fi
 
 RESULT="PASS ($detail)"

@@ -31,8 +31,8 @@ if [ -n "$(ns_left)" ]; then
 fi
 
 # build the gateway once, up front (incremental), if a case needs it
-need_gw=0
-for c in "${cases[@]}"; do case "$c" in sw-sw*) ;; *) need_gw=1 ;; esac; done
+need_gw=0 need_keys=0
+for c in "${cases[@]}"; do case "$c" in sw-sw*) ;; keys) need_keys=1 ;; *) need_gw=1 ;; esac; done
 if [ "$need_gw" = 1 ] && [ -z "${TIP_GATEWAY:-}" ]; then
     echo "run-all: building linux-gateway (build/interop)"
     if ! { timeout 300 cmake -S "$ROOT" -B "$ROOT/build/interop" -DTIP_BUILD_TESTS=OFF \
@@ -42,6 +42,25 @@ if [ "$need_gw" = 1 ] && [ -z "${TIP_GATEWAY:-}" ]; then
         tail -20 "$OUT/build.log"
         echo "run-all: linux-gateway does not build; its cases will fail"
     fi
+fi
+# "keys": a second gateway with the key log, and strongSwan's save-keys plugin
+# (built once into the cache), prepared outside the case's time limit
+if [ "$need_keys" = 1 ] && [ -z "${TIP_KEYLOG_GATEWAY:-}" ]; then
+    echo "run-all: building linux-gateway with -DTIP_KEYLOG=1 (build/interop-keylog)"
+    if ! { timeout 300 cmake -S "$ROOT" -B "$ROOT/build/interop-keylog" -DTIP_BUILD_TESTS=OFF \
+               -DTIP_BUILD_BENCH=OFF -DTIP_BUILD_LINUX_GATEWAY=ON \
+               -DCMAKE_C_FLAGS="-DTIP_KEYLOG=1 -Wno-error=cpp" &&
+           timeout 600 cmake --build "$ROOT/build/interop-keylog" -j"${TIP_JOBS:-2}" --target linux-gateway; } \
+            > "$OUT/build-keylog.log" 2>&1; then
+        tail -20 "$OUT/build-keylog.log"
+        echo "run-all: the key-log linux-gateway does not build; keys will fail"
+    fi
+fi
+save_keys=${TIP_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/tinyipsec}/save-keys
+if [ "$need_keys" = 1 ] && [ -z "${SAVE_KEYS_SO:-}" ] && [ ! -r "$save_keys/libstrongswan-save-keys.so" ]; then
+    echo "run-all: building strongSwan's save-keys plugin into $save_keys (once)"
+    timeout 900 "$HERE/build-save-keys.sh" "$save_keys" > "$OUT/save-keys.log" 2>&1 ||
+        { tail -5 "$OUT/save-keys.log"; echo "run-all: no save-keys plugin; keys will fail"; }
 fi
 
 pass=0 fail=0
