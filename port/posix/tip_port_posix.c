@@ -148,6 +148,17 @@ static void from_sockaddr(const struct sockaddr_storage *ss, tip_addr_t *a, uint
 
 /* ---- opening ---------------------------------------------------------- */
 
+/* Large socket buffers absorb bursts (best effort: a refusal is not fatal). */
+static void set_buffers(int fd, int bytes)
+{
+    if (bytes <= 0)
+        bytes = 4 << 20;
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) != 0)
+        (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
+    if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bytes, sizeof(bytes)) != 0)
+        (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes));
+}
+
 static int open_udp(tip_port_posix_t *p, const tip_port_posix_cfg_t *cfg, uint16_t port,
                     const char *what, int *fd_out, uint16_t *bound)
 {
@@ -161,6 +172,7 @@ static int open_udp(tip_port_posix_t *p, const tip_port_posix_cfg_t *cfg, uint16
     if (fd < 0)
         return fail(p, TIP_ERR_PORT, "%s UDP socket", what);
     *fd_out = fd;
+    set_buffers(fd, cfg->sock_buf);
     if (p->udp_family == AF_INET) {
         if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) != 0)
             return fail(p, TIP_ERR_PORT, "%s: IP_PKTINFO", what);
@@ -573,6 +585,22 @@ int tip_port_posix_recv(tip_port_posix_t *p, tip_ctx_t *ctx, tip_buf_t *buf, int
 #undef ADD_FD
     if (nfds == 0)
         return fail(p, TIP_ERR_PORT, "no socket open");
+    if (timeout_ms == 0) {
+        /* Draining: the sockets are non-blocking, so try them directly and
+         * save a poll() per datagram (round robin, as below). */
+        for (i = 0; i < nfds; i++) {
+            unsigned k = (p->rr + i) % nfds;
+            info->source = src[k];
+            err = read_one(p, pfd[k].fd, buf, info, &hops);
+            if (err == TIP_PORT_POSIX_TIMEOUT)
+                continue;
+            p->rr = k + 1;
+            break;
+        }
+        if (i == nfds)
+            return TIP_PORT_POSIX_TIMEOUT;
+        goto got_one;
+    }
     do {
         r = poll(pfd, nfds, timeout_ms);
     } while (r < 0 && errno == EINTR);
@@ -594,6 +622,7 @@ int tip_port_posix_recv(tip_port_posix_t *p, tip_ctx_t *ctx, tip_buf_t *buf, int
     }
     if (i == nfds)
         return TIP_PORT_POSIX_TIMEOUT;
+got_one:
     if (err != TIP_OK)
         return err;
 

@@ -46,6 +46,12 @@ typedef struct {
     uint8_t raw_esp4;   /**< open a raw IPv4 socket for protocol 50 (needs root / CAP_NET_RAW) */
     uint8_t raw_esp6;   /**< open a raw IPv6 socket for protocol 50 (needs root / CAP_NET_RAW) */
     int log_level;      /**< print log lines with level <= this (tip_log_level_t); -1 = none */
+    /**
+     * Receive and send buffer of each socket in bytes; 0 = 4 MiB. A tunnel
+     * under load receives bursts; a small buffer drops them (and TCP inside
+     * then backs off). As root the size is forced past net.core.rmem_max.
+     */
+    int sock_buf;
 } tip_port_posix_cfg_t;
 
 /** State of an open POSIX port (caller-owned; fields private). */
