@@ -21,32 +21,9 @@
 set -uo pipefail
 
 build=${1:-}
-[ -n "$build" ] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
-
-# The shared CMake passes the tshark it found as $TSHARK.
-tshark=${TSHARK:-tshark}
-if ! command -v "$tshark" >/dev/null 2>&1; then
-    echo "FAIL: tshark not found (apt-get install tshark); this test does not skip" >&2
-    exit 1
-fi
-
-gen=${TIP_TSHARK_GEN:-}
-if [ -z "$gen" ]; then
-    gen=$(find "$build" -type f -name test_tshark_gen -perm -u+x 2>/dev/null | head -n 1)
-fi
-if [ -z "$gen" ] || [ ! -x "$gen" ]; then
-    echo "FAIL: test_tshark_gen not found under $build (set TIP_TSHARK_GEN)" >&2
-    exit 1
-fi
-
-work=$(mktemp -d)
-trap '[ -n "${TIP_TSHARK_DEBUG:-}" ] || rm -rf "$work"' EXIT
-
-if ! "$gen" "$work" >"$work/gen.log" 2>&1; then
-    echo "FAIL: $gen failed:" >&2
-    cat "$work/gen.log" >&2
-    exit 1
-fi
+# shellcheck source=tshark_setup.sh
+. "$(dirname "$0")/tshark_setup.sh"
+tip_tshark_setup "$build" test_tshark_gen TIP_TSHARK_GEN
 
 # run_tshark ESP_SA_FILE OUT: dissect with a private config dir (the user's
 # profile is neither read nor changed). WIRESHARK_CONFIG_DIR is what 4.0
