@@ -76,6 +76,12 @@ typedef struct {
     tip_mode_t mode;         /**< tunnel (default) or transport */
     uint32_t ike_rekey_s;    /**< IKE SA rekey after this many seconds, 0 = default (4 h) */
     uint32_t child_rekey_s;  /**< CHILD SA rekey, 0 = default (1 h) */
+    /**
+     * Hard lifetime of an IKE SA in seconds: if it has not been replaced by
+     * a rekey by then (the peer keeps refusing), it is deleted. 0 = the
+     * rekey time + 10 % + 5 minutes. CHILD SAs get the same margin in the SAD.
+     */
+    uint32_t ike_lifetime_s;
     uint8_t jitter_pct;      /**< rekey times are reduced by up to this percentage, 0 = 10 */
     uint32_t dpd_s;          /**< liveness check after this many idle seconds, 0 = off */
     uint32_t retransmit_ms;  /**< first retransmission timeout, 0 = default (1000) */

@@ -275,7 +275,26 @@ static uint64_t tip_ike_poll_sa(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint64_t now)
         }
         return tip_ike_min(next, sa->last_rx_ms + TIP_IKE_HALF_OPEN_MS - now);
     }
-    if (sa->state != TIP_IKE_S_ESTABLISHED || c == NULL || sa->req_outstanding)
+    if (sa->state != TIP_IKE_S_ESTABLISHED || c == NULL)
+        return next;
+    {
+        /* Hard lifetime (RFC 7296 2.8: lifetimes are local policy): an IKE
+         * SA that could not be rekeyed in time goes, with its keys. */
+        uint64_t rekey = (uint64_t)(c->cfg.ike_rekey_s != 0 ? c->cfg.ike_rekey_s
+                                                            : TIP_IKE_DEF_IKE_REKEY_S);
+        uint64_t hard = c->cfg.ike_lifetime_s != 0 ? (uint64_t)c->cfg.ike_lifetime_s
+                                                   : rekey + rekey / 10u + 300u;
+        uint64_t age = now - sa->established_ms;
+        if (age >= hard * 1000u) {
+            tip_ike_fail(ctx, sa, TIP_ERR_LIFETIME);
+            if (!sa->req_outstanding)
+                (void)tip_ike_info_start(ctx, sa, TIP_IKE_P_DELETE_IKE); /* tell the peer */
+            tip_ike_sa_down(ctx, sa, TIP_ERR_LIFETIME);
+            return next;
+        }
+        next = tip_ike_min(next, hard * 1000u - age);
+    }
+    if (sa->req_outstanding)
         return next;
     if (sa->rekey_at_ms != 0) {
         if (now >= sa->rekey_at_ms) {

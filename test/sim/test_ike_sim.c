@@ -524,6 +524,24 @@ static void test_simultaneous_child_rekey(void **state)
     }
 }
 
+static void test_ike_hard_lifetime(void **state)
+{
+    tip_ike_conn_t ca, cb;
+    (void)state;
+    conn_fill(&ca, "10.99.0.1", "10.99.0.2", "a.test", "b.test", "10.1.0.0", "10.2.0.0");
+    conn_fill(&cb, "10.99.0.2", "10.99.0.1", "b.test", "a.test", "10.2.0.0", "10.1.0.0");
+    ca.ike_lifetime_s = 30; /* shorter than the rekey time: the SA must go */
+    setup_pair(&ca, &cb, 14);
+    up();
+    tip_sim_run(&sim, 29000, 100);
+    assert_int_equal(ev[0][TIP_EV_IKE_DOWN], 0);
+    tip_sim_run(&sim, 2000, 100);
+    assert_int_equal(ev[0][TIP_EV_IKE_DOWN], 1);
+    assert_int_equal(ev[1][TIP_EV_IKE_DOWN], 1); /* the peer was told */
+    assert_int_equal(tip_sad_count(&a), 0);
+    assert_int_equal(tip_sad_count(&b), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -544,6 +562,7 @@ int main(void)
         cmocka_unit_test(test_acquire_starts_negotiation),
         cmocka_unit_test(test_garbage_never_changes_state),
         cmocka_unit_test(test_simultaneous_child_rekey),
+        cmocka_unit_test(test_ike_hard_lifetime),
     };
     return cmocka_run_group_tests_name("ike_sim", tests, NULL, NULL);
 }
