@@ -181,24 +181,6 @@ static tip_ike_conn_slot_t *tip_ike_conn_by_id(tip_ctx_t *ctx, const tip_ike_sa_
     return NULL;
 }
 
-/* Send an IKE_AUTH response that only carries an error notify. */
-static int tip_ike_auth_reject(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
-                               uint16_t type)
-{
-    tip_ike_hdr_t h;
-    tip_ike_w_t w;
-    size_t len;
-
-    tip_ike_hdr_response(sa, &m->hdr, &h);
-    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(sa->resp), TIP_IKE_MSG_MAX);
-    tip_ike_w_hdr(&w, &h);
-    (void)tip_ike_sk_begin(ctx, sa, &w);
-    tip_ike_w_notify(&w, 0, NULL, 0, type, NULL, 0);
-    if (tip_ike_sk_end(sa, &w, &len) != TIP_OK)
-        return TIP_ERR_INTERNAL;
-    return tip_ike_send_response(ctx, sa, len);
-}
-
 int tip_ike_auth_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
                          const tip_ike_msg_t *in)
 {
@@ -224,7 +206,7 @@ int tip_ike_auth_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
     if (pl_idi == NULL || tip_ike_id_parse(tip_ike_pl_body(in, pl_idi), pl_idi->len, &idi) != TIP_OK ||
         (pl_idr != NULL &&
          tip_ike_id_parse(tip_ike_pl_body(in, pl_idr), pl_idr->len, &idr) != TIP_OK)) {
-        (void)tip_ike_auth_reject(ctx, sa, m, TIP_IKE_N_INVALID_SYNTAX);
+        (void)tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_INVALID_SYNTAX, NULL, 0);
         tip_ike_sa_down(ctx, sa, TIP_ERR_MALFORMED);
         return TIP_OK;
     }
@@ -234,7 +216,7 @@ int tip_ike_auth_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
     c = tip_ike_conn_by_id(ctx, sa, &idi, pl_idr != NULL ? &idr : NULL);
     if (c == NULL || tip_ike_msg_find(in, TIP_IKE_PL_AUTH, 0) == NULL ||
         tip_ike_verify_auth(sa, &c->cfg, in, &idi) != TIP_OK) {
-        (void)tip_ike_auth_reject(ctx, sa, m, TIP_IKE_N_AUTHENTICATION_FAILED);
+        (void)tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_AUTHENTICATION_FAILED, NULL, 0);
         tip_ike_fail(ctx, sa, TIP_ERR_AUTH);
         tip_ike_event(ctx, sa, TIP_EV_AUTH_FAILED, TIP_ERR_AUTH);
         tip_ike_sa_down(ctx, sa, TIP_ERR_AUTH);

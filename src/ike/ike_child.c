@@ -504,24 +504,6 @@ int tip_ike_child_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t
 
 /* ---- CREATE_CHILD_SA, responder --------------------------------------- */
 
-/* An encrypted response carrying one notify. */
-static int tip_ike_child_reject(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
-                                uint16_t type, const uint8_t *data, size_t len)
-{
-    tip_ike_hdr_t h;
-    tip_ike_w_t w;
-    size_t n;
-
-    tip_ike_hdr_response(sa, &m->hdr, &h);
-    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(sa->resp), TIP_IKE_MSG_MAX);
-    tip_ike_w_hdr(&w, &h);
-    (void)tip_ike_sk_begin(ctx, sa, &w);
-    tip_ike_w_notify(&w, 0, NULL, 0, type, data, len);
-    if (tip_ike_sk_end(sa, &w, &n) != TIP_OK)
-        return TIP_ERR_INTERNAL;
-    return tip_ike_send_response(ctx, sa, n);
-}
-
 static int tip_ike_ike_rekey_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
                                      const tip_ike_msg_t *in, const uint8_t *nonce, size_t nlen)
 {
@@ -538,17 +520,17 @@ static int tip_ike_ike_rekey_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip
     int err;
 
     if (tip_ike_select_ike(&c->cfg, tip_ike_pl_body(in, pl_sa), pl_sa->len, &p, &num, spi_i) != TIP_OK)
-        return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+        return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
     if (pl_ke == NULL || tip_ike_ke_parse(tip_ike_pl_body(in, pl_ke), pl_ke->len, &ke) != TIP_OK)
-        return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_INVALID_SYNTAX, NULL, 0);
+        return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_INVALID_SYNTAX, NULL, 0);
     if (ke.group != (uint16_t)p.dh) {
         uint8_t g[2];
         tip_store_be16(g, (uint16_t)p.dh);
-        return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_INVALID_KE_PAYLOAD, g, 2);
+        return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_INVALID_KE_PAYLOAD, g, 2);
     }
     nsa = tip_ike_sa_alloc(ctx);
     if (nsa == NULL)
-        return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
+        return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
     nsa->state = TIP_IKE_S_REKEYED;
     nsa->initiator = 0;
     memcpy(nsa->spi_i, spi_i, 8);
@@ -570,7 +552,7 @@ static int tip_ike_ike_rekey_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip
     tip_crypto_zeroize(g_ir, sizeof(g_ir));
     if (err != TIP_OK) {
         tip_ike_sa_free(ctx, nsa);
-        return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+        return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
     }
     tip_ike_hdr_response(sa, &m->hdr, &h);
     tip_ike_w_init(&w, TIP_IKE_BUF_MSG(sa->resp), TIP_IKE_MSG_MAX);
@@ -607,45 +589,45 @@ int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     int err;
 
     if (c == NULL || sa->state != TIP_IKE_S_ESTABLISHED)
-        return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_TEMPORARY_FAILURE, NULL, 0);
+        return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_TEMPORARY_FAILURE, NULL, 0);
     if (pl_sa == NULL || pl_n == NULL ||
         tip_ike_nonce_parse(tip_ike_pl_body(in, pl_n), pl_n->len, &nonce, &nlen) != TIP_OK)
-        return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_INVALID_SYNTAX, NULL, 0);
+        return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_INVALID_SYNTAX, NULL, 0);
     /* RFC 7296 2.25: while we rekey or delete the IKE SA, ask the peer to
      * wait. A CHILD rekey crossing ours is answered (2.8.1, below). */
     if (sa->req_outstanding &&
         (sa->pend.kind == TIP_IKE_P_IKE_REKEY || sa->pend.kind == TIP_IKE_P_DELETE_IKE ||
          sa->pend.kind == TIP_IKE_P_DELETE_CHILD))
-        return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_TEMPORARY_FAILURE, NULL, 0);
+        return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_TEMPORARY_FAILURE, NULL, 0);
     tip_ike_sa_iter_init(&it, tip_ike_pl_body(in, pl_sa), pl_sa->len);
     if (tip_ike_sa_next(&it, &prop) != 1)
-        return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_INVALID_SYNTAX, NULL, 0);
+        return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_INVALID_SYNTAX, NULL, 0);
     if (prop.proto == TIP_IKE_PROTO_IKE)
         return tip_ike_ike_rekey_request(ctx, sa, m, in, nonce, nlen);
     /* One CHILD SA per connection: only rekeys of it are accepted. */
     if (!tip_ike_find_notify(in, TIP_IKE_N_REKEY_SA, &rn) || rn.spi_size != 4 ||
         tip_load_be32(rn.spi) != sa->child.spi_out || sa->child.sa_in == 0) {
         if (tip_ike_find_notify(in, TIP_IKE_N_REKEY_SA, &rn)) {
-            return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_CHILD_SA_NOT_FOUND, NULL, 0);
+            return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_CHILD_SA_NOT_FOUND, NULL, 0);
         }
-        return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
+        return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
     }
     if (sa->old_child.sa_in != 0 || sa->extra_child.sa_in != 0) /* a rekey is not finished */
-        return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_TEMPORARY_FAILURE, NULL, 0);
+        return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_TEMPORARY_FAILURE, NULL, 0);
     if (tip_ike_select_child(&c->cfg, tip_ike_pl_body(in, pl_sa), pl_sa->len, pl_ke != NULL, &p,
                              &num, &spi_out) != TIP_OK)
-        return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+        return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
     if (tip_ike_ts_narrow(&c->cfg, in, 0, &sel) != TIP_OK)
-        return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_TS_UNACCEPTABLE, NULL, 0);
+        return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_TS_UNACCEPTABLE, NULL, 0);
     err = tip_ike_random(ctx, nr, sizeof(nr));
     if (err == TIP_OK && pl_ke != NULL) {
         tip_ike_ke_t ke;
         if (tip_ike_ke_parse(tip_ike_pl_body(in, pl_ke), pl_ke->len, &ke) != TIP_OK)
-            return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_INVALID_SYNTAX, NULL, 0);
+            return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_INVALID_SYNTAX, NULL, 0);
         if (ke.group != (uint16_t)p.pfs) {
             uint8_t g[2];
             tip_store_be16(g, (uint16_t)p.pfs);
-            return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_INVALID_KE_PAYLOAD, g, 2);
+            return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_INVALID_KE_PAYLOAD, g, 2);
         }
         publen = tip_crypto_dh_pub_len(p.pfs);
         g_ir_len = tip_crypto_dh_secret_len(p.pfs);
@@ -666,7 +648,7 @@ int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
                                     sizeof(nr), pl_ke != NULL ? g_ir : NULL, g_ir_len, 0, &nc);
     tip_crypto_zeroize(g_ir, sizeof(g_ir));
     if (err != TIP_OK)
-        return tip_ike_child_reject(ctx, sa, m, TIP_IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
+        return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
     if (sa->req_outstanding && sa->pend.kind == TIP_IKE_P_CHILD_REKEY) {
         /* 2.8.1: our own rekey of this CHILD SA is in flight. Keep the
          * peer's new pair aside until ours completes and the nonces decide

@@ -69,6 +69,9 @@ int tip_ike_send_raw(tip_ctx_t *ctx, const tip_ike_sa_t *sa, uint8_t *buf, size_
 int tip_ike_send_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, size_t len, uint8_t pending);
 /** Send a response built in sa->resp and keep it for retransmitted requests (2.1). */
 int tip_ike_send_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, size_t len);
+/** An encrypted response to request @p req carrying one notify (errors, 2.21.2). */
+int tip_ike_respond_notify(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_hdr_t *req,
+                           uint16_t type, const uint8_t *data, size_t len);
 /** Start a header for a request (I flag from our role, msg id = msg_id_out). */
 void tip_ike_hdr_request(const tip_ike_sa_t *sa, uint8_t exchange, tip_ike_hdr_t *h);
 /** Header of a response to @p req. */

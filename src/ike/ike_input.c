@@ -112,18 +112,10 @@ static int tip_ike_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport
     if (err == TIP_ERR_UNSUPPORTED) {
         /* 2.5: an unknown critical payload gets UNSUPPORTED_CRITICAL_PAYLOAD.
          * The message authenticated, so the window moves. */
-        tip_ike_hdr_t h;
-        tip_ike_w_t w;
-        size_t len;
         uint8_t type = inner.unsupported_critical;
         sa->msg_id_in++;
-        tip_ike_hdr_response(sa, &m->hdr, &h);
-        tip_ike_w_init(&w, TIP_IKE_BUF_MSG(sa->resp), TIP_IKE_MSG_MAX);
-        tip_ike_w_hdr(&w, &h);
-        (void)tip_ike_sk_begin(ctx, sa, &w);
-        tip_ike_w_notify(&w, 0, NULL, 0, TIP_IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD, &type, 1);
-        if (tip_ike_sk_end(sa, &w, &len) == TIP_OK)
-            (void)tip_ike_send_response(ctx, sa, len);
+        (void)tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD,
+                                     &type, 1);
         return TIP_OK;
     }
     if (err != TIP_OK)

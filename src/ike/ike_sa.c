@@ -219,6 +219,23 @@ void tip_ike_hdr_response(const tip_ike_sa_t *sa, const tip_ike_hdr_t *req, tip_
     h->msg_id = req->msg_id;
 }
 
+int tip_ike_respond_notify(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_hdr_t *req,
+                           uint16_t type, const uint8_t *data, size_t len)
+{
+    tip_ike_hdr_t h;
+    tip_ike_w_t w;
+    size_t n;
+
+    tip_ike_hdr_response(sa, req, &h);
+    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(sa->resp), TIP_IKE_MSG_MAX);
+    tip_ike_w_hdr(&w, &h);
+    (void)tip_ike_sk_begin(ctx, sa, &w);
+    tip_ike_w_notify(&w, 0, NULL, 0, type, data, len);
+    if (tip_ike_sk_end(sa, &w, &n) != TIP_OK)
+        return TIP_ERR_INTERNAL;
+    return tip_ike_send_response(ctx, sa, n);
+}
+
 /* ---- timers ----------------------------------------------------------- */
 
 static uint64_t tip_ike_min(uint64_t a, uint64_t b)
