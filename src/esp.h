@@ -25,8 +25,11 @@ int tip_esp_decap(tip_ctx_t *ctx, const tip_addr_t *src, const tip_addr_t *dst,
 
 /** Encapsulate with outbound SA slot @p sa (see tip_esp_encap()). May remove
  * the SA when this packet reaches its hard lifetime. @p iv is NULL (the IV
- * is derived from the sequence number) or an explicit IV (iv_len bytes). */
-int tip_esp_encap_sa(tip_ctx_t *ctx, tip_sa_t *sa, tip_buf_t *buf, const uint8_t *iv);
+ * is derived from the sequence number) or an explicit IV (iv_len bytes).
+ * @p parsed is the packet's tip_ip_parse() result when the caller has it
+ * (saves parsing twice), else NULL. */
+int tip_esp_encap_sa(tip_ctx_t *ctx, tip_sa_t *sa, tip_buf_t *buf, const uint8_t *iv,
+                     const struct tip_ip_info_s *parsed);
 
 /**
  * tip_esp_encap() with an explicit IV, for known-answer tests against

@@ -134,15 +134,13 @@ int tip_esp_decap(tip_ctx_t *ctx, const tip_addr_t *src, const tip_addr_t *dst,
      * peers whose view of our address differs (NAT). */
     {
         uint32_t spi = tip_load_be32(esp);
-        tip_handle_t h;
-        if (tip_sad_find_inbound(ctx, spi, dst, &h) != TIP_OK &&
-            tip_sad_find_inbound(ctx, spi, NULL, &h) != TIP_OK) {
+        sa = tip_sad_lookup_in(ctx, spi, dst);
+        if (sa == NULL)
+            sa = tip_sad_lookup_in(ctx, spi, NULL);
+        if (sa == NULL) {
             tip_drop(ctx, NULL, TIP_DROP_NO_SA);
             return TIP_ERR_NO_SA;
         }
-        sa = tip_sa_get(ctx, h, &err);
-        if (sa == NULL)
-            return TIP_ERR_INTERNAL;
     }
     if (len < (size_t)TIP_ESP_HLEN + sa->iv_len + sa->icv_len + 2u) {
         tip_drop(ctx, sa, TIP_DROP_MALFORMED);
@@ -193,6 +191,7 @@ int tip_esp_decap(tip_ctx_t *ctx, const tip_addr_t *src, const tip_addr_t *dst,
         if (outer != NULL)
             tip_esp_ecn_decap(esp - outer->l4_off, outer, body);
         start = body;
+        err = tip_flow_from_ip(start, &inner, TIP_DIR_IN, &flow);
     } else {
         err = tip_esp_transport_hdr(buf, esp, body, plen, nh, src, dst, outer, &start);
         if (err != TIP_OK) {
@@ -200,9 +199,10 @@ int tip_esp_decap(tip_ctx_t *ctx, const tip_addr_t *src, const tip_addr_t *dst,
             return err;
         }
         plen += (size_t)(body - start);
+        err = tip_flow_from_packet(start, plen, TIP_DIR_IN, &flow);
     }
     /* RFC 4301 5.2: the inner packet must be one this SA may carry. */
-    if (tip_flow_from_packet(start, plen, TIP_DIR_IN, &flow) != TIP_OK) {
+    if (err != TIP_OK) {
         tip_drop(ctx, sa, TIP_DROP_MALFORMED);
         return TIP_ERR_MALFORMED;
     }

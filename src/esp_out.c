@@ -97,7 +97,8 @@ static int tip_esp_seal(tip_sa_t *sa, uint8_t *esp, uint8_t *body, size_t clen, 
     return TIP_OK;
 }
 
-int tip_esp_encap_sa(tip_ctx_t *ctx, tip_sa_t *sa, tip_buf_t *buf, const uint8_t *iv)
+int tip_esp_encap_sa(tip_ctx_t *ctx, tip_sa_t *sa, tip_buf_t *buf, const uint8_t *iv,
+                     const struct tip_ip_info_s *parsed)
 {
     int err = TIP_ERR_INTERNAL;
     tip_ip_info_t ip;
@@ -109,7 +110,12 @@ int tip_esp_encap_sa(tip_ctx_t *ctx, tip_sa_t *sa, tip_buf_t *buf, const uint8_t
     if (buf == NULL || buf->base == NULL || buf->off > buf->cap || buf->len > buf->cap - buf->off)
         return TIP_ERR_ARG;
     pkt = buf->base + buf->off;
-    err = tip_ip_parse(pkt, buf->len, &ip);
+    if (parsed != NULL) {
+        ip = *parsed;
+        err = TIP_OK;
+    } else {
+        err = tip_ip_parse(pkt, buf->len, &ip);
+    }
     if (err != TIP_OK) {
         tip_drop(ctx, sa, TIP_DROP_MALFORMED);
         return TIP_ERR_MALFORMED;
@@ -242,7 +248,7 @@ int tip_esp_encap(tip_ctx_t *ctx, tip_handle_t h, tip_buf_t *buf)
         return err;
     if (sa->dir != TIP_DIR_OUT)
         return TIP_ERR_ARG;
-    return tip_esp_encap_sa(ctx, sa, buf, NULL);
+    return tip_esp_encap_sa(ctx, sa, buf, NULL, NULL);
 }
 
 int tip_esp_encap_iv(tip_ctx_t *ctx, tip_handle_t h, tip_buf_t *buf, const uint8_t *iv)
@@ -257,5 +263,5 @@ int tip_esp_encap_iv(tip_ctx_t *ctx, tip_handle_t h, tip_buf_t *buf, const uint8
         return err;
     if (sa->dir != TIP_DIR_OUT)
         return TIP_ERR_ARG;
-    return tip_esp_encap_sa(ctx, sa, buf, iv);
+    return tip_esp_encap_sa(ctx, sa, buf, iv, NULL);
 }

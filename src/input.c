@@ -34,7 +34,7 @@ int tip_input_ip(tip_ctx_t *ctx, tip_buf_t *buf)
         return tip_esp_decap(ctx, &ip.src, &ip.dst, &ip, buf);
     }
     /* RFC 4301 5.2 step 3: cleartext must be allowed by a BYPASS policy. */
-    if (tip_flow_from_packet(pkt, buf->len, TIP_DIR_IN, &flow) != TIP_OK) {
+    if (tip_flow_from_ip(pkt, &ip, TIP_DIR_IN, &flow) != TIP_OK) {
         tip_drop(ctx, NULL, TIP_DROP_MALFORMED);
         return TIP_ERR_MALFORMED;
     }

@@ -7,20 +7,19 @@
 #include "esp.h"
 #include "ip.h"
 
+/* @p hdr: bytes of IP header in front of the UDP header (ESP-in-UDP). */
 static int tip_output_send(tip_ctx_t *ctx, const tip_addr_t *src, const tip_addr_t *dst,
-                           uint16_t sport, uint16_t dport, const tip_buf_t *buf)
+                           uint16_t sport, uint16_t dport, size_t hdr, const tip_buf_t *buf)
 {
     const uint8_t *pkt = buf->base + buf->off;
 
     if (sport != 0) {
         /* ESP-in-UDP goes out of the port's UDP socket: skip our IP and
          * UDP headers, the socket writes its own. */
-        tip_ip_info_t ip;
-        if (ctx->port.send_udp == NULL || tip_ip_parse(pkt, buf->len, &ip) != TIP_OK)
+        if (ctx->port.send_udp == NULL || buf->len < hdr + TIP_UDP_HLEN)
             return TIP_ERR_PORT;
         return ctx->port.send_udp(ctx->port.arg, src, sport, dst, dport,
-                                  pkt + ip.l4_off + TIP_UDP_HLEN,
-                                  buf->len - ip.l4_off - TIP_UDP_HLEN);
+                                  pkt + hdr + TIP_UDP_HLEN, buf->len - hdr - TIP_UDP_HLEN);
     }
     if (ctx->port.send_ip == NULL)
         return TIP_ERR_PORT;
@@ -30,8 +29,10 @@ static int tip_output_send(tip_ctx_t *ctx, const tip_addr_t *src, const tip_addr
 int tip_output(tip_ctx_t *ctx, tip_buf_t *buf)
 {
     int err = TIP_ERR_INTERNAL;
+    tip_ip_info_t ip;
     tip_flow_t flow;
     tip_handle_t ph, sh;
+    size_t hdr;
     tip_policy_slot_t *ps;
     tip_sa_t *sa;
     tip_addr_t src, dst;
@@ -40,7 +41,9 @@ int tip_output(tip_ctx_t *ctx, tip_buf_t *buf)
     if (ctx == NULL || buf == NULL || buf->base == NULL || buf->off > buf->cap ||
         buf->len > buf->cap - buf->off)
         return TIP_ERR_ARG;
-    if (tip_flow_from_packet(buf->base + buf->off, buf->len, TIP_DIR_OUT, &flow) != TIP_OK) {
+    /* One parse serves the SPD lookup and the encapsulation. */
+    if (tip_ip_parse(buf->base + buf->off, buf->len, &ip) != TIP_OK ||
+        tip_flow_from_ip(buf->base + buf->off, &ip, TIP_DIR_OUT, &flow) != TIP_OK) {
         tip_drop(ctx, NULL, TIP_DROP_MALFORMED);
         return TIP_ERR_MALFORMED;
     }
@@ -74,10 +77,14 @@ int tip_output(tip_ctx_t *ctx, tip_buf_t *buf)
     dst = sa->dst;
     sport = sa->natt_sport;
     dport = sa->natt_dport;
-    err = tip_esp_encap_sa(ctx, sa, buf, NULL);
+    /* The outer header: ours in tunnel mode, the packet's own in transport. */
+    hdr = sa->mode == TIP_MODE_TUNNEL
+              ? (sa->src.family == TIP_AF_INET6 ? (size_t)TIP_IPV6_HLEN : (size_t)TIP_IPV4_HLEN)
+              : ip.l4_off;
+    err = tip_esp_encap_sa(ctx, sa, buf, NULL, &ip);
     if (err != TIP_OK)
         return err;
-    err = tip_output_send(ctx, &src, &dst, sport, dport, buf);
+    err = tip_output_send(ctx, &src, &dst, sport, dport, hdr, buf);
     if (err != 0) {
         sa = tip_sa_get(ctx, sh, &err);
         tip_drop(ctx, sa, TIP_DROP_SEND);

@@ -42,7 +42,7 @@ tip_handle_t tip_sa_handle(const tip_ctx_t *ctx, const tip_sa_t *sa)
     return tip_handle_make((unsigned)(sa - ctx->sa), sa->gen);
 }
 
-static tip_sa_t *tip_sad_lookup_in(const tip_ctx_t *ctx, uint32_t spi, const tip_addr_t *dst)
+tip_sa_t *tip_sad_lookup_in(const tip_ctx_t *ctx, uint32_t spi, const tip_addr_t *dst)
 {
     uint16_t cur = ctx->spi_hash[tip_spi_bucket(spi)];
 

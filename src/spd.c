@@ -73,7 +73,6 @@ int tip_selector_match(const tip_selector_t *sel, const tip_flow_t *flow)
 int tip_flow_from_packet(const uint8_t *pkt, size_t len, tip_dir_t dir, tip_flow_t *out)
 {
     tip_ip_info_t ip;
-    uint16_t sport = 0, dport = 0;
     int err;
 
     if (out == NULL)
@@ -81,6 +80,15 @@ int tip_flow_from_packet(const uint8_t *pkt, size_t len, tip_dir_t dir, tip_flow
     err = tip_ip_parse(pkt, len, &ip);
     if (err != TIP_OK)
         return err;
+    return tip_flow_from_ip(pkt, &ip, dir, out);
+}
+
+int tip_flow_from_ip(const uint8_t *pkt, const struct tip_ip_info_s *ipi, tip_dir_t dir,
+                     tip_flow_t *out)
+{
+    const tip_ip_info_t ip = *ipi;
+    uint16_t sport = 0, dport = 0;
+
     if (!ip.nonfirst_frag) {
         const uint8_t *l4 = pkt + ip.l4_off;
         size_t l4_len = ip.total_len - ip.l4_off;

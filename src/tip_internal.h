@@ -60,6 +60,15 @@ void tip_sa_remove(tip_ctx_t *ctx, tip_sa_t *sa);
 tip_sa_t *tip_sad_find_outbound(tip_ctx_t *ctx, tip_policy_slot_t *ps,
                                 const tip_flow_t *flow);
 
+struct tip_ip_info_s;
+
+/** tip_flow_from_packet() for a packet tip_ip_parse() has already described. */
+int tip_flow_from_ip(const uint8_t *pkt, const struct tip_ip_info_s *ip, tip_dir_t dir,
+                     tip_flow_t *out);
+
+/** The inbound SA for @p spi and destination @p dst (NULL: any), or NULL. */
+tip_sa_t *tip_sad_lookup_in(const tip_ctx_t *ctx, uint32_t spi, const tip_addr_t *dst);
+
 /** Inbound policy check of a decrypted packet against SA @p sa (RFC 4301 5.2). */
 int tip_spd_check_inbound_sa(const tip_ctx_t *ctx, const tip_sa_t *sa,
                              const tip_flow_t *flow);
