@@ -35,6 +35,7 @@
 #include <cmocka.h>
 
 #include "tinyipsec/tinyipsec.h"
+#include "tip_test_fixture.h"
 #include "tip_test_pkt.h"
 #include "tip_test_port.h"
 
@@ -89,29 +90,10 @@ static unsigned long alloc_total(void)
 
 /* ---- suites ------------------------------------------------------------------ */
 
-typedef struct {
-    const char *name;
-    tip_encr_t encr;
-    size_t encr_key_len; /* with the salt for AEAD */
-    tip_integ_t integ;
-    size_t integ_key_len;
-} suite_t;
-
-static const suite_t suites[] = {
-    {"aes-gcm-128", TIP_ENCR_AES_GCM_16, 16 + 4, TIP_INTEG_NONE, 0},
-    {"aes-gcm-256", TIP_ENCR_AES_GCM_16, 32 + 4, TIP_INTEG_NONE, 0},
-    {"chacha20-poly1305", TIP_ENCR_CHACHA20_POLY1305, 32 + 4, TIP_INTEG_NONE, 0},
-    {"aes-cbc-128/sha256", TIP_ENCR_AES_CBC, 16, TIP_INTEG_HMAC_SHA2_256_128, 32},
-    {"aes-cbc-128/sha384", TIP_ENCR_AES_CBC, 16, TIP_INTEG_HMAC_SHA2_384_192, 48},
-    {"aes-cbc-128/sha512", TIP_ENCR_AES_CBC, 16, TIP_INTEG_HMAC_SHA2_512_256, 64},
-    {"aes-cbc-256/sha256", TIP_ENCR_AES_CBC, 32, TIP_INTEG_HMAC_SHA2_256_128, 32},
-    {"aes-cbc-256/sha384", TIP_ENCR_AES_CBC, 32, TIP_INTEG_HMAC_SHA2_384_192, 48},
-    {"aes-cbc-256/sha512", TIP_ENCR_AES_CBC, 32, TIP_INTEG_HMAC_SHA2_512_256, 64},
-    {"null/sha256", TIP_ENCR_NULL, 0, TIP_INTEG_HMAC_SHA2_256_128, 32},
-    {"null/sha384", TIP_ENCR_NULL, 0, TIP_INTEG_HMAC_SHA2_384_192, 48},
-    {"null/sha512", TIP_ENCR_NULL, 0, TIP_INTEG_HMAC_SHA2_512_256, 64},
-};
-#define N_SUITES (sizeof(suites) / sizeof(suites[0]))
+/* Every suite tinyipsec has (the shared table in test/support). */
+typedef tip_test_suite_t suite_t;
+#define suites tip_test_suites
+#define N_SUITES TIP_TEST_SUITE_COUNT
 
 typedef enum { PATH_RAW_TUNNEL, PATH_RAW_TRANSPORT, PATH_NATT_TUNNEL, PATH_COUNT } path_t;
 static const char *const path_names[PATH_COUNT] = {"raw/tunnel", "raw/transport",

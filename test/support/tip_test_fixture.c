@@ -8,14 +8,18 @@
 #include "tip_test_fixture.h"
 #include "tip_test_pkt.h"
 
-const tip_test_suite_t tip_test_suites[] = {
+const tip_test_suite_t tip_test_suites[TIP_TEST_SUITE_COUNT + 1] = {
     {"aes128gcm16", TIP_ENCR_AES_GCM_16, 20, TIP_INTEG_NONE, 0},
     {"aes256gcm16", TIP_ENCR_AES_GCM_16, 36, TIP_INTEG_NONE, 0},
     {"chacha20poly1305", TIP_ENCR_CHACHA20_POLY1305, 36, TIP_INTEG_NONE, 0},
     {"aes128-sha256", TIP_ENCR_AES_CBC, 16, TIP_INTEG_HMAC_SHA2_256_128, 32},
+    {"aes128-sha384", TIP_ENCR_AES_CBC, 16, TIP_INTEG_HMAC_SHA2_384_192, 48},
+    {"aes128-sha512", TIP_ENCR_AES_CBC, 16, TIP_INTEG_HMAC_SHA2_512_256, 64},
+    {"aes256-sha256", TIP_ENCR_AES_CBC, 32, TIP_INTEG_HMAC_SHA2_256_128, 32},
     {"aes256-sha384", TIP_ENCR_AES_CBC, 32, TIP_INTEG_HMAC_SHA2_384_192, 48},
     {"aes256-sha512", TIP_ENCR_AES_CBC, 32, TIP_INTEG_HMAC_SHA2_512_256, 64},
     {"null-sha256", TIP_ENCR_NULL, 0, TIP_INTEG_HMAC_SHA2_256_128, 32},
+    {"null-sha384", TIP_ENCR_NULL, 0, TIP_INTEG_HMAC_SHA2_384_192, 48},
     {"null-sha512", TIP_ENCR_NULL, 0, TIP_INTEG_HMAC_SHA2_512_256, 64},
     {NULL, TIP_ENCR_NONE, 0, TIP_INTEG_NONE, 0},
 };

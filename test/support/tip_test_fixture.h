@@ -20,8 +20,11 @@ typedef struct {
     size_t integ_key_len;
 } tip_test_suite_t;
 
+/** Number of entries in tip_test_suites (not counting the terminator). */
+#define TIP_TEST_SUITE_COUNT 12
+
 /** Every ESP suite tinyipsec supports (terminated by name == NULL). */
-extern const tip_test_suite_t tip_test_suites[];
+extern const tip_test_suite_t tip_test_suites[TIP_TEST_SUITE_COUNT + 1];
 
 /** Layout of the association under test. */
 typedef struct {
