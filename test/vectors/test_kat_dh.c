@@ -24,28 +24,19 @@
 #include <cmocka.h>
 
 #include "crypto.h"
+#include "tip_test_pkt.h"
 #include "kat_dh_modp.h"
 
 #if TIP_CONF_IKEV2 /* the whole test; see the #else at the end */
 
 /* Backend state size (crypto_mbedtls_ike.c; reported, not part of crypto.h). */
 
+/* Hex via the shared test helper; a bad vector fails the test. */
 static size_t unhex(const char *s, uint8_t *out, size_t cap)
 {
-    size_t n = 0;
+    size_t n = tip_test_hex(s, out, cap);
 
-    while (s[0] != '\0' && s[1] != '\0' && n < cap) {
-        unsigned v = 0;
-        int i;
-
-        for (i = 0; i < 2; i++) {
-            char c = s[i];
-
-            v = v * 16u + (unsigned)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
-        }
-        out[n++] = (uint8_t)v;
-        s += 2;
-    }
+    assert_true(n != (size_t)-1);
     return n;
 }
 
