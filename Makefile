@@ -41,12 +41,17 @@ CTEST   ?= ctest
 # (it would print "Entering directory" for every target).
 CLEANENV := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL
 
-.PHONY: all lib test cm4 bench demo clean help FORCE
+.PHONY: all lib sources test cm4 bench demo clean help FORCE
 .DEFAULT_GOAL := help
 
 all: lib
 
 # ---- the library, with nothing but the compiler and ar -------------------------
+# The source list, one file per line (README.md, docs/porting.md, library.json's
+# srcFilter and CMake's glob are checked against it).
+sources:
+	@printf '%s\n' $(sort $(TIP_SRCS))
+
 lib: $(LIB)
 	@echo "built $(LIB) ($(words $(OBJS)) objects, CC=$(CC))"
 

@@ -13,7 +13,7 @@
 # Needs (as root, once): deb-src access to trixie, dpkg-dev, bzip2, cmake, a C
 # compiler. `scripts/deps.sh --mbedtls36` installs the packages.
 #
-# Notes (see shared/notes/toolchain.md beside the repository 1.1):
+# Notes:
 #  - Debian's cmake-disable-3rdparty.patch drops add_subdirectory(3rdparty);
 #    we revert it so 3rdparty/everest (and p256-m) are built.
 #  - Everest is switched on in include/mbedtls/mbedtls_config.h itself (with the
