@@ -72,6 +72,20 @@ void tip_event_raise(tip_ctx_t *ctx, tip_event_type_t type, const tip_sa_t *sa,
         ctx->event_cb(ctx->event_arg, &ev);
 }
 
+const char *tip_event_name(tip_event_type_t type)
+{
+    static const char *const names[TIP_EV_COUNT_] = {
+        "unknown",
+#define TIP_X_EV_NAME(name, text) #name,
+        TIP_EVENT_LIST(TIP_X_EV_NAME)
+#undef TIP_X_EV_NAME
+    };
+
+    if ((unsigned)type >= (unsigned)TIP_EV_COUNT_)
+        return names[0];
+    return names[type];
+}
+
 void tip_log(const tip_ctx_t *ctx, int level, const char *msg)
 {
     if (ctx->port.log != NULL)

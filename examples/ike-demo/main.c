@@ -100,8 +100,8 @@ static void on_event(void *arg, const tip_event_t *ev)
         break;
     case TIP_EV_AUTH_FAILED:
     case TIP_EV_PROPOSAL_MISMATCH:
-        snprintf(line, sizeof(line), "negotiation failed (event %d, reason %d)", (int)ev->type,
-                 ev->reason);
+        snprintf(line, sizeof(line), "negotiation failed: %s (%s)", tip_event_name(ev->type),
+                 ev->reason < 0 ? tip_strerror(ev->reason) : "the peer's error notify");
         break;
     default:
         return;

@@ -103,26 +103,6 @@ static void usage(FILE *f, const char *prog)
             prog, TIP_VERSION_STRING);
 }
 
-static const char *event_name(tip_event_type_t t)
-{
-    static const char *const names[TIP_EV_COUNT_] = {
-        [TIP_EV_SA_SOFT_EXPIRED] = "SA_SOFT_EXPIRED",
-        [TIP_EV_SA_HARD_EXPIRED] = "SA_HARD_EXPIRED",
-        [TIP_EV_SA_REKEY_NEEDED] = "SA_REKEY_NEEDED",
-        [TIP_EV_SA_SEQ_EXHAUSTED] = "SA_SEQ_EXHAUSTED",
-        [TIP_EV_ACQUIRE] = "ACQUIRE",
-        [TIP_EV_IKE_UP] = "IKE_UP",
-        [TIP_EV_IKE_DOWN] = "IKE_DOWN",
-        [TIP_EV_CHILD_UP] = "CHILD_UP",
-        [TIP_EV_CHILD_REKEYED] = "CHILD_REKEYED",
-        [TIP_EV_CHILD_DOWN] = "CHILD_DOWN",
-        [TIP_EV_AUTH_FAILED] = "AUTH_FAILED",
-        [TIP_EV_PROPOSAL_MISMATCH] = "PROPOSAL_MISMATCH",
-    };
-
-    return t > 0 && t < TIP_EV_COUNT_ && names[t] != NULL ? names[t] : "EVENT?";
-}
-
 /* An event's reason: a tip_err_t (< 0), or the peer's error notify (> 0). */
 static const char *reason_text(int reason, char *buf, size_t len)
 {
@@ -256,7 +236,7 @@ static void print_child(gateway_t *g, const char *what, tip_handle_t conn)
            proposals_text(g, 1, esp, sizeof(esp)));
 }
 
-static void print_ike_up(gateway_t *g, tip_handle_t conn)
+static void print_ike_sa(gateway_t *g, const char *what, tip_handle_t conn)
 {
     tip_ike_status_t st;
     char local[64], peer[64], spi_i[17], spi_r[17], ike[GW_PROP_TEXT];
@@ -265,7 +245,7 @@ static void print_ike_up(gateway_t *g, tip_handle_t conn)
         return;
     hex8(st.spi_i, spi_i);
     hex8(st.spi_r, spi_r);
-    printf("IKE_UP conn %u: %s <-> %s:%u, %s, SPIs %s_i %s_r, NAT-T %s, ike %s\n", (unsigned)conn,
+    printf("%s conn %u: %s <-> %s:%u, %s, SPIs %s_i %s_r, NAT-T %s, ike %s\n", what, (unsigned)conn,
            tip_addr_format(&g->cf.conn.local_addr, local, sizeof(local)),
            tip_addr_format(&st.peer_addr, peer, sizeof(peer)), (unsigned)st.peer_port,
            st.initiator ? "initiator" : "responder", spi_i, spi_r, st.natt ? "yes" : "no",
@@ -281,11 +261,13 @@ static void on_event(void *arg, const tip_event_t *ev)
     switch (ev->type) {
     case TIP_EV_IKE_UP:
         g->ike_down = 0;
-        print_ike_up(g, ev->conn);
+        /* fall through */
+    case TIP_EV_IKE_REKEYED:
+        print_ike_sa(g, tip_event_name(ev->type), ev->conn);
         break;
     case TIP_EV_CHILD_UP:
     case TIP_EV_CHILD_REKEYED:
-        print_child(g, event_name(ev->type), ev->conn);
+        print_child(g, tip_event_name(ev->type), ev->conn);
         break;
     case TIP_EV_IKE_DOWN:
         g->ike_down = 1;
@@ -293,12 +275,12 @@ static void on_event(void *arg, const tip_event_t *ev)
     case TIP_EV_CHILD_DOWN:
     case TIP_EV_AUTH_FAILED:
     case TIP_EV_PROPOSAL_MISMATCH:
-        printf("%s conn %u: %s\n", event_name(ev->type), (unsigned)ev->conn,
+        printf("%s conn %u: %s\n", tip_event_name(ev->type), (unsigned)ev->conn,
                reason_text(ev->reason, buf, sizeof(buf)));
         break;
     default: /* data-path events: IKE has already acted on them */
         if (g->cf.log_level >= TIP_LOG_INFO)
-            printf("%s spi 0x%08x\n", event_name(ev->type), (unsigned)ev->spi);
+            printf("%s spi 0x%08x\n", tip_event_name(ev->type), (unsigned)ev->spi);
         break;
     }
 }

@@ -85,23 +85,43 @@ typedef struct {
 #include "tinyipsec/ike_ctx.h"
 #endif
 
-/** Kinds of event raised to the application. */
+/*
+ * Kinds of event raised to the application: X(name, meaning). The list
+ * generates the enum (TIP_EV_<name>, numbered from 1 in this order) and the
+ * names tip_event_name() returns, so every event has a name. New events go
+ * at the end (the numbers are part of the ABI).
+ */
+#define TIP_EVENT_LIST(X)                                                              \
+    X(SA_SOFT_EXPIRED, "soft lifetime reached: rekey soon")                            \
+    X(SA_HARD_EXPIRED, "hard lifetime reached: the SA is gone")                        \
+    X(SA_REKEY_NEEDED, "outbound sequence space nearly used up")                       \
+    X(SA_SEQ_EXHAUSTED, "outbound sequence space used up: the SA stops sending")       \
+    X(ACQUIRE, "PROTECT policy hit with no SA")                                        \
+    X(IKE_UP, "IKE SA established (conn)")                                             \
+    X(IKE_DOWN, "IKE SA gone (conn, reason)")                                          \
+    X(CHILD_UP, "CHILD SA pair installed (conn, sa = inbound)")                        \
+    X(CHILD_REKEYED, "CHILD SA replaced by a new pair (conn)")                         \
+    X(CHILD_DOWN, "CHILD SA pair removed (conn, reason)")                              \
+    X(AUTH_FAILED, "the peer's or our authentication failed (conn, reason)")           \
+    X(PROPOSAL_MISMATCH, "no acceptable proposal (conn, reason)")                      \
+    X(IKE_REKEYED, "IKE SA replaced by a new one (conn)")
+
+/** Kinds of event raised to the application (see TIP_EVENT_LIST). */
 typedef enum {
-    TIP_EV_SA_SOFT_EXPIRED = 1, /**< soft lifetime reached: rekey soon */
-    TIP_EV_SA_HARD_EXPIRED,     /**< hard lifetime reached: the SA is gone */
-    TIP_EV_SA_REKEY_NEEDED,     /**< outbound sequence space nearly used up */
-    TIP_EV_SA_SEQ_EXHAUSTED,    /**< outbound sequence space used up: SA stops sending */
-    TIP_EV_ACQUIRE,             /**< PROTECT policy hit with no SA */
-    TIP_EV_IKE_UP,              /**< IKE SA established (conn) */
-    TIP_EV_IKE_DOWN,            /**< IKE SA gone (conn, reason) */
-    TIP_EV_CHILD_UP,            /**< CHILD SA pair installed (conn, sa = inbound) */
-    TIP_EV_CHILD_REKEYED,       /**< CHILD SA replaced by a new pair (conn) */
-    TIP_EV_CHILD_DOWN,          /**< CHILD SA pair removed (conn, reason) */
-    TIP_EV_AUTH_FAILED,         /**< the peer's or our authentication failed (conn, reason) */
-    TIP_EV_PROPOSAL_MISMATCH,   /**< no acceptable proposal (conn, reason) */
-    TIP_EV_IKE_REKEYED,         /**< IKE SA replaced by a new one (conn) */
-    TIP_EV_COUNT_
+    TIP_EV_NONE_ = 0, /**< never raised */
+#define TIP_X_EV_ENUM(name, text) TIP_EV_##name,
+    TIP_EVENT_LIST(TIP_X_EV_ENUM)
+#undef TIP_X_EV_ENUM
+    TIP_EV_COUNT_     /**< one more than the last event */
 } tip_event_type_t;
+
+/**
+ * The name of event type @p type without its TIP_EV_ prefix ("IKE_REKEYED"),
+ * for logs. Kept in every build (TIP_CONF_STRINGS does not remove them).
+ * @param type a tip_event_type_t
+ * @return a constant string; "unknown" for a value that is not an event
+ */
+const char *tip_event_name(tip_event_type_t type);
 
 /** An event, valid only during the callback. */
 typedef struct {

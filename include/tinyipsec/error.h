@@ -36,14 +36,17 @@
     X(TIP_ERR_PARSE, -20, "configuration syntax error")                        \
     X(TIP_ERR_DEPRECATED, -21, "algorithm refused as deprecated")              \
     X(TIP_ERR_KEY_LEN, -22, "wrong key length for the algorithm")             \
-    X(TIP_ERR_STALE, -23, "handle refers to a deleted entry")
+    X(TIP_ERR_STALE, -23, "handle refers to a deleted entry")                  \
+    X(TIP_ERR_CONFIG, -24,                                                     \
+      "library and application were built with different configurations")      \
+    X(TIP_ERR_TOO_LARGE, -25, "message larger than the receive buffer")
 
 /** Error codes: 0 is success, every error is negative. */
 typedef enum {
 #define TIP_X_ENUM(name, value, text) name = value,
     TIP_ERROR_LIST(TIP_X_ENUM)
 #undef TIP_X_ENUM
-    TIP_ERR_LAST_ = -24
+    TIP_ERR_LAST_ = -26
 } tip_err_t;
 
 /**

@@ -115,7 +115,8 @@ int tip_ike_initiate(struct tip_ctx *ctx, tip_handle_t conn);
  * @p dst:@p dport (for port 4500 the caller has already removed the
  * non-ESP marker, which tip_input_udp() does). Replies go out through the
  * port. Returns 0 when the message was handled, or a negative error when it
- * was dropped (counted, never acted on).
+ * was dropped (counted, never acted on); TIP_ERR_TOO_LARGE means @p len is
+ * above TIP_IKE_MSG_MAX, the largest message this build can hold.
  */
 int tip_ike_input(struct tip_ctx *ctx, const tip_addr_t *src, uint16_t sport,
                   const tip_addr_t *dst, uint16_t dport, const uint8_t *msg, size_t len);

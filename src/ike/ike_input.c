@@ -189,8 +189,8 @@ int tip_ike_input(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport, const t
         return TIP_ERR_ARG;
     if (!ctx->ike.enabled)
         return TIP_ERR_NO_SA;
-    if (len > TIP_IKE_MSG_MAX)
-        return tip_ike_drop(ctx, TIP_ERR_MALFORMED);
+    if (len > TIP_IKE_MSG_MAX) /* maybe well-formed, but larger than ctx->ike.rx */
+        return tip_ike_drop(ctx, TIP_ERR_TOO_LARGE);
     /* A private copy: SK content is decrypted in place. */
     memcpy(ctx->ike.rx, msg, len);
     err = tip_ike_msg_parse(ctx->ike.rx, len, &m);
