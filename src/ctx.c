@@ -8,8 +8,29 @@
 #include "crypto.h"
 #include "tip_internal.h"
 
-int tip_ctx_init(tip_ctx_t *ctx, const tip_port_t *port)
+uint32_t tip_config_fingerprint(void)
 {
+    return TIP_CONFIG_FINGERPRINT;
+}
+
+int tip_ctx_init_checked(tip_ctx_t *ctx, const tip_port_t *port, size_t ctx_size,
+                         uint32_t config_fingerprint)
+{
+    /* First, before a byte of *ctx is written: the caller's tip_ctx_t may be
+     * smaller than ours. tip_port_t has the same layout in every
+     * configuration, so its log hook can still say why. */
+    if (ctx_size != sizeof(tip_ctx_t) || config_fingerprint != TIP_CONFIG_FINGERPRINT) {
+        if (port != NULL && port->log != NULL)
+            port->log(port->arg, TIP_LOG_ERROR,
+                      ctx_size != sizeof(tip_ctx_t)
+                          ? "tip_ctx_init: sizeof(tip_ctx_t) differs between the library and "
+                            "the application: build both with the same TIP_USER_CONFIG_FILE "
+                            "and -D options"
+                          : "tip_ctx_init: TIP_CONFIG_FINGERPRINT differs between the library "
+                            "and the application: build both with the same "
+                            "TIP_USER_CONFIG_FILE and -D options");
+        return TIP_ERR_CONFIG;
+    }
     if (ctx == NULL || port == NULL || port->now_ms == NULL || port->random == NULL ||
         (port->send_udp == NULL && port->send_ip == NULL))
         return TIP_ERR_ARG;

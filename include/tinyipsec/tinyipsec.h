@@ -11,6 +11,7 @@
 #define TINYIPSEC_H
 
 #include "tinyipsec/config.h"
+#include "tinyipsec/config_fingerprint.h"
 #include "tinyipsec/ctx.h"
 #include "tinyipsec/error.h"
 #include "tinyipsec/ike.h"
@@ -40,9 +41,35 @@
 /**
  * Initialise @p ctx (any memory; it is cleared) with a copy of @p port.
  * port->now_ms and port->random are required, one of send_udp/send_ip too.
- * Returns 0 or TIP_ERR_ARG.
+ *
+ * A macro, so that the library also receives the caller's view of the
+ * configuration: sizeof(tip_ctx_t) and TIP_CONFIG_FINGERPRINT as the
+ * application was compiled. Returns 0, TIP_ERR_ARG, or TIP_ERR_CONFIG when
+ * the library was built with a different configuration (another
+ * TIP_USER_CONFIG_FILE or -D option): then nothing is written to @p ctx and
+ * the reason goes to port->log. Build both with the same configuration.
  */
-int tip_ctx_init(tip_ctx_t *ctx, const tip_port_t *port);
+#define tip_ctx_init(ctx, port)                                                \
+    tip_ctx_init_checked((ctx), (port), sizeof(tip_ctx_t), TIP_CONFIG_FINGERPRINT)
+
+/**
+ * What tip_ctx_init() calls; use the macro.
+ * @param ctx the context to initialise
+ * @param port the port, copied into the context
+ * @param ctx_size sizeof(tip_ctx_t) as the caller was compiled
+ * @param config_fingerprint TIP_CONFIG_FINGERPRINT as the caller was compiled
+ * @return 0, TIP_ERR_ARG, or TIP_ERR_CONFIG (@p ctx untouched)
+ */
+int tip_ctx_init_checked(tip_ctx_t *ctx, const tip_port_t *port, size_t ctx_size,
+                         uint32_t config_fingerprint);
+
+/**
+ * The configuration fingerprint the library was built with (compare with
+ * TIP_CONFIG_FINGERPRINT in the application when tip_ctx_init() returns
+ * TIP_ERR_CONFIG).
+ * @return the library's TIP_CONFIG_FINGERPRINT
+ */
+uint32_t tip_config_fingerprint(void);
 
 /**
  * Remove every SA (keys zeroized) and policy. The context may be

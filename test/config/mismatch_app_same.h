@@ -1,0 +1,2 @@
+/* An application with exactly the library's configuration. */
+#include "mismatch_lib.h"
