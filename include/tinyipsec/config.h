@@ -7,6 +7,8 @@
  * header of your own (say "tip_user_config.h") with the #defines you want and
  * build with -DTIP_USER_CONFIG_FILE='"tip_user_config.h"', the way lwIP uses
  * lwipopts.h. The check section at the end rejects impossible combinations.
+ * A new option is also added to TIP_CONFIG_LIST (config_fingerprint.h), so
+ * that tip_ctx_init() notices when library and application disagree on it.
  */
 #ifndef TINYIPSEC_CONFIG_H
 #define TINYIPSEC_CONFIG_H
@@ -202,7 +204,10 @@
 
 /**
  * Key log for Wireshark: write IKE and ESP keys through the port's log hook
- * in Wireshark's decryption table formats. NEVER in production.
+ * in Wireshark's decryption table formats. NEVER in production. Every file
+ * compiled with it on prints a #warning; the project's own test builds,
+ * which turn it on deliberately, define TIP_KEYLOG_NO_WARNING to silence it
+ * (do not define that in a product build).
  */
 #ifndef TIP_KEYLOG
 #define TIP_KEYLOG 0
@@ -239,7 +244,7 @@
 #if TIP_IKE_MSG_MAX < 512 || TIP_IKE_MSG_MAX > 65535
 #error "TIP_IKE_MSG_MAX must be 512..65535"
 #endif
-#if TIP_KEYLOG
+#if TIP_KEYLOG && !defined(TIP_KEYLOG_NO_WARNING)
 #warning "TIP_KEYLOG is on: IKE and ESP keys are written to the log. Never ship this build."
 #endif
 

@@ -49,7 +49,7 @@ if [ "$need_keys" = 1 ] && [ -z "${TIP_KEYLOG_GATEWAY:-}" ]; then
     echo "run-all: building linux-gateway with -DTIP_KEYLOG=1 (build/interop-keylog)"
     if ! { timeout 300 cmake -S "$ROOT" -B "$ROOT/build/interop-keylog" -DTIP_BUILD_TESTS=OFF \
                -DTIP_BUILD_BENCH=OFF -DTIP_BUILD_LINUX_GATEWAY=ON \
-               -DCMAKE_C_FLAGS="-DTIP_KEYLOG=1 -Wno-error=cpp" &&
+               -DCMAKE_C_FLAGS="-DTIP_KEYLOG=1 -DTIP_KEYLOG_NO_WARNING" &&
            timeout 600 cmake --build "$ROOT/build/interop-keylog" -j"${TIP_JOBS:-2}" --target linux-gateway; } \
             > "$OUT/build-keylog.log" 2>&1; then
         tail -20 "$OUT/build-keylog.log"
