@@ -100,7 +100,7 @@ cm4:
 # ---- benchmarks ---------------------------------------------------------------------
 BENCH_DIR := build/bench
 bench:
-	scripts/deps.sh
+	scripts/deps.sh --minimal
 	$(CMAKE) -S . -B $(BENCH_DIR) -DCMAKE_BUILD_TYPE=Release -DTIP_MBEDTLS_ROOT= \
 	    -DTIP_BUILD_TESTS=OFF -DTIP_BUILD_EXAMPLES=OFF -DTIP_BUILD_BENCH=ON
 	$(CLEANENV) $(CMAKE) --build $(BENCH_DIR) -j$(JOBS)
@@ -116,7 +116,7 @@ bench:
 # CHILD SA and the IKE SA, and delete the tunnel. No root needed.
 DEMO_DIR := build/demo
 demo:
-	scripts/deps.sh
+	scripts/deps.sh --minimal
 	$(CMAKE) -S . -B $(DEMO_DIR) -DCMAKE_BUILD_TYPE=Release -DTIP_MBEDTLS_ROOT= \
 	    -DTIP_BUILD_TESTS=OFF -DTIP_BUILD_BENCH=OFF -DTIP_BUILD_EXAMPLES=ON
 	$(CLEANENV) $(CMAKE) --build $(DEMO_DIR) -j$(JOBS) --target ike-demo

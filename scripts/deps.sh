@@ -4,28 +4,35 @@
 # Install the Debian packages tinyipsec's build and tests need, and only the
 # missing ones. Idempotent: when everything is present it only runs dpkg-query.
 #
-#   scripts/deps.sh              make test: compiler, cmake, Mbed TLS 2.28, cmocka, tshark
+#   scripts/deps.sh --minimal    make demo, make bench: compiler, cmake, Mbed TLS 2.28
+#   scripts/deps.sh              make test: the above + pkg-config, cmocka, tshark
 #   scripts/deps.sh --mbedtls36  + what scripts/mbedtls36.sh needs to unpack the source
 #   scripts/deps.sh --ci         + everything .ci/run uses (clang, cppcheck, arm-none-eabi, ...)
 #   scripts/deps.sh --check      only report; exit 1 if something is missing
+#   scripts/deps.sh --list       only print the packages the other options select
 #
 # Not root and something missing: prints the apt-get command and exits 1.
 set -euo pipefail
 
-BASE=(build-essential cmake pkg-config libmbedtls-dev libcmocka-dev tshark)
+MINIMAL=(build-essential cmake libmbedtls-dev)
+TEST=(pkg-config libcmocka-dev tshark)
 MBEDTLS36=(dpkg-dev bzip2)
 CI=(clang cppcheck gcc-arm-none-eabi libnewlib-arm-none-eabi dpkg-dev bzip2
     python3-jsonschema libclang-rt-14-dev)
 
-want=("${BASE[@]}")
+want=("${MINIMAL[@]}")
 check_only=0
+list_only=0
+minimal=0
 for arg in "$@"; do
     case "$arg" in
-    --ci) want+=("${CI[@]}") ;;
+    --minimal) minimal=1 ;;
+    --ci) want+=("${TEST[@]}" "${CI[@]}") ;;
     --mbedtls36) want+=("${MBEDTLS36[@]}") ;;
     --check) check_only=1 ;;
+    --list) list_only=1 ;;
     -h | --help)
-        sed -n '4,12p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '4,14p' "$0" | sed 's/^# \{0,1\}//'
         exit 0
         ;;
     *)
@@ -34,6 +41,8 @@ for arg in "$@"; do
         ;;
     esac
 done
+
+[ "$minimal" = 1 ] || want+=("${TEST[@]}")
 
 missing=()
 declare -A seen=()
@@ -45,6 +54,10 @@ for p in "${want[@]}"; do
     fi
 done
 
+if [ "$list_only" = 1 ]; then
+    printf '%s\n' "${!seen[@]}" | sort
+    exit 0
+fi
 if [ "${#missing[@]}" -eq 0 ]; then
     echo "deps.sh: all ${#seen[@]} packages present"
     exit 0
