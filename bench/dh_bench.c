@@ -18,6 +18,8 @@
  * side's best rate. This is the reference for the later IKE benchmark.
  *
  *   dh_bench [budget_ms_per_round [rounds]]     (defaults: 150 ms x 3)
+ *
+ * tip-requires: TIP_CONF_IKEV2
  */
 #define _POSIX_C_SOURCE 199309L
 

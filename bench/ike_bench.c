@@ -49,6 +49,8 @@
  *   group = 14|19|20|31 runs only that group)
  *
  * Build with optimisation (make bench: Release).
+ *
+ * tip-requires: TIP_CONF_IKEV2
  */
 #define _POSIX_C_SOURCE 199309L
 

@@ -123,8 +123,7 @@ GW=${TIP_GATEWAY:-$ROOT/build/bench-gw/examples/linux-gateway/linux-gateway}
 if [ ! -x "$GW" ]; then
     log "building linux-gateway (Release, -O2) in build/bench-gw"
     { timeout 300 cmake -S "$ROOT" -B "$ROOT/build/bench-gw" -DCMAKE_BUILD_TYPE=Release \
-          "-DCMAKE_C_FLAGS_RELEASE=-O2 -g -DNDEBUG" -DTIP_BUILD_TESTS=OFF -DTIP_BUILD_BENCH=OFF \
-          -DTIP_BUILD_LINUX_GATEWAY=ON &&
+          "-DCMAKE_C_FLAGS_RELEASE=-O2 -g -DNDEBUG" -DTIP_BUILD_TESTS=OFF -DTIP_BUILD_BENCH=OFF &&
       timeout 600 cmake --build "$ROOT/build/bench-gw" -j"${TIP_JOBS:-2}" --target linux-gateway; } \
         > "$WORK/build.log" 2>&1 || { tail -20 "$WORK/build.log" >&2; die "linux-gateway does not build"; }
 fi

@@ -10,6 +10,8 @@
  * (every port is chosen by the kernel). `make demo` runs this.
  *
  * Usage: ike-demo [PINGS_PER_PHASE]
+ *
+ * tip-requires: TIP_CONF_IKEV2 TIP_CONF_AES_GCM TIP_CONF_NATT
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>

@@ -21,6 +21,8 @@
  *
  * Signals: SIGINT/SIGTERM delete the IKE SA and exit; SIGUSR1 rekeys the
  * CHILD SA, SIGUSR2 the IKE SA (handy for tests).
+ *
+ * tip-requires: TIP_CONF_IKEV2
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>

@@ -8,6 +8,8 @@
  * ESP-in-UDP (RFC 3948), so no root is needed.
  *
  * This is the example README.md walks through. Run: ./manual-tunnel [N]
+ *
+ * tip-requires: TIP_CONF_AES_GCM TIP_CONF_NATT
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>

@@ -8,6 +8,8 @@
  * (which does receive its cookie) gets through, and the heap -- Mbed TLS's
  * allocations are the only ones -- is back where it started once the
  * half-open SAs time out: the memory footprint stays fixed.
+ *
+ * tip-requires: TIP_CONF_IKEV2 TIP_MAX_IKE_SA>=4
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -23,6 +23,9 @@
  *    during tip_sad_add() is printed, and it must be non-zero for an HMAC
  *    suite. If Mbed TLS came from a shared library, that count would be
  *    zero and the test fails instead of passing for the wrong reason.
+ *
+ * tip-requires: TIP_CONF_AES_GCM TIP_CONF_AES_CBC TIP_CONF_CHACHAPOLY TIP_CONF_ENCR_NULL
+ * tip-requires: TIP_CONF_HMAC_SHA256 TIP_CONF_HMAC_SHA384 TIP_CONF_HMAC_SHA512 TIP_CONF_IPV6
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -182,7 +182,7 @@ fi
 if [ "$LEFT" = tip ] && [ ! -x "$GW" ]; then
     log "building linux-gateway in $GW_BUILD"
     { timeout 300 cmake -S "$ROOT" -B "$ROOT/$GW_BUILD" -DTIP_BUILD_TESTS=OFF \
-          -DTIP_BUILD_BENCH=OFF -DTIP_BUILD_LINUX_GATEWAY=ON "${GW_FLAGS[@]}" &&
+          -DTIP_BUILD_BENCH=OFF "${GW_FLAGS[@]}" &&
       timeout 600 cmake --build "$ROOT/$GW_BUILD" -j"${TIP_JOBS:-2}" --target linux-gateway; } \
         > "$WORK/build.log" 2>&1 || { tail -20 "$WORK/build.log"; fail "linux-gateway does not build"; }
 fi

@@ -36,7 +36,7 @@ for c in "${cases[@]}"; do case "$c" in sw-sw*) ;; keys) need_keys=1 ;; *) need_
 if [ "$need_gw" = 1 ] && [ -z "${TIP_GATEWAY:-}" ]; then
     echo "run-all: building linux-gateway (build/interop)"
     if ! { timeout 300 cmake -S "$ROOT" -B "$ROOT/build/interop" -DTIP_BUILD_TESTS=OFF \
-               -DTIP_BUILD_BENCH=OFF -DTIP_BUILD_LINUX_GATEWAY=ON &&
+               -DTIP_BUILD_BENCH=OFF &&
            timeout 600 cmake --build "$ROOT/build/interop" -j"${TIP_JOBS:-2}" --target linux-gateway; } \
             > "$OUT/build.log" 2>&1; then
         tail -20 "$OUT/build.log"
@@ -48,7 +48,7 @@ fi
 if [ "$need_keys" = 1 ] && [ -z "${TIP_KEYLOG_GATEWAY:-}" ]; then
     echo "run-all: building linux-gateway with -DTIP_KEYLOG=1 (build/interop-keylog)"
     if ! { timeout 300 cmake -S "$ROOT" -B "$ROOT/build/interop-keylog" -DTIP_BUILD_TESTS=OFF \
-               -DTIP_BUILD_BENCH=OFF -DTIP_BUILD_LINUX_GATEWAY=ON \
+               -DTIP_BUILD_BENCH=OFF \
                -DCMAKE_C_FLAGS="-DTIP_KEYLOG=1 -DTIP_KEYLOG_NO_WARNING" &&
            timeout 600 cmake --build "$ROOT/build/interop-keylog" -j"${TIP_JOBS:-2}" --target linux-gateway; } \
             > "$OUT/build-keylog.log" 2>&1; then

@@ -18,6 +18,10 @@
 # Then it runs once more with a wrong key for the first SA and expects that
 # SA to fail (the checker can tell). Prints PASS/FAIL per SA; exits 1 on any
 # failure, including a missing tshark (this test never skips).
+#
+# tip-requires: TIP_CONF_AES_GCM TIP_CONF_AES_CBC TIP_CONF_CHACHAPOLY TIP_CONF_ENCR_NULL
+# tip-requires: TIP_CONF_HMAC_SHA256 TIP_CONF_HMAC_SHA384 TIP_CONF_HMAC_SHA512 TIP_CONF_IPV6
+# tip-requires: TIP_CONF_NATT
 set -uo pipefail
 
 build=${1:-}

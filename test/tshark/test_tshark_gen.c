@@ -16,6 +16,10 @@
  *
  * Usage: test_tshark_gen OUTDIR. Without arguments the files go to a
  * temporary directory that is removed again (a smoke test for ctest).
+ *
+ * tip-requires: TIP_CONF_AES_GCM TIP_CONF_AES_CBC TIP_CONF_CHACHAPOLY TIP_CONF_ENCR_NULL
+ * tip-requires: TIP_CONF_HMAC_SHA256 TIP_CONF_HMAC_SHA384 TIP_CONF_HMAC_SHA512 TIP_CONF_IPV6
+ * tip-requires: TIP_CONF_NATT
  */
 #if !defined(_POSIX_C_SOURCE) || _POSIX_C_SOURCE < 200809L
 #undef _POSIX_C_SOURCE

@@ -22,6 +22,9 @@
  * IKE messages are also written there, one file each, as the seed corpus
  * of test/fuzz/fuzz_ike_msg.c. Without arguments: a smoke run into a
  * temporary directory that is removed again.
+ *
+ * tip-requires: TIP_CONF_IKEV2 TIP_CONF_AES_GCM TIP_CONF_AES_CBC TIP_CONF_CHACHAPOLY
+ * tip-requires: TIP_CONF_ENCR_NULL TIP_CONF_HMAC_SHA256 TIP_CONF_HMAC_SHA384 TIP_CONF_HMAC_SHA512
  */
 #if !defined(_POSIX_C_SOURCE) || _POSIX_C_SOURCE < 200809L
 #undef _POSIX_C_SOURCE

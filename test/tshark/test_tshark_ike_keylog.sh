@@ -27,6 +27,8 @@
 # the IKE_AUTH request and the first ESP frame (proves the check can fail).
 # Prints PASS/FAIL per frame; exits 1 on any failure, including a missing
 # tshark (like the other tshark tests, this one never skips).
+#
+# tip-requires: TIP_CONF_IKEV2
 set -uo pipefail
 
 build=${1:-}

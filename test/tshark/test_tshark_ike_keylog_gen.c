@@ -25,6 +25,8 @@
  * tip_test_port_fill(). test_tshark_ike_keylog.sh has tshark decrypt it all.
  *
  * Usage: test_tshark_ike_keylog_gen OUTDIR
+ *
+ * tip-requires: TIP_CONF_IKEV2
  */
 #if !defined(_POSIX_C_SOURCE) || _POSIX_C_SOURCE < 200809L
 #undef _POSIX_C_SOURCE

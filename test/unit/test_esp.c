@@ -5,6 +5,10 @@
  * layout, and every way an inbound packet can be refused. A refused packet
  * must return its error, bump exactly its drop counter and leave the SA
  * otherwise unchanged (the same packet, repaired, is still accepted).
+ *
+ * tip-requires: TIP_CONF_AES_GCM TIP_CONF_AES_CBC TIP_CONF_CHACHAPOLY TIP_CONF_ENCR_NULL
+ * tip-requires: TIP_CONF_HMAC_SHA256 TIP_CONF_HMAC_SHA384 TIP_CONF_HMAC_SHA512 TIP_CONF_IPV6
+ * tip-requires: TIP_CONF_NATT
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -4,6 +4,8 @@
  * tip_ike_input() on messages larger than the receive buffer
  * (TIP_IKE_MSG_MAX): reported as TIP_ERR_TOO_LARGE, which the application
  * can log with the size, not as a malformed message; counted, never acted on.
+ *
+ * tip-requires: TIP_CONF_IKEV2
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -4,6 +4,8 @@
  * IKEv2 message codec (RFC 7296 section 3): round trips through the
  * builder and the parser, a hand-assembled known message, malformed input
  * for every payload type, and builders against too-small buffers.
+ *
+ * tip-requires: TIP_CONF_IKEV2
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -7,6 +7,8 @@
  * destination address recovered through IP_PKTINFO / IPV6_PKTINFO; the
  * receive helper feeding the core (a NAT-T keepalive); getrandom() and the
  * monotonic clock.
+ *
+ * tip-requires: TIP_CONF_IPV6
  */
 #if !defined(_POSIX_C_SOURCE) || _POSIX_C_SOURCE < 200809L
 #undef _POSIX_C_SOURCE

@@ -4,6 +4,8 @@
  * The examples in README.md must keep working: the setkey configuration is
  * copied here verbatim (keep the two in step) and must give a tunnel whose
  * traffic a peer with the mirrored configuration accepts.
+ *
+ * tip-requires: TIP_CONF_SETKEY TIP_CONF_AES_GCM TIP_CONF_NATT
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -3,6 +3,8 @@
  *
  * Anti-replay window (RFC 4303 3.4.3, RFC 6479 bitmap, RFC 4303 appendix A
  * ESN inference).
+ *
+ * tip-requires: TIP_REPLAY_WINDOW>=128
  */
 #include <setjmp.h>
 #include <stdarg.h>

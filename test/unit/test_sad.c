@@ -3,6 +3,9 @@
  *
  * Security Association Database (RFC 4301 4.4.2): parameter checks,
  * handles, the SPI index, pool exhaustion and key zeroization.
+ *
+ * tip-requires: TIP_CONF_AES_GCM TIP_CONF_AES_CBC TIP_CONF_CHACHAPOLY TIP_CONF_ENCR_NULL
+ * tip-requires: TIP_CONF_HMAC_SHA256 TIP_CONF_HMAC_SHA384 TIP_CONF_HMAC_SHA512
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -4,6 +4,8 @@
  * Security Policy Database (RFC 4301 4.4.1): selector matching, flow
  * extraction, ordering, handles, and what tip_output / tip_input_ip do
  * with BYPASS, DISCARD, PROTECT and no policy at all.
+ *
+ * tip-requires: TIP_CONF_IPV6
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -43,6 +43,8 @@
  * self-consistency of encryption (plaintext -> RFC ciphertext) and
  * decryption (RFC ciphertext -> plaintext) under the RFC key rules out a
  * transcription error in either.
+ *
+ * tip-requires: TIP_CONF_AES_CBC TIP_CONF_HMAC_SHA256
  */
 #include <setjmp.h>
 #include <stdarg.h>

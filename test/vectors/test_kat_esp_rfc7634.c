@@ -24,6 +24,8 @@
  *
  * The ESP bytes were transcribed from RFC 7634 appendix A as quoted by
  * several independent public test suites, which agree with each other.
+ *
+ * tip-requires: TIP_CONF_CHACHAPOLY
  */
 #include <setjmp.h>
 #include <stdarg.h>

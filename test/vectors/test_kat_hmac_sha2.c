@@ -7,6 +7,9 @@
  * full hash size, as RFC 4868 2.1.1 requires for IPsec; the expected values
  * are the truncated authenticators (leftmost half of the HMAC output).
  * Cross-checked against OpenSSL's HMAC (Python hmac module).
+ *
+ * tip-requires: TIP_CONF_AES_CBC TIP_CONF_HMAC_SHA256 TIP_CONF_HMAC_SHA384
+ * tip-requires: TIP_CONF_HMAC_SHA512
  */
 #include <setjmp.h>
 #include <stdarg.h>
