@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -143,26 +144,40 @@ static int parse_port(const char *v, uint16_t *out)
     return 0;
 }
 
-/* "10.1.0.0/24", "2001:db8::/64" or a single address -> an address range. */
-static int parse_subnet(const char *v, tip_addr_range_t *r)
+/*
+ * "10.1.0.0/24" or "2001:db8::/64" -> an address range. The prefix length is
+ * required and the address must be the network's first one: "10.1.0.1/24"
+ * (host bits set) is refused rather than silently widened. Returns 0, or -1
+ * with the reason in @p why.
+ */
+static int parse_subnet(const char *v, tip_addr_range_t *r, char *why, size_t why_len)
 {
-    char addr[64];
+    char addr[64], net[64];
     const char *slash = strchr(v, '/');
     size_t n = slash != NULL ? (size_t)(slash - v) : strlen(v);
     unsigned long prefix;
-    tip_addr_t a;
+    tip_addr_t a, first;
 
     if (n == 0 || n >= sizeof(addr))
-        return -1;
+        return set_err(why, why_len, "expected a CIDR prefix such as 10.1.0.0/24");
     memcpy(addr, v, n);
     addr[n] = '\0';
     if (tip_addr_parse(&a, addr) != TIP_OK)
-        return -1;
+        return set_err(why, why_len, "%s is not an IPv4 or IPv6 address", addr);
     if (slash == NULL)
-        prefix = a.family == TIP_AF_INET ? 32 : 128;
-    else if (parse_uint(slash + 1, a.family == TIP_AF_INET ? 32 : 128, &prefix) != 0)
-        return -1;
-    return tip_addr_range_prefix(r, &a, (unsigned)prefix) == TIP_OK ? 0 : -1;
+        return set_err(why, why_len, "no prefix length: write %s/%u for one address, or the "
+                                     "network, e.g. 10.1.0.0/24",
+                       addr, a.family == TIP_AF_INET ? 32u : 128u);
+    if (parse_uint(slash + 1, a.family == TIP_AF_INET ? 32 : 128, &prefix) != 0)
+        return set_err(why, why_len, "bad prefix length /%s (0..%u)", slash + 1,
+                       a.family == TIP_AF_INET ? 32u : 128u);
+    if (tip_addr_range_prefix(r, &a, (unsigned)prefix) != TIP_OK)
+        return set_err(why, why_len, "expected a CIDR prefix such as 10.1.0.0/24");
+    first = r->lo;
+    if (memcmp(first.addr, a.addr, sizeof(a.addr)) != 0)
+        return set_err(why, why_len, "%s has host bits set: the network is %s/%lu", v,
+                       tip_addr_format(&first, net, sizeof(net)), prefix);
+    return 0;
 }
 
 /*
@@ -269,6 +284,35 @@ static int is_aead(tip_encr_t e)
 }
 
 /*
+ * Algorithms strongSwan accepts that the gateway refuses, with the reason
+ * (RFC 8221 for ESP, RFC 8247 for IKEv2). The library implements none of
+ * them; naming the reason beats "unknown algorithm".
+ */
+static const struct {
+    const char *name;
+    const char *why;
+} refused_names[] = {
+    {"3des", "RFC 8221, RFC 8247: 64-bit block cipher, SHOULD NOT for ESP; use aes128gcm16"},
+    {"des", "RFC 8221, RFC 8247: MUST NOT"},
+    {"blowfish", "RFC 8221: MUST NOT"},
+    {"blowfish128", "RFC 8221: MUST NOT"},
+    {"blowfish256", "RFC 8221: MUST NOT"},
+    {"cast128", "RFC 8221: MUST NOT"},
+    {"md5", "RFC 8221, RFC 8247: MUST NOT; use sha256"},
+    {"md5_128", "RFC 8221, RFC 8247: MUST NOT; use sha256"},
+    {"sha1", "RFC 8221, RFC 8247: SHA-1 is being phased out (MUST-); use sha256"},
+    {"sha", "RFC 8221, RFC 8247: SHA-1 is being phased out (MUST-); use sha256"},
+    {"prfmd5", "RFC 8247: MUST NOT; use prfsha256"},
+    {"prfsha1", "RFC 8247: SHA-1 is being phased out (MUST-); use prfsha256"},
+    {"modp768", "RFC 8247: MUST NOT; use x25519 or ecp256"},
+    {"modp1024", "RFC 8247: SHOULD NOT; use x25519, ecp256 or modp2048"},
+    {"modp1536", "RFC 8247: SHOULD NOT; use x25519, ecp256 or modp2048"},
+    {"modp1024s160", "RFC 8247: SHOULD NOT; use x25519 or ecp256"},
+    {"modp2048s224", "RFC 8247: SHOULD NOT; use x25519 or ecp256"},
+    {"modp2048s256", "RFC 8247: SHOULD NOT; use x25519 or ecp256"},
+};
+
+/*
  * Split @p text at '-' and classify each word. One algorithm of each kind:
  * the library's proposals carry a single transform per type, so alternatives
  * are written as separate proposals ("a,b"). @p esp selects the ESP rules
@@ -283,7 +327,13 @@ typedef struct {
     int esn; /* -1 = not given */
 } words_t;
 
-static int parse_words(const char *text, int esp, words_t *w)
+/* -1 with "@p word: what" in @p why. */
+static int word_err(char *why, size_t why_len, const char *word, const char *what)
+{
+    return set_err(why, why_len, "%s: %s", word, what);
+}
+
+static int parse_words(const char *text, int esp, words_t *w, char *why, size_t why_len)
 {
     char buf[GW_TEXT_MAX], *word, *save = NULL;
     size_t i;
@@ -291,15 +341,24 @@ static int parse_words(const char *text, int esp, words_t *w)
     memset(w, 0, sizeof(*w));
     w->esn = -1;
     if (copy_text(buf, sizeof(buf), text) != 0)
-        return -1;
+        return set_err(why, why_len, "proposal too long");
     for (word = strtok_r(buf, "-", &save); word != NULL; word = strtok_r(NULL, "-", &save)) {
         int found = 0;
 
+        for (i = 0; i < COUNT(refused_names); i++)
+            if (strcasecmp(word, refused_names[i].name) == 0) {
+                set_err(why, why_len, "%s: refused (%s)", word, refused_names[i].why);
+                return -1;
+            }
         for (i = 0; i < COUNT(encr_names) && !found; i++) {
             if (strcasecmp(word, encr_names[i].name) != 0)
                 continue;
-            if (w->encr != TIP_ENCR_NONE || (!esp && encr_names[i].encr == TIP_ENCR_NULL))
-                return -1;
+            if (!esp && encr_names[i].encr == TIP_ENCR_NULL)
+                return word_err(why, why_len, word, "ESP only (and only with an integrity "
+                                                    "algorithm)");
+            if (w->encr != TIP_ENCR_NONE)
+                return word_err(why, why_len, word, "a second encryption algorithm (write "
+                                                    "alternatives as separate proposals)");
             w->encr = encr_names[i].encr;
             w->key_bits = encr_names[i].key_bits;
             found = 1;
@@ -308,16 +367,19 @@ static int parse_words(const char *text, int esp, words_t *w)
             if (strcasecmp(word, integ_names[i].name) != 0)
                 continue;
             if (w->integ != TIP_INTEG_NONE)
-                return -1;
+                return word_err(why, why_len, word, "a second integrity algorithm (write "
+                                                    "alternatives as separate proposals)");
             w->integ = integ_names[i].integ;
             w->integ_prf = integ_names[i].prf;
             found = 1;
         }
-        for (i = 0; i < COUNT(prf_names) && !found && !esp; i++) {
+        for (i = 0; i < COUNT(prf_names) && !found; i++) {
             if (strcasecmp(word, prf_names[i].name) != 0)
                 continue;
+            if (esp)
+                return word_err(why, why_len, word, "a PRF belongs in IKE proposals only");
             if (w->prf != TIP_PRF_NONE)
-                return -1;
+                return word_err(why, why_len, word, "a second PRF");
             w->prf = prf_names[i].prf;
             found = 1;
         }
@@ -325,33 +387,38 @@ static int parse_words(const char *text, int esp, words_t *w)
             if (strcasecmp(word, dh_names[i].name) != 0)
                 continue;
             if (w->dh != TIP_DH_NONE)
-                return -1;
+                return word_err(why, why_len, word, "a second key exchange group (write "
+                                                    "alternatives as separate proposals)");
             w->dh = dh_names[i].dh;
             found = 1;
         }
         if (!found && esp && (!strcasecmp(word, "esn") || !strcasecmp(word, "noesn"))) {
             if (w->esn != -1)
-                return -1;
+                return word_err(why, why_len, word, "esn or noesn given twice");
             w->esn = !strcasecmp(word, "esn");
             found = 1;
         }
         if (!found)
-            return -1;
+            return word_err(why, why_len, word, "unknown algorithm");
     }
     if (w->encr == TIP_ENCR_NONE) /* "null" must be written out */
-        return -1;
+        return set_err(why, why_len, "%s: no encryption algorithm", text);
     /* AEAD brings its own integrity; CBC and NULL need an HMAC */
-    if (is_aead(w->encr) != (w->integ == TIP_INTEG_NONE))
-        return -1;
+    if (is_aead(w->encr) && w->integ != TIP_INTEG_NONE)
+        return set_err(why, why_len, "%s: an AEAD cipher takes no integrity algorithm", text);
+    if (!is_aead(w->encr) && w->integ == TIP_INTEG_NONE)
+        return set_err(why, why_len, "%s: needs an integrity algorithm (e.g. -sha256)", text);
     return 0;
 }
 
-int gw_parse_ike_proposal(const char *text, tip_ike_proposal_t *p)
+static int parse_ike_proposal(const char *text, tip_ike_proposal_t *p, char *why, size_t why_len)
 {
     words_t w;
 
-    if (parse_words(text, 0, &w) != 0 || w.dh == TIP_DH_NONE)
+    if (parse_words(text, 0, &w, why, why_len) != 0)
         return -1;
+    if (w.dh == TIP_DH_NONE)
+        return set_err(why, why_len, "%s: needs a key exchange group (e.g. -x25519)", text);
     memset(p, 0, sizeof(*p));
     p->encr = w.encr;
     p->key_bits = w.key_bits;
@@ -360,14 +427,17 @@ int gw_parse_ike_proposal(const char *text, tip_ike_proposal_t *p)
      * algorithm; an AEAD proposal has none, so it must name its PRF. */
     p->prf = w.prf != TIP_PRF_NONE ? w.prf : w.integ_prf;
     p->dh = w.dh;
-    return p->prf == TIP_PRF_NONE ? -1 : 0;
+    if (p->prf == TIP_PRF_NONE)
+        return set_err(why, why_len, "%s: an AEAD proposal needs a PRF (e.g. -prfsha256)", text);
+    return 0;
 }
 
-int gw_parse_esp_proposal(const char *text, tip_child_proposal_t *p)
+static int parse_esp_proposal(const char *text, tip_child_proposal_t *p, char *why,
+                              size_t why_len)
 {
     words_t w;
 
-    if (parse_words(text, 1, &w) != 0)
+    if (parse_words(text, 1, &w, why, why_len) != 0)
         return -1;
     memset(p, 0, sizeof(*p));
     p->encr = w.encr;
@@ -376,6 +446,20 @@ int gw_parse_esp_proposal(const char *text, tip_child_proposal_t *p)
     p->pfs = w.dh;
     p->esn = w.esn == 1;
     return 0;
+}
+
+int gw_parse_ike_proposal(const char *text, tip_ike_proposal_t *p)
+{
+    char why[GW_TEXT_MAX];
+
+    return parse_ike_proposal(text, p, why, sizeof(why));
+}
+
+int gw_parse_esp_proposal(const char *text, tip_child_proposal_t *p)
+{
+    char why[GW_TEXT_MAX];
+
+    return parse_esp_proposal(text, p, why, sizeof(why));
 }
 
 static const char *encr_name(tip_encr_t e, uint16_t bits)
@@ -444,23 +528,23 @@ char *gw_esp_proposal_name(const tip_child_proposal_t *p, char *out, size_t out_
 }
 
 /* "a,b,c": up to TIP_IKE_MAX_PROPOSALS proposals, in order of preference. */
-static int parse_proposal_list(const char *v, int esp, gw_conf_t *cf)
+static int parse_proposal_list(const char *v, int esp, gw_conf_t *cf, char *why, size_t why_len)
 {
     char buf[GW_TEXT_MAX], *item, *save = NULL;
     unsigned n = 0;
 
     if (copy_text(buf, sizeof(buf), v) != 0)
-        return -1;
+        return set_err(why, why_len, "too long");
     for (item = strtok_r(buf, ", ", &save); item != NULL; item = strtok_r(NULL, ", ", &save)) {
         if (n == TIP_IKE_MAX_PROPOSALS)
-            return -1;
-        if (esp ? gw_parse_esp_proposal(item, &cf->conn.child[n])
-                : gw_parse_ike_proposal(item, &cf->conn.ike[n]))
+            return set_err(why, why_len, "more than %u proposals", (unsigned)TIP_IKE_MAX_PROPOSALS);
+        if (esp ? parse_esp_proposal(item, &cf->conn.child[n], why, why_len)
+                : parse_ike_proposal(item, &cf->conn.ike[n], why, why_len))
             return -1;
         n++;
     }
     if (n == 0)
-        return -1;
+        return set_err(why, why_len, "no proposal");
     if (esp) {
         cf->conn.child_count = (uint8_t)n;
         return copy_text(cf->esp_text, sizeof(cf->esp_text), v);
@@ -482,14 +566,18 @@ void gw_conf_init(gw_conf_t *cf)
     snprintf(cf->esp_text, sizeof(cf->esp_text), "aes128gcm16");
 }
 
-/* Apply one "key = value". Returns 0, or -1 with a reason in @p why. */
-static int apply(gw_conf_t *cf, const char *key, const char *v, const char **why)
+/*
+ * Apply one "key = value". Returns 0, or -1 with the reason: a fixed text in
+ * *@p why, or (parsers that say more) a text written to @p why_buf with
+ * *@p why left NULL.
+ */
+static int apply_key(gw_conf_t *cf, const char *key, const char *v, const char **why,
+                     char *why_buf, size_t why_len)
 {
     tip_ike_conn_t *c = &cf->conn;
     unsigned long n;
     int b;
 
-    *why = "invalid value";
     if (!strcmp(key, "local")) {
         *why = "expected an IPv4 or IPv6 address";
         return tip_addr_parse(&c->local_addr, v) == TIP_OK ? 0 : -1;
@@ -534,17 +622,15 @@ static int apply(gw_conf_t *cf, const char *key, const char *v, const char **why
     if (!strcmp(key, "local_subnet") || !strcmp(key, "remote_subnet")) {
         int local = key[0] == 'l';
 
-        *why = "expected a CIDR prefix such as 10.1.0.0/24";
-        if (parse_subnet(v, local ? &c->ts.local : &c->ts.remote) != 0)
+        if (parse_subnet(v, local ? &c->ts.local : &c->ts.remote, why_buf, why_len) != 0)
             return -1;
+        *why = "too long";
         return copy_text(local ? cf->local_subnet : cf->remote_subnet, GW_TEXT_MAX, v);
     }
     if (!strcmp(key, "ike") || !strcmp(key, "esp")) {
-        *why = key[0] == 'i' ? "bad IKE proposal (e.g. aes128gcm16-prfsha256-x25519, "
-                               "aes256-sha256-modp2048; at most 4, comma-separated)"
-                             : "bad ESP proposal (e.g. aes128gcm16, aes256-sha256, "
-                               "chacha20poly1305-x25519-esn; at most 4, comma-separated)";
-        return parse_proposal_list(v, key[0] == 'e', cf);
+        /* e.g. aes128gcm16-prfsha256-x25519, aes256-sha256-modp2048 (IKE);
+         * aes128gcm16, aes256-sha256, chacha20poly1305-x25519-esn (ESP) */
+        return parse_proposal_list(v, key[0] == 'e', cf, why_buf, why_len);
     }
     if (!strcmp(key, "initiate")) {
         *why = "expected yes or no";
@@ -605,6 +691,21 @@ static int apply(gw_conf_t *cf, const char *key, const char *v, const char **why
     return -1;
 }
 
+/* Apply one "key = value". Returns 0, or -1 with the reason in @p why_buf. */
+static int apply(gw_conf_t *cf, const char *key, const char *v, char *why_buf, size_t why_len)
+{
+    const char *why = NULL;
+    int r;
+
+    why_buf[0] = '\0';
+    r = apply_key(cf, key, v, &why, why_buf, why_len);
+    if (r != 0 && why != NULL)
+        snprintf(why_buf, why_len, "%s", why);
+    else if (r != 0 && why_buf[0] == '\0')
+        snprintf(why_buf, why_len, "invalid value");
+    return r;
+}
+
 /* Trim blanks at both ends, in place. */
 static char *trim(char *s)
 {
@@ -641,17 +742,67 @@ static int strip_value(char *v, char **out)
     return 0;
 }
 
+/* @p a lies in @p r (same family; addresses compare as big-endian bytes). */
+static int addr_in_range(const tip_addr_t *a, const tip_addr_range_t *r)
+{
+    size_t n = a->family == TIP_AF_INET ? 4 : 16;
+
+    return a->family == r->lo.family && memcmp(a->addr, r->lo.addr, n) >= 0 &&
+           memcmp(a->addr, r->hi.addr, n) <= 0;
+}
+
+/*
+ * The file holds the PSK: anyone who can read it can impersonate either
+ * gateway. Returns a warning for a file that group or others may read.
+ */
+static void check_file_mode(FILE *f, const char *path, gw_conf_t *cf)
+{
+    struct stat st;
+
+    if (fstat(fileno(f), &st) != 0 || (st.st_mode & (S_IRWXG | S_IRWXO)) == 0)
+        return;
+    snprintf(cf->warning, sizeof(cf->warning),
+             "%s holds the pre-shared key but group or others may access it (mode %04o): "
+             "chmod 600 %s",
+             path, (unsigned)(st.st_mode & 07777), path);
+}
+
+/* A key already given on an earlier line: 0 for the first time. */
+typedef struct {
+    char key[32];
+    unsigned line;
+} seen_key_t;
+
+static unsigned seen_before(seen_key_t *seen, size_t *n_seen, size_t max, const char *key,
+                            unsigned line)
+{
+    size_t i;
+
+    for (i = 0; i < *n_seen; i++)
+        if (strcmp(seen[i].key, key) == 0)
+            return seen[i].line;
+    if (*n_seen < max && strlen(key) < sizeof(seen[0].key)) {
+        snprintf(seen[*n_seen].key, sizeof(seen[0].key), "%s", key);
+        seen[*n_seen].line = line;
+        (*n_seen)++;
+    }
+    return 0;
+}
+
 int gw_conf_load(gw_conf_t *cf, const char *path, char *err, size_t err_len)
 {
-    char line[512];
+    char line[512], why[GW_TEXT_MAX + 64], text[64];
+    seen_key_t seen[48];
+    size_t n_seen = 0;
     unsigned lineno = 0;
     FILE *f = fopen(path, "r");
 
     if (f == NULL)
         return set_err(err, err_len, "%s: %s", path, strerror(errno));
+    check_file_mode(f, path, cf);
     while (fgets(line, sizeof(line), f) != NULL) {
         char *key, *eq, *value;
-        const char *why;
+        unsigned first;
 
         lineno++;
         if (strchr(line, '\n') == NULL && !feof(f)) {
@@ -673,7 +824,14 @@ int gw_conf_load(gw_conf_t *cf, const char *path, char *err, size_t err_len)
             return set_err(err, err_len, "%s:%u: %s: missing or badly quoted value", path, lineno,
                            key);
         }
-        if (apply(cf, key, value, &why) != 0) {
+        /* A second value would silently win over the first: refuse it. */
+        first = seen_before(seen, &n_seen, sizeof(seen) / sizeof(seen[0]), key, lineno);
+        if (first != 0) {
+            fclose(f);
+            return set_err(err, err_len, "%s:%u: %s: given twice (first on line %u)", path,
+                           lineno, key, first);
+        }
+        if (apply(cf, key, value, why, sizeof(why)) != 0) {
             fclose(f);
             return set_err(err, err_len, "%s:%u: %s: %s", path, lineno, key, why);
         }
@@ -695,6 +853,11 @@ int gw_conf_load(gw_conf_t *cf, const char *path, char *err, size_t err_len)
     if (cf->local_subnet[0] == '\0' || cf->remote_subnet[0] == '\0')
         return set_err(err, err_len, "%s: \"local_subnet\" and \"remote_subnet\" are required",
                        path);
+    /* The route's source must match the outbound policy, or the gateway's
+     * own packets to remote_subnet are dropped as no_policy. */
+    if (cf->route_src.family != TIP_AF_NONE && !addr_in_range(&cf->route_src, &cf->conn.ts.local))
+        return set_err(err, err_len, "%s: route_src %s is not inside local_subnet %s", path,
+                       tip_addr_format(&cf->route_src, text, sizeof(text)), cf->local_subnet);
     return 0;
 }
 

@@ -31,6 +31,7 @@ typedef struct {
     char remote_subnet[GW_TEXT_MAX]; /**< as written: handed to "ip route" */
     char ike_text[GW_TEXT_MAX];      /**< IKE proposals as written */
     char esp_text[GW_TEXT_MAX];      /**< ESP proposals as written */
+    char warning[GW_TEXT_MAX + 256]; /**< set by gw_conf_load(): "" or a warning to print */
 } gw_conf_t;
 
 /** Fill @p cf with the defaults (responder, no subnets, tun "tip%d", MTU 1400). */
@@ -38,7 +39,11 @@ void gw_conf_init(gw_conf_t *cf);
 
 /**
  * Read the file at @p path into @p cf (which gw_conf_init() has prepared).
- * Returns 0, or -1 with a message "file:line: what" in @p err.
+ * Returns 0, or -1 with a message "file:line: what" in @p err. Refused: a
+ * key given twice, an unknown or refused algorithm (named, with the reason),
+ * a subnet without a prefix length or with host bits set, a route_src
+ * outside local_subnet. A file that group or others may read (it holds the
+ * PSK) loads, with a warning in cf->warning.
  */
 int gw_conf_load(gw_conf_t *cf, const char *path, char *err, size_t err_len);
 

@@ -1,0 +1,175 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * linux-gateway, conf.c: mistakes in the configuration file are errors that
+ * name the line, the key and what is wrong, never silently accepted.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "conf.h"
+
+#define BASE                                                                                  \
+    "local = 10.99.0.1\n"                                                                     \
+    "peer = 10.99.0.2\n"                                                                      \
+    "local_id = fqdn:left.test\n"                                                             \
+    "remote_id = fqdn:right.test\n"                                                           \
+    "psk = \"a long enough secret\"\n"                                                        \
+    "remote_subnet = 10.2.0.0/24\n"
+
+static char path[64];
+static gw_conf_t cf;
+static char err[512];
+
+/* Load BASE + @p extra from a file of mode @p mode. */
+static int load_mode(const char *extra, mode_t mode)
+{
+    int fd;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/tmp/tip-gw-conf-XXXXXX");
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    f = fdopen(fd, "w");
+    assert_non_null(f);
+    fputs(BASE, f);
+    fputs(extra, f);
+    fclose(f);
+    assert_int_equal(chmod(path, mode), 0);
+    gw_conf_init(&cf);
+    err[0] = '\0';
+    {
+        int r = gw_conf_load(&cf, path, err, sizeof(err));
+        unlink(path);
+        return r;
+    }
+}
+
+static int load(const char *extra)
+{
+    return load_mode(extra, 0600);
+}
+
+static void assert_error(const char *extra, const char *want)
+{
+    assert_int_equal(load(extra), -1);
+    if (strstr(err, want) == NULL)
+        fail_msg("error \"%s\" does not say \"%s\"", err, want);
+}
+
+static void test_a_good_file_loads(void **state)
+{
+    (void)state;
+    assert_int_equal(load("local_subnet = 10.1.0.0/24\nroute_src = 10.1.0.1\n"), 0);
+    assert_string_equal(cf.warning, "");
+    assert_int_equal(load("local_subnet = 10.1.0.7/32\nroute_src = 10.1.0.7\n"), 0);
+}
+
+/* What the file says arrives in the connection the library gets. */
+static void test_proposals_are_parsed(void **state)
+{
+    (void)state;
+    assert_int_equal(load("local_subnet = 10.1.0.0/24\n"
+                          "ike = aes128gcm16-prfsha256-x25519, aes256-sha384-modp2048\n"
+                          "esp = aes128gcm16, aes256-sha256-ecp256-esn\n"),
+                     0);
+    assert_int_equal(cf.conn.ike_count, 2);
+    assert_int_equal(cf.conn.ike[0].encr, TIP_ENCR_AES_GCM_16);
+    assert_int_equal(cf.conn.ike[0].key_bits, 128);
+    assert_int_equal(cf.conn.ike[0].integ, TIP_INTEG_NONE);
+    assert_int_equal(cf.conn.ike[0].prf, TIP_PRF_HMAC_SHA2_256);
+    assert_int_equal(cf.conn.ike[0].dh, TIP_DH_CURVE25519);
+    assert_int_equal(cf.conn.ike[1].encr, TIP_ENCR_AES_CBC);
+    assert_int_equal(cf.conn.ike[1].key_bits, 256);
+    assert_int_equal(cf.conn.ike[1].integ, TIP_INTEG_HMAC_SHA2_384_192);
+    assert_int_equal(cf.conn.ike[1].prf, TIP_PRF_HMAC_SHA2_384);
+    assert_int_equal(cf.conn.ike[1].dh, TIP_DH_MODP_2048);
+    assert_int_equal(cf.conn.child_count, 2);
+    assert_int_equal(cf.conn.child[0].encr, TIP_ENCR_AES_GCM_16);
+    assert_int_equal(cf.conn.child[0].pfs, TIP_DH_NONE);
+    assert_int_equal(cf.conn.child[1].encr, TIP_ENCR_AES_CBC);
+    assert_int_equal(cf.conn.child[1].integ, TIP_INTEG_HMAC_SHA2_256_128);
+    assert_int_equal(cf.conn.child[1].pfs, TIP_DH_ECP_256);
+    assert_int_equal(cf.conn.child[1].esn, 1);
+}
+
+static void test_a_key_given_twice(void **state)
+{
+    (void)state;
+    assert_error("local_subnet = 10.1.0.0/24\ndpd = 30s\ndpd = 10s\n",
+                 ":9: dpd: given twice (first on line 8)");
+    assert_error("local_subnet = 10.1.0.0/24\npsk = other\n", "psk: given twice (first on line 5)");
+}
+
+static void test_refused_algorithms_are_named_with_the_reason(void **state)
+{
+    (void)state;
+    assert_error("local_subnet = 10.1.0.0/24\nesp = aes128gcm16, 3des-sha256\n",
+                 "esp: 3des: refused (RFC 8221");
+    assert_error("local_subnet = 10.1.0.0/24\nesp = aes128-md5\n", "md5: refused (RFC 8221");
+    assert_error("local_subnet = 10.1.0.0/24\nike = aes128-sha1-modp2048\n",
+                 "ike: sha1: refused (RFC 8221");
+    assert_error("local_subnet = 10.1.0.0/24\nike = aes128-sha256-modp1024\n",
+                 "modp1024: refused (RFC 8247");
+    assert_error("local_subnet = 10.1.0.0/24\nike = aes128-sha256-modp768\n",
+                 "modp768: refused (RFC 8247");
+    assert_error("local_subnet = 10.1.0.0/24\nesp = aes128ctr\n", "aes128ctr: unknown algorithm");
+    assert_error("local_subnet = 10.1.0.0/24\nike = aes128gcm16-x25519\n", "needs a PRF");
+}
+
+static void test_subnets_are_networks(void **state)
+{
+    (void)state;
+    assert_error("local_subnet = 10.1.0.1/24\n",
+                 "local_subnet: 10.1.0.1/24 has host bits set: the network is 10.1.0.0/24");
+    assert_error("local_subnet = 10.1.0.0\n", "local_subnet: no prefix length");
+    assert_error("local_subnet = 10.1.0.0/33\n", "bad prefix length");
+    assert_error("local_subnet = 10.1.0.0/24\nremote_subnet = 2001:db8::1/64\n",
+                 "given twice"); /* remote_subnet is in BASE */
+}
+
+static void test_route_src_inside_local_subnet(void **state)
+{
+    (void)state;
+    assert_error("local_subnet = 10.1.0.0/24\nroute_src = 10.3.0.1\n",
+                 "route_src 10.3.0.1 is not inside local_subnet 10.1.0.0/24");
+    assert_error("local_subnet = 10.1.0.0/24\nroute_src = 10.1.1.0\n", "not inside local_subnet");
+}
+
+/* The file holds the PSK. */
+static void test_a_file_others_can_read_is_reported(void **state)
+{
+    (void)state;
+    assert_int_equal(load_mode("local_subnet = 10.1.0.0/24\n", 0644), 0);
+    assert_non_null(strstr(cf.warning, "group or others"));
+    assert_non_null(strstr(cf.warning, "chmod 600"));
+    assert_int_equal(load_mode("local_subnet = 10.1.0.0/24\n", 0640), 0);
+    assert_non_null(strstr(cf.warning, "(mode 0640)"));
+    assert_int_equal(load_mode("local_subnet = 10.1.0.0/24\n", 0600), 0);
+    assert_string_equal(cf.warning, "");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_a_good_file_loads),
+        cmocka_unit_test(test_proposals_are_parsed),
+        cmocka_unit_test(test_a_key_given_twice),
+        cmocka_unit_test(test_refused_algorithms_are_named_with_the_reason),
+        cmocka_unit_test(test_subnets_are_networks),
+        cmocka_unit_test(test_route_src_inside_local_subnet),
+        cmocka_unit_test(test_a_file_others_can_read_is_reported),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
