@@ -29,18 +29,16 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "conf.h"
+#include "report.h"
+#include "sys.h"
 #include "tinyipsec/tinyipsec.h"
 #include "tip_port_posix.h"
-
-extern char **environ;
 
 #define GW_BUF_SIZE          4096  /* one packet or IKE message, plus head- and tailroom */
 #define GW_BATCH             64    /* packets per source per wake-up: no side starves */
@@ -94,7 +92,8 @@ static void usage(FILE *f, const char *prog)
             "\n"
             "options:\n"
             "  -s, --stats-interval SECS  print counters every SECS seconds (0 = only at exit)\n"
-            "  -n, --check                parse CONFIG, print it and exit (no root needed)\n"
+            "  -n, --check                parse CONFIG, check that the library takes it,\n"
+            "                             print it and exit (no root needed)\n"
             "  -k, --keylog DIR           debugging only, in a -DTIP_KEYLOG=1 build: append\n"
             "                             the IKE and ESP keys to DIR/ikev2_decryption_table\n"
             "                             and DIR/esp_sa (Wireshark's tables)\n"
@@ -103,38 +102,6 @@ static void usage(FILE *f, const char *prog)
             "signals: INT/TERM delete the IKE SA and exit; USR1 rekeys the CHILD SA,\n"
             "USR2 the IKE SA. Needs root (TUN, routes, UDP 500, raw ESP).\n",
             prog, TIP_VERSION_STRING);
-}
-
-/* An event's reason: a tip_err_t (< 0), or the peer's error notify (> 0). */
-static const char *reason_text(int reason, char *buf, size_t len)
-{
-    static const struct {
-        int type;
-        const char *name;
-    } notify[] = {
-        /* RFC 7296 3.10.1 */
-        {1, "UNSUPPORTED_CRITICAL_PAYLOAD"}, {4, "INVALID_IKE_SPI"},
-        {5, "INVALID_MAJOR_VERSION"},        {7, "INVALID_SYNTAX"},
-        {9, "INVALID_MESSAGE_ID"},           {11, "INVALID_SPI"},
-        {14, "NO_PROPOSAL_CHOSEN"},          {17, "INVALID_KE_PAYLOAD"},
-        {24, "AUTHENTICATION_FAILED"},       {34, "SINGLE_PAIR_REQUIRED"},
-        {35, "NO_ADDITIONAL_SAS"},           {36, "INTERNAL_ADDRESS_FAILURE"},
-        {37, "FAILED_CP_REQUIRED"},          {38, "TS_UNACCEPTABLE"},
-        {39, "INVALID_SELECTORS"},           {43, "TEMPORARY_FAILURE"},
-        {44, "CHILD_SA_NOT_FOUND"},
-    };
-    size_t i;
-
-    if (reason == 0)
-        return "no error";
-    if (reason < 0)
-        return tip_strerror(reason);
-    for (i = 0; i < sizeof(notify) / sizeof(notify[0]); i++)
-        if (notify[i].type == reason)
-            break;
-    snprintf(buf, len, "peer sent %s (%d)",
-             i < sizeof(notify) / sizeof(notify[0]) ? notify[i].name : "notify", reason);
-    return buf;
 }
 
 /* The configured proposals; the negotiated one when only one is configured. */
@@ -158,33 +125,6 @@ static void hex8(const uint8_t spi[8], char out[17])
         snprintf(out + 2 * i, 3, "%02x", spi[i]);
 }
 
-/* ---- running ip(8) ----------------------------------------------------------- */
-
-/*
- * Run "ip ..." and wait for it. The gateway configures its TUN device with
- * the ip command rather than netlink to stay short; argv is passed as is
- * (no shell), so nothing in the config file is ever interpreted by sh.
- */
-static int run_ip(const char *const argv[])
-{
-    pid_t pid;
-    int status, i, err;
-
-    printf("+");
-    for (i = 0; argv[i] != NULL; i++)
-        printf(" %s", argv[i]);
-    printf("\n");
-    err = posix_spawnp(&pid, argv[0], NULL, NULL, (char *const *)argv, environ);
-    if (err != 0) {
-        fprintf(stderr, "linux-gateway: cannot run %s: %s\n", argv[0], strerror(err));
-        return -1;
-    }
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return -1;
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
-}
-
 /* Open the TUN device, bring it up, and route the remote subnet into it. */
 static int tun_setup(gateway_t *g)
 {
@@ -201,7 +141,7 @@ static int tun_setup(gateway_t *g)
         const char *const link_up[] = {"ip",  "link", "set", "dev", g->tun_name,
                                        "mtu", mtu,    "up",  NULL};
 
-        if (run_ip(link_up) != 0)
+        if (gw_run_ip(link_up) != 0)
             return -1;
     }
     /* "replace", not "add": a route left over from a crashed run is taken over.
@@ -214,12 +154,12 @@ static int tun_setup(gateway_t *g)
             "dev", g->tun_name, "src",     tip_addr_format(&cf->route_src, src, sizeof(src)),
             NULL};
 
-        return run_ip(route);
+        return gw_run_ip(route);
     } else {
         const char *const route[] = {"ip",  "route",     "replace", cf->remote_subnet,
                                      "dev", g->tun_name, NULL};
 
-        return run_ip(route);
+        return gw_run_ip(route);
     }
 }
 
@@ -235,7 +175,7 @@ static void print_child(gateway_t *g, const char *what, tip_handle_t conn)
     printf("%s conn %u: %s === %s, ESP SPIs in 0x%08x out 0x%08x, UDP-encap %s, esp %s\n", what,
            (unsigned)conn, g->cf.local_subnet, g->cf.remote_subnet, (unsigned)st.child_spi_in,
            (unsigned)st.child_spi_out, st.natt ? "yes" : "no",
-           proposals_text(g, 1, esp, sizeof(esp)));
+           gw_esp_proposal_name(&st.child_alg, esp, sizeof(esp))); /* the negotiated one */
 }
 
 static void print_ike_sa(gateway_t *g, const char *what, tip_handle_t conn)
@@ -251,7 +191,7 @@ static void print_ike_sa(gateway_t *g, const char *what, tip_handle_t conn)
            tip_addr_format(&g->cf.conn.local_addr, local, sizeof(local)),
            tip_addr_format(&st.peer_addr, peer, sizeof(peer)), (unsigned)st.peer_port,
            st.initiator ? "initiator" : "responder", spi_i, spi_r, st.natt ? "yes" : "no",
-           proposals_text(g, 0, ike, sizeof(ike)));
+           gw_ike_proposal_name(&st.ike_alg, ike, sizeof(ike))); /* the negotiated one */
 }
 
 /* The event callback: runs inside tip_ike_input(), tip_output() and tip_poll(). */
@@ -278,7 +218,7 @@ static void on_event(void *arg, const tip_event_t *ev)
     case TIP_EV_AUTH_FAILED:
     case TIP_EV_PROPOSAL_MISMATCH:
         printf("%s conn %u: %s\n", tip_event_name(ev->type), (unsigned)ev->conn,
-               reason_text(ev->reason, buf, sizeof(buf)));
+               gw_reason_text(ev->reason, buf, sizeof(buf)));
         break;
     default: /* data-path events: IKE has already acted on them */
         if (g->cf.log_level >= TIP_LOG_INFO)
@@ -336,20 +276,14 @@ static void keylog_hook(void *arg, int level, const char *msg)
     size_t i, n;
 
     for (i = 0; msg != NULL && i < sizeof(tables) / sizeof(tables[0]); i++) {
-        char path[4096];
-        int fd;
+        char err[4200];
 
         n = strlen(tables[i]);
         if (strncmp(msg, "keylog ", 7) != 0 || strncmp(msg + 7, tables[i], n) != 0 ||
             strncmp(msg + 7 + n, ": ", 2) != 0)
             continue;
-        msg += 7 + n + 2;
-        snprintf(path, sizeof(path), "%s/%s", gw.keylog_dir, tables[i]);
-        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600); /* secrets */
-        if (fd < 0 || write(fd, msg, strlen(msg)) < 0 || write(fd, "\n", 1) != 1)
-            fprintf(stderr, "linux-gateway: keylog %s: %s\n", path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
+        if (gw_keylog_append(gw.keylog_dir, tables[i], msg + 7 + n + 2, err, sizeof(err)) != 0)
+            fprintf(stderr, "linux-gateway: keylog %s\n", err);
         return;
     }
     gw.log_next(arg, level, msg);
@@ -425,8 +359,15 @@ static void sockets_drain(gateway_t *g)
             g->n.rx_ike++;
             r = tip_ike_input(&g->ctx, &info.src, info.sport, &info.dst, info.dport, b.base + b.off,
                               b.len);
-            if (r < 0 && g->cf.log_level >= TIP_LOG_DEBUG)
-                printf("IKE message dropped: %s\n", tip_strerror(r));
+            /* Too large is a configuration matter (the peer sends more than
+             * this build holds): always said. Other drops are routine. */
+            if ((r == TIP_ERR_TOO_LARGE && g->cf.log_level >= TIP_LOG_WARN) ||
+                (r < 0 && g->cf.log_level >= TIP_LOG_DEBUG)) {
+                char text[200];
+
+                printf("%s\n", gw_ike_drop_text(r, &info.src, info.sport, b.len, text,
+                                                sizeof(text)));
+            }
             break;
         case TIP_RX_CONSUMED: /* NAT-T keepalive */
             break;
@@ -510,8 +451,8 @@ static int gateway_open(gateway_t *g)
         err = tip_ike_conn_add(&g->ctx, c, &g->conn);
     }
     if (err != TIP_OK) {
-        fprintf(stderr, "linux-gateway: connection refused by the library: %s\n",
-                tip_strerror(err));
+        fprintf(stderr, "linux-gateway: connection refused by the library: %s (%d)\n",
+                tip_strerror(err), err);
         tip_port_posix_close(&g->io);
         return -1;
     }
@@ -530,6 +471,53 @@ static void print_banner(const gateway_t *g)
     printf("  %s === %s via %s, ike %s, esp %s\n", g->cf.local_subnet, g->cf.remote_subnet,
            g->tun_name, proposals_text(g, 0, ike, sizeof(ike)),
            proposals_text(g, 1, esp, sizeof(esp)));
+}
+
+/* --check: would the library take this connection? (No sockets, no root.) */
+static uint64_t check_now(void *arg)
+{
+    (void)arg;
+    return 0;
+}
+
+static int check_random(void *arg, uint8_t *out, size_t len)
+{
+    (void)arg;
+    memset(out, 0, len); /* nothing is negotiated with these */
+    return 0;
+}
+
+static int check_send(void *arg, const tip_addr_t *src, uint16_t sport, const tip_addr_t *dst,
+                      uint16_t dport, const uint8_t *data, size_t len)
+{
+    (void)arg;
+    (void)src;
+    (void)sport;
+    (void)dst;
+    (void)dport;
+    (void)data;
+    (void)len;
+    return TIP_ERR_PORT;
+}
+
+static int check_with_library(gateway_t *g)
+{
+    tip_port_t port;
+    int err;
+
+    memset(&port, 0, sizeof(port));
+    port.now_ms = check_now;
+    port.random = check_random;
+    port.send_udp = check_send;
+    err = tip_ctx_init(&g->ctx, &port);
+    if (err == TIP_OK) {
+        err = tip_ike_conn_add(&g->ctx, &g->cf.conn, NULL);
+        tip_ctx_deinit(&g->ctx);
+    }
+    if (err != TIP_OK)
+        fprintf(stderr, "linux-gateway: connection refused by the library: %s (%d)\n",
+                tip_strerror(err), err);
+    return err;
 }
 
 /* ---- the loop ------------------------------------------------------------------ */
@@ -712,9 +700,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "linux-gateway: %s\n", err);
         return 2;
     }
+    if (gw.cf.warning[0] != '\0')
+        fprintf(stderr, "linux-gateway: warning: %s\n", gw.cf.warning);
     if (check) {
         gw_conf_print(&gw.cf);
-        return 0;
+        return check_with_library(&gw) == 0 ? 0 : 2;
     }
 
     gw.tun_fd = -1;
