@@ -118,5 +118,5 @@ probe_size() { # label, extra cflags...
 }
 probe_size "default config"
 probe_size "default config, IKEv2 off (static-key ESP)" -DTIP_CONF_IKEV2=0
-probe_size "small gateway: 4 SAs, 4 policies, 1 IKE SA/conn, IPv6 off" -DTIP_MAX_SA=4 \
-    -DTIP_MAX_POLICIES=4 -DTIP_SPI_HASH_SIZE=8 -DTIP_MAX_IKE_SA=1 -DTIP_MAX_IKE_CONN=1 -DTIP_CONF_IPV6=0
+probe_size "small gateway, test/config/small.h: 4 SAs, 4 policies, 2 IKE SAs, 1 connection, IPv4 only, AES-GCM only" \
+    "-DTIP_USER_CONFIG_FILE=\"$ROOT/test/config/small.h\""
