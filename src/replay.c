@@ -64,25 +64,36 @@ int tip_replay_check(const tip_replay_t *r, uint64_t seq)
     return TIP_OK;
 }
 
+/* RFC 6479: clear the blocks the window moves over (at most the whole
+ * ring), then move the top to @p seq (> top). */
+static void tip_replay_advance(tip_replay_t *r, uint64_t seq)
+{
+    uint64_t cur = r->top / TIP_BLOCK_BITS;
+    uint64_t new_block = seq / TIP_BLOCK_BITS;
+    uint64_t diff = new_block - cur;
+    uint64_t i;
+
+    if (diff > TIP_RING_BLOCKS)
+        diff = TIP_RING_BLOCKS;
+    for (i = 1; i <= diff; i++)
+        r->bitmap[(cur + i) % TIP_RING_BLOCKS] = 0;
+    r->top = seq;
+}
+
+void tip_replay_track(tip_replay_t *r, uint64_t seq)
+{
+    if (seq > r->top)
+        tip_replay_advance(r, seq);
+}
+
 int tip_replay_update(tip_replay_t *r, uint64_t seq)
 {
     uint64_t bit;
 
     if (tip_replay_check(r, seq) != TIP_OK)
         return TIP_ERR_REPLAY;
-    if (seq > r->top) {
-        /* RFC 6479: clear the blocks the window moves over, at most the
-         * whole ring, then move the top. */
-        uint64_t cur = r->top / TIP_BLOCK_BITS;
-        uint64_t new_block = seq / TIP_BLOCK_BITS;
-        uint64_t diff = new_block - cur;
-        uint64_t i;
-        if (diff > TIP_RING_BLOCKS)
-            diff = TIP_RING_BLOCKS;
-        for (i = 1; i <= diff; i++)
-            r->bitmap[(cur + i) % TIP_RING_BLOCKS] = 0;
-        r->top = seq;
-    }
+    if (seq > r->top)
+        tip_replay_advance(r, seq);
     bit = seq % (TIP_RING_BLOCKS * TIP_BLOCK_BITS);
     r->bitmap[bit / TIP_BLOCK_BITS] |= 1u << (bit % TIP_BLOCK_BITS);
     return TIP_OK;

@@ -34,4 +34,12 @@ int tip_replay_check(const tip_replay_t *r, uint64_t seq);
  */
 int tip_replay_update(tip_replay_t *r, uint64_t seq);
 
+/**
+ * For an SA with the replay check off: move the window's top up to @p seq
+ * (an authenticated, accepted packet) without refusing anything. With ESN
+ * the receiver still needs the top to infer the high 32 bits (RFC 4303
+ * 2.2.1, appendix A).
+ */
+void tip_replay_track(tip_replay_t *r, uint64_t seq);
+
 #endif /* TIP_REPLAY_H */

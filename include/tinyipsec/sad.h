@@ -34,7 +34,12 @@ typedef struct {
     uint8_t esn;           /**< 1: 64-bit extended sequence numbers (RFC 4303 2.2.1) */
     /** Inbound: replay window in packets, 0 = TIP_REPLAY_WINDOW; capped at it. */
     uint16_t replay_window;
-    /** Inbound: 1 disables the replay check (allowed by RFC 4303 3.4.3 for manual keying). */
+    /**
+     * Inbound: 1 disables the replay check (allowed by RFC 4303 3.4.3 for
+     * manual keying): replayed packets are accepted. The SA still follows
+     * the highest sequence number it accepted, so ESN keeps working past
+     * 2^32 packets.
+     */
     uint8_t no_replay;
     /** NAT-T (RFC 3948): UDP ports of ESP-in-UDP, both 0 for plain ESP. */
     uint16_t natt_sport;
