@@ -13,6 +13,7 @@
 
 #include <string.h>
 
+#include "crypto.h"
 #include "setkey_lex.h"
 #include "tinyipsec/tinyipsec.h"
 #include "tip_internal.h"
@@ -352,9 +353,10 @@ static int tip_sk_add(tip_sk_t *ps, int del)
                         tip_strerror(err));
     }
 out:
-    /* Keys never outlive the statement. */
-    memset(ekey, 0, sizeof(ekey));
-    memset(akey, 0, sizeof(akey));
+    /* Keys never outlive the statement (tip_crypto_zeroize: a memset of
+     * buffers about to die would be optimised away). */
+    tip_crypto_zeroize(ekey, sizeof(ekey));
+    tip_crypto_zeroize(akey, sizeof(akey));
     return err;
 }
 
