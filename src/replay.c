@@ -22,6 +22,22 @@ void tip_replay_init(tip_replay_t *r, uint32_t window)
     r->window = window;
 }
 
+void tip_replay_restore(tip_replay_t *r, uint64_t top)
+{
+    uint64_t bit = top % (TIP_RING_BLOCKS * TIP_BLOCK_BITS);
+    uint32_t above = (uint32_t)(bit % TIP_BLOCK_BITS) + 1u; /* bits 0..top in its block */
+    uint64_t i;
+
+    /* Everything in the window is "received"; but not the numbers above
+     * top in top's own block: they are new, and the window does not clear
+     * this block again when it moves up inside it. */
+    for (i = 0; i < TIP_RING_BLOCKS; i++)
+        r->bitmap[i] = 0xFFFFFFFFu;
+    r->bitmap[bit / TIP_BLOCK_BITS] =
+        above >= TIP_BLOCK_BITS ? 0xFFFFFFFFu : (uint32_t)((1u << above) - 1u);
+    r->top = top;
+}
+
 uint64_t tip_replay_infer(const tip_replay_t *r, uint32_t seq_lo, int esn)
 {
     uint32_t tl = (uint32_t)r->top;

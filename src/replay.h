@@ -17,6 +17,13 @@
 void tip_replay_init(tip_replay_t *r, uint32_t window);
 
 /**
+ * Start the window with its top at @p top and every number at or below it
+ * counted as received (refused from now on): an SA that resumes where an
+ * earlier one with the same keys stopped.
+ */
+void tip_replay_restore(tip_replay_t *r, uint64_t top);
+
+/**
  * Infer the full 64-bit sequence number of a packet that carries the low 32
  * bits @p seq_lo (RFC 4303 A2.2). Without ESN the high half is 0.
  */

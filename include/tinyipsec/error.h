@@ -36,14 +36,17 @@
     X(TIP_ERR_PARSE, -20, "configuration syntax error")                        \
     X(TIP_ERR_DEPRECATED, -21, "algorithm refused as deprecated")              \
     X(TIP_ERR_KEY_LEN, -22, "wrong key length for the algorithm")             \
-    X(TIP_ERR_STALE, -23, "handle refers to a deleted entry")
+    X(TIP_ERR_STALE, -23, "handle refers to a deleted entry")                 \
+    X(TIP_ERR_NO_SEQ_STORE, -24,                                               \
+      "manual keys need the port's sequence number store (seq_load, seq_store)") \
+    X(TIP_ERR_SEQ_STORE, -25, "the port's sequence number store failed")
 
 /** Error codes: 0 is success, every error is negative. */
 typedef enum {
 #define TIP_X_ENUM(name, value, text) name = value,
     TIP_ERROR_LIST(TIP_X_ENUM)
 #undef TIP_X_ENUM
-    TIP_ERR_LAST_ = -24
+    TIP_ERR_LAST_ = -26
 } tip_err_t;
 
 /**
@@ -68,7 +71,8 @@ const char *tip_strerror(int err);
     X(DISCARD, "discard policy")                                               \
     X(SEQ_EXHAUSTED, "sequence exhausted")                                     \
     X(NO_ROOM, "no buffer room")                                               \
-    X(SEND, "send failed")
+    X(SEND, "send failed")                                                     \
+    X(SEQ_STORE, "sequence store failed")
 
 /** Drop reasons, used as indices into the drop counter arrays. */
 typedef enum {
