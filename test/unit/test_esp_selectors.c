@@ -46,7 +46,8 @@ static void raw_pkt(tip_buf_t *buf, const tip_addr_t *src, const tip_addr_t *dst
     tip_test_buf_init(buf, mem_out, CAP, TIP_ESP_HEADROOM);
     h = tip_test_pkt_ip_hdr(buf->base + buf->off, src, dst, proto, l4_len, 7);
     assert_int_equal(h, 20);
-    memcpy(buf->base + buf->off + h, l4, l4_len);
+    if (l4_len != 0)
+        memcpy(buf->base + buf->off + h, l4, l4_len);
     buf->len = h + l4_len;
 }
 
