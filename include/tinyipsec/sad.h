@@ -90,7 +90,12 @@ typedef struct {
 typedef struct {
     uint64_t packets;  /**< packets protected (out) or accepted (in) */
     uint64_t bytes;    /**< their payload bytes (inner packet sizes) */
-    uint64_t seq;      /**< outbound: last sequence number sent; inbound: highest accepted */
+    /**
+     * Outbound: last sequence number sent (or where seq_start / the stored
+     * mark put it). Inbound: the replay window's top, the highest number
+     * accepted (or where seq_start / the stored mark put it).
+     */
+    uint64_t seq;
     uint64_t drops[TIP_DROP_COUNT]; /**< per reason */
     uint64_t added_ms; /**< when the SA was added (port clock) */
 } tip_sa_stats_t;
