@@ -24,7 +24,8 @@ AR      ?= ar
 # Mbed TLS headers: empty = the system's (/usr/include); e.g. -I/opt/mbedtls/include
 MBEDTLS_INC ?=
 EXTRA_CFLAGS ?=
-TIP_CFLAGS := -std=c99 -Wall -Wextra -Werror -Os -Iinclude -Isrc $(MBEDTLS_INC) $(EXTRA_CFLAGS)
+# -Wundef: an #if on an undefined TIP_* macro (a file without tinyipsec/config.h) is an error.
+TIP_CFLAGS := -std=c99 -Wall -Wextra -Wundef -Werror -Os -Iinclude -Isrc $(MBEDTLS_INC) $(EXTRA_CFLAGS)
 
 BUILD   := build/make
 OBJDIR  := $(BUILD)/obj

@@ -601,6 +601,7 @@ static size_t heap_per_esp_sa(void)
     p.encr = TIP_ENCR_AES_GCM_16;
     p.encr_key = key;
     p.encr_key_len = 20;
+    p.fresh_keys = 1; /* as IKE installs it */
     heap_start();
     if (tip_sad_add(&c, &p, NULL) != TIP_OK)
         fail("tip_sad_add", TIP_DH_NONE, -1);

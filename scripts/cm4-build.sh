@@ -22,7 +22,7 @@ JOBS=${TIP_JOBS:-2}
 CACHE_ROOT=${TIP_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/tinyipsec}
 CROSS=${CROSS:-arm-none-eabi-}
 ARCH_FLAGS=(-mcpu=cortex-m4 -mthumb "-mfloat-abi=${CM4_FLOAT:-soft}")
-CFLAGS=(-std=c99 -Os "${ARCH_FLAGS[@]}" -ffunction-sections -fdata-sections -Wall -Wextra -Werror)
+CFLAGS=(-std=c99 -Os "${ARCH_FLAGS[@]}" -ffunction-sections -fdata-sections -Wall -Wextra -Wundef -Werror)
 
 log() { printf 'cm4: %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }

@@ -94,7 +94,13 @@ size_t tip_crypto_integ_key_len(tip_integ_t integ);
 /** Constant-time comparison: 0 when equal. */
 int tip_crypto_ct_memcmp(const uint8_t *a, const uint8_t *b, size_t len);
 
-/** Zeroize memory in a way the compiler may not optimise out. */
+/**
+ * Zeroize memory in a way the compiler may not optimise out. The only way
+ * key material is wiped anywhere in the library (never a plain memset: a
+ * store to a buffer that dies right after is removed by the optimiser).
+ * Implemented once by the core (src/zeroize.c), not by a backend, so it is
+ * the same for every backend and compiler. NULL or 0 bytes: nothing.
+ */
 void tip_crypto_zeroize(void *p, size_t len);
 
 /* ---- IKEv2: PRF and key exchange ------------------------------------ */

@@ -25,7 +25,6 @@
  * build_info.h in 3.x), so the MBEDTLS_*_C switches below are valid. */
 #include <mbedtls/version.h>
 #include <mbedtls/constant_time.h>
-#include <mbedtls/platform_util.h>
 
 #if MBEDTLS_VERSION_NUMBER < 0x021C0000
 #error "tinyipsec needs Mbed TLS 2.28 or 3.x (mbedtls_ct_memcmp, one-shot AEAD)"
@@ -116,12 +115,6 @@ static struct tip_mbed_sa *tip_mbed(tip_crypto_sa_t *c)
 }
 
 /* ---- small helpers ------------------------------------------------------ */
-
-void tip_crypto_zeroize(void *p, size_t len)
-{
-    if (p != NULL && len != 0)
-        mbedtls_platform_zeroize(p, len);
-}
 
 int tip_crypto_ct_memcmp(const uint8_t *a, const uint8_t *b, size_t len)
 {

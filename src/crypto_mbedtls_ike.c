@@ -389,7 +389,7 @@ static int tip_modp_compute(struct tip_mbed_dh *s, const uint8_t *peer, uint8_t 
     if (ret == 0) {
         /* calc_secret strips leading zero bytes (the TLS rule); RFC 7296
          * 2.14 wants g^ir left-padded to the length of the modulus. */
-        memset(secret, 0, TIP_MODP_LEN - olen);
+        memset(secret, 0, TIP_MODP_LEN - olen); /* tip-wipe-ok: left-pads the output */
         memcpy(secret + (TIP_MODP_LEN - olen), k, olen);
     }
     tip_crypto_zeroize(k, sizeof(k));

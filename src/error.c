@@ -4,6 +4,7 @@
  * Strings for error codes and drop reasons, generated from the same X-macro
  * lists as the enums.
  */
+#include "tinyipsec/config.h" /* TIP_CONF_STRINGS */
 #include "tinyipsec/error.h"
 
 const char *tip_strerror(int err)

@@ -212,10 +212,22 @@ int tip_esp_decap(tip_ctx_t *ctx, const tip_addr_t *src, const tip_addr_t *dst,
     }
     /* RFC 4303 3.4.3: the window moves only for an authenticated packet.
      * It moves last, once the packet is accepted, so that a packet refused
-     * for any reason leaves the SA as it was (its drop counter aside). */
-    if (!sa->no_replay && tip_replay_update(&sa->replay, seq) != TIP_OK) {
-        tip_drop(ctx, sa, TIP_DROP_REPLAY);
-        return TIP_ERR_REPLAY;
+     * for any reason leaves the SA as it was (its drop counter aside).
+     * With the check off the top still follows the packets: ESN infers
+     * the high 32 bits from it (RFC 4303 2.2.1, appendix A). */
+    if (sa->no_replay) {
+        tip_replay_track(&sa->replay, seq);
+    } else {
+        /* Manual keys: the window's new top is on record (durably) before
+         * the packet is accepted, so that after a restart it is refused. */
+        if (tip_seq_reserve(ctx, sa, seq) != TIP_OK) {
+            tip_drop(ctx, sa, TIP_DROP_SEQ_STORE);
+            return TIP_ERR_SEQ_STORE;
+        }
+        if (tip_replay_update(&sa->replay, seq) != TIP_OK) {
+            tip_drop(ctx, sa, TIP_DROP_REPLAY);
+            return TIP_ERR_REPLAY;
+        }
     }
     if (tip_sa_over_hard(sa, plen)) {
         tip_drop(ctx, sa, TIP_DROP_LIFETIME);

@@ -165,6 +165,12 @@ int tip_esp_encap_sa(tip_ctx_t *ctx, tip_sa_t *sa, tip_buf_t *buf, const uint8_t
         tip_drop(ctx, sa, TIP_DROP_SEQ_EXHAUSTED);
         return TIP_ERR_SEQ_EXHAUSTED;
     }
+    /* Manual keys: the number is on record (durably) before it is used, so
+     * that no restart can use it again (nonce = sequence number). */
+    if (tip_seq_reserve(ctx, sa, seq) != TIP_OK) {
+        tip_drop(ctx, sa, TIP_DROP_SEQ_STORE);
+        return TIP_ERR_SEQ_STORE;
+    }
 
     start = pkt - (outer + udp + TIP_ESP_HLEN + sa->iv_len);
     if (keep != 0)

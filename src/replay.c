@@ -22,6 +22,22 @@ void tip_replay_init(tip_replay_t *r, uint32_t window)
     r->window = window;
 }
 
+void tip_replay_restore(tip_replay_t *r, uint64_t top)
+{
+    uint64_t bit = top % (TIP_RING_BLOCKS * TIP_BLOCK_BITS);
+    uint32_t above = (uint32_t)(bit % TIP_BLOCK_BITS) + 1u; /* bits 0..top in its block */
+    uint64_t i;
+
+    /* Everything in the window is "received"; but not the numbers above
+     * top in top's own block: they are new, and the window does not clear
+     * this block again when it moves up inside it. */
+    for (i = 0; i < TIP_RING_BLOCKS; i++)
+        r->bitmap[i] = 0xFFFFFFFFu;
+    r->bitmap[bit / TIP_BLOCK_BITS] =
+        above >= TIP_BLOCK_BITS ? 0xFFFFFFFFu : (uint32_t)((1u << above) - 1u);
+    r->top = top;
+}
+
 uint64_t tip_replay_infer(const tip_replay_t *r, uint32_t seq_lo, int esn)
 {
     uint32_t tl = (uint32_t)r->top;
@@ -64,25 +80,36 @@ int tip_replay_check(const tip_replay_t *r, uint64_t seq)
     return TIP_OK;
 }
 
+/* RFC 6479: clear the blocks the window moves over (at most the whole
+ * ring), then move the top to @p seq (> top). */
+static void tip_replay_advance(tip_replay_t *r, uint64_t seq)
+{
+    uint64_t cur = r->top / TIP_BLOCK_BITS;
+    uint64_t new_block = seq / TIP_BLOCK_BITS;
+    uint64_t diff = new_block - cur;
+    uint64_t i;
+
+    if (diff > TIP_RING_BLOCKS)
+        diff = TIP_RING_BLOCKS;
+    for (i = 1; i <= diff; i++)
+        r->bitmap[(cur + i) % TIP_RING_BLOCKS] = 0;
+    r->top = seq;
+}
+
+void tip_replay_track(tip_replay_t *r, uint64_t seq)
+{
+    if (seq > r->top)
+        tip_replay_advance(r, seq);
+}
+
 int tip_replay_update(tip_replay_t *r, uint64_t seq)
 {
     uint64_t bit;
 
     if (tip_replay_check(r, seq) != TIP_OK)
         return TIP_ERR_REPLAY;
-    if (seq > r->top) {
-        /* RFC 6479: clear the blocks the window moves over, at most the
-         * whole ring, then move the top. */
-        uint64_t cur = r->top / TIP_BLOCK_BITS;
-        uint64_t new_block = seq / TIP_BLOCK_BITS;
-        uint64_t diff = new_block - cur;
-        uint64_t i;
-        if (diff > TIP_RING_BLOCKS)
-            diff = TIP_RING_BLOCKS;
-        for (i = 1; i <= diff; i++)
-            r->bitmap[(cur + i) % TIP_RING_BLOCKS] = 0;
-        r->top = seq;
-    }
+    if (seq > r->top)
+        tip_replay_advance(r, seq);
     bit = seq % (TIP_RING_BLOCKS * TIP_BLOCK_BITS);
     r->bitmap[bit / TIP_BLOCK_BITS] |= 1u << (bit % TIP_BLOCK_BITS);
     return TIP_OK;

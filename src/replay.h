@@ -17,6 +17,13 @@
 void tip_replay_init(tip_replay_t *r, uint32_t window);
 
 /**
+ * Start the window with its top at @p top and every number at or below it
+ * counted as received (refused from now on): an SA that resumes where an
+ * earlier one with the same keys stopped.
+ */
+void tip_replay_restore(tip_replay_t *r, uint64_t top);
+
+/**
  * Infer the full 64-bit sequence number of a packet that carries the low 32
  * bits @p seq_lo (RFC 4303 A2.2). Without ESN the high half is 0.
  */
@@ -33,5 +40,13 @@ int tip_replay_check(const tip_replay_t *r, uint64_t seq);
  * duplicate that raced past the pre-check is still refused.
  */
 int tip_replay_update(tip_replay_t *r, uint64_t seq);
+
+/**
+ * For an SA with the replay check off: move the window's top up to @p seq
+ * (an authenticated, accepted packet) without refusing anything. With ESN
+ * the receiver still needs the top to infer the high 32 bits (RFC 4303
+ * 2.2.1, appendix A).
+ */
+void tip_replay_track(tip_replay_t *r, uint64_t seq);
 
 #endif /* TIP_REPLAY_H */

@@ -158,7 +158,6 @@ int tip_sad_add(tip_ctx_t *ctx, const tip_sa_params_t *p, tip_handle_t *out)
                              p->integ, p->integ_key, p->integ_key_len);
     if (err != TIP_OK)
         return err;
-    sa->in_use = 1;
     sa->dir = (uint8_t)p->dir;
     sa->mode = (uint8_t)p->mode;
     sa->esn = p->esn ? 1 : 0;
@@ -177,11 +176,21 @@ int tip_sad_add(tip_ctx_t *ctx, const tip_sa_params_t *p, tip_handle_t *out)
         sa->sel = p->sel;
     sa->soft = p->soft;
     sa->hard = p->hard;
-    sa->seq = p->seq_start;
+    tip_replay_init(&sa->replay, p->replay_window);
+    /* Where the sequence numbers start: seq_start, or for manual keys the
+     * port's stored mark when that is higher. */
+    err = tip_seq_restore(ctx, sa, p);
+    if (err != TIP_OK) {
+        uint16_t gen = sa->gen;
+        tip_crypto_sa_free(&sa->crypto);
+        tip_crypto_zeroize(sa, sizeof(*sa));
+        sa->gen = gen;
+        return err;
+    }
+    sa->in_use = 1;
     sa->serial = ++ctx->sa_serial;
     sa->stats.added_ms = ctx->now_ms;
     sa->last_tx_ms = ctx->now_ms;
-    tip_replay_init(&sa->replay, p->replay_window);
     if (p->dir == TIP_DIR_IN) {
         unsigned b = tip_spi_bucket(p->spi);
         sa->hash_next = ctx->spi_hash[b];

@@ -59,6 +59,16 @@ static int tip_range_match(const tip_addr_range_t *r, const tip_addr_t *a)
     return memcmp(a->addr, r->lo.addr, n) >= 0 && memcmp(a->addr, r->hi.addr, n) <= 0;
 }
 
+/* RFC 4301 4.4.1.1: a value the packet does not carry is OPAQUE and
+ * matches only ANY (the whole range); a selector that asks about the field
+ * does not match it, one that does not ask is not bothered by it. */
+static int tip_port_match(uint16_t lo, uint16_t hi, uint16_t v, int opaque)
+{
+    if (opaque)
+        return lo == 0 && hi == 0xFFFFu;
+    return v >= lo && v <= hi;
+}
+
 int tip_selector_match(const tip_selector_t *sel, const tip_flow_t *flow)
 {
     if (!tip_range_match(&sel->local, &flow->local) ||
@@ -66,8 +76,10 @@ int tip_selector_match(const tip_selector_t *sel, const tip_flow_t *flow)
         return 0;
     if (sel->proto != 0 && sel->proto != flow->proto)
         return 0;
-    return flow->local_port >= sel->local_port_lo && flow->local_port <= sel->local_port_hi &&
-           flow->remote_port >= sel->remote_port_lo && flow->remote_port <= sel->remote_port_hi;
+    return tip_port_match(sel->local_port_lo, sel->local_port_hi, flow->local_port,
+                          (flow->opaque & TIP_FLOW_OPAQUE_LOCAL_PORT) != 0) &&
+           tip_port_match(sel->remote_port_lo, sel->remote_port_hi, flow->remote_port,
+                          (flow->opaque & TIP_FLOW_OPAQUE_REMOTE_PORT) != 0);
 }
 
 int tip_flow_from_packet(const uint8_t *pkt, size_t len, tip_dir_t dir, tip_flow_t *out)
@@ -87,31 +99,40 @@ int tip_flow_from_ip(const uint8_t *pkt, const struct tip_ip_info_s *ipi, tip_di
                      tip_flow_t *out)
 {
     const tip_ip_info_t ip = *ipi;
+    const uint8_t *l4 = pkt + ip.l4_off;
+    size_t l4_len = ip.total_len - ip.l4_off;
     uint16_t sport = 0, dport = 0;
+    unsigned sopaque = 0, dopaque = 0;
 
-    if (!ip.nonfirst_frag) {
-        const uint8_t *l4 = pkt + ip.l4_off;
-        size_t l4_len = ip.total_len - ip.l4_off;
-        switch (ip.proto) {
-        case TIP_IPPROTO_TCP:
-        case TIP_IPPROTO_UDP:
-        case TIP_IPPROTO_SCTP:
-            if (l4_len < 4)
-                return TIP_ERR_MALFORMED;
-            sport = tip_load_be16(l4);
-            dport = tip_load_be16(l4 + 2);
-            break;
-        case TIP_IPPROTO_ICMP:
-        case TIP_IPPROTO_ICMPV6:
-            /* RFC 7296 3.13.1 encoding: type in the high byte, code low,
-             * standing where the source port would be. */
-            if (l4_len < 2)
-                return TIP_ERR_MALFORMED;
-            sport = tip_load_be16(l4);
-            break;
-        default:
+    /* A non-first fragment carries no upper-layer header (RFC 4301 7), and
+     * a header may be cut short: the fields it lacks are OPAQUE, never a
+     * reason to call the packet malformed (only selectors that ask about
+     * them can refuse it). */
+    if (ip.nonfirst_frag)
+        l4_len = 0;
+    switch (ip.proto) {
+    case TIP_IPPROTO_TCP:
+    case TIP_IPPROTO_UDP:
+    case TIP_IPPROTO_SCTP:
+        if (l4_len < 4) {
+            sopaque = dopaque = 1;
             break;
         }
+        sport = tip_load_be16(l4);
+        dport = tip_load_be16(l4 + 2);
+        break;
+    case TIP_IPPROTO_ICMP:
+    case TIP_IPPROTO_ICMPV6:
+        /* RFC 7296 3.13.1 encoding: type in the high byte, code low,
+         * standing where the source port would be; the other port is 0. */
+        if (l4_len < 2) {
+            sopaque = 1;
+            break;
+        }
+        sport = tip_load_be16(l4);
+        break;
+    default:
+        break;
     }
     out->proto = ip.proto;
     if (dir == TIP_DIR_OUT) {
@@ -119,11 +140,15 @@ int tip_flow_from_ip(const uint8_t *pkt, const struct tip_ip_info_s *ipi, tip_di
         out->remote = ip.dst;
         out->local_port = sport;
         out->remote_port = dport;
+        out->opaque = (uint8_t)((sopaque ? TIP_FLOW_OPAQUE_LOCAL_PORT : 0u) |
+                                (dopaque ? TIP_FLOW_OPAQUE_REMOTE_PORT : 0u));
     } else {
         out->local = ip.dst;
         out->remote = ip.src;
         out->local_port = dport;
         out->remote_port = sport;
+        out->opaque = (uint8_t)((dopaque ? TIP_FLOW_OPAQUE_LOCAL_PORT : 0u) |
+                                (sopaque ? TIP_FLOW_OPAQUE_REMOTE_PORT : 0u));
     }
     return TIP_OK;
 }
@@ -329,7 +354,15 @@ int tip_spd_check_inbound_sa(const tip_ctx_t *ctx, const tip_sa_t *sa, const tip
     /* RFC 4301 5.2 step 4: a decrypted packet must match the selectors of
      * the SA it arrived on: the negotiated ones, or else the first inbound
      * policy that matches the packet, which must be a PROTECT policy of
-     * this SA's kind. */
+     * this SA's kind. In transport mode the packet's own addresses are the
+     * SA's endpoints (the SA protects traffic between exactly these two
+     * hosts), whatever the selectors allow: otherwise a peer could use its
+     * own SA to pass packets off as another peer's. Tunnel mode binds the
+     * inner addresses to the SA through the policy's tunnel endpoints or
+     * the SA's selectors. */
+    if (sa->mode == TIP_MODE_TRANSPORT &&
+        (!tip_addr_equal(&flow->remote, &sa->src) || !tip_addr_equal(&flow->local, &sa->dst)))
+        return TIP_ERR_POLICY;
     if (sa->has_sel)
         return tip_selector_match(&sa->sel, flow) ? TIP_OK : TIP_ERR_POLICY;
     for (cur = ctx->spd_head[TIP_SPD_IDX(TIP_DIR_IN)]; cur != 0; cur = ctx->spd[cur - 1u].next) {

@@ -79,6 +79,22 @@ int tip_addr_equal(const tip_addr_t *a, const tip_addr_t *b);
 /** NAT-T keepalive timer: sends what is due, returns ms until the next one. */
 uint64_t tip_natt_poll(tip_ctx_t *ctx, uint64_t now);
 
+/**
+ * Set up the sequence state of new SA @p sa from @p p: seq_start and, for
+ * manual keys (not fresh_keys), the mark in the port's store (the higher
+ * wins). TIP_ERR_NO_SEQ_STORE when manual keys need a store the port does
+ * not have; TIP_ERR_SEQ_STORE when it cannot be read.
+ */
+int tip_seq_restore(tip_ctx_t *ctx, tip_sa_t *sa, const tip_sa_params_t *p);
+
+/**
+ * Before outbound SA @p sa uses sequence number @p seq, or inbound SA @p sa
+ * accepts it: make sure the port's store holds a mark at or above it
+ * (writing one a step ahead if not). 0, or TIP_ERR_SEQ_STORE (the packet
+ * must then be dropped). No-op for SAs without a store.
+ */
+int tip_seq_reserve(tip_ctx_t *ctx, tip_sa_t *sa, uint64_t seq);
+
 /** Log through the port, if it has a log hook. */
 void tip_log(const tip_ctx_t *ctx, int level, const char *msg);
 

@@ -7,14 +7,26 @@
  * behind B; B's "host" answers; every packet crosses the tunnel as
  * ESP-in-UDP (RFC 3948), so no root is needed.
  *
- * This is the example README.md walks through. Run: ./manual-tunnel [N]
+ * Manual keys are installed again on every start, so each gateway keeps
+ * its sequence numbers in a store that survives restarts (the POSIX port's
+ * files, one directory per gateway): a restarted gateway never reuses a
+ * sequence number, so never an AES-GCM nonce, and never accepts a packet it
+ * accepted before. Halfway through, both gateways restart with the same
+ * keys and go on above the numbers they reserved (the summaries print
+ * them); so does every later run on the same store.
+ *
+ * This is the example README.md walks through.
+ * Run: ./manual-tunnel [N [STORE-DIR]]   (default 300, ./manual-tunnel-seq)
  *
  * tip-requires: TIP_CONF_AES_GCM TIP_CONF_NATT
  */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sys/stat.h>
 
 #include "tinyipsec/tinyipsec.h"
 #include "tip_port_posix.h"
@@ -31,7 +43,8 @@ typedef struct {
 static gateway_t gw_a, gw_b; /* static: each holds a whole context */
 
 /* Demo keys. A real deployment derives them with IKE or loads them from a
- * protected store; these are only for the example. */
+ * protected store; these are only for the example. They are the same on
+ * every run, which is exactly why the sequence-number store is needed. */
 static const uint8_t key_ab[20] = {0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19,
                                    0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f, 0xca, 0xfe, 0xba, 0xbe};
 static const uint8_t key_ba[20] = {0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29,
@@ -102,14 +115,19 @@ static void add_direction(gateway_t *from, gateway_t *to, uint32_t spi, const ui
     check(tip_spd_add(&to->ctx, &pol, TIP_SPD_APPEND, NULL), "inbound policy");
 }
 
-static void gateway_open(gateway_t *gw)
+static void gateway_open(gateway_t *gw, const char *store)
 {
     tip_port_posix_cfg_t cfg;
     tip_port_t port;
+    char dir[512];
 
     tip_port_posix_cfg_init(&cfg);
     cfg.local = addr("127.0.0.1");
     cfg.natt_port = 0; /* any free port: no root needed */
+    /* Each gateway's own sequence-number store (a device would use its
+     * flash): without one, tip_sad_add() refuses manually keyed SAs. */
+    snprintf(dir, sizeof(dir), "%s/%s", store, gw->name);
+    cfg.seq_dir = dir;
     if (tip_port_posix_open(&gw->io, &cfg) != TIP_OK) {
         fprintf(stderr, "gateway %s: %s\n", gw->name, tip_port_posix_errmsg(&gw->io));
         exit(1);
@@ -191,29 +209,40 @@ static void print_sa_counters(const gateway_t *gw)
     print_sa(gw, gw->sa_in, gw->spi_in, "in");
 }
 
-int main(int argc, char **argv)
+/* Start both gateways: sockets, store, context, SAs and policies. */
+static void gateways_up(const char *store)
 {
-    static uint8_t mem[2048];
-    tip_buf_t buf = {mem, sizeof(mem), TIP_ESP_HEADROOM, 0};
-    int n = argc > 1 ? atoi(argv[1]) : 300, i, replies = 0;
-
-    gw_a.name = "A";
-    gw_b.name = "B";
-    gateway_open(&gw_a);
-    gateway_open(&gw_b);
+    gateway_open(&gw_a, store);
+    gateway_open(&gw_b, store);
     printf("gateway A: 127.0.0.1:%u protects 10.1.0.0/24\n", gw_a.io.natt_port);
     printf("gateway B: 127.0.0.1:%u protects 10.2.0.0/24\n", gw_b.io.natt_port);
     add_direction(&gw_a, &gw_b, 0x1001, key_ab, "10.1.0.0", "10.2.0.0");
     add_direction(&gw_b, &gw_a, 0x2002, key_ba, "10.2.0.0", "10.1.0.0");
     printf("SAs installed: A->B spi 0x1001, B->A spi 0x2002, AES-128-GCM, ESP-in-UDP\n");
+}
+
+static void gateways_down(void)
+{
+    tip_ctx_deinit(&gw_a.ctx); /* zeroizes the keys */
+    tip_ctx_deinit(&gw_b.ctx);
+    tip_port_posix_close(&gw_a.io); /* the stores stay on disk */
+    tip_port_posix_close(&gw_b.io);
+}
+
+/* @p n pings from behind A to behind B and back; returns the replies. */
+static int pings(int n)
+{
+    static uint8_t mem[2048];
+    tip_buf_t buf = {mem, sizeof(mem), TIP_ESP_HEADROOM, 0};
+    int i, replies = 0;
 
     for (i = 1; i <= n; i++) {
         /* 10.1.0.1 (behind A) pings 10.2.0.1 (behind B). */
+        buf.base = mem;
+        buf.cap = sizeof(mem);
         buf.off = TIP_ESP_HEADROOM;
         icmp_echo(&buf, "10.1.0.1", "10.2.0.1", 8, (uint16_t)i);
         check(tip_output(&gw_a.ctx, &buf), "A: output");
-        buf.base = mem;
-        buf.cap = sizeof(mem);
         if (receive(&gw_b, &buf) != TIP_RX_DATA || buf.base[buf.off + 20] != 8)
             continue; /* a real gateway would count this; the summary shows it */
         /* B delivers the request; its host answers. */
@@ -226,9 +255,28 @@ int main(int argc, char **argv)
     printf("%d echo requests through the tunnel, %d replies back\n", n, replies);
     print_sa_counters(&gw_a);
     print_sa_counters(&gw_b);
-    tip_ctx_deinit(&gw_a.ctx); /* zeroizes the keys */
-    tip_ctx_deinit(&gw_b.ctx);
-    tip_port_posix_close(&gw_a.io);
-    tip_port_posix_close(&gw_b.io);
-    return replies == n ? 0 : 1;
+    return replies;
+}
+
+int main(int argc, char **argv)
+{
+    int n = argc > 1 ? atoi(argv[1]) : 300, replies;
+    const char *store = argc > 2 ? argv[2] : "manual-tunnel-seq";
+
+    gw_a.name = "A";
+    gw_b.name = "B";
+    if (mkdir(store, 0700) != 0 && errno != EEXIST) {
+        perror(store);
+        return 1;
+    }
+    gateways_up(store);
+    replies = pings(n);
+    /* Both gateways restart with the same keys: their sequence numbers go
+     * on above the marks in their stores (see "seq" above and below). */
+    gateways_down();
+    printf("both gateways restarted\n");
+    gateways_up(store);
+    replies += pings(n);
+    gateways_down();
+    return replies == 2 * n ? 0 : 1;
 }

@@ -83,6 +83,26 @@
 #define TIP_SEQ_SOFT_MARGIN 0x1000000u
 #endif
 
+/**
+ * Manually keyed SAs (see tip_port_t.seq_store): an outbound SA records a
+ * mark this many sequence numbers ahead before it uses a number past the
+ * last mark. One durable write per this many packets; after a restart the
+ * SA skips up to this many numbers (harmless: 2^32 / 2^16 restarts).
+ */
+#ifndef TIP_SEQ_PERSIST_STEP
+#define TIP_SEQ_PERSIST_STEP 65536u
+#endif
+
+/**
+ * The same for an inbound SA's replay window: one write per this many
+ * packets accepted. After a restart of the receiver alone, up to this many
+ * of the sender's next packets are refused (they lie below the restored
+ * mark). Smaller loses less after a restart, larger writes less often.
+ */
+#ifndef TIP_SEQ_PERSIST_STEP_IN
+#define TIP_SEQ_PERSIST_STEP_IN 4096u
+#endif
+
 /** Hop limit / TTL of the outer header built in tunnel mode. */
 #ifndef TIP_OUTER_TTL
 #define TIP_OUTER_TTL 64
@@ -226,6 +246,10 @@
 #endif
 #if TIP_REPLAY_WINDOW < 32 || TIP_REPLAY_WINDOW > 4096 || (TIP_REPLAY_WINDOW % 32) != 0
 #error "TIP_REPLAY_WINDOW must be a multiple of 32 in 32..4096"
+#endif
+#if TIP_SEQ_PERSIST_STEP < 1 || TIP_SEQ_PERSIST_STEP > 0x80000000 || \
+    TIP_SEQ_PERSIST_STEP_IN < 1 || TIP_SEQ_PERSIST_STEP_IN > 0x80000000
+#error "TIP_SEQ_PERSIST_STEP and TIP_SEQ_PERSIST_STEP_IN must be 1..2^31"
 #endif
 #if !TIP_CONF_AES_GCM && !TIP_CONF_AES_CBC && !TIP_CONF_CHACHAPOLY && !TIP_CONF_ENCR_NULL
 #error "enable at least one ESP cipher"

@@ -28,6 +28,8 @@
     X(TIP_CRYPTO_DH_STORAGE)                                                   \
     X(TIP_NATT_KEEPALIVE_MS)                                                   \
     X(TIP_SEQ_SOFT_MARGIN)                                                     \
+    X(TIP_SEQ_PERSIST_STEP)                                                    \
+    X(TIP_SEQ_PERSIST_STEP_IN)                                                 \
     X(TIP_OUTER_TTL)                                                           \
     X(TIP_CONF_IPV6)                                                           \
     X(TIP_CONF_AES_GCM)                                                        \

@@ -52,6 +52,7 @@ typedef struct {
     uint8_t has_sel;
     uint8_t soft_fired;  /**< soft lifetime event already raised */
     uint8_t seq_warned;  /**< rekey-needed (sequence) event already raised */
+    uint8_t seq_persist; /**< manual keys: sequence state kept in the port's store */
     uint8_t encr;        /**< tip_encr_t */
     uint8_t integ;       /**< tip_integ_t */
     uint8_t iv_len;      /**< bytes of IV on the wire */
@@ -65,6 +66,7 @@ typedef struct {
     tip_addr_t src, dst;
     tip_selector_t sel;
     tip_lifetime_t soft, hard;
+    uint64_t seq_mark;   /**< seq_persist: the last mark stored (numbers up to it are covered) */
     uint64_t seq;        /**< outbound: last sequence number used */
     uint64_t last_tx_ms; /**< outbound NAT-T: last time anything was sent */
     tip_sa_stats_t stats;

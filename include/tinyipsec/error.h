@@ -39,14 +39,17 @@
     X(TIP_ERR_STALE, -23, "handle refers to a deleted entry")                  \
     X(TIP_ERR_CONFIG, -24,                                                     \
       "library and application were built with different configurations")      \
-    X(TIP_ERR_TOO_LARGE, -25, "message larger than the receive buffer")
+    X(TIP_ERR_TOO_LARGE, -25, "message larger than the receive buffer")       \
+    X(TIP_ERR_NO_SEQ_STORE, -26,                                               \
+      "manual keys need the port's sequence number store (seq_load, seq_store)") \
+    X(TIP_ERR_SEQ_STORE, -27, "the port's sequence number store failed")
 
 /** Error codes: 0 is success, every error is negative. */
 typedef enum {
 #define TIP_X_ENUM(name, value, text) name = value,
     TIP_ERROR_LIST(TIP_X_ENUM)
 #undef TIP_X_ENUM
-    TIP_ERR_LAST_ = -26
+    TIP_ERR_LAST_ = -28
 } tip_err_t;
 
 /**
@@ -71,7 +74,8 @@ const char *tip_strerror(int err);
     X(DISCARD, "discard policy")                                               \
     X(SEQ_EXHAUSTED, "sequence exhausted")                                     \
     X(NO_ROOM, "no buffer room")                                               \
-    X(SEND, "send failed")
+    X(SEND, "send failed")                                                     \
+    X(SEQ_STORE, "sequence store failed")
 
 /** Drop reasons, used as indices into the drop counter arrays. */
 typedef enum {

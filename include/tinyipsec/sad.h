@@ -34,7 +34,12 @@ typedef struct {
     uint8_t esn;           /**< 1: 64-bit extended sequence numbers (RFC 4303 2.2.1) */
     /** Inbound: replay window in packets, 0 = TIP_REPLAY_WINDOW; capped at it. */
     uint16_t replay_window;
-    /** Inbound: 1 disables the replay check (allowed by RFC 4303 3.4.3 for manual keying). */
+    /**
+     * Inbound: 1 disables the replay check (allowed by RFC 4303 3.4.3 for
+     * manual keying): replayed packets are accepted. The SA still follows
+     * the highest sequence number it accepted, so ESN keeps working past
+     * 2^32 packets.
+     */
     uint8_t no_replay;
     /** NAT-T (RFC 3948): UDP ports of ESP-in-UDP, both 0 for plain ESP. */
     uint16_t natt_sport;
@@ -51,17 +56,46 @@ typedef struct {
     uint8_t has_sel;
     tip_selector_t sel;
     /**
-     * Outbound: the last sequence number already used (the next packet gets
-     * seq_start + 1). 0 for a new SA. Useful for tests and migration.
+     * Where the SA's sequence numbers start; 0 for a new SA. With ESN the
+     * full 64 bits (the high half is the epoch, never sent); without ESN at
+     * most 2^32 - 1.
+     * Outbound: the last number already used (the next packet gets
+     * seq_start + 1).
+     * Inbound: the highest number already received: the replay window
+     * starts with its top there and everything at or below it counts as
+     * received (refused as a replay). With ESN this also tells the SA which
+     * epoch the peer is in.
+     * For manual keys the port's stored mark wins when it is higher (see
+     * fresh_keys), so a restart never goes back.
      */
     uint64_t seq_start;
+    /**
+     * Set ONLY when these keys were generated for this SA and will never be
+     * installed again (IKE sets it for every SA it negotiates). Then
+     * sequence numbers may start afresh and nothing is stored.
+     *
+     * Leave it 0 for manual keys (keys that come from a configuration and
+     * are installed again after a restart). Such an SA keeps its sequence
+     * state in the port's store (tip_port_t.seq_load / seq_store), so that
+     * after a restart an outbound SA never uses a number again (AES-GCM and
+     * ChaCha20-Poly1305 take their nonce from it, AES-CBC its IV) and an
+     * inbound SA never accepts an old packet again. tip_sad_add() refuses
+     * such an SA when the port has no store (TIP_ERR_NO_SEQ_STORE), except
+     * an inbound SA with no_replay, which accepts replays anyway.
+     */
+    uint8_t fresh_keys;
 } tip_sa_params_t;
 
 /** Counters of one SA. */
 typedef struct {
     uint64_t packets;  /**< packets protected (out) or accepted (in) */
     uint64_t bytes;    /**< their payload bytes (inner packet sizes) */
-    uint64_t seq;      /**< outbound: last sequence number sent; inbound: highest accepted */
+    /**
+     * Outbound: last sequence number sent (or where seq_start / the stored
+     * mark put it). Inbound: the replay window's top, the highest number
+     * accepted (or where seq_start / the stored mark put it).
+     */
+    uint64_t seq;
     uint64_t drops[TIP_DROP_COUNT]; /**< per reason */
     uint64_t added_ms; /**< when the SA was added (port clock) */
 } tip_sa_stats_t;
@@ -69,10 +103,14 @@ typedef struct {
 /**
  * Install an SA: checks the parameters, copies the keys and sets up the
  * crypto state (all allocation the crypto backend needs happens here, none
- * per packet). @p out (may be NULL) receives the handle.
+ * per packet). For manual keys (fresh_keys 0) it reads the SA's stored
+ * sequence mark through the port (seq_load) and resumes above it.
+ * @p out (may be NULL) receives the handle.
  * Errors: TIP_ERR_ARG, TIP_ERR_KEY_LEN, TIP_ERR_UNSUPPORTED (algorithm
  * compiled out or combination not allowed), TIP_ERR_EXISTS (inbound SPI and
- * destination already used), TIP_ERR_FULL, TIP_ERR_CRYPTO.
+ * destination already used), TIP_ERR_FULL, TIP_ERR_CRYPTO,
+ * TIP_ERR_NO_SEQ_STORE (manual keys, the port has no sequence store),
+ * TIP_ERR_SEQ_STORE (the store could not be read).
  */
 int tip_sad_add(struct tip_ctx *ctx, const tip_sa_params_t *p, tip_handle_t *out);
 

@@ -32,6 +32,21 @@
  *   -ls SECS / -lh SECS      soft / hard lifetime in seconds
  *   -bs BYTES / -bh BYTES    soft / hard lifetime in bytes
  *   -dir in|out              tinyipsec extension: the SA's direction
+ *   -esn                     tinyipsec extension: 64-bit extended sequence
+ *                            numbers (RFC 4303 2.2.1); both ends must agree
+ *   -seq N                   tinyipsec extension: where the sequence numbers
+ *                            start (tip_sa_params_t.seq_start), decimal or
+ *                            0x hex, up to 2^32 - 1, or 2^64 - 1 with -esn
+ *                            (the high 32 bits are the ESN epoch). Outbound:
+ *                            the last number already used; inbound: the
+ *                            highest already received (everything up to it
+ *                            is refused as a replay). Default 0.
+ *
+ * Every SA added here is manually keyed: the context's port must provide
+ * the sequence-number store (tip_port_t.seq_load / seq_store), or the add
+ * fails with TIP_ERR_NO_SEQ_STORE (an inbound SA with "-r 0" excepted). The
+ * stored mark wins over -seq when it is higher, so applying the same text
+ * after a restart never reuses a sequence number.
  *
  * Direction of an SA (setkey has no syntax for it): "-dir" wins when given.
  * Otherwise the local addresses of tip_setkey_opts_t decide: DST local means
@@ -113,7 +128,8 @@ typedef struct {
  * @param opts  local addresses; may be NULL
  * @param err   receives the position and message of an error; may be NULL
  * @return 0, TIP_ERR_PARSE, TIP_ERR_DEPRECATED, TIP_ERR_UNSUPPORTED,
- *         TIP_ERR_KEY_LEN, TIP_ERR_ARG, or an error of the SAD / SPD call.
+ *         TIP_ERR_KEY_LEN, TIP_ERR_ARG, or an error of the SAD / SPD call
+ *         (among them TIP_ERR_NO_SEQ_STORE and TIP_ERR_SEQ_STORE).
  */
 int tip_setkey_apply(tip_ctx_t *ctx, const char *text, size_t len,
                      const tip_setkey_opts_t *opts, tip_setkey_error_t *err);

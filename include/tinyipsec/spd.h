@@ -62,6 +62,11 @@ int tip_spd_get(const struct tip_ctx *ctx, tip_handle_t h, tip_policy_t *out);
  */
 int tip_spd_bind_sa(struct tip_ctx *ctx, tip_handle_t pol, tip_handle_t sa);
 
+/** tip_flow_t.opaque: local_port is not in the packet (RFC 4301 4.4.1.1 OPAQUE). */
+#define TIP_FLOW_OPAQUE_LOCAL_PORT 1u
+/** tip_flow_t.opaque: remote_port is not in the packet. */
+#define TIP_FLOW_OPAQUE_REMOTE_PORT 2u
+
 /** The five-tuple a packet presents to the SPD. */
 typedef struct {
     tip_addr_t local;  /**< our address (source outbound, destination inbound) */
@@ -69,13 +74,22 @@ typedef struct {
     uint8_t proto;
     uint16_t local_port;  /**< our port (ICMP: type << 8 | code when we sent it) */
     uint16_t remote_port; /**< the peer's port (ICMP: type << 8 | code when it sent it) */
+    /**
+     * TIP_FLOW_OPAQUE_* bits: ports (or ICMP type and code) the packet does
+     * not carry. Such a field reads 0 and matches only a selector range that
+     * accepts any value (0..65535).
+     */
+    uint8_t opaque;
 } tip_flow_t;
 
 /**
  * Extract the flow of IP packet @p pkt (IPv4 or IPv6) as seen in direction
- * @p dir. Ports are 0 for protocols without ports, and for non-first
- * fragments (RFC 4301 7: they carry no port; they match only policies that
- * accept any port). Returns 0 or TIP_ERR_MALFORMED.
+ * @p dir. Ports are 0 for protocols without ports. A non-first fragment
+ * (RFC 4301 7) or an upper-layer header too short to hold its ports or
+ * ICMP type and code is not malformed: those fields are OPAQUE
+ * (RFC 4301 4.4.1.1, tip_flow_t.opaque) and match only policies that
+ * accept any value. Returns 0 or TIP_ERR_MALFORMED (the IP header itself
+ * is bad).
  */
 int tip_flow_from_packet(const uint8_t *pkt, size_t len, tip_dir_t dir,
                          tip_flow_t *out);

@@ -8,6 +8,7 @@
 #endif
 
 #include "tip_port_posix.h"
+#include "tip_port_posix_seq.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -245,7 +246,7 @@ int tip_port_posix_open(tip_port_posix_t *p, const tip_port_posix_cfg_t *cfg)
     if (p == NULL)
         return TIP_ERR_ARG;
     memset(p, 0, sizeof(*p));
-    p->fd_natt = p->fd_ike = p->fd_raw4 = p->fd_raw6 = -1;
+    p->fd_natt = p->fd_ike = p->fd_raw4 = p->fd_raw6 = p->fd_seq = -1;
     if (cfg == NULL || (cfg->local.family != TIP_AF_NONE && cfg->local.family != TIP_AF_INET &&
                         cfg->local.family != TIP_AF_INET6))
         return fail(p, TIP_ERR_ARG, "bad configuration");
@@ -263,6 +264,8 @@ int tip_port_posix_open(tip_port_posix_t *p, const tip_port_posix_cfg_t *cfg)
         err = open_raw(p, AF_INET, &p->fd_raw4);
     if (err == TIP_OK && cfg->raw_esp6)
         err = open_raw(p, AF_INET6, &p->fd_raw6);
+    if (err == TIP_OK && cfg->seq_dir != NULL)
+        err = tip_port_posix_seq_open(p, cfg->seq_dir);
     if (err != TIP_OK) {
         char msg[sizeof(p->errmsg)];
         int e = p->sys_errno;
@@ -279,14 +282,15 @@ int tip_port_posix_open(tip_port_posix_t *p, const tip_port_posix_cfg_t *cfg)
 
 void tip_port_posix_close(tip_port_posix_t *p)
 {
-    int *fds[4];
+    int *fds[5];
     size_t i;
 
     fds[0] = &p->fd_natt;
     fds[1] = &p->fd_ike;
     fds[2] = &p->fd_raw4;
     fds[3] = &p->fd_raw6;
-    for (i = 0; i < 4; i++) {
+    fds[4] = &p->fd_seq;
+    for (i = 0; i < 5; i++) {
         if (*fds[i] >= 0)
             close(*fds[i]);
         *fds[i] = -1;
@@ -488,6 +492,7 @@ void tip_port_posix_port(tip_port_posix_t *p, tip_port_t *port)
     port->random = px_random;
     port->log = px_log;
     port->arg = p;
+    tip_port_posix_seq_fill(p, port);
 }
 
 /* ---- receiving -------------------------------------------------------- */

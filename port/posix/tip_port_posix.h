@@ -4,7 +4,8 @@
  * A ready port for Linux (POSIX sockets + a few Linux extras): UDP sockets
  * for NAT-T (4500) and optionally IKE (500), optional raw sockets for ESP as
  * IP protocol 50, a monotonic clock, getrandom() entropy, logging to stderr,
- * a receive helper that feeds one datagram into the core, and a TUN opener.
+ * a receive helper that feeds one datagram into the core, a TUN opener, and
+ * a file-based sequence-number store for manually keyed SAs (seq_dir).
  *
  * Everything lives in a caller-owned tip_port_posix_t; nothing is allocated.
  *
@@ -52,6 +53,21 @@ typedef struct {
      * then backs off). As root the size is forced past net.core.rmem_max.
      */
     int sock_buf;
+    /**
+     * Directory of the sequence-number store that manually keyed SAs need
+     * (tip_port_t.seq_load / seq_store); NULL: no store (IKE-only use).
+     * Created with mode 0700 if missing; it must be owned by this user and
+     * not writable by group or others, or tip_port_posix_open() fails.
+     * One file per SA, named after direction, SPI and addresses
+     * ("out-00001001-c0000201-c0000202.seq"), holding one line
+     * "tinyipsec-seq 1 <mark>". A store writes a temporary file, fsyncs it,
+     * renames it over the old one and fsyncs the directory; files are
+     * opened with O_NOFOLLOW and created with mode 0600. Keep the directory
+     * as long as the keys: deleting a file while its SA's keys are still
+     * in use lets sequence numbers (nonces) repeat. The string must stay
+     * valid during tip_port_posix_open() only.
+     */
+    const char *seq_dir;
 } tip_port_posix_cfg_t;
 
 /** State of an open POSIX port (caller-owned; fields private). */
@@ -60,6 +76,7 @@ typedef struct {
     int fd_ike;         /**< IKE UDP socket, -1 if not opened */
     int fd_raw4;        /**< raw IPv4 ESP socket, -1 if not opened */
     int fd_raw6;        /**< raw IPv6 ESP socket, -1 if not opened */
+    int fd_seq;         /**< sequence-number store directory, -1 if none */
     int udp_family;     /**< AF_INET or AF_INET6 of the UDP sockets */
     uint8_t wildcard;   /**< UDP sockets are bound to the unspecified address */
     tip_addr_t local;   /**< address the UDP sockets are bound to */
@@ -122,7 +139,8 @@ const char *tip_port_posix_errmsg(const tip_port_posix_t *p);
  * address is chosen with IP_PKTINFO when the socket is bound to a
  * wildcard), send_ip (raw sockets; NULL when none is open), now_ms
  * (CLOCK_MONOTONIC), random (getrandom(), retried on EINTR and short
- * reads) and log (stderr, filtered by the configured level).
+ * reads), log (stderr, filtered by the configured level), and seq_load /
+ * seq_store (the files in cfg.seq_dir; NULL when no directory was given).
  */
 void tip_port_posix_port(tip_port_posix_t *p, tip_port_t *port);
 

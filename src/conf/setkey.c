@@ -13,6 +13,7 @@
 
 #include <string.h>
 
+#include "crypto.h"
 #include "setkey_lex.h"
 #include "tinyipsec/tinyipsec.h"
 #include "tip_internal.h"
@@ -174,7 +175,7 @@ static int tip_sk_add(tip_sk_t *ps, int del)
 {
     tip_sa_params_t p;
     tip_sk_ep_t src, dst;
-    tip_tk_t stmt = ps->tk, auth_tk, semi;
+    tip_tk_t stmt = ps->tk, auth_tk, seq_tk, semi;
     uint8_t ekey[TIP_MAX_KEY_LEN], akey[TIP_MAX_KEY_LEN];
     const tip_sk_alg_t *enc = NULL, *auth = NULL;
     unsigned seen = 0;
@@ -183,6 +184,7 @@ static int tip_sk_add(tip_sk_t *ps, int del)
 
     memset(&p, 0, sizeof(p));
     memset(&auth_tk, 0, sizeof(auth_tk));
+    memset(&seq_tk, 0, sizeof(seq_tk));
     p.mode = TIP_MODE_TRANSPORT;
     if ((err = tip_sk_next(ps)) != TIP_OK || (err = tip_sk_endpoint(ps, 0, &src)) != TIP_OK ||
         (err = tip_sk_next(ps)) != TIP_OK || (err = tip_sk_endpoint(ps, 0, &dst)) != TIP_OK)
@@ -286,6 +288,14 @@ static int tip_sk_add(tip_sk_t *ps, int del)
                 err = tip_sk_fail_tk(ps, TIP_ERR_PARSE, "expected in or out, got '", "'");
             if (err == TIP_OK)
                 err = tip_sk_next(ps);
+        } else if (tip_sk_opt(ps, "-esn", &seen, 1024u, &err)) {
+            p.esn = 1; /* RFC 4303 2.2.1: 64-bit sequence numbers */
+        } else if (tip_sk_opt(ps, "-seq", &seen, 2048u, &err)) {
+            if (err == TIP_OK &&
+                (err = tip_sk_num(ps, UINT64_MAX, "invalid sequence number '", &v)) == 0) {
+                p.seq_start = v;
+                seq_tk = ps->prev;
+            }
         } else if (tip_sk_opt(ps, "-E", &seen, 256u, &err)) {
             if (err == TIP_OK && (err = tip_sk_alg(ps, TIP_SK_ENC, &enc)) == TIP_OK) {
                 if (enc->len2 != 0)
@@ -324,6 +334,11 @@ static int tip_sk_add(tip_sk_t *ps, int del)
                     " needs an integrity algorithm (-A)");
         goto out;
     }
+    if (!p.esn && p.seq_start > UINT32_MAX) {
+        tip_sk_fail(ps->err, err, seq_tk.line, seq_tk.col, "sequence number '", seq_tk.p,
+                    seq_tk.len, "' needs -esn (more than 32 bits)");
+        goto out;
+    }
     /* The direction is not in setkey's syntax: "-dir", else whichever end
      * of the SA is this host. */
     if (dir == 0) {
@@ -352,9 +367,10 @@ static int tip_sk_add(tip_sk_t *ps, int del)
                         tip_strerror(err));
     }
 out:
-    /* Keys never outlive the statement. */
-    memset(ekey, 0, sizeof(ekey));
-    memset(akey, 0, sizeof(akey));
+    /* Keys never outlive the statement (tip_crypto_zeroize: a memset of
+     * buffers about to die would be optimised away). */
+    tip_crypto_zeroize(ekey, sizeof(ekey));
+    tip_crypto_zeroize(akey, sizeof(akey));
     return err;
 }
 

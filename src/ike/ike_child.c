@@ -87,6 +87,7 @@ int tip_ike_child_install(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_child_prop
     sp.has_sel = 1;
     sp.sel = *sel;
     sp.hard.seconds = tip_ike_child_hard_s(&c->cfg);
+    sp.fresh_keys = 1; /* KEYMAT is new for every CHILD SA and never installed again */
     /* Inbound: what the peer sends us, keyed by its half of KEYMAT. */
     sp.dir = TIP_DIR_IN;
     sp.spi = spi_in;

@@ -10,7 +10,9 @@
  * The SAs are installed once; their replay windows and counters are reset
  * before every input, so an input always means the same thing.
  *
- * Input byte 0, bit 0 picks the mode:
+ * Input byte 0, bit 0 picks the mode; bit 1 makes the port's
+ * sequence-number store fail (every SA is manually keyed; SA 6 resumes from
+ * a stored mark):
  *
  *  raw (0)         byte 1 picks the entry point, addresses and buffer room;
  *                  the rest is the packet as received.
@@ -151,7 +153,12 @@ static const fz_sa_def_t fz_defs[] = {
     /* 5: AES-CBC-256 + HMAC-SHA-384, tunnel, IPv6 in IPv4, same SPI as 0 */
     {TIP_ENCR_AES_CBC, 32, TIP_INTEG_HMAC_SHA2_384_192, 48, TIP_MODE_TUNNEL, 0x1001, 0, 0, 0, 32,
      0, 5, "192.0.2.1", "192.0.2.3", "2001:db8:5::1", "2001:db8:6::1", NULL, NULL, 0},
+    /* 6: AES-GCM-256, tunnel, IPv4, ESN, resumed from the store (FZ_MARK6) */
+    {TIP_ENCR_AES_GCM_16, 36, TIP_INTEG_NONE, 0, TIP_MODE_TUNNEL, 0x1007, 1, 0, 0, 64, 0, 1,
+     "192.0.2.1", "192.0.2.2", "10.1.0.5", "10.2.0.7", NULL, NULL, 0},
 };
+/* The mark SA 6 finds in the store: epoch 2, past the middle of it. */
+#define FZ_MARK6 ((2ull << 32) | 0x80000010u)
 #define FZ_NSA (sizeof(fz_defs) / sizeof(fz_defs[0]))
 
 /* Addresses the builder may pick besides the SA's own. */
@@ -168,12 +175,35 @@ typedef struct {
     tip_handle_t rx, tx;
     tip_sa_stats_t stats0;
     tip_replay_t replay0;
+    uint64_t mark0;
 } fz_sa_t;
 
 static tip_ctx_t g_rx, g_tx;
 static fz_sa_t g_sa[FZ_NSA];
 static tip_addr_t g_addr[FZ_NADDR];
 static int g_ready;
+static int g_store_fails; /* input byte 0, bit 1: every seq_store fails */
+
+/* The sequence-number store of the manual SAs: SA 6 (inbound) resumes
+ * from FZ_MARK6, the others are new; a store works unless the input says
+ * otherwise (then packets that need one are refused, and change nothing). */
+static int fz_seq_load(void *arg, const tip_sa_id_t *sa, uint64_t *mark)
+{
+    (void)arg;
+    if (sa->dir == TIP_DIR_IN && sa->spi == 0x1007) {
+        *mark = FZ_MARK6;
+        return TIP_OK;
+    }
+    return TIP_ERR_NOT_FOUND;
+}
+
+static int fz_seq_store(void *arg, const tip_sa_id_t *sa, uint64_t mark)
+{
+    (void)arg;
+    (void)sa;
+    (void)mark;
+    return g_store_fails ? TIP_ERR_PORT : TIP_OK;
+}
 
 static uint64_t fz_now(void *arg)
 {
@@ -261,7 +291,8 @@ static void fz_policy(tip_action_t action, tip_mode_t mode, const char *local,
 
 static void fz_setup(void)
 {
-    static const tip_port_t port = {fz_send_udp, fz_send_ip, fz_now, fz_random, NULL, NULL};
+    static const tip_port_t port = {fz_send_udp, fz_send_ip, fz_now,       fz_random,
+                                    NULL,        NULL,       fz_seq_load, fz_seq_store};
     unsigned i, k;
 
     FZ_CHECK(tip_ctx_init(&g_rx, &port) == TIP_OK);
@@ -317,6 +348,9 @@ static void fz_setup(void)
         FZ_CHECK(sa != NULL);
         s->stats0 = sa->stats;
         s->replay0 = sa->replay;
+        s->mark0 = sa->seq_mark;
+        FZ_CHECK(sa->seq_persist == !d->no_replay);
+        FZ_CHECK(sa->replay.top == (d->spi == 0x1007 ? FZ_MARK6 : 0u));
     }
     /* Inbound SPD, first match wins. */
     fz_policy(TIP_ACTION_BYPASS, 0, NULL, NULL, TIP_IPPROTO_UDP, 500, NULL, NULL, 0);
@@ -349,6 +383,10 @@ static void fz_reset(void)
         FZ_CHECK(sa != NULL); /* no lifetimes: an SA never goes away */
         sa->stats = g_sa[i].stats0;
         sa->replay = g_sa[i].replay0;
+        sa->seq_mark = g_sa[i].mark0;
+        sa = tip_sa_get(&g_tx, g_sa[i].tx, &err);
+        FZ_CHECK(sa != NULL);
+        sa->seq_mark = 0;
     }
 }
 
@@ -701,7 +739,14 @@ static void fz_check_result(int rc, const tip_buf_t *buf, const uint8_t *wire,
         d_after += after.drops[i];
     }
     FZ_CHECK(rc != TIP_ERR_INTERNAL && rc != TIP_ERR_ARG);
-    FZ_CHECK(rc >= TIP_ERR_STALE && rc <= TIP_RX_BYPASS);
+    FZ_CHECK(rc > TIP_ERR_LAST_ && rc <= TIP_RX_BYPASS);
+    /* A store failure is all a failing store may cause. */
+    FZ_CHECK(rc != TIP_ERR_SEQ_STORE || g_store_fails);
+    for (i = 0; i < FZ_NSA; i++) {
+        /* Manual keys: the store always covers the window's top. */
+        const tip_sa_t *sa = fz_rx_sa(i);
+        FZ_CHECK(!sa->seq_persist || sa->seq_mark >= sa->replay.top);
+    }
 
     if (rc < 0) {
         /* One drop per refused packet, and no other change. */
@@ -1016,6 +1061,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!g_ready)
         fz_setup();
     fz_reset();
+    g_store_fails = (data[0] & 2) != 0;
     f.p = data + 1;
     f.n = size - 1;
     if (data[0] & 1)

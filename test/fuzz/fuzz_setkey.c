@@ -16,7 +16,9 @@
  *    alone can see (full table, SPI in use, delete of an unknown SA);
  *  - after apply the context is consistent: every policy in use is on its
  *    direction's list exactly once and nothing else is; every inbound SA is
- *    in its SPI hash chain exactly once, no outbound SA is.
+ *    in its SPI hash chain exactly once, no outbound SA is; every SA keeps
+ *    its sequence state in the store (but an inbound one with "-r 0"), and
+ *    without -esn its start (-seq) fits 32 bits.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -55,6 +57,24 @@ static int fz_send_ip(void *arg, const uint8_t *pkt, size_t len)
     (void)pkt;
     (void)len;
     return 0;
+}
+
+/* The sequence-number store manual keys need: empty (every SA is new),
+ * and a store always works (nothing sends here). */
+static int fz_seq_load(void *arg, const tip_sa_id_t *sa, uint64_t *mark)
+{
+    (void)arg;
+    (void)sa;
+    (void)mark;
+    return TIP_ERR_NOT_FOUND;
+}
+
+static int fz_seq_store(void *arg, const tip_sa_id_t *sa, uint64_t mark)
+{
+    (void)arg;
+    (void)sa;
+    (void)mark;
+    return TIP_OK;
 }
 
 static tip_ctx_t g_ctx, g_snap;
@@ -131,6 +151,10 @@ static void fz_check_ctx(const tip_ctx_t *c)
             FZ_CHECK(sa->spi >= 256u);
             FZ_CHECK(sa->src.family == sa->dst.family);
             FZ_CHECK(sa->mode == TIP_MODE_TUNNEL || sa->mode == TIP_MODE_TRANSPORT);
+            /* Text is manual keying: the store is used unless replays are
+             * accepted anyway; -seq never goes past 32 bits without -esn. */
+            FZ_CHECK(sa->seq_persist == (sa->dir == TIP_DIR_OUT || !sa->no_replay));
+            FZ_CHECK(sa->esn || (sa->seq <= UINT32_MAX && sa->replay.top <= UINT32_MAX));
         }
     }
 }
@@ -145,7 +169,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const tip_port_t port = {NULL, fz_send_ip, fz_now, fz_random, NULL, NULL};
+    static const tip_port_t port = {NULL, fz_send_ip, fz_now, fz_random, NULL, NULL,
+                                    fz_seq_load, fz_seq_store};
     tip_setkey_opts_t opts;
     tip_setkey_error_t e1, e2, e3;
     char *text;

@@ -53,11 +53,76 @@ static void tip_fx_range(tip_addr_range_t *r, const tip_addr_t *a, unsigned v4, 
     (void)tip_addr_range_prefix(r, a, a->family == TIP_AF_INET6 ? v6 : v4);
 }
 
+/* a's half: the outbound SA and policy. */
+static int tip_fx_install_a(tip_test_fixture_t *fx)
+{
+    tip_policy_t pol;
+    int err;
+
+    err = tip_sad_add(&fx->a, &fx->out_params, &fx->sa_out);
+    if (err != TIP_OK)
+        return err;
+    memset(&pol, 0, sizeof(pol));
+    pol.action = TIP_ACTION_PROTECT;
+    pol.mode = fx->layout.mode;
+    pol.sel.local_port_hi = 0xFFFF;
+    pol.sel.remote_port_hi = 0xFFFF;
+    pol.dir = TIP_DIR_OUT;
+    tip_fx_range(&pol.sel.local, &fx->inner_a, 24, 64);
+    tip_fx_range(&pol.sel.remote, &fx->inner_b, 24, 64);
+    pol.tunnel_local = fx->outer_a;
+    pol.tunnel_remote = fx->outer_b;
+    return tip_spd_add(&fx->a, &pol, TIP_SPD_APPEND, NULL);
+}
+
+/* b's half: the inbound SA and policy. */
+static int tip_fx_install_b(tip_test_fixture_t *fx)
+{
+    tip_policy_t pol;
+    int err;
+
+    err = tip_sad_add(&fx->b, &fx->in_params, &fx->sa_in);
+    if (err != TIP_OK)
+        return err;
+    memset(&pol, 0, sizeof(pol));
+    pol.action = TIP_ACTION_PROTECT;
+    pol.mode = fx->layout.mode;
+    pol.sel.local_port_hi = 0xFFFF;
+    pol.sel.remote_port_hi = 0xFFFF;
+    pol.dir = TIP_DIR_IN;
+    tip_fx_range(&pol.sel.local, &fx->inner_b, 24, 64);
+    tip_fx_range(&pol.sel.remote, &fx->inner_a, 24, 64);
+    pol.tunnel_local = fx->outer_b;
+    pol.tunnel_remote = fx->outer_a;
+    return tip_spd_add(&fx->b, &pol, TIP_SPD_APPEND, NULL);
+}
+
+int tip_fx_restart(tip_test_fixture_t *fx, int restart_a, int restart_b)
+{
+    tip_port_t port;
+    int err = TIP_OK;
+
+    if (restart_a) {
+        tip_ctx_deinit(&fx->a);
+        tip_test_port_fill(&fx->pa, &port);
+        err = tip_ctx_init(&fx->a, &port);
+        if (err == TIP_OK)
+            err = tip_fx_install_a(fx);
+    }
+    if (err == TIP_OK && restart_b) {
+        tip_ctx_deinit(&fx->b);
+        tip_test_port_fill(&fx->pb, &port);
+        err = tip_ctx_init(&fx->b, &port);
+        if (err == TIP_OK)
+            err = tip_fx_install_b(fx);
+    }
+    return err;
+}
+
 int tip_fx_setup(tip_test_fixture_t *fx, const tip_test_suite_t *suite,
                  const tip_test_layout_t *layout)
 {
     tip_sa_params_t p;
-    tip_policy_t pol;
     size_t i;
     int err;
 
@@ -91,36 +156,16 @@ int tip_fx_setup(tip_test_fixture_t *fx, const tip_test_suite_t *suite,
         p.natt_sport = 4500;
         p.natt_dport = 4500;
     }
+    /* Fixed keys installed again on every restart: manual keying, so the
+     * SAs keep their sequence state in the test port's store. */
     p.dir = TIP_DIR_OUT;
     fx->out_params = p;
-    err = tip_sad_add(&fx->a, &p, &fx->sa_out);
-    if (err != TIP_OK)
-        return err;
     p.dir = TIP_DIR_IN;
     fx->in_params = p;
-    err = tip_sad_add(&fx->b, &p, &fx->sa_in);
+    err = tip_fx_install_a(fx);
     if (err != TIP_OK)
         return err;
-
-    memset(&pol, 0, sizeof(pol));
-    pol.action = TIP_ACTION_PROTECT;
-    pol.mode = layout->mode;
-    pol.sel.local_port_hi = 0xFFFF;
-    pol.sel.remote_port_hi = 0xFFFF;
-    pol.dir = TIP_DIR_OUT;
-    tip_fx_range(&pol.sel.local, &fx->inner_a, 24, 64);
-    tip_fx_range(&pol.sel.remote, &fx->inner_b, 24, 64);
-    pol.tunnel_local = fx->outer_a;
-    pol.tunnel_remote = fx->outer_b;
-    err = tip_spd_add(&fx->a, &pol, TIP_SPD_APPEND, NULL);
-    if (err != TIP_OK)
-        return err;
-    pol.dir = TIP_DIR_IN;
-    tip_fx_range(&pol.sel.local, &fx->inner_b, 24, 64);
-    tip_fx_range(&pol.sel.remote, &fx->inner_a, 24, 64);
-    pol.tunnel_local = fx->outer_b;
-    pol.tunnel_remote = fx->outer_a;
-    return tip_spd_add(&fx->b, &pol, TIP_SPD_APPEND, NULL);
+    return tip_fx_install_b(fx);
 }
 
 int tip_fx_packet(tip_test_fixture_t *fx, tip_buf_t *buf, uint8_t *mem, size_t cap,

@@ -60,10 +60,20 @@ void tip_fx_fini(tip_test_fixture_t *fx);
  * Fill SA parameters for @p suite / @p layout (keys derived from a fixed
  * pattern) and install them: outbound in a, inbound in b, plus policies:
  * a: out PROTECT inner_a-net -> inner_b-net; b: in PROTECT for the same.
- * Returns 0 or the first error.
+ * The keys are fixed, so the SAs are manually keyed (fresh_keys 0) and use
+ * the test ports' sequence-number stores. Returns 0 or the first error.
  */
 int tip_fx_setup(tip_test_fixture_t *fx, const tip_test_suite_t *suite,
                  const tip_test_layout_t *layout);
+
+/**
+ * Simulate a restart of a (@p restart_a) and/or b (@p restart_b): the
+ * context is freed and initialised again on the same test port (whose
+ * sequence-number store survives, as flash would), and the same SA (same
+ * keys, out_params / in_params) and policy are installed again. Returns 0
+ * or the first error.
+ */
+int tip_fx_restart(tip_test_fixture_t *fx, int restart_a, int restart_b);
 
 /** Build a UDP packet inner_a -> inner_b (transport: outer_a -> outer_b). */
 int tip_fx_packet(tip_test_fixture_t *fx, tip_buf_t *buf, uint8_t *mem, size_t cap,

@@ -195,6 +195,76 @@ static void tp_log(void *arg, int level, const char *msg)
         fprintf(stderr, "tip[%d] %s\n", level, tp->last_log);
 }
 
+static int same_sa(const tip_sa_id_t *a, const tip_sa_id_t *b)
+{
+    return a->dir == b->dir && a->spi == b->spi && a->src.family == b->src.family &&
+           a->dst.family == b->dst.family && memcmp(a->src.addr, b->src.addr, 16) == 0 &&
+           memcmp(a->dst.addr, b->dst.addr, 16) == 0;
+}
+
+static int tp_seq_load(void *arg, const tip_sa_id_t *sa, uint64_t *mark)
+{
+    tip_test_port_t *tp = arg;
+    size_t i;
+
+    tp->n_seq_load++;
+    if (tp->fail_seq_load)
+        return TIP_ERR_PORT;
+    for (i = 0; i < TIP_TEST_PORT_SEQ_MAX; i++) {
+        if (tp->seq[i].used && same_sa(&tp->seq[i].id, sa)) {
+            *mark = tp->seq[i].mark;
+            return TIP_OK;
+        }
+    }
+    return TIP_ERR_NOT_FOUND;
+}
+
+static int tp_seq_store(void *arg, const tip_sa_id_t *sa, uint64_t mark)
+{
+    tip_test_port_t *tp = arg;
+    tip_test_seq_rec_t *free_rec = NULL;
+    size_t i;
+
+    if (tp->fail_seq_store > 0) {
+        tp->fail_seq_store--;
+        return TIP_ERR_PORT;
+    }
+    for (i = 0; i < TIP_TEST_PORT_SEQ_MAX; i++) {
+        if (tp->seq[i].used && same_sa(&tp->seq[i].id, sa)) {
+            /* A store never goes back: the core only moves marks up. */
+            assert(mark >= tp->seq[i].mark);
+            break;
+        }
+        if (!tp->seq[i].used && free_rec == NULL)
+            free_rec = &tp->seq[i];
+    }
+    if (i == TIP_TEST_PORT_SEQ_MAX) {
+        if (free_rec == NULL)
+            return TIP_ERR_FULL;
+        free_rec->used = 1;
+        free_rec->id = *sa;
+        i = (size_t)(free_rec - tp->seq);
+    }
+    tp->seq[i].mark = mark;
+    tp->n_seq_store++;
+    tp->seq_store_total = tp->total;
+    return TIP_OK;
+}
+
+int tip_test_port_seq_mark(const tip_test_port_t *tp, tip_dir_t dir, uint32_t spi,
+                           uint64_t *mark)
+{
+    size_t i;
+
+    for (i = 0; i < TIP_TEST_PORT_SEQ_MAX; i++) {
+        if (tp->seq[i].used && tp->seq[i].id.dir == (uint8_t)dir && tp->seq[i].id.spi == spi) {
+            *mark = tp->seq[i].mark;
+            return TIP_OK;
+        }
+    }
+    return TIP_ERR_NOT_FOUND;
+}
+
 void tip_test_port_fill(tip_test_port_t *tp, tip_port_t *port)
 {
     memset(port, 0, sizeof(*port));
@@ -204,4 +274,8 @@ void tip_test_port_fill(tip_test_port_t *tp, tip_port_t *port)
     port->random = tp_random;
     port->log = tp_log;
     port->arg = tp;
+    if (!tp->no_seq_store) {
+        port->seq_load = tp_seq_load;
+        port->seq_store = tp_seq_store;
+    }
 }

@@ -3,8 +3,9 @@
  *
  * A deterministic port for unit tests and simulations: a fake monotonic
  * clock that only moves when the test says so, a seeded pseudo-random
- * generator, and send functions that record every packet in a ring so the
- * test can inspect it or feed it to another context.
+ * generator, send functions that record every packet in a ring so the
+ * test can inspect it or feed it to another context, and an in-memory
+ * sequence-number store (seq_load / seq_store) that outlives the context.
  *
  * NOT SECURE: the "random" bytes come from splitmix64 with a fixed seed so
  * that runs are reproducible. Never use this port outside tests.
@@ -24,6 +25,8 @@
 #define TIP_TEST_PORT_PKT_MAX 2048
 /** Bytes kept of the last log line. */
 #define TIP_TEST_PORT_LOG_MAX 256
+/** Records the in-memory sequence-number store holds. */
+#define TIP_TEST_PORT_SEQ_MAX 32
 
 /** How a recorded packet was sent. */
 typedef enum {
@@ -45,7 +48,21 @@ typedef struct {
     uint8_t data[TIP_TEST_PORT_PKT_MAX];
 } tip_test_sent_t;
 
-/** State of the test port. Caller-owned; about 130 KiB, so prefer static. */
+/** One record of the sequence-number store (seq_load / seq_store). */
+typedef struct {
+    uint8_t used;
+    tip_sa_id_t id;
+    uint64_t mark;
+} tip_test_seq_rec_t;
+
+/**
+ * State of the test port. Caller-owned; about 130 KiB, so prefer static.
+ *
+ * The sequence-number store lives here, not in the context: a simulated
+ * restart (tip_ctx_deinit() + tip_ctx_init() with the same port, the same
+ * SAs installed again) finds the marks stored before it, as a device finds
+ * them in flash. tip_test_port_init() erases them (a new device).
+ */
 typedef struct {
     uint64_t now_ms;                      /**< the fake clock */
     uint64_t rng;                         /**< splitmix64 state */
@@ -61,6 +78,13 @@ typedef struct {
     int no_send_ip;                       /**< nonzero: tip_test_port_fill() leaves send_ip NULL */
     int last_log_level;                   /**< level of the last log line, -1 if none */
     int echo_log;                         /**< nonzero: also print log lines to stderr */
+    int no_seq_store;                     /**< nonzero: fill() leaves seq_load/seq_store NULL */
+    int fail_seq_load;                    /**< nonzero: seq_load fails with TIP_ERR_PORT */
+    uint32_t fail_seq_store;              /**< the next this many seq_store calls fail */
+    uint32_t n_seq_load;                  /**< seq_load calls */
+    uint32_t n_seq_store;                 /**< successful seq_store calls */
+    uint32_t seq_store_total;             /**< packets recorded (total) at the last store */
+    tip_test_seq_rec_t seq[TIP_TEST_PORT_SEQ_MAX]; /**< the store */
     char last_log[TIP_TEST_PORT_LOG_MAX]; /**< the last log line */
     tip_test_sent_t ring[TIP_TEST_PORT_RING];
 } tip_test_port_t;
@@ -108,6 +132,13 @@ void tip_test_port_fail_next(tip_test_port_t *tp, uint32_t n, int err);
  */
 int tip_test_port_to_buf(const tip_test_sent_t *s, tip_buf_t *buf, uint8_t *mem, size_t cap,
                          size_t headroom);
+
+/**
+ * The mark stored for the SA with direction @p dir and SPI @p spi (the
+ * first such record). Returns 0 or TIP_ERR_NOT_FOUND.
+ */
+int tip_test_port_seq_mark(const tip_test_port_t *tp, tip_dir_t dir, uint32_t spi,
+                           uint64_t *mark);
 
 /** Next 64 pseudo-random bits of the port's generator (NOT secure). */
 uint64_t tip_test_port_rand64(tip_test_port_t *tp);

@@ -15,6 +15,7 @@
 
 #include "tinyipsec/setkey.h"
 #include "tinyipsec/tinyipsec.h"
+#include "tip_test_port.h"
 
 #if TIP_CONF_SETKEY
 
@@ -46,8 +47,22 @@ static int port_send_ip(void *arg, const uint8_t *pkt, size_t len)
     return 0;
 }
 
-static const tip_port_t test_port = {port_send_udp, port_send_ip, port_now, port_random, NULL,
-                                     NULL};
+/* Manual keys need a sequence-number store: the test port's, in memory
+ * (arg points at it; the functions above ignore arg). A fresh one for
+ * every test. */
+static tip_test_port_t store_tp;
+static tip_port_t test_port = {port_send_udp, port_send_ip, port_now, port_random, NULL,
+                               NULL, NULL, NULL};
+
+static void fresh_store(void)
+{
+    tip_port_t p;
+    tip_test_port_init(&store_tp, 1, 0);
+    tip_test_port_fill(&store_tp, &p);
+    test_port.seq_load = p.seq_load;
+    test_port.seq_store = p.seq_store;
+    test_port.arg = &store_tp;
+}
 
 static tip_ctx_t ctx;
 static tip_addr_t locals[2];
@@ -63,6 +78,7 @@ static tip_addr_t A(const char *text)
 static int setup(void **state)
 {
     (void)state;
+    fresh_store();
     assert_int_equal(tip_ctx_init(&ctx, &test_port), TIP_OK);
     locals[0] = A("192.0.2.1");
     opts.local = locals;

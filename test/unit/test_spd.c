@@ -93,9 +93,23 @@ static void test_flow_extraction(void **state)
     buf.base[buf.off + 3] = 200; /* total length beyond the buffer */
     assert_int_equal(tip_flow_from_packet(buf.base + buf.off, buf.len, TIP_DIR_OUT, &f),
                      TIP_ERR_MALFORMED);
-    buf.base[buf.off + 3] = 22; /* UDP header cut to 2 bytes */
-    assert_int_equal(tip_flow_from_packet(buf.base + buf.off, buf.len, TIP_DIR_OUT, &f),
-                     TIP_ERR_MALFORMED);
+    /* A UDP header cut to 2 bytes: no ports to read, so they are OPAQUE
+     * (RFC 4301 4.4.1.1), not a malformed packet. */
+    buf.base[buf.off + 3] = 22;
+    assert_int_equal(tip_flow_from_packet(buf.base + buf.off, buf.len, TIP_DIR_OUT, &f), TIP_OK);
+    assert_int_equal(f.opaque, TIP_FLOW_OPAQUE_LOCAL_PORT | TIP_FLOW_OPAQUE_REMOTE_PORT);
+    assert_int_equal(f.local_port, 0);
+    assert_int_equal(f.remote_port, 0);
+    /* ICMP without type and code: only that field is opaque (inbound, the
+     * peer's type stands in remote_port). */
+    buf.base[buf.off + 9] = 1;
+    buf.base[buf.off + 3] = 21;
+    assert_int_equal(tip_flow_from_packet(buf.base + buf.off, buf.len, TIP_DIR_IN, &f), TIP_OK);
+    assert_int_equal(f.opaque, TIP_FLOW_OPAQUE_REMOTE_PORT);
+    /* A whole header has nothing opaque. */
+    buf.base[buf.off + 3] = 24;
+    assert_int_equal(tip_flow_from_packet(buf.base + buf.off, buf.len, TIP_DIR_IN, &f), TIP_OK);
+    assert_int_equal(f.opaque, 0);
 }
 
 static void test_non_first_fragment_has_no_ports(void **state)
@@ -111,6 +125,7 @@ static void test_non_first_fragment_has_no_ports(void **state)
     assert_int_equal(tip_flow_from_packet(buf.base + buf.off, buf.len, TIP_DIR_OUT, &f), TIP_OK);
     assert_int_equal(f.local_port, 0);
     assert_int_equal(f.remote_port, 0);
+    assert_int_equal(f.opaque, TIP_FLOW_OPAQUE_LOCAL_PORT | TIP_FLOW_OPAQUE_REMOTE_PORT);
 }
 
 static void test_first_match_wins_and_order(void **state)
