@@ -204,18 +204,12 @@
 #define TIP_IKE_COOKIE_THRESHOLD 2
 #endif
 
-/**
- * Half-open responder IKE SAs (IKE_SA_INIT answered, IKE_AUTH awaited) that
- * one source address may hold at a time; further requests from it are dropped.
- */
+/** Half-open responder IKE SAs one source address may hold (more: its requests are dropped). */
 #ifndef TIP_IKE_HALF_OPEN_PER_SRC
 #define TIP_IKE_HALF_OPEN_PER_SRC 1
 #endif
 
-/**
- * IKE SA slots that half-open responder SAs leave free for rekeying the
- * established IKE SAs (each IKE SA rekey in flight needs one spare slot).
- */
+/** IKE SA slots half-open SAs leave free to rekey established IKE SAs (one per rekey). */
 #ifndef TIP_IKE_REKEY_RESERVE
 #define TIP_IKE_REKEY_RESERVE 1
 #endif

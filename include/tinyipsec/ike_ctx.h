@@ -37,7 +37,7 @@ typedef enum {
                                   error notify in an unauthenticated response is only a hint,
                                   kept in init_hint, RFC 7296 2.21.1) */
     TIP_IKE_S_AUTH_SENT,     /**< initiator: IKE_AUTH request out */
-    TIP_IKE_S_INIT_DONE,     /**< responder: IKE_SA_INIT answered, waiting for IKE_AUTH (half-open) */
+    TIP_IKE_S_INIT_DONE,     /**< responder: IKE_SA_INIT answered, IKE_AUTH awaited (half-open) */
     TIP_IKE_S_CREATING,      /**< the new IKE SA of a rekey in progress: a slot reserved by the IKE
                                   SA in `parent` (whose pend.new_ike_sa names it back); it lives
                                   and dies with that exchange, no timer of its own */
@@ -92,7 +92,7 @@ typedef struct {
     uint16_t gen;
     uint8_t state;                  /**< tip_ike_sa_state_t, set by tip_ike_sa_set_state() only */
     uint8_t initiator;              /**< we sent the IKE_SA_INIT request */
-    tip_handle_t conn;              /**< its connection, 0 = none (detached by tip_ike_conn_del()) */
+    tip_handle_t conn;              /**< its connection, 0 = none (tip_ike_conn_del() cut it) */
     tip_handle_t parent;            /**< CREATING: the IKE SA whose rekey reserved this slot */
     uint8_t spi_i[8], spi_r[8];
     tip_addr_t local, remote;
@@ -161,7 +161,7 @@ typedef struct {
 /** All IKE state of a context (private). */
 typedef struct {
     uint8_t enabled;
-    uint8_t cookie_old_valid;       /**< cookie_secret_old is a real earlier secret (rotated once) */
+    uint8_t cookie_old_valid;       /**< cookie_secret_old is an earlier secret (rotated) */
     uint8_t cookie_secret[32];      /**< RFC 7296 2.6, random, rotated */
     uint8_t cookie_secret_old[32];  /**< the previous secret, valid for one more period */
     uint64_t cookie_rotate_ms;

@@ -428,10 +428,8 @@ static int tip_ike_ike_rekey_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const ti
         own.integ = (tip_integ_t)sa->integ;
         own.prf = (tip_prf_t)sa->prf;
         own.dh = (tip_dh_group_t)sa->dh_group;
-        err = c != NULL ? tip_ike_accept_ike(c->cfg.ike, c->cfg.ike_count, tip_ike_pl_body(in, pl_sa),
-                                             pl_sa->len, &p, spi_r)
-                        : tip_ike_accept_ike(&own, 1, tip_ike_pl_body(in, pl_sa), pl_sa->len, &p,
-                                             spi_r);
+        err = tip_ike_accept_ike(c != NULL ? c->cfg.ike : &own, c != NULL ? c->cfg.ike_count : 1u,
+                                 tip_ike_pl_body(in, pl_sa), pl_sa->len, &p, spi_r);
     }
     if (err == TIP_OK && (uint16_t)p.dh != sa->dh_group)
         err = TIP_ERR_POLICY;
@@ -677,6 +675,10 @@ int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     tip_ike_sa_iter_init(&it, tip_ike_pl_body(in, pl_sa), pl_sa->len);
     if (tip_ike_sa_next(&it, &prop) != 1)
         return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_INVALID_SYNTAX, NULL, 0);
+    /* An IKE SA rekey moves every CHILD SA to the new IKE SA (2.18): not
+     * while an exchange of ours on this one is still open (2.25). */
+    if (prop.proto == TIP_IKE_PROTO_IKE && sa->req_outstanding)
+        return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_TEMPORARY_FAILURE, NULL, 0);
     if (prop.proto == TIP_IKE_PROTO_IKE)
         return tip_ike_ike_rekey_request(ctx, sa, m, in, nonce, nlen);
     /* One CHILD SA per connection: only rekeys of it are accepted. */
@@ -704,7 +706,8 @@ int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
          * none, or another, is INVALID_KE_PAYLOAD naming ours. A KE beside
          * a proposal without a group is not used (no KEr either). */
         tip_ike_ke_t ke;
-        if (pl_ke != NULL && tip_ike_ke_parse(tip_ike_pl_body(in, pl_ke), pl_ke->len, &ke) != TIP_OK)
+        if (pl_ke != NULL &&
+            tip_ike_ke_parse(tip_ike_pl_body(in, pl_ke), pl_ke->len, &ke) != TIP_OK)
             return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_INVALID_SYNTAX, NULL, 0);
         if (pl_ke == NULL || ke.group != (uint16_t)p.pfs) {
             uint8_t g[2];

@@ -332,8 +332,8 @@ int tip_ike_accept_child(const tip_child_proposal_t *offered, unsigned n, const 
     tip_ike_sa_iter_init(&it, sa_body, len);
     if (tip_ike_sa_next(&it, &prop) != 1 || !prop.last || tip_ike_offer_read(&prop, &o) != TIP_OK)
         return TIP_ERR_MALFORMED;
-    if (tip_ike_offer_count(&o, TIP_IKE_XF_ENCR) != 1 || tip_ike_offer_count(&o, TIP_IKE_XF_ESN) > 1 ||
-        tip_ike_offer_count(&o, TIP_IKE_XF_DH) > 1)
+    if (tip_ike_offer_count(&o, TIP_IKE_XF_ENCR) != 1 ||
+        tip_ike_offer_count(&o, TIP_IKE_XF_ESN) > 1 || tip_ike_offer_count(&o, TIP_IKE_XF_DH) > 1)
         return TIP_ERR_MALFORMED;
     return tip_ike_select_child(offered, n, sa_body, len, want_dh, out, &num, spi) == TIP_OK
                ? TIP_OK

@@ -339,15 +339,19 @@ void tip_ike_log(tip_ctx_t *ctx, int level, const char *msg)
 
 int tip_ike_cookie_init(tip_ctx_t *ctx)
 {
-    /* RFC 7296 2.6: the secret must be unpredictable from the first cookie
-     * on; no secret at all is better than a guessable one. */
+    /* RFC 7296 2.6: the secrets must be unpredictable from the first cookie
+     * on; no secret at all is better than a guessable one. The previous
+     * secret is accepted only once a rotation made it one. */
     int err = tip_ike_random(ctx, ctx->ike.cookie_secret, sizeof(ctx->ike.cookie_secret));
 
+    if (err == TIP_OK)
+        err = tip_ike_random(ctx, ctx->ike.cookie_secret_old, sizeof(ctx->ike.cookie_secret_old));
     ctx->ike.cookie_old_valid = 0;
     ctx->ike.cookie_version = 0;
-    tip_crypto_zeroize(ctx->ike.cookie_secret_old, sizeof(ctx->ike.cookie_secret_old));
-    if (err != TIP_OK)
+    if (err != TIP_OK) {
         tip_crypto_zeroize(ctx->ike.cookie_secret, sizeof(ctx->ike.cookie_secret));
+        tip_crypto_zeroize(ctx->ike.cookie_secret_old, sizeof(ctx->ike.cookie_secret_old));
+    }
     return err;
 }
 /* ---- sending ---------------------------------------------------------- */

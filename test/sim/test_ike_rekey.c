@@ -423,7 +423,8 @@ int main(void)
         cmocka_unit_test_teardown(test_failed_ike_rekey_start_is_retried, no_illegal_transition),
         cmocka_unit_test_teardown(test_responder_refuses_rekey_without_ke, no_illegal_transition),
         cmocka_unit_test_teardown(test_responder_wants_ke_for_offered_group, no_illegal_transition),
-        cmocka_unit_test_teardown(test_initiator_refuses_response_without_dh, no_illegal_transition),
+        cmocka_unit_test_teardown(test_initiator_refuses_response_without_dh,
+                                  no_illegal_transition),
     };
     return cmocka_run_group_tests_name("ike_rekey", tests, NULL, NULL);
 }
