@@ -273,7 +273,8 @@ int tip_ike_conn_del(tip_ctx_t *ctx, tip_handle_t conn)
      * so that @p conn is stale, and the key gone. */
     tip_crypto_zeroize(c, sizeof(*c));
     c->gen = (uint16_t)(tip_handle_gen(conn) + 1u);
-    if (had_child && cur != NULL)
+    /* Events last, and no more for this handle after them. */
+    if (had_child)
         tip_ike_raise(ctx, conn, TIP_EV_CHILD_DOWN, TIP_OK, 0, 0);
     if (ike_down)
         tip_ike_raise(ctx, conn, TIP_EV_IKE_DOWN, TIP_OK, 0, 0);
