@@ -15,6 +15,8 @@ cd "$(dirname "$0")/.."
 MODULES=(
     "context, timers, events|250|init and its configuration check, \`tip_poll\`, lifetimes in seconds, event names|src/ctx.c"
     "errors|80|X-macro error and drop-reason strings|src/error.c"
+    "key wipe|40|the zeroize helper every key wipe goes through|src/zeroize.c"
+    "sequence store|250|manual SAs: sequence marks stored ahead through the port|src/seqstore.c"
     "IP parsing|250|IPv4/IPv6 headers, extension headers, checksums|src/ip.c"
     "SPD|450|policies, selectors, flows, inbound check|src/spd.c"
     "SAD|450|SA pool, SPI hash, lifetimes, outbound choice|src/sad.c"
@@ -27,14 +29,14 @@ MODULES=(
     "manual keying|1100|setkey-compatible text -> public API|src/conf/setkey*.c"
     "IKE codec|1400|RFC 7296 section 3|src/ike/ike_msg.c src/ike/ike_payload*.c"
     "IKE keys|350|RFC 7296 2.13-2.18|src/ike/ike_keys.c"
-    "IKE engine|800e|tables, timers, dispatch, SK, proposals|src/ike/ike_sa.c src/ike/ike_input.c src/ike/ike_sk.c src/ike/ike_prop.c"
+    "IKE engine|800e|tables and states, timers, connection API, dispatch, SK, proposals|src/ike/ike_sa.c src/ike/ike_timer.c src/ike/ike_conn.c src/ike/ike_input.c src/ike/ike_sk.c src/ike/ike_prop.c"
     "IKE exchanges|800e|one exchange per file, selectors|src/ike/ike_init.c src/ike/ike_auth.c src/ike/ike_child.c src/ike/ike_info.c src/ike/ike_ts.c"
     "key log|200|Wireshark tables|src/ike/ike_keylog.c"
 )
 # The data plane: everything a static-key ESP tunnel runs, without the
 # crypto backend, IKEv2, setkey and the address parser.
 DATA_PLANE="src/ctx.c src/error.c src/ip.c src/spd.c src/sad.c src/replay.c src/esp_out.c
-            src/esp_in.c src/output.c src/input.c src/natt.c"
+            src/esp_in.c src/output.c src/input.c src/natt.c src/seqstore.c src/zeroize.c"
 
 lines() { cat "$@" | wc -l | tr -d ' '; }
 

@@ -180,7 +180,11 @@
 #define TIP_MAX_IKE_CONN 4
 #endif
 
-/** IKE SAs, half-open ones included (two per connection during a rekey). */
+/**
+ * IKE SAs, half-open ones included. An IKE SA rekey needs a second slot for
+ * a moment: one per connection plus TIP_IKE_REKEY_RESERVE lets every
+ * connection be up and rekey.
+ */
 #ifndef TIP_MAX_IKE_SA
 #define TIP_MAX_IKE_SA 4
 #endif
@@ -222,6 +226,16 @@
 #define TIP_IKE_COOKIE_THRESHOLD 2
 #endif
 
+/** Half-open responder IKE SAs one source address may hold (more: its requests are dropped). */
+#ifndef TIP_IKE_HALF_OPEN_PER_SRC
+#define TIP_IKE_HALF_OPEN_PER_SRC 1
+#endif
+
+/** IKE SA slots half-open SAs leave free to rekey established IKE SAs (one per rekey). */
+#ifndef TIP_IKE_REKEY_RESERVE
+#define TIP_IKE_REKEY_RESERVE 1
+#endif
+
 /**
  * Key log for Wireshark: write IKE and ESP keys through the port's log hook
  * in Wireshark's decryption table formats. NEVER in production. Every file
@@ -261,6 +275,12 @@
 
 #if TIP_CONF_IKEV2 && (TIP_MAX_IKE_SA < 1 || TIP_MAX_IKE_CONN < 1)
 #error "IKEv2 needs at least one connection and one IKE SA"
+#endif
+#if TIP_CONF_IKEV2 && (TIP_IKE_HALF_OPEN_PER_SRC < 1 || TIP_IKE_HALF_OPEN_PER_SRC > TIP_MAX_IKE_SA)
+#error "TIP_IKE_HALF_OPEN_PER_SRC must be 1..TIP_MAX_IKE_SA"
+#endif
+#if TIP_CONF_IKEV2 && (TIP_IKE_REKEY_RESERVE < 0 || TIP_IKE_REKEY_RESERVE > TIP_MAX_IKE_SA)
+#error "TIP_IKE_REKEY_RESERVE must be 0..TIP_MAX_IKE_SA"
 #endif
 #if TIP_IKE_NONCE_LEN < 16 || TIP_IKE_NONCE_LEN > 256
 #error "TIP_IKE_NONCE_LEN must be 16..256 (RFC 7296 3.9)"

@@ -51,6 +51,8 @@
     X(TIP_IKE_MAX_PROPOSALS)                                                   \
     X(TIP_IKE_NONCE_LEN)                                                       \
     X(TIP_IKE_COOKIE_THRESHOLD)                                                \
+    X(TIP_IKE_HALF_OPEN_PER_SRC)                                               \
+    X(TIP_IKE_REKEY_RESERVE)                                                   \
     X(TIP_KEYLOG)
 
 /* Each option's position in the list (the enum numbers them). */

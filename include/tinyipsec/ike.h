@@ -90,23 +90,66 @@ typedef struct {
     uint8_t force_encap;     /**< 1: UDP-encapsulate ESP even without a NAT (RFC 3948) */
 } tip_ike_conn_t;
 
-/** Fill @p conn with defaults (tunnel mode, one proposal AES-GCM-128/SHA-256/X25519). */
+/**
+ * Fill @p conn with defaults (tunnel mode, one proposal AES-GCM-128/SHA-256/X25519).
+ *
+ * @param conn  the connection to fill
+ */
 void tip_ike_conn_init(tip_ike_conn_t *conn);
 
-/** Set an identity from text of type @p type (FQDN, e-mail, key id, or address). */
+/**
+ * Set an identity from text of type @p type (FQDN, e-mail, key id, or address).
+ *
+ * @param id    the identity to set
+ * @param type  its type
+ * @param text  NUL-terminated text (an address for the address types)
+ * @return 0, or TIP_ERR_ARG (bad type, empty or too long, not an address of that family)
+ */
 int tip_ike_id_set(tip_ike_identity_t *id, tip_id_type_t type, const char *text);
 
 /**
- * Add a connection. Returns 0, TIP_ERR_ARG (no PSK, no proposal, bad
- * identity or selector), TIP_ERR_UNSUPPORTED (algorithm compiled out) or
- * TIP_ERR_FULL. @p out (may be NULL) receives its handle.
+ * Add a connection (copied). The first one starts IKE in @p ctx: the
+ * cookie secret (RFC 7296 2.6) comes from the port's random source then.
+ *
+ * @param ctx   the context
+ * @param conn  the connection
+ * @param out   receives its handle (may be NULL)
+ * @return 0; TIP_ERR_ARG (no PSK, no proposal, bad identity or selector),
+ *         TIP_ERR_UNSUPPORTED (algorithm compiled out), TIP_ERR_CRYPTO (the
+ *         random source failed; nothing was added) or TIP_ERR_FULL
  */
 int tip_ike_conn_add(struct tip_ctx *ctx, const tip_ike_conn_t *conn, tip_handle_t *out);
 
 /**
+ * Delete connection @p conn. Its CHILD SAs and their policies are removed
+ * at once, and TIP_EV_CHILD_DOWN / TIP_EV_IKE_DOWN (reason 0) are raised
+ * before this returns, for what was up. An established IKE SA then tells
+ * the peer on its own (INFORMATIONAL Delete, RFC 7296 1.4.1; right away,
+ * or when a request still outstanding is answered) and is gone when the
+ * peer confirms or stops answering; a half-open one is dropped at once.
+ * Nothing restarts. The handle is stale from now on (TIP_ERR_STALE) and
+ * the slot free for tip_ike_conn_add().
+ *
+ * @param ctx   the context
+ * @param conn  a handle from tip_ike_conn_add()
+ * @return 0; TIP_ERR_ARG (NULL context), TIP_ERR_NOT_FOUND (not a
+ *         connection handle) or TIP_ERR_STALE (already deleted)
+ */
+int tip_ike_conn_del(struct tip_ctx *ctx, tip_handle_t conn);
+
+/**
  * Start negotiating connection @p conn as initiator (IKE_SA_INIT, then
- * IKE_AUTH with the first CHILD SA). Returns 0 once the first message is
- * sent; the outcome arrives as events.
+ * IKE_AUTH with the first CHILD SA). The outcome arrives as events. Error
+ * notifies in IKE_SA_INIT responses are not authenticated: they are only
+ * reported (TIP_EV_PROPOSAL_MISMATCH, TIP_EV_IKE_DOWN) if no valid response
+ * comes before the retransmissions give up (RFC 7296 2.21.1).
+ *
+ * @param ctx   the context
+ * @param conn  the connection
+ * @return 0 once the first message is sent; TIP_ERR_ARG (responder-only
+ *         connection), TIP_ERR_EXISTS (it has an IKE SA), TIP_ERR_FULL (no
+ *         IKE SA slot), TIP_ERR_STALE / TIP_ERR_NOT_FOUND (bad handle), or
+ *         TIP_ERR_CRYPTO
  */
 int tip_ike_initiate(struct tip_ctx *ctx, tip_handle_t conn);
 
@@ -114,23 +157,71 @@ int tip_ike_initiate(struct tip_ctx *ctx, tip_handle_t conn);
  * Process one IKE message received over UDP from @p src:@p sport on our
  * @p dst:@p dport (for port 4500 the caller has already removed the
  * non-ESP marker, which tip_input_udp() does). Replies go out through the
- * port. Returns 0 when the message was handled, or a negative error when it
- * was dropped (counted, never acted on); TIP_ERR_TOO_LARGE means @p len is
- * above TIP_IKE_MSG_MAX, the largest message this build can hold.
+ * port. Only a new, authenticated request moves the peer's address and
+ * port (RFC 7296 2.23).
+ *
+ * @param ctx    the context
+ * @param src    the address it came from
+ * @param sport  the port it came from
+ * @param dst    our address it arrived at
+ * @param dport  our port it arrived at
+ * @param msg    the IKE message (copied; the caller keeps it)
+ * @param len    its length
+ * @return 0 when the message was handled, or a negative error when it was
+ *         dropped (counted, never acted on); TIP_ERR_TOO_LARGE when @p len
+ *         is above TIP_IKE_MSG_MAX, the largest message this build holds
  */
 int tip_ike_input(struct tip_ctx *ctx, const tip_addr_t *src, uint16_t sport,
                   const tip_addr_t *dst, uint16_t dport, const uint8_t *msg, size_t len);
 
-/** Rekey the CHILD SA of connection @p conn now (CREATE_CHILD_SA). */
+/**
+ * Rekey the CHILD SA of connection @p conn now (CREATE_CHILD_SA). Rekeys
+ * also run by themselves; one that fails is tried again, with back-off.
+ *
+ * @param ctx   the context
+ * @param conn  the connection
+ * @return 0 once the request is sent; TIP_ERR_NO_SA (no established IKE SA
+ *         or CHILD SA, or the last rekey is not finished), TIP_ERR_EXISTS (a
+ *         request is outstanding: one at a time, RFC 7296 2.3), a handle error
+ */
 int tip_ike_rekey_child(struct tip_ctx *ctx, tip_handle_t conn);
 
-/** Rekey the IKE SA of connection @p conn now. */
+/**
+ * Rekey the IKE SA of connection @p conn now.
+ *
+ * @param ctx   the context
+ * @param conn  the connection
+ * @return 0 once the request is sent; TIP_ERR_NO_SA, TIP_ERR_EXISTS (as for
+ *         tip_ike_rekey_child()), TIP_ERR_FULL (no IKE SA slot for the new
+ *         one), a handle error
+ */
 int tip_ike_rekey_ike(struct tip_ctx *ctx, tip_handle_t conn);
 
-/** Delete the IKE SA (and its CHILD SAs) of @p conn, telling the peer. */
+/**
+ * Delete the IKE SA (and its CHILD SAs) of @p conn, telling the peer
+ * (INFORMATIONAL Delete, RFC 7296 1.4.1). With a request of ours still
+ * outstanding (a rekey, a liveness check; one at a time, 2.3), the Delete
+ * goes out as soon as it is answered; an IKE SA rekey that completes
+ * meanwhile is deleted in its place. The SAs stay until the peer confirms
+ * (or stops answering); then TIP_EV_CHILD_DOWN / TIP_EV_IKE_DOWN. A
+ * half-open IKE SA is dropped at once. The connection stays; it does not
+ * restart by itself after this.
+ *
+ * @param ctx   the context
+ * @param conn  the connection
+ * @return 0 (also when the delete is already under way); TIP_ERR_NO_SA (no
+ *         IKE SA), a handle error
+ */
 int tip_ike_terminate(struct tip_ctx *ctx, tip_handle_t conn);
 
-/** Delete only the CHILD SA of @p conn (INFORMATIONAL with a Delete payload). */
+/**
+ * Delete only the CHILD SA of @p conn (INFORMATIONAL with a Delete payload).
+ *
+ * @param ctx   the context
+ * @param conn  the connection
+ * @return 0 once the request is sent; TIP_ERR_NO_SA, TIP_ERR_EXISTS (as for
+ *         tip_ike_rekey_child()), a handle error
+ */
 int tip_ike_delete_child(struct tip_ctx *ctx, tip_handle_t conn);
 
 /** State of a connection, for status displays. */
@@ -150,7 +241,14 @@ typedef struct {
     uint32_t ike_rekeys, child_rekeys;
 } tip_ike_status_t;
 
-/** Fill @p out with the state of connection @p conn. */
+/**
+ * Fill @p out with the state of connection @p conn.
+ *
+ * @param ctx   the context
+ * @param conn  the connection
+ * @param out   receives the state
+ * @return 0, TIP_ERR_ARG, TIP_ERR_NOT_FOUND or TIP_ERR_STALE (deleted connection)
+ */
 int tip_ike_status(const struct tip_ctx *ctx, tip_handle_t conn, tip_ike_status_t *out);
 
 #endif /* TINYIPSEC_IKE_H */

@@ -18,16 +18,51 @@
 /** Largest cookie we accept (RFC 7296 3.10.1: 1..64 bytes). */
 #define TIP_IKE_COOKIE_MAX 64
 
-/** States of an IKE SA (one small machine per exchange drives them). */
+/**
+ * States of an IKE SA. Only tip_ike_sa_set_state() (src/ike/ike_sa.c)
+ * changes one: it checks the change against its table of allowed
+ * transitions, logs it, and refuses and counts any other.
+ *
+ * Two things are deliberately not states, and live in their own fields:
+ *  - req_outstanding / pend.kind: our one request in flight (window size 1,
+ *    RFC 7296 2.3). INIT_SENT and AUTH_SENT always have one (kind NONE: the
+ *    IKE_SA_INIT or IKE_AUTH request); ESTABLISHED may have any kind;
+ *    REKEYED only DELETE_IKE; DELETING any kind (see below).
+ *  - extra_role: what extra_child holds around a CHILD SA rekey collision
+ *    (tip_ike_extra_role_t).
+ */
 typedef enum {
-    TIP_IKE_S_FREE = 0,
-    TIP_IKE_S_INIT_SENT,     /**< initiator: IKE_SA_INIT request out */
+    TIP_IKE_S_FREE = 0,      /**< slot unused */
+    TIP_IKE_S_INIT_SENT,     /**< initiator: IKE_SA_INIT request out, no valid response yet (an
+                                  error notify in an unauthenticated response is only a hint,
+                                  kept in init_hint, RFC 7296 2.21.1) */
     TIP_IKE_S_AUTH_SENT,     /**< initiator: IKE_AUTH request out */
-    TIP_IKE_S_INIT_DONE,     /**< responder: IKE_SA_INIT answered, waiting for IKE_AUTH */
-    TIP_IKE_S_ESTABLISHED,   /**< authenticated */
-    TIP_IKE_S_REKEYED,       /**< replaced by a new IKE SA, waiting for its delete */
-    TIP_IKE_S_DELETING       /**< our delete is out */
+    TIP_IKE_S_INIT_DONE,     /**< responder: IKE_SA_INIT answered, IKE_AUTH awaited (half-open) */
+    TIP_IKE_S_CREATING,      /**< the new IKE SA of a rekey in progress: a slot reserved by the IKE
+                                  SA in `parent` (whose pend.new_ike_sa names it back); it lives
+                                  and dies with that exchange, no timer of its own */
+    TIP_IKE_S_ESTABLISHED,   /**< authenticated and in use */
+    TIP_IKE_S_REKEYED,       /**< replaced by a new IKE SA, its CHILD SAs moved there; only its
+                                  delete is left: ours when pend.kind is DELETE_IKE (we rekeyed),
+                                  otherwise the peer's, awaited for TIP_IKE_HALF_OPEN_MS */
+    TIP_IKE_S_DELETING,      /**< we delete it (tip_ike_terminate()): our Delete(IKE) is out when
+                                  pend.kind is DELETE_IKE, otherwise it goes out as soon as the
+                                  outstanding request is answered; it still carries its CHILD SAs */
+    TIP_IKE_S_COUNT_
 } tip_ike_sa_state_t;
+
+/**
+ * What extra_child of an IKE SA holds: a second new CHILD SA pair that a
+ * simultaneous rekey of the same CHILD SA made (RFC 7296 2.8.1). Its SAs
+ * are installed, but no policy points at them.
+ */
+typedef enum {
+    TIP_IKE_X_NONE = 0,      /**< extra_child is empty */
+    TIP_IKE_X_PENDING,       /**< the peer's new pair, kept until our own rekey's response
+                                  shows which nonce is lowest (collide_low) */
+    TIP_IKE_X_OURS,          /**< our new pair lost: it is redundant and we delete it */
+    TIP_IKE_X_PEERS          /**< the peer's new pair lost: the peer deletes it */
+} tip_ike_extra_role_t;
 
 /** The CHILD SA of an IKE SA (one per connection). */
 typedef struct {
@@ -36,6 +71,7 @@ typedef struct {
     tip_handle_t pol_out, pol_in;   /**< SPD handles */
     uint8_t encr, integ, esn, pfs;
     uint16_t key_bits;
+    uint8_t rekey_fails;            /**< consecutive failed rekeys (back-off) */
     uint64_t rekey_at_ms;           /**< 0 = none scheduled */
     tip_selector_t sel;             /**< negotiated selectors (local = our side) */
 } tip_ike_child_t;
@@ -46,7 +82,7 @@ typedef struct {
     uint8_t nonce[TIP_IKE_NONCE_LEN];
     uint32_t new_spi_in;            /**< CHILD rekey / create: our new inbound SPI */
     uint8_t new_spi[8];             /**< IKE rekey: our new IKE SPI */
-    uint16_t new_ike_sa;            /**< IKE rekey: slot + 1 of the new IKE SA */
+    tip_handle_t new_ike_sa;        /**< IKE rekey: the CREATING slot of the new IKE SA */
     uint8_t del_n;                  /**< Delete(ESP): how many of our inbound SPIs we named */
     uint32_t del_spi[2];            /**< ... and which */
 } tip_ike_pending_ex_t;
@@ -54,9 +90,10 @@ typedef struct {
 /** An IKE SA slot (private). */
 typedef struct {
     uint16_t gen;
-    uint8_t state;                  /**< tip_ike_sa_state_t */
+    uint8_t state;                  /**< tip_ike_sa_state_t, set by tip_ike_sa_set_state() only */
     uint8_t initiator;              /**< we sent the IKE_SA_INIT request */
-    uint16_t conn;                  /**< connection slot + 1 */
+    tip_handle_t conn;              /**< its connection, 0 = none (tip_ike_conn_del() cut it) */
+    tip_handle_t parent;            /**< CREATING: the IKE SA whose rekey reserved this slot */
     uint8_t spi_i[8], spi_r[8];
     tip_addr_t local, remote;
     uint16_t lport, rport;
@@ -94,17 +131,19 @@ typedef struct {
     tip_ike_pending_ex_t pend;
     tip_ike_child_t child;
     tip_ike_child_t old_child;      /**< the pair a rekey replaced, until it is deleted */
-    tip_ike_child_t extra_child;    /**< 2.8.1: the peer's pair of a simultaneous rekey */
-    uint8_t collision;              /**< extra_child is set and awaits the nonce verdict */
-    uint8_t extra_ours;             /**< extra_child is our redundant pair: we delete it */
+    tip_ike_child_t extra_child;    /**< 2.8.1: the second new pair of a simultaneous rekey */
+    uint8_t extra_role;             /**< tip_ike_extra_role_t: what extra_child holds */
     uint16_t collide_low_len;
     uint8_t collide_low[TIP_IKE_PEER_NONCE_MAX]; /**< lowest nonce of the peer's exchange */
     uint8_t ke_retried;             /**< INVALID_KE_PAYLOAD retry done (1.2: once) */
+    uint16_t init_hint;             /**< INIT_SENT: error notify of an unauthenticated response,
+                                         reported only if no valid response comes (2.21.1) */
     uint8_t child_pending_spi_valid;
     uint32_t child_pending_spi;     /**< initiator: our inbound SPI offered in IKE_AUTH */
     /* timers */
     uint64_t established_ms;
     uint64_t rekey_at_ms;           /**< IKE SA rekey, 0 = none */
+    uint8_t rekey_fails;            /**< consecutive failed IKE SA rekeys (back-off) */
     uint64_t last_rx_ms;            /**< last authenticated message from the peer */
     int first_error;                /**< the first failure reason (kept) */
 } tip_ike_sa_t;
@@ -113,7 +152,7 @@ typedef struct {
 typedef struct {
     uint16_t gen;
     uint8_t in_use;
-    uint16_t ike_sa;                /**< current IKE SA slot + 1, 0 = none */
+    tip_handle_t ike_sa;            /**< its current IKE SA, 0 = none */
     int last_error;
     uint32_t ike_rekeys, child_rekeys;
     tip_ike_conn_t cfg;
@@ -122,10 +161,12 @@ typedef struct {
 /** All IKE state of a context (private). */
 typedef struct {
     uint8_t enabled;
-    uint8_t cookie_secret[32];      /**< RFC 7296 2.6, rotated */
-    uint8_t cookie_secret_old[32];
+    uint8_t cookie_old_valid;       /**< cookie_secret_old is an earlier secret (rotated) */
+    uint8_t cookie_secret[32];      /**< RFC 7296 2.6, random, rotated */
+    uint8_t cookie_secret_old[32];  /**< the previous secret, valid for one more period */
     uint64_t cookie_rotate_ms;
-    uint32_t cookie_version;
+    uint32_t cookie_version;        /**< version of cookie_secret (the old one is version - 1) */
+    uint32_t bad_transitions;       /**< IKE SA state changes refused as illegal (a bug if not 0) */
     tip_ike_conn_slot_t conn[TIP_MAX_IKE_CONN];
     tip_ike_sa_t sa[TIP_MAX_IKE_SA];
     uint64_t drops;                 /**< IKE messages dropped (all reasons) */

@@ -129,35 +129,44 @@ int tip_ike_auth_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
     tip_ike_w_sa_child(&w, &c->cfg, sa->child_pending_spi, 0, TIP_DH_NONE);
     tip_ike_w_ts_pair(&w, &c->cfg.ts, 1);
     err = tip_ike_sk_end(sa, &w, &len);
+    if (err == TIP_OK)
+        err = tip_ike_sa_set_state(ctx, sa, TIP_IKE_S_AUTH_SENT);
     if (err != TIP_OK)
         return err;
-    sa->state = TIP_IKE_S_AUTH_SENT;
     return tip_ike_send_request(ctx, sa, len, TIP_IKE_P_NONE);
 }
 
 /* Schedule the IKE SA rekey with jitter (2.8: spread rekeys out). */
-static void tip_ike_schedule_rekey(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_conn_t *conn)
+void tip_ike_schedule_rekey(tip_ctx_t *ctx, tip_ike_sa_t *sa)
 {
-    uint32_t s = conn->ike_rekey_s != 0 ? conn->ike_rekey_s : TIP_IKE_DEF_IKE_REKEY_S;
-    uint32_t pct = conn->jitter_pct != 0 ? conn->jitter_pct : TIP_IKE_DEF_JITTER_PCT;
+    const tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
+    uint32_t s, pct;
     uint8_t r[2] = {0, 0};
-    uint64_t ms = (uint64_t)s * 1000u, jitter;
+    uint64_t ms, jitter;
 
+    if (c == NULL)
+        return;
+    s = c->cfg.ike_rekey_s != 0 ? c->cfg.ike_rekey_s : TIP_IKE_DEF_IKE_REKEY_S;
+    pct = c->cfg.jitter_pct != 0 ? c->cfg.jitter_pct : TIP_IKE_DEF_JITTER_PCT;
+    ms = (uint64_t)s * 1000u;
     (void)tip_ike_random(ctx, r, 2);
     jitter = ms * pct / 100u * tip_load_be16(r) / 65536u;
     sa->rekey_at_ms = ctx->now_ms + ms - jitter;
 }
 
-/* Both sides at the end of a successful IKE_AUTH. */
-static void tip_ike_established(tip_ctx_t *ctx, tip_ike_sa_t *sa, tip_ike_conn_slot_t *c)
+/* Both sides at the end of a successful IKE_AUTH (the caller raises IKE_UP, last). */
+static int tip_ike_established(tip_ctx_t *ctx, tip_ike_sa_t *sa, tip_ike_conn_slot_t *c)
 {
-    sa->state = TIP_IKE_S_ESTABLISHED;
+    int err = tip_ike_sa_set_state(ctx, sa, TIP_IKE_S_ESTABLISHED);
+
+    if (err != TIP_OK)
+        return err;
     sa->established_ms = ctx->now_ms;
     sa->last_rx_ms = ctx->now_ms;
-    c->ike_sa = (uint16_t)(sa - ctx->ike.sa + 1);
+    c->ike_sa = tip_ike_sa_handle(ctx, sa);
     c->last_error = 0;
-    tip_ike_schedule_rekey(ctx, sa, &c->cfg);
-    tip_ike_event(ctx, sa, TIP_EV_IKE_UP, 0);
+    tip_ike_schedule_rekey(ctx, sa);
+    return TIP_OK;
 }
 
 /* The responder's choice of connection: addresses fit and IDi is the one configured. */
@@ -197,6 +206,7 @@ int tip_ike_auth_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
     uint8_t num = 0;
     tip_ike_hdr_t h;
     tip_ike_w_t w;
+    tip_handle_t conn;
     size_t len;
     int err, transport = 0;
     unsigned i;
@@ -218,11 +228,11 @@ int tip_ike_auth_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
         tip_ike_verify_auth(sa, &c->cfg, in, &idi) != TIP_OK) {
         (void)tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_AUTHENTICATION_FAILED, NULL, 0);
         tip_ike_fail(ctx, sa, TIP_ERR_AUTH);
-        tip_ike_event(ctx, sa, TIP_EV_AUTH_FAILED, TIP_ERR_AUTH);
-        tip_ike_sa_down(ctx, sa, TIP_ERR_AUTH);
+        tip_ike_sa_down_ev(ctx, sa, TIP_ERR_AUTH, TIP_EV_AUTH_FAILED, TIP_ERR_AUTH);
         return TIP_OK;
     }
-    sa->conn = (uint16_t)(c - ctx->ike.conn + 1);
+    conn = tip_ike_conn_handle(ctx, c);
+    sa->conn = conn;
     for (i = 0; tip_ike_msg_find(in, TIP_IKE_PL_N, i) != NULL; i++) {
         const tip_ike_pl_t *pl = tip_ike_msg_find(in, TIP_IKE_PL_N, i);
         if (tip_ike_notify_parse(tip_ike_pl_body(in, pl), pl->len, &n) == TIP_OK &&
@@ -232,15 +242,17 @@ int tip_ike_auth_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
     /* The first CHILD SA (1.2): proposal, selectors (2.9), mode (1.3.1). */
     if (pl_sa == NULL)
         child_err = TIP_IKE_N_NO_PROPOSAL_CHOSEN;
-    else if (tip_ike_select_child(&c->cfg, tip_ike_pl_body(in, pl_sa), pl_sa->len, 0, &cp, &num,
-                                  &peer_spi) != TIP_OK)
+    else if (tip_ike_select_child(c->cfg.child, c->cfg.child_count, tip_ike_pl_body(in, pl_sa),
+                                  pl_sa->len, 0, &cp, &num, &peer_spi) != TIP_OK)
         child_err = TIP_IKE_N_NO_PROPOSAL_CHOSEN;
     else if (tip_ike_ts_narrow(&c->cfg, in, 0, &sel) != TIP_OK)
         child_err = TIP_IKE_N_TS_UNACCEPTABLE;
     else if (transport != (c->cfg.mode == TIP_MODE_TRANSPORT))
         child_err = TIP_IKE_N_NO_PROPOSAL_CHOSEN;
 
-    tip_ike_established(ctx, sa, c);
+    err = tip_ike_established(ctx, sa, c);
+    if (err != TIP_OK)
+        return err;
     tip_ike_hdr_response(sa, &m->hdr, &h);
     tip_ike_w_init(&w, TIP_IKE_BUF_MSG(sa->resp), TIP_IKE_MSG_MAX);
     tip_ike_w_hdr(&w, &h);
@@ -259,17 +271,22 @@ int tip_ike_auth_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
             tip_ike_w_ts_pair(&w, &sel, 0);
         }
     }
-    if (child_err != 0) {
+    if (child_err != 0)
         tip_ike_w_notify(&w, 0, NULL, 0, child_err, NULL, 0);
-        tip_ike_event(ctx, sa, TIP_EV_PROPOSAL_MISMATCH, child_err);
-    }
     err = tip_ike_sk_end(sa, &w, &len);
-    if (err != TIP_OK)
-        return err;
-    err = tip_ike_send_response(ctx, sa, len);
-    if (child_err == 0) {
+    if (err == TIP_OK)
+        err = tip_ike_send_response(ctx, sa, len);
+    if (child_err == 0)
         tip_ike_child_schedule(ctx, sa);
-        tip_ike_event(ctx, sa, TIP_EV_CHILD_UP, 0);
+    /* Events last, from copies: the callback may change anything. */
+    {
+        tip_handle_t child_in = sa->child.sa_in;
+        uint32_t spi_in = sa->child.spi_in;
+        tip_ike_raise(ctx, conn, TIP_EV_IKE_UP, 0, 0, 0);
+        if (child_err != 0)
+            tip_ike_raise(ctx, conn, TIP_EV_PROPOSAL_MISMATCH, child_err, 0, 0);
+        else
+            tip_ike_raise(ctx, conn, TIP_EV_CHILD_UP, 0, child_in, spi_in);
     }
     return err;
 }
@@ -284,6 +301,7 @@ int tip_ike_auth_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     tip_child_proposal_t cp;
     tip_selector_t sel;
     tip_ike_id_t idr;
+    tip_handle_t conn;
     uint32_t peer_spi;
     uint16_t child_err = 0;
     unsigned i;
@@ -305,24 +323,27 @@ int tip_ike_auth_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
             continue;
         }
         tip_ike_fail(ctx, sa, TIP_ERR_AUTH);
-        tip_ike_event(ctx, sa,
-                      n.type == TIP_IKE_N_AUTHENTICATION_FAILED ? TIP_EV_AUTH_FAILED : TIP_EV_IKE_DOWN,
-                      n.type);
-        tip_ike_sa_down(ctx, sa, TIP_ERR_AUTH);
+        tip_ike_sa_down_ev(ctx, sa, TIP_ERR_AUTH,
+                           n.type == TIP_IKE_N_AUTHENTICATION_FAILED ? TIP_EV_AUTH_FAILED
+                                                                     : TIP_EV_IKE_DOWN,
+                           n.type);
         return TIP_OK;
     }
     if (pl_idr == NULL || tip_ike_id_parse(tip_ike_pl_body(in, pl_idr), pl_idr->len, &idr) != TIP_OK ||
         !tip_ike_id_matches(&c->cfg.remote_id, &idr) ||
         tip_ike_verify_auth(sa, &c->cfg, in, &idr) != TIP_OK) {
         tip_ike_fail(ctx, sa, TIP_ERR_AUTH);
-        tip_ike_event(ctx, sa, TIP_EV_AUTH_FAILED, TIP_ERR_AUTH);
-        tip_ike_sa_down(ctx, sa, TIP_ERR_AUTH);
+        tip_ike_sa_down_ev(ctx, sa, TIP_ERR_AUTH, TIP_EV_AUTH_FAILED, TIP_ERR_AUTH);
         return TIP_OK;
     }
-    tip_ike_established(ctx, sa, c);
+    err = tip_ike_established(ctx, sa, c);
+    if (err != TIP_OK)
+        return err;
+    conn = sa->conn;
     if (child_err == 0) {
-        if (pl_sa == NULL || tip_ike_accept_child(&c->cfg, tip_ike_pl_body(in, pl_sa), pl_sa->len, 0,
-                                                  &cp, &peer_spi) != TIP_OK)
+        if (pl_sa == NULL ||
+            tip_ike_accept_child(c->cfg.child, c->cfg.child_count, tip_ike_pl_body(in, pl_sa),
+                                 pl_sa->len, 0, &cp, &peer_spi) != TIP_OK)
             child_err = TIP_IKE_N_NO_PROPOSAL_CHOSEN;
         else if (tip_ike_ts_narrow(&c->cfg, in, 1, &sel) != TIP_OK)
             child_err = TIP_IKE_N_TS_UNACCEPTABLE;
@@ -331,14 +352,18 @@ int tip_ike_auth_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
         err = tip_ike_child_install(ctx, sa, &cp, sa->child_pending_spi, peer_spi, &sel, sa->ni,
                                     sa->ni_len, sa->nr, sa->nr_len, NULL, 0, 1, &sa->child);
         if (err == TIP_OK) {
+            tip_handle_t child_in = sa->child.sa_in;
+            uint32_t spi_in = sa->child.spi_in;
             tip_ike_child_schedule(ctx, sa);
-            tip_ike_event(ctx, sa, TIP_EV_CHILD_UP, 0);
+            tip_ike_raise(ctx, conn, TIP_EV_IKE_UP, 0, 0, 0);
+            tip_ike_raise(ctx, conn, TIP_EV_CHILD_UP, 0, child_in, spi_in);
             return TIP_OK;
         }
         child_err = TIP_IKE_N_NO_ADDITIONAL_SAS;
     }
     tip_ike_fail(ctx, sa, TIP_ERR_POLICY);
-    tip_ike_event(ctx, sa, TIP_EV_PROPOSAL_MISMATCH, child_err);
+    tip_ike_raise(ctx, conn, TIP_EV_IKE_UP, 0, 0, 0);
+    tip_ike_raise(ctx, conn, TIP_EV_PROPOSAL_MISMATCH, child_err, 0, 0);
     return TIP_OK;
 }
 

@@ -229,8 +229,10 @@ int tip_ike_child_rekey_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
     tip_ike_w_t w;
     int err;
 
-    if (c == NULL || sa->child.sa_in == 0 || sa->old_child.sa_in != 0 ||
-        sa->extra_child.sa_in != 0)
+    /* One rekey at a time: the last one's old (or redundant) pair must be
+     * gone first, its slots are where this one's would go. */
+    if (c == NULL || sa->state != TIP_IKE_S_ESTABLISHED || sa->req_outstanding ||
+        sa->child.sa_in == 0 || sa->old_child.sa_in != 0 || sa->extra_child.sa_in != 0)
         return TIP_ERR_NO_SA;
     memset(&sa->pend, 0, sizeof(sa->pend));
     sa->pend.new_spi_in = tip_ike_new_spi(ctx);
@@ -275,36 +277,39 @@ int tip_ike_ike_rekey_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
     tip_ike_w_t w;
     int err;
 
-    if (c == NULL)
-        return TIP_ERR_INTERNAL;
-    nsa = tip_ike_sa_alloc(ctx); /* reserved now so the rekey cannot fail later */
+    if (c == NULL || sa->state != TIP_IKE_S_ESTABLISHED || sa->req_outstanding)
+        return TIP_ERR_NO_SA;
+    /* The new IKE SA's slot is reserved now, so the rekey cannot fail for
+     * want of one later. It is named by handle both ways and lives exactly
+     * as long as this exchange (2.18). */
+    nsa = tip_ike_sa_alloc(ctx, TIP_IKE_FOR_REKEY, NULL, &err);
     if (nsa == NULL)
-        return TIP_ERR_FULL;
-    nsa->state = TIP_IKE_S_REKEYED; /* placeholder until the exchange ends */
+        return err;
+    err = tip_ike_sa_set_state(ctx, nsa, TIP_IKE_S_CREATING);
+    if (err != TIP_OK)
+        return err;
+    nsa->parent = tip_ike_sa_handle(ctx, sa);
     nsa->last_rx_ms = ctx->now_ms;
     memset(&sa->pend, 0, sizeof(sa->pend));
-    sa->pend.new_ike_sa = (uint16_t)(nsa - ctx->ike.sa + 1);
+    sa->pend.new_ike_sa = tip_ike_sa_handle(ctx, nsa);
     err = tip_ike_random(ctx, sa->pend.new_spi, 8);
     if (err == TIP_OK)
         err = tip_ike_random(ctx, sa->pend.nonce, TIP_IKE_NONCE_LEN);
     publen = tip_crypto_dh_pub_len((tip_dh_group_t)sa->dh_group);
-    tip_crypto_dh_free(&nsa->dh);
     if (err == TIP_OK)
         err = tip_crypto_dh_generate(&nsa->dh, (tip_dh_group_t)sa->dh_group, ctx->port.random,
                                      ctx->port.arg, pub, publen);
-    if (err != TIP_OK) {
-        tip_ike_sa_free(ctx, nsa);
-        return err;
+    if (err == TIP_OK) {
+        tip_ike_hdr_request(sa, TIP_IKE_EXCH_CREATE_CHILD_SA, &h);
+        tip_ike_w_init(&w, TIP_IKE_BUF_MSG(sa->req), TIP_IKE_MSG_MAX);
+        tip_ike_w_hdr(&w, &h);
+        (void)tip_ike_sk_begin(ctx, sa, &w);
+        /* RFC 7296 1.3.2: SA (with the new SPI), Ni, KE; the group stays. */
+        tip_ike_w_sa_ike(&w, &c->cfg, sa->pend.new_spi, (tip_dh_group_t)sa->dh_group);
+        tip_ike_w_nonce(&w, sa->pend.nonce, TIP_IKE_NONCE_LEN);
+        tip_ike_w_ke(&w, sa->dh_group, pub, publen);
+        err = tip_ike_sk_end(sa, &w, &len);
     }
-    tip_ike_hdr_request(sa, TIP_IKE_EXCH_CREATE_CHILD_SA, &h);
-    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(sa->req), TIP_IKE_MSG_MAX);
-    tip_ike_w_hdr(&w, &h);
-    (void)tip_ike_sk_begin(ctx, sa, &w);
-    /* RFC 7296 1.3.2: SA (with the new SPI), Ni, KE; the group stays. */
-    tip_ike_w_sa_ike(&w, &c->cfg, sa->pend.new_spi, (tip_dh_group_t)sa->dh_group);
-    tip_ike_w_nonce(&w, sa->pend.nonce, TIP_IKE_NONCE_LEN);
-    tip_ike_w_ke(&w, sa->dh_group, pub, publen);
-    err = tip_ike_sk_end(sa, &w, &len);
     if (err != TIP_OK) {
         tip_ike_sa_free(ctx, nsa);
         return err;
@@ -312,11 +317,18 @@ int tip_ike_ike_rekey_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
     return tip_ike_send_request(ctx, sa, len, TIP_IKE_P_IKE_REKEY);
 }
 
-/* The new IKE SA of a rekey takes over the connection and the CHILD SAs. */
+/*
+ * The new IKE SA of a rekey takes over the connection and the CHILD SAs
+ * (2.18); the old one is REKEYED, only its delete is left. The caller
+ * raises IKE_REKEYED.
+ */
 static int tip_ike_rekey_finish(tip_ctx_t *ctx, tip_ike_sa_t *old, tip_ike_sa_t *nsa,
                                 const tip_ike_proposal_t *p, const uint8_t *g_ir, size_t g_ir_len)
 {
     tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, old);
+    /* Only the connection's current IKE SA hands the connection on (an
+     * older one the peer replaced by connecting again does not). */
+    int current = c != NULL && tip_ike_conn_cur(ctx, c) == old;
     uint8_t skeyseed[TIP_IKE_PRF_MAX];
     int err;
 
@@ -339,30 +351,33 @@ static int tip_ike_rekey_finish(tip_ctx_t *ctx, tip_ike_sa_t *old, tip_ike_sa_t 
     if (err == TIP_OK)
         err = tip_ike_sa_set_keys(ctx, nsa, skeyseed, tip_crypto_prf_len((tip_prf_t)old->prf));
     tip_crypto_zeroize(skeyseed, sizeof(skeyseed));
+    if (err == TIP_OK)
+        err = tip_ike_sa_set_state(ctx, nsa, TIP_IKE_S_ESTABLISHED);
+    if (err == TIP_OK)
+        err = tip_ike_sa_set_state(ctx, old, TIP_IKE_S_REKEYED);
     if (err != TIP_OK)
         return err;
+    nsa->parent = 0;
+    old->pend.new_ike_sa = 0;
     nsa->child = old->child;
     nsa->old_child = old->old_child;
     nsa->extra_child = old->extra_child;
-    nsa->extra_ours = old->extra_ours;
+    nsa->extra_role = old->extra_role;
     memset(&old->child, 0, sizeof(old->child));
     memset(&old->old_child, 0, sizeof(old->old_child));
     memset(&old->extra_child, 0, sizeof(old->extra_child));
-    nsa->state = TIP_IKE_S_ESTABLISHED;
+    old->extra_role = TIP_IKE_X_NONE;
     nsa->established_ms = ctx->now_ms;
     nsa->last_rx_ms = ctx->now_ms;
     nsa->msg_id_in = 0;
     nsa->msg_id_out = 0;
-    if (c != NULL) {
-        uint32_t s = c->cfg.ike_rekey_s != 0 ? c->cfg.ike_rekey_s : TIP_IKE_DEF_IKE_REKEY_S;
-        c->ike_sa = (uint16_t)(nsa - ctx->ike.sa + 1);
+    if (current) {
+        c->ike_sa = tip_ike_sa_handle(ctx, nsa);
         c->ike_rekeys++;
-        nsa->rekey_at_ms = ctx->now_ms + (uint64_t)s * 1000u;
     }
-    old->state = TIP_IKE_S_REKEYED;
+    tip_ike_schedule_rekey(ctx, nsa);
     old->rekey_at_ms = 0;
     old->last_rx_ms = ctx->now_ms;
-    tip_ike_event(ctx, nsa, TIP_EV_IKE_REKEYED, 0);
     return TIP_OK;
 }
 
@@ -384,122 +399,176 @@ static int tip_ike_dh_from(tip_crypto_dh_t *dh, tip_dh_group_t group, const tip_
     return err;
 }
 
-int tip_ike_child_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *in)
+/*
+ * The response to our IKE SA rekey. It ends the exchange whatever it says:
+ * the reserved slot becomes the new IKE SA or is freed. A failed rekey is
+ * tried again later (2.25: TEMPORARY_FAILURE means exactly that), unless
+ * we are deleting the IKE SA anyway.
+ */
+static int tip_ike_ike_rekey_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *in,
+                                      const uint8_t *nonce, size_t nlen, int failed)
+{
+    tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
+    tip_ike_sa_t *nsa = tip_ike_sa_rekey_slot(ctx, sa);
+    const tip_ike_pl_t *pl_sa = tip_ike_msg_find(in, TIP_IKE_PL_SA, 0);
+    int deleting = sa->state == TIP_IKE_S_DELETING;
+    tip_ike_proposal_t p, own;
+    uint8_t spi_r[8], g_ir[256];
+    size_t g_ir_len = 0;
+    tip_handle_t conn = sa->conn;
+    int err = failed ? TIP_ERR_POLICY : TIP_OK;
+
+    if (nsa == NULL && err == TIP_OK)
+        err = TIP_ERR_INTERNAL;
+    if (err == TIP_OK) {
+        /* What we offered: the connection's proposals with our group. A
+         * connection deleted meanwhile leaves the SA's own, which we always
+         * offer; the new SA then only carries our Delete. */
+        own.encr = (tip_encr_t)sa->encr;
+        own.key_bits = sa->key_bits;
+        own.integ = (tip_integ_t)sa->integ;
+        own.prf = (tip_prf_t)sa->prf;
+        own.dh = (tip_dh_group_t)sa->dh_group;
+        err = tip_ike_accept_ike(c != NULL ? c->cfg.ike : &own, c != NULL ? c->cfg.ike_count : 1u,
+                                 tip_ike_pl_body(in, pl_sa), pl_sa->len, &p, spi_r);
+    }
+    if (err == TIP_OK && (uint16_t)p.dh != sa->dh_group)
+        err = TIP_ERR_POLICY;
+    if (err == TIP_OK)
+        err = tip_ike_dh_from(&nsa->dh, p.dh, in, g_ir, &g_ir_len);
+    if (err == TIP_OK) {
+        nsa->initiator = 1; /* 2.18: the rekey's initiator is the new original initiator */
+        memcpy(nsa->spi_i, sa->pend.new_spi, 8);
+        memcpy(nsa->spi_r, spi_r, 8);
+        memcpy(nsa->ni, sa->pend.nonce, TIP_IKE_NONCE_LEN);
+        nsa->ni_len = TIP_IKE_NONCE_LEN;
+        memcpy(nsa->nr, nonce, nlen);
+        nsa->nr_len = (uint16_t)nlen;
+        err = tip_ike_rekey_finish(ctx, sa, nsa, &p, g_ir, g_ir_len);
+    }
+    tip_crypto_zeroize(g_ir, sizeof(g_ir));
+    if (err != TIP_OK) {
+        if (nsa != NULL)
+            tip_ike_sa_free(ctx, nsa);
+        tip_ike_fail(ctx, sa, TIP_ERR_POLICY);
+        if (!deleting)
+            sa->rekey_at_ms = tip_ike_retry_at(ctx, &sa->rekey_fails);
+        return err;
+    }
+    /* The old IKE SA is deleted on itself (2.18); a delete asked for while
+     * the rekey was in flight now applies to the new one. */
+    (void)tip_ike_info_start(ctx, sa, TIP_IKE_P_DELETE_IKE);
+    if (deleting)
+        (void)tip_ike_sa_terminate(ctx, nsa);
+    tip_ike_raise(ctx, conn, TIP_EV_IKE_REKEYED, 0, 0, 0);
+    return TIP_OK;
+}
+
+/* The response to our CHILD SA rekey (one outcome, never a half-state). */
+static int tip_ike_child_rekey_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *in,
+                                        const uint8_t *nonce, size_t nlen, int failed)
 {
     tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
     const tip_ike_pl_t *pl_sa = tip_ike_msg_find(in, TIP_IKE_PL_SA, 0);
-    const tip_ike_pl_t *pl_n = tip_ike_msg_find(in, TIP_IKE_PL_NONCE, 0);
+    tip_child_proposal_t offered = tip_ike_child_prop(&sa->child), p;
+    tip_selector_t sel;
+    tip_ike_child_t nc;
     uint8_t g_ir[256];
-    size_t g_ir_len = 0, nlen;
-    const uint8_t *nonce;
-    uint16_t errn = tip_ike_error_notify(in);
-    int err;
+    size_t g_ir_len = 0;
+    uint32_t spi_out;
+    int with_dh = offered.pfs != TIP_DH_NONE;
+    int err = failed ? TIP_ERR_POLICY : TIP_OK;
 
-    if (c == NULL)
-        return TIP_ERR_INTERNAL;
-    if (errn != 0 || pl_sa == NULL || pl_n == NULL ||
-        tip_ike_nonce_parse(tip_ike_pl_body(in, pl_n), pl_n->len, &nonce, &nlen) != TIP_OK) {
-        /* RFC 7296 2.25: TEMPORARY_FAILURE means "try again a bit later". */
-        if (sa->pend.kind == TIP_IKE_P_IKE_REKEY && sa->pend.new_ike_sa != 0)
-            tip_ike_sa_free(ctx, &ctx->ike.sa[sa->pend.new_ike_sa - 1u]);
-        {
-            /* retry after 2..10 s, randomised so two peers do not collide again */
-            uint8_t r = 0;
-            uint64_t delay;
-            (void)tip_ike_random(ctx, &r, 1);
-            delay = 2000u + (uint64_t)r * 8000u / 255u;
-            if (sa->pend.kind == TIP_IKE_P_IKE_REKEY)
-                sa->rekey_at_ms = ctx->now_ms + delay;
-            else
-                sa->child.rekey_at_ms = ctx->now_ms + delay;
-        }
+    if (sa->state != TIP_IKE_S_ESTABLISHED || c == NULL) {
+        /* Being deleted: the Delete(IKE) that follows takes every CHILD SA
+         * with it, the peer's new pair included (1.4.1). */
         tip_crypto_dh_free(&sa->dh);
-        tip_ike_fail(ctx, sa, TIP_ERR_POLICY);
         return TIP_OK;
     }
-    if (sa->pend.kind == TIP_IKE_P_IKE_REKEY) {
-        tip_ike_sa_t *nsa = &ctx->ike.sa[sa->pend.new_ike_sa - 1u];
-        tip_ike_proposal_t p;
-        uint8_t spi_r[8];
-        err = tip_ike_accept_ike(&c->cfg, tip_ike_pl_body(in, pl_sa), pl_sa->len, &p, spi_r);
-        if (err == TIP_OK && (uint16_t)p.dh != sa->dh_group)
-            err = TIP_ERR_POLICY;
-        if (err == TIP_OK)
-            err = tip_ike_dh_from(&nsa->dh, p.dh, in, g_ir, &g_ir_len);
-        if (err == TIP_OK) {
-            nsa->initiator = 1; /* 2.18: the rekey's initiator is the new original initiator */
-            memcpy(nsa->spi_i, sa->pend.new_spi, 8);
-            memcpy(nsa->spi_r, spi_r, 8);
-            memcpy(nsa->ni, sa->pend.nonce, TIP_IKE_NONCE_LEN);
-            nsa->ni_len = TIP_IKE_NONCE_LEN;
-            memcpy(nsa->nr, nonce, nlen);
-            nsa->nr_len = (uint16_t)nlen;
-            err = tip_ike_rekey_finish(ctx, sa, nsa, &p, g_ir, g_ir_len);
-        }
-        tip_crypto_zeroize(g_ir, sizeof(g_ir));
-        if (err != TIP_OK) {
-            tip_ike_sa_free(ctx, nsa);
-            sa->rekey_at_ms = ctx->now_ms + 10000u;
-            return err;
-        }
-        /* The old IKE SA is deleted on itself (2.18). */
-        return tip_ike_info_start(ctx, sa, TIP_IKE_P_DELETE_IKE);
-    }
-    if (sa->pend.kind == TIP_IKE_P_CHILD_REKEY) {
-        tip_child_proposal_t p;
-        tip_selector_t sel;
-        tip_ike_child_t nc;
-        uint32_t spi_out;
-        int with_dh = sa->child.pfs != TIP_DH_NONE;
-        err = tip_ike_accept_child(&c->cfg, tip_ike_pl_body(in, pl_sa), pl_sa->len, with_dh, &p,
+    /* 2.7: the one proposal we offered, and its DH group if it had one
+     * (1.3.1): a response that drops the group is refused. */
+    if (err == TIP_OK)
+        err = tip_ike_accept_child(&offered, 1, tip_ike_pl_body(in, pl_sa), pl_sa->len, 1, &p,
                                    &spi_out);
-        if (err == TIP_OK && with_dh)
-            err = tip_ike_dh_from(&sa->dh, (tip_dh_group_t)sa->child.pfs, in, g_ir, &g_ir_len);
-        if (err == TIP_OK)
-            err = tip_ike_ts_narrow(&c->cfg, in, 1, &sel);
-        if (err == TIP_OK) {
-            memset(&nc, 0, sizeof(nc));
-            nc.pol_in = sa->child.pol_in;
-            nc.pol_out = sa->child.pol_out;
-            p.pfs = (tip_dh_group_t)sa->child.pfs;
-            err = tip_ike_child_install(ctx, sa, &p, sa->pend.new_spi_in, spi_out, &sel,
-                                        sa->pend.nonce, TIP_IKE_NONCE_LEN, nonce, nlen,
-                                        with_dh ? g_ir : NULL, g_ir_len, 1, &nc);
-        }
-        tip_crypto_zeroize(g_ir, sizeof(g_ir));
-        if (err != TIP_OK) {
-            sa->child.rekey_at_ms = ctx->now_ms + 10000u;
+    if (err == TIP_OK && with_dh)
+        err = tip_ike_dh_from(&sa->dh, offered.pfs, in, g_ir, &g_ir_len);
+    if (err == TIP_OK)
+        err = tip_ike_ts_narrow(&c->cfg, in, 1, &sel);
+    if (err == TIP_OK) {
+        memset(&nc, 0, sizeof(nc));
+        nc.pol_in = sa->child.pol_in;
+        nc.pol_out = sa->child.pol_out;
+        err = tip_ike_child_install(ctx, sa, &p, sa->pend.new_spi_in, spi_out, &sel,
+                                    sa->pend.nonce, TIP_IKE_NONCE_LEN, nonce, nlen,
+                                    with_dh ? g_ir : NULL, g_ir_len, 1, &nc);
+    }
+    tip_crypto_zeroize(g_ir, sizeof(g_ir));
+    tip_crypto_dh_free(&sa->dh);
+    if (err != TIP_OK) {
+        if (sa->extra_role == TIP_IKE_X_PENDING) {
+            /* 2.8.1: ours failed, so the peer's new pair is the one */
+            tip_ike_child_t peers = sa->extra_child;
+            peers.pol_in = sa->child.pol_in;
+            peers.pol_out = sa->child.pol_out;
+            (void)tip_spd_bind_sa(ctx, peers.pol_out, peers.sa_out);
+            memset(&sa->extra_child, 0, sizeof(sa->extra_child));
+            sa->extra_role = TIP_IKE_X_NONE;
+            tip_ike_child_replace(sa, &peers);
+            c->child_rekeys++;
+            tip_ike_child_schedule(ctx, sa);
+            tip_ike_event(ctx, sa, TIP_EV_CHILD_REKEYED, 0);
             return err;
         }
-        if (sa->collision) {
-            /* RFC 7296 2.8.1: both sides rekeyed the same CHILD SA at once.
-             * The pair made with the lowest of the four nonces is redundant
-             * and its creator deletes it. */
-            uint8_t low[TIP_IKE_PEER_NONCE_MAX];
-            size_t n = tip_ike_nonce_low(sa->pend.nonce, TIP_IKE_NONCE_LEN, nonce, nlen, low);
-            sa->collision = 0;
-            if (tip_ike_nonce_cmp(low, n, sa->collide_low, sa->collide_low_len) < 0) {
-                /* ours is redundant: keep the peer's; ours and the old go */
-                tip_ike_child_t peers = sa->extra_child;
-                peers.pol_in = sa->child.pol_in;
-                peers.pol_out = sa->child.pol_out;
-                (void)tip_spd_bind_sa(ctx, peers.pol_out, peers.sa_out);
-                sa->extra_child = nc;
-                sa->extra_child.pol_in = sa->extra_child.pol_out = 0;
-                sa->extra_ours = 1;
-                tip_ike_child_replace(sa, &peers);
-            } else {
-                /* the peer's is redundant: the peer deletes it */
-                tip_ike_child_replace(sa, &nc);
-            }
+        tip_ike_fail(ctx, sa, TIP_ERR_POLICY);
+        sa->child.rekey_at_ms = tip_ike_retry_at(ctx, &sa->child.rekey_fails);
+        return err;
+    }
+    if (sa->extra_role == TIP_IKE_X_PENDING) {
+        /* RFC 7296 2.8.1: both sides rekeyed the same CHILD SA at once.
+         * The pair made with the lowest of the four nonces is redundant
+         * and its creator deletes it. */
+        uint8_t low[TIP_IKE_PEER_NONCE_MAX];
+        size_t n = tip_ike_nonce_low(sa->pend.nonce, TIP_IKE_NONCE_LEN, nonce, nlen, low);
+        if (tip_ike_nonce_cmp(low, n, sa->collide_low, sa->collide_low_len) < 0) {
+            /* ours is redundant: keep the peer's; ours and the old go */
+            tip_ike_child_t peers = sa->extra_child;
+            peers.pol_in = sa->child.pol_in;
+            peers.pol_out = sa->child.pol_out;
+            (void)tip_spd_bind_sa(ctx, peers.pol_out, peers.sa_out);
+            sa->extra_child = nc;
+            sa->extra_child.pol_in = sa->extra_child.pol_out = 0;
+            sa->extra_role = TIP_IKE_X_OURS;
+            tip_ike_child_replace(sa, &peers);
         } else {
+            /* the peer's is redundant: the peer deletes it */
+            sa->extra_role = TIP_IKE_X_PEERS;
             tip_ike_child_replace(sa, &nc);
         }
-        c->child_rekeys++;
-        tip_ike_child_schedule(ctx, sa);
-        tip_ike_event(ctx, sa, TIP_EV_CHILD_REKEYED, 0);
-        return tip_ike_info_start(ctx, sa, TIP_IKE_P_DELETE_CHILD);
+    } else {
+        tip_ike_child_replace(sa, &nc);
     }
+    c->child_rekeys++;
+    tip_ike_child_schedule(ctx, sa);
+    err = tip_ike_info_start(ctx, sa, TIP_IKE_P_DELETE_CHILD);
+    tip_ike_event(ctx, sa, TIP_EV_CHILD_REKEYED, 0);
+    return err;
+}
+
+int tip_ike_child_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *in)
+{
+    const tip_ike_pl_t *pl_sa = tip_ike_msg_find(in, TIP_IKE_PL_SA, 0);
+    const tip_ike_pl_t *pl_n = tip_ike_msg_find(in, TIP_IKE_PL_NONCE, 0);
+    const uint8_t *nonce = NULL;
+    size_t nlen = 0;
+    /* RFC 7296 2.21.2: an error notify (TEMPORARY_FAILURE, NO_PROPOSAL_CHOSEN,
+     * INVALID_KE_PAYLOAD, ...) or a response we cannot use: the rekey failed. */
+    int failed = tip_ike_error_notify(in) != 0 || pl_sa == NULL || pl_n == NULL ||
+                 tip_ike_nonce_parse(tip_ike_pl_body(in, pl_n), pl_n->len, &nonce, &nlen) != TIP_OK;
+
+    if (sa->pend.kind == TIP_IKE_P_IKE_REKEY)
+        return tip_ike_ike_rekey_response(ctx, sa, in, nonce, nlen, failed);
+    if (sa->pend.kind == TIP_IKE_P_CHILD_REKEY)
+        return tip_ike_child_rekey_response(ctx, sa, in, nonce, nlen, failed);
     return TIP_ERR_POLICY;
 }
 
@@ -516,11 +585,13 @@ static int tip_ike_ike_rekey_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip
     tip_ike_sa_t *nsa;
     uint8_t num, spi_i[8], pub[256], g_ir[256];
     size_t publen, g_ir_len, len;
+    tip_handle_t conn = sa->conn;
     tip_ike_hdr_t h;
     tip_ike_w_t w;
     int err;
 
-    if (tip_ike_select_ike(&c->cfg, tip_ike_pl_body(in, pl_sa), pl_sa->len, &p, &num, spi_i) != TIP_OK)
+    if (tip_ike_select_ike(c->cfg.ike, c->cfg.ike_count, tip_ike_pl_body(in, pl_sa), pl_sa->len,
+                           &p, &num, spi_i) != TIP_OK)
         return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
     if (pl_ke == NULL || tip_ike_ke_parse(tip_ike_pl_body(in, pl_ke), pl_ke->len, &ke) != TIP_OK)
         return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_INVALID_SYNTAX, NULL, 0);
@@ -529,10 +600,11 @@ static int tip_ike_ike_rekey_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip
         tip_store_be16(g, (uint16_t)p.dh);
         return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_INVALID_KE_PAYLOAD, g, 2);
     }
-    nsa = tip_ike_sa_alloc(ctx);
-    if (nsa == NULL)
+    /* An authenticated rekey may use the slots kept free for it. */
+    nsa = tip_ike_sa_alloc(ctx, TIP_IKE_FOR_REKEY, NULL, &err);
+    if (nsa == NULL || tip_ike_sa_set_state(ctx, nsa, TIP_IKE_S_CREATING) != TIP_OK)
         return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
-    nsa->state = TIP_IKE_S_REKEYED;
+    nsa->parent = tip_ike_sa_handle(ctx, sa);
     nsa->initiator = 0;
     memcpy(nsa->spi_i, spi_i, 8);
     err = tip_ike_random(ctx, nsa->spi_r, 8);
@@ -563,9 +635,10 @@ static int tip_ike_ike_rekey_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip
     tip_ike_w_nonce(&w, nsa->nr, nsa->nr_len);
     tip_ike_w_ke(&w, (uint16_t)p.dh, pub, publen);
     err = tip_ike_sk_end(sa, &w, &len);
-    if (err != TIP_OK)
-        return err;
-    return tip_ike_send_response(ctx, sa, len);
+    if (err == TIP_OK)
+        err = tip_ike_send_response(ctx, sa, len);
+    tip_ike_raise(ctx, conn, TIP_EV_IKE_REKEYED, 0, 0, 0);
+    return err;
 }
 
 int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
@@ -587,7 +660,7 @@ int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     uint32_t spi_out, spi_in;
     tip_ike_hdr_t h;
     tip_ike_w_t w;
-    int err;
+    int err, with_dh;
 
     if (c == NULL || sa->state != TIP_IKE_S_ESTABLISHED)
         return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_TEMPORARY_FAILURE, NULL, 0);
@@ -603,6 +676,10 @@ int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     tip_ike_sa_iter_init(&it, tip_ike_pl_body(in, pl_sa), pl_sa->len);
     if (tip_ike_sa_next(&it, &prop) != 1)
         return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_INVALID_SYNTAX, NULL, 0);
+    /* An IKE SA rekey moves every CHILD SA to the new IKE SA (2.18): not
+     * while an exchange of ours on this one is still open (2.25). */
+    if (prop.proto == TIP_IKE_PROTO_IKE && sa->req_outstanding)
+        return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_TEMPORARY_FAILURE, NULL, 0);
     if (prop.proto == TIP_IKE_PROTO_IKE)
         return tip_ike_ike_rekey_request(ctx, sa, m, in, nonce, nlen);
     /* One CHILD SA per connection: only rekeys of it are accepted. */
@@ -615,17 +692,25 @@ int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     }
     if (sa->old_child.sa_in != 0 || sa->extra_child.sa_in != 0) /* a rekey is not finished */
         return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_TEMPORARY_FAILURE, NULL, 0);
-    if (tip_ike_select_child(&c->cfg, tip_ike_pl_body(in, pl_sa), pl_sa->len, pl_ke != NULL, &p,
-                             &num, &spi_out) != TIP_OK)
+    /* RFC 7296 1.3.1, 3.3.3: the DH group of the proposal must match
+     * exactly; a proposal of ours with a PFS group never fits an offer
+     * without one (NO_PROPOSAL_CHOSEN), so PFS cannot be negotiated away. */
+    if (tip_ike_select_child(c->cfg.child, c->cfg.child_count, tip_ike_pl_body(in, pl_sa),
+                             pl_sa->len, 1, &p, &num, &spi_out) != TIP_OK)
         return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+    with_dh = p.pfs != TIP_DH_NONE;
     if (tip_ike_ts_narrow(&c->cfg, in, 0, &sel) != TIP_OK)
         return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_TS_UNACCEPTABLE, NULL, 0);
     err = tip_ike_random(ctx, nr, sizeof(nr));
-    if (err == TIP_OK && pl_ke != NULL) {
+    if (err == TIP_OK && with_dh) {
+        /* 1.3.1: the group we chose needs the peer's KE of that group;
+         * none, or another, is INVALID_KE_PAYLOAD naming ours. A KE beside
+         * a proposal without a group is not used (no KEr either). */
         tip_ike_ke_t ke;
-        if (tip_ike_ke_parse(tip_ike_pl_body(in, pl_ke), pl_ke->len, &ke) != TIP_OK)
+        if (pl_ke != NULL &&
+            tip_ike_ke_parse(tip_ike_pl_body(in, pl_ke), pl_ke->len, &ke) != TIP_OK)
             return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_INVALID_SYNTAX, NULL, 0);
-        if (ke.group != (uint16_t)p.pfs) {
+        if (pl_ke == NULL || ke.group != (uint16_t)p.pfs) {
             uint8_t g[2];
             tip_store_be16(g, (uint16_t)p.pfs);
             return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_INVALID_KE_PAYLOAD, g, 2);
@@ -637,8 +722,6 @@ int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
         if (err == TIP_OK)
             err = tip_crypto_dh_compute(&sa->dh, ke.data, ke.len, g_ir, g_ir_len);
         tip_crypto_dh_free(&sa->dh);
-    } else if (pl_ke == NULL) {
-        p.pfs = TIP_DH_NONE;
     }
     spi_in = tip_ike_new_spi(ctx);
     memset(&nc, 0, sizeof(nc));
@@ -646,7 +729,7 @@ int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     nc.pol_out = sa->child.pol_out;
     if (err == TIP_OK)
         err = tip_ike_child_install(ctx, sa, &p, spi_in, spi_out, &sel, nonce, nlen, nr,
-                                    sizeof(nr), pl_ke != NULL ? g_ir : NULL, g_ir_len, 0, &nc);
+                                    sizeof(nr), with_dh ? g_ir : NULL, g_ir_len, 0, &nc);
     tip_crypto_zeroize(g_ir, sizeof(g_ir));
     if (err != TIP_OK)
         return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
@@ -657,7 +740,7 @@ int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
         nc.pol_in = nc.pol_out = 0;
         (void)tip_spd_bind_sa(ctx, sa->child.pol_out, sa->child.sa_out);
         sa->extra_child = nc;
-        sa->collision = 1;
+        sa->extra_role = TIP_IKE_X_PENDING;
         sa->collide_low_len = (uint16_t)tip_ike_nonce_low(nonce, nlen, nr, sizeof(nr),
                                                           sa->collide_low);
     } else {
@@ -671,16 +754,15 @@ int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     (void)tip_ike_sk_begin(ctx, sa, &w);
     if (c->cfg.mode == TIP_MODE_TRANSPORT)
         tip_ike_w_notify(&w, 0, NULL, 0, TIP_IKE_N_USE_TRANSPORT_MODE, NULL, 0);
-    tip_ike_w_sa_child_chosen(&w, num, &p, spi_in, pl_ke != NULL);
+    tip_ike_w_sa_child_chosen(&w, num, &p, spi_in, with_dh);
     tip_ike_w_nonce(&w, nr, sizeof(nr));
-    if (pl_ke != NULL)
+    if (with_dh)
         tip_ike_w_ke(&w, (uint16_t)p.pfs, pub, publen);
     tip_ike_w_ts_pair(&w, &sel, 0);
     err = tip_ike_sk_end(sa, &w, &len);
-    if (err != TIP_OK)
-        return err;
-    err = tip_ike_send_response(ctx, sa, len);
-    if (!sa->collision)
+    if (err == TIP_OK)
+        err = tip_ike_send_response(ctx, sa, len);
+    if (sa->extra_role != TIP_IKE_X_PENDING)
         tip_ike_event(ctx, sa, TIP_EV_CHILD_REKEYED, 0);
     return err;
 }

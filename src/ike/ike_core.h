@@ -37,10 +37,50 @@ typedef enum {
 
 /* ---- tables (ike_sa.c) ---- */
 
+/** Why an IKE SA slot is wanted (tip_ike_sa_alloc() admits each differently). */
+typedef enum {
+    TIP_IKE_FOR_INITIATE,    /**< our own IKE_SA_INIT for a configured connection */
+    TIP_IKE_FOR_HALF_OPEN,   /**< a responder's half-open SA for an unauthenticated source */
+    TIP_IKE_FOR_REKEY        /**< the new IKE SA of an authenticated rekey */
+} tip_ike_alloc_t;
+
+/** An active connection by its public handle (TIP_ERR_NOT_FOUND / TIP_ERR_STALE). */
 tip_ike_conn_slot_t *tip_ike_conn_get(tip_ctx_t *ctx, tip_handle_t h, int *err);
+/** The connection @p sa belongs to, or NULL (none, or deleted since). */
 tip_ike_conn_slot_t *tip_ike_sa_conn(tip_ctx_t *ctx, const tip_ike_sa_t *sa);
-tip_ike_sa_t *tip_ike_sa_alloc(tip_ctx_t *ctx);
-/** Free an IKE SA: zeroize keys, free DH and SK state, unlink from its conn. */
+/** The handle of connection slot @p c. */
+tip_handle_t tip_ike_conn_handle(const tip_ctx_t *ctx, const tip_ike_conn_slot_t *c);
+/** The current IKE SA of @p c, or NULL (its handle is checked and must point back). */
+tip_ike_sa_t *tip_ike_conn_cur(tip_ctx_t *ctx, const tip_ike_conn_slot_t *c);
+/** The handle of IKE SA slot @p sa. */
+tip_handle_t tip_ike_sa_handle(const tip_ctx_t *ctx, const tip_ike_sa_t *sa);
+/** The IKE SA behind @p h, or NULL when the slot is free or was reused since. */
+tip_ike_sa_t *tip_ike_sa_get(tip_ctx_t *ctx, tip_handle_t h);
+/**
+ * The CREATING slot that @p sa's outstanding IKE SA rekey reserved, or
+ * NULL; checked both ways (pend.new_ike_sa and the slot's parent).
+ */
+tip_ike_sa_t *tip_ike_sa_rekey_slot(tip_ctx_t *ctx, const tip_ike_sa_t *sa);
+/**
+ * A free IKE SA slot for @p why, or NULL with *err = TIP_ERR_FULL. A
+ * half-open slot (from @p src) is refused when that source already holds
+ * TIP_IKE_HALF_OPEN_PER_SRC of them, or when it would take one of the slots
+ * kept for rekeying established IKE SAs (TIP_IKE_REKEY_RESERVE).
+ */
+tip_ike_sa_t *tip_ike_sa_alloc(tip_ctx_t *ctx, tip_ike_alloc_t why, const tip_addr_t *src,
+                               int *err);
+/**
+ * Change the state of @p sa: the only place that does. Checks the change
+ * against the table of allowed transitions and logs it; an illegal one is
+ * refused (TIP_ERR_INTERNAL), logged as an error and counted in
+ * ctx->ike.bad_transitions.
+ */
+int tip_ike_sa_set_state(tip_ctx_t *ctx, tip_ike_sa_t *sa, tip_ike_sa_state_t to);
+/**
+ * Free an IKE SA: unlink every reference to it (its connection's current
+ * SA, its rekey slot or parent), free its rekey slot, zeroize keys, free DH
+ * and SK state, bump the generation so old handles go stale.
+ */
 void tip_ike_sa_free(tip_ctx_t *ctx, tip_ike_sa_t *sa);
 /** Find by our SPI (the initiator's SPI when we initiated, else the responder's). */
 tip_ike_sa_t *tip_ike_sa_find(tip_ctx_t *ctx, const uint8_t spi_i[8], const uint8_t spi_r[8],
@@ -49,14 +89,23 @@ tip_ike_sa_t *tip_ike_sa_find(tip_ctx_t *ctx, const uint8_t spi_i[8], const uint
 const uint8_t *tip_ike_sa_our_spi(const tip_ike_sa_t *sa);
 /** Record the first failure of @p sa (and on its connection). */
 void tip_ike_fail(tip_ctx_t *ctx, tip_ike_sa_t *sa, int err);
-/** Raise an IKE event about @p sa's connection. */
+/**
+ * Raise an IKE event about connection @p conn (none when 0). @p sa / @p spi:
+ * the CHILD SA's inbound SA and SPI for CHILD events. Call it last: the
+ * callback may change or free anything.
+ */
+void tip_ike_raise(tip_ctx_t *ctx, tip_handle_t conn, tip_event_type_t type, int reason,
+                   tip_handle_t sa, uint32_t spi);
+/** tip_ike_raise() about @p sa's connection (and CHILD SA). Call it last. */
 void tip_ike_event(tip_ctx_t *ctx, const tip_ike_sa_t *sa, tip_event_type_t type, int reason);
 /** Random bytes from the port. */
 int tip_ike_random(tip_ctx_t *ctx, uint8_t *out, size_t len);
-/** Log a line (with the IKE SA's SPI as prefix). */
+/** Log a line. */
 void tip_ike_log(tip_ctx_t *ctx, int level, const char *msg);
 /** Half-open responder SAs (state INIT_DONE). */
 unsigned tip_ike_half_open(const tip_ctx_t *ctx);
+/** Fill the cookie secrets (RFC 7296 2.6) from the port's random source. */
+int tip_ike_cookie_init(tip_ctx_t *ctx);
 
 /* ---- sending (ike_sa.c) ---- */
 
@@ -65,6 +114,8 @@ unsigned tip_ike_half_open(const tip_ctx_t *ctx);
 
 /** Send the message at TIP_IKE_BUF_MSG(buf) (len bytes) on @p sa's current path. */
 int tip_ike_send_raw(tip_ctx_t *ctx, const tip_ike_sa_t *sa, uint8_t *buf, size_t len);
+/** The retransmission timeout for @p sa's next try (RFC 7296 2.4: exponential back-off). */
+uint32_t tip_ike_rto(tip_ctx_t *ctx, const tip_ike_sa_t *sa);
 /** Start a request: store it in sa->req (already built there), send, arm retransmission. */
 int tip_ike_send_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, size_t len, uint8_t pending);
 /** Send a response built in sa->resp and keep it for retransmitted requests (2.1). */
@@ -109,19 +160,26 @@ void tip_ike_w_sa_child_chosen(tip_ike_w_t *w, uint8_t num, const tip_child_prop
                                uint32_t spi, int with_dh);
 /**
  * Responder: pick the first of the peer's IKE proposals (in its order) that
- * one of ours accepts (2.7). @p out gets the choice, @p num the peer's
- * proposal number, @p spi its SPI if any. TIP_ERR_NOT_FOUND: NO_PROPOSAL_CHOSEN.
+ * one of @p ours (@p n of them) accepts (2.7). @p out gets the choice, @p
+ * num the peer's proposal number, @p spi its SPI if any.
+ * TIP_ERR_NOT_FOUND: NO_PROPOSAL_CHOSEN.
  */
-int tip_ike_select_ike(const tip_ike_conn_t *conn, const uint8_t *sa_body, size_t len,
-                       tip_ike_proposal_t *out, uint8_t *num, uint8_t spi[8]);
-/** The same for CHILD proposals; @p spi receives the peer's 4-byte SPI. */
-int tip_ike_select_child(const tip_ike_conn_t *conn, const uint8_t *sa_body, size_t len,
-                         int want_dh, tip_child_proposal_t *out, uint8_t *num, uint32_t *spi);
-/** Initiator: parse the responder's single proposal and check we offered it. */
-int tip_ike_accept_ike(const tip_ike_conn_t *conn, const uint8_t *sa_body, size_t len,
-                       tip_ike_proposal_t *out, uint8_t spi[8]);
-int tip_ike_accept_child(const tip_ike_conn_t *conn, const uint8_t *sa_body, size_t len,
-                         int want_dh, tip_child_proposal_t *out, uint32_t *spi);
+int tip_ike_select_ike(const tip_ike_proposal_t *ours, unsigned n, const uint8_t *sa_body,
+                       size_t len, tip_ike_proposal_t *out, uint8_t *num, uint8_t spi[8]);
+/**
+ * The same for CHILD proposals; @p spi receives the peer's 4-byte SPI.
+ * @p want_dh (CREATE_CHILD_SA): the DH group must match exactly, so a
+ * proposal of ours with a PFS group only fits an offer with that group.
+ * Without (IKE_AUTH) DH transforms are ignored and @p out keeps our group.
+ */
+int tip_ike_select_child(const tip_child_proposal_t *ours, unsigned n, const uint8_t *sa_body,
+                         size_t len, int want_dh, tip_child_proposal_t *out, uint8_t *num,
+                         uint32_t *spi);
+/** Initiator: parse the responder's single proposal and check it is one of @p offered. */
+int tip_ike_accept_ike(const tip_ike_proposal_t *offered, unsigned n, const uint8_t *sa_body,
+                       size_t len, tip_ike_proposal_t *out, uint8_t spi[8]);
+int tip_ike_accept_child(const tip_child_proposal_t *offered, unsigned n, const uint8_t *sa_body,
+                         size_t len, int want_dh, tip_child_proposal_t *out, uint32_t *spi);
 
 /* ---- CHILD SAs and traffic selectors (ike_child.c) ---- */
 
@@ -155,6 +213,19 @@ void tip_ike_child_remove(tip_ctx_t *ctx, tip_ike_child_t *child);
 uint32_t tip_ike_new_spi(tip_ctx_t *ctx);
 /** Schedule the CHILD rekey of @p sa (with jitter). */
 void tip_ike_child_schedule(tip_ctx_t *ctx, tip_ike_sa_t *sa);
+/** Schedule the IKE SA rekey of @p sa (with jitter). */
+void tip_ike_schedule_rekey(tip_ctx_t *ctx, tip_ike_sa_t *sa);
+/**
+ * When to try a failed rekey again: 2 s doubling with each failure in a
+ * row (@p fails, counted here) up to 64 s, plus up to half of it at random
+ * so that two peers do not collide again (RFC 7296 2.25: try later).
+ */
+uint64_t tip_ike_retry_at(tip_ctx_t *ctx, uint8_t *fails);
+
+/* ---- timers (ike_timer.c) ---- */
+
+/** Everything IKE does from tip_poll(); returns ms to the next deadline. */
+uint64_t tip_ike_poll(tip_ctx_t *ctx, uint64_t now);
 
 /* ---- exchanges ---- */
 
@@ -177,8 +248,30 @@ int tip_ike_info_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
 int tip_ike_info_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *in);
 /** Send an INFORMATIONAL request: Delete(ESP), Delete(IKE) or empty (DPD). */
 int tip_ike_info_start(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint8_t pending);
-/** Tear down @p sa and its CHILD SA locally, raising the events. */
+/**
+ * Tear down @p sa and its CHILD SAs locally, restart the connection when it
+ * asks for that (not after a delete we started, nor for @p reason TIP_OK or
+ * TIP_ERR_AUTH), then raise the events.
+ */
 void tip_ike_sa_down(tip_ctx_t *ctx, tip_ike_sa_t *sa, int reason);
+/**
+ * tip_ike_sa_down() that first raises @p first (reason @p first_reason),
+ * for example AUTH_FAILED; when @p first is TIP_EV_IKE_DOWN it is the only
+ * IKE_DOWN.
+ */
+void tip_ike_sa_down_ev(tip_ctx_t *ctx, tip_ike_sa_t *sa, int reason, tip_event_type_t first,
+                        int first_reason);
+/**
+ * Delete @p sa at our initiative (RFC 7296 1.4.1): an established IKE SA
+ * goes to DELETING and sends Delete(IKE) now, or as soon as its outstanding
+ * request is answered; a half-open one is torn down locally at once.
+ */
+int tip_ike_sa_terminate(tip_ctx_t *ctx, tip_ike_sa_t *sa);
+/**
+ * After a response ended @p sa's outstanding exchange: a DELETING SA sends
+ * the Delete(IKE) that waited for it.
+ */
+void tip_ike_after_response(tip_ctx_t *ctx, tip_handle_t sa);
 
 /** Derive the IKE SA's secrets from SKEYSEED (2.14) with its nonces, SPIs, algorithms. */
 int tip_ike_sa_set_keys(tip_ctx_t *ctx, tip_ike_sa_t *sa, const uint8_t *skeyseed,

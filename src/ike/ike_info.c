@@ -11,33 +11,91 @@
 
 #if TIP_CONF_IKEV2
 
-void tip_ike_sa_down(tip_ctx_t *ctx, tip_ike_sa_t *sa, int reason)
+void tip_ike_sa_down_ev(tip_ctx_t *ctx, tip_ike_sa_t *sa, int reason, tip_event_type_t first,
+                        int first_reason)
 {
     tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
-    int was_up = sa->state == TIP_IKE_S_ESTABLISHED || sa->state == TIP_IKE_S_DELETING;
-    int had_child = sa->child.sa_in != 0;
-    int restart = 0;
+    tip_handle_t conn = sa->conn;
+    /* Only the connection's current IKE SA speaks for it (an older one the
+     * peer replaced by connecting again must not report the tunnel down). */
+    int current = c != NULL && tip_ike_conn_cur(ctx, c) == sa;
+    int ike_down = current && (sa->state == TIP_IKE_S_ESTABLISHED ||
+                               sa->state == TIP_IKE_S_DELETING || sa->initiator);
+    int child_down = current && sa->child.sa_in != 0;
+    /* A delete we started (DELETING) does not restart, whatever the peer did. */
+    int restart = current && c->cfg.restart && reason != TIP_ERR_AUTH && reason != TIP_OK &&
+                  c->cfg.remote_addr.family != TIP_AF_NONE && sa->state != TIP_IKE_S_DELETING;
 
-    if (sa->state == TIP_IKE_S_REKEYED) {
-        /* Replaced by a rekey: the CHILD SAs moved to the new IKE SA. */
+    if (sa->state == TIP_IKE_S_REKEYED || sa->state == TIP_IKE_S_CREATING) {
+        /* Replaced by a rekey (the CHILD SAs moved on), or a slot that never
+         * became an IKE SA: nothing to report. */
         tip_ike_sa_free(ctx, sa);
         return;
     }
-    if (sa->pend.kind == TIP_IKE_P_IKE_REKEY && sa->pend.new_ike_sa != 0 && sa->req_outstanding)
-        tip_ike_sa_free(ctx, &ctx->ike.sa[sa->pend.new_ike_sa - 1u]);
     tip_ike_child_remove(ctx, &sa->child);
     tip_ike_child_remove(ctx, &sa->old_child);
     tip_ike_child_remove(ctx, &sa->extra_child);
-    if (had_child)
-        tip_ike_event(ctx, sa, TIP_EV_CHILD_DOWN, reason);
-    if (was_up || sa->initiator)
-        tip_ike_event(ctx, sa, TIP_EV_IKE_DOWN, reason);
-    if (c != NULL && c->cfg.restart && reason != TIP_ERR_AUTH && reason != TIP_OK &&
-        c->cfg.remote_addr.family != TIP_AF_NONE)
-        restart = 1;
-    tip_ike_sa_free(ctx, sa);
+    tip_ike_sa_free(ctx, sa); /* and the slot of a rekey in flight with it */
     if (restart)
-        (void)tip_ike_initiate(ctx, tip_handle_make((unsigned)(c - ctx->ike.conn), c->gen));
+        (void)tip_ike_initiate(ctx, conn);
+    /* Events last: the callback may call into the library. */
+    if (first != 0)
+        tip_ike_raise(ctx, conn, first, first_reason, 0, 0);
+    if (child_down)
+        tip_ike_raise(ctx, conn, TIP_EV_CHILD_DOWN, reason, 0, 0);
+    if (ike_down && first != TIP_EV_IKE_DOWN)
+        tip_ike_raise(ctx, conn, TIP_EV_IKE_DOWN, reason, 0, 0);
+}
+
+void tip_ike_sa_down(tip_ctx_t *ctx, tip_ike_sa_t *sa, int reason)
+{
+    tip_ike_sa_down_ev(ctx, sa, reason, (tip_event_type_t)0, 0);
+}
+
+int tip_ike_sa_terminate(tip_ctx_t *ctx, tip_ike_sa_t *sa)
+{
+    switch (sa->state) {
+    case TIP_IKE_S_INIT_SENT:
+    case TIP_IKE_S_AUTH_SENT:
+    case TIP_IKE_S_INIT_DONE:
+        /* Not authenticated yet: nothing can tell the peer (its half-open
+         * state expires there, 2.6). Gone at once. */
+        tip_ike_sa_down(ctx, sa, TIP_OK);
+        return TIP_OK;
+    case TIP_IKE_S_ESTABLISHED:
+        if (tip_ike_sa_set_state(ctx, sa, TIP_IKE_S_DELETING) != TIP_OK)
+            return TIP_ERR_INTERNAL;
+        /* Window size 1 (2.3): with a request outstanding, the Delete goes
+         * out when it is answered (tip_ike_after_response), or the SA ends
+         * when the peer never answers it. */
+        if (sa->req_outstanding)
+            return TIP_OK;
+        return tip_ike_info_start(ctx, sa, TIP_IKE_P_DELETE_IKE);
+    case TIP_IKE_S_DELETING:
+    case TIP_IKE_S_REKEYED:
+        return TIP_OK; /* already on its way out */
+    default:
+        return TIP_ERR_NO_SA;
+    }
+}
+
+void tip_ike_after_response(tip_ctx_t *ctx, tip_handle_t h)
+{
+    tip_ike_sa_t *sa = tip_ike_sa_get(ctx, h);
+
+    if (sa == NULL || sa->state != TIP_IKE_S_DELETING || sa->req_outstanding)
+        return;
+    if (tip_ike_info_start(ctx, sa, TIP_IKE_P_DELETE_IKE) != TIP_OK)
+        tip_ike_sa_down(ctx, sa, TIP_OK); /* cannot tell the peer: end it here */
+}
+
+/* Which requests each state may start (the exchange files start them). */
+static int tip_ike_info_allowed(const tip_ike_sa_t *sa, uint8_t pending)
+{
+    if (pending == TIP_IKE_P_DELETE_IKE)
+        return sa->state == TIP_IKE_S_ESTABLISHED || sa->state == TIP_IKE_S_DELETING ||
+               sa->state == TIP_IKE_S_REKEYED;
+    return sa->state == TIP_IKE_S_ESTABLISHED;
 }
 
 int tip_ike_info_start(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint8_t pending)
@@ -49,6 +107,8 @@ int tip_ike_info_start(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint8_t pending)
 
     if (sa->req_outstanding)
         return TIP_ERR_EXISTS;
+    if (!tip_ike_info_allowed(sa, pending))
+        return TIP_ERR_NO_SA;
     tip_ike_hdr_request(sa, TIP_IKE_EXCH_INFORMATIONAL, &h);
     tip_ike_w_init(&w, TIP_IKE_BUF_MSG(sa->req), TIP_IKE_MSG_MAX);
     tip_ike_w_hdr(&w, &h);
@@ -56,7 +116,8 @@ int tip_ike_info_start(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint8_t pending)
     if (pending == TIP_IKE_P_DELETE_CHILD) {
         /* 3.11: we name the SA by the SPI we receive on. After a rekey the
          * old pair goes (and, after a collision we lost, our redundant one,
-         * 2.8.1); otherwise the current pair. */
+         * 2.8.1); a redundant pair of the peer's that it never deleted goes
+         * once nothing older is left; otherwise the current pair. */
         const tip_ike_child_t *ch = sa->old_child.sa_in != 0 ? &sa->old_child : &sa->child;
         uint8_t spi[8];
         uint16_t n = 0;
@@ -64,7 +125,9 @@ int tip_ike_info_start(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint8_t pending)
         del[n] = ch->spi_in;
         tip_store_be32(spi + 4u * n, del[n]);
         n++;
-        if (sa->extra_ours && sa->extra_child.sa_in != 0) {
+        if (sa->extra_child.sa_in != 0 &&
+            (sa->extra_role == TIP_IKE_X_OURS ||
+             (sa->extra_role == TIP_IKE_X_PEERS && sa->old_child.sa_in == 0))) {
             del[n] = sa->extra_child.spi_in;
             tip_store_be32(spi + 4u * n, del[n]);
             n++;
@@ -80,8 +143,6 @@ int tip_ike_info_start(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint8_t pending)
         return err;
     } else if (pending == TIP_IKE_P_DELETE_IKE) {
         tip_ike_w_delete(&w, TIP_IKE_PROTO_IKE, 0, NULL, 0);
-        if (sa->state == TIP_IKE_S_ESTABLISHED)
-            sa->state = TIP_IKE_S_DELETING;
     }
     err = tip_ike_sk_end(sa, &w, &len);
     if (err != TIP_OK)
@@ -101,6 +162,7 @@ int tip_ike_info_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
         /* Remove exactly the pairs we named: a crossing Delete from the
          * peer may already have removed some of them (1.4.1). */
         unsigned i;
+        int child_gone = 0;
         for (i = 0; i < sa->pend.del_n && i < 2; i++) {
             uint32_t spi = sa->pend.del_spi[i];
             if (sa->old_child.sa_in != 0 && sa->old_child.spi_in == spi) {
@@ -109,10 +171,13 @@ int tip_ike_info_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
                 tip_ike_child_remove(ctx, &sa->extra_child);
             } else if (sa->child.sa_in != 0 && sa->child.spi_in == spi) {
                 tip_ike_child_remove(ctx, &sa->child);
-                tip_ike_event(ctx, sa, TIP_EV_CHILD_DOWN, TIP_OK);
+                child_gone = 1;
             }
         }
-        sa->extra_ours = 0;
+        if (sa->extra_child.sa_in == 0)
+            sa->extra_role = TIP_IKE_X_NONE;
+        if (child_gone)
+            tip_ike_event(ctx, sa, TIP_EV_CHILD_DOWN, TIP_OK);
         break;
     }
     default:
@@ -134,16 +199,19 @@ int tip_ike_info_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
     unsigned i;
     int err;
 
+    /* 1.4.1: deleting the IKE SA deletes its CHILD SAs too; ESP deletes
+     * beside it change nothing more. */
     for (i = 0; (pl = tip_ike_msg_find(in, TIP_IKE_PL_D, i)) != NULL; i++) {
         tip_ike_delete_t d;
-        unsigned k;
-        if (tip_ike_delete_parse(tip_ike_pl_body(in, pl), pl->len, &d) != TIP_OK)
-            continue;
-        if (d.proto == TIP_IKE_PROTO_IKE) {
+        if (tip_ike_delete_parse(tip_ike_pl_body(in, pl), pl->len, &d) == TIP_OK &&
+            d.proto == TIP_IKE_PROTO_IKE)
             delete_ike = 1;
-            continue;
-        }
-        if (d.proto != TIP_IKE_PROTO_ESP)
+    }
+    for (i = 0; !delete_ike && (pl = tip_ike_msg_find(in, TIP_IKE_PL_D, i)) != NULL; i++) {
+        tip_ike_delete_t d;
+        unsigned k;
+        if (tip_ike_delete_parse(tip_ike_pl_body(in, pl), pl->len, &d) != TIP_OK ||
+            d.proto != TIP_IKE_PROTO_ESP)
             continue;
         /* 1.4.1: the peer lists its inbound SPIs (our outbound ones); we
          * answer with the inbound SPIs of the pairs we remove. */
@@ -164,6 +232,8 @@ int tip_ike_info_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
             tip_ike_child_remove(ctx, ch);
         }
     }
+    if (sa->extra_child.sa_in == 0)
+        sa->extra_role = TIP_IKE_X_NONE;
     tip_ike_hdr_response(sa, &m->hdr, &h);
     tip_ike_w_init(&w, TIP_IKE_BUF_MSG(sa->resp), TIP_IKE_MSG_MAX);
     tip_ike_w_hdr(&w, &h);
@@ -173,10 +243,12 @@ int tip_ike_info_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
     err = tip_ike_sk_end(sa, &w, &len);
     if (err == TIP_OK)
         err = tip_ike_send_response(ctx, sa, len);
+    if (delete_ike) {
+        tip_ike_sa_down(ctx, sa, TIP_OK); /* the events come last, from there */
+        return err;
+    }
     if (child_gone)
         tip_ike_event(ctx, sa, TIP_EV_CHILD_DOWN, TIP_OK);
-    if (delete_ike)
-        tip_ike_sa_down(ctx, sa, TIP_OK);
     return err;
 }
 

@@ -60,8 +60,10 @@ static void tip_ike_check_natd(tip_ike_sa_t *sa, const tip_ike_msg_t *m, int *se
     uint8_t mine[20], theirs[20];
 
     *seen = 0;
-    if (tip_ike_natd(sa->spi_i, sa->spi_r, &sa->local, sa->lport, mine) != TIP_OK ||
-        tip_ike_natd(sa->spi_i, sa->spi_r, &sa->remote, sa->rport, theirs) != TIP_OK)
+    /* The SPIs as they appear in the message's header: in the request
+     * SPIr is still zero. */
+    if (tip_ike_natd(m->hdr.spi_i, m->hdr.spi_r, &sa->local, sa->lport, mine) != TIP_OK ||
+        tip_ike_natd(m->hdr.spi_i, m->hdr.spi_r, &sa->remote, sa->rport, theirs) != TIP_OK)
         return;
     for (i = 0; (pl = tip_ike_msg_find(m, TIP_IKE_PL_N, i)) != NULL; i++) {
         tip_ike_notify_t n;
@@ -151,19 +153,26 @@ static int tip_ike_keys_from_exchange(tip_ctx_t *ctx, tip_ike_sa_t *sa, const ui
     return err;
 }
 
-/* g^ir from the peer's KE payload, then the keys. */
-static int tip_ike_finish_dh(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_ke_t *ke)
+/*
+ * g^ir from the peer's KE payload, then the keys. A KE that does not
+ * compute (TIP_ERR_MALFORMED, or the backend's error) leaves our private
+ * value in place: the initiator keeps waiting for a valid response.
+ */
+static int tip_ike_finish_dh(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_ke_t *ke, int *bad_ke)
 {
     uint8_t g_ir[256];
     size_t n = tip_crypto_dh_secret_len((tip_dh_group_t)sa->dh_group);
     int err;
 
+    *bad_ke = 1;
     if (ke->group != sa->dh_group || n == 0 || n > sizeof(g_ir))
         return TIP_ERR_MALFORMED;
     err = tip_crypto_dh_compute(&sa->dh, ke->data, ke->len, g_ir, n);
+    if (err != TIP_OK)
+        return err;
+    *bad_ke = 0;
     tip_crypto_dh_free(&sa->dh); /* the private value is no longer needed */
-    if (err == TIP_OK)
-        err = tip_ike_keys_from_exchange(ctx, sa, g_ir, n);
+    err = tip_ike_keys_from_exchange(ctx, sa, g_ir, n);
     tip_crypto_zeroize(g_ir, sizeof(g_ir));
     return err;
 }
@@ -222,7 +231,9 @@ int tip_ike_init_start(tip_ctx_t *ctx, tip_ike_sa_t *sa, tip_dh_group_t group)
     sa->ni_len = TIP_IKE_NONCE_LEN;
     memset(sa->spi_r, 0, 8);
     sa->dh_group = (uint8_t)group;
-    sa->state = TIP_IKE_S_INIT_SENT;
+    err = tip_ike_sa_set_state(ctx, sa, TIP_IKE_S_INIT_SENT);
+    if (err != TIP_OK)
+        return err;
     sa->established_ms = ctx->now_ms;
     return tip_ike_init_build(ctx, sa, &c->cfg);
 }
@@ -237,6 +248,20 @@ static int tip_ike_group_offered(const tip_ike_conn_t *conn, uint16_t group)
     return 0;
 }
 
+/*
+ * RFC 7296 2.21.1: an IKE_SA_INIT response is not authenticated, so an
+ * error in it (or a choice we never offered) is only a hint: it is kept
+ * as the likely reason, and the exchange goes on waiting for a valid
+ * response until the normal timeout (tip_ike_init_give_up reports it).
+ */
+static int tip_ike_init_hint(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint16_t notify)
+{
+    if (sa->init_hint == 0)
+        sa->init_hint = notify;
+    tip_log(ctx, TIP_LOG_INFO, "ike: unauthenticated IKE_SA_INIT error kept as a hint");
+    return TIP_OK;
+}
+
 int tip_ike_init_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m)
 {
     tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
@@ -247,7 +272,7 @@ int tip_ike_init_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     const uint8_t *nonce;
     size_t nonce_len;
     uint16_t errn;
-    int err, natd;
+    int err, natd, bad_ke;
 
     if (c == NULL || sa->state != TIP_IKE_S_INIT_SENT || m->hdr.msg_id != 0)
         return TIP_ERR_POLICY;
@@ -260,30 +285,20 @@ int tip_ike_init_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
         tip_crypto_dh_free(&sa->dh);
         return tip_ike_init_build(ctx, sa, &c->cfg);
     }
-    /* RFC 7296 1.2: the responder wants another group; retry once with it. */
+    /* RFC 7296 1.2: the responder wants another group of ours: retry once
+     * with it. Any other INVALID_KE_PAYLOAD is only a hint. */
     if (tip_ike_find_notify(m, TIP_IKE_N_INVALID_KE_PAYLOAD, &n)) {
         uint16_t g = n.len == 2 ? tip_load_be16(n.data) : 0;
-        if (g == sa->dh_group || !tip_ike_group_offered(&c->cfg, g) || sa->ke_retried) {
-            tip_ike_fail(ctx, sa, TIP_ERR_UNSUPPORTED);
-            tip_ike_event(ctx, sa, TIP_EV_PROPOSAL_MISMATCH, TIP_IKE_N_INVALID_KE_PAYLOAD);
-            tip_ike_sa_down(ctx, sa, TIP_ERR_UNSUPPORTED);
-            return TIP_OK;
-        }
+        if (g == sa->dh_group || !tip_ike_group_offered(&c->cfg, g) || sa->ke_retried)
+            return tip_ike_init_hint(ctx, sa, TIP_IKE_N_INVALID_KE_PAYLOAD);
         tip_crypto_dh_free(&sa->dh);
         sa->dh_group = (uint8_t)g;
         sa->ke_retried = 1;
         return tip_ike_init_build(ctx, sa, &c->cfg);
     }
     errn = tip_ike_error_notify(m);
-    if (errn != 0) {
-        tip_ike_fail(ctx, sa, TIP_ERR_POLICY);
-        tip_ike_event(ctx, sa,
-                      errn == TIP_IKE_N_NO_PROPOSAL_CHOSEN ? TIP_EV_PROPOSAL_MISMATCH
-                                                           : TIP_EV_IKE_DOWN,
-                      errn);
-        tip_ike_sa_down(ctx, sa, TIP_ERR_POLICY);
-        return TIP_OK;
-    }
+    if (errn != 0)
+        return tip_ike_init_hint(ctx, sa, errn);
     pl_sa = tip_ike_msg_find(m, TIP_IKE_PL_SA, 0);
     pl_ke = tip_ike_msg_find(m, TIP_IKE_PL_KE, 0);
     pl_n = tip_ike_msg_find(m, TIP_IKE_PL_NONCE, 0);
@@ -291,14 +306,10 @@ int tip_ike_init_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
         tip_ike_ke_parse(tip_ike_pl_body(m, pl_ke), pl_ke->len, &ke) != TIP_OK ||
         tip_ike_nonce_parse(tip_ike_pl_body(m, pl_n), pl_n->len, &nonce, &nonce_len) != TIP_OK)
         return TIP_ERR_MALFORMED;
-    err = tip_ike_accept_ike(&c->cfg, tip_ike_pl_body(m, pl_sa), pl_sa->len, &chosen, NULL);
-    if (err != TIP_OK || (uint16_t)chosen.dh != sa->dh_group) {
-        /* a proposal we never made: the exchange cannot go on */
-        tip_ike_fail(ctx, sa, TIP_ERR_POLICY);
-        tip_ike_event(ctx, sa, TIP_EV_PROPOSAL_MISMATCH, TIP_ERR_POLICY);
-        tip_ike_sa_down(ctx, sa, TIP_ERR_POLICY);
-        return TIP_OK;
-    }
+    err = tip_ike_accept_ike(c->cfg.ike, c->cfg.ike_count, tip_ike_pl_body(m, pl_sa), pl_sa->len,
+                             &chosen, NULL);
+    if (err != TIP_OK || (uint16_t)chosen.dh != sa->dh_group)
+        return tip_ike_init_hint(ctx, sa, TIP_IKE_N_NO_PROPOSAL_CHOSEN); /* never offered */
     memcpy(sa->spi_r, m->hdr.spi_r, 8);
     memcpy(sa->nr, nonce, nonce_len);
     sa->nr_len = (uint16_t)nonce_len;
@@ -306,14 +317,16 @@ int tip_ike_init_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     sa->integ = (uint8_t)chosen.integ;
     sa->prf = (uint8_t)chosen.prf;
     sa->key_bits = chosen.encr == TIP_ENCR_CHACHA20_POLY1305 ? 256 : chosen.key_bits;
-    err = tip_ike_finish_dh(ctx, sa, &ke);
+    err = tip_ike_finish_dh(ctx, sa, &ke, &bad_ke);
+    if (err != TIP_OK && bad_ke) {
+        memset(sa->spi_r, 0, 8); /* a KE that does not compute: drop it, keep waiting */
+        return TIP_ERR_MALFORMED;
+    }
     if (err != TIP_OK) {
         tip_ike_fail(ctx, sa, err);
         tip_ike_sa_down(ctx, sa, err);
         return TIP_OK;
     }
-    if (m->len > TIP_IKE_MSG_MAX)
-        return TIP_ERR_MALFORMED;
     memcpy(sa->init_r, m->buf, m->len);
     sa->init_r_len = (uint16_t)m->len;
     tip_ike_check_natd(sa, m, &natd);
@@ -327,6 +340,7 @@ int tip_ike_init_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     sa->req_outstanding = 0;
     sa->msg_id_out = 1;
     sa->last_rx_ms = ctx->now_ms;
+    sa->init_hint = 0;
     return tip_ike_auth_start(ctx, sa);
 }
 
@@ -350,7 +364,8 @@ static tip_ike_conn_slot_t *tip_ike_conn_for(tip_ctx_t *ctx, const tip_addr_t *s
     return NULL;
 }
 
-/* RFC 7296 2.6: Cookie = <VersionIDofSecret> | Hash(Ni | IPi | SPIi | <secret>). */
+/* RFC 7296 2.6: Cookie = <VersionIDofSecret> | Hash(Ni | IPi | SPIi | <secret>),
+ * here HMAC-SHA-256 keyed with the secret of that version. */
 static int tip_ike_cookie(const tip_ctx_t *ctx, uint32_t version, const uint8_t *ni,
                           size_t ni_len, const tip_addr_t *ip, const uint8_t spi_i[8],
                           uint8_t out[36])
@@ -427,7 +442,11 @@ int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
         int ok = 0;
         if (tip_ike_find_notify(m, TIP_IKE_N_COOKIE, &n) && n.len == 36) {
             uint32_t v = tip_load_be32(n.data);
-            if ((v == ctx->ike.cookie_version || v + 1u == ctx->ike.cookie_version) &&
+            /* The current secret, or the one before it once there was a
+             * rotation (before the first one there is no earlier secret). */
+            int known = v == ctx->ike.cookie_version ||
+                        (ctx->ike.cookie_old_valid && v + 1u == ctx->ike.cookie_version);
+            if (known &&
                 tip_ike_cookie(ctx, v, nonce, nonce_len, src, m->hdr.spi_i, cookie) == TIP_OK)
                 ok = tip_crypto_ct_memcmp(cookie, n.data, 36) == 0;
         }
@@ -439,11 +458,12 @@ int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
             return TIP_OK;
         }
     }
-    err = tip_ike_select_ike(&c->cfg, tip_ike_pl_body(m, pl_sa), pl_sa->len, &chosen, &num, NULL);
+    err = tip_ike_select_ike(c->cfg.ike, c->cfg.ike_count, tip_ike_pl_body(m, pl_sa), pl_sa->len,
+                             &chosen, &num, NULL);
     if (err != TIP_OK) {
         tip_ike_init_reject(ctx, src, sport, dst, dport, &m->hdr, natt,
                             TIP_IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
-        if (c->ike_sa == 0) /* unauthenticated: never touch a live connection's status */
+        if (tip_ike_conn_cur(ctx, c) == NULL) /* unauthenticated: never touch a live status */
             c->last_error = TIP_ERR_POLICY;
         return TIP_OK;
     }
@@ -454,17 +474,20 @@ int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
                             TIP_IKE_N_INVALID_KE_PAYLOAD, g, 2);
         return TIP_OK;
     }
-    sa = tip_ike_sa_alloc(ctx);
+    /* A bounded number per source, never a slot kept for rekeys (2.6). */
+    sa = tip_ike_sa_alloc(ctx, TIP_IKE_FOR_HALF_OPEN, src, &err);
     if (sa == NULL)
-        return TIP_ERR_FULL;
-    sa->conn = (uint16_t)(c - ctx->ike.conn + 1);
+        return err;
+    err = tip_ike_sa_set_state(ctx, sa, TIP_IKE_S_INIT_DONE);
+    if (err != TIP_OK)
+        return err;
+    sa->conn = tip_ike_conn_handle(ctx, c);
     sa->initiator = 0;
     sa->local = *dst;
     sa->remote = *src;
     sa->lport = dport;
     sa->rport = sport;
     sa->use_natt = (uint8_t)natt;
-    sa->state = TIP_IKE_S_INIT_DONE;
     sa->established_ms = ctx->now_ms;
     memcpy(sa->spi_i, m->hdr.spi_i, 8);
     memcpy(sa->ni, nonce, nonce_len);
@@ -486,8 +509,10 @@ int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
     if (err == TIP_OK)
         err = tip_crypto_dh_generate(&sa->dh, chosen.dh, ctx->port.random, ctx->port.arg, pub,
                                      publen);
-    if (err == TIP_OK)
-        err = tip_ike_finish_dh(ctx, sa, &ke);
+    if (err == TIP_OK) {
+        int bad_ke;
+        err = tip_ike_finish_dh(ctx, sa, &ke, &bad_ke);
+    }
     if (err != TIP_OK) {
         tip_ike_sa_free(ctx, sa);
         return err;

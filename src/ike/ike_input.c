@@ -18,36 +18,53 @@ static int tip_ike_drop(tip_ctx_t *ctx, int err)
     return err;
 }
 
-/* 2.23: after an authenticated message, follow the peer's address and
- * port (a NAT may rebind them) and notice a move to the NAT-T port. */
+/* A CHILD SA pair follows its IKE SA to the peer's new address and port. */
+static void tip_ike_child_follow(tip_ctx_t *ctx, const tip_ike_child_t *ch, const tip_addr_t *src,
+                                 uint16_t sport)
+{
+    int err;
+    tip_sa_t *out = ch->sa_out != 0 ? tip_sa_get(ctx, ch->sa_out, &err) : NULL;
+    tip_sa_t *in = ch->sa_in != 0 ? tip_sa_get(ctx, ch->sa_in, &err) : NULL;
+
+    if (out != NULL && out->natt_sport != 0) {
+        out->dst = *src;
+        out->natt_dport = sport;
+    }
+    if (in != NULL && in->natt_sport != 0) {
+        in->src = *src;
+        in->natt_sport = sport;
+    }
+}
+
+/*
+ * RFC 7296 2.23: after a new, authenticated request on our NAT-T port,
+ * follow the peer's address and port (its NAT may have rebound them). Only
+ * a new request moves the path: a retransmitted or older copy, or a
+ * response, may have been raced or replayed from anywhere. The first
+ * request there is the peer's move to the NAT-T port; later ones move the
+ * path only if we are not behind a NAT ourselves (2.23: a host behind a
+ * NAT does not, one forged path change could cut it off).
+ */
 static void tip_ike_follow_peer(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_addr_t *src,
                                 uint16_t sport, uint16_t dport)
 {
     const tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
+    int floated = 0;
 
-    if (c == NULL)
+    if (c == NULL || dport != c->cfg.local_natt_port)
         return;
-    if (!sa->use_natt && dport == c->cfg.local_natt_port) {
+    if (!sa->use_natt) {
         sa->use_natt = 1;
         sa->lport = dport;
+        floated = 1;
     }
-    /* Only messages on our NAT-T port move the path: after the float, one
-     * that still reaches port 500 says nothing about the NAT mapping. */
-    if (!sa->use_natt || dport != c->cfg.local_natt_port)
+    if ((sa->nat_local && !floated) || (tip_addr_equal(&sa->remote, src) && sa->rport == sport))
         return;
-    if (!tip_addr_equal(&sa->remote, src) || sa->rport != sport) {
-        sa->remote = *src;
-        sa->rport = sport;
-        /* The CHILD SAs move with the IKE SA when they use UDP. */
-        if (sa->child.sa_out != 0) {
-            int err;
-            tip_sa_t *out = tip_sa_get(ctx, sa->child.sa_out, &err);
-            if (out != NULL && out->natt_sport != 0) {
-                out->dst = *src;
-                out->natt_dport = sport;
-            }
-        }
-    }
+    sa->remote = *src;
+    sa->rport = sport;
+    tip_ike_child_follow(ctx, &sa->child, src, sport);
+    tip_ike_child_follow(ctx, &sa->old_child, src, sport);
+    tip_ike_child_follow(ctx, &sa->extra_child, src, sport);
 }
 
 /* A request that repeats the last one: send the cached response again. */
@@ -136,11 +153,11 @@ static int tip_ike_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport
     }
 }
 
-static int tip_ike_response(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
-                            uint16_t dport, const tip_ike_msg_t *m)
+static int tip_ike_response(tip_ctx_t *ctx, const tip_ike_msg_t *m)
 {
     tip_ike_msg_t inner;
     tip_ike_sa_t *sa;
+    tip_handle_t h;
     int err;
 
     sa = tip_ike_sa_find(ctx, m->hdr.spi_i, m->hdr.spi_r,
@@ -161,10 +178,11 @@ static int tip_ike_response(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t spor
     sa->req_outstanding = 0;
     sa->msg_id_out++;
     sa->last_rx_ms = ctx->now_ms;
-    tip_ike_follow_peer(ctx, sa, src, sport, dport);
+    h = tip_ike_sa_handle(ctx, sa);
     /* The response authenticated and ended the exchange: whatever the
      * handler concludes (a failed rekey is retried later, an error notify
-     * ends the SA), the message was acted on, so this reports success. */
+     * ends the SA), the message was acted on, so this reports success.
+     * The peer's address moves only with its requests (2.23). */
     switch (m->hdr.exchange) {
     case TIP_IKE_EXCH_IKE_AUTH:
         (void)tip_ike_auth_response(ctx, sa, m, &inner);
@@ -176,6 +194,7 @@ static int tip_ike_response(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t spor
         (void)tip_ike_info_response(ctx, sa, &inner);
         break;
     }
+    tip_ike_after_response(ctx, h); /* a Delete(IKE) waiting for the window goes now */
     return TIP_OK;
 }
 
@@ -199,7 +218,7 @@ int tip_ike_input(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport, const t
     if (err != TIP_OK)
         return tip_ike_drop(ctx, err);
     if (m.hdr.flags & TIP_IKE_FLAG_RESPONSE)
-        return tip_ike_response(ctx, src, sport, dport, &m);
+        return tip_ike_response(ctx, &m);
     return tip_ike_request(ctx, src, sport, dst, dport, &m);
 }
 

@@ -226,7 +226,9 @@ static int tip_ike_offer_fits_child(const tip_ike_offer_t *o, const tip_child_pr
     if (esn_n == 0 && p->esn)
         return 0;
     if (want_dh) {
-        /* CREATE_CHILD_SA: PFS group must match exactly (none = no DH). */
+        /* CREATE_CHILD_SA: the PFS group must match exactly, none = no DH
+         * (RFC 7296 1.3.1, 3.3.3): a proposal of ours with a group never
+         * fits an offer without it, so PFS cannot be negotiated away. */
         if (p->pfs == TIP_DH_NONE)
             return tip_ike_offer_count(o, TIP_IKE_XF_DH) == 0 ||
                    tip_ike_offer_has(o, TIP_IKE_XF_DH, 0, 0);
@@ -235,8 +237,8 @@ static int tip_ike_offer_fits_child(const tip_ike_offer_t *o, const tip_child_pr
     return 1; /* IKE_AUTH: DH transforms are ignored (RFC 7296 1.2) */
 }
 
-int tip_ike_select_ike(const tip_ike_conn_t *conn, const uint8_t *sa_body, size_t len,
-                       tip_ike_proposal_t *out, uint8_t *num, uint8_t spi[8])
+int tip_ike_select_ike(const tip_ike_proposal_t *ours, unsigned n, const uint8_t *sa_body,
+                       size_t len, tip_ike_proposal_t *out, uint8_t *num, uint8_t spi[8])
 {
     tip_ike_sa_iter_t it;
     tip_ike_prop_t prop;
@@ -250,9 +252,9 @@ int tip_ike_select_ike(const tip_ike_conn_t *conn, const uint8_t *sa_body, size_
         unsigned i;
         if (prop.proto != TIP_IKE_PROTO_IKE || tip_ike_offer_read(&prop, &o) != TIP_OK)
             continue;
-        for (i = 0; i < conn->ike_count; i++) {
-            if (tip_ike_offer_fits_ike(&o, &conn->ike[i])) {
-                *out = conn->ike[i];
+        for (i = 0; i < n; i++) {
+            if (tip_ike_offer_fits_ike(&o, &ours[i])) {
+                *out = ours[i];
                 *num = prop.num;
                 if (spi != NULL) {
                     memset(spi, 0, 8);
@@ -266,8 +268,9 @@ int tip_ike_select_ike(const tip_ike_conn_t *conn, const uint8_t *sa_body, size_
     return r < 0 ? TIP_ERR_MALFORMED : TIP_ERR_NOT_FOUND;
 }
 
-int tip_ike_select_child(const tip_ike_conn_t *conn, const uint8_t *sa_body, size_t len,
-                         int want_dh, tip_child_proposal_t *out, uint8_t *num, uint32_t *spi)
+int tip_ike_select_child(const tip_child_proposal_t *ours, unsigned n, const uint8_t *sa_body,
+                         size_t len, int want_dh, tip_child_proposal_t *out, uint8_t *num,
+                         uint32_t *spi)
 {
     tip_ike_sa_iter_t it;
     tip_ike_prop_t prop;
@@ -280,11 +283,11 @@ int tip_ike_select_child(const tip_ike_conn_t *conn, const uint8_t *sa_body, siz
         if (prop.proto != TIP_IKE_PROTO_ESP || prop.spi_size != 4 ||
             tip_ike_offer_read(&prop, &o) != TIP_OK)
             continue;
-        for (i = 0; i < conn->child_count; i++) {
-            if (tip_ike_offer_fits_child(&o, &conn->child[i], want_dh)) {
-                *out = conn->child[i];
-                if (!want_dh)
-                    out->pfs = conn->child[i].pfs; /* kept for later rekeys */
+        for (i = 0; i < n; i++) {
+            if (tip_ike_offer_fits_child(&o, &ours[i], want_dh)) {
+                /* The whole proposal, PFS group included: IKE_AUTH keeps
+                 * it for the CHILD SA's rekeys (1.2: no KE there). */
+                *out = ours[i];
                 *num = prop.num;
                 *spi = tip_load_be32(prop.spi);
                 return TIP_OK;
@@ -296,8 +299,8 @@ int tip_ike_select_child(const tip_ike_conn_t *conn, const uint8_t *sa_body, siz
 
 /* The initiator checks the single proposal of a response (2.7: it must be
  * one we offered, with one transform of each type). */
-int tip_ike_accept_ike(const tip_ike_conn_t *conn, const uint8_t *sa_body, size_t len,
-                       tip_ike_proposal_t *out, uint8_t spi[8])
+int tip_ike_accept_ike(const tip_ike_proposal_t *offered, unsigned n, const uint8_t *sa_body,
+                       size_t len, tip_ike_proposal_t *out, uint8_t spi[8])
 {
     tip_ike_proposal_t p;
     uint8_t num;
@@ -312,14 +315,14 @@ int tip_ike_accept_ike(const tip_ike_conn_t *conn, const uint8_t *sa_body, size_
     if (tip_ike_offer_count(&o, TIP_IKE_XF_ENCR) != 1 || tip_ike_offer_count(&o, TIP_IKE_XF_PRF) != 1 ||
         tip_ike_offer_count(&o, TIP_IKE_XF_DH) != 1)
         return TIP_ERR_MALFORMED;
-    if (tip_ike_select_ike(conn, sa_body, len, &p, &num, spi) != TIP_OK)
+    if (tip_ike_select_ike(offered, n, sa_body, len, &p, &num, spi) != TIP_OK)
         return TIP_ERR_NOT_FOUND;
     *out = p;
     return TIP_OK;
 }
 
-int tip_ike_accept_child(const tip_ike_conn_t *conn, const uint8_t *sa_body, size_t len,
-                         int want_dh, tip_child_proposal_t *out, uint32_t *spi)
+int tip_ike_accept_child(const tip_child_proposal_t *offered, unsigned n, const uint8_t *sa_body,
+                         size_t len, int want_dh, tip_child_proposal_t *out, uint32_t *spi)
 {
     tip_ike_sa_iter_t it;
     tip_ike_prop_t prop;
@@ -329,9 +332,10 @@ int tip_ike_accept_child(const tip_ike_conn_t *conn, const uint8_t *sa_body, siz
     tip_ike_sa_iter_init(&it, sa_body, len);
     if (tip_ike_sa_next(&it, &prop) != 1 || !prop.last || tip_ike_offer_read(&prop, &o) != TIP_OK)
         return TIP_ERR_MALFORMED;
-    if (tip_ike_offer_count(&o, TIP_IKE_XF_ENCR) != 1 || tip_ike_offer_count(&o, TIP_IKE_XF_ESN) > 1)
+    if (tip_ike_offer_count(&o, TIP_IKE_XF_ENCR) != 1 ||
+        tip_ike_offer_count(&o, TIP_IKE_XF_ESN) > 1 || tip_ike_offer_count(&o, TIP_IKE_XF_DH) > 1)
         return TIP_ERR_MALFORMED;
-    return tip_ike_select_child(conn, sa_body, len, want_dh, out, &num, spi) == TIP_OK
+    return tip_ike_select_child(offered, n, sa_body, len, want_dh, out, &num, spi) == TIP_OK
                ? TIP_OK
                : TIP_ERR_NOT_FOUND;
 }

@@ -1,9 +1,11 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
  *
- * IKE SA and connection tables, sending with retransmission (RFC 7296 2.1,
- * 2.4) and the timers tip_poll() runs: retransmission, half-open expiry,
- * rekeying, liveness checks.
+ * IKE SA and connection tables: handles between slots (checked at use, a
+ * slot is unlinked from everything that names it before it is reused),
+ * admission of new IKE SAs (RFC 7296 2.6: resource exhaustion), the one
+ * state setter of the IKE SA machine, events, and sending with
+ * retransmission state (RFC 7296 2.1, 2.4).
  */
 #include <string.h>
 
@@ -11,7 +13,7 @@
 
 #if TIP_CONF_IKEV2
 
-/* ---- connections ------------------------------------------------------ */
+/* ---- handles ------------------------------------------------------------ */
 
 tip_ike_conn_slot_t *tip_ike_conn_get(tip_ctx_t *ctx, tip_handle_t h, int *err)
 {
@@ -31,32 +33,200 @@ tip_ike_conn_slot_t *tip_ike_conn_get(tip_ctx_t *ctx, tip_handle_t h, int *err)
     return c;
 }
 
-tip_ike_conn_slot_t *tip_ike_sa_conn(tip_ctx_t *ctx, const tip_ike_sa_t *sa)
+tip_handle_t tip_ike_conn_handle(const tip_ctx_t *ctx, const tip_ike_conn_slot_t *c)
 {
-    if (sa->conn == 0 || sa->conn > TIP_MAX_IKE_CONN || !ctx->ike.conn[sa->conn - 1u].in_use)
-        return NULL;
-    return &ctx->ike.conn[sa->conn - 1u];
+    return tip_handle_make((unsigned)(c - ctx->ike.conn), c->gen);
 }
 
-static tip_handle_t tip_ike_conn_handle(const tip_ctx_t *ctx, const tip_ike_sa_t *sa)
+tip_ike_conn_slot_t *tip_ike_sa_conn(tip_ctx_t *ctx, const tip_ike_sa_t *sa)
 {
-    if (sa->conn == 0)
-        return 0;
-    return tip_handle_make(sa->conn - 1u, ctx->ike.conn[sa->conn - 1u].gen);
+    int err;
+
+    return sa->conn == 0 ? NULL : tip_ike_conn_get(ctx, sa->conn, &err);
+}
+
+tip_handle_t tip_ike_sa_handle(const tip_ctx_t *ctx, const tip_ike_sa_t *sa)
+{
+    return tip_handle_make((unsigned)(sa - ctx->ike.sa), sa->gen);
+}
+
+tip_ike_sa_t *tip_ike_sa_get(tip_ctx_t *ctx, tip_handle_t h)
+{
+    unsigned idx = tip_handle_idx(h);
+    tip_ike_sa_t *sa;
+
+    if (h == 0 || idx >= TIP_MAX_IKE_SA)
+        return NULL;
+    sa = &ctx->ike.sa[idx];
+    if (sa->state == TIP_IKE_S_FREE || sa->gen != tip_handle_gen(h))
+        return NULL;
+    return sa;
+}
+
+tip_ike_sa_t *tip_ike_conn_cur(tip_ctx_t *ctx, const tip_ike_conn_slot_t *c)
+{
+    tip_ike_sa_t *sa = tip_ike_sa_get(ctx, c->ike_sa);
+
+    if (sa == NULL || sa->conn != tip_ike_conn_handle(ctx, c))
+        return NULL;
+    return sa;
+}
+
+tip_ike_sa_t *tip_ike_sa_rekey_slot(tip_ctx_t *ctx, const tip_ike_sa_t *sa)
+{
+    tip_ike_sa_t *nsa = tip_ike_sa_get(ctx, sa->pend.new_ike_sa);
+
+    if (nsa == NULL || nsa->state != TIP_IKE_S_CREATING ||
+        nsa->parent != tip_ike_sa_handle(ctx, sa))
+        return NULL;
+    return nsa;
+}
+
+/* ---- the state machine ---------------------------------------------------- */
+
+#define TIP_IKE_TO(s) (1u << (s))
+
+/*
+ * Allowed transitions, one row per state: the states it may go to. Every
+ * state but FREE may end (FREE); the rest is the life of an IKE SA:
+ *   initiator  FREE -> INIT_SENT -> AUTH_SENT -> ESTABLISHED
+ *   responder  FREE -> INIT_DONE -> ESTABLISHED
+ *   rekey      FREE -> CREATING -> ESTABLISHED  (the new IKE SA), while the
+ *              old one goes ESTABLISHED or DELETING -> REKEYED
+ *   delete     ESTABLISHED -> DELETING
+ */
+static const uint16_t tip_ike_next[TIP_IKE_S_COUNT_] = {
+    [TIP_IKE_S_FREE] = TIP_IKE_TO(TIP_IKE_S_INIT_SENT) | TIP_IKE_TO(TIP_IKE_S_INIT_DONE) |
+                       TIP_IKE_TO(TIP_IKE_S_CREATING),
+    [TIP_IKE_S_INIT_SENT] = TIP_IKE_TO(TIP_IKE_S_AUTH_SENT) | TIP_IKE_TO(TIP_IKE_S_FREE),
+    [TIP_IKE_S_AUTH_SENT] = TIP_IKE_TO(TIP_IKE_S_ESTABLISHED) | TIP_IKE_TO(TIP_IKE_S_FREE),
+    [TIP_IKE_S_INIT_DONE] = TIP_IKE_TO(TIP_IKE_S_ESTABLISHED) | TIP_IKE_TO(TIP_IKE_S_FREE),
+    [TIP_IKE_S_CREATING] = TIP_IKE_TO(TIP_IKE_S_ESTABLISHED) | TIP_IKE_TO(TIP_IKE_S_FREE),
+    [TIP_IKE_S_ESTABLISHED] = TIP_IKE_TO(TIP_IKE_S_REKEYED) | TIP_IKE_TO(TIP_IKE_S_DELETING) |
+                              TIP_IKE_TO(TIP_IKE_S_FREE),
+    [TIP_IKE_S_REKEYED] = TIP_IKE_TO(TIP_IKE_S_FREE),
+    [TIP_IKE_S_DELETING] = TIP_IKE_TO(TIP_IKE_S_REKEYED) | TIP_IKE_TO(TIP_IKE_S_FREE),
+};
+
+#if TIP_CONF_STRINGS
+static const char *const tip_ike_state_name[TIP_IKE_S_COUNT_] = {
+    "FREE", "INIT_SENT", "AUTH_SENT", "INIT_DONE", "CREATING", "ESTABLISHED", "REKEYED",
+    "DELETING",
+};
+#endif
+
+/* Append @p s to the line (NUL-terminated, truncated to fit). */
+static size_t tip_ike_cat(char *line, size_t n, size_t cap, const char *s)
+{
+    while (*s != '\0' && n + 1u < cap)
+        line[n++] = *s++;
+    line[n] = '\0';
+    return n;
+}
+
+static size_t tip_ike_cat_state(char *line, size_t n, size_t cap, unsigned st)
+{
+#if TIP_CONF_STRINGS
+    if (st < TIP_IKE_S_COUNT_)
+        return tip_ike_cat(line, n, cap, tip_ike_state_name[st]);
+#endif
+    {
+        char d[4];
+        d[0] = (char)('0' + st / 100u % 10u);
+        d[1] = (char)('0' + st / 10u % 10u);
+        d[2] = (char)('0' + st % 10u);
+        d[3] = '\0';
+        return tip_ike_cat(line, n, cap, d);
+    }
+}
+
+/* "ike: SA 0123abcd: ESTABLISHED -> REKEYED" (our SPI's first bytes). */
+static void tip_ike_log_state(tip_ctx_t *ctx, const tip_ike_sa_t *sa, unsigned from, unsigned to,
+                              int legal)
+{
+    static const char hex[] = "0123456789abcdef";
+    const uint8_t *spi = tip_ike_sa_our_spi(sa);
+    char line[80], id[9];
+    size_t n = 0;
+    unsigned i;
+
+    if (ctx->port.log == NULL)
+        return;
+    for (i = 0; i < 4; i++) {
+        id[2 * i] = hex[spi[i] >> 4];
+        id[2 * i + 1] = hex[spi[i] & 15u];
+    }
+    id[8] = '\0';
+    n = tip_ike_cat(line, n, sizeof(line), legal ? "ike: SA " : "ike: illegal state change, SA ");
+    n = tip_ike_cat(line, n, sizeof(line), id);
+    n = tip_ike_cat(line, n, sizeof(line), ": ");
+    n = tip_ike_cat_state(line, n, sizeof(line), from);
+    n = tip_ike_cat(line, n, sizeof(line), " -> ");
+    (void)tip_ike_cat_state(line, n, sizeof(line), to);
+    tip_log(ctx, legal ? TIP_LOG_DEBUG : TIP_LOG_ERROR, line);
+}
+
+int tip_ike_sa_set_state(tip_ctx_t *ctx, tip_ike_sa_t *sa, tip_ike_sa_state_t to)
+{
+    unsigned from = sa->state;
+
+    if (from >= TIP_IKE_S_COUNT_ || (unsigned)to >= TIP_IKE_S_COUNT_ ||
+        (tip_ike_next[from] & TIP_IKE_TO(to)) == 0) {
+        ctx->ike.bad_transitions++;
+        tip_ike_log_state(ctx, sa, from, (unsigned)to, 0);
+        return TIP_ERR_INTERNAL;
+    }
+    tip_ike_log_state(ctx, sa, from, (unsigned)to, 1);
+    sa->state = (uint8_t)to;
+    return TIP_OK;
 }
 
 /* ---- IKE SA table ----------------------------------------------------- */
 
-tip_ike_sa_t *tip_ike_sa_alloc(tip_ctx_t *ctx)
+unsigned tip_ike_half_open(const tip_ctx_t *ctx)
+{
+    unsigned i, n = 0;
+
+    for (i = 0; i < TIP_MAX_IKE_SA; i++)
+        n += ctx->ike.sa[i].state == TIP_IKE_S_INIT_DONE;
+    return n;
+}
+
+/*
+ * Admission of a half-open responder SA (RFC 7296 2.6: the responder must
+ * not let unauthenticated peers exhaust its state). Cookies prove only
+ * that a peer receives at its address, so: a bounded number per address,
+ * and never the slots an established IKE SA needs to rekey.
+ */
+static int tip_ike_half_open_ok(const tip_ctx_t *ctx, const tip_addr_t *src)
+{
+    unsigned i, free_n = 0, est = 0, from_src = 0, reserve;
+
+    for (i = 0; i < TIP_MAX_IKE_SA; i++) {
+        const tip_ike_sa_t *sa = &ctx->ike.sa[i];
+        free_n += sa->state == TIP_IKE_S_FREE;
+        est += sa->state == TIP_IKE_S_ESTABLISHED;
+        from_src += sa->state == TIP_IKE_S_INIT_DONE && tip_addr_equal(&sa->remote, src);
+    }
+    reserve = est < (unsigned)TIP_IKE_REKEY_RESERVE ? est : (unsigned)TIP_IKE_REKEY_RESERVE;
+    return from_src < (unsigned)TIP_IKE_HALF_OPEN_PER_SRC && free_n > reserve;
+}
+
+tip_ike_sa_t *tip_ike_sa_alloc(tip_ctx_t *ctx, tip_ike_alloc_t why, const tip_addr_t *src,
+                               int *err)
 {
     unsigned i;
 
+    *err = TIP_ERR_FULL;
+    if (why == TIP_IKE_FOR_HALF_OPEN && !tip_ike_half_open_ok(ctx, src))
+        return NULL;
     for (i = 0; i < TIP_MAX_IKE_SA; i++) {
         tip_ike_sa_t *sa = &ctx->ike.sa[i];
         if (sa->state == TIP_IKE_S_FREE) {
             uint16_t gen = sa->gen;
             memset(sa, 0, sizeof(*sa));
             sa->gen = gen;
+            *err = TIP_OK;
             return sa;
         }
     }
@@ -65,11 +235,27 @@ tip_ike_sa_t *tip_ike_sa_alloc(tip_ctx_t *ctx)
 
 void tip_ike_sa_free(tip_ctx_t *ctx, tip_ike_sa_t *sa)
 {
+    tip_handle_t self = tip_ike_sa_handle(ctx, sa);
     tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
+    tip_ike_sa_t *other;
     uint16_t gen = sa->gen;
 
-    if (c != NULL && c->ike_sa == (uint16_t)(sa - ctx->ike.sa + 1))
+    if (tip_ike_sa_set_state(ctx, sa, TIP_IKE_S_FREE) != TIP_OK)
+        return; /* already free: a double free is counted, never done */
+    /* Nothing may name this slot once it is reused (handles would catch it,
+     * but a reference is removed, not left to go stale). */
+    if (c != NULL && c->ike_sa == self)
         c->ike_sa = 0;
+    other = tip_ike_sa_rekey_slot(ctx, sa);
+    if (other != NULL) {
+        other->parent = 0;
+        tip_ike_sa_free(ctx, other); /* the rekey it was reserved for ends with us */
+    }
+    if (sa->parent != 0) {
+        other = tip_ike_sa_get(ctx, sa->parent);
+        if (other != NULL && other->pend.new_ike_sa == self)
+            other->pend.new_ike_sa = 0;
+    }
     tip_crypto_dh_free(&sa->dh);
     tip_crypto_sa_free(&sa->sk_in);
     tip_crypto_sa_free(&sa->sk_out);
@@ -90,7 +276,8 @@ tip_ike_sa_t *tip_ike_sa_find(tip_ctx_t *ctx, const uint8_t spi_i[8], const uint
 
     for (i = 0; i < TIP_MAX_IKE_SA; i++) {
         tip_ike_sa_t *sa = &ctx->ike.sa[i];
-        if (sa->state == TIP_IKE_S_FREE)
+        /* A slot reserved for a rekey has no SPIs of its own yet. */
+        if (sa->state == TIP_IKE_S_FREE || sa->state == TIP_IKE_S_CREATING)
             continue;
         /* A message from the original initiator reaches the responder's SA
          * (our SPI is SPIr, except in the very first message), and the
@@ -104,30 +291,30 @@ tip_ike_sa_t *tip_ike_sa_find(tip_ctx_t *ctx, const uint8_t spi_i[8], const uint
     return NULL;
 }
 
-unsigned tip_ike_half_open(const tip_ctx_t *ctx)
-{
-    unsigned i, n = 0;
+/* ---- events, errors, the port ----------------------------------------------- */
 
-    for (i = 0; i < TIP_MAX_IKE_SA; i++)
-        n += ctx->ike.sa[i].state == TIP_IKE_S_INIT_DONE;
-    return n;
+void tip_ike_raise(tip_ctx_t *ctx, tip_handle_t conn, tip_event_type_t type, int reason,
+                   tip_handle_t sa, uint32_t spi)
+{
+    tip_event_t ev;
+
+    if (ctx->event_cb == NULL || conn == 0)
+        return;
+    memset(&ev, 0, sizeof(ev));
+    ev.type = type;
+    ev.conn = conn;
+    ev.reason = reason;
+    ev.sa = sa;
+    ev.spi = spi;
+    ctx->event_cb(ctx->event_arg, &ev);
 }
 
 void tip_ike_event(tip_ctx_t *ctx, const tip_ike_sa_t *sa, tip_event_type_t type, int reason)
 {
-    tip_event_t ev;
+    int child = type == TIP_EV_CHILD_UP || type == TIP_EV_CHILD_REKEYED;
 
-    if (ctx->event_cb == NULL)
-        return;
-    memset(&ev, 0, sizeof(ev));
-    ev.type = type;
-    ev.conn = tip_ike_conn_handle(ctx, sa);
-    ev.reason = reason;
-    if (type == TIP_EV_CHILD_UP || type == TIP_EV_CHILD_REKEYED) {
-        ev.sa = sa->child.sa_in;
-        ev.spi = sa->child.spi_in;
-    }
-    ctx->event_cb(ctx->event_arg, &ev);
+    tip_ike_raise(ctx, sa->conn, type, reason, child ? sa->child.sa_in : 0,
+                  child ? sa->child.spi_in : 0);
 }
 
 void tip_ike_fail(tip_ctx_t *ctx, tip_ike_sa_t *sa, int err)
@@ -150,6 +337,23 @@ void tip_ike_log(tip_ctx_t *ctx, int level, const char *msg)
     tip_log(ctx, level, msg);
 }
 
+int tip_ike_cookie_init(tip_ctx_t *ctx)
+{
+    /* RFC 7296 2.6: the secrets must be unpredictable from the first cookie
+     * on; no secret at all is better than a guessable one. The previous
+     * secret is accepted only once a rotation made it one. */
+    int err = tip_ike_random(ctx, ctx->ike.cookie_secret, sizeof(ctx->ike.cookie_secret));
+
+    if (err == TIP_OK)
+        err = tip_ike_random(ctx, ctx->ike.cookie_secret_old, sizeof(ctx->ike.cookie_secret_old));
+    ctx->ike.cookie_old_valid = 0;
+    ctx->ike.cookie_version = 0;
+    if (err != TIP_OK) {
+        tip_crypto_zeroize(ctx->ike.cookie_secret, sizeof(ctx->ike.cookie_secret));
+        tip_crypto_zeroize(ctx->ike.cookie_secret_old, sizeof(ctx->ike.cookie_secret_old));
+    }
+    return err;
+}
 /* ---- sending ---------------------------------------------------------- */
 
 int tip_ike_send_raw(tip_ctx_t *ctx, const tip_ike_sa_t *sa, uint8_t *buf, size_t len)
@@ -170,8 +374,9 @@ int tip_ike_send_raw(tip_ctx_t *ctx, const tip_ike_sa_t *sa, uint8_t *buf, size_
     return err == 0 ? TIP_OK : TIP_ERR_PORT;
 }
 
-static uint32_t tip_ike_rto(const tip_ike_sa_t *sa, const tip_ike_conn_slot_t *c)
+uint32_t tip_ike_rto(tip_ctx_t *ctx, const tip_ike_sa_t *sa)
 {
+    const tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
     uint32_t base = (c != NULL && c->cfg.retransmit_ms != 0) ? c->cfg.retransmit_ms
                                                              : TIP_IKE_DEF_RETRANSMIT_MS;
     unsigned shift = sa->req_tries < 6 ? sa->req_tries : 6;
@@ -186,7 +391,7 @@ int tip_ike_send_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, size_t len, uint8_t p
     sa->req_outstanding = 1;
     sa->req_tries = 0;
     sa->pend.kind = pending;
-    sa->req_deadline_ms = ctx->now_ms + tip_ike_rto(sa, tip_ike_sa_conn(ctx, sa));
+    sa->req_deadline_ms = ctx->now_ms + tip_ike_rto(ctx, sa);
     /* A lost first send is just a retransmission later. */
     (void)tip_ike_send_raw(ctx, sa, sa->req, len);
     return TIP_OK;
@@ -234,468 +439,6 @@ int tip_ike_respond_notify(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_hdr_t
     if (tip_ike_sk_end(sa, &w, &n) != TIP_OK)
         return TIP_ERR_INTERNAL;
     return tip_ike_send_response(ctx, sa, n);
-}
-
-/* ---- timers ----------------------------------------------------------- */
-
-static uint64_t tip_ike_min(uint64_t a, uint64_t b)
-{
-    return a < b ? a : b;
-}
-
-/* Retransmit or give up (RFC 7296 2.4: after the tries, the peer is dead). */
-static uint64_t tip_ike_poll_retransmit(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint64_t now)
-{
-    tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
-    unsigned tries = (c != NULL && c->cfg.retransmit_tries != 0) ? c->cfg.retransmit_tries
-                                                                 : TIP_IKE_DEF_TRIES;
-
-    if (!sa->req_outstanding)
-        return UINT64_MAX;
-    if (now < sa->req_deadline_ms)
-        return sa->req_deadline_ms - now;
-    if (sa->req_tries >= tries) {
-        tip_ike_fail(ctx, sa, TIP_ERR_PORT);
-        tip_log(ctx, TIP_LOG_WARN, "ike: peer does not answer, giving up");
-        tip_ike_sa_down(ctx, sa, TIP_ERR_PORT);
-        return UINT64_MAX;
-    }
-    sa->req_tries++;
-    sa->req_deadline_ms = now + tip_ike_rto(sa, c);
-    (void)tip_ike_send_raw(ctx, sa, sa->req, sa->req_len);
-    return sa->req_deadline_ms - now;
-}
-
-static uint64_t tip_ike_poll_sa(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint64_t now)
-{
-    tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
-    uint64_t next = tip_ike_poll_retransmit(ctx, sa, now);
-
-    if (sa->state == TIP_IKE_S_FREE)
-        return next;
-    if (sa->state == TIP_IKE_S_INIT_DONE) {
-        /* Half-open responder SAs do not live forever (2.6: resource
-         * exhaustion). The initiator's attempts end by retransmission. */
-        if (now - sa->established_ms >= TIP_IKE_HALF_OPEN_MS) {
-            tip_ike_fail(ctx, sa, TIP_ERR_PORT);
-            tip_ike_sa_down(ctx, sa, TIP_ERR_PORT);
-            return next;
-        }
-        return tip_ike_min(next, sa->established_ms + TIP_IKE_HALF_OPEN_MS - now);
-    }
-    if (sa->state == TIP_IKE_S_REKEYED && !sa->req_outstanding) {
-        /* Replaced (or a rekey that never finished): wait for the peer's
-         * delete a while, then forget it (its CHILD SAs moved on). */
-        if (now - sa->last_rx_ms >= TIP_IKE_HALF_OPEN_MS) {
-            tip_ike_sa_free(ctx, sa);
-            return next;
-        }
-        return tip_ike_min(next, sa->last_rx_ms + TIP_IKE_HALF_OPEN_MS - now);
-    }
-    if (sa->state != TIP_IKE_S_ESTABLISHED || c == NULL)
-        return next;
-    {
-        /* Hard lifetime (RFC 7296 2.8: lifetimes are local policy): an IKE
-         * SA that could not be rekeyed in time goes, with its keys. */
-        uint64_t rekey = (uint64_t)(c->cfg.ike_rekey_s != 0 ? c->cfg.ike_rekey_s
-                                                            : TIP_IKE_DEF_IKE_REKEY_S);
-        uint64_t hard = c->cfg.ike_lifetime_s != 0 ? (uint64_t)c->cfg.ike_lifetime_s
-                                                   : rekey + rekey / 10u + 300u;
-        uint64_t age = now - sa->established_ms;
-        if (age >= hard * 1000u) {
-            tip_ike_fail(ctx, sa, TIP_ERR_LIFETIME);
-            if (!sa->req_outstanding)
-                (void)tip_ike_info_start(ctx, sa, TIP_IKE_P_DELETE_IKE); /* tell the peer */
-            tip_ike_sa_down(ctx, sa, TIP_ERR_LIFETIME);
-            return next;
-        }
-        next = tip_ike_min(next, hard * 1000u - age);
-    }
-    if (sa->req_outstanding)
-        return next;
-    if (sa->rekey_at_ms != 0) {
-        if (now >= sa->rekey_at_ms) {
-            sa->rekey_at_ms = 0;
-            (void)tip_ike_ike_rekey_start(ctx, sa);
-            return tip_ike_min(next, 100);
-        }
-        next = tip_ike_min(next, sa->rekey_at_ms - now);
-    }
-    if (sa->child.rekey_at_ms != 0) {
-        if (now >= sa->child.rekey_at_ms) {
-            sa->child.rekey_at_ms = 0;
-            (void)tip_ike_child_rekey_start(ctx, sa);
-            return tip_ike_min(next, 100);
-        }
-        next = tip_ike_min(next, sa->child.rekey_at_ms - now);
-    }
-    if (c->cfg.dpd_s != 0) {
-        uint64_t idle = (uint64_t)c->cfg.dpd_s * 1000u;
-        /* RFC 7296 2.4: an empty INFORMATIONAL request checks liveness. */
-        if (now - sa->last_rx_ms >= idle) {
-            sa->last_rx_ms = now;
-            (void)tip_ike_info_start(ctx, sa, TIP_IKE_P_DPD);
-            return tip_ike_min(next, 100);
-        }
-        next = tip_ike_min(next, sa->last_rx_ms + idle - now);
-    }
-    return next;
-}
-
-static uint64_t tip_ike_poll(tip_ctx_t *ctx, uint64_t now)
-{
-    uint64_t next = UINT64_MAX;
-    unsigned i;
-
-    /* RFC 7296 2.6: rotate the cookie secret; the previous one stays valid
-     * for one more period so cookies in flight still work. */
-    if (now >= ctx->ike.cookie_rotate_ms) {
-        memcpy(ctx->ike.cookie_secret_old, ctx->ike.cookie_secret, 32);
-        (void)tip_ike_random(ctx, ctx->ike.cookie_secret, 32);
-        ctx->ike.cookie_version++;
-        ctx->ike.cookie_rotate_ms = now + TIP_IKE_COOKIE_ROTATE_MS;
-    }
-    next = ctx->ike.cookie_rotate_ms - now;
-    for (i = 0; i < TIP_MAX_IKE_SA; i++) {
-        if (ctx->ike.sa[i].state != TIP_IKE_S_FREE)
-            next = tip_ike_min(next, tip_ike_poll_sa(ctx, &ctx->ike.sa[i], now));
-    }
-    return next;
-}
-
-/* Data-path events: an acquire starts the negotiation of its connection. */
-static void tip_ike_on_event(tip_ctx_t *ctx, const tip_event_t *ev)
-{
-    unsigned i;
-
-    if (ev->type != TIP_EV_ACQUIRE)
-        return;
-    for (i = 0; i < TIP_MAX_IKE_CONN; i++) {
-        tip_ike_conn_slot_t *c = &ctx->ike.conn[i];
-        tip_policy_t pol;
-        if (!c->in_use || c->ike_sa != 0 || c->cfg.remote_addr.family == TIP_AF_NONE)
-            continue;
-        /* the policy must be one of this connection's selectors */
-        if (tip_spd_get(ctx, ev->policy, &pol) != TIP_OK)
-            return;
-        if (memcmp(&pol.sel.local, &c->cfg.ts.local, sizeof(pol.sel.local)) == 0 &&
-            memcmp(&pol.sel.remote, &c->cfg.ts.remote, sizeof(pol.sel.remote)) == 0) {
-            (void)tip_ike_initiate(ctx, tip_handle_make(i, c->gen));
-            return;
-        }
-    }
-}
-
-static void tip_ike_deinit(tip_ctx_t *ctx)
-{
-    unsigned i;
-
-    for (i = 0; i < TIP_MAX_IKE_SA; i++)
-        if (ctx->ike.sa[i].state != TIP_IKE_S_FREE)
-            tip_ike_sa_free(ctx, &ctx->ike.sa[i]);
-    tip_crypto_zeroize(&ctx->ike, sizeof(ctx->ike));
-}
-
-static void tip_ike_enable(tip_ctx_t *ctx)
-{
-    if (ctx->ike.enabled)
-        return;
-    ctx->ike.enabled = 1;
-    ctx->ike_poll = tip_ike_poll;
-    ctx->ike_event = tip_ike_on_event;
-    ctx->ike_deinit = tip_ike_deinit;
-    (void)tip_ike_random(ctx, ctx->ike.cookie_secret, 32);
-    ctx->ike.cookie_rotate_ms = ctx->now_ms + TIP_IKE_COOKIE_ROTATE_MS;
-}
-
-/* ---- public: connections ------------------------------------------------ */
-
-void tip_ike_conn_init(tip_ike_conn_t *conn)
-{
-    memset(conn, 0, sizeof(*conn));
-    conn->mode = TIP_MODE_TUNNEL;
-    conn->ike[0].encr = TIP_ENCR_AES_GCM_16;
-    conn->ike[0].key_bits = 128;
-    conn->ike[0].prf = TIP_PRF_HMAC_SHA2_256;
-    conn->ike[0].dh = TIP_DH_CURVE25519;
-    conn->ike_count = 1;
-    conn->child[0].encr = TIP_ENCR_AES_GCM_16;
-    conn->child[0].key_bits = 128;
-    conn->child_count = 1;
-    conn->ts.local_port_hi = 0xFFFF;
-    conn->ts.remote_port_hi = 0xFFFF;
-}
-
-int tip_ike_id_set(tip_ike_identity_t *id, tip_id_type_t type, const char *text)
-{
-    size_t n;
-    tip_addr_t a;
-
-    if (id == NULL || text == NULL)
-        return TIP_ERR_ARG;
-    memset(id, 0, sizeof(*id));
-    switch (type) {
-    case TIP_ID_IPV4_ADDR:
-    case TIP_ID_IPV6_ADDR:
-        if (tip_addr_parse(&a, text) != TIP_OK ||
-            a.family != (type == TIP_ID_IPV4_ADDR ? TIP_AF_INET : TIP_AF_INET6))
-            return TIP_ERR_ARG;
-        id->len = type == TIP_ID_IPV4_ADDR ? 4 : 16;
-        memcpy(id->data, a.addr, id->len);
-        break;
-    case TIP_ID_FQDN:
-    case TIP_ID_RFC822_ADDR:
-    case TIP_ID_KEY_ID:
-        n = strlen(text);
-        if (n == 0 || n > TIP_IKE_ID_MAX)
-            return TIP_ERR_ARG;
-        id->len = (uint8_t)n;
-        memcpy(id->data, text, n);
-        break;
-    default:
-        return TIP_ERR_ARG;
-    }
-    id->type = (uint8_t)type;
-    return TIP_OK;
-}
-
-/* An unset side of the selectors means: the host itself in transport
- * mode, anything of our address family in tunnel mode. */
-static void tip_ike_fill_range(tip_addr_range_t *r, const tip_addr_t *host, uint8_t family,
-                               int transport)
-{
-    tip_addr_t any;
-
-    if (r->lo.family != TIP_AF_NONE)
-        return;
-    if (transport && host->family != TIP_AF_NONE) {
-        r->lo = r->hi = *host;
-        return;
-    }
-    memset(&any, 0, sizeof(any));
-    any.family = family;
-    (void)tip_addr_range_prefix(r, &any, 0);
-}
-
-static void tip_ike_conn_fill_ts(tip_ike_conn_t *c)
-{
-    int transport = c->mode == TIP_MODE_TRANSPORT;
-
-    tip_ike_fill_range(&c->ts.local, &c->local_addr, c->local_addr.family, transport);
-    tip_ike_fill_range(&c->ts.remote, &c->remote_addr, c->local_addr.family, transport);
-    if (c->ts.local_port_hi == 0 && c->ts.local_port_lo == 0)
-        c->ts.local_port_hi = 0xFFFF;
-    if (c->ts.remote_port_hi == 0 && c->ts.remote_port_lo == 0)
-        c->ts.remote_port_hi = 0xFFFF;
-}
-
-static int tip_ike_conn_valid(const tip_ike_conn_t *c)
-{
-    unsigned i;
-
-    if (c->psk_len == 0 || c->psk_len > TIP_IKE_PSK_MAX || c->ike_count == 0 ||
-        c->ike_count > TIP_IKE_MAX_PROPOSALS || c->child_count == 0 ||
-        c->child_count > TIP_IKE_MAX_PROPOSALS)
-        return TIP_ERR_ARG;
-    if (c->local_id.type == TIP_ID_NONE || c->remote_id.type == TIP_ID_NONE ||
-        c->local_id.len == 0 || c->remote_id.len == 0)
-        return TIP_ERR_ARG;
-    if (c->local_addr.family != TIP_AF_INET && c->local_addr.family != TIP_AF_INET6)
-        return TIP_ERR_ARG;
-    if (c->remote_addr.family != TIP_AF_NONE && c->remote_addr.family != c->local_addr.family)
-        return TIP_ERR_ARG;
-    if (c->mode != TIP_MODE_TUNNEL && c->mode != TIP_MODE_TRANSPORT)
-        return TIP_ERR_ARG;
-    for (i = 0; i < c->ike_count; i++) {
-        const tip_ike_proposal_t *p = &c->ike[i];
-        if (tip_ike_encr_keymat_len(p->encr, p->key_bits) == 0 || tip_crypto_prf_len(p->prf) == 0 ||
-            tip_crypto_dh_pub_len(p->dh) == 0)
-            return TIP_ERR_UNSUPPORTED;
-        if ((p->encr == TIP_ENCR_AES_CBC) != (p->integ != TIP_INTEG_NONE))
-            return TIP_ERR_ARG;
-    }
-    for (i = 0; i < c->child_count; i++) {
-        const tip_child_proposal_t *p = &c->child[i];
-        if (tip_ike_encr_keymat_len(p->encr, p->key_bits) == 0 && p->encr != TIP_ENCR_NULL)
-            return TIP_ERR_UNSUPPORTED;
-        if (p->pfs != TIP_DH_NONE && tip_crypto_dh_pub_len(p->pfs) == 0)
-            return TIP_ERR_UNSUPPORTED;
-    }
-    return TIP_OK;
-}
-
-int tip_ike_conn_add(tip_ctx_t *ctx, const tip_ike_conn_t *conn, tip_handle_t *out)
-{
-    int err = TIP_ERR_INTERNAL;
-    unsigned i;
-
-    if (ctx == NULL || conn == NULL)
-        return TIP_ERR_ARG;
-    err = tip_ike_conn_valid(conn);
-    if (err != TIP_OK)
-        return err;
-    tip_ike_enable(ctx);
-    for (i = 0; i < TIP_MAX_IKE_CONN; i++) {
-        tip_ike_conn_slot_t *c = &ctx->ike.conn[i];
-        if (c->in_use)
-            continue;
-        {
-            uint16_t gen = c->gen;
-            memset(c, 0, sizeof(*c));
-            c->gen = gen;
-        }
-        c->in_use = 1;
-        c->cfg = *conn;
-        if (c->cfg.local_port == 0)
-            c->cfg.local_port = TIP_PORT_IKE;
-        if (c->cfg.remote_port == 0)
-            c->cfg.remote_port = TIP_PORT_IKE;
-        if (c->cfg.local_natt_port == 0)
-            c->cfg.local_natt_port = TIP_PORT_NATT;
-        if (c->cfg.remote_natt_port == 0)
-            c->cfg.remote_natt_port = TIP_PORT_NATT;
-        tip_ike_conn_fill_ts(&c->cfg);
-        if (out != NULL)
-            *out = tip_handle_make(i, c->gen);
-        return TIP_OK;
-    }
-    return TIP_ERR_FULL;
-}
-
-int tip_ike_initiate(tip_ctx_t *ctx, tip_handle_t conn)
-{
-    int err = TIP_ERR_INTERNAL;
-    tip_ike_conn_slot_t *c;
-    tip_ike_sa_t *sa;
-
-    if (ctx == NULL)
-        return TIP_ERR_ARG;
-    c = tip_ike_conn_get(ctx, conn, &err);
-    if (c == NULL)
-        return err;
-    if (c->cfg.remote_addr.family == TIP_AF_NONE)
-        return TIP_ERR_ARG; /* a responder-only connection has nobody to call */
-    if (c->ike_sa != 0)
-        return TIP_ERR_EXISTS;
-    sa = tip_ike_sa_alloc(ctx);
-    if (sa == NULL)
-        return TIP_ERR_FULL;
-    sa->conn = (uint16_t)(c - ctx->ike.conn + 1);
-    sa->initiator = 1;
-    sa->local = c->cfg.local_addr;
-    sa->remote = c->cfg.remote_addr;
-    sa->lport = c->cfg.local_port;
-    sa->rport = c->cfg.remote_port;
-    c->ike_sa = (uint16_t)(sa - ctx->ike.sa + 1);
-    c->last_error = 0;
-    err = tip_ike_init_start(ctx, sa, c->cfg.ike[0].dh);
-    if (err != TIP_OK) {
-        tip_ike_fail(ctx, sa, err);
-        tip_ike_sa_free(ctx, sa);
-    }
-    return err;
-}
-
-int tip_ike_status(const tip_ctx_t *ctx, tip_handle_t conn, tip_ike_status_t *out)
-{
-    int err = TIP_ERR_INTERNAL;
-    const tip_ike_conn_slot_t *c;
-    const tip_ike_sa_t *sa;
-
-    if (ctx == NULL || out == NULL)
-        return TIP_ERR_ARG;
-    c = tip_ike_conn_get((tip_ctx_t *)ctx, conn, &err);
-    if (c == NULL)
-        return err;
-    memset(out, 0, sizeof(*out));
-    out->last_error = c->last_error;
-    out->ike_rekeys = c->ike_rekeys;
-    out->child_rekeys = c->child_rekeys;
-    if (c->ike_sa == 0)
-        return TIP_OK;
-    sa = &ctx->ike.sa[c->ike_sa - 1u];
-    out->ike_up = sa->state == TIP_IKE_S_ESTABLISHED || sa->state == TIP_IKE_S_DELETING;
-    out->child_up = sa->child.sa_in != 0;
-    out->natt = sa->use_natt;
-    out->initiator = sa->initiator;
-    memcpy(out->spi_i, sa->spi_i, 8);
-    memcpy(out->spi_r, sa->spi_r, 8);
-    out->child_spi_in = sa->child.spi_in;
-    out->child_spi_out = sa->child.spi_out;
-    out->child_in = sa->child.sa_in;
-    out->child_out = sa->child.sa_out;
-    out->peer_addr = sa->remote;
-    out->peer_port = sa->rport;
-    out->ike_alg.encr = (tip_encr_t)sa->encr;
-    out->ike_alg.key_bits = sa->key_bits;
-    out->ike_alg.integ = (tip_integ_t)sa->integ;
-    out->ike_alg.prf = (tip_prf_t)sa->prf;
-    out->ike_alg.dh = (tip_dh_group_t)sa->dh_group;
-    out->child_alg.encr = (tip_encr_t)sa->child.encr;
-    out->child_alg.key_bits = sa->child.key_bits;
-    out->child_alg.integ = (tip_integ_t)sa->child.integ;
-    out->child_alg.pfs = (tip_dh_group_t)sa->child.pfs;
-    out->child_alg.esn = sa->child.esn;
-    return TIP_OK;
-}
-
-static tip_ike_sa_t *tip_ike_conn_sa(tip_ctx_t *ctx, tip_handle_t conn, int *err)
-{
-    tip_ike_conn_slot_t *c = tip_ike_conn_get(ctx, conn, err);
-    tip_ike_sa_t *sa;
-
-    if (c == NULL)
-        return NULL;
-    if (c->ike_sa == 0) {
-        *err = TIP_ERR_NO_SA;
-        return NULL;
-    }
-    sa = &ctx->ike.sa[c->ike_sa - 1u];
-    if (sa->state != TIP_IKE_S_ESTABLISHED) {
-        *err = TIP_ERR_NO_SA;
-        return NULL;
-    }
-    if (sa->req_outstanding) {
-        *err = TIP_ERR_EXISTS; /* window size 1 (2.3): one request at a time */
-        return NULL;
-    }
-    return sa;
-}
-
-int tip_ike_rekey_child(tip_ctx_t *ctx, tip_handle_t conn)
-{
-    int err = TIP_ERR_INTERNAL;
-    tip_ike_sa_t *sa = tip_ike_conn_sa(ctx, conn, &err);
-
-    return sa == NULL ? err : tip_ike_child_rekey_start(ctx, sa);
-}
-
-int tip_ike_rekey_ike(tip_ctx_t *ctx, tip_handle_t conn)
-{
-    int err = TIP_ERR_INTERNAL;
-    tip_ike_sa_t *sa = tip_ike_conn_sa(ctx, conn, &err);
-
-    return sa == NULL ? err : tip_ike_ike_rekey_start(ctx, sa);
-}
-
-int tip_ike_terminate(tip_ctx_t *ctx, tip_handle_t conn)
-{
-    int err = TIP_ERR_INTERNAL;
-    tip_ike_sa_t *sa = tip_ike_conn_sa(ctx, conn, &err);
-
-    return sa == NULL ? err : tip_ike_info_start(ctx, sa, TIP_IKE_P_DELETE_IKE);
-}
-
-int tip_ike_delete_child(tip_ctx_t *ctx, tip_handle_t conn)
-{
-    int err = TIP_ERR_INTERNAL;
-    tip_ike_sa_t *sa = tip_ike_conn_sa(ctx, conn, &err);
-
-    if (sa == NULL)
-        return err;
-    if (sa->child.sa_in == 0)
-        return TIP_ERR_NO_SA;
-    return tip_ike_info_start(ctx, sa, TIP_IKE_P_DELETE_CHILD);
 }
 
 #endif /* TIP_CONF_IKEV2 */

@@ -169,9 +169,9 @@ static void fz_state_diff(const char *who, const tip_ctx_t *c, const tip_ctx_t *
                     (unsigned)c->ike.sa[i].msg_id_in);
     for (i = 0; i < TIP_MAX_IKE_CONN; i++)
         if (memcmp(&c->ike.conn[i], &s->ike.conn[i], sizeof(c->ike.conn[i])) != 0)
-            fprintf(stderr, "fz: %s: connection %u changed (ike_sa %u -> %u, last_error %d -> %d)\n",
-                    who, i, s->ike.conn[i].ike_sa, c->ike.conn[i].ike_sa, s->ike.conn[i].last_error,
-                    c->ike.conn[i].last_error);
+            fprintf(stderr, "fz: %s: connection %u changed (ike_sa %x -> %x, last_error %d -> %d)\n",
+                    who, i, (unsigned)s->ike.conn[i].ike_sa, (unsigned)c->ike.conn[i].ike_sa,
+                    s->ike.conn[i].last_error, c->ike.conn[i].last_error);
     if (memcmp(c->spd, s->spd, sizeof(c->spd)) != 0)
         fprintf(stderr, "fz: %s: SPD changed\n", who);
     for (i = 0; i < TIP_MAX_SA; i++)
@@ -297,14 +297,20 @@ static void fz_setup(int stage, int suite)
     memcpy(&g_pristine[1], &g_ctx[1], sizeof(g_ctx[1]));
 }
 
-/* The live IKE SA of @p ctx (not a rekey placeholder), or NULL. */
+/* The live IKE SA of @p ctx (not a replaced one, nor a rekey's reserved slot), or NULL. */
+static int fz_live(const tip_ike_sa_t *sa)
+{
+    return sa->state != TIP_IKE_S_FREE && sa->state != TIP_IKE_S_REKEYED &&
+           sa->state != TIP_IKE_S_CREATING;
+}
+
 static tip_ike_sa_t *fz_live_sa(tip_ctx_t *ctx)
 {
     unsigned i;
 
     for (i = 0; i < TIP_MAX_IKE_SA; i++) {
         tip_ike_sa_t *sa = &ctx->ike.sa[i];
-        if (sa->state != TIP_IKE_S_FREE && sa->state != TIP_IKE_S_REKEYED)
+        if (fz_live(sa))
             return sa;
     }
     return NULL;
@@ -317,8 +323,8 @@ static tip_ike_sa_t *fz_peer_sa(tip_ctx_t *ctx, const tip_ike_sa_t *rsa)
 
     for (i = 0; i < TIP_MAX_IKE_SA; i++) {
         tip_ike_sa_t *sa = &ctx->ike.sa[i];
-        if (sa->state != TIP_IKE_S_FREE && sa->state != TIP_IKE_S_REKEYED &&
-            memcmp(sa->spi_i, rsa->spi_i, 8) == 0 && sa->initiator != rsa->initiator)
+        if (fz_live(sa) && memcmp(sa->spi_i, rsa->spi_i, 8) == 0 &&
+            sa->initiator != rsa->initiator)
             return sa;
     }
     return NULL;

@@ -279,9 +279,24 @@ static void test_proposal_mismatch(void **state)
     cb.ike[0].key_bits = 256;
     setup_pair(&ca, &cb, 8);
     assert_int_equal(tip_ike_initiate(&a, conn_a), TIP_OK);
+    /* RFC 7296 2.21.1: b's NO_PROPOSAL_CHOSEN is unauthenticated, so a
+     * keeps trying until its normal timeout (1+2+4+8+16+32 s), then
+     * reports it as the reason. */
     tip_sim_run(&sim, 500, 10);
+    assert_int_equal(ev[0][TIP_EV_PROPOSAL_MISMATCH], 0);
+    assert_int_equal(ev[0][TIP_EV_IKE_DOWN], 0);
+    tip_sim_run(&sim, 62000, 100);
+    assert_int_equal(ev[0][TIP_EV_PROPOSAL_MISMATCH], 0);
+    tip_sim_run(&sim, 2000, 100);
     assert_int_equal(ev[0][TIP_EV_PROPOSAL_MISMATCH], 1);
+    assert_int_equal(ev[0][TIP_EV_IKE_DOWN], 1);
     assert_int_equal(ev[0][TIP_EV_IKE_UP], 0);
+    {
+        tip_ike_status_t st;
+        assert_int_equal(tip_ike_status(&a, conn_a, &st), TIP_OK);
+        assert_int_equal(st.last_error, TIP_ERR_POLICY);
+        assert_false(st.ike_up);
+    }
 }
 
 static void test_invalid_ke_retry(void **state)
@@ -546,27 +561,36 @@ static void test_ike_hard_lifetime(void **state)
     assert_int_equal(tip_sad_count(&b), 0);
 }
 
+/* After every test: no IKE SA state change was refused as illegal. */
+static int no_illegal_transition(void **state)
+{
+    (void)state;
+    assert_int_equal(a.ike.bad_transitions, 0);
+    assert_int_equal(b.ike.bad_transitions, 0);
+    return 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_handshake_and_traffic),
-        cmocka_unit_test(test_child_rekey_both_directions),
-        cmocka_unit_test(test_child_rekey_with_pfs),
-        cmocka_unit_test(test_ike_rekey_keeps_children),
-        cmocka_unit_test(test_delete_from_either_side),
-        cmocka_unit_test(test_wrong_psk_fails_cleanly),
-        cmocka_unit_test(test_wrong_identity_refused),
-        cmocka_unit_test(test_proposal_mismatch),
-        cmocka_unit_test(test_invalid_ke_retry),
-        cmocka_unit_test(test_every_ike_suite),
-        cmocka_unit_test(test_force_encap_natt),
-        cmocka_unit_test(test_loss_30),
-        cmocka_unit_test(test_duplication_and_reordering),
-        cmocka_unit_test(test_dpd_and_responder_restart),
-        cmocka_unit_test(test_acquire_starts_negotiation),
-        cmocka_unit_test(test_garbage_never_changes_state),
-        cmocka_unit_test(test_simultaneous_child_rekey),
-        cmocka_unit_test(test_ike_hard_lifetime),
+        cmocka_unit_test_teardown(test_handshake_and_traffic, no_illegal_transition),
+        cmocka_unit_test_teardown(test_child_rekey_both_directions, no_illegal_transition),
+        cmocka_unit_test_teardown(test_child_rekey_with_pfs, no_illegal_transition),
+        cmocka_unit_test_teardown(test_ike_rekey_keeps_children, no_illegal_transition),
+        cmocka_unit_test_teardown(test_delete_from_either_side, no_illegal_transition),
+        cmocka_unit_test_teardown(test_wrong_psk_fails_cleanly, no_illegal_transition),
+        cmocka_unit_test_teardown(test_wrong_identity_refused, no_illegal_transition),
+        cmocka_unit_test_teardown(test_proposal_mismatch, no_illegal_transition),
+        cmocka_unit_test_teardown(test_invalid_ke_retry, no_illegal_transition),
+        cmocka_unit_test_teardown(test_every_ike_suite, no_illegal_transition),
+        cmocka_unit_test_teardown(test_force_encap_natt, no_illegal_transition),
+        cmocka_unit_test_teardown(test_loss_30, no_illegal_transition),
+        cmocka_unit_test_teardown(test_duplication_and_reordering, no_illegal_transition),
+        cmocka_unit_test_teardown(test_dpd_and_responder_restart, no_illegal_transition),
+        cmocka_unit_test_teardown(test_acquire_starts_negotiation, no_illegal_transition),
+        cmocka_unit_test_teardown(test_garbage_never_changes_state, no_illegal_transition),
+        cmocka_unit_test_teardown(test_simultaneous_child_rekey, no_illegal_transition),
+        cmocka_unit_test_teardown(test_ike_hard_lifetime, no_illegal_transition),
     };
     return cmocka_run_group_tests_name("ike_sim", tests, NULL, NULL);
 }

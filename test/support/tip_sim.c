@@ -1,7 +1,7 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
  *
- * Deterministic two-node network for whole-exchange tests (see tip_sim.h).
+ * Deterministic network of contexts for whole-exchange tests (see tip_sim.h).
  */
 #include <string.h>
 
@@ -16,31 +16,64 @@ static uint64_t tip_sim_rand(tip_sim_t *s)
     return z ^ (z >> 31);
 }
 
+static void tip_sim_node(tip_sim_node_t *n, tip_ctx_t *c, tip_test_port_t *p, const char *addr)
+{
+    memset(n, 0, sizeof(*n));
+    n->ctx = c;
+    n->port = p;
+    n->addr = tip_test_addr(addr);
+    n->consumed = tip_test_port_count(p);
+}
+
 void tip_sim_init(tip_sim_t *s, tip_ctx_t *a, tip_test_port_t *pa, const char *addr_a,
                   tip_ctx_t *b, tip_test_port_t *pb, const char *addr_b, uint64_t seed)
 {
     memset(s, 0, sizeof(*s));
-    s->n[0].ctx = a;
-    s->n[0].port = pa;
-    s->n[0].addr = tip_test_addr(addr_a);
-    s->n[0].consumed = tip_test_port_count(pa);
-    s->n[1].ctx = b;
-    s->n[1].port = pb;
-    s->n[1].addr = tip_test_addr(addr_b);
-    s->n[1].consumed = tip_test_port_count(pb);
+    tip_sim_node(&s->n[0], a, pa, addr_a);
+    tip_sim_node(&s->n[1], b, pb, addr_b);
+    s->nodes = 2;
     s->now = pa->now_ms > pb->now_ms ? pa->now_ms : pb->now_ms;
     s->rng = seed;
+}
+
+unsigned tip_sim_add(tip_sim_t *s, tip_ctx_t *c, tip_test_port_t *p, const char *addr)
+{
+    unsigned i = s->nodes;
+
+    if (i >= TIP_SIM_NODES)
+        return TIP_SIM_NODES; /* the caller's test asserts on it */
+    tip_sim_node(&s->n[i], c, p, addr);
+    if (p->now_ms < s->now)
+        tip_test_port_set_time(p, s->now);
+    s->nodes++;
+    return i;
+}
+
+/* The node that owns address @p a, or TIP_SIM_NODES. */
+static unsigned tip_sim_route(const tip_sim_t *s, const tip_addr_t *a)
+{
+    unsigned i;
+
+    for (i = 0; i < s->nodes; i++)
+        if (a->family == s->n[i].addr.family &&
+            memcmp(a->addr, s->n[i].addr.addr, sizeof(a->addr)) == 0)
+            return i;
+    return TIP_SIM_NODES;
 }
 
 static void tip_sim_deliver(tip_sim_t *s, const tip_sim_pkt_t *p)
 {
     static uint8_t mem[4096];
     tip_sim_node_t *to = &s->n[p->to];
-    const tip_sim_node_t *from = &s->n[!p->to];
+    const tip_sim_node_t *from = &s->n[p->from];
     const tip_test_sent_t *pkt = &p->pkt;
     tip_buf_t buf;
     int r;
 
+    if (to->down || from->down) {
+        s->lost++;
+        return;
+    }
     if (tip_test_port_to_buf(pkt, &buf, mem, sizeof(mem), TIP_ESP_HEADROOM) != TIP_OK)
         return;
     if (pkt->kind == TIP_TEST_SENT_IP) {
@@ -71,18 +104,25 @@ unsigned tip_sim_pump(tip_sim_t *s)
 
     while (moved && rounds++ < 64) {
         moved = 0;
-        for (i = 0; i < 2; i++) {
+        for (i = 0; i < s->nodes; i++) {
             tip_sim_node_t *n = &s->n[i];
             while (n->consumed < tip_test_port_count(n->port) && s->queued < TIP_SIM_QUEUE) {
                 const tip_test_sent_t *pkt = tip_test_port_get(n->port, n->consumed++);
+                unsigned to;
                 if (pkt == NULL)
                     continue; /* overwritten in the ring: lost */
                 s->sent++;
+                to = tip_sim_route(s, &pkt->dst);
+                if (to == TIP_SIM_NODES || to == i) {
+                    s->unroutable++;
+                    continue;
+                }
                 if ((unsigned)(tip_sim_rand(s) % 100u) < s->loss_pct) {
                     s->lost++;
                     continue;
                 }
-                s->q[s->queued].to = (uint8_t)!i;
+                s->q[s->queued].to = (uint8_t)to;
+                s->q[s->queued].from = (uint8_t)i;
                 s->q[s->queued++].pkt = *pkt;
                 if ((unsigned)(tip_sim_rand(s) % 100u) < s->dup_pct && s->queued < TIP_SIM_QUEUE) {
                     s->duplicated++;
@@ -118,13 +158,14 @@ unsigned tip_sim_pump(tip_sim_t *s)
 void tip_sim_run(tip_sim_t *s, uint64_t ms, uint64_t step)
 {
     uint64_t end = s->now + ms;
+    unsigned i;
 
     while (s->now < end) {
         s->now += step;
-        tip_test_port_set_time(s->n[0].port, s->now);
-        tip_test_port_set_time(s->n[1].port, s->now);
-        (void)tip_poll(s->n[0].ctx, s->now);
-        (void)tip_poll(s->n[1].ctx, s->now);
+        for (i = 0; i < s->nodes; i++)
+            tip_test_port_set_time(s->n[i].port, s->now);
+        for (i = 0; i < s->nodes; i++)
+            (void)tip_poll(s->n[i].ctx, s->now);
         (void)tip_sim_pump(s);
     }
 }

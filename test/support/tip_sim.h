@@ -1,11 +1,13 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
  *
- * A deterministic simulated network between two contexts, each on its own
- * test port: what one sends the other receives, through the entry points a
+ * A deterministic simulated network between two or more contexts, each on
+ * its own test port and address: a packet goes to the node whose address is
+ * its destination (nowhere when none has it), through the entry points a
  * real program would use (IKE via tip_ike_input, ESP-in-UDP and keepalives
  * via tip_input_udp, raw ESP via tip_input_ip), with optional loss,
- * duplication and reordering driven by a seeded generator.
+ * duplication and reordering driven by a seeded generator. A node can be
+ * cut off (down): what it sends and what is sent to it is lost.
  */
 #ifndef TIP_SIM_H
 #define TIP_SIM_H
@@ -14,6 +16,8 @@
 #include "tip_test_port.h"
 
 #define TIP_SIM_QUEUE 128
+/** Most nodes one network joins. */
+#define TIP_SIM_NODES 4
 
 /** One end of the simulated link. */
 typedef struct {
@@ -24,6 +28,7 @@ typedef struct {
     uint32_t rx_data;       /**< inner packets delivered to this node */
     uint32_t rx_ike;        /**< IKE messages given to tip_ike_input */
     uint32_t rx_dropped;    /**< input the core refused */
+    uint8_t down;           /**< cut off: everything to and from it is lost */
     size_t last_len;        /**< the last inner packet */
     uint8_t last[2048];
 } tip_sim_node_t;
@@ -31,16 +36,19 @@ typedef struct {
 /** A packet in flight. */
 typedef struct {
     uint8_t to;             /**< receiving node index */
+    uint8_t from;           /**< sending node index */
     tip_test_sent_t pkt;
 } tip_sim_pkt_t;
 
 /** The network. Large: keep it static. */
 typedef struct {
-    tip_sim_node_t n[2];
+    tip_sim_node_t n[TIP_SIM_NODES];
+    unsigned nodes;         /**< nodes joined (2 after tip_sim_init) */
     uint64_t now;
     uint64_t rng;
     unsigned loss_pct, dup_pct, reorder_pct;
     uint32_t sent, lost, duplicated, reordered;
+    uint32_t unroutable;    /**< packets for an address no node has */
     unsigned queued;
     tip_sim_pkt_t q[TIP_SIM_QUEUE];
 } tip_sim_t;
@@ -49,10 +57,16 @@ typedef struct {
 void tip_sim_init(tip_sim_t *s, tip_ctx_t *a, tip_test_port_t *pa, const char *addr_a,
                   tip_ctx_t *b, tip_test_port_t *pb, const char *addr_b, uint64_t seed);
 
-/** Collect what both sides sent and deliver it (impairments applied). Returns packets delivered. */
+/**
+ * Join one more node (context @p c on port @p p, address @p addr). Its
+ * port's clock follows the network's. Returns its index.
+ */
+unsigned tip_sim_add(tip_sim_t *s, tip_ctx_t *c, tip_test_port_t *p, const char *addr);
+
+/** Collect what every node sent and deliver it (impairments applied). Returns packets delivered. */
 unsigned tip_sim_pump(tip_sim_t *s);
 
-/** Advance time by @p ms in steps of @p step ms, polling both contexts and pumping. */
+/** Advance time by @p ms in steps of @p step ms, polling every context and pumping. */
 void tip_sim_run(tip_sim_t *s, uint64_t ms, uint64_t step);
 
 /** Run until @p done(arg) is true or @p max_ms passed; returns 1 if done. */
