@@ -21,9 +21,14 @@ static void fz_status(int node, unsigned ci, tip_ike_status_t *st)
         fz_fail("api", "tip_ike_status(%s conn %u) = %d", g_node_name[node], ci, r);
 }
 
+/* Did SAD handle @p h of @p node hard-expire (with its event)? (1 also when
+ * the record overflowed and cannot tell.) */
 static int fz_expired(int node, tip_handle_t h)
 {
-    unsigned i, n = g_nexpired < FZ_EXPIRED ? g_nexpired : FZ_EXPIRED;
+    unsigned i, n = g_nexpired;
+
+    if (g_nexpired > FZ_EXPIRED)
+        return 1;
 
     for (i = 0; i < n; i++)
         if (g_expired[i].node == node && g_expired[i].h == h)
@@ -39,10 +44,9 @@ static void fz_on_event(void *arg, const tip_event_t *ev)
 
     fz_trace("event %s type %d conn %08x reason %d", g_node_name[node], (int)ev->type,
              (unsigned)ev->conn, ev->reason);
-    if (ev->type == TIP_EV_SA_HARD_EXPIRED) {
-        g_expired[g_nexpired % FZ_EXPIRED].node = (uint8_t)node;
-        g_expired[g_nexpired % FZ_EXPIRED].h = ev->sa;
-        g_nexpired++;
+    if (ev->type == TIP_EV_SA_HARD_EXPIRED && g_nexpired++ < FZ_EXPIRED) {
+        g_expired[g_nexpired - 1u].node = (uint8_t)node;
+        g_expired[g_nexpired - 1u].h = ev->sa;
     }
     if (g_nev >= FZ_EV_MAX) {
         g_ev_lost = 1;

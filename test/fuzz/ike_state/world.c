@@ -24,10 +24,10 @@ enum { C_A = 0, C_B = 1, C_RW = 2, FZ_G_CONNS = 3 };
 #define FZ_QUEUE 32
 #define FZ_CAPTURE 32
 #define FZ_DGRAM_MAX (TIP_IKE_MSG_MAX + 4)
-#define FZ_ISSUED 64
+#define FZ_ISSUED 4096 /* more than an input can make G send */
 #define FZ_COOKIES_RX 16
 #define FZ_ATK_REC 64
-#define FZ_EXPIRED 64
+#define FZ_EXPIRED 256
 #define FZ_EV_MAX 256
 #define FZ_ANY INT32_MIN /* any event reason */
 
@@ -169,7 +169,8 @@ static void fz_trace(const char *fmt, ...)
 
 typedef struct {
     uint8_t state, initiator, req_outstanding;
-    uint16_t gen, conn;
+    uint16_t gen;
+    uint32_t conn;          /* its reference to its connection */
     uint8_t spi_i[8], spi_r[8];
     uint8_t sk_d[TIP_IKE_PRF_MAX], sk_pi[TIP_IKE_PRF_MAX], sk_pr[TIP_IKE_PRF_MAX];
     uint32_t msg_id_in, msg_id_out;
@@ -332,10 +333,22 @@ static int fz_authentic_new(tip_ctx_t *ctx, const uint8_t *msg, size_t len)
 
 static const char *const g_node_name[N_NODES + 1] = {"G", "A", "B", "attacker"};
 
+static const char *fz_state_name(uint8_t state)
+{
+    switch (state) {
+    case TIP_IKE_S_FREE: return "FREE";
+    case TIP_IKE_S_INIT_SENT: return "INIT_SENT";
+    case TIP_IKE_S_AUTH_SENT: return "AUTH_SENT";
+    case TIP_IKE_S_INIT_DONE: return "INIT_DONE";
+    case TIP_IKE_S_ESTABLISHED: return "ESTABLISHED";
+    case TIP_IKE_S_REKEYED: return "REKEYED";
+    case TIP_IKE_S_DELETING: return "DELETING";
+    default: return "other";
+    }
+}
+
 static void fz_dump(void)
 {
-    static const char *const st[] = {"FREE", "INIT_SENT", "AUTH_SENT", "INIT_DONE",
-                                      "ESTABLISHED", "REKEYED", "DELETING"};
     unsigned n, i;
 
     for (n = 0; n < N_NODES; n++) {
@@ -345,13 +358,13 @@ static void fz_dump(void)
         for (i = 0; i < TIP_MAX_IKE_SA; i++) {
             const tip_ike_sa_t *sa = fz_slot(ctx, i);
             fprintf(stderr,
-                    "    slot %u gen %u %-11s conn %d spi_i %02x%02x%02x%02x spi_r %02x%02x%02x%02x "
+                    "    slot %u gen %u %-11s (%u) conn %d spi_i %02x%02x%02x%02x spi_r %02x%02x%02x%02x "
                     "ids %u/%u req %u pend %u new %d child %08x/%08x\n",
-                    i, sa->gen, sa->state < 7 ? st[sa->state] : "?", fz_slot_conn(ctx, i),
+                    i, sa->gen, fz_state_name(sa->state), sa->state, fz_slot_conn(ctx, i),
                     sa->spi_i[0], sa->spi_i[1], sa->spi_i[2], sa->spi_i[3], sa->spi_r[0],
                     sa->spi_r[1], sa->spi_r[2], sa->spi_r[3], (unsigned)sa->msg_id_in,
                     (unsigned)sa->msg_id_out, sa->req_outstanding, sa->pend.kind,
-                    (int)sa->pend.new_ike_sa - 1, (unsigned)sa->child.spi_in,
+                    fz_slot_rekey_new(ctx, i), (unsigned)sa->child.spi_in,
                     (unsigned)sa->child.spi_out);
         }
         for (i = 0; i < g_nconn[n]; i++) {
@@ -503,8 +516,8 @@ static void fz_note_sent(const fz_dgram_t *d)
     msg = fz_ike_of(d, &len);
     if (msg == NULL || !fz_cookie_of(msg, len, 1, spi, &ck, &clen) || clen == 0)
         return;
-    {
-        unsigned k = g_nissued++ % FZ_ISSUED;
+    if (g_nissued++ < FZ_ISSUED) {
+        unsigned k = g_nissued - 1u;
         memcpy(g_issued[k].cookie, ck, clen);
         g_issued[k].len = (uint8_t)clen;
         memcpy(g_issued[k].spi, spi, 8);
@@ -519,9 +532,14 @@ static void fz_note_sent(const fz_dgram_t *d)
     }
 }
 
+/* Did G send cookie @p ck to @p to for SPI @p spi? (1 also when the record
+ * overflowed and cannot tell.) */
 static int fz_issued(const uint8_t *ck, size_t clen, const uint8_t spi[8], const tip_addr_t *to)
 {
-    unsigned i, n = g_nissued < FZ_ISSUED ? g_nissued : FZ_ISSUED;
+    unsigned i, n = g_nissued;
+
+    if (g_nissued > FZ_ISSUED)
+        return 1;
 
     for (i = 0; i < n; i++)
         if (g_issued[i].len == clen && memcmp(g_issued[i].cookie, ck, clen) == 0 &&
