@@ -66,10 +66,11 @@
  * and a dump of the IKE tables on stderr):
  *  [api]       no API call or input returns TIP_ERR_INTERNAL / TIP_ERR_ARG;
  *              IKE events name a valid connection;
- *  [untouched] an attacker operation whose datagrams do not authenticate
- *              (asked of tip_ike_sk_open() on a copy first) changes no
- *              established, deleting or rekeyed IKE SA (state, generation,
- *              SPIs, keys, message IDs, peer, CHILD SAs), no connection's
+ *  [untouched] an attacker operation that delivers no genuine new message
+ *              (one its receiver expects next and that authenticates, asked
+ *              of tip_ike_sk_open() on a copy first) changes no established,
+ *              deleting or rekeyed IKE SA (state, generation, SPIs, keys,
+ *              message IDs, peer, CHILD SAs), no established connection's
  *              status, SAD or SPD entry, in any context;
  *  [silent]    a connection's established IKE SA only disappears or
  *              changes in a step that raised an IKE event for it;
