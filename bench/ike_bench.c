@@ -36,7 +36,7 @@
  *
  *   ratio = handshakes/s / (1 / time of (2 keygens + 2 shared secrets))
  * 1.00 would mean a handshake costs only its key exchange; the target
- * (issue 3) is >= 0.85 for groups 19 and 31. Rounds of a fixed time budget
+ * is >= 0.85 for groups 19 and 31. Rounds of a fixed time budget
  * alternate handshakes and primitive (which goes first alternates too) and
  * each side keeps its best round: other load only ever slows a round down.
  *
