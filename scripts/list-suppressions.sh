@@ -25,6 +25,7 @@ case "${1:-}" in
     ;;
 esac
 
+# shellcheck disable=SC2016 # the awk program is in single quotes on purpose
 find src port include -name '*.[ch]' | LC_ALL=C sort | xargs awk -v count_only="$count_only" '
     function text(s) {          # the words of a comment line
         sub(/^[ \t]*(\/\*+|\*+\/?|\/\/)[ \t]*/, "", s)
