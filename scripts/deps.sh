@@ -7,7 +7,7 @@
 #   scripts/deps.sh --minimal    make demo, make bench: compiler, cmake, Mbed TLS 2.28
 #   scripts/deps.sh              make test: the above + pkg-config, cmocka, tshark
 #   scripts/deps.sh --mbedtls36  + what scripts/mbedtls36.sh needs to unpack the source
-#   scripts/deps.sh --ci         + everything .ci/run uses (clang, cppcheck, arm-none-eabi, ...)
+#   scripts/deps.sh --ci         + everything .ci/run uses (clang, clang-tidy, cppcheck, arm-none-eabi, ...)
 #   scripts/deps.sh --check      only report; exit 1 if something is missing
 #   scripts/deps.sh --list       only print the packages the other options select
 #
@@ -17,7 +17,7 @@ set -euo pipefail
 MINIMAL=(build-essential cmake libmbedtls-dev)
 TEST=(pkg-config libcmocka-dev tshark)
 MBEDTLS36=(dpkg-dev bzip2)
-CI=(clang cppcheck gcc-arm-none-eabi libnewlib-arm-none-eabi dpkg-dev bzip2
+CI=(clang clang-tidy cppcheck gcc-arm-none-eabi libnewlib-arm-none-eabi dpkg-dev bzip2
     python3-jsonschema libclang-rt-14-dev)
 
 want=("${MINIMAL[@]}")

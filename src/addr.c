@@ -66,7 +66,7 @@ static int tip_parse_v4(const char *s, uint8_t out[4])
 static int tip_parse_v6(const char *s, uint8_t out[16])
 {
     uint8_t b[16];
-    unsigned n = 0; /* 16-bit groups stored */
+    size_t n = 0;   /* 16-bit groups stored */
     int gap = -1;   /* group index where "::" stands */
 
     memset(b, 0, sizeof(b));
@@ -119,8 +119,8 @@ static int tip_parse_v6(const char *s, uint8_t out[16])
 
         if (n > 7)
             return TIP_ERR_ARG;
-        memmove(&b[16 - tail], &b[gap * 2], tail);
-        memset(&b[gap * 2], 0, 16 - tail - (size_t)gap * 2u);
+        memmove(&b[16 - tail], &b[(size_t)gap * 2u], tail);
+        memset(&b[(size_t)gap * 2u], 0, 16 - tail - (size_t)gap * 2u);
     } else if (n != 8) {
         return TIP_ERR_ARG;
     }
@@ -176,7 +176,7 @@ static char *tip_put_v6(char *p, const uint8_t *a)
 {
     static const char hex[] = "0123456789abcdef";
     static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    unsigned groups = 8, i;
+    size_t groups = 8, i;
     int best = -1, best_len = 1, run = -1, run_len = 0;
 
     /* RFC 5952 5: IPv4-mapped addresses end in a dotted quad. */

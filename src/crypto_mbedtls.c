@@ -151,6 +151,9 @@ static int tip_encr_is_aead(tip_encr_t encr)
 
 static int tip_encr_built(tip_encr_t encr)
 {
+    /* False positive: each branch returns its own TIP_HAVE_* macro; they are
+     * equal when a configuration builds (or leaves out) several alike. */
+    /* NOLINTBEGIN(bugprone-branch-clone) */
     switch (encr) {
     case TIP_ENCR_AES_GCM_16: return TIP_HAVE_GCM;
     case TIP_ENCR_CHACHA20_POLY1305: return TIP_HAVE_CHACHAPOLY;
@@ -158,6 +161,7 @@ static int tip_encr_built(tip_encr_t encr)
     case TIP_ENCR_NULL: return TIP_HAVE_NULL;
     default: return 0;
     }
+    /* NOLINTEND(bugprone-branch-clone) */
 }
 
 /* Does encr_key_len fit the algorithm? AEAD keys carry the salt at the end. */

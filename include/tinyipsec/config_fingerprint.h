@@ -70,8 +70,10 @@ enum {
 #define TIP_CONFIG_MIX2_(x) ((uint32_t)(((x) ^ ((x) >> 13)) * 0xC2B2AE35u))
 #define TIP_CONFIG_MIX3_(x) ((uint32_t)((x) ^ ((x) >> 16)))
 #define TIP_CONFIG_MIX_(x) TIP_CONFIG_MIX3_(TIP_CONFIG_MIX2_(TIP_CONFIG_MIX1_((uint32_t)(x))))
-/* One option's term: its value mixed with its position. */
-#define TIP_X_CONFIG_TERM(opt)                                                  \
+/* One option's term: its value mixed with its position. False positive of
+ * clang-tidy: the leading '+' joins the term to the sum TIP_CONFIG_LIST
+ * builds, so the replacement list cannot be parenthesized. */
+#define TIP_X_CONFIG_TERM(opt) /* NOLINTNEXTLINE(bugprone-macro-parentheses) */ \
     +TIP_CONFIG_MIX_(TIP_CONFIG_FOLD_(opt) +                                    \
                      (uint32_t)0x9E3779B9u * (uint32_t)(TIP_CONFIG_INDEX_##opt + 1))
 

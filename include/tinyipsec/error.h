@@ -46,7 +46,7 @@
 
 /** Error codes: 0 is success, every error is negative. */
 typedef enum {
-#define TIP_X_ENUM(name, value, text) name = value,
+#define TIP_X_ENUM(name, value, text) name = (value),
     TIP_ERROR_LIST(TIP_X_ENUM)
 #undef TIP_X_ENUM
     TIP_ERR_LAST_ = -28

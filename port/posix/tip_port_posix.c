@@ -38,12 +38,12 @@ static int fail(tip_port_posix_t *p, int err, const char *fmt, ...)
     size_t n;
 
     va_start(ap, fmt);
-    vsnprintf(p->errmsg, sizeof(p->errmsg), fmt, ap);
+    (void)vsnprintf(p->errmsg, sizeof(p->errmsg), fmt, ap); /* a long message is cut */
     va_end(ap);
     p->sys_errno = e;
     n = strlen(p->errmsg);
     if (e != 0 && n < sizeof(p->errmsg))
-        snprintf(p->errmsg + n, sizeof(p->errmsg) - n, ": %s", strerror(e));
+        (void)snprintf(p->errmsg + n, sizeof(p->errmsg) - n, ": %s", strerror(e));
     errno = e;
     return err;
 }
@@ -432,6 +432,8 @@ static int px_send_ip(void *arg, const uint8_t *pkt, size_t len)
         c->cmsg_len = CMSG_LEN(sizeof(pi));
         memcpy(CMSG_DATA(c), &pi, sizeof(pi));
         c = CMSG_NXTHDR(&mh, c);
+        if (c == NULL) /* never: cm.buf holds both headers */
+            return TIP_ERR_INTERNAL;
         c->cmsg_level = IPPROTO_IPV6;
         c->cmsg_type = IPV6_HOPLIMIT;
         c->cmsg_len = CMSG_LEN(sizeof(int));
@@ -478,9 +480,9 @@ static void px_log(void *arg, int level, const char *msg)
 
     if (level > p->log_level)
         return;
-    fprintf(stderr, "tinyipsec[%s] %s\n",
-            level >= 0 && level <= TIP_LOG_DEBUG ? level_names[level] : "?",
-            msg != NULL ? msg : "");
+    (void)fprintf(stderr, "tinyipsec[%s] %s\n",
+                  level >= 0 && level <= TIP_LOG_DEBUG ? level_names[level] : "?",
+                  msg != NULL ? msg : "");
 }
 
 void tip_port_posix_port(tip_port_posix_t *p, tip_port_t *port)
@@ -683,7 +685,9 @@ int tip_port_posix_tun_open(const char *name, int *fd, char *ifname, size_t ifna
     struct ifreq ifr;
     int t;
 
-    if (fd == NULL || (name != NULL && strlen(name) >= IFNAMSIZ))
+    /* The kernel picks the name: only a buffer of IFNAMSIZ always holds it. */
+    if (fd == NULL || (name != NULL && strlen(name) >= IFNAMSIZ) ||
+        (ifname != NULL && ifname_len < IFNAMSIZ))
         return TIP_ERR_ARG;
     *fd = -1;
     t = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
@@ -700,8 +704,8 @@ int tip_port_posix_tun_open(const char *name, int *fd, char *ifname, size_t ifna
         errno = e;
         return TIP_ERR_PORT;
     }
-    if (ifname != NULL && ifname_len > 0)
-        snprintf(ifname, ifname_len, "%s", ifr.ifr_name);
+    if (ifname != NULL)
+        (void)snprintf(ifname, ifname_len, "%s", ifr.ifr_name); /* fits (checked above) */
     *fd = t;
     return TIP_OK;
 }

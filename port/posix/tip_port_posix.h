@@ -183,9 +183,11 @@ int tip_port_posix_recv(tip_port_posix_t *p, tip_ctx_t *ctx, tip_buf_t *buf, int
  * Open a TUN device (IFF_TUN | IFF_NO_PI: reads and writes are bare IP
  * packets) named @p name ("tun%d" or NULL lets the kernel number it).
  * Needs root or CAP_NET_ADMIN. On success *@p fd is the non-blocking file
- * descriptor and @p ifname (if not NULL, @p ifname_len bytes, 16 is enough)
- * receives the actual name. The interface is left down; bring it up and
- * address it with ip(8) or netlink. Returns 0, TIP_ERR_ARG or TIP_ERR_PORT.
+ * descriptor and @p ifname (if not NULL) receives the actual name: the
+ * kernel chooses it, so @p ifname_len must be at least IFNAMSIZ (16), or
+ * nothing is opened and TIP_ERR_ARG is returned. The interface is left down;
+ * bring it up and address it with ip(8) or netlink. Returns 0, TIP_ERR_ARG or
+ * TIP_ERR_PORT.
  */
 int tip_port_posix_tun_open(const char *name, int *fd, char *ifname, size_t ifname_len);
 

@@ -37,11 +37,11 @@ static int seq_fail(tip_port_posix_t *p, const char *what, const char *name)
 {
     int e = errno;
 
-    snprintf(p->errmsg, sizeof(p->errmsg), "sequence store: %s %s%s%s", what, name,
-             e != 0 ? ": " : "", e != 0 ? strerror(e) : "");
+    (void)snprintf(p->errmsg, sizeof(p->errmsg), "sequence store: %s %s%s%s", what, name,
+                   e != 0 ? ": " : "", e != 0 ? strerror(e) : "");
     p->sys_errno = e;
     if (p->log_level >= TIP_LOG_ERROR)
-        fprintf(stderr, "tinyipsec[error] %s\n", p->errmsg);
+        (void)fprintf(stderr, "tinyipsec[error] %s\n", p->errmsg);
     errno = e;
     return TIP_ERR_PORT;
 }
@@ -91,7 +91,7 @@ static void seq_name(const tip_sa_id_t *sa, char *name, size_t cap)
             name[n++] = hex[a[k]->addr[i] & 15u];
         }
     }
-    snprintf(name + n, cap - n, ".seq");
+    (void)snprintf(name + n, cap - n, ".seq");
 }
 
 static int seq_load(void *arg, const tip_sa_id_t *sa, uint64_t *mark)
@@ -154,7 +154,7 @@ static int seq_store(void *arg, const tip_sa_id_t *sa, uint64_t mark)
     int fd, bad = 0;
 
     seq_name(sa, name, sizeof(name));
-    snprintf(tmp, sizeof(tmp), "%s.tmp", name);
+    (void)snprintf(tmp, sizeof(tmp), "%s.tmp", name); /* fits: tmp is 4 longer */
     len = (size_t)snprintf(buf, sizeof(buf), SEQ_MAGIC "%llu\n", (unsigned long long)mark);
     fd = openat(p->fd_seq, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)

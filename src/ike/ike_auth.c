@@ -239,9 +239,11 @@ int tip_ike_auth_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
             n.type == TIP_IKE_N_USE_TRANSPORT_MODE)
             transport = 1;
     }
-    /* The first CHILD SA (1.2): proposal, selectors (2.9), mode (1.3.1). */
+    /* The first CHILD SA (1.2): proposal, selectors (2.9), mode (1.3.1).
+     * Intended clones: different checks, in this order, two of which answer
+     * with the same notify. */
     if (pl_sa == NULL)
-        child_err = TIP_IKE_N_NO_PROPOSAL_CHOSEN;
+        child_err = TIP_IKE_N_NO_PROPOSAL_CHOSEN; /* NOLINT(bugprone-branch-clone) */
     else if (tip_ike_select_child(c->cfg.child, c->cfg.child_count, tip_ike_pl_body(in, pl_sa),
                                   pl_sa->len, 0, &cp, &num, &peer_spi) != TIP_OK)
         child_err = TIP_IKE_N_NO_PROPOSAL_CHOSEN;

@@ -123,13 +123,13 @@ int tip_ike_info_start(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint8_t pending)
         uint16_t n = 0;
         uint32_t del[2];
         del[n] = ch->spi_in;
-        tip_store_be32(spi + 4u * n, del[n]);
+        tip_store_be32(spi + (size_t)n * 4u, del[n]);
         n++;
         if (sa->extra_child.sa_in != 0 &&
             (sa->extra_role == TIP_IKE_X_OURS ||
              (sa->extra_role == TIP_IKE_X_PEERS && sa->old_child.sa_in == 0))) {
             del[n] = sa->extra_child.spi_in;
-            tip_store_be32(spi + 4u * n, del[n]);
+            tip_store_be32(spi + (size_t)n * 4u, del[n]);
             n++;
         }
         tip_ike_w_delete(&w, TIP_IKE_PROTO_ESP, 4, spi, n);
@@ -226,7 +226,7 @@ int tip_ike_info_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
                 ch = &sa->child;
             if (ch == NULL || nspis >= 8)
                 continue;
-            tip_store_be32(spis + 4u * nspis++, ch->spi_in);
+            tip_store_be32(spis + (size_t)nspis++ * 4u, ch->spi_in);
             if (ch == &sa->child)
                 child_gone = 1;
             tip_ike_child_remove(ctx, ch);

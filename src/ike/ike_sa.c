@@ -148,7 +148,7 @@ static void tip_ike_log_state(tip_ctx_t *ctx, const tip_ike_sa_t *sa, unsigned f
     const uint8_t *spi = tip_ike_sa_our_spi(sa);
     char line[80], id[9];
     size_t n = 0;
-    unsigned i;
+    size_t i;
 
     if (ctx->port.log == NULL)
         return;

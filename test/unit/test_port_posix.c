@@ -356,6 +356,22 @@ static void test_raw_esp6(void **state)
     raw_roundtrip("::1", 1);
 }
 
+/* The kernel picks the name ("tip%d" -> "tip12"), so a caller cannot size
+ * @p ifname for it: a buffer below IFNAMSIZ is refused before anything is
+ * opened, never filled with a cut-off name that names another interface. */
+static void test_tun_name_buffer_too_small(void **state)
+{
+    char name[4];
+    int fd = 1234;
+
+    (void)state;
+    memset(name, 'x', sizeof(name));
+    assert_int_equal(tip_port_posix_tun_open("tip%d", &fd, name, sizeof(name)), TIP_ERR_ARG);
+    assert_int_equal(fd, 1234);           /* nothing opened */
+    assert_memory_equal(name, "xxxx", 4); /* nothing written */
+    assert_int_equal(tip_port_posix_tun_open("tip%d", &fd, name, 0), TIP_ERR_ARG);
+}
+
 int main(void)
 {
     const struct CMUnitTest v4[] = {
@@ -369,6 +385,7 @@ int main(void)
         cmocka_unit_test(test_now_ms_monotonic),
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test(test_raw_esp4),
+        cmocka_unit_test(test_tun_name_buffer_too_small),
     };
     const struct CMUnitTest v6[] = {
         cmocka_unit_test(test_udp_v6_pktinfo),

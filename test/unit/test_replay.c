@@ -116,6 +116,13 @@ static void test_esn_infer(void **state)
     /* Epoch 0: there is no previous epoch. */
     r.top = 5;
     assert_true(tip_replay_infer(&r, 0xFFFFFFF0u, 1) == 0xFFFFFFF0ull);
+    /* The last epoch, 2^32 - 1, reached from either side (no shift
+     * overflows: the sanitizer build runs this too). */
+    r.top = 0xFFFFFFFEFFFFFFF0ull;
+    assert_true(tip_replay_infer(&r, 5, 1) == 0xFFFFFFFF00000005ull);
+    r.top = 0xFFFFFFFF00000010ull;
+    assert_true(tip_replay_infer(&r, 0xFFFFFFF0u, 1) == 0xFFFFFFFEFFFFFFF0ull);
+    assert_true(tip_replay_infer(&r, 20, 1) == 0xFFFFFFFF00000014ull);
 }
 
 static void test_esn_wrap_across_epochs(void **state)
