@@ -683,6 +683,7 @@ int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     const uint8_t *nonce;
     size_t nlen, len, publen = 0, g_ir_len = 0;
     uint8_t num, pub[256], g_ir[256], nr[TIP_IKE_NONCE_LEN];
+    tip_crypto_dh_t dh;
     uint32_t spi_out, spi_in;
     tip_ike_hdr_t h;
     tip_ike_w_t w;
@@ -743,11 +744,13 @@ int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
         }
         publen = tip_crypto_dh_pub_len(p.pfs);
         g_ir_len = tip_crypto_dh_secret_len(p.pfs);
-        tip_crypto_dh_free(&sa->dh);
-        err = tip_crypto_dh_generate(&sa->dh, p.pfs, ctx->port.random, ctx->port.arg, pub, publen);
+        /* A key exchange of its own: sa->dh may hold the one our own
+         * rekey of this CHILD SA waits with (a 2.8.1 collision). */
+        memset(&dh, 0, sizeof(dh));
+        err = tip_crypto_dh_generate(&dh, p.pfs, ctx->port.random, ctx->port.arg, pub, publen);
         if (err == TIP_OK)
-            err = tip_crypto_dh_compute(&sa->dh, ke.data, ke.len, g_ir, g_ir_len);
-        tip_crypto_dh_free(&sa->dh);
+            err = tip_crypto_dh_compute(&dh, ke.data, ke.len, g_ir, g_ir_len);
+        tip_crypto_dh_free(&dh);
     }
     spi_in = tip_ike_new_spi(ctx);
     memset(&nc, 0, sizeof(nc));

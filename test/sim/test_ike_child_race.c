@@ -349,6 +349,41 @@ static void test_collision_response_lost(void **state)
 }
 
 /*
+ * The plain collision of RFC 7296 2.8.1 (both requests cross, both are
+ * answered) with PFS: answering the peer's rekey needs a key exchange of
+ * its own, which must not touch the one our own rekey is waiting with.
+ * Across seeds the nonces order both ways.
+ */
+static void test_collision_with_pfs(void **state)
+{
+    uint64_t seed;
+    int a_lost = 0, a_won = 0;
+
+    (void)state;
+    for (seed = 770; seed < 790 && !(a_lost >= 2 && a_won >= 2); seed++) {
+        tip_ike_status_t s;
+        world_pfs(seed, TIP_DH_CURVE25519);
+        assert_int_equal(tip_ike_rekey_child(&ctx[A], conn[A]), TIP_OK);
+        assert_int_equal(tip_ike_rekey_child(&ctx[B], conn[B]), TIP_OK);
+        deliver(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 0)); /* A answers B */
+        deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 0)); /* B answers A */
+        deliver(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 1)); /* A decides */
+        deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 1)); /* B decides */
+        if (ike_sa(&ctx[A])->extra_role == TIP_IKE_X_OURS)
+            a_lost++;
+        else
+            a_won++;
+        settle(2000);
+        expect_in_step();
+        assert_int_equal(tip_ike_status(&ctx[A], conn[A], &s), TIP_OK);
+        assert_int_equal(s.child_alg.pfs, TIP_DH_CURVE25519);
+        assert_int_equal(s.last_error, TIP_OK);
+    }
+    assert_true(a_lost >= 2);
+    assert_true(a_won >= 2);
+}
+
+/*
  * RFC 7296 2.25.1: B deletes the CHILD SA while A's rekey of it is in
  * flight. B answers A's late request with an error; both ends end without
  * a CHILD SA, and nothing of it is left in either SAD or SPD.
@@ -409,6 +444,7 @@ int main(void)
         cmocka_unit_test(test_delete_crosses_late_rekey),
         cmocka_unit_test(test_late_rekey_meets_delete),
         cmocka_unit_test(test_collision_response_lost),
+        cmocka_unit_test(test_collision_with_pfs),
         cmocka_unit_test(test_peer_deletes_during_rekey),
         cmocka_unit_test(test_old_pair_deleted_before_answer),
     };
