@@ -96,8 +96,10 @@
  *  [lifetime], [child-lifetime]  a connection's current IKE SA never
  *              reaches its hard lifetime, its current CHILD SA never
  *              hard-expires, unless the network between the two peers
- *              dropped or delayed something since that SA was made (an
- *              attacker may delay new peers, never make a rekey be lost);
+ *              dropped or delayed something since that SA was made, or
+ *              the peer gave up an IKE SA that was not up yet (G may still
+ *              complete it: a peer that vanished); an attacker may delay
+ *              new peers, never make a rekey be lost;
  *  [liveness]  the settling above ends in time.
  * Classes named in FZ_SOFT (environment; default TIP_FUZZ_STATE_SOFT) are
  * reported and end the input instead of aborting: for known, not yet fixed
@@ -492,8 +494,18 @@ static void fz_op(uint8_t op, fz_in_t *in)
         fz_trace("op %s %s conn %u", g_op_name, g_node_name[node], ci);
         fz_step_begin();
         if (op == OP_TERMINATE) {
-            if (node != N_G)
+            if (node != N_G) {
+                tip_ike_status_t st;
                 g_wants[node] = 0; /* the application closes its tunnel */
+                /* An IKE SA given up before it was up leaves without a
+                 * word (nothing authenticated can say it); its IKE_AUTH
+                 * may still complete the SA at G, which then learns of
+                 * the loss only when the peer stops answering: for G that
+                 * is a peer that vanished, like a broken link. */
+                fz_status(node, ci, &st);
+                if (!st.ike_up)
+                    fz_impair(fz_conn_link(node, ci));
+            }
             FZ_API(tip_ike_terminate(&g_ctx[node], g_conn[node][ci]));
         } else if (op == OP_REKEY_IKE) {
             FZ_API(tip_ike_rekey_ike(&g_ctx[node], g_conn[node][ci]));
