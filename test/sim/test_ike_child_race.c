@@ -133,6 +133,7 @@ static void settle(uint64_t ms)
         deliver(0);
     sim.n[A].consumed = consumed[A];
     sim.n[B].consumed = consumed[B];
+    (void)tip_sim_pump(&sim);
     tip_sim_run(&sim, ms, 10);
     consumed[A] = sim.n[A].consumed;
     consumed[B] = sim.n[B].consumed;
@@ -202,7 +203,7 @@ static void expect_traffic(int x)
     tip_test_buf_init(&buf, mem, sizeof(mem), TIP_ESP_HEADROOM);
     assert_int_equal(tip_test_pkt_udp(&buf, &s, &d, 1000, 2000, pl, sizeof(pl)), TIP_OK);
     assert_int_equal(tip_output(&ctx[x], &buf), TIP_SENT);
-    (void)tip_sim_pump(&sim);
+    settle(0);
     assert_int_equal(sim.n[1 - x].rx_data, before + 1);
 }
 
@@ -384,6 +385,43 @@ static void test_collision_with_pfs(void **state)
 }
 
 /*
+ * RFC 7296 2.25: A rekeys its CHILD SA while B rekeys the IKE SA, which
+ * would move the CHILD SAs to a new IKE SA while A's exchange on the old
+ * one is still open. Each end asks the other to wait (TEMPORARY_FAILURE),
+ * both try again later (back-off with jitter), both rekeys happen, and no
+ * SA or policy is left behind on either side.
+ */
+static void test_ike_rekey_waits_for_child_rekey(void **state)
+{
+    tip_ike_status_t s0, s1;
+
+    (void)state;
+    world(800);
+    assert_int_equal(tip_ike_rekey_child(&ctx[A], conn[A]), TIP_OK); /* late */
+    assert_int_equal(tip_ike_rekey_ike(&ctx[B], conn[B]), TIP_OK);
+    deliver(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 0)); /* A: wait */
+    assert_int_equal(ev[A][TIP_EV_IKE_REKEYED], 0);
+    assert_int_equal(tip_sad_count(&ctx[A]), 2);
+    deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 0)); /* B: wait */
+    deliver(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 1));
+    deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 1));
+    assert_int_equal(ev[A][TIP_EV_CHILD_REKEYED], 0);
+    assert_int_equal(ev[B][TIP_EV_IKE_REKEYED], 0);
+    settle(0);
+    expect_in_step();
+    settle(150000); /* the retries, 2 s doubling with each failure */
+    assert_true(ev[A][TIP_EV_IKE_REKEYED] >= 1);
+    assert_true(ev[B][TIP_EV_IKE_REKEYED] >= 1);
+    assert_true(ev[A][TIP_EV_CHILD_REKEYED] >= 1);
+    assert_true(ev[B][TIP_EV_CHILD_REKEYED] >= 1);
+    assert_int_equal(tip_ike_status(&ctx[A], conn[A], &s0), TIP_OK);
+    assert_int_equal(tip_ike_status(&ctx[B], conn[B], &s1), TIP_OK);
+    assert_memory_equal(s0.spi_i, s1.spi_i, 8);
+    assert_memory_equal(s0.spi_r, s1.spi_r, 8);
+    expect_in_step();
+}
+
+/*
  * RFC 7296 2.25.1: B deletes the CHILD SA while A's rekey of it is in
  * flight. B answers A's late request with an error; both ends end without
  * a CHILD SA, and nothing of it is left in either SAD or SPD.
@@ -445,6 +483,7 @@ int main(void)
         cmocka_unit_test(test_late_rekey_meets_delete),
         cmocka_unit_test(test_collision_response_lost),
         cmocka_unit_test(test_collision_with_pfs),
+        cmocka_unit_test(test_ike_rekey_waits_for_child_rekey),
         cmocka_unit_test(test_peer_deletes_during_rekey),
         cmocka_unit_test(test_old_pair_deleted_before_answer),
     };
