@@ -219,8 +219,9 @@
 #endif
 
 /**
- * Half-open IKE SAs (responder) above which IKE_SA_INIT is answered with a
- * stateless COOKIE (RFC 7296 2.6).
+ * Half-open IKE SAs (responder) made without a cookie: once this many
+ * exist, IKE_SA_INIT needs a valid COOKIE (RFC 7296 2.6; a stateless one
+ * is sent) to make another.
  */
 #ifndef TIP_IKE_COOKIE_THRESHOLD
 #define TIP_IKE_COOKIE_THRESHOLD 2

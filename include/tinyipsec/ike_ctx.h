@@ -64,7 +64,13 @@ typedef enum {
     TIP_IKE_X_PEERS          /**< the peer's new pair lost: the peer deletes it */
 } tip_ike_extra_role_t;
 
-/** The CHILD SA of an IKE SA (one per connection). */
+/**
+ * The CHILD SA of an IKE SA (one per connection). A pair in use has both
+ * SAD handles. The current pair (`child`) may have none while still holding
+ * its policies: the peer deleted it while our rekey of it was in flight
+ * (RFC 7296 2.25.1), and the policies wait for the pair that rekey brings
+ * (or go when it fails).
+ */
 typedef struct {
     uint32_t spi_in, spi_out;
     tip_handle_t sa_in, sa_out;     /**< SAD handles */
@@ -81,10 +87,11 @@ typedef struct {
     uint8_t kind;                   /**< tip_ike_pending_t (ike_core.h) */
     uint8_t nonce[TIP_IKE_NONCE_LEN];
     uint32_t new_spi_in;            /**< CHILD rekey / create: our new inbound SPI */
+    uint32_t rekey_spi_in;          /**< CHILD rekey: our inbound SPI of the pair it replaces */
+    tip_child_proposal_t child_offer; /**< CHILD rekey: the proposal we offered */
     uint8_t new_spi[8];             /**< IKE rekey: our new IKE SPI */
     tip_handle_t new_ike_sa;        /**< IKE rekey: the CREATING slot of the new IKE SA */
-    uint8_t del_n;                  /**< Delete(ESP): how many of our inbound SPIs we named */
-    uint32_t del_spi[2];            /**< ... and which */
+    uint32_t del_spi;               /**< Delete(ESP): our inbound SPI of the pair we named */
 } tip_ike_pending_ex_t;
 
 /** An IKE SA slot (private). */

@@ -156,12 +156,20 @@ int tip_ike_child_install(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_child_prop
     return TIP_OK;
 }
 
-void tip_ike_child_remove(tip_ctx_t *ctx, tip_ike_child_t *child)
+void tip_ike_child_remove_sas(tip_ctx_t *ctx, tip_ike_child_t *child)
 {
     if (child->sa_in != 0)
         (void)tip_sad_del(ctx, child->sa_in);
     if (child->sa_out != 0)
         (void)tip_sad_del(ctx, child->sa_out);
+    child->sa_in = child->sa_out = 0;
+    child->spi_in = child->spi_out = 0;
+    child->rekey_at_ms = 0;
+}
+
+void tip_ike_child_remove(tip_ctx_t *ctx, tip_ike_child_t *child)
+{
+    tip_ike_child_remove_sas(ctx, child);
     if (child->pol_out != 0)
         (void)tip_spd_del(ctx, child->pol_out);
     if (child->pol_in != 0)
@@ -178,6 +186,22 @@ static void tip_ike_child_replace(tip_ike_sa_t *sa, const tip_ike_child_t *nc)
     sa->old_child.pol_out = 0;
     sa->old_child.rekey_at_ms = 0;
     sa->child = *nc;
+}
+
+void tip_ike_child_adopt_peers(tip_ctx_t *ctx, tip_ike_sa_t *sa)
+{
+    tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
+    tip_ike_child_t peers = sa->extra_child;
+
+    peers.pol_in = sa->child.pol_in;
+    peers.pol_out = sa->child.pol_out;
+    (void)tip_spd_bind_sa(ctx, peers.pol_out, peers.sa_out);
+    memset(&sa->extra_child, 0, sizeof(sa->extra_child));
+    sa->extra_role = TIP_IKE_X_NONE;
+    tip_ike_child_replace(sa, &peers);
+    if (c != NULL)
+        c->child_rekeys++;
+    tip_ike_child_schedule(ctx, sa);
 }
 
 /* RFC 7296 2.8.1 compares nonces as numbers: big-endian, longer = larger
@@ -203,20 +227,6 @@ static size_t tip_ike_nonce_low(const uint8_t *a, size_t al, const uint8_t *b, s
     return n;
 }
 
-/* The child proposal currently in use, as a proposal again (for rekeys). */
-static tip_child_proposal_t tip_ike_child_prop(const tip_ike_child_t *ch)
-{
-    tip_child_proposal_t p;
-
-    memset(&p, 0, sizeof(p));
-    p.encr = (tip_encr_t)ch->encr;
-    p.key_bits = ch->key_bits;
-    p.integ = (tip_integ_t)ch->integ;
-    p.pfs = (tip_dh_group_t)ch->pfs;
-    p.esn = ch->esn;
-    return p;
-}
-
 /* ---- CREATE_CHILD_SA, initiator ----------------------------------------- */
 
 int tip_ike_child_rekey_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
@@ -236,6 +246,13 @@ int tip_ike_child_rekey_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
         return TIP_ERR_NO_SA;
     memset(&sa->pend, 0, sizeof(sa->pend));
     sa->pend.new_spi_in = tip_ike_new_spi(ctx);
+    sa->pend.rekey_spi_in = sa->child.spi_in;
+    /* We offer what is in use (2.8: the same algorithms as the old pair). */
+    sa->pend.child_offer.encr = (tip_encr_t)sa->child.encr;
+    sa->pend.child_offer.key_bits = sa->child.key_bits;
+    sa->pend.child_offer.integ = (tip_integ_t)sa->child.integ;
+    sa->pend.child_offer.pfs = pfs;
+    sa->pend.child_offer.esn = sa->child.esn;
     err = tip_ike_random(ctx, sa->pend.nonce, TIP_IKE_NONCE_LEN);
     if (err == TIP_OK && pfs != TIP_DH_NONE) {
         publen = tip_crypto_dh_pub_len(pfs);
@@ -253,10 +270,8 @@ int tip_ike_child_rekey_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
     tip_ike_w_notify(&w, TIP_IKE_PROTO_ESP, spi, 4, TIP_IKE_N_REKEY_SA, NULL, 0);
     if (c->cfg.mode == TIP_MODE_TRANSPORT)
         tip_ike_w_notify(&w, 0, NULL, 0, TIP_IKE_N_USE_TRANSPORT_MODE, NULL, 0);
-    {
-        tip_child_proposal_t p = tip_ike_child_prop(&sa->child);
-        tip_ike_w_sa_child_chosen(&w, 1, &p, sa->pend.new_spi_in, pfs != TIP_DH_NONE);
-    }
+    tip_ike_w_sa_child_chosen(&w, 1, &sa->pend.child_offer, sa->pend.new_spi_in,
+                              pfs != TIP_DH_NONE);
     tip_ike_w_nonce(&w, sa->pend.nonce, TIP_IKE_NONCE_LEN);
     if (pfs != TIP_DH_NONE)
         tip_ike_w_ke(&w, (uint16_t)pfs, pub, publen);
@@ -464,19 +479,37 @@ static int tip_ike_ike_rekey_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const ti
     return TIP_OK;
 }
 
-/* The response to our CHILD SA rekey (one outcome, never a half-state). */
+/* 2.8.1: a new pair of ours that is redundant keeps no policy; we delete it. */
+static int tip_ike_child_drop_ours(tip_ctx_t *ctx, tip_ike_sa_t *sa, tip_ike_child_t *nc)
+{
+    (void)tip_spd_bind_sa(ctx, sa->child.pol_out, sa->child.sa_out);
+    nc->pol_in = nc->pol_out = 0;
+    sa->extra_child = *nc;
+    sa->extra_role = TIP_IKE_X_OURS;
+    return tip_ike_info_start(ctx, sa, TIP_IKE_P_DELETE_CHILD);
+}
+
+/*
+ * The response to our CHILD SA rekey (one outcome, never a half-state).
+ * RFC 7296 2.8.1, 2.25.1: if the peer deleted the pair it replaces in the
+ * meantime, either the peer's new pair of a crossing rekey took its place
+ * (superseded: ours can only be redundant) or nothing did (orphaned: the
+ * policies wait for our new pair, or go with a failure).
+ */
 static int tip_ike_child_rekey_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *in,
                                         const uint8_t *nonce, size_t nlen, int failed)
 {
     tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
     const tip_ike_pl_t *pl_sa = tip_ike_msg_find(in, TIP_IKE_PL_SA, 0);
-    tip_child_proposal_t offered = tip_ike_child_prop(&sa->child), p;
+    tip_child_proposal_t offered = sa->pend.child_offer, p;
     tip_selector_t sel;
     tip_ike_child_t nc;
     uint8_t g_ir[256];
     size_t g_ir_len = 0;
     uint32_t spi_out;
     int with_dh = offered.pfs != TIP_DH_NONE;
+    int superseded = sa->child.sa_in != 0 && sa->child.spi_in != sa->pend.rekey_spi_in;
+    int orphaned = sa->child.sa_in == 0;
     int err = failed ? TIP_ERR_POLICY : TIP_OK;
 
     if (sa->state != TIP_IKE_S_ESTABLISHED || c == NULL) {
@@ -504,53 +537,46 @@ static int tip_ike_child_rekey_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const 
     }
     tip_crypto_zeroize(g_ir, sizeof(g_ir));
     tip_crypto_dh_free(&sa->dh);
+    if (superseded) /* 2.8.1: the error a late rekey gets means nothing */
+        return err != TIP_OK ? TIP_OK : tip_ike_child_drop_ours(ctx, sa, &nc);
     if (err != TIP_OK) {
         if (sa->extra_role == TIP_IKE_X_PENDING) {
             /* 2.8.1: ours failed, so the peer's new pair is the one */
-            tip_ike_child_t peers = sa->extra_child;
-            peers.pol_in = sa->child.pol_in;
-            peers.pol_out = sa->child.pol_out;
-            (void)tip_spd_bind_sa(ctx, peers.pol_out, peers.sa_out);
-            memset(&sa->extra_child, 0, sizeof(sa->extra_child));
-            sa->extra_role = TIP_IKE_X_NONE;
-            tip_ike_child_replace(sa, &peers);
-            c->child_rekeys++;
-            tip_ike_child_schedule(ctx, sa);
+            tip_ike_child_adopt_peers(ctx, sa);
             tip_ike_event(ctx, sa, TIP_EV_CHILD_REKEYED, 0);
             return err;
         }
         tip_ike_fail(ctx, sa, TIP_ERR_POLICY);
-        sa->child.rekey_at_ms = tip_ike_retry_at(ctx, &sa->child.rekey_fails);
+        if (orphaned) /* no successor: the policies go too (CHILD_DOWN came with the delete) */
+            tip_ike_child_remove(ctx, &sa->child);
+        else
+            sa->child.rekey_at_ms = tip_ike_retry_at(ctx, &sa->child.rekey_fails);
         return err;
     }
     if (sa->extra_role == TIP_IKE_X_PENDING) {
         /* RFC 7296 2.8.1: both sides rekeyed the same CHILD SA at once.
          * The pair made with the lowest of the four nonces is redundant
-         * and its creator deletes it. */
+         * and its creator deletes it; the creator of the survivor deletes
+         * the old pair. */
         uint8_t low[TIP_IKE_PEER_NONCE_MAX];
         size_t n = tip_ike_nonce_low(sa->pend.nonce, TIP_IKE_NONCE_LEN, nonce, nlen, low);
         if (tip_ike_nonce_cmp(low, n, sa->collide_low, sa->collide_low_len) < 0) {
-            /* ours is redundant: keep the peer's; ours and the old go */
-            tip_ike_child_t peers = sa->extra_child;
-            peers.pol_in = sa->child.pol_in;
-            peers.pol_out = sa->child.pol_out;
-            (void)tip_spd_bind_sa(ctx, peers.pol_out, peers.sa_out);
-            sa->extra_child = nc;
-            sa->extra_child.pol_in = sa->extra_child.pol_out = 0;
-            sa->extra_role = TIP_IKE_X_OURS;
-            tip_ike_child_replace(sa, &peers);
-        } else {
-            /* the peer's is redundant: the peer deletes it */
-            sa->extra_role = TIP_IKE_X_PEERS;
-            tip_ike_child_replace(sa, &nc);
+            /* ours is redundant: keep the peer's, delete ours; the old
+             * pair waits for the peer's Delete */
+            tip_ike_child_adopt_peers(ctx, sa);
+            err = tip_ike_child_drop_ours(ctx, sa, &nc);
+            tip_ike_event(ctx, sa, TIP_EV_CHILD_REKEYED, 0);
+            return err;
         }
-    } else {
-        tip_ike_child_replace(sa, &nc);
+        /* the peer's is redundant: the peer deletes it, we the old pair */
+        sa->extra_role = TIP_IKE_X_PEERS;
     }
+    tip_ike_child_replace(sa, &nc);
     c->child_rekeys++;
     tip_ike_child_schedule(ctx, sa);
-    err = tip_ike_info_start(ctx, sa, TIP_IKE_P_DELETE_CHILD);
-    tip_ike_event(ctx, sa, TIP_EV_CHILD_REKEYED, 0);
+    /* orphaned: nothing old is left to delete, the CHILD SA is up again */
+    err = orphaned ? TIP_OK : tip_ike_info_start(ctx, sa, TIP_IKE_P_DELETE_CHILD);
+    tip_ike_event(ctx, sa, orphaned ? TIP_EV_CHILD_UP : TIP_EV_CHILD_REKEYED, 0);
     return err;
 }
 
@@ -657,6 +683,7 @@ int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     const uint8_t *nonce;
     size_t nlen, len, publen = 0, g_ir_len = 0;
     uint8_t num, pub[256], g_ir[256], nr[TIP_IKE_NONCE_LEN];
+    tip_crypto_dh_t dh;
     uint32_t spi_out, spi_in;
     tip_ike_hdr_t h;
     tip_ike_w_t w;
@@ -717,11 +744,13 @@ int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
         }
         publen = tip_crypto_dh_pub_len(p.pfs);
         g_ir_len = tip_crypto_dh_secret_len(p.pfs);
-        tip_crypto_dh_free(&sa->dh);
-        err = tip_crypto_dh_generate(&sa->dh, p.pfs, ctx->port.random, ctx->port.arg, pub, publen);
+        /* A key exchange of its own: sa->dh may hold the one our own
+         * rekey of this CHILD SA waits with (a 2.8.1 collision). */
+        memset(&dh, 0, sizeof(dh));
+        err = tip_crypto_dh_generate(&dh, p.pfs, ctx->port.random, ctx->port.arg, pub, publen);
         if (err == TIP_OK)
-            err = tip_crypto_dh_compute(&sa->dh, ke.data, ke.len, g_ir, g_ir_len);
-        tip_crypto_dh_free(&sa->dh);
+            err = tip_crypto_dh_compute(&dh, ke.data, ke.len, g_ir, g_ir_len);
+        tip_crypto_dh_free(&dh);
     }
     spi_in = tip_ike_new_spi(ctx);
     memset(&nc, 0, sizeof(nc));

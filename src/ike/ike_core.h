@@ -209,6 +209,17 @@ int tip_ike_child_install(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_child_prop
                           tip_ike_child_t *out);
 /** Remove a CHILD SA pair and its policies from the SAD/SPD. */
 void tip_ike_child_remove(tip_ctx_t *ctx, tip_ike_child_t *child);
+/**
+ * Remove a CHILD SA pair from the SAD but keep its policies and what it
+ * was (algorithms, selectors) for the pair that will replace it.
+ */
+void tip_ike_child_remove_sas(tip_ctx_t *ctx, tip_ike_child_t *child);
+/**
+ * RFC 7296 2.8.1: the peer's new pair kept aside (extra_child, PENDING)
+ * becomes the current one on the current pair's policies; the pair it
+ * replaces becomes old_child. The caller raises CHILD_REKEYED.
+ */
+void tip_ike_child_adopt_peers(tip_ctx_t *ctx, tip_ike_sa_t *sa);
 /** A fresh random inbound SPI not used in the SAD. */
 uint32_t tip_ike_new_spi(tip_ctx_t *ctx);
 /** Schedule the CHILD rekey of @p sa (with jitter). */

@@ -98,8 +98,25 @@ static int tip_ike_info_allowed(const tip_ike_sa_t *sa, uint8_t pending)
     return sa->state == TIP_IKE_S_ESTABLISHED;
 }
 
+/*
+ * The pair a Delete(ESP) of ours names. After a collision we lost, our
+ * redundant pair, only it (RFC 7296 2.8.1: the creator of the surviving
+ * pair deletes the old one); after a rekey, the old pair; a redundant pair
+ * of the peer's that it never deleted, once nothing older is left;
+ * otherwise the current pair (tip_ike_delete_child()).
+ */
+static const tip_ike_child_t *tip_ike_child_to_delete(const tip_ike_sa_t *sa)
+{
+    if (sa->extra_child.sa_in != 0 &&
+        (sa->extra_role == TIP_IKE_X_OURS ||
+         (sa->extra_role == TIP_IKE_X_PEERS && sa->old_child.sa_in == 0)))
+        return &sa->extra_child;
+    return sa->old_child.sa_in != 0 ? &sa->old_child : &sa->child;
+}
+
 int tip_ike_info_start(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint8_t pending)
 {
+    const tip_ike_child_t *del = NULL;
     tip_ike_hdr_t h;
     tip_ike_w_t w;
     size_t len;
@@ -109,38 +126,21 @@ int tip_ike_info_start(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint8_t pending)
         return TIP_ERR_EXISTS;
     if (!tip_ike_info_allowed(sa, pending))
         return TIP_ERR_NO_SA;
+    if (pending == TIP_IKE_P_DELETE_CHILD) {
+        del = tip_ike_child_to_delete(sa);
+        if (del->sa_in == 0)
+            return TIP_ERR_NO_SA;
+    }
     tip_ike_hdr_request(sa, TIP_IKE_EXCH_INFORMATIONAL, &h);
     tip_ike_w_init(&w, TIP_IKE_BUF_MSG(sa->req), TIP_IKE_MSG_MAX);
     tip_ike_w_hdr(&w, &h);
     (void)tip_ike_sk_begin(ctx, sa, &w);
-    if (pending == TIP_IKE_P_DELETE_CHILD) {
-        /* 3.11: we name the SA by the SPI we receive on. After a rekey the
-         * old pair goes (and, after a collision we lost, our redundant one,
-         * 2.8.1); a redundant pair of the peer's that it never deleted goes
-         * once nothing older is left; otherwise the current pair. */
-        const tip_ike_child_t *ch = sa->old_child.sa_in != 0 ? &sa->old_child : &sa->child;
-        uint8_t spi[8];
-        uint16_t n = 0;
-        uint32_t del[2];
-        del[n] = ch->spi_in;
-        tip_store_be32(spi + (size_t)n * 4u, del[n]);
-        n++;
-        if (sa->extra_child.sa_in != 0 &&
-            (sa->extra_role == TIP_IKE_X_OURS ||
-             (sa->extra_role == TIP_IKE_X_PEERS && sa->old_child.sa_in == 0))) {
-            del[n] = sa->extra_child.spi_in;
-            tip_store_be32(spi + (size_t)n * 4u, del[n]);
-            n++;
-        }
-        tip_ike_w_delete(&w, TIP_IKE_PROTO_ESP, 4, spi, n);
-        err = tip_ike_sk_end(sa, &w, &len);
-        if (err != TIP_OK)
-            return err;
-        err = tip_ike_send_request(ctx, sa, len, pending);
-        sa->pend.del_n = (uint8_t)n;
-        sa->pend.del_spi[0] = del[0];
-        sa->pend.del_spi[1] = n > 1 ? del[1] : 0;
-        return err;
+    if (del != NULL) {
+        /* 3.11: we name the SA by the SPI we receive on. */
+        uint8_t spi[4];
+        tip_store_be32(spi, del->spi_in);
+        tip_ike_w_delete(&w, TIP_IKE_PROTO_ESP, 4, spi, 1);
+        sa->pend.del_spi = del->spi_in;
     } else if (pending == TIP_IKE_P_DELETE_IKE) {
         tip_ike_w_delete(&w, TIP_IKE_PROTO_IKE, 0, NULL, 0);
     }
@@ -159,20 +159,17 @@ int tip_ike_info_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
         tip_ike_sa_down(ctx, sa, TIP_OK);
         break;
     case TIP_IKE_P_DELETE_CHILD: {
-        /* Remove exactly the pairs we named: a crossing Delete from the
-         * peer may already have removed some of them (1.4.1). */
-        unsigned i;
+        /* Remove exactly the pair we named: a crossing Delete from the
+         * peer may already have removed it (1.4.1). */
+        uint32_t spi = sa->pend.del_spi;
         int child_gone = 0;
-        for (i = 0; i < sa->pend.del_n && i < 2; i++) {
-            uint32_t spi = sa->pend.del_spi[i];
-            if (sa->old_child.sa_in != 0 && sa->old_child.spi_in == spi) {
-                tip_ike_child_remove(ctx, &sa->old_child);
-            } else if (sa->extra_child.sa_in != 0 && sa->extra_child.spi_in == spi) {
-                tip_ike_child_remove(ctx, &sa->extra_child);
-            } else if (sa->child.sa_in != 0 && sa->child.spi_in == spi) {
-                tip_ike_child_remove(ctx, &sa->child);
-                child_gone = 1;
-            }
+        if (sa->old_child.sa_in != 0 && sa->old_child.spi_in == spi) {
+            tip_ike_child_remove(ctx, &sa->old_child);
+        } else if (sa->extra_child.sa_in != 0 && sa->extra_child.spi_in == spi) {
+            tip_ike_child_remove(ctx, &sa->extra_child);
+        } else if (sa->child.sa_in != 0 && sa->child.spi_in == spi) {
+            tip_ike_child_remove(ctx, &sa->child);
+            child_gone = 1;
         }
         if (sa->extra_child.sa_in == 0)
             sa->extra_role = TIP_IKE_X_NONE;
@@ -192,7 +189,7 @@ int tip_ike_info_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
     const tip_ike_pl_t *pl;
     uint8_t spis[4 * 8];
     uint16_t nspis = 0;
-    int delete_ike = 0, child_gone = 0;
+    int delete_ike = 0, child_gone = 0, cur_named = 0, rekeyed = 0;
     tip_ike_hdr_t h;
     tip_ike_w_t w;
     size_t len;
@@ -224,12 +221,33 @@ int tip_ike_info_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
                 ch = &sa->extra_child;
             else if (sa->child.sa_in != 0 && spi == sa->child.spi_out)
                 ch = &sa->child;
-            if (ch == NULL || nspis >= 8)
+            if (ch == NULL || nspis >= 8 || (ch == &sa->child && cur_named))
                 continue;
             tip_store_be32(spis + (size_t)nspis++ * 4u, ch->spi_in);
             if (ch == &sa->child)
-                child_gone = 1;
-            tip_ike_child_remove(ctx, ch);
+                cur_named = 1; /* below, once the rest is known */
+            else
+                tip_ike_child_remove(ctx, ch);
+        }
+    }
+    if (cur_named) {
+        int rekeying = sa->req_outstanding && sa->pend.kind == TIP_IKE_P_CHILD_REKEY;
+        if (rekeying && sa->extra_role == TIP_IKE_X_PENDING && sa->extra_child.sa_in != 0) {
+            /* 2.8.1: the peer finished its rekey of the pair we are
+             * rekeying too, and deletes the old pair: its new pair is the
+             * current one. The answer to our request changes nothing or
+             * brings a redundant pair (ike_child.c). */
+            tip_ike_child_adopt_peers(ctx, sa);
+            tip_ike_child_remove(ctx, &sa->old_child);
+            rekeyed = 1;
+        } else if (rekeying) {
+            /* 2.25.1: deleted while our rekey of it is in flight: the SAs
+             * go, the policies wait for the pair that rekey brings. */
+            tip_ike_child_remove_sas(ctx, &sa->child);
+            child_gone = 1;
+        } else {
+            tip_ike_child_remove(ctx, &sa->child);
+            child_gone = 1;
         }
     }
     if (sa->extra_child.sa_in == 0)
@@ -247,6 +265,8 @@ int tip_ike_info_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
         tip_ike_sa_down(ctx, sa, TIP_OK); /* the events come last, from there */
         return err;
     }
+    if (rekeyed)
+        tip_ike_event(ctx, sa, TIP_EV_CHILD_REKEYED, 0);
     if (child_gone)
         tip_ike_event(ctx, sa, TIP_EV_CHILD_DOWN, TIP_OK);
     return err;

@@ -21,7 +21,8 @@
  *      sees every datagram on the wire (captures) and what is sent to its
  *      addresses (COOKIE notifies), but holds no key.
  * Pools come from fuzz_ike_state_config.h: 4 IKE SAs per context, cookies
- * from the third half-open SA on.
+ * from the third half-open SA on, one half-open SA per source address, one
+ * slot kept for rekeys.
  *
  * Input: byte 0 = world flags (bit 0: B forces UDP encapsulation, so its
  * IKE runs on 4500; bit 1: A and B also rekey the IKE SA, every 150 s);
@@ -65,29 +66,40 @@
  * Invariants (class in brackets; abort() with the class, the time, the op
  * and a dump of the IKE tables on stderr):
  *  [api]       no API call or input returns TIP_ERR_INTERNAL / TIP_ERR_ARG;
- *              IKE events name a valid connection;
+ *              IKE events name a valid connection; the IKE state machine
+ *              refused no transition as illegal;
  *  [untouched] an attacker operation that delivers no genuine new message
  *              (one its receiver expects next and that authenticates, asked
  *              of tip_ike_sk_open() on a copy first) changes no established,
- *              deleting or rekeyed IKE SA (state, generation, SPIs, keys,
- *              message IDs, peer, CHILD SAs), no established connection's
+ *              deleting or rekeyed IKE SA and no slot reserved for a rekey
+ *              (state, generation, references, SPIs, keys, message IDs,
+ *              peer, CHILD SAs), no established connection's
  *              status, SAD or SPD entry, in any context;
  *  [silent]    a connection's established IKE SA only disappears or
  *              changes in a step that raised an IKE event for it;
- *  [xref]      a connection's IKE SA slot is in use and belongs to it; an
- *              outstanding IKE rekey's new slot is in use, belongs to no
- *              other connection and to no other rekey;
+ *  [xref]      the handles between slots: a connection's IKE SA is live,
+ *              belongs to it and to no other connection; an IKE SA names a
+ *              live connection; an outstanding IKE rekey of ours has its
+ *              CREATING slot, which names it back, belongs to no other
+ *              connection and no other rekey; a CREATING slot always has
+ *              that parent; no handle names a free or reused slot;
  *  [tables]    SAD and SPD hold exactly the entries the IKE SAs reference;
  *              every SAD handle held (IKE SAs, tip_ike_status) resolves or
  *              hard-expired with an event;
- *  [cookie]    above the cookie threshold, G creates a half-open SA only
- *              for an IKE_SA_INIT carrying a cookie G sent to that address
- *              and SPI;
+ *  [cookie]    once TIP_IKE_COOKIE_THRESHOLD half-open SAs exist, a context
+ *              creates another only for an IKE_SA_INIT carrying a cookie it
+ *              sent to that address and SPI;
+ *  [half-open] a source address holds at most TIP_IKE_HALF_OPEN_PER_SRC
+ *              half-open SAs, and a new one never takes a slot kept for
+ *              rekeys (TIP_IKE_REKEY_RESERVE, at most one per established
+ *              IKE SA);
  *  [lifetime], [child-lifetime]  a connection's current IKE SA never
  *              reaches its hard lifetime, its current CHILD SA never
  *              hard-expires, unless the network between the two peers
- *              dropped or delayed something since that SA was made (an
- *              attacker may delay new peers, never make a rekey be lost);
+ *              dropped or delayed something since that SA was made, or
+ *              the peer gave up an IKE SA that was not up yet (G may still
+ *              complete it: a peer that vanished); an attacker may delay
+ *              new peers, never make a rekey be lost;
  *  [liveness]  the settling above ends in time.
  * Classes named in FZ_SOFT (environment; default TIP_FUZZ_STATE_SOFT) are
  * reported and end the input instead of aborting: for known, not yet fixed
@@ -114,12 +126,9 @@
 #include "../support/tip_test_pkt.c"
 
 /* Classes with known, unfixed findings (test/fuzz/README.md), soft until
- * fixed: [xref] a stale IKE SA slot after a failed rekey; [cookie] cookies
- * forgeable before the first secret rotation; [lifetime] an IKE rekey lost
- * for lack of a slot; [child-lifetime], [tables], [liveness] a CHILD SA
- * lost in a simultaneous CHILD rekey (and lost rekeys). */
+ * fixed. None: every class aborts. */
 #ifndef TIP_FUZZ_STATE_SOFT
-#define TIP_FUZZ_STATE_SOFT "xref,cookie,lifetime,child-lifetime,tables,liveness"
+#define TIP_FUZZ_STATE_SOFT ""
 #endif
 
 /* The harness in parts, one translation unit (everything is static). */
@@ -485,8 +494,18 @@ static void fz_op(uint8_t op, fz_in_t *in)
         fz_trace("op %s %s conn %u", g_op_name, g_node_name[node], ci);
         fz_step_begin();
         if (op == OP_TERMINATE) {
-            if (node != N_G)
+            if (node != N_G) {
+                tip_ike_status_t st;
                 g_wants[node] = 0; /* the application closes its tunnel */
+                /* An IKE SA given up before it was up leaves without a
+                 * word (nothing authenticated can say it); its IKE_AUTH
+                 * may still complete the SA at G, which then learns of
+                 * the loss only when the peer stops answering: for G that
+                 * is a peer that vanished, like a broken link. */
+                fz_status(node, ci, &st);
+                if (!st.ike_up)
+                    fz_impair(fz_conn_link(node, ci));
+            }
             FZ_API(tip_ike_terminate(&g_ctx[node], g_conn[node][ci]));
         } else if (op == OP_REKEY_IKE) {
             FZ_API(tip_ike_rekey_ike(&g_ctx[node], g_conn[node][ci]));

@@ -296,6 +296,8 @@ static void send_child_rekey(tip_ike_sa_t *sa, const tip_child_proposal_t *p, in
 
     memset(&sa->pend, 0, sizeof(sa->pend));
     sa->pend.new_spi_in = tip_ike_new_spi(c);
+    sa->pend.rekey_spi_in = sa->child.spi_in;
+    sa->pend.child_offer = *p;
     assert_int_equal(tip_ike_random(c, sa->pend.nonce, TIP_IKE_NONCE_LEN), TIP_OK);
     tip_ike_hdr_request(sa, TIP_IKE_EXCH_CREATE_CHILD_SA, &h);
     tip_ike_w_init(&w, TIP_IKE_BUF_MSG(sa->req), TIP_IKE_MSG_MAX);

@@ -123,6 +123,15 @@ static int fz_conn_event(int node, unsigned ci, int type, int reason)
     return 0;
 }
 
+/*
+ * [xref]: the handles between IKE SA and connection slots. A connection's
+ * current IKE SA is live, belongs to it and to no other connection; an IKE
+ * SA names a live connection or none; an outstanding IKE rekey of ours has
+ * its CREATING slot, which names it back as its parent and belongs to no
+ * other connection and no other rekey; a CREATING slot always has that
+ * parent. A handle to a free or reused slot is a reference the core should
+ * have removed when it freed the slot.
+ */
 static void fz_check_xref(int node)
 {
     const tip_ctx_t *ctx = &g_ctx[node];
@@ -133,13 +142,17 @@ static void fz_check_xref(int node)
         owner[i] = -1;
     for (ci = 0; ci < g_nconn[node] && !g_stop; ci++) {
         int s = fz_conn_slot(ctx, ci);
-        if (s < 0)
+        if (s == FZ_NONE)
             continue;
-        if (s >= TIP_MAX_IKE_SA || fz_slot_free(ctx, (unsigned)s))
-            fz_fail("xref", "%s conn %u refers to IKE SA slot %d, which is free", g_node_name[node], ci, s);
+        if (s == FZ_DANGLING)
+            fz_fail("xref", "%s conn %u refers to an IKE SA slot that is free or was reused",
+                    g_node_name[node], ci);
         else if (fz_slot_conn(ctx, (unsigned)s) != (int)ci)
             fz_fail("xref", "%s conn %u refers to IKE SA slot %d, which belongs to conn %d",
                     g_node_name[node], ci, s, fz_slot_conn(ctx, (unsigned)s));
+        else if (fz_slot_creating(ctx, (unsigned)s))
+            fz_fail("xref", "%s conn %u refers to IKE SA slot %d, a rekey's reserved slot",
+                    g_node_name[node], ci, s);
         else if (owner[s] >= 0)
             fz_fail("xref", "%s conns %d and %u share IKE SA slot %d", g_node_name[node], owner[s], ci, s);
         else
@@ -148,11 +161,36 @@ static void fz_check_xref(int node)
     for (i = 0; i < TIP_MAX_IKE_SA && !g_stop; i++) {
         int r, rc;
         unsigned j;
-        if (fz_slot_free(ctx, i) || (r = fz_slot_rekey_new(ctx, i)) < 0)
+        if (fz_slot_free(ctx, i))
             continue;
-        if (r >= TIP_MAX_IKE_SA || (unsigned)r == i || fz_slot_free(ctx, (unsigned)r)) {
-            fz_fail("xref", "%s IKE SA slot %u rekeys into slot %d, which is free or itself",
-                    g_node_name[node], i, r);
+        if (fz_slot_conn(ctx, i) == FZ_DANGLING) {
+            fz_fail("xref", "%s IKE SA slot %u refers to a connection that does not exist",
+                    g_node_name[node], i);
+            break;
+        }
+        if (fz_slot_creating(ctx, i)) {
+            int p = fz_slot_parent(ctx, i);
+            if (p < 0 || fz_slot_rekey_new(ctx, (unsigned)p) != (int)i)
+                fz_fail("xref", "%s IKE SA slot %u is reserved for a rekey, but %s",
+                        g_node_name[node], i,
+                        p < 0 ? "its parent is gone" : "its parent's rekey does not name it");
+            continue;
+        }
+        r = fz_slot_rekey_new(ctx, i);
+        if (r == FZ_NONE && fz_slot(ctx, i)->req_outstanding &&
+            fz_slot(ctx, i)->pend.kind == TIP_IKE_P_IKE_REKEY) {
+            fz_fail("xref", "%s IKE SA slot %u has an IKE rekey outstanding without a slot for "
+                    "the new IKE SA", g_node_name[node], i);
+            break;
+        }
+        if (r == FZ_NONE)
+            continue;
+        if (r == FZ_DANGLING || (unsigned)r == i || !fz_slot_creating(ctx, (unsigned)r) ||
+            fz_slot_parent(ctx, (unsigned)r) != (int)i) {
+            fz_fail("xref", "%s IKE SA slot %u rekeys into slot %d, which is %s", g_node_name[node],
+                    i, r, r == FZ_DANGLING ? "free or was reused" : (unsigned)r == i ? "itself"
+                          : !fz_slot_creating(ctx, (unsigned)r) ? "not reserved for a rekey"
+                                                                : "reserved for another");
             break;
         }
         rc = fz_slot_conn(ctx, (unsigned)r);
@@ -277,56 +315,88 @@ static void fz_step_end(void)
         }
     }
     for (n = 0; n < N_NODES && !g_stop; n++) {
-        fz_check_xref(n);
+        if (fz_bad_transitions(&g_ctx[n]) != 0)
+            fz_fail("api", "%s refused %u illegal IKE SA state changes", g_node_name[n],
+                    (unsigned)fz_bad_transitions(&g_ctx[n]));
+        if (!g_stop)
+            fz_check_xref(n);
         if (!g_stop)
             fz_check_tables(n);
     }
 }
 
+/* Half-open SAs of @p ctx from @p src. */
+static unsigned fz_half_open_from(const tip_ctx_t *ctx, const tip_addr_t *src)
+{
+    unsigned i, n = 0;
+
+    for (i = 0; i < TIP_MAX_IKE_SA; i++)
+        n += fz_slot_half_open(ctx, i) && tip_addr_equal(&fz_slot(ctx, i)->remote, src);
+    return n;
+}
+
 /*
- * Deliver to @p to, checking the cookie rule on G: above the threshold a
- * new half-open SA needs a cookie G issued for this address and SPI.
+ * Deliver to @p to, checking the admission rules of a new half-open SA
+ * there (RFC 7296 2.6):
+ *  [cookie]    once TIP_IKE_COOKIE_THRESHOLD half-open SAs exist, a new one
+ *              needs a cookie this context issued for this address and SPI;
+ *  [half-open] a source holds at most TIP_IKE_HALF_OPEN_PER_SRC half-open
+ *              SAs, and a half-open SA never takes one of the slots kept
+ *              for rekeys (TIP_IKE_REKEY_RESERVE, at most one per
+ *              established IKE SA).
  */
 static void fz_deliver_to(int to, const tip_addr_t *src, uint16_t sport, uint16_t dport,
                           const uint8_t *data, size_t len)
 {
+    const tip_ctx_t *ctx = &g_ctx[to];
     const uint8_t *msg = data, *ck = NULL;
     size_t mlen = len, clen = 0;
     uint8_t spi[8];
     uint16_t gen0[TIP_MAX_IKE_SA];
     uint8_t free0[TIP_MAX_IKE_SA];
-    unsigned i, half = 0;
-    int init_req = 0;
+    unsigned i, half = 0, nfree = 0, est = 0, reserve;
+    int init_req;
 
-    if (to == N_G) {
-        if (dport != TIP_PORT_IKE) {
-            msg = NULL;
-            if (len >= 4 && data[0] == 0 && data[1] == 0 && data[2] == 0 && data[3] == 0) {
-                msg = data + 4;
-                mlen = len - 4u;
-            }
-        }
-        init_req = msg != NULL && fz_cookie_of(msg, mlen, 0, spi, &ck, &clen);
-        for (i = 0; i < TIP_MAX_IKE_SA; i++) {
-            gen0[i] = fz_slot(&g_ctx[N_G], i)->gen;
-            free0[i] = (uint8_t)fz_slot_free(&g_ctx[N_G], i);
-            half += (unsigned)fz_slot_half_open(&g_ctx[N_G], i);
+    if (dport != TIP_PORT_IKE) {
+        msg = NULL;
+        if (len >= 4 && data[0] == 0 && data[1] == 0 && data[2] == 0 && data[3] == 0) {
+            msg = data + 4;
+            mlen = len - 4u;
         }
     }
+    init_req = msg != NULL && fz_cookie_of(msg, mlen, 0, spi, &ck, &clen);
+    for (i = 0; i < TIP_MAX_IKE_SA; i++) {
+        gen0[i] = fz_slot(ctx, i)->gen;
+        free0[i] = (uint8_t)fz_slot_free(ctx, i);
+        half += (unsigned)fz_slot_half_open(ctx, i);
+    }
     fz_input(to, src, sport, dport, data, len);
-    if (!init_req || half < TIP_IKE_COOKIE_THRESHOLD)
+    if (!init_req || g_stop)
         return;
     for (i = 0; i < TIP_MAX_IKE_SA; i++) {
-        const tip_ike_sa_t *sa = fz_slot(&g_ctx[N_G], i);
-        if (!fz_slot_half_open(&g_ctx[N_G], i) || !(free0[i] || sa->gen != gen0[i]) ||
+        nfree += (unsigned)fz_slot_free(ctx, i);
+        est += fz_slot(ctx, i)->state == TIP_IKE_S_ESTABLISHED;
+    }
+    reserve = est < (unsigned)TIP_IKE_REKEY_RESERVE ? est : (unsigned)TIP_IKE_REKEY_RESERVE;
+    for (i = 0; i < TIP_MAX_IKE_SA && !g_stop; i++) {
+        const tip_ike_sa_t *sa = fz_slot(ctx, i);
+        if (!fz_slot_half_open(ctx, i) || !(free0[i] || sa->gen != gen0[i]) ||
             memcmp(sa->spi_i, spi, 8) != 0 || !tip_addr_equal(&sa->remote, src))
             continue;
-        if (clen == 0 || !fz_issued(ck, clen, spi, src))
+        if (half >= TIP_IKE_COOKIE_THRESHOLD && (clen == 0 || !fz_issued(to, ck, clen, spi, src)))
             fz_fail("cookie",
-                    "G had %u half-open SAs (threshold %u) and made slot %u half-open for an "
+                    "%s had %u half-open SAs (threshold %u) and made slot %u half-open for an "
                     "IKE_SA_INIT whose %s",
-                    half, (unsigned)TIP_IKE_COOKIE_THRESHOLD, i,
-                    clen == 0 ? "has no cookie" : "cookie G never sent to that address and SPI");
+                    g_node_name[to], half, (unsigned)TIP_IKE_COOKIE_THRESHOLD, i,
+                    clen == 0 ? "has no cookie" : "cookie it never sent to that address and SPI");
+        else if (fz_half_open_from(ctx, src) > (unsigned)TIP_IKE_HALF_OPEN_PER_SRC)
+            fz_fail("half-open", "%s holds %u half-open SAs from one address (limit %u)",
+                    g_node_name[to], fz_half_open_from(ctx, src),
+                    (unsigned)TIP_IKE_HALF_OPEN_PER_SRC);
+        else if (nfree < reserve)
+            fz_fail("half-open", "%s made slot %u half-open, leaving %u free slots for the "
+                    "rekeys of %u established IKE SAs (reserve %u)", g_node_name[to], i, nfree,
+                    est, (unsigned)TIP_IKE_REKEY_RESERVE);
     }
 }
 

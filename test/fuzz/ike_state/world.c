@@ -69,9 +69,9 @@ static int g_link_down[2];
 static uint64_t g_impaired[2];  /* last time the link dropped or delayed a datagram */
 static int g_wants[N_NODES];    /* A/B: the application wants a tunnel */
 
-/* cookies G sent, and to whom */
+/* cookies the contexts sent, and to whom */
 static struct {
-    uint8_t cookie[TIP_IKE_COOKIE_MAX], len, spi[8];
+    uint8_t cookie[TIP_IKE_COOKIE_MAX], len, spi[8], from;
     tip_addr_t to;
 } g_issued[FZ_ISSUED];
 static unsigned g_nissued;
@@ -170,7 +170,7 @@ static void fz_trace(const char *fmt, ...)
 typedef struct {
     uint8_t state, initiator, req_outstanding;
     uint16_t gen;
-    uint32_t conn;          /* its reference to its connection */
+    tip_handle_t conn, parent; /* its references to its connection and rekey parent */
     uint8_t spi_i[8], spi_r[8];
     uint8_t sk_d[TIP_IKE_PRF_MAX], sk_pi[TIP_IKE_PRF_MAX], sk_pr[TIP_IKE_PRF_MAX];
     uint32_t msg_id_in, msg_id_out;
@@ -190,26 +190,68 @@ static int fz_slot_free(const tip_ctx_t *ctx, unsigned i)
     return fz_slot(ctx, i)->state == TIP_IKE_S_FREE;
 }
 
-/* Connection index of slot @p i, -1 for none. */
+/* What a handle held in the core resolves to: FZ_NONE (0, no reference),
+ * FZ_DANGLING (the slot is free or was reused since: a reference the core
+ * should have removed), else the slot index. */
+#define FZ_NONE (-1)
+#define FZ_DANGLING (-2)
+
+static int fz_conn_of_handle(const tip_ctx_t *ctx, tip_handle_t h)
+{
+    unsigned idx = tip_handle_idx(h);
+
+    if (h == 0)
+        return FZ_NONE;
+    if (idx >= TIP_MAX_IKE_CONN || !ctx->ike.conn[idx].in_use ||
+        ctx->ike.conn[idx].gen != tip_handle_gen(h))
+        return FZ_DANGLING;
+    return (int)idx;
+}
+
+static int fz_sa_of_handle(const tip_ctx_t *ctx, tip_handle_t h)
+{
+    unsigned idx = tip_handle_idx(h);
+
+    if (h == 0)
+        return FZ_NONE;
+    if (idx >= TIP_MAX_IKE_SA || ctx->ike.sa[idx].state == TIP_IKE_S_FREE ||
+        ctx->ike.sa[idx].gen != tip_handle_gen(h))
+        return FZ_DANGLING;
+    return (int)idx;
+}
+
+/* Connection index of slot @p i (FZ_NONE, FZ_DANGLING). */
 static int fz_slot_conn(const tip_ctx_t *ctx, unsigned i)
 {
-    return (int)fz_slot(ctx, i)->conn - 1;
+    return fz_conn_of_handle(ctx, fz_slot(ctx, i)->conn);
 }
 
-/* Slot of connection @p ci's current IKE SA, -1 for none. */
+/* Slot of connection @p ci's current IKE SA (FZ_NONE, FZ_DANGLING). */
 static int fz_conn_slot(const tip_ctx_t *ctx, unsigned ci)
 {
-    return ctx->ike.conn[ci].in_use ? (int)ctx->ike.conn[ci].ike_sa - 1 : -1;
+    return ctx->ike.conn[ci].in_use ? fz_sa_of_handle(ctx, ctx->ike.conn[ci].ike_sa) : FZ_NONE;
 }
 
-/* The slot an outstanding IKE rekey of slot @p i will fill, -1 for none. */
+/* The slot an outstanding IKE rekey of slot @p i will fill (FZ_NONE when
+ * no IKE rekey of ours is outstanding, FZ_DANGLING). */
 static int fz_slot_rekey_new(const tip_ctx_t *ctx, unsigned i)
 {
     const tip_ike_sa_t *sa = fz_slot(ctx, i);
 
     if (!sa->req_outstanding || sa->pend.kind != TIP_IKE_P_IKE_REKEY)
-        return -1;
-    return (int)sa->pend.new_ike_sa - 1;
+        return FZ_NONE;
+    return fz_sa_of_handle(ctx, sa->pend.new_ike_sa);
+}
+
+/* The slot whose rekey reserved slot @p i (CREATING), FZ_NONE, FZ_DANGLING. */
+static int fz_slot_parent(const tip_ctx_t *ctx, unsigned i)
+{
+    return fz_sa_of_handle(ctx, fz_slot(ctx, i)->parent);
+}
+
+static int fz_slot_creating(const tip_ctx_t *ctx, unsigned i)
+{
+    return fz_slot(ctx, i)->state == TIP_IKE_S_CREATING;
 }
 
 /* For FZ_DEBUG only (not an invariant: how a rekey is scheduled is the
@@ -225,17 +267,23 @@ static int fz_slot_rekey_unarmed(const tip_ctx_t *ctx, unsigned i)
 /* For FZ_DEBUG only: a simultaneous CHILD rekey (RFC 7296 2.8.1) is being sorted out. */
 static int fz_slot_collision(const tip_ctx_t *ctx, unsigned i)
 {
-    const tip_ike_sa_t *sa = fz_slot(ctx, i);
-
-    return sa->collision || sa->extra_child.sa_in != 0;
+    return fz_slot(ctx, i)->extra_role != TIP_IKE_X_NONE;
 }
 
-/* Protected: established, being deleted, or replaced and waiting for its delete. */
+/* Illegal IKE SA state changes the core refused (its own bug counter). */
+static uint32_t fz_bad_transitions(const tip_ctx_t *ctx)
+{
+    return ctx->ike.bad_transitions;
+}
+
+/* Protected: established, being deleted, replaced and waiting for its
+ * delete, or reserved for an authenticated rekey. */
 static int fz_slot_protected(const tip_ctx_t *ctx, unsigned i)
 {
     uint8_t s = fz_slot(ctx, i)->state;
 
-    return s == TIP_IKE_S_ESTABLISHED || s == TIP_IKE_S_DELETING || s == TIP_IKE_S_REKEYED;
+    return s == TIP_IKE_S_ESTABLISHED || s == TIP_IKE_S_DELETING || s == TIP_IKE_S_REKEYED ||
+           s == TIP_IKE_S_CREATING;
 }
 
 static int fz_slot_half_open(const tip_ctx_t *ctx, unsigned i)
@@ -255,6 +303,7 @@ static void fz_slot_fp(const tip_ctx_t *ctx, unsigned i, fz_sa_fp_t *fp)
     fp->req_outstanding = sa->req_outstanding;
     fp->gen = sa->gen;
     fp->conn = sa->conn;
+    fp->parent = sa->parent;
     memcpy(fp->spi_i, sa->spi_i, 8);
     memcpy(fp->spi_r, sa->spi_r, 8);
     memcpy(fp->sk_d, sa->sk_d, sizeof(fp->sk_d));
@@ -340,6 +389,7 @@ static const char *fz_state_name(uint8_t state)
     case TIP_IKE_S_INIT_SENT: return "INIT_SENT";
     case TIP_IKE_S_AUTH_SENT: return "AUTH_SENT";
     case TIP_IKE_S_INIT_DONE: return "INIT_DONE";
+    case TIP_IKE_S_CREATING: return "CREATING";
     case TIP_IKE_S_ESTABLISHED: return "ESTABLISHED";
     case TIP_IKE_S_REKEYED: return "REKEYED";
     case TIP_IKE_S_DELETING: return "DELETING";
@@ -504,15 +554,13 @@ static int fz_cookie_of(const uint8_t *msg, size_t len, int response, uint8_t sp
     return 1;
 }
 
-/* Note what G sends: every COOKIE it hands out, and those the attacker receives. */
+/* Note every COOKIE a context hands out, and those the attacker receives. */
 static void fz_note_sent(const fz_dgram_t *d)
 {
     const uint8_t *msg, *ck;
     size_t len, clen;
     uint8_t spi[8];
 
-    if (d->from != N_G)
-        return;
     msg = fz_ike_of(d, &len);
     if (msg == NULL || !fz_cookie_of(msg, len, 1, spi, &ck, &clen) || clen == 0)
         return;
@@ -520,6 +568,7 @@ static void fz_note_sent(const fz_dgram_t *d)
         unsigned k = g_nissued - 1u;
         memcpy(g_issued[k].cookie, ck, clen);
         g_issued[k].len = (uint8_t)clen;
+        g_issued[k].from = d->from;
         memcpy(g_issued[k].spi, spi, 8);
         g_issued[k].to = d->dst;
     }
@@ -532,9 +581,10 @@ static void fz_note_sent(const fz_dgram_t *d)
     }
 }
 
-/* Did G send cookie @p ck to @p to for SPI @p spi? (1 also when the record
- * overflowed and cannot tell.) */
-static int fz_issued(const uint8_t *ck, size_t clen, const uint8_t spi[8], const tip_addr_t *to)
+/* Did @p node send cookie @p ck to @p to for SPI @p spi? (1 also when the
+ * record overflowed and cannot tell.) */
+static int fz_issued(int node, const uint8_t *ck, size_t clen, const uint8_t spi[8],
+                     const tip_addr_t *to)
 {
     unsigned i, n = g_nissued;
 
@@ -542,7 +592,8 @@ static int fz_issued(const uint8_t *ck, size_t clen, const uint8_t spi[8], const
         return 1;
 
     for (i = 0; i < n; i++)
-        if (g_issued[i].len == clen && memcmp(g_issued[i].cookie, ck, clen) == 0 &&
+        if (g_issued[i].from == node && g_issued[i].len == clen &&
+            memcmp(g_issued[i].cookie, ck, clen) == 0 &&
             memcmp(g_issued[i].spi, spi, 8) == 0 && tip_addr_equal(&g_issued[i].to, to))
             return 1;
     return 0;

@@ -1,0 +1,491 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * CHILD SA rekeys that race each other (RFC 7296 2.8.1, 2.25.1), with the
+ * exact packet order written out: both ends rekey the same CHILD SA, and
+ * one end's Delete of the old pair crosses the other end's unfinished
+ * rekey. Whatever the order, both ends must end up with the same single
+ * CHILD SA pair, no CHILD SA may be reported down, and the SAD and SPD
+ * must hold nothing else.
+ *
+ * tip-requires: TIP_CONF_IKEV2 TIP_MAX_IKE_SA>=2 TIP_CONF_AES_GCM
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "bytes.h"
+#include "ike/ike_core.h"
+#include "tinyipsec/tinyipsec.h"
+#include "tip_sim.h"
+#include "tip_test_ike.h"
+#include "tip_test_pkt.h"
+#include "tip_test_port.h"
+
+enum { A = 0, B = 1 };
+static tip_test_port_t port[2];
+static tip_ctx_t ctx[2];
+static tip_handle_t conn[2];
+static tip_sim_t sim;
+static int ev[2][TIP_EV_COUNT_];
+static const char *const addr[2] = {"10.99.0.1", "10.99.0.2"};
+
+static void on_event(void *arg, const tip_event_t *e)
+{
+    ev[(int)(intptr_t)arg][e->type]++;
+}
+
+static int both_up(void *arg)
+{
+    tip_ike_status_t s0, s1;
+    (void)arg;
+    return tip_ike_status(&ctx[A], conn[A], &s0) == TIP_OK &&
+           tip_ike_status(&ctx[B], conn[B], &s1) == TIP_OK && s0.child_up && s1.child_up;
+}
+
+/* ---- the wire, one datagram at a time ---------------------------------- */
+
+#define WIRE_MAX 32
+static struct {
+    int from;
+    tip_test_sent_t pkt;
+} wire[WIRE_MAX];
+static unsigned nwire;
+static uint32_t consumed[2];
+
+/* Take what the two contexts sent onto the wire (in order, nothing lost). */
+static void collect(void)
+{
+    int n;
+
+    for (n = 0; n < 2; n++) {
+        while (consumed[n] < tip_test_port_count(&port[n])) {
+            const tip_test_sent_t *p = tip_test_port_get(&port[n], consumed[n]++);
+            assert_non_null(p);
+            assert_true(nwire < WIRE_MAX);
+            wire[nwire].from = n;
+            wire[nwire++].pkt = *p;
+        }
+    }
+}
+
+/* The first datagram on the wire from @p from of exchange @p exch, a
+ * request or a response: its index (the test fails if there is none). */
+static unsigned find(int from, uint8_t exch, int response)
+{
+    unsigned i;
+
+    collect();
+    for (i = 0; i < nwire; i++) {
+        const uint8_t *m = wire[i].pkt.data;
+        if (wire[i].from == from && wire[i].pkt.len >= 28 && m[18] == exch &&
+            ((m[19] & TIP_IKE_FLAG_RESPONSE) != 0) == response)
+            return i;
+    }
+    fail_msg("no %s of exchange %u from %s on the wire", response ? "response" : "request",
+             (unsigned)exch, from == A ? "A" : "B");
+    return 0;
+}
+
+static void take(unsigned i)
+{
+    memmove(&wire[i], &wire[i + 1u], sizeof(wire[0]) * (nwire - i - 1u));
+    nwire--;
+}
+
+/* Deliver datagram @p i to the other end (IKE on port 500). */
+static void deliver(unsigned i)
+{
+    static tip_test_sent_t p;
+    tip_addr_t src, dst;
+    int to;
+
+    p = wire[i].pkt;
+    to = wire[i].from == A ? B : A;
+    take(i);
+    src = tip_test_addr(addr[1 - to]);
+    dst = tip_test_addr(addr[to]);
+    assert_int_equal(tip_ike_input(&ctx[to], &src, p.sport, &dst, p.dport, p.data, p.len), TIP_OK);
+    collect();
+}
+
+/* Advance both clocks by @p ms and poll (retransmissions go onto the wire). */
+static void tick(uint64_t ms)
+{
+    int n;
+
+    sim.now += ms;
+    for (n = 0; n < 2; n++) {
+        tip_test_port_set_time(&port[n], sim.now);
+        (void)tip_poll(&ctx[n], sim.now);
+    }
+    collect();
+}
+
+/* Hand the wire back to the simulated network (in order) and let it run. */
+static void settle(uint64_t ms)
+{
+    while (nwire > 0)
+        deliver(0);
+    sim.n[A].consumed = consumed[A];
+    sim.n[B].consumed = consumed[B];
+    (void)tip_sim_pump(&sim);
+    tip_sim_run(&sim, ms, 10);
+    consumed[A] = sim.n[A].consumed;
+    consumed[B] = sim.n[B].consumed;
+}
+
+/* ---- the world ----------------------------------------------------------- */
+
+static unsigned spd_in_use(const tip_ctx_t *c)
+{
+    unsigned i, n = 0;
+
+    for (i = 0; i < TIP_MAX_POLICIES; i++)
+        n += c->spd[i].in_use != 0;
+    return n;
+}
+
+static unsigned spd0[2];
+
+/* A and B with their CHILD SA up (with PFS group @p pfs on both sides); the wire empty. */
+static void world_pfs(uint64_t seed, tip_dh_group_t pfs)
+{
+    tip_ike_conn_t c;
+    tip_port_t p;
+    int n;
+
+    for (n = 0; n < 2; n++) {
+        tip_ctx_deinit(&ctx[n]);
+        tip_test_port_init(&port[n], seed + (uint64_t)n, 1000);
+        tip_test_port_fill(&port[n], &p);
+        assert_int_equal(tip_ctx_init(&ctx[n], &p), TIP_OK);
+        tip_ctx_set_event_cb(&ctx[n], on_event, (void *)(intptr_t)n);
+    }
+    tip_test_ike_conn(&c, addr[A], addr[B], "a.test", "b.test", "10.1.0.0", "10.2.0.0");
+    c.child[0].pfs = pfs;
+    assert_int_equal(tip_ike_conn_add(&ctx[A], &c, &conn[A]), TIP_OK);
+    tip_test_ike_conn(&c, addr[B], addr[A], "b.test", "a.test", "10.2.0.0", "10.1.0.0");
+    c.child[0].pfs = pfs;
+    assert_int_equal(tip_ike_conn_add(&ctx[B], &c, &conn[B]), TIP_OK);
+    tip_sim_init(&sim, &ctx[A], &port[A], addr[A], &ctx[B], &port[B], addr[B], seed);
+    assert_int_equal(tip_ike_initiate(&ctx[A], conn[A]), TIP_OK);
+    assert_true(tip_sim_until(&sim, both_up, NULL, 5000));
+    tip_sim_run(&sim, 100, 10);
+    memset(ev, 0, sizeof(ev));
+    consumed[A] = sim.n[A].consumed;
+    consumed[B] = sim.n[B].consumed;
+    nwire = 0;
+    spd0[A] = spd_in_use(&ctx[A]);
+    spd0[B] = spd_in_use(&ctx[B]);
+}
+
+static void world(uint64_t seed)
+{
+    world_pfs(seed, TIP_DH_NONE);
+}
+
+/* A packet from a host behind @p x reaches a host behind the other end. */
+static void expect_traffic(int x)
+{
+    static uint8_t mem[2048];
+    uint8_t pl[64];
+    tip_buf_t buf;
+    tip_addr_t s = tip_test_addr(x == A ? "10.1.0.5" : "10.2.0.7");
+    tip_addr_t d = tip_test_addr(x == A ? "10.2.0.7" : "10.1.0.5");
+    uint32_t before = sim.n[1 - x].rx_data;
+
+    memset(pl, 0x5A, sizeof(pl));
+    tip_test_buf_init(&buf, mem, sizeof(mem), TIP_ESP_HEADROOM);
+    assert_int_equal(tip_test_pkt_udp(&buf, &s, &d, 1000, 2000, pl, sizeof(pl)), TIP_OK);
+    assert_int_equal(tip_output(&ctx[x], &buf), TIP_SENT);
+    settle(0);
+    assert_int_equal(sim.n[1 - x].rx_data, before + 1);
+}
+
+/* Both ends hold one CHILD SA pair, the same one, and nothing else. */
+static void expect_in_step(void)
+{
+    tip_ike_status_t s0, s1;
+
+    assert_int_equal(tip_ike_status(&ctx[A], conn[A], &s0), TIP_OK);
+    assert_int_equal(tip_ike_status(&ctx[B], conn[B], &s1), TIP_OK);
+    assert_true(s0.child_up);
+    assert_true(s1.child_up);
+    assert_int_equal(s0.child_spi_in, s1.child_spi_out);
+    assert_int_equal(s0.child_spi_out, s1.child_spi_in);
+    assert_int_equal(tip_sad_count(&ctx[A]), 2);
+    assert_int_equal(tip_sad_count(&ctx[B]), 2);
+    assert_int_equal(spd_in_use(&ctx[A]), spd0[A]);
+    assert_int_equal(spd_in_use(&ctx[B]), spd0[B]);
+    assert_int_equal(ev[A][TIP_EV_CHILD_DOWN], 0);
+    assert_int_equal(ev[B][TIP_EV_CHILD_DOWN], 0);
+    assert_int_equal(ctx[A].ike.bad_transitions, 0);
+    assert_int_equal(ctx[B].ike.bad_transitions, 0);
+    expect_traffic(A);
+    expect_traffic(B);
+}
+
+/* The established IKE SA of @p c. */
+static tip_ike_sa_t *ike_sa(tip_ctx_t *c)
+{
+    unsigned i;
+
+    for (i = 0; i < TIP_MAX_IKE_SA; i++)
+        if (c->ike.sa[i].state == TIP_IKE_S_ESTABLISHED)
+            return &c->ike.sa[i];
+    fail_msg("no established IKE SA");
+    return NULL;
+}
+
+/* ---- the races ------------------------------------------------------------ */
+
+/*
+ * RFC 7296 2.8.1, the second sequence: A's rekey request is late, B's rekey
+ * completes first (A answered it) and B deletes the old pair while A's own
+ * rekey is still open. That Delete tells A that B's new pair replaced the
+ * old one: A must switch to it at once (not lose its CHILD SA), and the
+ * error B gives A's late request changes nothing.
+ * @p late_first: A's request reaches B before B's Delete is answered.
+ */
+static void crossing_delete(int late_first)
+{
+    uint32_t b_new_in;
+    tip_ike_status_t s;
+
+    assert_int_equal(tip_ike_rekey_child(&ctx[A], conn[A]), TIP_OK); /* req1, late */
+    assert_int_equal(tip_ike_rekey_child(&ctx[B], conn[B]), TIP_OK); /* req2 */
+    deliver(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 0));                /* A answers req2 */
+    deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 1));                /* B is done */
+    assert_int_equal(ev[B][TIP_EV_CHILD_REKEYED], 1);
+    assert_int_equal(tip_ike_status(&ctx[B], conn[B], &s), TIP_OK);
+    b_new_in = s.child_spi_in;
+    deliver(find(B, TIP_IKE_EXCH_INFORMATIONAL, 0)); /* B's Delete(old) reaches A */
+    assert_int_equal(tip_ike_status(&ctx[A], conn[A], &s), TIP_OK);
+    assert_true(s.child_up);
+    assert_int_equal(s.child_spi_out, b_new_in);
+    assert_int_equal(ev[A][TIP_EV_CHILD_DOWN], 0);
+    assert_int_equal(ev[A][TIP_EV_CHILD_REKEYED], 1);
+    if (late_first) {
+        deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 0)); /* req1: B refuses */
+        deliver(find(A, TIP_IKE_EXCH_INFORMATIONAL, 1));
+    } else {
+        deliver(find(A, TIP_IKE_EXCH_INFORMATIONAL, 1));
+        deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 0));
+    }
+    deliver(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 1)); /* the refusal: nothing to do */
+    assert_int_equal(tip_ike_status(&ctx[A], conn[A], &s), TIP_OK);
+    assert_int_equal(s.child_spi_out, b_new_in);
+    assert_int_equal(s.last_error, TIP_OK);
+    settle(2000);
+    expect_in_step();
+    /* and the pair rekeys normally from either end afterwards */
+    assert_int_equal(tip_ike_rekey_child(&ctx[A], conn[A]), TIP_OK);
+    settle(1000);
+    expect_in_step();
+    assert_int_equal(tip_ike_rekey_child(&ctx[B], conn[B]), TIP_OK);
+    settle(1000);
+    expect_in_step();
+}
+
+static void test_delete_crosses_late_rekey(void **state)
+{
+    (void)state;
+    world(700);
+    crossing_delete(0);
+}
+
+static void test_late_rekey_meets_delete(void **state)
+{
+    (void)state;
+    world(710);
+    crossing_delete(1);
+}
+
+/*
+ * Both ends see the collision, but B's response to A's request is lost:
+ * A decides by the nonces alone and deletes what it must, while B's own
+ * rekey is still waiting for its answer (B retransmits and gets A's cached
+ * response). RFC 7296 2.8.1: the creator of the redundant pair deletes
+ * it, the creator of the surviving pair deletes the old one; B, still
+ * waiting, must not take A's Delete for the end of its CHILD SA. Across
+ * seeds the nonces order both ways.
+ */
+static void test_collision_response_lost(void **state)
+{
+    uint64_t seed;
+    int a_lost = 0, a_won = 0;
+
+    (void)state;
+    for (seed = 720; seed < 740 && !(a_lost >= 2 && a_won >= 2); seed++) {
+        world(seed);
+        assert_int_equal(tip_ike_rekey_child(&ctx[A], conn[A]), TIP_OK); /* req1 */
+        assert_int_equal(tip_ike_rekey_child(&ctx[B], conn[B]), TIP_OK); /* req2 */
+        deliver(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 0));                /* A answers req2 */
+        take(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 1));                   /* ... lost */
+        deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 0));                /* B answers req1 */
+        deliver(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 1));                /* A decides */
+        if (ike_sa(&ctx[A])->extra_role == TIP_IKE_X_OURS)
+            a_lost++;
+        else
+            a_won++;
+        deliver(find(A, TIP_IKE_EXCH_INFORMATIONAL, 0)); /* A's Delete reaches B */
+        assert_int_equal(ev[B][TIP_EV_CHILD_DOWN], 0);
+        deliver(find(B, TIP_IKE_EXCH_INFORMATIONAL, 1));
+        tick(1000); /* B retransmits req2, A answers from its cache */
+        deliver(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 0));
+        deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 1));
+        settle(2000);
+        expect_in_step();
+        assert_int_equal(tip_ike_rekey_child(&ctx[B], conn[B]), TIP_OK);
+        settle(1000);
+        expect_in_step();
+    }
+    assert_true(a_lost >= 2);
+    assert_true(a_won >= 2);
+}
+
+/*
+ * The plain collision of RFC 7296 2.8.1 (both requests cross, both are
+ * answered) with PFS: answering the peer's rekey needs a key exchange of
+ * its own, which must not touch the one our own rekey is waiting with.
+ * Across seeds the nonces order both ways.
+ */
+static void test_collision_with_pfs(void **state)
+{
+    uint64_t seed;
+    int a_lost = 0, a_won = 0;
+
+    (void)state;
+    for (seed = 770; seed < 790 && !(a_lost >= 2 && a_won >= 2); seed++) {
+        tip_ike_status_t s;
+        world_pfs(seed, TIP_DH_CURVE25519);
+        assert_int_equal(tip_ike_rekey_child(&ctx[A], conn[A]), TIP_OK);
+        assert_int_equal(tip_ike_rekey_child(&ctx[B], conn[B]), TIP_OK);
+        deliver(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 0)); /* A answers B */
+        deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 0)); /* B answers A */
+        deliver(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 1)); /* A decides */
+        deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 1)); /* B decides */
+        if (ike_sa(&ctx[A])->extra_role == TIP_IKE_X_OURS)
+            a_lost++;
+        else
+            a_won++;
+        settle(2000);
+        expect_in_step();
+        assert_int_equal(tip_ike_status(&ctx[A], conn[A], &s), TIP_OK);
+        assert_int_equal(s.child_alg.pfs, TIP_DH_CURVE25519);
+        assert_int_equal(s.last_error, TIP_OK);
+    }
+    assert_true(a_lost >= 2);
+    assert_true(a_won >= 2);
+}
+
+/*
+ * RFC 7296 2.25: A rekeys its CHILD SA while B rekeys the IKE SA, which
+ * would move the CHILD SAs to a new IKE SA while A's exchange on the old
+ * one is still open. Each end asks the other to wait (TEMPORARY_FAILURE),
+ * both try again later (back-off with jitter), both rekeys happen, and no
+ * SA or policy is left behind on either side.
+ */
+static void test_ike_rekey_waits_for_child_rekey(void **state)
+{
+    tip_ike_status_t s0, s1;
+
+    (void)state;
+    world(800);
+    assert_int_equal(tip_ike_rekey_child(&ctx[A], conn[A]), TIP_OK); /* late */
+    assert_int_equal(tip_ike_rekey_ike(&ctx[B], conn[B]), TIP_OK);
+    deliver(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 0)); /* A: wait */
+    assert_int_equal(ev[A][TIP_EV_IKE_REKEYED], 0);
+    assert_int_equal(tip_sad_count(&ctx[A]), 2);
+    deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 0)); /* B: wait */
+    deliver(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 1));
+    deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 1));
+    assert_int_equal(ev[A][TIP_EV_CHILD_REKEYED], 0);
+    assert_int_equal(ev[B][TIP_EV_IKE_REKEYED], 0);
+    settle(0);
+    expect_in_step();
+    settle(150000); /* the retries, 2 s doubling with each failure */
+    assert_true(ev[A][TIP_EV_IKE_REKEYED] >= 1);
+    assert_true(ev[B][TIP_EV_IKE_REKEYED] >= 1);
+    assert_true(ev[A][TIP_EV_CHILD_REKEYED] >= 1);
+    assert_true(ev[B][TIP_EV_CHILD_REKEYED] >= 1);
+    assert_int_equal(tip_ike_status(&ctx[A], conn[A], &s0), TIP_OK);
+    assert_int_equal(tip_ike_status(&ctx[B], conn[B], &s1), TIP_OK);
+    assert_memory_equal(s0.spi_i, s1.spi_i, 8);
+    assert_memory_equal(s0.spi_r, s1.spi_r, 8);
+    expect_in_step();
+}
+
+/*
+ * RFC 7296 2.25.1: B deletes the CHILD SA while A's rekey of it is in
+ * flight. B answers A's late request with an error; both ends end without
+ * a CHILD SA, and nothing of it is left in either SAD or SPD.
+ */
+static void test_peer_deletes_during_rekey(void **state)
+{
+    tip_ike_status_t s;
+
+    (void)state;
+    world(750);
+    assert_int_equal(tip_ike_rekey_child(&ctx[A], conn[A]), TIP_OK); /* late */
+    assert_int_equal(tip_ike_delete_child(&ctx[B], conn[B]), TIP_OK);
+    deliver(find(B, TIP_IKE_EXCH_INFORMATIONAL, 0));
+    assert_int_equal(ev[A][TIP_EV_CHILD_DOWN], 1);
+    deliver(find(A, TIP_IKE_EXCH_INFORMATIONAL, 1));
+    deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 0));
+    deliver(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 1));
+    settle(70000);
+    assert_int_equal(tip_ike_status(&ctx[A], conn[A], &s), TIP_OK);
+    assert_true(s.ike_up);
+    assert_false(s.child_up);
+    assert_int_equal(tip_sad_count(&ctx[A]), 0);
+    assert_int_equal(tip_sad_count(&ctx[B]), 0);
+    assert_int_equal(spd_in_use(&ctx[A]), spd0[A] - 2u);
+    assert_int_equal(spd_in_use(&ctx[B]), spd0[B] - 2u);
+    assert_int_equal(ev[A][TIP_EV_CHILD_DOWN], 1);
+    assert_int_equal(ev[B][TIP_EV_CHILD_DOWN], 1);
+    assert_int_equal(ctx[A].ike.bad_transitions, 0);
+}
+
+/*
+ * B answers A's rekey, then deletes the old pair itself before its answer
+ * reaches A (a responder may: RFC 7296 1.4.1 lets either end delete a
+ * CHILD SA). When the answer arrives, A's new pair carries the CHILD SA.
+ */
+static void test_old_pair_deleted_before_answer(void **state)
+{
+    (void)state;
+    world(760);
+    assert_int_equal(tip_ike_rekey_child(&ctx[A], conn[A]), TIP_OK);
+    deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 0)); /* B answers, the answer waits */
+    assert_int_equal(tip_ike_delete_child(&ctx[B], conn[B]), TIP_OK); /* the old pair */
+    deliver(find(B, TIP_IKE_EXCH_INFORMATIONAL, 0));
+    deliver(find(A, TIP_IKE_EXCH_INFORMATIONAL, 1));
+    deliver(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 1));
+    assert_int_equal(ev[A][TIP_EV_CHILD_UP], 1);
+    ev[A][TIP_EV_CHILD_DOWN] = 0; /* the gap between the delete and the answer */
+    settle(2000);
+    expect_in_step();
+    assert_int_equal(tip_ike_rekey_child(&ctx[A], conn[A]), TIP_OK);
+    settle(1000);
+    expect_in_step();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_delete_crosses_late_rekey),
+        cmocka_unit_test(test_late_rekey_meets_delete),
+        cmocka_unit_test(test_collision_response_lost),
+        cmocka_unit_test(test_collision_with_pfs),
+        cmocka_unit_test(test_ike_rekey_waits_for_child_rekey),
+        cmocka_unit_test(test_peer_deletes_during_rekey),
+        cmocka_unit_test(test_old_pair_deleted_before_answer),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
