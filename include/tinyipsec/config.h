@@ -108,6 +108,26 @@
 #define TIP_OUTER_TTL 64
 #endif
 
+/* ---- hooks ------------------------------------------------------------ */
+
+/**
+ * Threading check, like lwIP's LWIP_ASSERT_CORE_LOCKED(). A context is not
+ * locked: the application calls every function of one context from one
+ * thread (or task) at a time, or holds its own lock around each call.
+ * Every public function that takes a context calls this first, with that
+ * context (a const struct tip_ctx *; NULL when the caller passed NULL), so
+ * a debug build can assert the rule, e.g.
+ *
+ *     #define TIP_ASSERT_CORE_LOCKED(ctx) my_assert(my_owner_is_me(ctx))
+ *
+ * Calls made from inside an event callback are on the same thread and run
+ * it too. Only the library's definition matters (it is not part of
+ * TIP_CONFIG_FINGERPRINT); the default checks nothing.
+ */
+#ifndef TIP_ASSERT_CORE_LOCKED
+#define TIP_ASSERT_CORE_LOCKED(ctx) ((void)0)
+#endif
+
 /* ---- features --------------------------------------------------------- */
 
 /** IPv6 support (inner and outer). */

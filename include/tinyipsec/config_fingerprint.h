@@ -10,6 +10,8 @@
  *
  * Every option config.h defines must be listed in TIP_CONFIG_LIST; the test
  * config_list (scripts/check-config-list.sh) fails when one is missing.
+ * Hooks (function-like macros such as TIP_ASSERT_CORE_LOCKED) are not
+ * options: only the library's definition matters, so they are not listed.
  */
 #ifndef TINYIPSEC_CONFIG_FINGERPRINT_H
 #define TINYIPSEC_CONFIG_FINGERPRINT_H

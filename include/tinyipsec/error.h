@@ -42,14 +42,15 @@
     X(TIP_ERR_TOO_LARGE, -25, "message larger than the receive buffer")       \
     X(TIP_ERR_NO_SEQ_STORE, -26,                                               \
       "manual keys need the port's sequence number store (seq_load, seq_store)") \
-    X(TIP_ERR_SEQ_STORE, -27, "the port's sequence number store failed")
+    X(TIP_ERR_SEQ_STORE, -27, "the port's sequence number store failed")    \
+    X(TIP_ERR_BUSY, -28, "not allowed from inside an event callback")
 
 /** Error codes: 0 is success, every error is negative. */
 typedef enum {
 #define TIP_X_ENUM(name, value, text) name = value,
     TIP_ERROR_LIST(TIP_X_ENUM)
 #undef TIP_X_ENUM
-    TIP_ERR_LAST_ = -28
+    TIP_ERR_LAST_ = -29
 } tip_err_t;
 
 /**

@@ -72,10 +72,14 @@ int tip_ctx_init_checked(tip_ctx_t *ctx, const tip_port_t *port, size_t ctx_size
 uint32_t tip_config_fingerprint(void);
 
 /**
- * Remove every SA (keys zeroized) and policy. The context may be
- * initialised again afterwards.
+ * Remove every SA (keys zeroized), policy and IKE state. The context may
+ * be initialised again afterwards.
+ * @param ctx the context
+ * @return 0; TIP_ERR_ARG for NULL; TIP_ERR_BUSY from inside an event
+ *         callback (nothing is removed: the call that raised the event is
+ *         still using the context)
  */
-void tip_ctx_deinit(tip_ctx_t *ctx);
+int tip_ctx_deinit(tip_ctx_t *ctx);
 
 /** Install the event callback (NULL to remove). */
 void tip_ctx_set_event_cb(tip_ctx_t *ctx, tip_event_cb_t cb, void *arg);
@@ -137,11 +141,30 @@ int tip_input_ip(tip_ctx_t *ctx, tip_buf_t *buf);
 int tip_input_udp(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
                   const tip_addr_t *dst, uint16_t dport, tip_buf_t *buf);
 
+/** tip_poll(): nothing is scheduled; sleep until input arrives. */
+#define TIP_POLL_NONE UINT32_MAX
+
 /**
- * Run timers: lifetime expiry in seconds and NAT-T keepalives. Call it with
- * the port's monotonic time whenever the previous result has elapsed or a
- * packet arrived. Returns milliseconds until the next deadline (at most
- * 1000; an idle context can be polled less often).
+ * Run what is due: seconds-based SA lifetimes, NAT-T keepalives and, with
+ * IKE, retransmissions, rekeys, liveness checks and expiries. Returns the
+ * time until the next deadline, exactly, so that a device can sleep until
+ * then:
+ *  - milliseconds to the next deadline; 0 means call again now;
+ *  - TIP_POLL_NONE when nothing is scheduled (sleep until input arrives);
+ *  - a deadline further away than TIP_POLL_NONE - 1 ms (about 49.7 days)
+ *    reports TIP_POLL_NONE - 1.
+ * Call it when that time has passed, and again after feeding input or
+ * calling the API, which may schedule new work (a packet that starts a
+ * negotiation, an SA with a lifetime): its result is only valid until
+ * then. Every other call reads the port's clock itself, so input that
+ * arrives during a long sleep is processed at the right time.
+ *
+ * From inside an event callback it is refused: it runs nothing and returns
+ * 0 (the call that raised the event is still running; poll after it).
+ * @param ctx the context
+ * @param now_ms the port's monotonic time (time never goes backwards: an
+ *        earlier value than one seen before counts as that one)
+ * @return milliseconds to the next deadline, or TIP_POLL_NONE
  */
 uint32_t tip_poll(tip_ctx_t *ctx, uint64_t now_ms);
 
