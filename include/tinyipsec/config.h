@@ -1,10 +1,12 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
- *
+ */
+/**
+ * @file
  * tinyipsec compile-time configuration.
  *
  * Every limit and feature switch has a default here. To change one, write a
- * header of your own (say "tip_user_config.h") with the #defines you want and
+ * header of your own (say "tip_user_config.h") with the \#defines you want and
  * build with -DTIP_USER_CONFIG_FILE='"tip_user_config.h"', the way lwIP uses
  * lwipopts.h. The check section at the end rejects impossible combinations.
  * A new option is also added to TIP_CONFIG_LIST (config_fingerprint.h), so
@@ -155,13 +157,15 @@
 #define TIP_CONF_ENCR_NULL 1
 #endif
 
-/** HMAC-SHA2-256-128, -384-192 and -512-256 (RFC 4868). */
+/** HMAC-SHA2-256-128 (RFC 4868), for ESP and IKE. */
 #ifndef TIP_CONF_HMAC_SHA256
 #define TIP_CONF_HMAC_SHA256 1
 #endif
+/** HMAC-SHA2-384-192 (RFC 4868). */
 #ifndef TIP_CONF_HMAC_SHA384
 #define TIP_CONF_HMAC_SHA384 1
 #endif
+/** HMAC-SHA2-512-256 (RFC 4868). */
 #ifndef TIP_CONF_HMAC_SHA512
 #define TIP_CONF_HMAC_SHA512 1
 #endif
@@ -259,7 +263,7 @@
 /**
  * Key log for Wireshark: write IKE and ESP keys through the port's log hook
  * in Wireshark's decryption table formats. NEVER in production. Every file
- * compiled with it on prints a #warning; the project's own test builds,
+ * compiled with it on prints a \#warning; the project's own test builds,
  * which turn it on deliberately, define TIP_KEYLOG_NO_WARNING to silence it
  * (do not define that in a product build).
  */

@@ -1,6 +1,8 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
- *
+ */
+/**
+ * @file
  * The configuration fingerprint: one 32-bit number computed at compile time
  * from every option of config.h. tip_ctx_init() hands the application's
  * fingerprint (and its sizeof(tip_ctx_t)) to the library, which refuses a

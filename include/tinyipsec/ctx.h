@@ -1,6 +1,8 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
- *
+ */
+/**
+ * @file
  * The context: one caller-owned structure that holds every table. Its
  * definition is public only so that sizeof(tip_ctx_t) works and it can be
  * static or on a task's stack; its fields are private to the library and
@@ -14,6 +16,9 @@
 #include "tinyipsec/sad.h"
 #include "tinyipsec/spd.h"
 #include "tinyipsec/types.h"
+
+/** @cond INTERNAL */
+/* The private types the context is made of (no API: sizeof only). */
 
 /** Words of the RFC 6479 replay bitmap: one more block than the window needs. */
 #define TIP_REPLAY_WORDS (TIP_REPLAY_WINDOW / 32 + 1)
@@ -86,8 +91,9 @@ typedef struct {
 #if TIP_CONF_IKEV2
 #include "tinyipsec/ike_ctx.h"
 #endif
+/** @endcond */
 
-/*
+/**
  * Kinds of event raised to the application: X(name, meaning). The list
  * generates the enum (TIP_EV_<name>, numbered from 1 in this order) and the
  * names tip_event_name() returns, so every event has a name. New events go
@@ -204,8 +210,14 @@ typedef void (*tip_event_cb_t)(void *arg, const tip_event_t *ev);
 
 struct tip_cb_frame_s;
 
-/** The context (fields private). */
+/**
+ * The context: every table of one IPsec instance, owned by the caller
+ * (static, global or on a task's stack; nothing is allocated). Initialise
+ * it with tip_ctx_init(). The fields are private to the library and may
+ * change between versions; the definition is public so that sizeof works.
+ */
 typedef struct tip_ctx {
+    /** @cond INTERNAL */
     tip_port_t port;
     tip_event_cb_t event_cb;
     void *event_arg;
@@ -230,6 +242,7 @@ typedef struct tip_ctx {
 #if TIP_CONF_IKEV2
     tip_ike_state_t ike;
 #endif
+    /** @endcond */
 } tip_ctx_t;
 
 #endif /* TINYIPSEC_CTX_H */
