@@ -227,7 +227,7 @@ static int fz_slot_collision(const tip_ctx_t *ctx, unsigned i)
 {
     const tip_ike_sa_t *sa = fz_slot(ctx, i);
 
-    return sa->collision || sa->extra_child.sa_in != 0;
+    return sa->extra_child.sa_in != 0;
 }
 
 /* Protected: established, being deleted, or replaced and waiting for its delete. */
