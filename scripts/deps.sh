@@ -7,6 +7,7 @@
 #   scripts/deps.sh --minimal    make demo, make bench: compiler, cmake, Mbed TLS 2.28
 #   scripts/deps.sh              make test: the above + pkg-config, cmocka, tshark
 #   scripts/deps.sh --mbedtls36  + what scripts/mbedtls36.sh needs to unpack the source
+#   scripts/deps.sh --apidocs    + doxygen (the API reference: doxygen docs/Doxyfile)
 #   scripts/deps.sh --ci         + everything .ci/run uses (clang, clang-tidy, cppcheck, arm-none-eabi, ...)
 #   scripts/deps.sh --check      only report; exit 1 if something is missing
 #   scripts/deps.sh --list       only print the packages the other options select
@@ -17,8 +18,9 @@ set -euo pipefail
 MINIMAL=(build-essential cmake libmbedtls-dev)
 TEST=(pkg-config libcmocka-dev tshark)
 MBEDTLS36=(dpkg-dev bzip2)
+APIDOCS=(doxygen)
 CI=(clang clang-tidy cppcheck gcc-arm-none-eabi libnewlib-arm-none-eabi dpkg-dev bzip2
-    python3-jsonschema libclang-rt-14-dev)
+    python3-jsonschema libclang-rt-14-dev "${APIDOCS[@]}")
 
 want=("${MINIMAL[@]}")
 check_only=0
@@ -29,10 +31,11 @@ for arg in "$@"; do
     --minimal) minimal=1 ;;
     --ci) want+=("${TEST[@]}" "${CI[@]}") ;;
     --mbedtls36) want+=("${MBEDTLS36[@]}") ;;
+    --apidocs) want+=("${APIDOCS[@]}") ;;
     --check) check_only=1 ;;
     --list) list_only=1 ;;
     -h | --help)
-        sed -n '4,14p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '4,15p' "$0" | sed 's/^# \{0,1\}//'
         exit 0
         ;;
     *)

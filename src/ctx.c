@@ -1,7 +1,8 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
  *
- * Context set-up, events and timers (tip_poll).
+ * Context set-up and timers (tip_poll): the work that is due, then the
+ * next deadline.
  */
 #include <string.h>
 
@@ -16,6 +17,7 @@ uint32_t tip_config_fingerprint(void)
 int tip_ctx_init_checked(tip_ctx_t *ctx, const tip_port_t *port, size_t ctx_size,
                          uint32_t config_fingerprint)
 {
+    TIP_ASSERT_CORE_LOCKED(ctx);
     /* First, before a byte of *ctx is written: the caller's tip_ctx_t may be
      * smaller than ours. tip_port_t has the same layout in every
      * configuration, so its log hook can still say why. */
@@ -41,70 +43,52 @@ int tip_ctx_init_checked(tip_ctx_t *ctx, const tip_port_t *port, size_t ctx_size
     return TIP_OK;
 }
 
-void tip_ctx_deinit(tip_ctx_t *ctx)
+int tip_ctx_deinit(tip_ctx_t *ctx)
 {
+    TIP_ASSERT_CORE_LOCKED(ctx);
     if (ctx == NULL)
-        return;
+        return TIP_ERR_ARG;
+    /* The call that raised the event still works on this context. */
+    if (tip_in_callback(ctx))
+        return TIP_ERR_BUSY;
     if (ctx->ike_deinit != NULL)
         ctx->ike_deinit(ctx);
     tip_sad_flush(ctx);
     tip_spd_flush(ctx);
     tip_crypto_zeroize(ctx, sizeof(*ctx));
+    return TIP_OK;
 }
 
 void tip_ctx_set_event_cb(tip_ctx_t *ctx, tip_event_cb_t cb, void *arg)
 {
+    TIP_ASSERT_CORE_LOCKED(ctx);
     ctx->event_cb = cb;
     ctx->event_arg = arg;
 }
 
 void tip_ctx_set_natt_keepalive(tip_ctx_t *ctx, uint32_t interval_ms)
 {
+    TIP_ASSERT_CORE_LOCKED(ctx);
     ctx->natt_keepalive_ms = interval_ms;
 }
 
 uint64_t tip_ctx_drops(const tip_ctx_t *ctx, tip_drop_t reason)
 {
+    TIP_ASSERT_CORE_LOCKED(ctx);
     if ((unsigned)reason >= (unsigned)TIP_DROP_COUNT)
         return 0;
     return ctx->drops[reason];
 }
 
-void tip_event_raise(tip_ctx_t *ctx, tip_event_type_t type, const tip_sa_t *sa,
-                     tip_handle_t policy)
+void tip_time_update(tip_ctx_t *ctx)
 {
-    tip_event_t ev;
+    uint64_t now;
 
-    if (ctx->event_cb == NULL && ctx->ike_event == NULL)
-        return;
-    memset(&ev, 0, sizeof(ev));
-    ev.type = type;
-    ev.policy = policy;
-    if (sa != NULL) {
-        ev.sa = tip_sa_handle(ctx, sa);
-        ev.spi = sa->spi;
-        ev.dir = (tip_dir_t)sa->dir;
-    }
-    /* IKE hears about acquires and expiries first (it may rekey), then
-     * the application. */
-    if (ctx->ike_event != NULL)
-        ctx->ike_event(ctx, &ev);
-    if (ctx->event_cb != NULL)
-        ctx->event_cb(ctx->event_arg, &ev);
-}
-
-const char *tip_event_name(tip_event_type_t type)
-{
-    static const char *const names[TIP_EV_COUNT_] = {
-        "unknown",
-#define TIP_X_EV_NAME(name, text) #name,
-        TIP_EVENT_LIST(TIP_X_EV_NAME)
-#undef TIP_X_EV_NAME
-    };
-
-    if ((unsigned)type >= (unsigned)TIP_EV_COUNT_)
-        return names[0];
-    return names[type];
+    if (ctx->port.now_ms == NULL)
+        return; /* not initialised (or deinitialised): nothing to follow */
+    now = ctx->port.now_ms(ctx->port.arg);
+    if (now > ctx->now_ms)
+        ctx->now_ms = now;
 }
 
 void tip_log(const tip_ctx_t *ctx, int level, const char *msg)
@@ -113,38 +97,66 @@ void tip_log(const tip_ctx_t *ctx, int level, const char *msg)
         ctx->port.log(ctx->port.arg, level, msg);
 }
 
-/* Seconds-based lifetimes (RFC 4301 4.4.2.1): soft raises an event once,
- * hard removes the SA. Returns ms until the next lifetime deadline. */
-static uint64_t tip_poll_lifetimes(tip_ctx_t *ctx, uint64_t now)
+/* ---- timers ------------------------------------------------------------------- */
+
+/* The lifetime deadline @p seconds after @p sa was added (ms, absolute). */
+static uint64_t tip_lifetime_at(const tip_sa_t *sa, uint32_t seconds)
 {
-    uint64_t next = UINT64_MAX;
+    return sa->stats.added_ms + (uint64_t)seconds * 1000u;
+}
+
+/* Seconds-based lifetimes (RFC 4301 4.4.2.1): soft raises an event once,
+ * hard removes the SA. Each SA is done before its event is raised; the
+ * next one is read afresh (the callback may have changed any slot). */
+static void tip_poll_lifetimes(tip_ctx_t *ctx, uint64_t now)
+{
     unsigned i;
 
     for (i = 0; i < TIP_MAX_SA; i++) {
         tip_sa_t *sa = &ctx->sa[i];
-        uint64_t age, deadline;
+        tip_event_t ev;
 
         if (!sa->in_use)
             continue;
-        age = now - sa->stats.added_ms;
+        if (sa->hard.seconds != 0 && now >= tip_lifetime_at(sa, sa->hard.seconds)) {
+            tip_event_make(ctx, TIP_EV_SA_HARD_EXPIRED, sa, 0, &ev);
+            tip_sa_remove(ctx, sa);
+            tip_event_emit(ctx, &ev);
+        } else if (sa->soft.seconds != 0 && !sa->soft_fired &&
+                   now >= tip_lifetime_at(sa, sa->soft.seconds)) {
+            sa->soft_fired = 1;
+            tip_event_make(ctx, TIP_EV_SA_SOFT_EXPIRED, sa, 0, &ev);
+            tip_event_emit(ctx, &ev);
+        }
+    }
+}
+
+/* ms from @p now until @p at (0 when it has passed). */
+static uint64_t tip_ms_until(uint64_t at, uint64_t now)
+{
+    return at > now ? at - now : 0;
+}
+
+/* ms until the next seconds-based lifetime, UINT64_MAX when none. */
+static uint64_t tip_lifetimes_next(const tip_ctx_t *ctx, uint64_t now)
+{
+    uint64_t next = UINT64_MAX, k;
+    unsigned i;
+
+    for (i = 0; i < TIP_MAX_SA; i++) {
+        const tip_sa_t *sa = &ctx->sa[i];
+
+        if (!sa->in_use)
+            continue;
         if (sa->hard.seconds != 0) {
-            deadline = (uint64_t)sa->hard.seconds * 1000u;
-            if (age >= deadline) {
-                tip_event_raise(ctx, TIP_EV_SA_HARD_EXPIRED, sa, 0);
-                tip_sa_remove(ctx, sa);
-                continue;
-            }
-            if (deadline - age < next)
-                next = deadline - age;
+            k = tip_ms_until(tip_lifetime_at(sa, sa->hard.seconds), now);
+            if (k < next)
+                next = k;
         }
         if (sa->soft.seconds != 0 && !sa->soft_fired) {
-            deadline = (uint64_t)sa->soft.seconds * 1000u;
-            if (age >= deadline) {
-                sa->soft_fired = 1;
-                tip_event_raise(ctx, TIP_EV_SA_SOFT_EXPIRED, sa, 0);
-            } else if (deadline - age < next) {
-                next = deadline - age;
-            }
+            k = tip_ms_until(tip_lifetime_at(sa, sa->soft.seconds), now);
+            if (k < next)
+                next = k;
         }
     }
     return next;
@@ -154,18 +166,27 @@ uint32_t tip_poll(tip_ctx_t *ctx, uint64_t now_ms)
 {
     uint64_t next, k;
 
+    TIP_ASSERT_CORE_LOCKED(ctx);
+    if (tip_in_callback(ctx))
+        return 0; /* the call that raised the event is still running */
     if (now_ms > ctx->now_ms)
         ctx->now_ms = now_ms;
-    next = tip_poll_lifetimes(ctx, ctx->now_ms);
-#if TIP_CONF_NATT
-    k = tip_natt_poll(ctx, ctx->now_ms);
+    tip_poll_lifetimes(ctx, ctx->now_ms);
+    tip_natt_poll(ctx, ctx->now_ms);
+    if (ctx->ike_poll != NULL)
+        ctx->ike_poll(ctx, ctx->now_ms);
+    /* The deadlines as the work and every callback left them (a callback
+     * may have added an SA or started a negotiation). */
+    next = tip_lifetimes_next(ctx, ctx->now_ms);
+    k = tip_natt_next(ctx, ctx->now_ms);
     if (k < next)
         next = k;
-#endif
-    if (ctx->ike_poll != NULL) {
-        k = ctx->ike_poll(ctx, ctx->now_ms);
+    if (ctx->ike_next != NULL) {
+        k = ctx->ike_next(ctx, ctx->now_ms);
         if (k < next)
             next = k;
     }
-    return next > 1000u ? 1000u : (uint32_t)next;
+    if (next == UINT64_MAX)
+        return TIP_POLL_NONE;
+    return next >= TIP_POLL_NONE ? TIP_POLL_NONE - 1u : (uint32_t)next;
 }

@@ -18,18 +18,20 @@ struct tip_ip_info_s;
  * header in the buffer for raw ESP, or is NULL for ESP-in-UDP (RFC 3948).
  * Transport mode keeps (raw) or rebuilds (UDP) an IP header in front of the
  * payload. On success buf holds the inner IP packet and TIP_RX_DATA is
- * returned. Counts every drop, on the SA when there is one.
+ * returned. Counts every drop, on the SA when there is one. Lifetime
+ * events go into @p evs, for the caller to deliver when it is done.
  */
 int tip_esp_decap(tip_ctx_t *ctx, const tip_addr_t *src, const tip_addr_t *dst,
-                  const struct tip_ip_info_s *outer, tip_buf_t *buf);
+                  const struct tip_ip_info_s *outer, tip_buf_t *buf, tip_ev_batch_t *evs);
 
 /** Encapsulate with outbound SA slot @p sa (see tip_esp_encap()). May remove
  * the SA when this packet reaches its hard lifetime. @p iv is NULL (the IV
  * is derived from the sequence number) or an explicit IV (iv_len bytes).
  * @p parsed is the packet's tip_ip_parse() result when the caller has it
- * (saves parsing twice), else NULL. */
+ * (saves parsing twice), else NULL. Events go into @p evs, for the caller
+ * to deliver when it is done (after the send). */
 int tip_esp_encap_sa(tip_ctx_t *ctx, tip_sa_t *sa, tip_buf_t *buf, const uint8_t *iv,
-                     const struct tip_ip_info_s *parsed);
+                     const struct tip_ip_info_s *parsed, tip_ev_batch_t *evs);
 
 /**
  * tip_esp_encap() with an explicit IV, for known-answer tests against

@@ -114,7 +114,7 @@ static int tip_esp_transport_hdr(tip_buf_t *buf, uint8_t *esp, uint8_t *body, si
 }
 
 int tip_esp_decap(tip_ctx_t *ctx, const tip_addr_t *src, const tip_addr_t *dst,
-                  const struct tip_ip_info_s *outer, tip_buf_t *buf)
+                  const struct tip_ip_info_s *outer, tip_buf_t *buf, tip_ev_batch_t *evs)
 {
     int err = TIP_ERR_INTERNAL;
     uint8_t *esp = buf->base + buf->off;
@@ -231,12 +231,12 @@ int tip_esp_decap(tip_ctx_t *ctx, const tip_addr_t *src, const tip_addr_t *dst,
     }
     if (tip_sa_over_hard(sa, plen)) {
         tip_drop(ctx, sa, TIP_DROP_LIFETIME);
-        tip_event_raise(ctx, TIP_EV_SA_HARD_EXPIRED, sa, 0);
+        tip_ev_note(ctx, evs, TIP_EV_SA_HARD_EXPIRED, sa, 0);
         tip_sa_remove(ctx, sa);
         return TIP_ERR_LIFETIME;
     }
     buf->off = (size_t)(start - buf->base);
     buf->len = plen;
-    (void)tip_sa_account(ctx, sa, plen); /* may end the SA; this packet was valid */
+    (void)tip_sa_account(ctx, sa, plen, evs); /* may end the SA; this packet was valid */
     return TIP_RX_DATA;
 }

@@ -25,17 +25,17 @@ size_t tip_esp_aad(uint8_t aad[12], uint32_t spi, uint64_t seq, int esn)
 }
 
 /* RFC 4303 3.3.3: the counter never cycles. Returns the next number or 0. */
-static uint64_t tip_esp_next_seq(tip_ctx_t *ctx, tip_sa_t *sa)
+static uint64_t tip_esp_next_seq(const tip_ctx_t *ctx, tip_sa_t *sa, tip_ev_batch_t *evs)
 {
     uint64_t max = sa->esn ? UINT64_MAX : (uint64_t)UINT32_MAX;
 
     if (sa->seq >= max) {
-        tip_event_raise(ctx, TIP_EV_SA_SEQ_EXHAUSTED, sa, 0);
+        tip_ev_note(ctx, evs, TIP_EV_SA_SEQ_EXHAUSTED, sa, 0);
         return 0;
     }
     if (!sa->seq_warned && max - (sa->seq + 1u) < TIP_SEQ_SOFT_MARGIN) {
         sa->seq_warned = 1;
-        tip_event_raise(ctx, TIP_EV_SA_REKEY_NEEDED, sa, 0);
+        tip_ev_note(ctx, evs, TIP_EV_SA_REKEY_NEEDED, sa, 0);
     }
     return sa->seq + 1u;
 }
@@ -98,7 +98,7 @@ static int tip_esp_seal(tip_sa_t *sa, uint8_t *esp, uint8_t *body, size_t clen, 
 }
 
 int tip_esp_encap_sa(tip_ctx_t *ctx, tip_sa_t *sa, tip_buf_t *buf, const uint8_t *iv,
-                     const struct tip_ip_info_s *parsed)
+                     const struct tip_ip_info_s *parsed, tip_ev_batch_t *evs)
 {
     int err = TIP_ERR_INTERNAL;
     tip_ip_info_t ip;
@@ -156,11 +156,11 @@ int tip_esp_encap_sa(tip_ctx_t *ctx, tip_sa_t *sa, tip_buf_t *buf, const uint8_t
     }
     if (tip_sa_over_hard(sa, plen)) {
         tip_drop(ctx, sa, TIP_DROP_LIFETIME);
-        tip_event_raise(ctx, TIP_EV_SA_HARD_EXPIRED, sa, 0);
+        tip_ev_note(ctx, evs, TIP_EV_SA_HARD_EXPIRED, sa, 0);
         tip_sa_remove(ctx, sa);
         return TIP_ERR_LIFETIME;
     }
-    seq = tip_esp_next_seq(ctx, sa);
+    seq = tip_esp_next_seq(ctx, sa, evs);
     if (seq == 0) {
         tip_drop(ctx, sa, TIP_DROP_SEQ_EXHAUSTED);
         return TIP_ERR_SEQ_EXHAUSTED;
@@ -238,36 +238,41 @@ int tip_esp_encap_sa(tip_ctx_t *ctx, tip_sa_t *sa, tip_buf_t *buf, const uint8_t
     buf->len = total;
     sa->seq = seq;
     sa->last_tx_ms = ctx->now_ms;
-    (void)tip_sa_account(ctx, sa, plen); /* may end the SA; this packet still goes */
+    (void)tip_sa_account(ctx, sa, plen, evs); /* may end the SA; this packet still goes */
     return TIP_OK;
+}
+
+/* tip_esp_encap() and tip_esp_encap_iv(): the SA by handle, events last. */
+static int tip_esp_encap_h(tip_ctx_t *ctx, tip_handle_t h, tip_buf_t *buf, const uint8_t *iv)
+{
+    int err = TIP_ERR_INTERNAL;
+    tip_ev_batch_t evs;
+    tip_sa_t *sa;
+
+    tip_time_update(ctx);
+    sa = tip_sa_get(ctx, h, &err);
+    if (sa == NULL)
+        return err;
+    if (sa->dir != TIP_DIR_OUT)
+        return TIP_ERR_ARG;
+    evs.n = 0;
+    err = tip_esp_encap_sa(ctx, sa, buf, iv, NULL, &evs);
+    tip_ev_flush(ctx, &evs);
+    return err;
 }
 
 int tip_esp_encap(tip_ctx_t *ctx, tip_handle_t h, tip_buf_t *buf)
 {
-    int err = TIP_ERR_INTERNAL;
-    tip_sa_t *sa;
-
+    TIP_ASSERT_CORE_LOCKED(ctx);
     if (ctx == NULL)
         return TIP_ERR_ARG;
-    sa = tip_sa_get(ctx, h, &err);
-    if (sa == NULL)
-        return err;
-    if (sa->dir != TIP_DIR_OUT)
-        return TIP_ERR_ARG;
-    return tip_esp_encap_sa(ctx, sa, buf, NULL, NULL);
+    return tip_esp_encap_h(ctx, h, buf, NULL);
 }
 
 int tip_esp_encap_iv(tip_ctx_t *ctx, tip_handle_t h, tip_buf_t *buf, const uint8_t *iv)
 {
-    int err = TIP_ERR_INTERNAL;
-    tip_sa_t *sa;
-
+    TIP_ASSERT_CORE_LOCKED(ctx);
     if (ctx == NULL || iv == NULL)
         return TIP_ERR_ARG;
-    sa = tip_sa_get(ctx, h, &err);
-    if (sa == NULL)
-        return err;
-    if (sa->dir != TIP_DIR_OUT)
-        return TIP_ERR_ARG;
-    return tip_esp_encap_sa(ctx, sa, buf, iv, NULL);
+    return tip_esp_encap_h(ctx, h, buf, iv);
 }

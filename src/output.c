@@ -26,7 +26,8 @@ static int tip_output_send(tip_ctx_t *ctx, const tip_addr_t *src, const tip_addr
     return ctx->port.send_ip(ctx->port.arg, pkt, buf->len);
 }
 
-int tip_output(tip_ctx_t *ctx, tip_buf_t *buf)
+/* SPD decision and ESP; the packet is sent when it returns TIP_SENT. */
+static int tip_output_do(tip_ctx_t *ctx, tip_buf_t *buf, tip_ev_batch_t *evs)
 {
     int err = TIP_ERR_INTERNAL;
     tip_ip_info_t ip;
@@ -38,9 +39,6 @@ int tip_output(tip_ctx_t *ctx, tip_buf_t *buf)
     tip_addr_t src, dst;
     uint16_t sport, dport;
 
-    if (ctx == NULL || buf == NULL || buf->base == NULL || buf->off > buf->cap ||
-        buf->len > buf->cap - buf->off)
-        return TIP_ERR_ARG;
     /* One parse serves the SPD lookup and the encapsulation. */
     if (tip_ip_parse(buf->base + buf->off, buf->len, &ip) != TIP_OK ||
         tip_flow_from_ip(buf->base + buf->off, &ip, TIP_DIR_OUT, &flow) != TIP_OK) {
@@ -67,7 +65,7 @@ int tip_output(tip_ctx_t *ctx, tip_buf_t *buf)
     if (sa == NULL) {
         /* Ask the key manager (IKE, or the application) for an SA. */
         tip_drop(ctx, NULL, TIP_DROP_NO_SA);
-        tip_event_raise(ctx, TIP_EV_ACQUIRE, NULL, ph);
+        tip_ev_note(ctx, evs, TIP_EV_ACQUIRE, NULL, ph);
         return TIP_ERR_NO_SA;
     }
     /* The SA may end inside encapsulation (hard lifetime): keep what the
@@ -81,7 +79,7 @@ int tip_output(tip_ctx_t *ctx, tip_buf_t *buf)
     hdr = sa->mode == TIP_MODE_TUNNEL
               ? (sa->src.family == TIP_AF_INET6 ? (size_t)TIP_IPV6_HLEN : (size_t)TIP_IPV4_HLEN)
               : ip.l4_off;
-    err = tip_esp_encap_sa(ctx, sa, buf, NULL, &ip);
+    err = tip_esp_encap_sa(ctx, sa, buf, NULL, &ip, evs);
     if (err != TIP_OK)
         return err;
     err = tip_output_send(ctx, &src, &dst, sport, dport, hdr, buf);
@@ -91,4 +89,21 @@ int tip_output(tip_ctx_t *ctx, tip_buf_t *buf)
         return TIP_ERR_PORT;
     }
     return TIP_SENT;
+}
+
+int tip_output(tip_ctx_t *ctx, tip_buf_t *buf)
+{
+    tip_ev_batch_t evs;
+    int r;
+
+    TIP_ASSERT_CORE_LOCKED(ctx);
+    if (ctx == NULL || buf == NULL || buf->base == NULL || buf->off > buf->cap ||
+        buf->len > buf->cap - buf->off)
+        return TIP_ERR_ARG;
+    tip_time_update(ctx);
+    evs.n = 0;
+    r = tip_output_do(ctx, buf, &evs);
+    /* Events last: the packet is out, the SA as this packet left it. */
+    tip_ev_flush(ctx, &evs);
+    return r;
 }

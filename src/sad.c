@@ -58,8 +58,10 @@ tip_sa_t *tip_sad_lookup_in(const tip_ctx_t *ctx, uint32_t spi, const tip_addr_t
 int tip_sad_find_inbound(const tip_ctx_t *ctx, uint32_t spi, const tip_addr_t *dst,
                          tip_handle_t *out)
 {
-    const tip_sa_t *sa = tip_sad_lookup_in(ctx, spi, dst);
+    const tip_sa_t *sa;
 
+    TIP_ASSERT_CORE_LOCKED(ctx);
+    sa = tip_sad_lookup_in(ctx, spi, dst);
     if (sa == NULL)
         return TIP_ERR_NOT_FOUND;
     if (out != NULL)
@@ -133,8 +135,10 @@ int tip_sad_add(tip_ctx_t *ctx, const tip_sa_params_t *p, tip_handle_t *out)
     tip_sa_t *sa = NULL;
     unsigned i;
 
+    TIP_ASSERT_CORE_LOCKED(ctx);
     if (ctx == NULL || p == NULL)
         return TIP_ERR_ARG;
+    tip_time_update(ctx); /* added_ms: lifetimes count from now */
     err = tip_sa_params_check(p);
     if (err != TIP_OK)
         return err;
@@ -222,8 +226,10 @@ void tip_sa_remove(tip_ctx_t *ctx, tip_sa_t *sa)
 int tip_sad_del(tip_ctx_t *ctx, tip_handle_t h)
 {
     int err = TIP_ERR_INTERNAL;
-    tip_sa_t *sa = tip_sa_get(ctx, h, &err);
+    tip_sa_t *sa;
 
+    TIP_ASSERT_CORE_LOCKED(ctx);
+    sa = tip_sa_get(ctx, h, &err);
     if (sa == NULL)
         return err;
     tip_sa_remove(ctx, sa);
@@ -234,6 +240,7 @@ void tip_sad_flush(tip_ctx_t *ctx)
 {
     unsigned i;
 
+    TIP_ASSERT_CORE_LOCKED(ctx);
     for (i = 0; i < TIP_MAX_SA; i++) {
         if (ctx->sa[i].in_use)
             tip_sa_remove(ctx, &ctx->sa[i]);
@@ -243,8 +250,10 @@ void tip_sad_flush(tip_ctx_t *ctx)
 int tip_sad_stats(const tip_ctx_t *ctx, tip_handle_t h, tip_sa_stats_t *out)
 {
     int err = TIP_ERR_INTERNAL;
-    const tip_sa_t *sa = tip_sa_get((tip_ctx_t *)ctx, h, &err);
+    const tip_sa_t *sa;
 
+    TIP_ASSERT_CORE_LOCKED(ctx);
+    sa = tip_sa_get((tip_ctx_t *)ctx, h, &err);
     if (sa == NULL)
         return err;
     *out = sa->stats;
@@ -256,6 +265,7 @@ unsigned tip_sad_count(const tip_ctx_t *ctx)
 {
     unsigned i, n = 0;
 
+    TIP_ASSERT_CORE_LOCKED(ctx);
     for (i = 0; i < TIP_MAX_SA; i++)
         n += ctx->sa[i].in_use;
     return n;
@@ -270,7 +280,7 @@ int tip_sa_over_hard(const tip_sa_t *sa, size_t bytes)
     return 0;
 }
 
-int tip_sa_account(tip_ctx_t *ctx, tip_sa_t *sa, size_t bytes)
+int tip_sa_account(tip_ctx_t *ctx, tip_sa_t *sa, size_t bytes, tip_ev_batch_t *evs)
 {
     sa->stats.packets++;
     sa->stats.bytes += bytes;
@@ -280,11 +290,11 @@ int tip_sa_account(tip_ctx_t *ctx, tip_sa_t *sa, size_t bytes)
         ((sa->soft.packets != 0 && sa->stats.packets >= sa->soft.packets) ||
          (sa->soft.bytes != 0 && sa->stats.bytes >= sa->soft.bytes))) {
         sa->soft_fired = 1;
-        tip_event_raise(ctx, TIP_EV_SA_SOFT_EXPIRED, sa, 0);
+        tip_ev_note(ctx, evs, TIP_EV_SA_SOFT_EXPIRED, sa, 0);
     }
     if ((sa->hard.packets != 0 && sa->stats.packets >= sa->hard.packets) ||
         (sa->hard.bytes != 0 && sa->stats.bytes >= sa->hard.bytes)) {
-        tip_event_raise(ctx, TIP_EV_SA_HARD_EXPIRED, sa, 0);
+        tip_ev_note(ctx, evs, TIP_EV_SA_HARD_EXPIRED, sa, 0);
         tip_sa_remove(ctx, sa);
         return TIP_ERR_LIFETIME;
     }

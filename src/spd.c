@@ -203,6 +203,7 @@ int tip_spd_add(tip_ctx_t *ctx, const tip_policy_t *pol, tip_spd_pos_t pos, tip_
     tip_policy_slot_t *ps = NULL;
     uint16_t *head;
 
+    TIP_ASSERT_CORE_LOCKED(ctx);
     if (ctx == NULL || pol == NULL || !tip_policy_valid(pol))
         return TIP_ERR_ARG;
     for (i = 0; i < TIP_MAX_POLICIES; i++) {
@@ -253,10 +254,12 @@ static tip_policy_slot_t *tip_spd_slot(const tip_ctx_t *ctx, tip_handle_t h, int
 int tip_spd_del(tip_ctx_t *ctx, tip_handle_t h)
 {
     int err = TIP_ERR_INTERNAL;
-    tip_policy_slot_t *ps = tip_spd_slot(ctx, h, &err);
+    tip_policy_slot_t *ps;
     uint16_t *link;
     uint16_t me;
 
+    TIP_ASSERT_CORE_LOCKED(ctx);
+    ps = tip_spd_slot(ctx, h, &err);
     if (ps == NULL)
         return err;
     me = (uint16_t)(tip_handle_idx(h) + 1u);
@@ -277,6 +280,7 @@ void tip_spd_flush(tip_ctx_t *ctx)
 {
     unsigned i;
 
+    TIP_ASSERT_CORE_LOCKED(ctx);
     for (i = 0; i < TIP_MAX_POLICIES; i++) {
         if (ctx->spd[i].in_use)
             (void)tip_spd_del(ctx, tip_handle_make(i, ctx->spd[i].gen));
@@ -288,8 +292,10 @@ void tip_spd_flush(tip_ctx_t *ctx)
 int tip_spd_get(const tip_ctx_t *ctx, tip_handle_t h, tip_policy_t *out)
 {
     int err = TIP_ERR_INTERNAL;
-    const tip_policy_slot_t *ps = tip_spd_slot(ctx, h, &err);
+    const tip_policy_slot_t *ps;
 
+    TIP_ASSERT_CORE_LOCKED(ctx);
+    ps = tip_spd_slot(ctx, h, &err);
     if (ps == NULL)
         return err;
     *out = ps->pol;
@@ -299,9 +305,11 @@ int tip_spd_get(const tip_ctx_t *ctx, tip_handle_t h, tip_policy_t *out)
 int tip_spd_bind_sa(tip_ctx_t *ctx, tip_handle_t pol, tip_handle_t sa)
 {
     int err = TIP_ERR_INTERNAL;
-    tip_policy_slot_t *ps = tip_spd_slot(ctx, pol, &err);
+    tip_policy_slot_t *ps;
     tip_sa_t *s;
 
+    TIP_ASSERT_CORE_LOCKED(ctx);
+    ps = tip_spd_slot(ctx, pol, &err);
     if (ps == NULL)
         return err;
     if (ps->pol.action != TIP_ACTION_PROTECT || ps->pol.dir != TIP_DIR_OUT)
@@ -320,6 +328,7 @@ int tip_spd_lookup(const tip_ctx_t *ctx, tip_dir_t dir, const tip_flow_t *flow,
 {
     uint16_t cur;
 
+    TIP_ASSERT_CORE_LOCKED(ctx);
     if (dir != TIP_DIR_IN && dir != TIP_DIR_OUT)
         return TIP_ERR_ARG;
     /* RFC 4301 4.4.1: the SPD is ordered; the first match decides. */

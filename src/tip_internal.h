@@ -30,9 +30,53 @@ tip_sa_t *tip_sa_get(tip_ctx_t *ctx, tip_handle_t h, int *err);
 /** Handle of SA slot @p sa. */
 tip_handle_t tip_sa_handle(const tip_ctx_t *ctx, const tip_sa_t *sa);
 
-/** Raise an event about SA @p sa (or none when NULL). */
-void tip_event_raise(tip_ctx_t *ctx, tip_event_type_t type, const tip_sa_t *sa,
-                     tip_handle_t policy);
+/*
+ * Events (the contract is in ctx.h at tip_event_cb_t). The core finishes
+ * its own changes before it calls out, from copied values, and touches
+ * nothing the callback may have changed afterwards: a packet path collects
+ * its events in a batch and delivers them at its very end; loops over the
+ * tables raise each event once that entry is done, and read the tables
+ * afresh after it.
+ */
+
+/** An event about SA @p sa (none when NULL), copied out of the slot. */
+void tip_event_make(const tip_ctx_t *ctx, tip_event_type_t type, const tip_sa_t *sa,
+                    tip_handle_t policy, tip_event_t *ev);
+
+/** Deliver a data-path event: to IKE first (acquires), then the application. */
+void tip_event_emit(tip_ctx_t *ctx, const tip_event_t *ev);
+
+/** Call the application's callback with @p ev (see ctx.h for the nesting rules). */
+void tip_event_deliver(tip_ctx_t *ctx, const tip_event_t *ev);
+
+/** 1 while an event callback of @p ctx is running (calls made from it). */
+static inline int tip_in_callback(const tip_ctx_t *ctx)
+{
+    return ctx->cb_active != NULL;
+}
+
+/** Most events one packet raises (REKEY_NEEDED, SOFT_EXPIRED, HARD_EXPIRED). */
+#define TIP_EV_BATCH 4
+
+/** Events a packet path raises, delivered when it is done (tip_ev_flush()). */
+typedef struct {
+    unsigned n;
+    tip_event_t ev[TIP_EV_BATCH];
+} tip_ev_batch_t;
+
+/** Add an event about @p sa (as tip_event_make()) to @p b. */
+void tip_ev_note(const tip_ctx_t *ctx, tip_ev_batch_t *b, tip_event_type_t type,
+                 const tip_sa_t *sa, tip_handle_t policy);
+
+/** Deliver the events of @p b in order (the last thing a packet path does). */
+void tip_ev_flush(tip_ctx_t *ctx, tip_ev_batch_t *b);
+
+/**
+ * The start of a public call that may record times: the context's clock
+ * follows the port's (it never goes backwards), so that input processed
+ * after a long sleep is processed at the current time.
+ */
+void tip_time_update(tip_ctx_t *ctx);
 
 /** Count a drop on @p sa, or on the context when @p sa is NULL. */
 static inline void tip_drop(tip_ctx_t *ctx, tip_sa_t *sa, tip_drop_t reason)
@@ -45,10 +89,11 @@ static inline void tip_drop(tip_ctx_t *ctx, tip_sa_t *sa, tip_drop_t reason)
 
 /**
  * Account @p bytes of traffic on @p sa and apply byte/packet lifetimes
- * (RFC 4301 4.4.2.1). Returns 0, or TIP_ERR_LIFETIME when the hard limit was
- * hit: the SA has then been removed and must not be touched.
+ * (RFC 4301 4.4.2.1); their events go into @p evs. Returns 0, or
+ * TIP_ERR_LIFETIME when the hard limit was hit: the SA has then been
+ * removed and must not be touched.
  */
-int tip_sa_account(tip_ctx_t *ctx, tip_sa_t *sa, size_t bytes);
+int tip_sa_account(tip_ctx_t *ctx, tip_sa_t *sa, size_t bytes, tip_ev_batch_t *evs);
 
 /** Check whether a packet of @p bytes would exceed the hard limits (no side effects). */
 int tip_sa_over_hard(const tip_sa_t *sa, size_t bytes);
@@ -76,8 +121,11 @@ int tip_spd_check_inbound_sa(const tip_ctx_t *ctx, const tip_sa_t *sa,
 /** 1 when two addresses are equal (family and bytes). */
 int tip_addr_equal(const tip_addr_t *a, const tip_addr_t *b);
 
-/** NAT-T keepalive timer: sends what is due, returns ms until the next one. */
-uint64_t tip_natt_poll(tip_ctx_t *ctx, uint64_t now);
+/** NAT-T keepalive timer: sends what is due. */
+void tip_natt_poll(tip_ctx_t *ctx, uint64_t now);
+
+/** ms from @p now to the next NAT-T keepalive, UINT64_MAX when none. */
+uint64_t tip_natt_next(const tip_ctx_t *ctx, uint64_t now);
 
 /**
  * Set up the sequence state of new SA @p sa from @p p: seq_start and, for

@@ -27,6 +27,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -537,6 +538,7 @@ static nfds_t add_socket_fds(const gateway_t *g, struct pollfd *pfd, nfds_t n)
     return n;
 }
 
+/* The poll(2) timeout @p a (-1: none) shortened to @p deadline (0: none). */
 static int min_timeout(int a, uint64_t deadline, uint64_t now)
 {
     uint64_t d;
@@ -544,7 +546,9 @@ static int min_timeout(int a, uint64_t deadline, uint64_t now)
     if (deadline == 0)
         return a;
     d = deadline > now ? deadline - now : 0;
-    return d < (uint64_t)a ? (int)d : a;
+    if (d > (uint64_t)INT_MAX)
+        d = INT_MAX;
+    return a < 0 || d < (uint64_t)a ? (int)d : a;
 }
 
 static void start_ike(gateway_t *g, uint64_t *retry_at)
@@ -575,7 +579,8 @@ static void run(gateway_t *g, unsigned stats_interval)
         int timeout, i;
 
         now = now_ms(g);
-        timeout = (int)tip_poll(&g->ctx, now); /* timers; at most 1000 ms to the next */
+        /* timers; then sleep until the next deadline or input (-1: none) */
+        timeout = tip_port_posix_timeout(tip_poll(&g->ctx, now));
         timeout = min_timeout(timeout, stats_at, now);
         timeout = min_timeout(timeout, stop_at, now);
         timeout = min_timeout(timeout, initiate_at, now);

@@ -1,10 +1,12 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
- *
+ */
+/**
+ * @file
  * tinyipsec compile-time configuration.
  *
  * Every limit and feature switch has a default here. To change one, write a
- * header of your own (say "tip_user_config.h") with the #defines you want and
+ * header of your own (say "tip_user_config.h") with the \#defines you want and
  * build with -DTIP_USER_CONFIG_FILE='"tip_user_config.h"', the way lwIP uses
  * lwipopts.h. The check section at the end rejects impossible combinations.
  * A new option is also added to TIP_CONFIG_LIST (config_fingerprint.h), so
@@ -108,6 +110,26 @@
 #define TIP_OUTER_TTL 64
 #endif
 
+/* ---- hooks ------------------------------------------------------------ */
+
+/**
+ * Threading check, like lwIP's LWIP_ASSERT_CORE_LOCKED(). A context is not
+ * locked: the application calls every function of one context from one
+ * thread (or task) at a time, or holds its own lock around each call.
+ * Every public function that takes a context calls this first, with that
+ * context (a const struct tip_ctx *; NULL when the caller passed NULL), so
+ * a debug build can assert the rule, e.g.
+ *
+ *     #define TIP_ASSERT_CORE_LOCKED(ctx) my_assert(my_owner_is_me(ctx))
+ *
+ * Calls made from inside an event callback are on the same thread and run
+ * it too. Only the library's definition matters (it is not part of
+ * TIP_CONFIG_FINGERPRINT); the default checks nothing.
+ */
+#ifndef TIP_ASSERT_CORE_LOCKED
+#define TIP_ASSERT_CORE_LOCKED(ctx) ((void)0)
+#endif
+
 /* ---- features --------------------------------------------------------- */
 
 /** IPv6 support (inner and outer). */
@@ -135,13 +157,15 @@
 #define TIP_CONF_ENCR_NULL 1
 #endif
 
-/** HMAC-SHA2-256-128, -384-192 and -512-256 (RFC 4868). */
+/** HMAC-SHA2-256-128 (RFC 4868), for ESP and IKE. */
 #ifndef TIP_CONF_HMAC_SHA256
 #define TIP_CONF_HMAC_SHA256 1
 #endif
+/** HMAC-SHA2-384-192 (RFC 4868). */
 #ifndef TIP_CONF_HMAC_SHA384
 #define TIP_CONF_HMAC_SHA384 1
 #endif
+/** HMAC-SHA2-512-256 (RFC 4868). */
 #ifndef TIP_CONF_HMAC_SHA512
 #define TIP_CONF_HMAC_SHA512 1
 #endif
@@ -240,7 +264,7 @@
 /**
  * Key log for Wireshark: write IKE and ESP keys through the port's log hook
  * in Wireshark's decryption table formats. NEVER in production. Every file
- * compiled with it on prints a #warning; the project's own test builds,
+ * compiled with it on prints a \#warning; the project's own test builds,
  * which turn it on deliberately, define TIP_KEYLOG_NO_WARNING to silence it
  * (do not define that in a product build).
  */

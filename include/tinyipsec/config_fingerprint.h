@@ -1,6 +1,8 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
- *
+ */
+/**
+ * @file
  * The configuration fingerprint: one 32-bit number computed at compile time
  * from every option of config.h. tip_ctx_init() hands the application's
  * fingerprint (and its sizeof(tip_ctx_t)) to the library, which refuses a
@@ -10,6 +12,8 @@
  *
  * Every option config.h defines must be listed in TIP_CONFIG_LIST; the test
  * config_list (scripts/check-config-list.sh) fails when one is missing.
+ * Hooks (function-like macros such as TIP_ASSERT_CORE_LOCKED) are not
+ * options: only the library's definition matters, so they are not listed.
  */
 #ifndef TINYIPSEC_CONFIG_FINGERPRINT_H
 #define TINYIPSEC_CONFIG_FINGERPRINT_H

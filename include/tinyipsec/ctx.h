@@ -1,6 +1,8 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
- *
+ */
+/**
+ * @file
  * The context: one caller-owned structure that holds every table. Its
  * definition is public only so that sizeof(tip_ctx_t) works and it can be
  * static or on a task's stack; its fields are private to the library and
@@ -14,6 +16,9 @@
 #include "tinyipsec/sad.h"
 #include "tinyipsec/spd.h"
 #include "tinyipsec/types.h"
+
+/** @cond INTERNAL */
+/* The private types the context is made of (no API: sizeof only). */
 
 /** Words of the RFC 6479 replay bitmap: one more block than the window needs. */
 #define TIP_REPLAY_WORDS (TIP_REPLAY_WINDOW / 32 + 1)
@@ -86,8 +91,9 @@ typedef struct {
 #if TIP_CONF_IKEV2
 #include "tinyipsec/ike_ctx.h"
 #endif
+/** @endcond */
 
-/*
+/**
  * Kinds of event raised to the application: X(name, meaning). The list
  * generates the enum (TIP_EV_<name>, numbered from 1 in this order) and the
  * names tip_event_name() returns, so every event has a name. New events go
@@ -125,25 +131,97 @@ typedef enum {
  */
 const char *tip_event_name(tip_event_type_t type);
 
-/** An event, valid only during the callback. */
+/** An event, valid only during the callback: copy what you keep. */
 typedef struct {
-    tip_event_type_t type;
-    tip_handle_t sa;     /**< the SA concerned (0 for ACQUIRE) */
+    tip_event_type_t type; /**< what happened */
+    /**
+     * The SA concerned (0 for ACQUIRE and most IKE events; CHILD_UP and
+     * CHILD_REKEYED: the new inbound SA). Stale for SA_HARD_EXPIRED: the
+     * SA is already gone when that is raised.
+     */
+    tip_handle_t sa;
     uint32_t spi;        /**< its SPI (0 for ACQUIRE) */
-    tip_dir_t dir;
+    tip_dir_t dir;       /**< its direction (SA events) */
     tip_handle_t policy; /**< ACQUIRE: the policy that had no SA */
     tip_handle_t conn;   /**< IKE events: the connection */
     int reason;          /**< IKE events: a tip_err_t, or a notify type for the peer's errors */
 } tip_event_t;
 
-/** Event callback installed with tip_ctx_set_event_cb(). */
+/**
+ * Event callback installed with tip_ctx_set_event_cb().
+ *
+ * THE CONTRACT. The callback runs on the caller's thread, inside the call
+ * that raised the event (tip_output(), tip_esp_encap(), tip_input_ip(),
+ * tip_input_udp(), tip_poll(), tip_ike_input(), tip_ike_conn_del(),
+ * tip_ike_terminate()), after the library has finished its own changes:
+ * what the event reports has already happened, and nothing the library
+ * does after the callback returns depends on what the callback changed.
+ *
+ * Allowed inside: every function of this API on the same context, except
+ *  - tip_poll(): refused, it runs nothing and returns 0 (the call that
+ *    raised the event is still running; poll again after it returns);
+ *  - tip_ctx_deinit(): refused with TIP_ERR_BUSY;
+ *  - tip_ctx_init() on this context: never (it cannot be detected).
+ * Other contexts are independent: any call.
+ *
+ * A call made inside may raise events in turn: the callback is then
+ * entered again before it returns (it must be re-entrant). ACQUIRE and
+ * SA_SEQ_EXHAUSTED are raised for every packet that meets them; from
+ * inside the callback of one, a packet that meets the same one again (the
+ * same policy, the same SA) returns its error without raising it again.
+ *
+ * When one call raises several events (IKE_UP then CHILD_UP or
+ * PROPOSAL_MISMATCH; AUTH_FAILED or PROPOSAL_MISMATCH, then CHILD_DOWN,
+ * then IKE_DOWN; SA_SOFT_EXPIRED then SA_HARD_EXPIRED) they are delivered
+ * one after the other in that order, each describing what had happened
+ * before the first was raised. Once a callback deletes the connection
+ * (tip_ike_conn_del()), the rest of that connection's events are not
+ * delivered, except the CHILD_DOWN and IKE_DOWN tip_ike_conn_del() itself
+ * raises.
+ *
+ * The state each event is raised in:
+ *  - SA_SOFT_EXPIRED: the SA still exists and works. Install its
+ *    replacement (tip_sad_add(), tip_spd_bind_sa()) and delete it
+ *    (tip_sad_del()), or let IKE rekey it.
+ *  - SA_HARD_EXPIRED: the SA is already removed (ev->sa is stale; ev->spi
+ *    and ev->dir name it). Install a replacement if you have one.
+ *  - SA_REKEY_NEEDED: the SA exists; the packet that crossed the margin
+ *    was protected with it.
+ *  - SA_SEQ_EXHAUSTED: the SA exists but sends nothing more; the packet
+ *    was dropped (counted on it). Replace the SA.
+ *  - ACQUIRE: the packet was dropped; ev->policy is valid. When an IKE
+ *    connection covers the policy, its negotiation has already started.
+ *    An SA installed now carries the next packet.
+ *  - IKE_UP, IKE_REKEYED: the (new) IKE SA is established and current.
+ *  - CHILD_UP, CHILD_REKEYED: the new CHILD SA pair is installed and bound
+ *    to the policies (after a rekey the old pair stays until its Delete
+ *    is answered).
+ *  - CHILD_DOWN: the pair and its policies are removed.
+ *  - IKE_DOWN: the IKE SA is gone; a connection with restart may already
+ *    be negotiating again (tip_ike_initiate() then says TIP_ERR_EXISTS).
+ *  - AUTH_FAILED, PROPOSAL_MISMATCH: the failed attempt is gone (IKE_DOWN
+ *    follows), or for a CHILD SA refused in IKE_AUTH the IKE SA is up
+ *    without a CHILD SA.
+ *
+ * @param arg  the pointer given to tip_ctx_set_event_cb()
+ * @param ev   the event (valid only during the call)
+ */
 typedef void (*tip_event_cb_t)(void *arg, const tip_event_t *ev);
 
-/** The context (fields private). */
+struct tip_cb_frame_s;
+
+/**
+ * The context: every table of one IPsec instance, owned by the caller
+ * (static, global or on a task's stack; nothing is allocated). Initialise
+ * it with tip_ctx_init(). The fields are private to the library and may
+ * change between versions; the definition is public so that sizeof works.
+ */
 typedef struct tip_ctx {
+    /** @cond INTERNAL */
     tip_port_t port;
     tip_event_cb_t event_cb;
     void *event_arg;
+    struct tip_cb_frame_s *cb_active; /**< the innermost event callback running, NULL = none */
     uint64_t now_ms;        /**< last time seen through tip_poll() or the port clock */
     uint32_t natt_keepalive_ms;
     uint16_t ip_id;         /**< IPv4 identification for outer headers */
@@ -154,7 +232,9 @@ typedef struct tip_ctx {
     tip_policy_slot_t spd[TIP_MAX_POLICIES];
     tip_sa_t sa[TIP_MAX_SA];
     /** Set by IKE: timers run from tip_poll() (keeps the data path free of src/ike). */
-    uint64_t (*ike_poll)(struct tip_ctx *ctx, uint64_t now);
+    void (*ike_poll)(struct tip_ctx *ctx, uint64_t now);
+    /** Set by IKE: ms from @p now to its next deadline, UINT64_MAX when none. */
+    uint64_t (*ike_next)(const struct tip_ctx *ctx, uint64_t now);
     /** Set by IKE: told about data-path events (acquire, expiry) before the app. */
     void (*ike_event)(struct tip_ctx *ctx, const tip_event_t *ev);
     /** Set by IKE: frees its key material in tip_ctx_deinit(). */
@@ -162,6 +242,7 @@ typedef struct tip_ctx {
 #if TIP_CONF_IKEV2
     tip_ike_state_t ike;
 #endif
+    /** @endcond */
 } tip_ctx_t;
 
 #endif /* TINYIPSEC_CTX_H */

@@ -1,16 +1,19 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
- *
+ */
+/**
+ * @file
  * Error codes and drop reasons. One flat list each, generated from X-macros
  * so the enum, the strings and the counters never disagree.
  */
 #ifndef TINYIPSEC_ERROR_H
 #define TINYIPSEC_ERROR_H
 
-/*
- * X(name, value, text). Every error is negative; 0 is success. Some entry
- * points also return small positive values that are not errors (see
- * tip_rx_t and TIP_BYPASS); they are documented where they occur.
+/**
+ * The error codes, X(name, value, text). Every error is negative; 0 is
+ * success. Some entry points also return small positive values that are
+ * not errors (see tip_rx_t and TIP_BYPASS); they are documented where they
+ * occur. The list generates tip_err_t and the strings of tip_strerror().
  */
 #define TIP_ERROR_LIST(X)                                                      \
     X(TIP_OK, 0, "success")                                                    \
@@ -42,25 +45,29 @@
     X(TIP_ERR_TOO_LARGE, -25, "message larger than the receive buffer")       \
     X(TIP_ERR_NO_SEQ_STORE, -26,                                               \
       "manual keys need the port's sequence number store (seq_load, seq_store)") \
-    X(TIP_ERR_SEQ_STORE, -27, "the port's sequence number store failed")
+    X(TIP_ERR_SEQ_STORE, -27, "the port's sequence number store failed")    \
+    X(TIP_ERR_BUSY, -28, "not allowed from inside an event callback")
 
 /** Error codes: 0 is success, every error is negative. */
 typedef enum {
 #define TIP_X_ENUM(name, value, text) name = (value),
     TIP_ERROR_LIST(TIP_X_ENUM)
 #undef TIP_X_ENUM
-    TIP_ERR_LAST_ = -28
+    TIP_ERR_LAST_ = -29 /**< one below the last error (not an error itself) */
 } tip_err_t;
 
 /**
- * Returns a constant, human-readable description of @p err (a tip_err_t).
- * Unknown values give "unknown error". Never returns NULL.
+ * A human-readable description of an error code, for logs.
+ * @param err a tip_err_t (or any int)
+ * @return a constant string, never NULL: "unknown error" for a value that
+ *         is not a code; "" in a build with TIP_CONF_STRINGS 0
  */
 const char *tip_strerror(int err);
 
-/*
- * Drop reasons: X(name, text). Each SA and the context keep one counter per
- * reason (the context's counts drops that have no SA, such as an unknown SPI).
+/**
+ * The drop reasons, X(name, text). Each SA and the context keep one counter
+ * per reason (the context's counts drops that have no SA, such as an
+ * unknown SPI). The list generates tip_drop_t and tip_drop_name().
  */
 #define TIP_DROP_LIST(X)                                                       \
     X(REPLAY, "replay")                                                        \
@@ -82,10 +89,15 @@ typedef enum {
 #define TIP_X_DROP(name, text) TIP_DROP_##name,
     TIP_DROP_LIST(TIP_X_DROP)
 #undef TIP_X_DROP
-    TIP_DROP_COUNT
+    TIP_DROP_COUNT /**< the number of drop reasons */
 } tip_drop_t;
 
-/** Returns a constant description of drop reason @p reason (never NULL). */
+/**
+ * A description of a drop reason, for logs and statistics.
+ * @param reason a tip_drop_t
+ * @return a constant string, never NULL: "unknown" for a value that is not
+ *         a drop reason; "" in a build with TIP_CONF_STRINGS 0
+ */
 const char *tip_drop_name(tip_drop_t reason);
 
 #endif /* TINYIPSEC_ERROR_H */

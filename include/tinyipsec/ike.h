@@ -1,6 +1,8 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
- *
+ */
+/**
+ * @file
  * IKEv2 (RFC 7296): connections, negotiation and the events they raise.
  *
  * A connection describes one peer: addresses, identities, pre-shared key,
@@ -23,19 +25,19 @@ struct tip_ctx;
 
 /** IKEv2 identification types (RFC 7296 3.5) supported for PSK. */
 typedef enum {
-    TIP_ID_NONE = 0,
-    TIP_ID_IPV4_ADDR = 1,
-    TIP_ID_FQDN = 2,
-    TIP_ID_RFC822_ADDR = 3,
-    TIP_ID_IPV6_ADDR = 5,
-    TIP_ID_KEY_ID = 11
+    TIP_ID_NONE = 0,        /**< unset */
+    TIP_ID_IPV4_ADDR = 1,   /**< an IPv4 address */
+    TIP_ID_FQDN = 2,        /**< a host name, "gw.example" */
+    TIP_ID_RFC822_ADDR = 3, /**< an e-mail address, "gw@example" */
+    TIP_ID_IPV6_ADDR = 5,   /**< an IPv6 address */
+    TIP_ID_KEY_ID = 11      /**< opaque bytes */
 } tip_id_type_t;
 
 /** An identity: its type and raw bytes (no terminating NUL). */
 typedef struct {
     uint8_t type; /**< tip_id_type_t */
-    uint8_t len;
-    uint8_t data[TIP_IKE_ID_MAX];
+    uint8_t len;  /**< bytes of data */
+    uint8_t data[TIP_IKE_ID_MAX]; /**< the identity (an address in network order) */
 } tip_ike_identity_t;
 
 /** One IKE SA proposal (one transform of each type). */
@@ -43,14 +45,14 @@ typedef struct {
     tip_encr_t encr;      /**< AES-GCM-16, AES-CBC or ChaCha20-Poly1305 */
     uint16_t key_bits;    /**< 128 or 256 (ignored for ChaCha20-Poly1305) */
     tip_integ_t integ;    /**< TIP_INTEG_NONE with AEAD */
-    tip_prf_t prf;
-    tip_dh_group_t dh;
+    tip_prf_t prf;        /**< pseudo-random function */
+    tip_dh_group_t dh;    /**< key exchange group */
 } tip_ike_proposal_t;
 
 /** One CHILD SA (ESP) proposal. */
 typedef struct {
-    tip_encr_t encr;
-    uint16_t key_bits;
+    tip_encr_t encr;      /**< cipher (TIP_ENCR_NULL: integrity only) */
+    uint16_t key_bits;    /**< 128 or 256 (ignored for ChaCha20-Poly1305) */
     tip_integ_t integ;    /**< TIP_INTEG_NONE with AEAD */
     tip_dh_group_t pfs;   /**< group for PFS in CREATE_CHILD_SA, TIP_DH_NONE = none */
     uint8_t esn;          /**< 1: offer/require extended sequence numbers */
@@ -64,14 +66,14 @@ typedef struct {
     uint16_t remote_port;    /**< the peer's IKE port, 0 = 500 */
     uint16_t local_natt_port;  /**< our NAT-T port (IKE after the float, ESP-in-UDP), 0 = 4500 */
     uint16_t remote_natt_port; /**< the peer's NAT-T port, 0 = 4500 */
-    tip_ike_identity_t local_id;
+    tip_ike_identity_t local_id;   /**< our identity (tip_ike_id_set()) */
     tip_ike_identity_t remote_id;  /**< the peer must present exactly this identity */
-    uint8_t psk[TIP_IKE_PSK_MAX];
-    uint8_t psk_len;
+    uint8_t psk[TIP_IKE_PSK_MAX];  /**< the pre-shared key (copied; wiped when deleted) */
+    uint8_t psk_len;               /**< bytes of psk */
     tip_ike_proposal_t ike[TIP_IKE_MAX_PROPOSALS]; /**< in order of preference */
-    uint8_t ike_count;
-    tip_child_proposal_t child[TIP_IKE_MAX_PROPOSALS];
-    uint8_t child_count;
+    uint8_t ike_count;             /**< entries of ike */
+    tip_child_proposal_t child[TIP_IKE_MAX_PROPOSALS]; /**< in order of preference */
+    uint8_t child_count;           /**< entries of child */
     tip_selector_t ts;       /**< local = our protected side, remote = the peer's */
     tip_mode_t mode;         /**< tunnel (default) or transport */
     uint32_t ike_rekey_s;    /**< IKE SA rekey after this many seconds, 0 = default (4 h) */
@@ -230,15 +232,19 @@ typedef struct {
     uint8_t child_up;        /**< a CHILD SA is installed */
     uint8_t natt;            /**< UDP encapsulation in use (NAT detected or forced) */
     uint8_t initiator;       /**< we initiated the current IKE SA */
-    uint8_t spi_i[8], spi_r[8];
-    uint32_t child_spi_in, child_spi_out;
-    tip_handle_t child_in, child_out; /**< SAD handles (for tip_sad_stats()) */
-    tip_addr_t peer_addr;
-    uint16_t peer_port;
+    uint8_t spi_i[8];        /**< the IKE SA's initiator SPI */
+    uint8_t spi_r[8];        /**< ... and responder SPI */
+    uint32_t child_spi_in;   /**< the CHILD SA's inbound SPI */
+    uint32_t child_spi_out;  /**< ... and outbound SPI */
+    tip_handle_t child_in;   /**< SAD handle of the inbound CHILD SA (for tip_sad_stats()) */
+    tip_handle_t child_out;  /**< ... and of the outbound one */
+    tip_addr_t peer_addr;    /**< where the peer is now (it may move, RFC 7296 2.23) */
+    uint16_t peer_port;      /**< ... and its UDP port */
     tip_ike_proposal_t ike_alg;    /**< the IKE SA's negotiated algorithms */
     tip_child_proposal_t child_alg;/**< the CHILD SA's negotiated algorithms */
     int last_error;          /**< the first failure reason of the last attempt */
-    uint32_t ike_rekeys, child_rekeys;
+    uint32_t ike_rekeys;     /**< IKE SA rekeys of this connection so far */
+    uint32_t child_rekeys;   /**< CHILD SA rekeys so far */
 } tip_ike_status_t;
 
 /**

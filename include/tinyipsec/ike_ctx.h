@@ -1,6 +1,8 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
- *
+ */
+/**
+ * @file
  * IKEv2 state inside tip_ctx_t (private: public only so that sizeof works).
  * Included by ctx.h only, after the crypto storage types it uses.
  */
@@ -8,6 +10,8 @@
 #define TINYIPSEC_IKE_CTX_H
 
 #include "tinyipsec/ike.h"
+
+/** @cond INTERNAL */
 
 /** Largest nonce a peer may send (RFC 7296 3.9). */
 #define TIP_IKE_PEER_NONCE_MAX 256
@@ -179,5 +183,7 @@ typedef struct {
     uint64_t drops;                 /**< IKE messages dropped (all reasons) */
     uint8_t rx[TIP_IKE_MSG_MAX];    /**< writable copy of the message being processed */
 } tip_ike_state_t;
+
+/** @endcond */
 
 #endif /* TINYIPSEC_IKE_CTX_H */

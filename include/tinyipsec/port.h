@@ -1,6 +1,8 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
- *
+ */
+/**
+ * @file
  * The port: the only door between the sans-I/O core and the outside world.
  * The application fills in a tip_port_t (or takes one from port/posix,
  * port/lwip or the test port) and hands it to tip_ctx_init(). The core calls

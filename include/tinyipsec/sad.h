@@ -1,6 +1,8 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
- *
+ */
+/**
+ * @file
  * Security Association Database (RFC 4301 4.4.2): a fixed pool of SAs with a
  * hash index on the inbound SPI.
  */
@@ -21,16 +23,16 @@ typedef struct {
     tip_mode_t mode;       /**< tunnel or transport */
     tip_addr_t src;        /**< outer source (the peer for inbound SAs) */
     tip_addr_t dst;        /**< outer destination (us for inbound SAs) */
-    tip_encr_t encr;
+    tip_encr_t encr;       /**< cipher (TIP_ENCR_NULL: integrity only) */
     /**
      * Cipher key. For AES-GCM and ChaCha20-Poly1305 the 4-byte salt follows
      * the key (RFC 4106 8.1, RFC 7634 2), as in IKEv2 KEYMAT.
      */
     const uint8_t *encr_key;
-    size_t encr_key_len;
-    tip_integ_t integ;     /**< TIP_INTEG_NONE with AEAD ciphers */
-    const uint8_t *integ_key;
-    size_t integ_key_len;
+    size_t encr_key_len;       /**< bytes of encr_key (salt included) */
+    tip_integ_t integ;         /**< TIP_INTEG_NONE with AEAD ciphers */
+    const uint8_t *integ_key;  /**< HMAC key (copied) */
+    size_t integ_key_len;      /**< bytes of integ_key */
     uint8_t esn;           /**< 1: 64-bit extended sequence numbers (RFC 4303 2.2.1) */
     /** Inbound: replay window in packets, 0 = TIP_REPLAY_WINDOW; capped at it. */
     uint16_t replay_window;
@@ -41,9 +43,9 @@ typedef struct {
      * 2^32 packets.
      */
     uint8_t no_replay;
-    /** NAT-T (RFC 3948): UDP ports of ESP-in-UDP, both 0 for plain ESP. */
+    /** NAT-T (RFC 3948): UDP source port of ESP-in-UDP, 0 for plain ESP. */
     uint16_t natt_sport;
-    uint16_t natt_dport;
+    uint16_t natt_dport;   /**< NAT-T: UDP destination port, 0 for plain ESP */
     tip_lifetime_t soft;   /**< raises TIP_EV_SA_SOFT_EXPIRED once */
     tip_lifetime_t hard;   /**< removes the SA (TIP_EV_SA_HARD_EXPIRED) */
     uint32_t reqid;        /**< links the SA to policies with the same reqid, 0 = any */
@@ -54,7 +56,7 @@ typedef struct {
      * used instead.
      */
     uint8_t has_sel;
-    tip_selector_t sel;
+    tip_selector_t sel;    /**< the selectors, when has_sel is 1 */
     /**
      * Where the SA's sequence numbers start; 0 for a new SA. With ESN the
      * full 64 bits (the high half is the epoch, never sent); without ESN at
@@ -105,32 +107,59 @@ typedef struct {
  * crypto state (all allocation the crypto backend needs happens here, none
  * per packet). For manual keys (fresh_keys 0) it reads the SA's stored
  * sequence mark through the port (seq_load) and resumes above it.
- * @p out (may be NULL) receives the handle.
- * Errors: TIP_ERR_ARG, TIP_ERR_KEY_LEN, TIP_ERR_UNSUPPORTED (algorithm
- * compiled out or combination not allowed), TIP_ERR_EXISTS (inbound SPI and
- * destination already used), TIP_ERR_FULL, TIP_ERR_CRYPTO,
- * TIP_ERR_NO_SEQ_STORE (manual keys, the port has no sequence store),
- * TIP_ERR_SEQ_STORE (the store could not be read).
+ * Lifetimes count from now (the port's clock).
+ * @param ctx the context
+ * @param p the SA (copied, keys included)
+ * @param out receives the SA's handle; may be NULL
+ * @return 0; TIP_ERR_ARG, TIP_ERR_KEY_LEN, TIP_ERR_UNSUPPORTED (algorithm
+ *         compiled out or combination not allowed), TIP_ERR_EXISTS (inbound
+ *         SPI and destination already used), TIP_ERR_FULL, TIP_ERR_CRYPTO,
+ *         TIP_ERR_NO_SEQ_STORE (manual keys, the port has no sequence
+ *         store), TIP_ERR_SEQ_STORE (the store could not be read)
  */
 int tip_sad_add(struct tip_ctx *ctx, const tip_sa_params_t *p, tip_handle_t *out);
 
-/** Remove an SA and zeroize its keys. */
+/**
+ * Remove an SA and zeroize its keys. A policy bound to it falls back to
+ * looking up another SA.
+ * @param ctx the context
+ * @param h the SA's handle
+ * @return 0, TIP_ERR_NOT_FOUND (not an SA handle) or TIP_ERR_STALE (the SA
+ *         is already gone)
+ */
 int tip_sad_del(struct tip_ctx *ctx, tip_handle_t h);
 
-/** Remove every SA (keys zeroized). */
+/**
+ * Remove every SA (keys zeroized), IKE's included.
+ * @param ctx the context
+ */
 void tip_sad_flush(struct tip_ctx *ctx);
 
 /**
- * Find the SA for inbound SPI @p spi and destination @p dst (@p dst may be
- * NULL to match any destination).
+ * Find the SA for an inbound SPI and destination.
+ * @param ctx the context
+ * @param spi the SPI (host order)
+ * @param dst our address the SA is for; NULL matches any destination
+ * @param out receives the SA's handle; may be NULL
+ * @return 0 or TIP_ERR_NOT_FOUND
  */
 int tip_sad_find_inbound(const struct tip_ctx *ctx, uint32_t spi,
                          const tip_addr_t *dst, tip_handle_t *out);
 
-/** Copy the counters of SA @p h. */
+/**
+ * Copy the counters of an SA.
+ * @param ctx the context
+ * @param h the SA's handle
+ * @param out receives the counters
+ * @return 0, TIP_ERR_NOT_FOUND or TIP_ERR_STALE
+ */
 int tip_sad_stats(const struct tip_ctx *ctx, tip_handle_t h, tip_sa_stats_t *out);
 
-/** Number of SAs installed. */
+/**
+ * The number of SAs installed (both directions, manual and negotiated).
+ * @param ctx the context
+ * @return the count
+ */
 unsigned tip_sad_count(const struct tip_ctx *ctx);
 
 #endif /* TINYIPSEC_SAD_H */

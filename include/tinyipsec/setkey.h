@@ -1,6 +1,8 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
- *
+ */
+/**
+ * @file
  * Manual keying from text, in the subset of the KAME / ipsec-tools setkey(8)
  * syntax that matches what tinyipsec can do. Each statement becomes calls
  * to the public SAD / SPD functions (tip_sad_add(), tip_spd_add(), ...), so
@@ -23,24 +25,25 @@
  * (RFC 3948) with the UDP ports in brackets (4500 when left out).
  *
  * add options (each at most once):
- *   -m tunnel|transport|any  mode; default transport, "any" = transport
- *   -u REQID                 reqid linking the SA to policies (unique:N)
- *   -r WINDOW                replay window in packets (capped at
- *                            TIP_REPLAY_WINDOW); "-r 0" turns the replay
- *                            check off. Unlike setkey, leaving -r out gives
- *                            the default window, never no check.
- *   -ls SECS / -lh SECS      soft / hard lifetime in seconds
- *   -bs BYTES / -bh BYTES    soft / hard lifetime in bytes
- *   -dir in|out              tinyipsec extension: the SA's direction
- *   -esn                     tinyipsec extension: 64-bit extended sequence
- *                            numbers (RFC 4303 2.2.1); both ends must agree
- *   -seq N                   tinyipsec extension: where the sequence numbers
- *                            start (tip_sa_params_t.seq_start), decimal or
- *                            0x hex, up to 2^32 - 1, or 2^64 - 1 with -esn
- *                            (the high 32 bits are the ESN epoch). Outbound:
- *                            the last number already used; inbound: the
- *                            highest already received (everything up to it
- *                            is refused as a replay). Default 0.
+ *
+ *     -m tunnel|transport|any  mode; default transport, "any" = transport
+ *     -u REQID                 reqid linking the SA to policies (unique:N)
+ *     -r WINDOW                replay window in packets (capped at
+ *                              TIP_REPLAY_WINDOW); "-r 0" turns the replay
+ *                              check off. Unlike setkey, leaving -r out gives
+ *                              the default window, never no check.
+ *     -ls SECS / -lh SECS      soft / hard lifetime in seconds
+ *     -bs BYTES / -bh BYTES    soft / hard lifetime in bytes
+ *     -dir in|out              tinyipsec extension: the SA's direction
+ *     -esn                     tinyipsec extension: 64-bit extended sequence
+ *                              numbers (RFC 4303 2.2.1); both ends must agree
+ *     -seq N                   tinyipsec extension: where the sequence numbers
+ *                              start (tip_sa_params_t.seq_start), decimal or
+ *                              0x hex, up to 2^32 - 1, or 2^64 - 1 with -esn
+ *                              (the high 32 bits are the ESN epoch). Outbound:
+ *                              the last number already used; inbound: the
+ *                              highest already received (everything up to it
+ *                              is refused as a replay). Default 0.
  *
  * Every SA added here is manually keyed: the context's port must provide
  * the sequence-number store (tip_port_t.seq_load / seq_store), or the add
@@ -69,12 +72,14 @@
  * (any when left out) and needs a protocol with ports. UPPER is any, tcp,
  * udp, sctp, icmp, icmp6 / ipv6-icmp or a protocol number. DIR is in or out:
  * for "out" SRC is the local side of the selector, for "in" DST is. ACTION:
- *   ipsec esp/tunnel/A-B/LEVEL   PROTECT in tunnel mode; A-B are the outer
- *                                source and destination as on the wire (for
- *                                "out" A is local, for "in" B is local)
- *   ipsec esp/transport//LEVEL   PROTECT in transport mode
- *   none                         BYPASS
- *   discard                      DISCARD
+ *
+ *     ipsec esp/tunnel/A-B/LEVEL   PROTECT in tunnel mode; A-B are the outer
+ *                                  source and destination as on the wire (for
+ *                                  "out" A is local, for "in" B is local)
+ *     ipsec esp/transport//LEVEL   PROTECT in transport mode
+ *     none                         BYPASS
+ *     discard                      DISCARD
+ *
  * LEVEL is "require", "unique" or "unique:N" (reqid N). "use" and "default"
  * are refused: a policy that says ipsec never lets traffic out in clear.
  * Policies are appended in the order given.
@@ -140,6 +145,10 @@ int tip_setkey_apply(tip_ctx_t *ctx, const char *text, size_t len,
  * Errors only the SAD / SPD can detect (a full table, an SPI in use) are
  * not found.
  *
+ * @param text  the configuration
+ * @param len   bytes of @p text
+ * @param opts  local addresses; may be NULL
+ * @param err   receives the position and message of an error; may be NULL
  * @return 0, TIP_ERR_PARSE, TIP_ERR_DEPRECATED, TIP_ERR_UNSUPPORTED,
  *         TIP_ERR_KEY_LEN or TIP_ERR_ARG; @p err as for tip_setkey_apply().
  */

@@ -1,6 +1,8 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
- *
+ */
+/**
+ * @file
  * tinyipsec: an embeddable IPsec library (ESP, SPD, SAD, NAT-T).
  * This is the umbrella header; it includes the whole public API.
  *
@@ -21,13 +23,14 @@
 #include "tinyipsec/spd.h"
 #include "tinyipsec/types.h"
 
-#define TIP_VERSION_MAJOR 0
-#define TIP_VERSION_MINOR 1
-#define TIP_VERSION_PATCH 0
-#define TIP_VERSION_STRING "0.1.0"
+#define TIP_VERSION_MAJOR 0        /**< the library's major version */
+#define TIP_VERSION_MINOR 1        /**< its minor version */
+#define TIP_VERSION_PATCH 0        /**< its patch level */
+#define TIP_VERSION_STRING "0.1.0" /**< the three as text */
 
-/** The standard ports of IKE and NAT-T (RFC 7296 2, RFC 3948 2). */
+/** The standard port of IKE (RFC 7296 2). */
 #define TIP_PORT_IKE 500
+/** The standard port of NAT traversal: IKE after the float, ESP-in-UDP (RFC 3948 2). */
 #define TIP_PORT_NATT 4500
 
 /**
@@ -72,18 +75,42 @@ int tip_ctx_init_checked(tip_ctx_t *ctx, const tip_port_t *port, size_t ctx_size
 uint32_t tip_config_fingerprint(void);
 
 /**
- * Remove every SA (keys zeroized) and policy. The context may be
- * initialised again afterwards.
+ * Remove every SA (keys zeroized), policy and IKE state. The context may
+ * be initialised again afterwards.
+ * @param ctx the context
+ * @return 0; TIP_ERR_ARG for NULL; TIP_ERR_BUSY from inside an event
+ *         callback (nothing is removed: the call that raised the event is
+ *         still using the context)
  */
-void tip_ctx_deinit(tip_ctx_t *ctx);
+int tip_ctx_deinit(tip_ctx_t *ctx);
 
-/** Install the event callback (NULL to remove). */
+/**
+ * Install the event callback; what it may do is its contract, see
+ * tip_event_cb_t. Allowed inside a callback too (later events go to the
+ * new one).
+ * @param ctx the context
+ * @param cb the callback; NULL: no events
+ * @param arg handed to every call of @p cb
+ */
 void tip_ctx_set_event_cb(tip_ctx_t *ctx, tip_event_cb_t cb, void *arg);
 
-/** Change the NAT-T keepalive interval in ms (0 disables keepalives). */
+/**
+ * Change the NAT-T keepalive interval (RFC 3948 4), TIP_NATT_KEEPALIVE_MS
+ * by default.
+ * @param ctx the context
+ * @param interval_ms milliseconds of silence on a UDP-encapsulated SA
+ *        before a keepalive; 0 disables keepalives
+ */
 void tip_ctx_set_natt_keepalive(tip_ctx_t *ctx, uint32_t interval_ms);
 
-/** Context-wide drop counter for @p reason (drops that had no SA). */
+/**
+ * A context-wide drop counter: drops that had no SA to be counted on (an
+ * unknown SPI, a packet no policy covers); the others are in
+ * tip_sad_stats().
+ * @param ctx the context
+ * @param reason the drop reason
+ * @return the count; 0 for a value that is not a drop reason
+ */
 uint64_t tip_ctx_drops(const tip_ctx_t *ctx, tip_drop_t reason);
 
 /** Result of tip_output() that is not an error. */
@@ -98,6 +125,14 @@ uint64_t tip_ctx_drops(const tip_ctx_t *ctx, tip_drop_t reason);
  * (TIP_ERR_POLICY). A PROTECT policy without an SA raises TIP_EV_ACQUIRE
  * and returns TIP_ERR_NO_SA. The buffer needs TIP_ESP_HEADROOM and
  * TIP_ESP_TAILROOM; it stays the caller's and is modified on TIP_SENT.
+ * Events (ACQUIRE, the SA's lifetime and sequence events) are raised
+ * after the packet was sent.
+ * @param ctx the context
+ * @param buf the IP packet (IPv4 or IPv6 header first) with room around it
+ * @return TIP_SENT, TIP_BYPASS, or a drop: TIP_ERR_POLICY, TIP_ERR_DISCARD,
+ *         TIP_ERR_NO_SA, TIP_ERR_MALFORMED, TIP_ERR_BUF_SPACE,
+ *         TIP_ERR_LIFETIME, TIP_ERR_SEQ_EXHAUSTED, TIP_ERR_SEQ_STORE,
+ *         TIP_ERR_CRYPTO, TIP_ERR_PORT (the port's send failed); TIP_ERR_ARG
  */
 int tip_output(tip_ctx_t *ctx, tip_buf_t *buf);
 
@@ -105,7 +140,16 @@ int tip_output(tip_ctx_t *ctx, tip_buf_t *buf);
  * ESP-encapsulate the IP packet in @p buf with outbound SA @p sa, in place.
  * On success the buffer holds the outer packet: outer IP header, then UDP
  * (if the SA uses NAT-T), then ESP. Nothing is sent. In transport mode the
- * packet's own header is kept and its protocol becomes ESP.
+ * packet's own header is kept and its protocol becomes ESP. The SA's
+ * events are raised last, as in tip_output().
+ * @param ctx the context
+ * @param sa an outbound SA
+ * @param buf the IP packet, with TIP_ESP_HEADROOM and TIP_ESP_TAILROOM
+ * @return 0; TIP_ERR_ARG (not an outbound SA), TIP_ERR_NOT_FOUND /
+ *         TIP_ERR_STALE (bad handle), TIP_ERR_MALFORMED, TIP_ERR_POLICY
+ *         (transport mode, packet of the other family), TIP_ERR_BUF_SPACE,
+ *         TIP_ERR_LIFETIME, TIP_ERR_SEQ_EXHAUSTED, TIP_ERR_SEQ_STORE,
+ *         TIP_ERR_CRYPTO
  */
 int tip_esp_encap(tip_ctx_t *ctx, tip_handle_t sa, tip_buf_t *buf);
 
@@ -123,35 +167,80 @@ typedef enum {
  * packet, which has passed the inbound policy check. Any other packet is
  * checked against the inbound SPD: BYPASS gives TIP_RX_BYPASS (deliver it),
  * PROTECT or DISCARD give TIP_ERR_POLICY / TIP_ERR_DISCARD (drop it).
- * Errors leave every SA unchanged except for its drop counter.
+ * Errors leave every SA unchanged except for its drop counter. Lifetime
+ * events are raised last.
+ * @param ctx the context
+ * @param buf the packet as received (with headroom for transport mode)
+ * @return TIP_RX_DATA, TIP_RX_BYPASS, or a drop: TIP_ERR_NO_SA,
+ *         TIP_ERR_REPLAY, TIP_ERR_AUTH, TIP_ERR_PADDING, TIP_ERR_POLICY,
+ *         TIP_ERR_DISCARD, TIP_ERR_MALFORMED, TIP_ERR_DUMMY,
+ *         TIP_ERR_LIFETIME, TIP_ERR_SEQ_STORE, TIP_ERR_BUF_SPACE;
+ *         TIP_ERR_ARG
  */
 int tip_input_ip(tip_ctx_t *ctx, tip_buf_t *buf);
 
 /**
  * Process a UDP datagram received on the NAT-T port (RFC 3948 2.2): a
  * single 0xFF byte is a keepalive (TIP_RX_CONSUMED); a non-ESP marker (four
- * zero bytes) means IKE (TIP_RX_IKE, marker stripped); anything else is
- * ESP-in-UDP, decapsulated in place (TIP_RX_DATA, inner packet in buf).
- * @p src / @p sport are the sender, @p dst / @p dport are us.
+ * zero bytes) means IKE (TIP_RX_IKE, marker stripped: pass it on to
+ * tip_ike_input()); anything else is ESP-in-UDP, decapsulated in place
+ * (TIP_RX_DATA, inner packet in buf).
+ * @param ctx the context
+ * @param src the sender's address
+ * @param sport the sender's port
+ * @param dst our address it was sent to
+ * @param dport our port it arrived on
+ * @param buf the UDP payload (with headroom for transport mode)
+ * @return TIP_RX_DATA, TIP_RX_CONSUMED, TIP_RX_IKE, or a drop as for
+ *         tip_input_ip(); TIP_ERR_UNSUPPORTED for ESP in a build without
+ *         NAT-T; TIP_ERR_ARG
  */
 int tip_input_udp(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
                   const tip_addr_t *dst, uint16_t dport, tip_buf_t *buf);
 
+/** tip_poll(): nothing is scheduled; sleep until input arrives. */
+#define TIP_POLL_NONE UINT32_MAX
+
 /**
- * Run timers: lifetime expiry in seconds and NAT-T keepalives. Call it with
- * the port's monotonic time whenever the previous result has elapsed or a
- * packet arrived. Returns milliseconds until the next deadline (at most
- * 1000; an idle context can be polled less often).
+ * Run what is due: seconds-based SA lifetimes, NAT-T keepalives and, with
+ * IKE, retransmissions, rekeys, liveness checks and expiries. Returns the
+ * time until the next deadline, exactly, so that a device can sleep until
+ * then:
+ *  - milliseconds to the next deadline; 0 means call again now;
+ *  - TIP_POLL_NONE when nothing is scheduled (sleep until input arrives);
+ *  - a deadline further away than TIP_POLL_NONE - 1 ms (about 49.7 days)
+ *    reports TIP_POLL_NONE - 1.
+ * Call it when that time has passed, and again after feeding input or
+ * calling the API, which may schedule new work (a packet that starts a
+ * negotiation, an SA with a lifetime): its result is only valid until
+ * then. Every other call reads the port's clock itself, so input that
+ * arrives during a long sleep is processed at the right time.
+ *
+ * From inside an event callback it is refused: it runs nothing and returns
+ * 0 (the call that raised the event is still running; poll after it).
+ * @param ctx the context
+ * @param now_ms the port's monotonic time (time never goes backwards: an
+ *        earlier value than one seen before counts as that one)
+ * @return milliseconds to the next deadline, or TIP_POLL_NONE
  */
 uint32_t tip_poll(tip_ctx_t *ctx, uint64_t now_ms);
 
-/** Parse a textual IPv4 or IPv6 address. 0 or TIP_ERR_ARG. */
+/**
+ * Parse a textual IPv4 ("192.0.2.1") or IPv6 ("2001:db8::1") address.
+ * @param out receives the address
+ * @param text NUL-terminated text
+ * @return 0 or TIP_ERR_ARG
+ */
 int tip_addr_parse(tip_addr_t *out, const char *text);
 
 /**
- * Format @p a into @p out (at least 46 bytes for IPv6): dotted quad, or
- * RFC 5952 text for IPv6; "any" for an unset family. When @p out_len is too
- * small, @p out becomes "" (never a cut-off address). Returns @p out.
+ * Format an address: dotted quad, or RFC 5952 text for IPv6; "any" for an
+ * unset family.
+ * @param a the address
+ * @param out receives the text (46 bytes hold any IPv6 address)
+ * @param out_len bytes at @p out; when too small, @p out becomes "" (never
+ *        a cut-off address)
+ * @return @p out
  */
 char *tip_addr_format(const tip_addr_t *a, char *out, size_t out_len);
 

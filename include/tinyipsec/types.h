@@ -1,6 +1,8 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
- *
+ */
+/**
+ * @file
  * Basic types shared by the whole public API: addresses, buffers, handles,
  * algorithm identifiers and traffic selectors.
  */
@@ -100,8 +102,8 @@ typedef enum {
 
 /** Inclusive range of addresses; both ends have the same family. */
 typedef struct {
-    tip_addr_t lo;
-    tip_addr_t hi;
+    tip_addr_t lo; /**< the lowest address; TIP_AF_NONE: any address */
+    tip_addr_t hi; /**< the highest address */
 } tip_addr_range_t;
 
 /**
@@ -116,8 +118,10 @@ typedef struct {
     tip_addr_range_t local;  /**< our side: source outbound, destination inbound */
     tip_addr_range_t remote; /**< the peer's side */
     uint8_t proto;           /**< IP protocol / next header, 0 = any */
-    uint16_t local_port_lo, local_port_hi;
-    uint16_t remote_port_lo, remote_port_hi;
+    uint16_t local_port_lo;  /**< our side's ports (ICMP: see above), lowest */
+    uint16_t local_port_hi;  /**< ... highest (0xFFFF with lo 0: any) */
+    uint16_t remote_port_lo; /**< the peer's ports, lowest */
+    uint16_t remote_port_hi; /**< ... highest (0xFFFF with lo 0: any) */
 } tip_selector_t;
 
 /** Lifetime limits; 0 in a field means "no limit of this kind". */

@@ -19,18 +19,32 @@
  *     tip_ctx_init(&ctx, &port);
  *     for (;;) {
  *         uint8_t mem[2048]; tip_buf_t b = { mem, sizeof(mem), 0, 0 };
- *         int r = tip_port_posix_recv(&pp, &ctx, &b, 1000, NULL);
+ *         uint32_t next = tip_poll(&ctx, port.now_ms(port.arg));  // due work
+ *         int r = tip_port_posix_recv(&pp, &ctx, &b, tip_port_posix_timeout(next), NULL);
  *         if (r == TIP_RX_DATA) write(tun_fd, b.base + b.off, b.len);
- *         tip_poll(&ctx, port.now_ms(port.arg));
  *     }
  */
 #ifndef TIP_PORT_POSIX_H
 #define TIP_PORT_POSIX_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "tinyipsec/tinyipsec.h"
+
+/**
+ * tip_poll()'s result as a poll(2) / tip_port_posix_recv() timeout: -1
+ * (wait for input) for TIP_POLL_NONE, at most INT_MAX.
+ * @param next_ms what tip_poll() returned
+ * @return the timeout in ms, or -1
+ */
+static inline int tip_port_posix_timeout(uint32_t next_ms)
+{
+    if (next_ms == TIP_POLL_NONE)
+        return -1;
+    return next_ms > (uint32_t)INT_MAX ? INT_MAX : (int)next_ms;
+}
 
 /** What tip_port_posix_open() should open. Fill with tip_port_posix_cfg_init(). */
 typedef struct {

@@ -650,6 +650,7 @@ int tip_setkey_apply(tip_ctx_t *ctx, const char *text, size_t len,
 {
     int rc;
 
+    TIP_ASSERT_CORE_LOCKED(ctx);
     if (ctx == NULL) {
         if (err != NULL) {
             memset(err, 0, sizeof(*err));

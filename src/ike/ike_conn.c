@@ -60,6 +60,7 @@ static int tip_ike_enable(tip_ctx_t *ctx)
         return err;
     ctx->ike.enabled = 1;
     ctx->ike_poll = tip_ike_poll;
+    ctx->ike_next = tip_ike_next_deadline;
     ctx->ike_event = tip_ike_on_event;
     ctx->ike_deinit = tip_ike_deinit;
     ctx->ike.cookie_rotate_ms = ctx->now_ms + TIP_IKE_COOKIE_ROTATE_MS;
@@ -187,8 +188,10 @@ int tip_ike_conn_add(tip_ctx_t *ctx, const tip_ike_conn_t *conn, tip_handle_t *o
     int err = TIP_ERR_INTERNAL;
     unsigned i;
 
+    TIP_ASSERT_CORE_LOCKED(ctx);
     if (ctx == NULL || conn == NULL)
         return TIP_ERR_ARG;
+    tip_time_update(ctx);
     err = tip_ike_conn_valid(conn);
     if (err != TIP_OK)
         return err;
@@ -256,8 +259,10 @@ int tip_ike_conn_del(tip_ctx_t *ctx, tip_handle_t conn)
     tip_ike_sa_t *cur;
     unsigned i;
 
+    TIP_ASSERT_CORE_LOCKED(ctx);
     if (ctx == NULL)
         return TIP_ERR_ARG;
+    tip_time_update(ctx);
     c = tip_ike_conn_get(ctx, conn, &err);
     if (c == NULL)
         return err;
@@ -275,9 +280,9 @@ int tip_ike_conn_del(tip_ctx_t *ctx, tip_handle_t conn)
     c->gen = (uint16_t)(tip_handle_gen(conn) + 1u);
     /* Events last, and no more for this handle after them. */
     if (had_child)
-        tip_ike_raise(ctx, conn, TIP_EV_CHILD_DOWN, TIP_OK, 0, 0);
+        tip_ike_raise_gone(ctx, conn, TIP_EV_CHILD_DOWN, TIP_OK);
     if (ike_down)
-        tip_ike_raise(ctx, conn, TIP_EV_IKE_DOWN, TIP_OK, 0, 0);
+        tip_ike_raise_gone(ctx, conn, TIP_EV_IKE_DOWN, TIP_OK);
     return TIP_OK;
 }
 
@@ -287,8 +292,10 @@ int tip_ike_initiate(tip_ctx_t *ctx, tip_handle_t conn)
     tip_ike_conn_slot_t *c;
     tip_ike_sa_t *sa;
 
+    TIP_ASSERT_CORE_LOCKED(ctx);
     if (ctx == NULL)
         return TIP_ERR_ARG;
+    tip_time_update(ctx);
     c = tip_ike_conn_get(ctx, conn, &err);
     if (c == NULL)
         return err;
@@ -321,6 +328,7 @@ int tip_ike_status(const tip_ctx_t *ctx, tip_handle_t conn, tip_ike_status_t *ou
     const tip_ike_conn_slot_t *c;
     const tip_ike_sa_t *sa;
 
+    TIP_ASSERT_CORE_LOCKED(ctx);
     if (ctx == NULL || out == NULL)
         return TIP_ERR_ARG;
     c = tip_ike_conn_get((tip_ctx_t *)ctx, conn, &err);
@@ -383,8 +391,10 @@ int tip_ike_rekey_child(tip_ctx_t *ctx, tip_handle_t conn)
     int err = TIP_ERR_INTERNAL;
     tip_ike_sa_t *sa;
 
+    TIP_ASSERT_CORE_LOCKED(ctx);
     if (ctx == NULL)
         return TIP_ERR_ARG;
+    tip_time_update(ctx);
     sa = tip_ike_conn_sa(ctx, conn, &err);
     return sa == NULL ? err : tip_ike_child_rekey_start(ctx, sa);
 }
@@ -394,8 +404,10 @@ int tip_ike_rekey_ike(tip_ctx_t *ctx, tip_handle_t conn)
     int err = TIP_ERR_INTERNAL;
     tip_ike_sa_t *sa;
 
+    TIP_ASSERT_CORE_LOCKED(ctx);
     if (ctx == NULL)
         return TIP_ERR_ARG;
+    tip_time_update(ctx);
     sa = tip_ike_conn_sa(ctx, conn, &err);
     return sa == NULL ? err : tip_ike_ike_rekey_start(ctx, sa);
 }
@@ -406,8 +418,10 @@ int tip_ike_terminate(tip_ctx_t *ctx, tip_handle_t conn)
     tip_ike_conn_slot_t *c;
     tip_ike_sa_t *sa;
 
+    TIP_ASSERT_CORE_LOCKED(ctx);
     if (ctx == NULL)
         return TIP_ERR_ARG;
+    tip_time_update(ctx);
     c = tip_ike_conn_get(ctx, conn, &err);
     if (c == NULL)
         return err;
@@ -422,8 +436,10 @@ int tip_ike_delete_child(tip_ctx_t *ctx, tip_handle_t conn)
     int err = TIP_ERR_INTERNAL;
     tip_ike_sa_t *sa;
 
+    TIP_ASSERT_CORE_LOCKED(ctx);
     if (ctx == NULL)
         return TIP_ERR_ARG;
+    tip_time_update(ctx);
     sa = tip_ike_conn_sa(ctx, conn, &err);
     if (sa == NULL)
         return err;

@@ -90,12 +90,15 @@ const uint8_t *tip_ike_sa_our_spi(const tip_ike_sa_t *sa);
 /** Record the first failure of @p sa (and on its connection). */
 void tip_ike_fail(tip_ctx_t *ctx, tip_ike_sa_t *sa, int err);
 /**
- * Raise an IKE event about connection @p conn (none when 0). @p sa / @p spi:
- * the CHILD SA's inbound SA and SPI for CHILD events. Call it last: the
- * callback may change or free anything.
+ * Raise an IKE event about connection @p conn (none when 0, or when a
+ * callback deleted the connection meanwhile). @p sa / @p spi: the CHILD
+ * SA's inbound SA and SPI for CHILD events. Call it last, from copied
+ * values: the callback may change or free anything.
  */
 void tip_ike_raise(tip_ctx_t *ctx, tip_handle_t conn, tip_event_type_t type, int reason,
                    tip_handle_t sa, uint32_t spi);
+/** tip_ike_raise() for connection @p conn that tip_ike_conn_del() just deleted. */
+void tip_ike_raise_gone(tip_ctx_t *ctx, tip_handle_t conn, tip_event_type_t type, int reason);
 /** tip_ike_raise() about @p sa's connection (and CHILD SA). Call it last. */
 void tip_ike_event(tip_ctx_t *ctx, const tip_ike_sa_t *sa, tip_event_type_t type, int reason);
 /** Random bytes from the port. */
@@ -106,6 +109,8 @@ void tip_ike_log(tip_ctx_t *ctx, int level, const char *msg);
 unsigned tip_ike_half_open(const tip_ctx_t *ctx);
 /** Fill the cookie secrets (RFC 7296 2.6) from the port's random source. */
 int tip_ike_cookie_init(tip_ctx_t *ctx);
+/** Rotate the cookie secrets if their period is over (before using them). */
+void tip_ike_cookie_refresh(tip_ctx_t *ctx);
 
 /* ---- sending (ike_sa.c) ---- */
 
@@ -235,8 +240,10 @@ uint64_t tip_ike_retry_at(tip_ctx_t *ctx, uint8_t *fails);
 
 /* ---- timers (ike_timer.c) ---- */
 
-/** Everything IKE does from tip_poll(); returns ms to the next deadline. */
-uint64_t tip_ike_poll(tip_ctx_t *ctx, uint64_t now);
+/** Everything IKE does from tip_poll(). */
+void tip_ike_poll(tip_ctx_t *ctx, uint64_t now);
+/** ms from @p now to IKE's next deadline (0: due), UINT64_MAX when none. */
+uint64_t tip_ike_next_deadline(const tip_ctx_t *ctx, uint64_t now);
 
 /* ---- exchanges ---- */
 

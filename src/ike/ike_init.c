@@ -440,6 +440,7 @@ int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
      * their address get state. */
     if (tip_ike_half_open(ctx) >= TIP_IKE_COOKIE_THRESHOLD) {
         int ok = 0;
+        tip_ike_cookie_refresh(ctx);
         if (tip_ike_find_notify(m, TIP_IKE_N_COOKIE, &n) && n.len == 36) {
             uint32_t v = tip_load_be32(n.data);
             /* The current secret, or the one before it once there was a

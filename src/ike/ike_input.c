@@ -204,8 +204,10 @@ int tip_ike_input(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport, const t
     tip_ike_msg_t m;
     int err;
 
+    TIP_ASSERT_CORE_LOCKED(ctx);
     if (ctx == NULL || src == NULL || dst == NULL || msg == NULL)
         return TIP_ERR_ARG;
+    tip_time_update(ctx);
     if (!ctx->ike.enabled)
         return TIP_ERR_NO_SA;
     if (len > TIP_IKE_MSG_MAX) /* maybe well-formed, but larger than ctx->ike.rx */

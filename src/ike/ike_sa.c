@@ -293,12 +293,28 @@ tip_ike_sa_t *tip_ike_sa_find(tip_ctx_t *ctx, const uint8_t spi_i[8], const uint
 
 /* ---- events, errors, the port ----------------------------------------------- */
 
+void tip_ike_raise_gone(tip_ctx_t *ctx, tip_handle_t conn, tip_event_type_t type, int reason)
+{
+    tip_event_t ev;
+
+    if (conn == 0)
+        return;
+    memset(&ev, 0, sizeof(ev));
+    ev.type = type;
+    ev.conn = conn;
+    ev.reason = reason;
+    tip_event_deliver(ctx, &ev);
+}
+
 void tip_ike_raise(tip_ctx_t *ctx, tip_handle_t conn, tip_event_type_t type, int reason,
                    tip_handle_t sa, uint32_t spi)
 {
     tip_event_t ev;
+    int err;
 
-    if (ctx->event_cb == NULL || conn == 0)
+    /* A connection a callback deleted hears nothing more (the events of a
+     * sequence after the one whose callback deleted it). */
+    if (conn == 0 || tip_ike_conn_get(ctx, conn, &err) == NULL)
         return;
     memset(&ev, 0, sizeof(ev));
     ev.type = type;
@@ -306,7 +322,7 @@ void tip_ike_raise(tip_ctx_t *ctx, tip_handle_t conn, tip_event_type_t type, int
     ev.reason = reason;
     ev.sa = sa;
     ev.spi = spi;
-    ctx->event_cb(ctx->event_arg, &ev);
+    tip_event_deliver(ctx, &ev);
 }
 
 void tip_ike_event(tip_ctx_t *ctx, const tip_ike_sa_t *sa, tip_event_type_t type, int reason)
@@ -354,6 +370,35 @@ int tip_ike_cookie_init(tip_ctx_t *ctx)
     }
     return err;
 }
+void tip_ike_cookie_refresh(tip_ctx_t *ctx)
+{
+    uint8_t fresh[2][sizeof(ctx->ike.cookie_secret)];
+    uint64_t now = ctx->now_ms, periods;
+
+    if (now < ctx->ike.cookie_rotate_ms)
+        return;
+    /* RFC 7296 2.6: the secret changes every period, and the previous one
+     * stays valid for one more. Rotated when it is used, as if it had been
+     * rotated on time: after two periods or more neither old secret is
+     * valid any longer (no timer has to wake the device for it). */
+    periods = (now - ctx->ike.cookie_rotate_ms) / TIP_IKE_COOKIE_ROTATE_MS + 1u;
+    if (tip_ike_random(ctx, fresh[0], sizeof(fresh[0])) != TIP_OK ||
+        tip_ike_random(ctx, fresh[1], sizeof(fresh[1])) != TIP_OK) {
+        /* The current secret stays (it is still secret) until a later try. */
+        tip_log(ctx, TIP_LOG_WARN, "ike: no random bytes, cookie secret not rotated");
+        ctx->ike.cookie_rotate_ms = now + TIP_IKE_COOKIE_ROTATE_MS;
+        tip_crypto_zeroize(fresh, sizeof(fresh));
+        return;
+    }
+    memcpy(ctx->ike.cookie_secret_old, periods == 1u ? ctx->ike.cookie_secret : fresh[1],
+           sizeof(fresh[0]));
+    memcpy(ctx->ike.cookie_secret, fresh[0], sizeof(fresh[0]));
+    ctx->ike.cookie_old_valid = 1;
+    ctx->ike.cookie_version += (uint32_t)periods;
+    ctx->ike.cookie_rotate_ms += periods * TIP_IKE_COOKIE_ROTATE_MS;
+    tip_crypto_zeroize(fresh, sizeof(fresh));
+}
+
 /* ---- sending ---------------------------------------------------------- */
 
 int tip_ike_send_raw(tip_ctx_t *ctx, const tip_ike_sa_t *sa, uint8_t *buf, size_t len)

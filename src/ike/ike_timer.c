@@ -3,8 +3,10 @@
  *
  * What IKE does from tip_poll(): retransmission and giving up (RFC 7296
  * 2.4), half-open expiry (2.6), rekeys with jitter and, when one fails,
- * retries with back-off, liveness checks, the hard lifetime, and the
- * rotation of the cookie secret (2.6).
+ * retries with back-off, liveness checks and the hard lifetime; and when
+ * the next of them is due (tip_ike_next_deadline(), computed after all of
+ * them ran, from the same deadline helpers, so that tip_poll() reports it
+ * exactly).
  */
 #include <string.h>
 
@@ -48,17 +50,57 @@ static void tip_ike_init_give_up(tip_ctx_t *ctx, tip_ike_sa_t *sa)
         tip_ike_sa_down_ev(ctx, sa, TIP_ERR_POLICY, TIP_EV_IKE_DOWN, hint);
 }
 
+/* ---- deadlines (absolute ms), shared by the timers and the next deadline ---- */
+
+#define TIP_IKE_NEVER UINT64_MAX
+
+/* The connection @p sa belongs to, read-only. */
+static const tip_ike_conn_slot_t *tip_ike_sa_conn_c(const tip_ctx_t *ctx, const tip_ike_sa_t *sa)
+{
+    unsigned idx = tip_handle_idx(sa->conn);
+    const tip_ike_conn_slot_t *c;
+
+    if (sa->conn == 0 || idx >= TIP_MAX_IKE_CONN)
+        return NULL;
+    c = &ctx->ike.conn[idx];
+    return c->in_use && c->gen == tip_handle_gen(sa->conn) ? c : NULL;
+}
+
+/* Hard lifetime (RFC 7296 2.8: lifetimes are local policy). */
+static uint64_t tip_ike_hard_at(const tip_ike_conn_slot_t *c, const tip_ike_sa_t *sa)
+{
+    uint64_t rekey = (uint64_t)(c->cfg.ike_rekey_s != 0 ? c->cfg.ike_rekey_s
+                                                        : TIP_IKE_DEF_IKE_REKEY_S);
+    uint64_t hard = c->cfg.ike_lifetime_s != 0 ? (uint64_t)c->cfg.ike_lifetime_s
+                                               : rekey + rekey / 10u + 300u;
+
+    return sa->established_ms + hard * 1000u;
+}
+
+/* The liveness check of an idle IKE SA (RFC 7296 2.4), TIP_IKE_NEVER when off. */
+static uint64_t tip_ike_dpd_at(const tip_ike_conn_slot_t *c, const tip_ike_sa_t *sa)
+{
+    return c->cfg.dpd_s != 0 ? sa->last_rx_ms + (uint64_t)c->cfg.dpd_s * 1000u : TIP_IKE_NEVER;
+}
+
+/* Half-open (INIT_DONE) and replaced (REKEYED) IKE SAs are forgotten then. */
+static uint64_t tip_ike_half_open_at(const tip_ike_sa_t *sa)
+{
+    return (sa->state == TIP_IKE_S_INIT_DONE ? sa->established_ms : sa->last_rx_ms) +
+           TIP_IKE_HALF_OPEN_MS;
+}
+
+/* ---- timers ------------------------------------------------------------------ */
+
 /* Retransmit or give up (RFC 7296 2.4: after the tries, the peer is dead). */
-static uint64_t tip_ike_poll_retransmit(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint64_t now)
+static void tip_ike_poll_retransmit(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint64_t now)
 {
     tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
     unsigned tries = (c != NULL && c->cfg.retransmit_tries != 0) ? c->cfg.retransmit_tries
                                                                  : TIP_IKE_DEF_TRIES;
 
-    if (!sa->req_outstanding)
-        return UINT64_MAX;
-    if (now < sa->req_deadline_ms)
-        return sa->req_deadline_ms - now;
+    if (!sa->req_outstanding || now < sa->req_deadline_ms)
+        return;
     if (sa->req_tries >= tries) {
         tip_log(ctx, TIP_LOG_WARN, "ike: peer does not answer, giving up");
         if (sa->state == TIP_IKE_S_INIT_SENT) {
@@ -67,29 +109,20 @@ static uint64_t tip_ike_poll_retransmit(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint64
             tip_ike_fail(ctx, sa, TIP_ERR_PORT);
             tip_ike_sa_down(ctx, sa, TIP_ERR_PORT);
         }
-        return UINT64_MAX;
+        return;
     }
     sa->req_tries++;
     sa->req_deadline_ms = now + tip_ike_rto(ctx, sa);
     (void)tip_ike_send_raw(ctx, sa, sa->req, sa->req_len);
-    return sa->req_deadline_ms - now;
 }
 
-/* Hard lifetime (RFC 7296 2.8: lifetimes are local policy): an IKE SA that
- * could not be rekeyed in time goes, with its keys. 1: it went. */
+/* The hard lifetime: an IKE SA that could not be rekeyed in time goes,
+ * with its keys. 1: it went. */
 static int tip_ike_poll_hard(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_conn_slot_t *c,
-                             uint64_t now, uint64_t *next)
+                             uint64_t now)
 {
-    uint64_t rekey = (uint64_t)(c->cfg.ike_rekey_s != 0 ? c->cfg.ike_rekey_s
-                                                        : TIP_IKE_DEF_IKE_REKEY_S);
-    uint64_t hard = c->cfg.ike_lifetime_s != 0 ? (uint64_t)c->cfg.ike_lifetime_s
-                                               : rekey + rekey / 10u + 300u;
-    uint64_t age = now - sa->established_ms;
-
-    if (age < hard * 1000u) {
-        *next = tip_ike_min(*next, hard * 1000u - age);
+    if (now < tip_ike_hard_at(c, sa))
         return 0;
-    }
     tip_ike_fail(ctx, sa, TIP_ERR_LIFETIME);
     if (!sa->req_outstanding)
         (void)tip_ike_info_start(ctx, sa, TIP_IKE_P_DELETE_IKE); /* tell the peer */
@@ -103,80 +136,63 @@ static int tip_ike_poll_hard(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_con
  * one that fails in its exchange (ike_child.c). Only an SA that can no
  * longer be rekeyed at all reaches its hard lifetime.
  */
-static uint64_t tip_ike_poll_rekeys(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint64_t now, uint64_t next)
+static void tip_ike_poll_rekeys(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint64_t now)
 {
-    if (sa->rekey_at_ms != 0) {
-        if (now >= sa->rekey_at_ms) {
-            sa->rekey_at_ms = 0;
-            if (tip_ike_ike_rekey_start(ctx, sa) != TIP_OK) {
-                tip_log(ctx, TIP_LOG_INFO, "ike: IKE SA rekey could not start, retrying later");
-                sa->rekey_at_ms = tip_ike_retry_at(ctx, &sa->rekey_fails);
-            }
-            return tip_ike_min(next, 100);
+    if (sa->rekey_at_ms != 0 && now >= sa->rekey_at_ms) {
+        sa->rekey_at_ms = 0;
+        if (tip_ike_ike_rekey_start(ctx, sa) != TIP_OK) {
+            tip_log(ctx, TIP_LOG_INFO, "ike: IKE SA rekey could not start, retrying later");
+            sa->rekey_at_ms = tip_ike_retry_at(ctx, &sa->rekey_fails);
         }
-        next = tip_ike_min(next, sa->rekey_at_ms - now);
+        if (sa->req_outstanding)
+            return; /* one request at a time (2.3): the CHILD rekey waits */
     }
-    if (sa->child.rekey_at_ms != 0) {
-        if (now >= sa->child.rekey_at_ms) {
-            sa->child.rekey_at_ms = 0;
-            if (tip_ike_child_rekey_start(ctx, sa) != TIP_OK) {
-                tip_log(ctx, TIP_LOG_INFO, "ike: CHILD SA rekey could not start, retrying later");
-                /* The previous rekey never ended (its old or redundant pair
-                 * is still here): delete what is left of it first. */
-                if (sa->old_child.sa_in != 0 ||
-                    (sa->extra_child.sa_in != 0 && sa->extra_role != TIP_IKE_X_PENDING))
-                    (void)tip_ike_info_start(ctx, sa, TIP_IKE_P_DELETE_CHILD);
-                sa->child.rekey_at_ms = tip_ike_retry_at(ctx, &sa->child.rekey_fails);
-            }
-            return tip_ike_min(next, 100);
+    if (sa->child.rekey_at_ms != 0 && now >= sa->child.rekey_at_ms) {
+        sa->child.rekey_at_ms = 0;
+        if (tip_ike_child_rekey_start(ctx, sa) != TIP_OK) {
+            tip_log(ctx, TIP_LOG_INFO, "ike: CHILD SA rekey could not start, retrying later");
+            /* The previous rekey never ended (its old or redundant pair
+             * is still here): delete what is left of it first. */
+            if (sa->old_child.sa_in != 0 ||
+                (sa->extra_child.sa_in != 0 && sa->extra_role != TIP_IKE_X_PENDING))
+                (void)tip_ike_info_start(ctx, sa, TIP_IKE_P_DELETE_CHILD);
+            sa->child.rekey_at_ms = tip_ike_retry_at(ctx, &sa->child.rekey_fails);
         }
-        next = tip_ike_min(next, sa->child.rekey_at_ms - now);
     }
-    return next;
 }
 
-static uint64_t tip_ike_poll_established(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint64_t now,
-                                         uint64_t next)
+static void tip_ike_poll_established(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint64_t now)
 {
     tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
 
-    if (c == NULL || tip_ike_poll_hard(ctx, sa, c, now, &next))
-        return next;
-    if (sa->req_outstanding)
-        return next;
-    next = tip_ike_poll_rekeys(ctx, sa, now, next);
-    if (sa->req_outstanding)
-        return next;
-    if (c->cfg.dpd_s != 0) {
-        uint64_t idle = (uint64_t)c->cfg.dpd_s * 1000u;
-        /* RFC 7296 2.4: an empty INFORMATIONAL request checks liveness. */
-        if (now - sa->last_rx_ms >= idle) {
-            sa->last_rx_ms = now;
-            (void)tip_ike_info_start(ctx, sa, TIP_IKE_P_DPD);
-            return tip_ike_min(next, 100);
-        }
-        next = tip_ike_min(next, sa->last_rx_ms + idle - now);
+    if (c == NULL || tip_ike_poll_hard(ctx, sa, c, now) || sa->req_outstanding)
+        return;
+    tip_ike_poll_rekeys(ctx, sa, now);
+    /* RFC 7296 2.4: an empty INFORMATIONAL request checks liveness. */
+    if (!sa->req_outstanding && now >= tip_ike_dpd_at(c, sa)) {
+        sa->last_rx_ms = now;
+        (void)tip_ike_info_start(ctx, sa, TIP_IKE_P_DPD);
     }
-    return next;
 }
 
-static uint64_t tip_ike_poll_sa(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint64_t now)
+/* Everything due for IKE SA @p sa. Whatever raises an event (the SA goes
+ * down) is the last thing done with it. */
+static void tip_ike_poll_sa(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint64_t now)
 {
     tip_handle_t self = tip_ike_sa_handle(ctx, sa);
-    uint64_t next = tip_ike_poll_retransmit(ctx, sa, now);
 
+    tip_ike_poll_retransmit(ctx, sa, now);
     if (tip_ike_sa_get(ctx, self) != sa)
-        return next; /* it gave up and is gone */
+        return; /* it gave up and is gone */
     switch (sa->state) {
     case TIP_IKE_S_INIT_DONE:
         /* Half-open responder SAs do not live forever (2.6: resource
          * exhaustion). The initiator's attempts end by retransmission. */
-        if (now - sa->established_ms >= TIP_IKE_HALF_OPEN_MS) {
+        if (now >= tip_ike_half_open_at(sa)) {
             tip_ike_fail(ctx, sa, TIP_ERR_PORT);
             tip_ike_sa_down(ctx, sa, TIP_ERR_PORT);
-            return next;
         }
-        return tip_ike_min(next, sa->established_ms + TIP_IKE_HALF_OPEN_MS - now);
+        return;
     case TIP_IKE_S_CREATING:
         /* No timer of its own: it ends with its rekey exchange. One whose
          * parent no longer names it would be a bug; it is not kept. */
@@ -185,61 +201,82 @@ static uint64_t tip_ike_poll_sa(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint64_t now)
             tip_log(ctx, TIP_LOG_ERROR, "ike: orphaned rekey slot freed");
             tip_ike_sa_free(ctx, sa);
         }
-        return next;
+        return;
     case TIP_IKE_S_REKEYED:
         /* Replaced: wait for the peer's delete a while, then forget it
          * (its CHILD SAs moved on). Ours, if out, ends by retransmission. */
-        if (sa->req_outstanding)
-            return next;
-        if (now - sa->last_rx_ms >= TIP_IKE_HALF_OPEN_MS) {
+        if (!sa->req_outstanding && now >= tip_ike_half_open_at(sa))
             tip_ike_sa_free(ctx, sa);
-            return next;
-        }
-        return tip_ike_min(next, sa->last_rx_ms + TIP_IKE_HALF_OPEN_MS - now);
+        return;
     case TIP_IKE_S_DELETING:
         /* Our Delete(IKE) must go out once the window is free. */
         if (!sa->req_outstanding && tip_ike_info_start(ctx, sa, TIP_IKE_P_DELETE_IKE) != TIP_OK)
             tip_ike_sa_down(ctx, sa, TIP_OK);
-        return next;
+        return;
     case TIP_IKE_S_ESTABLISHED:
-        return tip_ike_poll_established(ctx, sa, now, next);
+        tip_ike_poll_established(ctx, sa, now);
+        return;
     default:
-        return next;
+        return;
     }
 }
 
-/* RFC 7296 2.6: rotate the cookie secret; the previous one stays valid for
- * one more period so cookies in flight still work. If the random source
- * fails, the current secret stays (it is still secret) until a later try. */
-static void tip_ike_cookie_rotate(tip_ctx_t *ctx, uint64_t now)
+void tip_ike_poll(tip_ctx_t *ctx, uint64_t now)
 {
-    uint8_t fresh[sizeof(ctx->ike.cookie_secret)];
-
-    if (tip_ike_random(ctx, fresh, sizeof(fresh)) == TIP_OK) {
-        memcpy(ctx->ike.cookie_secret_old, ctx->ike.cookie_secret, sizeof(fresh));
-        memcpy(ctx->ike.cookie_secret, fresh, sizeof(fresh));
-        ctx->ike.cookie_version++;
-        ctx->ike.cookie_old_valid = 1;
-    } else {
-        tip_log(ctx, TIP_LOG_WARN, "ike: no random bytes, cookie secret not rotated");
-    }
-    tip_crypto_zeroize(fresh, sizeof(fresh));
-    ctx->ike.cookie_rotate_ms = now + TIP_IKE_COOKIE_ROTATE_MS;
-}
-
-uint64_t tip_ike_poll(tip_ctx_t *ctx, uint64_t now)
-{
-    uint64_t next;
     unsigned i;
 
-    if (now >= ctx->ike.cookie_rotate_ms)
-        tip_ike_cookie_rotate(ctx, now);
-    next = ctx->ike.cookie_rotate_ms - now;
+    /* Slot by slot; each is read afresh (an event callback for one SA may
+     * have changed any other). */
     for (i = 0; i < TIP_MAX_IKE_SA; i++) {
         if (ctx->ike.sa[i].state != TIP_IKE_S_FREE)
-            next = tip_ike_min(next, tip_ike_poll_sa(ctx, &ctx->ike.sa[i], now));
+            tip_ike_poll_sa(ctx, &ctx->ike.sa[i], now);
     }
-    return next;
+}
+
+/* ---- the next deadline --------------------------------------------------------- */
+
+/* When tip_ike_poll_sa() next has something to do for @p sa (absolute). */
+static uint64_t tip_ike_sa_next_at(const tip_ctx_t *ctx, const tip_ike_sa_t *sa)
+{
+    const tip_ike_conn_slot_t *c;
+    uint64_t at = sa->req_outstanding ? sa->req_deadline_ms : TIP_IKE_NEVER;
+
+    switch (sa->state) {
+    case TIP_IKE_S_INIT_DONE:
+        return tip_ike_min(at, tip_ike_half_open_at(sa));
+    case TIP_IKE_S_REKEYED:
+        return sa->req_outstanding ? at : tip_ike_half_open_at(sa);
+    case TIP_IKE_S_DELETING:
+        return sa->req_outstanding ? at : 0; /* its Delete is due */
+    case TIP_IKE_S_ESTABLISHED:
+        c = tip_ike_sa_conn_c(ctx, sa);
+        if (c == NULL)
+            return at;
+        at = tip_ike_min(at, tip_ike_hard_at(c, sa));
+        if (sa->req_outstanding)
+            return at;
+        if (sa->rekey_at_ms != 0)
+            at = tip_ike_min(at, sa->rekey_at_ms);
+        if (sa->child.rekey_at_ms != 0)
+            at = tip_ike_min(at, sa->child.rekey_at_ms);
+        return tip_ike_min(at, tip_ike_dpd_at(c, sa));
+    default:
+        return at; /* INIT_SENT, AUTH_SENT: retransmission; CREATING: none */
+    }
+}
+
+uint64_t tip_ike_next_deadline(const tip_ctx_t *ctx, uint64_t now)
+{
+    uint64_t at = TIP_IKE_NEVER;
+    unsigned i;
+
+    for (i = 0; i < TIP_MAX_IKE_SA; i++) {
+        if (ctx->ike.sa[i].state != TIP_IKE_S_FREE)
+            at = tip_ike_min(at, tip_ike_sa_next_at(ctx, &ctx->ike.sa[i]));
+    }
+    if (at == TIP_IKE_NEVER)
+        return UINT64_MAX;
+    return at > now ? at - now : 0;
 }
 
 #endif /* TIP_CONF_IKEV2 */

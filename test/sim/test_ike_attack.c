@@ -9,6 +9,8 @@
  * authenticated messages from elsewhere. Established peers must keep
  * rekeying, new peers must get in once it stops, forged input must change
  * nothing that matters.
+ *
+ * tip-requires: TIP_CONF_IKEV2 TIP_MAX_IKE_CONN>=2 TIP_MAX_IKE_SA>=4
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -7,6 +7,8 @@
  * stale and frees the slot; tip_ike_terminate() works while a CHILD SA
  * rekey, an IKE SA rekey or a liveness check is outstanding; no IKE SA
  * state change is ever illegal.
+ *
+ * tip-requires: TIP_CONF_IKEV2
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -5,6 +5,8 @@
  * not free a slot another peer's IKE SA now uses, every failed rekey is
  * tried again (with back-off), and a CHILD SA whose proposal requires PFS
  * is never rekeyed without a key exchange, from either side.
+ *
+ * tip-requires: TIP_CONF_IKEV2 TIP_MAX_IKE_CONN>=2 TIP_MAX_IKE_SA>=4
  */
 #include <setjmp.h>
 #include <stdarg.h>

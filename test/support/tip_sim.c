@@ -74,6 +74,7 @@ static void tip_sim_deliver(tip_sim_t *s, const tip_sim_pkt_t *p)
         s->lost++;
         return;
     }
+    to->rx_any++;
     if (tip_test_port_to_buf(pkt, &buf, mem, sizeof(mem), TIP_ESP_HEADROOM) != TIP_OK)
         return;
     if (pkt->kind == TIP_TEST_SENT_IP) {
@@ -181,4 +182,82 @@ int tip_sim_until(tip_sim_t *s, int (*done)(void *arg), void *arg, uint64_t max_
         tip_sim_run(s, 10, 10);
     }
     return 1;
+}
+
+/* Poll node @p i at the network's time and note when it wants the next. */
+static void tip_sim_poll_node(tip_sim_t *s, unsigned i, tip_sim_sleep_stats_t *st)
+{
+    uint32_t r = tip_poll(s->n[i].ctx, s->now);
+
+    if (r == 0 && s->n[i].wake_at == s->now)
+        st->spins++;
+    s->n[i].wake_at = r == TIP_POLL_NONE ? UINT64_MAX : s->now + r;
+}
+
+/* Deliver what was sent; poll every node that received something (it may
+ * send more: deliver that too). */
+static void tip_sim_deliver_and_poll(tip_sim_t *s, tip_sim_sleep_stats_t *st)
+{
+    uint32_t before[TIP_SIM_NODES];
+    unsigned i, delivered;
+
+    do {
+        for (i = 0; i < s->nodes; i++)
+            before[i] = s->n[i].rx_any;
+        delivered = tip_sim_pump(s);
+        for (i = 0; i < s->nodes; i++) {
+            if (s->n[i].rx_any != before[i]) {
+                tip_sim_poll_node(s, i, st);
+                st->polls_input++;
+            }
+        }
+    } while (delivered != 0);
+}
+
+void tip_sim_sleep(tip_sim_t *s, uint64_t ms, tip_sim_sleep_stats_t *out)
+{
+    tip_sim_sleep_stats_t st;
+    uint64_t end = s->now + ms;
+    unsigned i, same = 0;
+
+    memset(&st, 0, sizeof(st));
+    for (i = 0; i < s->nodes; i++) {
+        tip_test_port_set_time(s->n[i].port, s->now);
+        s->n[i].wake_at = UINT64_MAX;
+        tip_sim_poll_node(s, i, &st);
+        st.polls_due++;
+    }
+    tip_sim_deliver_and_poll(s, &st);
+    for (;;) {
+        uint64_t t = UINT64_MAX;
+        for (i = 0; i < s->nodes; i++)
+            if (s->n[i].wake_at < t)
+                t = s->n[i].wake_at;
+        if (t > end) {
+            s->now = end;
+            for (i = 0; i < s->nodes; i++)
+                tip_test_port_set_time(s->n[i].port, s->now);
+            break;
+        }
+        same = t == s->now ? same + 1u : 0u;
+        if (same > 100u)
+            break; /* something stays due however often it is polled */
+        s->now = t;
+        st.wakeups++;
+        for (i = 0; i < s->nodes; i++)
+            tip_test_port_set_time(s->n[i].port, s->now);
+        for (i = 0; i < s->nodes; i++) {
+            if (s->n[i].wake_at <= t) {
+                tip_sim_poll_node(s, i, &st);
+                st.polls_due++;
+            }
+        }
+        tip_sim_deliver_and_poll(s, &st);
+    }
+    if (out != NULL) {
+        out->polls_due += st.polls_due;
+        out->polls_input += st.polls_input;
+        out->wakeups += st.wakeups;
+        out->spins += st.spins;
+    }
 }

@@ -29,6 +29,8 @@ typedef struct {
     uint32_t rx_ike;        /**< IKE messages given to tip_ike_input */
     uint32_t rx_dropped;    /**< input the core refused */
     uint8_t down;           /**< cut off: everything to and from it is lost */
+    uint32_t rx_any;        /**< deliveries of any kind (tip_sim_sleep polls after them) */
+    uint64_t wake_at;       /**< tip_sim_sleep: when its last tip_poll() said to poll again */
     size_t last_len;        /**< the last inner packet */
     uint8_t last[2048];
 } tip_sim_node_t;
@@ -71,5 +73,24 @@ void tip_sim_run(tip_sim_t *s, uint64_t ms, uint64_t step);
 
 /** Run until @p done(arg) is true or @p max_ms passed; returns 1 if done. */
 int tip_sim_until(tip_sim_t *s, int (*done)(void *arg), void *arg, uint64_t max_ms);
+
+/** What tip_sim_sleep() did. */
+typedef struct {
+    uint32_t polls_due;   /**< polls at the time the node's last tip_poll() returned */
+    uint32_t polls_input; /**< polls right after the node received input */
+    uint32_t wakeups;     /**< distinct times the clock stopped at */
+    uint32_t spins;       /**< polls that returned 0 again at the same time (a poll that
+                               leaves work due); more than 100 in a row stop the run */
+} tip_sim_sleep_stats_t;
+
+/**
+ * Run the network for @p ms the way devices that sleep would: a node is
+ * polled only at the time its last tip_poll() returned (never earlier) and
+ * right after it received input (the contract asks for that: input may
+ * schedule work); in between the clock jumps. Every node is polled first
+ * at the current time (after the test's own API calls). Deliveries are
+ * instant, as in tip_sim_pump(). @p st (may be NULL) is added to.
+ */
+void tip_sim_sleep(tip_sim_t *s, uint64_t ms, tip_sim_sleep_stats_t *st);
 
 #endif /* TIP_SIM_H */

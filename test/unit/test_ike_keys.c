@@ -9,6 +9,8 @@
  * the RFC 7296 formulas (2.13, 2.14, 2.17, 2.18) with nothing but Python's
  * hmac and hashlib modules. Regenerate with
  *   python3 test/vectors/gen_ike_keys.py > test/unit/ike_keys_vectors.h
+ *
+ * tip-requires: TIP_CONF_IKEV2
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -6,6 +6,8 @@
  * written here from the documented states), refuses, logs and counts every
  * other; handles between IKE SA slots go stale when a slot is freed and a
  * rekey's reserved slot lives and dies with its parent.
+ *
+ * tip-requires: TIP_CONF_IKEV2 TIP_MAX_IKE_SA>=3
  */
 #include <setjmp.h>
 #include <stdarg.h>

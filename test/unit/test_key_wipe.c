@@ -10,6 +10,9 @@
  * How: run the call, then call a function whose large local array lies
  * over the same stack area and search it for the key bytes. The array is
  * never written, so it still holds what the earlier calls left there.
+ *
+ * tip-requires: TIP_CONF_SETKEY TIP_CONF_AES_GCM TIP_CONF_CHACHAPOLY TIP_CONF_AES_CBC
+ * tip-requires: TIP_CONF_HMAC_SHA256
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -12,6 +12,9 @@
  * whose sequence-number store survives (tip_fx_restart()). The tests record
  * every sequence number and IV the sender puts on the wire and replay every
  * captured packet after the receiver restarted.
+ *
+ * tip-requires: TIP_CONF_AES_GCM TIP_CONF_AES_CBC TIP_CONF_CHACHAPOLY TIP_CONF_ENCR_NULL
+ * tip-requires: TIP_CONF_HMAC_SHA256 TIP_CONF_HMAC_SHA384 TIP_CONF_HMAC_SHA512 TIP_CONF_NATT
  */
 #include <setjmp.h>
 #include <stdarg.h>

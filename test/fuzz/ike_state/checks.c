@@ -10,6 +10,7 @@
 /* ---- steps and invariants ------------------------------------------------------- */
 
 static tip_ike_status_t g_st0[N_NODES][FZ_G_CONNS];
+static uint64_t g_child_added0[N_NODES][FZ_G_CONNS]; /* when g_st0's CHILD SA was added */
 
 static void fz_status(int node, unsigned ci, tip_ike_status_t *st)
 {
@@ -40,7 +41,6 @@ static void fz_on_event(void *arg, const tip_event_t *ev)
 {
     int node = (int)(intptr_t)arg;
     fz_ev_t *e;
-    tip_sa_stats_t ss;
 
     fz_trace("event %s type %d conn %08x reason %d", g_node_name[node], (int)ev->type,
              (unsigned)ev->conn, ev->reason);
@@ -60,9 +60,15 @@ static void fz_on_event(void *arg, const tip_event_t *ev)
     e->sa = ev->sa;
     e->spi = ev->spi;
     e->reason = ev->reason;
-    /* the SA is still in the SAD while its expiry is announced */
-    if (ev->type == TIP_EV_SA_HARD_EXPIRED && tip_sad_stats(&g_ctx[node], ev->sa, &ss) == TIP_OK)
-        e->added_ms = ss.added_ms;
+    /* the SA is gone when its expiry is announced: when it was added, for
+     * the CHILD SAs that were current as the step began */
+    if (ev->type == TIP_EV_SA_HARD_EXPIRED) {
+        unsigned ci;
+        for (ci = 0; ci < g_nconn[node]; ci++)
+            if (g_st0[node][ci].child_up &&
+                (ev->sa == g_st0[node][ci].child_in || ev->sa == g_st0[node][ci].child_out))
+                e->added_ms = g_child_added0[node][ci];
+    }
 }
 
 /*
@@ -108,8 +114,14 @@ static void fz_step_begin(void)
     g_nev = 0;
     g_ev_lost = 0;
     for (n = 0; n < N_NODES; n++)
-        for (ci = 0; ci < g_nconn[n]; ci++)
+        for (ci = 0; ci < g_nconn[n]; ci++) {
+            tip_sa_stats_t ss;
             fz_status(n, ci, &g_st0[n][ci]);
+            g_child_added0[n][ci] = g_st0[n][ci].child_up &&
+                                            tip_sad_stats(&g_ctx[n], g_st0[n][ci].child_in, &ss) == TIP_OK
+                                        ? ss.added_ms
+                                        : 0;
+        }
 }
 
 static int fz_conn_event(int node, unsigned ci, int type, int reason)
