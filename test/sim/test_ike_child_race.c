@@ -8,7 +8,7 @@
  * CHILD SA pair, no CHILD SA may be reported down, and the SAD and SPD
  * must hold nothing else.
  *
- * tip-requires: TIP_CONF_IKEV2 TIP_MAX_IKE_SA>=2 TIP_CONF_AES_GCM
+ * tip-requires: TIP_CONF_IKEV2 TIP_MAX_IKE_SA>=2 TIP_CONF_AES_GCM TIP_MAX_SA>=6
  */
 #include <setjmp.h>
 #include <stdarg.h>
