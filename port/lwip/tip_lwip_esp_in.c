@@ -3,7 +3,8 @@
  *
  * Plain ESP (IP protocol 50) in: the LWIP_HOOK_IP4_INPUT /
  * LWIP_HOOK_IP6_INPUT hooks, and the raw pcb's receive function for what
- * lwIP reassembled.
+ * lwIP reassembled. The hooks also keep the tunnel netif's addresses
+ * reachable only through the tunnel.
  *
  * lwIP calls the IPv4 hook first thing in ip4_input(), before it checks
  * the header, trims link-layer padding or reassembles, and it does not
@@ -56,6 +57,23 @@ static int is_our_addr4(const uint8_t *a)
     return 0;
 }
 
+/*
+ * lwIP accepts a packet addressed to any of its netifs on any netif. The
+ * tunnel netif's address is reachable only through the tunnel: a packet
+ * for it that arrives in clear on another netif (spoofed, or routed around
+ * the tunnel) is dropped here, fragments included, so that sockets bound
+ * to it only ever see what tinyipsec decrypted.
+ */
+static int around_tunnel4(const tip_lwip_t *l, const uint8_t *h, const struct netif *inp)
+{
+    ip4_addr_t x;
+
+    if (l->tun == NULL || inp == l->tun)
+        return 0;
+    memcpy(&x.addr, h + 16, 4);
+    return ip4_addr_cmp(netif_ip4_addr(l->tun), &x);
+}
+
 int tip_lwip_ip4_input_hook(struct pbuf *p, struct netif *inp)
 {
     tip_lwip_t *l = tip_lwip_active;
@@ -65,7 +83,14 @@ int tip_lwip_ip4_input_hook(struct pbuf *p, struct netif *inp)
     if (l == NULL || l->ctx == NULL || p == NULL || p->tot_len < 20)
         return 0; /* lwIP drops the short packet itself */
     /* RFC 791 3.1: the header may be split over a pbuf chain: copy it. */
-    if (pbuf_copy_partial(p, h, 20, 0) != 20 || (h[0] >> 4) != 4 || h[9] != TIP_IPPROTO_ESP)
+    if (pbuf_copy_partial(p, h, 20, 0) != 20 || (h[0] >> 4) != 4)
+        return 0;
+    if (around_tunnel4(l, h, inp)) {
+        l->rx_dropped++;
+        pbuf_free(p);
+        return 1;
+    }
+    if (h[9] != TIP_IPPROTO_ESP)
         return 0;
     hlen = (size_t)(h[0] & 0x0F) * 4u;
     total = (size_t)h[2] << 8 | h[3];
@@ -95,10 +120,24 @@ int tip_lwip_ip6_input_hook(struct pbuf *p, struct netif *inp)
 
     if (l == NULL || l->ctx == NULL || p == NULL || p->tot_len < 40)
         return 0;
+    if (pbuf_copy_partial(p, h, 40, 0) != 40 || (h[0] >> 4) != 6)
+        return 0;
+    /* the tunnel's addresses only through the tunnel (see around_tunnel4) */
+    if (l->tun != NULL && inp != l->tun) {
+        int i;
+        for (i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++) {
+            if (ip6_addr_isvalid(netif_ip6_addr_state(l->tun, i)) &&
+                memcmp(netif_ip6_addr(l->tun, i)->addr, h + 24, 16) == 0) {
+                l->rx_dropped++;
+                pbuf_free(p);
+                return 1;
+            }
+        }
+    }
     /* RFC 8200 3: only ESP as the first next header is taken here (an
      * extension header in front of it, a fragment header included, goes
      * through lwIP to the raw pcb). */
-    if (pbuf_copy_partial(p, h, 40, 0) != 40 || (h[0] >> 4) != 6 || h[6] != TIP_IPPROTO_ESP)
+    if (h[6] != TIP_IPPROTO_ESP)
         return 0;
     total = 40u + ((size_t)h[4] << 8 | h[5]);
     if (total < 40u + 8u || total > p->tot_len)

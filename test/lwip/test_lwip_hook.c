@@ -30,6 +30,7 @@
 #include "lwip/ip.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
+#include "lwip/udp.h"
 
 #include "tip_lwip_hooks.h"
 #include "tip_port_lwip.h"
@@ -407,6 +408,53 @@ static void test_fragments_reassembled_by_lwip(void **state)
     assert_true(delivered_intact());
 }
 
+static unsigned udp9_rx;
+
+static void udp9(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port)
+{
+    (void)arg;
+    (void)pcb;
+    (void)addr;
+    (void)port;
+    udp9_rx++;
+    pbuf_free(p);
+}
+
+/*
+ * lwIP accepts a packet for any of its addresses on any netif. A packet
+ * for the tunnel netif's address that arrives in clear on the link (a
+ * spoofed 10.1.0.1 -> 10.2.0.1) must not reach a socket bound to any
+ * address: inner addresses are reachable only through the tunnel.
+ */
+static void test_clear_packet_for_tunnel_address_dropped(void **state)
+{
+    struct udp_pcb *pcb = udp_new();
+    uint8_t pkt[64];
+    unsigned d0 = delivered;
+
+    (void)state;
+    assert_non_null(pcb);
+    assert_int_equal(udp_bind(pcb, IP_ADDR_ANY, 9), ERR_OK);
+    udp_recv(pcb, udp9, NULL);
+    make_inner(8); /* 10.1.0.1:1000 -> 10.2.0.1, UDP */
+    memcpy(pkt, inner, inner_len);
+    pkt[23] = 9;
+    pkt[26] = pkt[27] = 0; /* no UDP checksum */
+    /* the link's own address is still reachable in clear */
+    udp9_rx = 0;
+    pkt[16] = 192, pkt[17] = 0, pkt[18] = 2, pkt[19] = 2;
+    fix_chksum(pkt);
+    assert_int_equal(lnk.input(pool_pbuf(pkt, inner_len), &lnk), ERR_OK);
+    assert_int_equal(udp9_rx, 1);
+    /* the tunnel's is not */
+    pkt[16] = 10, pkt[17] = 2, pkt[18] = 0, pkt[19] = 1;
+    fix_chksum(pkt);
+    assert_int_equal(lnk.input(pool_pbuf(pkt, inner_len), &lnk), ERR_OK);
+    assert_int_equal(udp9_rx, 1);
+    assert_int_equal(delivered, d0);
+    udp_remove(pcb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -418,6 +466,7 @@ int main(void)
         cmocka_unit_test_setup(test_hook_bad_lengths, setup),
         cmocka_unit_test_setup(test_hook_leaves_fragments, setup),
         cmocka_unit_test_setup(test_fragments_reassembled_by_lwip, setup),
+        cmocka_unit_test_setup(test_clear_packet_for_tunnel_address_dropped, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
