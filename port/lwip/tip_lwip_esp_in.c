@@ -74,6 +74,37 @@ static int around_tunnel4(const tip_lwip_t *l, const uint8_t *h, const struct ne
     return ip4_addr_cmp(netif_ip4_addr(l->tun), &x);
 }
 
+/* UDP to the port's own IKE or NAT-T port, its header at @p l4 (the port checks those itself). */
+static int own_udp(const tip_lwip_t *l, const struct pbuf *p, size_t l4)
+{
+    uint8_t u[4];
+    uint16_t dport;
+
+    if (l4 > 0xFFFFu || pbuf_copy_partial(p, u, 4, (u16_t)l4) != 4)
+        return 0;
+    dport = (uint16_t)(u[2] << 8 | u[3]);
+    return dport == l->natt_port || (l->ike_port != 0 && dport == l->ike_port);
+}
+
+/*
+ * RFC 4301 5.2: cleartext arriving on the netif under policy must be
+ * allowed by an inbound BYPASS policy. Returns 0 to let lwIP go on, 1 when
+ * the packet was dropped (and freed).
+ */
+static int policy_in(tip_lwip_t *l, struct pbuf *p)
+{
+    tip_buf_t buf;
+    int r = TIP_ERR_BUF_SPACE;
+
+    if (tip_lwip_rx_buf(l, p, &buf, 0) >= 0)
+        r = tip_input_ip(l->ctx, &buf); /* reads only, for cleartext */
+    if (r == TIP_RX_BYPASS)
+        return 0;
+    l->rx_dropped++;
+    pbuf_free(p);
+    return 1;
+}
+
 int tip_lwip_ip4_input_hook(struct pbuf *p, struct netif *inp)
 {
     tip_lwip_t *l = tip_lwip_active;
@@ -90,9 +121,14 @@ int tip_lwip_ip4_input_hook(struct pbuf *p, struct netif *inp)
         pbuf_free(p);
         return 1;
     }
-    if (h[9] != TIP_IPPROTO_ESP)
-        return 0;
     hlen = (size_t)(h[0] & 0x0F) * 4u;
+    if (h[9] != TIP_IPPROTO_ESP) {
+        if (l->phys == NULL || inp != l->phys || l->delivering)
+            return 0;
+        if (h[9] == 17 && (h[6] & 0x1F) == 0 && h[7] == 0 && own_udp(l, p, hlen))
+            return 0; /* IKE or NAT-T: the port's UDP pcbs take it */
+        return policy_in(l, p);
+    }
     total = (size_t)h[2] << 8 | h[3];
     if (hlen < 20 || hlen > p->len || total < hlen + 8u || total > p->tot_len)
         return 0; /* malformed, or the header not in the first pbuf: lwIP drops it */
@@ -137,8 +173,13 @@ int tip_lwip_ip6_input_hook(struct pbuf *p, struct netif *inp)
     /* RFC 8200 3: only ESP as the first next header is taken here (an
      * extension header in front of it, a fragment header included, goes
      * through lwIP to the raw pcb). */
-    if (h[6] != TIP_IPPROTO_ESP)
-        return 0;
+    if (h[6] != TIP_IPPROTO_ESP) {
+        if (l->phys == NULL || inp != l->phys || l->delivering)
+            return 0;
+        if (h[6] == 17 && own_udp(l, p, 40))
+            return 0;
+        return policy_in(l, p);
+    }
     total = 40u + ((size_t)h[4] << 8 | h[5]);
     if (total < 40u + 8u || total > p->tot_len)
         return 0;

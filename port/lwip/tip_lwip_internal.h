@@ -33,7 +33,8 @@ void tip_lwip_esp_raw_listen(tip_lwip_t *l);
 
 /**
  * Hand the packet in @p buf (from pbuf @p p, in place or copied) to lwIP:
- * the tunnel netif's input, or @p inp's without a tunnel netif. Takes p.
+ * the tunnel netif's input, or without a tunnel netif ip_input() on @p inp,
+ * the netif it came from. Takes p.
  */
 void tip_lwip_deliver(tip_lwip_t *l, struct pbuf *p, int in_place, const tip_buf_t *buf,
                       struct netif *inp);

@@ -224,8 +224,21 @@ void tip_lwip_deliver(tip_lwip_t *l, struct pbuf *p, int in_place, const tip_buf
             return;
         }
     }
-    if (to == NULL || to->input(q, to) != ERR_OK)
+    if (to == NULL) {
         pbuf_free(q);
+    } else if (to == l->tun) {
+        if (to->input(q, to) != ERR_OK)
+            pbuf_free(q);
+    } else {
+        /* Back into lwIP on the netif it came from, now (on tcpip_thread or
+         * with the core lock: this is the port's receive path), marked so
+         * that the inbound policy check of a protected netif lets it pass:
+         * tinyipsec has checked it against the SA's policy. */
+        l->delivering = 1;
+        if (ip_input(q, to) != ERR_OK)
+            pbuf_free(q);
+        l->delivering = 0;
+    }
 }
 
 void tip_lwip_rx_result(tip_lwip_t *l, int r, struct pbuf *p, int in_place, tip_buf_t *buf,
@@ -390,6 +403,13 @@ void tip_lwip_deinit(tip_lwip_t *l)
     if (l->tun != NULL)
         netif_remove(l->tun);
     l->tun = NULL;
+    if (l->phys != NULL) {
+        l->phys->output = l->phys_output;
+#if LWIP_IPV6
+        l->phys->output_ip6 = l->phys_output6;
+#endif
+    }
+    l->phys = NULL;
     if (tip_lwip_active == l)
         tip_lwip_active = NULL;
     l->ctx = NULL;

@@ -14,7 +14,8 @@
  * Route-based use: tip_lwip_tunnel_add() adds a netif (like a Linux VTI).
  * Routes pointing at it send packets into tip_output(); packets decrypted
  * by tinyipsec enter lwIP through its input function, so sockets and raw
- * pcbs on the device work through the tunnel unchanged.
+ * pcbs on the device work through the tunnel unchanged. Policy-based use:
+ * tip_lwip_protect_netif() puts a physical netif under the SPD.
  *
  * Threading: every function here, and every tip_* call on the context, runs
  * with the lwIP core lock held (LOCK_TCPIP_CORE()) or on tcpip_thread; with
@@ -72,11 +73,17 @@ typedef struct tip_lwip {
     struct udp_pcb *pcb_natt;
     struct raw_pcb *pcb_esp;
     struct netif *tun;      /**< the tunnel netif, NULL until tip_lwip_tunnel_add() */
+    struct netif *phys;     /**< the netif under policy, NULL until tip_lwip_protect_netif() */
+    netif_output_fn phys_output; /**< its own output functions */
+#if LWIP_IPV6
+    netif_output_ip6_fn phys_output6;
+#endif
     uint16_t ike_port;
     uint16_t natt_port;
     uint8_t timer_armed;
     uint8_t in_poll;
     uint8_t sending;        /**< the port's own packet is leaving (policy mode) */
+    uint8_t delivering;     /**< a decrypted packet is entering (policy mode) */
     uint32_t now_last;      /**< sys_now() last seen */
     uint64_t now_hi;        /**< wraps of sys_now() * 2^32 */
     int (*random)(void *arg, uint8_t *out, size_t len);
@@ -102,7 +109,10 @@ void tip_lwip_cfg_init(tip_lwip_cfg_t *cfg);
  */
 int tip_lwip_init(tip_lwip_t *l, tip_ctx_t *ctx, const tip_lwip_cfg_t *cfg);
 
-/** Close the pcbs, stop the timer, remove the tunnel netif. The context stays. */
+/**
+ * Close the pcbs, stop the timer, remove the tunnel netif, give a protected
+ * netif its own output back. The context stays.
+ */
 void tip_lwip_deinit(tip_lwip_t *l);
 
 /**
@@ -123,6 +133,19 @@ void tip_lwip_kick(tip_lwip_t *l);
  */
 int tip_lwip_tunnel_add(tip_lwip_t *l, struct netif *nif, const ip4_addr_t *ip,
                         const ip4_addr_t *netmask, uint16_t mtu, netif_input_fn input);
+
+/**
+ * Policy-based use: put netif @p nif (Ethernet, say) under the SPD. What
+ * lwIP sends through it goes to tip_output() first: BYPASS leaves as it is,
+ * PROTECT leaves as ESP, anything else is dropped. What arrives on it in
+ * clear (not ESP, not UDP to the port's IKE and NAT-T ports) must be
+ * allowed by an inbound BYPASS policy (tip_input_ip(); checked in the
+ * input hooks, so they must be installed), or it is dropped. Decrypted
+ * packets enter lwIP through this netif when there is no tunnel netif.
+ * One netif per port.
+ * @return 0, TIP_ERR_ARG or TIP_ERR_EXISTS
+ */
+int tip_lwip_protect_netif(tip_lwip_t *l, struct netif *nif);
 
 /**
  * The LWIP_HOOK_IP4_INPUT hook: consume ESP (protocol 50) addressed to the

@@ -14,7 +14,10 @@
  * Cases: ESP-in-UDP (RFC 3948, forced); plain ESP (protocol 50, received
  * through LWIP_HOOK_IP4_INPUT) over a link with a 1000-byte MTU, so that
  * full-size tunnel packets are fragmented on the link and reach tinyipsec
- * after lwIP reassembled them.
+ * after lwIP reassembled them; policy-based (no tunnel netif: the link
+ * netif under the SPD, transport mode between the link addresses, plain
+ * ESP), where a datagram A slips onto the link in clear must not reach B's
+ * echo server.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +26,9 @@
 
 #include <cmocka.h>
 
+#include <string.h>
+
+#include "lwip/inet_chksum.h"
 #include "lwip/init.h"
 #include "lwip/timeouts.h"
 
@@ -86,10 +92,10 @@ static int tcp_done(void)
     return tl_tcp_echoed(&bad) >= TCP_TOTAL || bad;
 }
 
-static int side_b(int fd, int plain_esp, uint16_t mtu)
+static int side_b(int fd, int flags, uint16_t mtu)
 {
     lwip_init();
-    if (tl_gw_start(&gw, TL_SIDE_B, fd, plain_esp, mtu, netif_input) != 0 || tl_echo_start() != 0)
+    if (tl_gw_start(&gw, TL_SIDE_B, fd, flags, mtu, netif_input) != 0 || tl_echo_start() != 0)
         return 10;
     (void)run_until(never, 60000); /* until A closes the link */
     fprintf(stderr, "side B: echoed %u datagrams, %zu TCP bytes; sent %u IKE, %u ESP-in-UDP, "
@@ -97,17 +103,39 @@ static int side_b(int fd, int plain_esp, uint16_t mtu)
             gw.esp_udp, gw.esp, gw.frags, gw.clear);
     if (gw.child_up == 0)
         return 11;
+    if (tl_echo_udp_count() != UDP_COUNT)
+        return 19; /* one more: the datagram sent in clear got through */
     return gw.clear == 0 ? 0 : 16;
 }
 
-static int side_a(int fd, int plain_esp, uint16_t mtu)
+/* A UDP datagram 192.0.2.1:5555 -> 192.0.2.2:7, put on the link in clear. */
+static void send_clear(void)
 {
+    uint8_t p[33];
+    u16_t c;
+
+    memset(p, 0, sizeof(p));
+    p[0] = 0x45, p[3] = sizeof(p), p[8] = 64, p[9] = 17;
+    p[12] = 192, p[13] = 0, p[14] = 2, p[15] = 1;
+    p[16] = 192, p[17] = 0, p[18] = 2, p[19] = 2;
+    c = inet_chksum(p, 20);
+    memcpy(p + 10, &c, 2);
+    p[20] = 5555 >> 8, p[21] = 5555 & 0xFF, p[23] = 7, p[25] = 13;
+    memcpy(p + 28, "clear", 5);
+    (void)tl_link_send(gw.fd, p, sizeof(p));
+}
+
+static int side_a(int fd, int flags, uint16_t mtu)
+{
+    int plain_esp = (flags & TL_PLAIN_ESP) != 0;
     unsigned i, ubad;
     int tbad;
     size_t got;
 
     lwip_init();
-    if (tl_gw_start(&gw, TL_SIDE_A, fd, plain_esp, mtu, netif_input) != 0)
+    if (flags & TL_POLICY)
+        tl_apps_peer(192, 0, 2, 2); /* transport mode between the link addresses */
+    if (tl_gw_start(&gw, TL_SIDE_A, fd, flags, mtu, netif_input) != 0)
         return 10;
     if (tip_ike_initiate(&gw.ctx, gw.conn) != TIP_OK)
         return 10;
@@ -126,6 +154,8 @@ static int side_a(int fd, int plain_esp, uint16_t mtu)
     fprintf(stderr, "side A: %u of %u UDP echoes intact, %u corrupted\n", i, UDP_COUNT, ubad);
     if (i != UDP_COUNT)
         return ubad != 0 ? 13 : 12;
+    if (flags & TL_POLICY)
+        send_clear(); /* B must drop it: its SPD protects all traffic from A */
 
     if (tl_tcp_start(TCP_TOTAL) != 0)
         return 14;
@@ -145,7 +175,8 @@ static int side_a(int fd, int plain_esp, uint16_t mtu)
         return 14;
     if (gw.clear != 0)
         return 16;
-    if (plain_esp ? (gw.esp == 0 || gw.esp_udp != 0 || gw.frags == 0) : gw.esp_udp == 0)
+    if (plain_esp ? (gw.esp == 0 || gw.esp_udp != 0 || (mtu < 1400 && gw.frags == 0))
+                  : gw.esp_udp == 0)
         return 17;
     /* ESP-in-UDP arrives in one pool pbuf with its headers in front:
      * decrypted where it lies, not copied */
@@ -154,7 +185,7 @@ static int side_a(int fd, int plain_esp, uint16_t mtu)
     return 0;
 }
 
-static void run_case(int plain_esp, uint16_t mtu)
+static void run_case(int flags, uint16_t mtu)
 {
     int fd[2], pa, pb, sa, sb;
 
@@ -163,13 +194,13 @@ static void run_case(int plain_esp, uint16_t mtu)
     assert_true(pb >= 0);
     if (pb == 0) {
         tl_link_close(fd[0]);
-        tl_exit(side_b(fd[1], plain_esp, mtu));
+        tl_exit(side_b(fd[1], flags, mtu));
     }
     pa = tl_fork();
     assert_true(pa >= 0);
     if (pa == 0) {
         tl_link_close(fd[1]);
-        tl_exit(side_a(fd[0], plain_esp, mtu));
+        tl_exit(side_a(fd[0], flags, mtu));
     }
     tl_link_close(fd[0]);
     tl_link_close(fd[1]);
@@ -188,7 +219,13 @@ static void test_lwip_nosys_esp_in_udp(void **state)
 static void test_lwip_nosys_plain_esp_fragmented(void **state)
 {
     (void)state;
-    run_case(1, 1000);
+    run_case(TL_PLAIN_ESP, 1000);
+}
+
+static void test_lwip_nosys_policy_transport(void **state)
+{
+    (void)state;
+    run_case(TL_POLICY | TL_PLAIN_ESP, 1500);
 }
 
 int main(void)
@@ -196,6 +233,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lwip_nosys_esp_in_udp),
         cmocka_unit_test(test_lwip_nosys_plain_esp_fragmented),
+        cmocka_unit_test(test_lwip_nosys_policy_transport),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

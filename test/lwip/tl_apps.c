@@ -14,6 +14,12 @@
 #define ECHO_PORT 7
 
 static unsigned udp_echoed;
+static uint8_t peer_ip[4] = {10, 2, 0, 1};
+
+void tl_apps_peer(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+{
+    peer_ip[0] = a, peer_ip[1] = b, peer_ip[2] = c, peer_ip[3] = d;
+}
 static size_t tcp_echoed_bytes;
 
 static void echo_udp_rx(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr,
@@ -152,7 +158,7 @@ int tl_udp_send(unsigned i)
     d[0] = (uint8_t)i;
     for (k = 1; k < n; k++)
         d[k] = dgram_byte(i, k);
-    IP_ADDR4(&to, 10, 2, 0, 1);
+    IP_ADDR4(&to, peer_ip[0], peer_ip[1], peer_ip[2], peer_ip[3]);
     err = udp_sendto(ucli, p, &to, ECHO_PORT);
     pbuf_free(p);
     return err == ERR_OK ? 0 : -1;
@@ -256,7 +262,7 @@ int tl_tcp_start(size_t total)
     tcp_recv(tcli, cli_tcp_rx);
     tcp_sent(tcli, cli_sent);
     tcp_err(tcli, cli_err);
-    IP_ADDR4(&to, 10, 2, 0, 1);
+    IP_ADDR4(&to, peer_ip[0], peer_ip[1], peer_ip[2], peer_ip[3]);
     return tcp_connect(tcli, &to, ECHO_PORT, cli_connected) == ERR_OK ? 0 : -1;
 }
 

@@ -99,9 +99,9 @@ static void on_log(void *arg, int level, const char *msg)
         fprintf(stderr, "side %c: %s\n", 'A' + g->side, msg);
 }
 
-int tl_gw_start(tl_gw_t *g, int side, int fd, int plain_esp, uint16_t link_mtu,
-                netif_input_fn input)
+int tl_gw_start(tl_gw_t *g, int side, int fd, int flags, uint16_t link_mtu, netif_input_fn input)
 {
+    int plain_esp = (flags & TL_PLAIN_ESP) != 0, policy = (flags & TL_POLICY) != 0;
     ip4_addr_t a, m, inner;
     tip_lwip_cfg_t cfg;
     tip_ike_conn_t c;
@@ -131,10 +131,17 @@ int tl_gw_start(tl_gw_t *g, int side, int fd, int plain_esp, uint16_t link_mtu,
         return -1;
     tip_ctx_set_event_cb(&g->ctx, on_event, g);
 
-    IP4_ADDR(&inner, 10, side == TL_SIDE_A ? 1 : 2, 0, 1);
-    IP4_ADDR(&m, 255, 0, 0, 0);
-    if (tip_lwip_tunnel_add(&g->port, &g->tun, &inner, &m, 1400, input) != TIP_OK)
-        return -1;
+    if (policy) {
+        if (tip_lwip_protect_netif(&g->port, &g->link) != TIP_OK)
+            return -1;
+        my_net = me;
+        peer_net = peer;
+    } else {
+        IP4_ADDR(&inner, 10, side == TL_SIDE_A ? 1 : 2, 0, 1);
+        IP4_ADDR(&m, 255, 0, 0, 0);
+        if (tip_lwip_tunnel_add(&g->port, &g->tun, &inner, &m, 1400, input) != TIP_OK)
+            return -1;
+    }
 
     tip_ike_conn_init(&c);
     if (tip_addr_parse(&c.local_addr, me) != TIP_OK || tip_addr_parse(&c.remote_addr, peer) != TIP_OK)
@@ -144,11 +151,14 @@ int tl_gw_start(tl_gw_t *g, int side, int fd, int plain_esp, uint16_t link_mtu,
         return -1;
     memcpy(c.psk, "lwIP integration test key", 25);
     c.psk_len = 25;
-    if (tip_addr_parse(&n, my_net) != TIP_OK || tip_addr_range_prefix(&c.ts.local, &n, 16) != TIP_OK)
+    if (tip_addr_parse(&n, my_net) != TIP_OK ||
+        tip_addr_range_prefix(&c.ts.local, &n, policy ? 32 : 16) != TIP_OK)
         return -1;
     if (tip_addr_parse(&n, peer_net) != TIP_OK ||
-        tip_addr_range_prefix(&c.ts.remote, &n, 16) != TIP_OK)
+        tip_addr_range_prefix(&c.ts.remote, &n, policy ? 32 : 16) != TIP_OK)
         return -1;
+    if (policy)
+        c.mode = TIP_MODE_TRANSPORT;
     c.force_encap = (uint8_t)!plain_esp;
     if (tip_ike_conn_add(&g->ctx, &c, &g->conn) != TIP_OK)
         return -1;

@@ -17,6 +17,10 @@
 /** Side A initiates; side B responds. */
 enum { TL_SIDE_A = 0, TL_SIDE_B = 1 };
 
+/** tl_gw_start() flags. */
+#define TL_PLAIN_ESP 1 /**< plain ESP (protocol 50) instead of ESP-in-UDP */
+#define TL_POLICY 2    /**< policy-based: no tunnel netif, the link netif under the SPD, transport mode */
+
 typedef struct {
     int side;
     int fd;                 /**< this side's end of the link */
@@ -38,11 +42,12 @@ typedef struct {
 /**
  * Set up side @p side on link descriptor @p fd: link netif with MTU
  * @p link_mtu, the port, the tunnel netif (input @p input: netif_input with
- * NO_SYS, tcpip_input with tcpip_thread), the connection (ESP-in-UDP, or
- * plain ESP with @p plain_esp). With the core lock held. Returns 0 or -1.
+ * NO_SYS, tcpip_input with tcpip_thread) and a tunnel-mode connection
+ * between the inner networks; or with TL_POLICY the link netif under the
+ * SPD and a transport-mode connection between the link addresses. ESP in
+ * UDP, or plain ESP with TL_PLAIN_ESP. With the core lock held. 0 or -1.
  */
-int tl_gw_start(tl_gw_t *g, int side, int fd, int plain_esp, uint16_t link_mtu,
-                netif_input_fn input);
+int tl_gw_start(tl_gw_t *g, int side, int fd, int flags, uint16_t link_mtu, netif_input_fn input);
 
 /** Feed one packet read from the link into lwIP (from any thread in OS mode). */
 void tl_gw_link_input(tl_gw_t *g, const void *pkt, size_t len);
