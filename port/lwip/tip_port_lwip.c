@@ -142,6 +142,18 @@ static void port_log(void *arg, int level, const char *msg)
         l->log(l->log_arg, level, msg);
 }
 
+static int port_seq_load(void *arg, const tip_sa_id_t *sa, uint64_t *mark)
+{
+    tip_lwip_t *l = arg;
+    return l->seq_load(l->seq_arg, sa, mark);
+}
+
+static int port_seq_store(void *arg, const tip_sa_id_t *sa, uint64_t mark)
+{
+    tip_lwip_t *l = arg;
+    return l->seq_store(l->seq_arg, sa, mark);
+}
+
 /* ---- the poll timeout --------------------------------------------------------- */
 
 static void poll_timeout(void *arg)
@@ -337,7 +349,7 @@ int tip_lwip_init(tip_lwip_t *l, tip_ctx_t *ctx, const tip_lwip_cfg_t *cfg)
 
     LWIP_ASSERT_CORE_LOCKED();
     if (l == NULL || ctx == NULL || cfg == NULL || cfg->random == NULL || cfg->natt_port == 0 ||
-        cfg->natt_port == cfg->ike_port)
+        cfg->natt_port == cfg->ike_port || (cfg->seq_load == NULL) != (cfg->seq_store == NULL))
         return TIP_ERR_ARG;
     memset(l, 0, sizeof(*l));
     l->ctx = ctx;
@@ -347,6 +359,9 @@ int tip_lwip_init(tip_lwip_t *l, tip_ctx_t *ctx, const tip_lwip_cfg_t *cfg)
     l->random_arg = cfg->random_arg;
     l->log = cfg->log;
     l->log_arg = cfg->log_arg;
+    l->seq_load = cfg->seq_load;
+    l->seq_store = cfg->seq_store;
+    l->seq_arg = cfg->seq_arg;
     l->now_last = sys_now();
 
     l->pcb_natt = udp_open(l, cfg->natt_port);
@@ -380,6 +395,10 @@ int tip_lwip_init(tip_lwip_t *l, tip_ctx_t *ctx, const tip_lwip_cfg_t *cfg)
     port.now_ms = port_now_ms;
     port.random = port_random;
     port.log = port_log;
+    if (cfg->seq_load != NULL) {
+        port.seq_load = port_seq_load;
+        port.seq_store = port_seq_store;
+    }
     port.arg = l;
     err = tip_ctx_init(ctx, &port);
     if (err != TIP_OK) {

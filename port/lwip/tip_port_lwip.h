@@ -64,6 +64,14 @@ typedef struct {
     uint16_t ike_port;  /**< UDP port for IKE; 500 by default (0 without IKEv2); 0 = none */
     uint16_t natt_port; /**< UDP port for NAT-T; 4500 by default */
     uint8_t esp_ip;     /**< 1: send plain ESP (protocol 50) through a raw pcb */
+    /**
+     * Sequence-number store for manually keyed SAs (tip_port_t.seq_load /
+     * seq_store, e.g. a few bytes of flash): both or neither; NULL: manual
+     * keys only with fresh_keys (IKE needs none).
+     */
+    int (*seq_load)(void *arg, const tip_sa_id_t *sa, uint64_t *mark);
+    int (*seq_store)(void *arg, const tip_sa_id_t *sa, uint64_t mark); /**< see seq_load */
+    void *seq_arg; /**< handed to seq_load and seq_store */
 } tip_lwip_cfg_t;
 
 /** The port's state (caller-owned; fields private). */
@@ -90,6 +98,9 @@ typedef struct tip_lwip {
     void *random_arg;
     void (*log)(void *arg, int level, const char *msg);
     void *log_arg;
+    int (*seq_load)(void *arg, const tip_sa_id_t *sa, uint64_t *mark);
+    int (*seq_store)(void *arg, const tip_sa_id_t *sa, uint64_t mark);
+    void *seq_arg;
     uint32_t copies;        /**< packets that had to be copied (statistics) */
     uint32_t in_place;      /**< inbound packets processed in their pbuf */
     uint32_t rx_dropped;    /**< inbound packets tinyipsec refused */

@@ -67,6 +67,30 @@ static uint64_t a_now(void *arg)
     return tl_now_ms();
 }
 
+/* A sequence-number store in memory: one mark, and how often it was used. */
+static uint64_t seq_mark;
+static unsigned seq_loads, seq_stores;
+
+static int seq_load(void *arg, const tip_sa_id_t *sa, uint64_t *mark)
+{
+    (void)arg;
+    (void)sa;
+    seq_loads++;
+    if (seq_stores == 0)
+        return TIP_ERR_NOT_FOUND;
+    *mark = seq_mark;
+    return 0;
+}
+
+static int seq_store(void *arg, const tip_sa_id_t *sa, uint64_t mark)
+{
+    (void)arg;
+    (void)sa;
+    seq_stores++;
+    seq_mark = mark;
+    return 0;
+}
+
 static err_t capture(struct pbuf *p, struct netif *inp)
 {
     (void)inp;
@@ -145,6 +169,8 @@ static int setup(void **state)
     tip_lwip_cfg_init(&cfg);
     cfg.random = tl_random;
     cfg.esp_ip = 1;
+    cfg.seq_load = seq_load;
+    cfg.seq_store = seq_store;
     assert_int_equal(tip_lwip_init(&port_b, &ctx_b, &cfg), 0);
     IP4_ADDR(&ip, 10, 2, 0, 1);
     IP4_ADDR(&mask, 255, 0, 0, 0);
@@ -408,6 +434,20 @@ static void test_fragments_reassembled_by_lwip(void **state)
     assert_true(delivered_intact());
 }
 
+/* Manual keys that may come back after a restart use the store given in the configuration. */
+static void test_manual_keys_use_the_seq_store(void **state)
+{
+    tip_sa_params_t sa;
+
+    (void)state;
+    sa_params(&sa, TIP_DIR_OUT);
+    sa.spi = 0x3003;
+    sa.fresh_keys = 0;
+    /* without a store: TIP_ERR_NO_SEQ_STORE */
+    assert_int_equal(tip_sad_add(&ctx_b, &sa, NULL), 0);
+    assert_true(seq_loads >= 1);
+}
+
 static unsigned udp9_rx;
 
 static void udp9(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port)
@@ -467,6 +507,7 @@ int main(void)
         cmocka_unit_test_setup(test_hook_leaves_fragments, setup),
         cmocka_unit_test_setup(test_fragments_reassembled_by_lwip, setup),
         cmocka_unit_test_setup(test_clear_packet_for_tunnel_address_dropped, setup),
+        cmocka_unit_test_setup(test_manual_keys_use_the_seq_store, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
