@@ -21,7 +21,8 @@ int tip_lwip_addr_to_ip(ip_addr_t *out, const tip_addr_t *a);
 
 /**
  * Make @p buf describe the packet in @p p: in place when p is one piece
- * with @p headroom bytes in front of its payload (proven with
+ * of its own memory (not PBUF_ROM or PBUF_REF) with @p headroom bytes in
+ * front of its payload (proven with
  * pbuf_add_header(), which only succeeds inside the pbuf's own memory),
  * else copied once into the port's buffer (with TIP_ESP_HEADROOM).
  * Returns 1 in place, 0 copied, -1 when it does not fit.

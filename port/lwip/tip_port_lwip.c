@@ -191,7 +191,10 @@ void tip_lwip_kick(tip_lwip_t *l)
 
 int tip_lwip_rx_buf(tip_lwip_t *l, struct pbuf *p, tip_buf_t *buf, size_t headroom)
 {
-    if (p->next == NULL && p->len == p->tot_len && pbuf_add_header(p, headroom) == 0) {
+    /* PBUF_ROM / PBUF_REF data is not the pbuf's own (it may be const):
+     * never decrypt into it. */
+    if (p->next == NULL && p->len == p->tot_len && p->type_internal != PBUF_ROM &&
+        p->type_internal != PBUF_REF && pbuf_add_header(p, headroom) == 0) {
         buf->base = (uint8_t *)p->payload;
         buf->off = headroom;
         buf->len = p->tot_len - headroom;

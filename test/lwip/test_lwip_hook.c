@@ -311,6 +311,25 @@ static void test_hook_copies_a_chain(void **state)
     assert_int_equal(port_b.copies, c0 + 1);
 }
 
+/* Data a PBUF_REF points at is not the pbuf's own: copied, never decrypted there. */
+static void test_hook_copies_referenced_data(void **state)
+{
+    uint8_t pkt[2048], keep[2048];
+    size_t n = make_esp(pkt, sizeof(pkt), 64);
+    struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)n, PBUF_REF);
+    unsigned d0 = delivered, c0 = port_b.copies;
+
+    (void)state;
+    assert_non_null(p);
+    memcpy(keep, pkt, n);
+    p->payload = pkt;
+    assert_int_equal(hook(p), 1);
+    assert_int_equal(delivered, d0 + 1);
+    assert_true(delivered_intact());
+    assert_int_equal(port_b.copies, c0 + 1);
+    assert_memory_equal(pkt, keep, n); /* still the ciphertext */
+}
+
 /* The header itself split over a chain: left to lwIP, which drops it. */
 static void test_hook_leaves_split_header(void **state)
 {
@@ -501,6 +520,7 @@ int main(void)
         cmocka_unit_test_setup(test_hook_takes_esp_in_place, setup),
         cmocka_unit_test_setup(test_hook_trims_link_padding, setup),
         cmocka_unit_test_setup(test_hook_copies_a_chain, setup),
+        cmocka_unit_test_setup(test_hook_copies_referenced_data, setup),
         cmocka_unit_test_setup(test_hook_leaves_split_header, setup),
         cmocka_unit_test_setup(test_hook_short_packets, setup),
         cmocka_unit_test_setup(test_hook_bad_lengths, setup),
