@@ -108,7 +108,7 @@ static int policy_in(tip_lwip_t *l, struct pbuf *p)
 int tip_lwip_ip4_input_hook(struct pbuf *p, struct netif *inp)
 {
     tip_lwip_t *l = tip_lwip_active;
-    uint8_t h[60];
+    uint8_t h[20];
     size_t hlen, total;
 
     if (l == NULL || l->ctx == NULL || p == NULL || p->tot_len < 20)
