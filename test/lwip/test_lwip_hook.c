@@ -30,6 +30,7 @@
 #include "lwip/ip.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
+#include "lwip/timeouts.h"
 #include "lwip/udp.h"
 
 #include "tip_lwip_hooks.h"
@@ -100,11 +101,17 @@ static err_t capture(struct pbuf *p, struct netif *inp)
     return ERR_OK;
 }
 
+static unsigned ike_sent; /* UDP datagrams to port 500 that left on the link */
+
 static err_t link_out(struct netif *nif, struct pbuf *p, const ip4_addr_t *a)
 {
+    uint8_t h[24];
+
     (void)nif;
-    (void)p;
     (void)a;
+    if (pbuf_copy_partial(p, h, sizeof(h), 0) == sizeof(h) && h[9] == 17 && h[22] == 500 >> 8 &&
+        h[23] == (500 & 0xFF))
+        ike_sent++;
     return ERR_OK;
 }
 
@@ -453,6 +460,55 @@ static void test_fragments_reassembled_by_lwip(void **state)
     assert_true(delivered_intact());
 }
 
+/*
+ * tip_poll() runs from an lwIP timeout at its own deadline: an IKE_SA_INIT
+ * to a peer that never answers is sent again and again by nothing but
+ * sys_check_timeouts(), and between two sends lwIP's sleep time is not 0
+ * (the device may sleep). The loop waits for three retransmissions of a
+ * 50 ms timer, bounded by 10 s.
+ */
+static void test_poll_runs_from_lwip_timeouts(void **state)
+{
+    tip_ike_conn_t c;
+    tip_handle_t h;
+    tip_addr_t n;
+    uint64_t end = tl_now_ms() + 10000;
+    unsigned sent0, idle_seen = 0;
+
+    (void)state;
+    tip_ike_conn_init(&c);
+    assert_int_equal(tip_addr_parse(&c.local_addr, "192.0.2.2"), 0);
+    assert_int_equal(tip_addr_parse(&c.remote_addr, "192.0.2.1"), 0);
+    assert_int_equal(tip_ike_id_set(&c.local_id, TIP_ID_FQDN, "b.example"), 0);
+    assert_int_equal(tip_ike_id_set(&c.remote_id, TIP_ID_FQDN, "a.example"), 0);
+    memcpy(c.psk, "retransmission test", 19);
+    c.psk_len = 19;
+    assert_int_equal(tip_addr_parse(&n, "10.9.0.0"), 0);
+    assert_int_equal(tip_addr_range_prefix(&c.ts.local, &n, 16), 0);
+    assert_int_equal(tip_addr_parse(&n, "10.8.0.0"), 0);
+    assert_int_equal(tip_addr_range_prefix(&c.ts.remote, &n, 16), 0);
+    c.retransmit_ms = 50;
+    c.retransmit_tries = 10;
+    assert_int_equal(tip_ike_conn_add(&ctx_b, &c, &h), 0);
+    sent0 = ike_sent;
+    assert_int_equal(tip_ike_initiate(&ctx_b, h), 0);
+    tip_lwip_kick(&port_b);
+    assert_int_equal(ike_sent, sent0 + 1);
+    while (ike_sent < sent0 + 4 && tl_now_ms() < end) {
+        u32_t sleep = sys_timeouts_sleeptime();
+        if (sleep > 0)
+            idle_seen = 1;
+        if (sleep > 10)
+            sleep = 10;
+        (void)tl_link_recv(-1, NULL, 0, (int)sleep); /* poll(2) on nothing: sleep */
+        sys_check_timeouts();
+    }
+    assert_true(ike_sent >= sent0 + 4);
+    assert_true(idle_seen);
+    assert_int_equal(tip_ike_conn_del(&ctx_b, h), 0);
+    tip_lwip_kick(&port_b);
+}
+
 /* Manual keys that may come back after a restart use the store given in the configuration. */
 static void test_manual_keys_use_the_seq_store(void **state)
 {
@@ -528,6 +584,7 @@ int main(void)
         cmocka_unit_test_setup(test_fragments_reassembled_by_lwip, setup),
         cmocka_unit_test_setup(test_clear_packet_for_tunnel_address_dropped, setup),
         cmocka_unit_test_setup(test_manual_keys_use_the_seq_store, setup),
+        cmocka_unit_test_setup(test_poll_runs_from_lwip_timeouts, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
