@@ -1,0 +1,38 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ */
+/**
+ * @file
+ * The embedded default: a configuration for a microcontroller with one
+ * IKEv2 peer, built with
+ *
+ *     -DTIP_USER_CONFIG_FILE='"tinyipsec/config_embedded.h"'
+ *
+ * or included at the top of your own user configuration file (then
+ * override after it). One connection, two IKE SAs (the current one and its
+ * rekey), four CHILD SA pairs (eight SAs), eight policies, a replay window
+ * of 128, IPv4 only, AES-GCM with HMAC-SHA-256 for the IKE PRF, no setkey
+ * parser. `make size` measures tinyipsec in this configuration and
+ * docs/footprint.md records the figures.
+ */
+#ifndef TINYIPSEC_CONFIG_EMBEDDED_H
+#define TINYIPSEC_CONFIG_EMBEDDED_H
+
+#define TIP_MAX_SA 8
+#define TIP_MAX_POLICIES 8
+#define TIP_SPI_HASH_SIZE 8
+#define TIP_REPLAY_WINDOW 128
+
+#define TIP_CONF_IPV6 0
+#define TIP_CONF_AES_CBC 0
+#define TIP_CONF_CHACHAPOLY 0
+#define TIP_CONF_ENCR_NULL 0
+#define TIP_CONF_HMAC_SHA384 0
+#define TIP_CONF_HMAC_SHA512 0
+#define TIP_CONF_SETKEY 0
+
+#define TIP_MAX_IKE_CONN 1
+#define TIP_MAX_IKE_SA 2
+#define TIP_IKE_MAX_PROPOSALS 2
+
+#endif /* TINYIPSEC_CONFIG_EMBEDDED_H */
