@@ -214,12 +214,26 @@
 #endif
 
 /**
- * Largest IKE message sent or received, in bytes. Each IKE SA keeps four
- * buffers of this size (last request, last response, both IKE_SA_INIT
- * messages for the AUTH payload).
+ * Largest IKE message sent or received, in bytes: the size of each buffer
+ * of the message pool (TIP_IKE_MSG_POOL) and of the one receive buffer.
  */
 #ifndef TIP_IKE_MSG_MAX
 #define TIP_IKE_MSG_MAX 1280
+#endif
+
+/**
+ * Message buffers of TIP_IKE_MSG_MAX (+ 4) bytes shared by all IKE SAs. An
+ * IKE SA holds one for its request while it is outstanding, one for its
+ * last response (re-sent for a retransmitted request, RFC 7296 2.1), and
+ * two for the IKE_SA_INIT messages until IKE_AUTH is done: 3 during a
+ * handshake, 1 or 2 afterwards. When the pool is empty, a request we would
+ * start is refused (TIP_ERR_FULL; a timer-driven one is retried later), and
+ * a peer's request that needs a buffer is dropped unanswered, before it
+ * changes anything, so its retransmission is processed once a buffer is
+ * free. At least 3 (one handshake). The default never runs out.
+ */
+#ifndef TIP_IKE_MSG_POOL
+#define TIP_IKE_MSG_POOL (4 * TIP_MAX_IKE_SA)
 #endif
 
 /** Longest identity (IDi/IDr data) accepted. */
@@ -309,6 +323,9 @@
 #endif
 #if TIP_IKE_NONCE_LEN < 16 || TIP_IKE_NONCE_LEN > 256
 #error "TIP_IKE_NONCE_LEN must be 16..256 (RFC 7296 3.9)"
+#endif
+#if TIP_CONF_IKEV2 && (TIP_IKE_MSG_POOL < 3 || TIP_IKE_MSG_POOL > 65534)
+#error "TIP_IKE_MSG_POOL must be 3..65534 (one handshake holds 3 buffers)"
 #endif
 #if TIP_IKE_MSG_MAX < 512 || TIP_IKE_MSG_MAX > 65535
 #error "TIP_IKE_MSG_MAX must be 512..65535"

@@ -34,5 +34,7 @@
 #define TIP_MAX_IKE_CONN 1
 #define TIP_MAX_IKE_SA 2
 #define TIP_IKE_MAX_PROPOSALS 2
+/* One handshake holds 3 message buffers, an established IKE SA 1 or 2. */
+#define TIP_IKE_MSG_POOL 4
 
 #endif /* TINYIPSEC_CONFIG_EMBEDDED_H */

@@ -50,6 +50,7 @@
     X(TIP_MAX_IKE_CONN)                                                        \
     X(TIP_MAX_IKE_SA)                                                          \
     X(TIP_IKE_MSG_MAX)                                                         \
+    X(TIP_IKE_MSG_POOL)                                                        \
     X(TIP_IKE_ID_MAX)                                                          \
     X(TIP_IKE_PSK_MAX)                                                         \
     X(TIP_IKE_MAX_PROPOSALS)                                                   \

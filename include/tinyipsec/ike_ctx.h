@@ -126,14 +126,14 @@ typedef struct {
     uint8_t req_tries;
     uint64_t req_deadline_ms;
     uint16_t req_len, resp_len;
-    uint8_t resp_valid;             /**< resp[] answers request msg_id_in - 1 */
-    /* messages sit at offset 4, behind room for the non-ESP marker (RFC 3948 2.2) */
-    uint8_t req[4 + TIP_IKE_MSG_MAX];
-    uint8_t resp[4 + TIP_IKE_MSG_MAX];
-    /* IKE_SA_INIT material, kept until IKE_AUTH is done (AUTH covers it) */
+    uint8_t resp_valid;             /**< resp_buf answers request msg_id_in - 1 */
+    /* Message buffers borrowed from the context's pool (tip_ike_msgbuf_t),
+     * by handle, 0 = none held: our request while it is outstanding, our
+     * last response (kept for retransmitted requests, RFC 7296 2.1), and
+     * both IKE_SA_INIT messages until IKE_AUTH is done (AUTH covers them). */
+    tip_handle_t req_buf, resp_buf;
+    tip_handle_t init_i_buf, init_r_buf;
     uint16_t init_i_len, init_r_len;
-    uint8_t init_i[TIP_IKE_MSG_MAX];
-    uint8_t init_r[TIP_IKE_MSG_MAX];
     uint16_t ni_len, nr_len;
     uint8_t ni[TIP_IKE_PEER_NONCE_MAX], nr[TIP_IKE_PEER_NONCE_MAX];
     uint8_t cookie_len;
@@ -159,6 +159,18 @@ typedef struct {
     int first_error;                /**< the first failure reason (kept) */
 } tip_ike_sa_t;
 
+/**
+ * A message buffer of the context's pool (private). An IKE SA names the
+ * ones it holds by handle; a released buffer is wiped and gets a new
+ * generation, so a stale handle finds nothing.
+ */
+typedef struct {
+    uint16_t gen;
+    uint8_t in_use;
+    /* the message sits at offset 4, behind room for the non-ESP marker (RFC 3948 2.2) */
+    uint8_t data[4 + TIP_IKE_MSG_MAX];
+} tip_ike_msgbuf_t;
+
 /** A connection slot (private). */
 typedef struct {
     uint16_t gen;
@@ -180,6 +192,8 @@ typedef struct {
     uint32_t bad_transitions;       /**< IKE SA state changes refused as illegal (a bug if not 0) */
     tip_ike_conn_slot_t conn[TIP_MAX_IKE_CONN];
     tip_ike_sa_t sa[TIP_MAX_IKE_SA];
+    tip_ike_msgbuf_t buf[TIP_IKE_MSG_POOL]; /**< message buffers the IKE SAs borrow */
+    uint32_t buf_exhausted;         /**< times a buffer was needed and the pool was empty */
     uint64_t drops;                 /**< IKE messages dropped (all reasons) */
     uint8_t rx[TIP_IKE_MSG_MAX];    /**< writable copy of the message being processed */
 } tip_ike_state_t;

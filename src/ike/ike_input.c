@@ -72,18 +72,23 @@ static int tip_ike_resend_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_i
 {
     tip_ike_msg_t inner;
 
-    if (!sa->resp_valid)
+    uint8_t *resp = tip_ike_buf_get(ctx, sa->resp_buf);
+    const uint8_t *init_i;
+
+    if (!sa->resp_valid || resp == NULL)
         return tip_ike_drop(ctx, TIP_ERR_REPLAY);
     /* Only a genuine retransmission earns a resend (no amplification for
      * forged copies): IKE_SA_INIT must be byte-identical, others must
      * authenticate. */
     if (m->hdr.exchange == TIP_IKE_EXCH_IKE_SA_INIT) {
-        if (m->len != sa->init_i_len || memcmp(m->buf, sa->init_i, m->len) != 0)
+        init_i = tip_ike_buf_get(ctx, sa->init_i_buf);
+        if (init_i == NULL || m->len != sa->init_i_len ||
+            memcmp(m->buf, TIP_IKE_BUF_MSG(init_i), m->len) != 0)
             return tip_ike_drop(ctx, TIP_ERR_REPLAY);
     } else if (tip_ike_sk_open(sa, ctx->ike.rx, m, &inner) != TIP_OK) {
         return tip_ike_drop(ctx, TIP_ERR_AUTH);
     }
-    return tip_ike_send_raw(ctx, sa, sa->resp, sa->resp_len);
+    return tip_ike_send_raw(ctx, sa, resp, sa->resp_len);
 }
 
 static int tip_ike_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
@@ -126,6 +131,12 @@ static int tip_ike_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport
          m->hdr.exchange != TIP_IKE_EXCH_INFORMATIONAL))
         return tip_ike_drop(ctx, TIP_ERR_POLICY);
     err = tip_ike_sk_open(sa, ctx->ike.rx, m, &inner);
+    /* RFC 7296 2.3: a request we cannot answer now is not taken: without
+     * a buffer for the response it is dropped before it changes anything,
+     * and its retransmission is processed once a buffer is free. */
+    if ((err == TIP_OK || err == TIP_ERR_UNSUPPORTED) &&
+        tip_ike_buf_take(ctx, &sa->resp_buf) == NULL)
+        return tip_ike_drop(ctx, TIP_ERR_FULL);
     if (err == TIP_ERR_UNSUPPORTED) {
         /* 2.5: an unknown critical payload gets UNSUPPORTED_CRITICAL_PAYLOAD.
          * The message authenticated, so the window moves. */
@@ -157,14 +168,16 @@ static int tip_ike_response(tip_ctx_t *ctx, const tip_ike_msg_t *m)
 {
     tip_ike_msg_t inner;
     tip_ike_sa_t *sa;
+    const uint8_t *req;
     tip_handle_t h;
     int err;
 
     sa = tip_ike_sa_find(ctx, m->hdr.spi_i, m->hdr.spi_r,
                          (m->hdr.flags & TIP_IKE_FLAG_INITIATOR) != 0);
     /* 2.2: a response must answer our outstanding request, in kind. */
-    if (sa == NULL || !sa->req_outstanding || m->hdr.msg_id != sa->msg_id_out ||
-        m->hdr.exchange != TIP_IKE_BUF_MSG(sa->req)[18])
+    req = sa != NULL ? tip_ike_buf_get(ctx, sa->req_buf) : NULL;
+    if (sa == NULL || !sa->req_outstanding || req == NULL || m->hdr.msg_id != sa->msg_id_out ||
+        m->hdr.exchange != TIP_IKE_BUF_MSG(req)[18])
         return tip_ike_drop(ctx, TIP_ERR_REPLAY);
     if (m->hdr.exchange == TIP_IKE_EXCH_IKE_SA_INIT) {
         if (sa->state != TIP_IKE_S_INIT_SENT)
@@ -220,8 +233,11 @@ int tip_ike_input(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport, const t
     if (err != TIP_OK)
         return tip_ike_drop(ctx, err);
     if (m.hdr.flags & TIP_IKE_FLAG_RESPONSE)
-        return tip_ike_response(ctx, &m);
-    return tip_ike_request(ctx, src, sport, dst, dport, &m);
+        err = tip_ike_response(ctx, &m);
+    else
+        err = tip_ike_request(ctx, src, sport, dst, dport, &m);
+    tip_ike_bufs_tidy(ctx); /* what the exchange no longer needs goes back to the pool */
+    return err;
 }
 
 #endif /* TIP_CONF_IKEV2 */

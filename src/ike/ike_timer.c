@@ -98,6 +98,7 @@ static void tip_ike_poll_retransmit(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint64_t n
     tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
     unsigned tries = (c != NULL && c->cfg.retransmit_tries != 0) ? c->cfg.retransmit_tries
                                                                  : TIP_IKE_DEF_TRIES;
+    uint8_t *req;
 
     if (!sa->req_outstanding || now < sa->req_deadline_ms)
         return;
@@ -113,7 +114,9 @@ static void tip_ike_poll_retransmit(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint64_t n
     }
     sa->req_tries++;
     sa->req_deadline_ms = now + tip_ike_rto(ctx, sa);
-    (void)tip_ike_send_raw(ctx, sa, sa->req, sa->req_len);
+    req = tip_ike_buf_get(ctx, sa->req_buf);
+    if (req != NULL) /* held while the request is outstanding */
+        (void)tip_ike_send_raw(ctx, sa, req, sa->req_len);
 }
 
 /* The hard lifetime: an IKE SA that could not be rekeyed in time goes,
@@ -231,6 +234,7 @@ void tip_ike_poll(tip_ctx_t *ctx, uint64_t now)
         if (ctx->ike.sa[i].state != TIP_IKE_S_FREE)
             tip_ike_poll_sa(ctx, &ctx->ike.sa[i], now);
     }
+    tip_ike_bufs_tidy(ctx);
 }
 
 /* ---- the next deadline --------------------------------------------------------- */
