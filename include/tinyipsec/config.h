@@ -199,6 +199,26 @@
 #define TIP_CONF_IKEV2 1
 #endif
 
+/**
+ * IKEv2 initiator role: we start IKE SAs (IKE_SA_INIT and IKE_AUTH
+ * requests, tip_ike_initiate(), acquires, restarts). Off: a responder-only
+ * build; tip_ike_initiate() returns TIP_ERR_UNSUPPORTED. Either role can
+ * still rekey, delete and check liveness of the IKE SAs it has.
+ */
+#ifndef TIP_CONF_IKE_INITIATOR
+#define TIP_CONF_IKE_INITIATOR 1
+#endif
+
+/**
+ * IKEv2 responder role: we answer IKE_SA_INIT and IKE_AUTH requests
+ * (half-open IKE SAs, cookies, RFC 7296 2.6). Off: an initiator-only build
+ * (the usual device); IKE_SA_INIT requests are dropped unanswered and the
+ * cookie secrets and their code are left out.
+ */
+#ifndef TIP_CONF_IKE_RESPONDER
+#define TIP_CONF_IKE_RESPONDER 1
+#endif
+
 /** Connections (configured peers). */
 #ifndef TIP_MAX_IKE_CONN
 #define TIP_MAX_IKE_CONN 4
@@ -312,6 +332,9 @@
 #error "AES-CBC and ENCR_NULL need at least one HMAC-SHA2"
 #endif
 
+#if TIP_CONF_IKEV2 && !TIP_CONF_IKE_INITIATOR && !TIP_CONF_IKE_RESPONDER
+#error "IKEv2 needs TIP_CONF_IKE_INITIATOR, TIP_CONF_IKE_RESPONDER or both"
+#endif
 #if TIP_CONF_IKEV2 && (TIP_MAX_IKE_SA < 1 || TIP_MAX_IKE_CONN < 1)
 #error "IKEv2 needs at least one connection and one IKE SA"
 #endif

@@ -47,6 +47,8 @@
     X(TIP_CONF_SETKEY)                                                         \
     X(TIP_CONF_STRINGS)                                                        \
     X(TIP_CONF_IKEV2)                                                          \
+    X(TIP_CONF_IKE_INITIATOR)                                                  \
+    X(TIP_CONF_IKE_RESPONDER)                                                  \
     X(TIP_MAX_IKE_CONN)                                                        \
     X(TIP_MAX_IKE_SA)                                                          \
     X(TIP_IKE_MSG_MAX)                                                         \

@@ -136,8 +136,10 @@ typedef struct {
     uint16_t init_i_len, init_r_len;
     uint16_t ni_len, nr_len;
     uint8_t ni[TIP_IKE_PEER_NONCE_MAX], nr[TIP_IKE_PEER_NONCE_MAX];
+#if TIP_CONF_IKE_INITIATOR
     uint8_t cookie_len;
-    uint8_t cookie[TIP_IKE_COOKIE_MAX];
+    uint8_t cookie[TIP_IKE_COOKIE_MAX]; /**< the responder's COOKIE, sent again (2.6) */
+#endif
     tip_crypto_dh_t dh;
     tip_ike_pending_ex_t pend;
     tip_ike_child_t child;
@@ -146,9 +148,11 @@ typedef struct {
     uint8_t extra_role;             /**< tip_ike_extra_role_t: what extra_child holds */
     uint16_t collide_low_len;
     uint8_t collide_low[TIP_IKE_PEER_NONCE_MAX]; /**< lowest nonce of the peer's exchange */
+#if TIP_CONF_IKE_INITIATOR
     uint8_t ke_retried;             /**< INVALID_KE_PAYLOAD retry done (1.2: once) */
     uint16_t init_hint;             /**< INIT_SENT: error notify of an unauthenticated response,
                                          reported only if no valid response comes (2.21.1) */
+#endif
     uint8_t child_pending_spi_valid;
     uint32_t child_pending_spi;     /**< initiator: our inbound SPI offered in IKE_AUTH */
     /* timers */
@@ -184,11 +188,13 @@ typedef struct {
 /** All IKE state of a context (private). */
 typedef struct {
     uint8_t enabled;
+#if TIP_CONF_IKE_RESPONDER
     uint8_t cookie_old_valid;       /**< cookie_secret_old is an earlier secret (rotated) */
     uint8_t cookie_secret[32];      /**< RFC 7296 2.6, random, rotated */
     uint8_t cookie_secret_old[32];  /**< the previous secret, valid for one more period */
     uint64_t cookie_rotate_ms;
     uint32_t cookie_version;        /**< version of cookie_secret (the old one is version - 1) */
+#endif
     uint32_t bad_transitions;       /**< IKE SA state changes refused as illegal (a bug if not 0) */
     tip_ike_conn_slot_t conn[TIP_MAX_IKE_CONN];
     tip_ike_sa_t sa[TIP_MAX_IKE_SA];

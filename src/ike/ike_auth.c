@@ -113,6 +113,7 @@ static void tip_ike_w_id_auth(tip_ctx_t *ctx, tip_ike_w_t *w, const tip_ike_sa_t
     tip_crypto_zeroize(auth, sizeof(auth));
 }
 
+#if TIP_CONF_IKE_INITIATOR
 int tip_ike_auth_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
 {
     tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
@@ -141,6 +142,7 @@ int tip_ike_auth_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
         return err;
     return tip_ike_send_request(ctx, sa, len, TIP_IKE_P_NONE);
 }
+#endif /* TIP_CONF_IKE_INITIATOR */
 
 /* Schedule the IKE SA rekey with jitter (2.8: spread rekeys out). */
 void tip_ike_schedule_rekey(tip_ctx_t *ctx, tip_ike_sa_t *sa)
@@ -175,6 +177,7 @@ static int tip_ike_established(tip_ctx_t *ctx, tip_ike_sa_t *sa, tip_ike_conn_sl
     return TIP_OK;
 }
 
+#if TIP_CONF_IKE_RESPONDER
 /* The responder's choice of connection: addresses fit and IDi is the one configured. */
 static tip_ike_conn_slot_t *tip_ike_conn_by_id(tip_ctx_t *ctx, const tip_ike_sa_t *sa,
                                                const tip_ike_id_t *idi, const tip_ike_id_t *idr)
@@ -299,6 +302,9 @@ int tip_ike_auth_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
     return err;
 }
 
+#endif /* TIP_CONF_IKE_RESPONDER */
+
+#if TIP_CONF_IKE_INITIATOR
 int tip_ike_auth_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
                           const tip_ike_msg_t *in)
 {
@@ -374,5 +380,7 @@ int tip_ike_auth_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     tip_ike_raise(ctx, conn, TIP_EV_PROPOSAL_MISMATCH, child_err, 0, 0);
     return TIP_OK;
 }
+
+#endif /* TIP_CONF_IKE_INITIATOR */
 
 #endif /* TIP_CONF_IKEV2 */

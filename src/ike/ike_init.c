@@ -178,6 +178,7 @@ static int tip_ike_finish_dh(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_ke_
 }
 
 /* ---- initiator ---------------------------------------------------------- */
+#if TIP_CONF_IKE_INITIATOR
 
 /* Build the IKE_SA_INIT request into the request buffer and keep a copy
  * in init_i (both from the message pool). */
@@ -355,8 +356,10 @@ int tip_ike_init_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     sa->init_hint = 0;
     return tip_ike_auth_start(ctx, sa);
 }
+#endif /* TIP_CONF_IKE_INITIATOR */
 
 /* ---- responder -------------------------------------------------------- */
+#if TIP_CONF_IKE_RESPONDER
 
 /* The first connection that may answer @p src on our @p dst. */
 static tip_ike_conn_slot_t *tip_ike_conn_for(tip_ctx_t *ctx, const tip_addr_t *src,
@@ -562,5 +565,7 @@ int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
     sa->msg_id_out = 0;
     return tip_ike_send_response(ctx, sa, w.len);
 }
+
+#endif /* TIP_CONF_IKE_RESPONDER */
 
 #endif /* TIP_CONF_IKEV2 */

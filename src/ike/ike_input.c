@@ -99,6 +99,7 @@ static int tip_ike_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport
     int err;
 
     if (m->hdr.exchange == TIP_IKE_EXCH_IKE_SA_INIT) {
+#if TIP_CONF_IKE_RESPONDER
         unsigned i;
         if (m->hdr.msg_id != 0)
             return tip_ike_drop(ctx, TIP_ERR_MALFORMED);
@@ -114,6 +115,10 @@ static int tip_ike_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport
         }
         err = tip_ike_init_request(ctx, src, sport, dst, dport, m);
         return err == TIP_OK ? TIP_OK : tip_ike_drop(ctx, err);
+#else
+        (void)dst;
+        return tip_ike_drop(ctx, TIP_ERR_UNSUPPORTED); /* an initiator-only build */
+#endif
     }
     sa = tip_ike_sa_find(ctx, m->hdr.spi_i, m->hdr.spi_r,
                          (m->hdr.flags & TIP_IKE_FLAG_INITIATOR) != 0);
@@ -153,8 +158,10 @@ static int tip_ike_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport
     sa->last_rx_ms = ctx->now_ms;
     tip_ike_follow_peer(ctx, sa, src, sport, dport);
     switch (m->hdr.exchange) {
+#if TIP_CONF_IKE_RESPONDER
     case TIP_IKE_EXCH_IKE_AUTH:
         return tip_ike_auth_request(ctx, sa, m, &inner);
+#endif
     case TIP_IKE_EXCH_CREATE_CHILD_SA:
         return tip_ike_child_request(ctx, sa, m, &inner);
     case TIP_IKE_EXCH_INFORMATIONAL:
@@ -180,10 +187,14 @@ static int tip_ike_response(tip_ctx_t *ctx, const tip_ike_msg_t *m)
         m->hdr.exchange != TIP_IKE_BUF_MSG(req)[18])
         return tip_ike_drop(ctx, TIP_ERR_REPLAY);
     if (m->hdr.exchange == TIP_IKE_EXCH_IKE_SA_INIT) {
+#if TIP_CONF_IKE_INITIATOR
         if (sa->state != TIP_IKE_S_INIT_SENT)
             return tip_ike_drop(ctx, TIP_ERR_POLICY);
         err = tip_ike_init_response(ctx, sa, m);
         return err == TIP_OK ? TIP_OK : tip_ike_drop(ctx, err);
+#else
+        return tip_ike_drop(ctx, TIP_ERR_POLICY); /* we never sent one */
+#endif
     }
     err = tip_ike_sk_open(sa, ctx->ike.rx, m, &inner);
     if (err != TIP_OK)
@@ -197,9 +208,11 @@ static int tip_ike_response(tip_ctx_t *ctx, const tip_ike_msg_t *m)
      * ends the SA), the message was acted on, so this reports success.
      * The peer's address moves only with its requests (2.23). */
     switch (m->hdr.exchange) {
+#if TIP_CONF_IKE_INITIATOR
     case TIP_IKE_EXCH_IKE_AUTH:
         (void)tip_ike_auth_response(ctx, sa, m, &inner);
         break;
+#endif
     case TIP_IKE_EXCH_CREATE_CHILD_SA:
         (void)tip_ike_child_response(ctx, sa, &inner);
         break;

@@ -354,6 +354,7 @@ void tip_ike_log(tip_ctx_t *ctx, int level, const char *msg)
     tip_log(ctx, level, msg);
 }
 
+#if TIP_CONF_IKE_RESPONDER
 int tip_ike_cookie_init(tip_ctx_t *ctx)
 {
     /* RFC 7296 2.6: the secrets must be unpredictable from the first cookie
@@ -399,6 +400,7 @@ void tip_ike_cookie_refresh(tip_ctx_t *ctx)
     ctx->ike.cookie_rotate_ms += periods * TIP_IKE_COOKIE_ROTATE_MS;
     tip_crypto_zeroize(fresh, sizeof(fresh));
 }
+#endif /* TIP_CONF_IKE_RESPONDER */
 
 /* ---- sending ---------------------------------------------------------- */
 

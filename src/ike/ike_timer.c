@@ -34,6 +34,7 @@ uint64_t tip_ike_retry_at(tip_ctx_t *ctx, uint8_t *fails)
 
 /* An IKE_SA_INIT that never got a valid response: if the only answers
  * were (unauthenticated) error notifies, they are the reason (2.21.1). */
+#if TIP_CONF_IKE_INITIATOR
 static void tip_ike_init_give_up(tip_ctx_t *ctx, tip_ike_sa_t *sa)
 {
     uint16_t hint = sa->init_hint;
@@ -49,6 +50,7 @@ static void tip_ike_init_give_up(tip_ctx_t *ctx, tip_ike_sa_t *sa)
     else
         tip_ike_sa_down_ev(ctx, sa, TIP_ERR_POLICY, TIP_EV_IKE_DOWN, hint);
 }
+#endif
 
 /* ---- deadlines (absolute ms), shared by the timers and the next deadline ---- */
 
@@ -104,12 +106,14 @@ static void tip_ike_poll_retransmit(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint64_t n
         return;
     if (sa->req_tries >= tries) {
         tip_log(ctx, TIP_LOG_WARN, "ike: peer does not answer, giving up");
+#if TIP_CONF_IKE_INITIATOR
         if (sa->state == TIP_IKE_S_INIT_SENT) {
             tip_ike_init_give_up(ctx, sa);
-        } else {
-            tip_ike_fail(ctx, sa, TIP_ERR_PORT);
-            tip_ike_sa_down(ctx, sa, TIP_ERR_PORT);
+            return;
         }
+#endif
+        tip_ike_fail(ctx, sa, TIP_ERR_PORT);
+        tip_ike_sa_down(ctx, sa, TIP_ERR_PORT);
         return;
     }
     sa->req_tries++;

@@ -10,6 +10,7 @@
  * empty the pool, so they run in any configuration.
  *
  * tip-requires: TIP_CONF_IKEV2 TIP_CONF_AES_GCM
+ * tip-requires: TIP_CONF_IKE_INITIATOR TIP_CONF_IKE_RESPONDER
  */
 #include <setjmp.h>
 #include <stdarg.h>
