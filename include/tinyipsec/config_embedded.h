@@ -22,6 +22,11 @@
 #define TIP_MAX_POLICIES 8
 #define TIP_SPI_HASH_SIZE 8
 #define TIP_REPLAY_WINDOW 128
+/* AES-GCM state per SA (and per IKE SA direction): Mbed TLS 3.6 needs 401..416
+ * bytes on a 32-bit target (the backend refuses to compile if it does not fit). */
+#if defined(__SIZEOF_POINTER__) && __SIZEOF_POINTER__ <= 4
+#define TIP_CRYPTO_SA_STORAGE 432
+#endif
 
 #define TIP_CONF_IPV6 0
 #define TIP_CONF_AES_CBC 0
