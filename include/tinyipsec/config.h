@@ -250,10 +250,18 @@
  * start is refused (TIP_ERR_FULL; a timer-driven one is retried later), and
  * a peer's request that needs a buffer is dropped unanswered, before it
  * changes anything, so its retransmission is processed once a buffer is
- * free. At least 3 (one handshake). The default never runs out.
+ * free. At least 3 (one handshake). 0 (the default): four per IKE SA,
+ * which never runs out.
  */
 #ifndef TIP_IKE_MSG_POOL
-#define TIP_IKE_MSG_POOL (4 * TIP_MAX_IKE_SA)
+#define TIP_IKE_MSG_POOL 0
+#endif
+
+/* The message pool's size in buffers (TIP_IKE_MSG_POOL, or its default). */
+#if TIP_IKE_MSG_POOL > 0
+#define TIP_IKE_MSG_BUFS TIP_IKE_MSG_POOL
+#else
+#define TIP_IKE_MSG_BUFS (4 * TIP_MAX_IKE_SA)
 #endif
 
 /** Longest identity (IDi/IDr data) accepted. */
@@ -347,8 +355,8 @@
 #if TIP_IKE_NONCE_LEN < 16 || TIP_IKE_NONCE_LEN > 256
 #error "TIP_IKE_NONCE_LEN must be 16..256 (RFC 7296 3.9)"
 #endif
-#if TIP_CONF_IKEV2 && (TIP_IKE_MSG_POOL < 3 || TIP_IKE_MSG_POOL > 65534)
-#error "TIP_IKE_MSG_POOL must be 3..65534 (one handshake holds 3 buffers)"
+#if TIP_CONF_IKEV2 && (TIP_IKE_MSG_BUFS < 3 || TIP_IKE_MSG_BUFS > 65534)
+#error "TIP_IKE_MSG_POOL must be 0 (default) or 3..65534 (one handshake holds 3 buffers)"
 #endif
 #if TIP_IKE_MSG_MAX < 512 || TIP_IKE_MSG_MAX > 65535
 #error "TIP_IKE_MSG_MAX must be 512..65535"

@@ -198,7 +198,7 @@ typedef struct {
     uint32_t bad_transitions;       /**< IKE SA state changes refused as illegal (a bug if not 0) */
     tip_ike_conn_slot_t conn[TIP_MAX_IKE_CONN];
     tip_ike_sa_t sa[TIP_MAX_IKE_SA];
-    tip_ike_msgbuf_t buf[TIP_IKE_MSG_POOL]; /**< message buffers the IKE SAs borrow */
+    tip_ike_msgbuf_t buf[TIP_IKE_MSG_BUFS]; /**< message buffers the IKE SAs borrow */
     uint32_t buf_exhausted;         /**< times a buffer was needed and the pool was empty */
     uint64_t drops;                 /**< IKE messages dropped (all reasons) */
     uint8_t rx[TIP_IKE_MSG_MAX];    /**< writable copy of the message being processed */

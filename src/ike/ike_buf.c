@@ -19,7 +19,7 @@ uint8_t *tip_ike_buf_get(tip_ctx_t *ctx, tip_handle_t h)
     unsigned idx = tip_handle_idx(h);
     tip_ike_msgbuf_t *b;
 
-    if (h == 0 || idx >= TIP_IKE_MSG_POOL)
+    if (h == 0 || idx >= TIP_IKE_MSG_BUFS)
         return NULL;
     b = &ctx->ike.buf[idx];
     if (!b->in_use || b->gen != tip_handle_gen(h))
@@ -34,7 +34,7 @@ uint8_t *tip_ike_buf_take(tip_ctx_t *ctx, tip_handle_t *h)
 
     if (p != NULL)
         return p;
-    for (i = 0; i < TIP_IKE_MSG_POOL; i++) {
+    for (i = 0; i < TIP_IKE_MSG_BUFS; i++) {
         tip_ike_msgbuf_t *b = &ctx->ike.buf[i];
         if (!b->in_use) {
             b->in_use = 1;
@@ -74,7 +74,7 @@ unsigned tip_ike_buf_free_count(const tip_ctx_t *ctx)
 {
     unsigned i, n = 0;
 
-    for (i = 0; i < TIP_IKE_MSG_POOL; i++)
+    for (i = 0; i < TIP_IKE_MSG_BUFS; i++)
         n += ctx->ike.buf[i].in_use ? 0u : 1u;
     return n;
 }

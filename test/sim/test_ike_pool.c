@@ -31,7 +31,7 @@ static tip_ctx_t a, b;
 static tip_sim_t sim;
 static tip_handle_t conn_a, conn_b;
 static int ev[2][TIP_EV_COUNT_];
-static tip_handle_t held[TIP_IKE_MSG_POOL];
+static tip_handle_t held[TIP_IKE_MSG_BUFS];
 static unsigned nheld;
 
 static void on_event(void *arg, const tip_event_t *e)
@@ -68,7 +68,7 @@ static void pair(uint64_t seed)
 static void hold_all_but(tip_ctx_t *c, unsigned leave)
 {
     while (tip_ike_buf_free_count(c) > leave) {
-        assert_true(nheld < TIP_IKE_MSG_POOL);
+        assert_true(nheld < TIP_IKE_MSG_BUFS);
         held[nheld] = 0;
         assert_non_null(tip_ike_buf_take(c, &held[nheld]));
         nheld++;
@@ -111,17 +111,17 @@ static void test_handshake_returns_buffers(void **state)
     (void)state;
     pair(11);
     assert_int_equal(tip_ike_initiate(&a, conn_a), TIP_OK);
-    assert_int_equal(tip_ike_buf_free_count(&a), TIP_IKE_MSG_POOL - 2u); /* request, init_i */
+    assert_int_equal(tip_ike_buf_free_count(&a), TIP_IKE_MSG_BUFS - 2u); /* request, init_i */
     assert_true(tip_sim_until(&sim, both_up, NULL, 10000));
-    assert_int_equal(tip_ike_buf_free_count(&a), TIP_IKE_MSG_POOL);
-    assert_int_equal(tip_ike_buf_free_count(&b), TIP_IKE_MSG_POOL - 1u);
+    assert_int_equal(tip_ike_buf_free_count(&a), TIP_IKE_MSG_BUFS);
+    assert_int_equal(tip_ike_buf_free_count(&b), TIP_IKE_MSG_BUFS - 1u);
     assert_int_equal(a.ike.buf_exhausted, 0);
     assert_int_equal(b.ike.buf_exhausted, 0);
     /* a deleted IKE SA gives its cached response back too */
     assert_int_equal(tip_ike_terminate(&a, conn_a), TIP_OK);
     tip_sim_run(&sim, 3000, 100);
-    assert_int_equal(tip_ike_buf_free_count(&a), TIP_IKE_MSG_POOL);
-    assert_int_equal(tip_ike_buf_free_count(&b), TIP_IKE_MSG_POOL);
+    assert_int_equal(tip_ike_buf_free_count(&a), TIP_IKE_MSG_BUFS);
+    assert_int_equal(tip_ike_buf_free_count(&b), TIP_IKE_MSG_BUFS);
 }
 
 /* Our IKE_SA_INIT needs two buffers: with one free, tip_ike_initiate()
