@@ -285,6 +285,16 @@
 #endif
 
 /**
+ * Longest nonce accepted from a peer, in bytes: TIP_IKE_NONCE_LEN..256.
+ * RFC 7296 2.10 allows up to 256; peers usually send 32 (or the PRF's key
+ * size, at most 64). Each IKE SA keeps three nonces of this size; a peer's
+ * message with a longer nonce is refused as malformed.
+ */
+#ifndef TIP_IKE_PEER_NONCE_MAX
+#define TIP_IKE_PEER_NONCE_MAX 256
+#endif
+
+/**
  * Half-open IKE SAs (responder) made without a cookie: once this many
  * exist, IKE_SA_INIT needs a valid COOKIE (RFC 7296 2.6; a stateless one
  * is sent) to make another.
@@ -354,6 +364,9 @@
 #endif
 #if TIP_IKE_NONCE_LEN < 16 || TIP_IKE_NONCE_LEN > 256
 #error "TIP_IKE_NONCE_LEN must be 16..256 (RFC 7296 3.9)"
+#endif
+#if TIP_IKE_PEER_NONCE_MAX < TIP_IKE_NONCE_LEN || TIP_IKE_PEER_NONCE_MAX > 256
+#error "TIP_IKE_PEER_NONCE_MAX must be TIP_IKE_NONCE_LEN..256 (our nonces are kept beside the peer's)"
 #endif
 #if TIP_CONF_IKEV2 && (TIP_IKE_MSG_BUFS < 3 || TIP_IKE_MSG_BUFS > 65534)
 #error "TIP_IKE_MSG_POOL must be 0 (default) or 3..65534 (one handshake holds 3 buffers)"

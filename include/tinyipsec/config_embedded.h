@@ -8,11 +8,12 @@
  *
  *     -DTIP_USER_CONFIG_FILE='"tinyipsec/config_embedded.h"'
  *
- * or included at the top of your own user configuration file (then
- * override after it). One connection, two IKE SAs (the current one and its
- * rekey), four CHILD SA pairs (eight SAs), eight policies, a replay window
- * of 128, IPv4 only, AES-GCM with HMAC-SHA-256 for the IKE PRF, no setkey
- * parser. `make size` measures tinyipsec in this configuration and
+ * or included at the top of your own user configuration file (then #undef
+ * and define again what you change). One connection, two IKE SAs (the
+ * current one and its rekey), four CHILD SA pairs (eight SAs), eight
+ * policies, a replay window of 128, IPv4 only, AES-GCM with HMAC-SHA-256
+ * for the IKE PRF, no setkey parser, four IKE message buffers, peer nonces
+ * up to 64 bytes. `make size` measures tinyipsec in this configuration and
  * docs/footprint.md records the figures.
  */
 #ifndef TINYIPSEC_CONFIG_EMBEDDED_H
@@ -39,6 +40,8 @@
 #define TIP_MAX_IKE_CONN 1
 #define TIP_MAX_IKE_SA 2
 #define TIP_IKE_MAX_PROPOSALS 2
+/* Peers send 32-byte nonces (64 at most with a SHA-512 PRF); RFC 7296 allows 256. */
+#define TIP_IKE_PEER_NONCE_MAX 64
 /* One handshake holds 3 message buffers, an established IKE SA 1 or 2. */
 #define TIP_IKE_MSG_POOL 4
 

@@ -57,6 +57,7 @@
     X(TIP_IKE_PSK_MAX)                                                         \
     X(TIP_IKE_MAX_PROPOSALS)                                                   \
     X(TIP_IKE_NONCE_LEN)                                                       \
+    X(TIP_IKE_PEER_NONCE_MAX)                                                  \
     X(TIP_IKE_COOKIE_THRESHOLD)                                                \
     X(TIP_IKE_HALF_OPEN_PER_SRC)                                               \
     X(TIP_IKE_REKEY_RESERVE)                                                   \

@@ -13,8 +13,6 @@
 
 /** @cond INTERNAL */
 
-/** Largest nonce a peer may send (RFC 7296 3.9). */
-#define TIP_IKE_PEER_NONCE_MAX 256
 /** Largest PRF output (HMAC-SHA-512). */
 #define TIP_IKE_PRF_MAX 64
 /** Largest SK_e key: AES-256 + 4-byte salt. */
