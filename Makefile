@@ -45,7 +45,7 @@ CTEST   ?= ctest
 # (it would print "Entering directory" for every target).
 CLEANENV := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL
 
-.PHONY: all lib sources test cm4 bench demo clean help FORCE
+.PHONY: all lib sources test cm4 size bench demo clean help FORCE
 .DEFAULT_GOAL := help
 
 all: lib
@@ -101,6 +101,10 @@ endif
 cm4:
 	scripts/cm4-build.sh
 
+# ---- footprint: linked Cortex-M4 images (docs/footprint.md) ---------------------------
+size:
+	scripts/size.sh $(SIZE_ARGS)
+
 # ---- benchmarks ---------------------------------------------------------------------
 BENCH_DIR := build/bench
 bench:
@@ -137,6 +141,7 @@ help:
 	@echo "           MBEDTLS=3.6 make test: against Mbed TLS 3.6.6 (build/test-mbedtls36)"
 	@echo "           LWIP=2.2 make test: the host lwIP tests with lwIP 2.2.1 (default 2.1.3)"
 	@echo "  cm4      Cortex-M4 build (build/cm4): size and sizeof(tip_ctx_t)"
+	@echo "  size     Cortex-M4 footprint in linked images (docs/footprint.md); SIZE_ARGS=-v per object"
 	@echo "  bench    build and run the benchmarks (Release, build/bench); BENCH_ARGS=..."
 	@echo "  demo     two gateways build an IKEv2 tunnel on 127.0.0.1 and use it (no root)"
 	@echo "  clean    remove build/ (the Mbed TLS 3.6 cache in ~/.cache/tinyipsec stays)"

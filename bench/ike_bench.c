@@ -51,6 +51,7 @@
  * Build with optimisation (make bench: Release).
  *
  * tip-requires: TIP_CONF_IKEV2
+ * tip-requires: TIP_CONF_IKE_INITIATOR TIP_CONF_IKE_RESPONDER
  */
 #define _POSIX_C_SOURCE 199309L
 

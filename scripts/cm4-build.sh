@@ -12,6 +12,9 @@
 # agree. If that build fails (or TIP_CM4_MBEDTLS=host), the host 3.6 prefix's
 # headers from scripts/mbedtls36.sh are used instead.
 #
+# --mbedtls-prefix: only build (or find) the Cortex-M4 libmbedcrypto and print
+# its prefix (scripts/size.sh uses it).
+#
 # Environment: TIP_CACHE_DIR, TIP_JOBS (2), TIP_CM4_MBEDTLS (cm4|host), CM4_FLOAT (soft).
 set -euo pipefail
 
@@ -71,6 +74,11 @@ TC
     log "Cortex-M4 libmbedcrypto built in $(($(date +%s) - t0)) s"
     echo "$pfx"
 }
+
+if [ "${1:-}" = --mbedtls-prefix ]; then
+    build_cm4_mbedcrypto
+    exit
+fi
 
 MBED_CFLAGS=()
 if [ "${TIP_CM4_MBEDTLS:-cm4}" = cm4 ] && CM4_PREFIX=$(build_cm4_mbedcrypto); then

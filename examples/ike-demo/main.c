@@ -12,6 +12,7 @@
  * Usage: ike-demo [PINGS_PER_PHASE]
  *
  * tip-requires: TIP_CONF_IKEV2 TIP_CONF_AES_GCM TIP_CONF_NATT
+ * tip-requires: TIP_CONF_IKE_INITIATOR TIP_CONF_IKE_RESPONDER
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>

@@ -23,6 +23,7 @@
  * CHILD SA, SIGUSR2 the IKE SA (handy for tests).
  *
  * tip-requires: TIP_CONF_IKEV2
+ * tip-requires: TIP_CONF_IKE_INITIATOR TIP_CONF_IKE_RESPONDER
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>

@@ -199,6 +199,26 @@
 #define TIP_CONF_IKEV2 1
 #endif
 
+/**
+ * IKEv2 initiator role: we start IKE SAs (IKE_SA_INIT and IKE_AUTH
+ * requests, tip_ike_initiate(), acquires, restarts). Off: a responder-only
+ * build; tip_ike_initiate() returns TIP_ERR_UNSUPPORTED. Either role can
+ * still rekey, delete and check liveness of the IKE SAs it has.
+ */
+#ifndef TIP_CONF_IKE_INITIATOR
+#define TIP_CONF_IKE_INITIATOR 1
+#endif
+
+/**
+ * IKEv2 responder role: we answer IKE_SA_INIT and IKE_AUTH requests
+ * (half-open IKE SAs, cookies, RFC 7296 2.6). Off: an initiator-only build
+ * (the usual device); IKE_SA_INIT requests are dropped unanswered and the
+ * cookie secrets and their code are left out.
+ */
+#ifndef TIP_CONF_IKE_RESPONDER
+#define TIP_CONF_IKE_RESPONDER 1
+#endif
+
 /** Connections (configured peers). */
 #ifndef TIP_MAX_IKE_CONN
 #define TIP_MAX_IKE_CONN 4
@@ -214,12 +234,34 @@
 #endif
 
 /**
- * Largest IKE message sent or received, in bytes. Each IKE SA keeps four
- * buffers of this size (last request, last response, both IKE_SA_INIT
- * messages for the AUTH payload).
+ * Largest IKE message sent or received, in bytes: the size of each buffer
+ * of the message pool (TIP_IKE_MSG_POOL) and of the one receive buffer.
  */
 #ifndef TIP_IKE_MSG_MAX
 #define TIP_IKE_MSG_MAX 1280
+#endif
+
+/**
+ * Message buffers of TIP_IKE_MSG_MAX (+ 4) bytes shared by all IKE SAs. An
+ * IKE SA holds one for its request while it is outstanding, one for its
+ * last response (re-sent for a retransmitted request, RFC 7296 2.1), and
+ * two for the IKE_SA_INIT messages until IKE_AUTH is done: 3 during a
+ * handshake, 1 or 2 afterwards. When the pool is empty, a request we would
+ * start is refused (TIP_ERR_FULL; a timer-driven one is retried later), and
+ * a peer's request that needs a buffer is dropped unanswered, before it
+ * changes anything, so its retransmission is processed once a buffer is
+ * free. At least 3 (one handshake). 0 (the default): four per IKE SA,
+ * which never runs out.
+ */
+#ifndef TIP_IKE_MSG_POOL
+#define TIP_IKE_MSG_POOL 0
+#endif
+
+/* The message pool's size in buffers (TIP_IKE_MSG_POOL, or its default). */
+#if TIP_IKE_MSG_POOL > 0
+#define TIP_IKE_MSG_BUFS TIP_IKE_MSG_POOL
+#else
+#define TIP_IKE_MSG_BUFS (4 * TIP_MAX_IKE_SA)
 #endif
 
 /** Longest identity (IDi/IDr data) accepted. */
@@ -240,6 +282,16 @@
 /** Bytes of our nonces (RFC 7296 2.10: at least half the PRF key size, 16..256). */
 #ifndef TIP_IKE_NONCE_LEN
 #define TIP_IKE_NONCE_LEN 32
+#endif
+
+/**
+ * Longest nonce accepted from a peer, in bytes: TIP_IKE_NONCE_LEN..256.
+ * RFC 7296 2.10 allows up to 256; peers usually send 32 (or the PRF's key
+ * size, at most 64). Each IKE SA keeps three nonces of this size; a peer's
+ * message with a longer nonce is refused as malformed.
+ */
+#ifndef TIP_IKE_PEER_NONCE_MAX
+#define TIP_IKE_PEER_NONCE_MAX 256
 #endif
 
 /**
@@ -298,6 +350,9 @@
 #error "AES-CBC and ENCR_NULL need at least one HMAC-SHA2"
 #endif
 
+#if TIP_CONF_IKEV2 && !TIP_CONF_IKE_INITIATOR && !TIP_CONF_IKE_RESPONDER
+#error "IKEv2 needs TIP_CONF_IKE_INITIATOR, TIP_CONF_IKE_RESPONDER or both"
+#endif
 #if TIP_CONF_IKEV2 && (TIP_MAX_IKE_SA < 1 || TIP_MAX_IKE_CONN < 1)
 #error "IKEv2 needs at least one connection and one IKE SA"
 #endif
@@ -309,6 +364,12 @@
 #endif
 #if TIP_IKE_NONCE_LEN < 16 || TIP_IKE_NONCE_LEN > 256
 #error "TIP_IKE_NONCE_LEN must be 16..256 (RFC 7296 3.9)"
+#endif
+#if TIP_IKE_PEER_NONCE_MAX < TIP_IKE_NONCE_LEN || TIP_IKE_PEER_NONCE_MAX > 256
+#error "TIP_IKE_PEER_NONCE_MAX must be TIP_IKE_NONCE_LEN..256 (our nonces are kept beside the peer's)"
+#endif
+#if TIP_CONF_IKEV2 && (TIP_IKE_MSG_BUFS < 3 || TIP_IKE_MSG_BUFS > 65534)
+#error "TIP_IKE_MSG_POOL must be 0 (default) or 3..65534 (one handshake holds 3 buffers)"
 #endif
 #if TIP_IKE_MSG_MAX < 512 || TIP_IKE_MSG_MAX > 65535
 #error "TIP_IKE_MSG_MAX must be 512..65535"

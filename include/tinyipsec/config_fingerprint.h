@@ -47,13 +47,17 @@
     X(TIP_CONF_SETKEY)                                                         \
     X(TIP_CONF_STRINGS)                                                        \
     X(TIP_CONF_IKEV2)                                                          \
+    X(TIP_CONF_IKE_INITIATOR)                                                  \
+    X(TIP_CONF_IKE_RESPONDER)                                                  \
     X(TIP_MAX_IKE_CONN)                                                        \
     X(TIP_MAX_IKE_SA)                                                          \
     X(TIP_IKE_MSG_MAX)                                                         \
+    X(TIP_IKE_MSG_POOL)                                                        \
     X(TIP_IKE_ID_MAX)                                                          \
     X(TIP_IKE_PSK_MAX)                                                         \
     X(TIP_IKE_MAX_PROPOSALS)                                                   \
     X(TIP_IKE_NONCE_LEN)                                                       \
+    X(TIP_IKE_PEER_NONCE_MAX)                                                  \
     X(TIP_IKE_COOKIE_THRESHOLD)                                                \
     X(TIP_IKE_HALF_OPEN_PER_SRC)                                               \
     X(TIP_IKE_REKEY_RESERVE)                                                   \

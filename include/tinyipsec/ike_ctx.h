@@ -13,8 +13,6 @@
 
 /** @cond INTERNAL */
 
-/** Largest nonce a peer may send (RFC 7296 3.9). */
-#define TIP_IKE_PEER_NONCE_MAX 256
 /** Largest PRF output (HMAC-SHA-512). */
 #define TIP_IKE_PRF_MAX 64
 /** Largest SK_e key: AES-256 + 4-byte salt. */
@@ -126,18 +124,20 @@ typedef struct {
     uint8_t req_tries;
     uint64_t req_deadline_ms;
     uint16_t req_len, resp_len;
-    uint8_t resp_valid;             /**< resp[] answers request msg_id_in - 1 */
-    /* messages sit at offset 4, behind room for the non-ESP marker (RFC 3948 2.2) */
-    uint8_t req[4 + TIP_IKE_MSG_MAX];
-    uint8_t resp[4 + TIP_IKE_MSG_MAX];
-    /* IKE_SA_INIT material, kept until IKE_AUTH is done (AUTH covers it) */
+    uint8_t resp_valid;             /**< resp_buf answers request msg_id_in - 1 */
+    /* Message buffers borrowed from the context's pool (tip_ike_msgbuf_t),
+     * by handle, 0 = none held: our request while it is outstanding, our
+     * last response (kept for retransmitted requests, RFC 7296 2.1), and
+     * both IKE_SA_INIT messages until IKE_AUTH is done (AUTH covers them). */
+    tip_handle_t req_buf, resp_buf;
+    tip_handle_t init_i_buf, init_r_buf;
     uint16_t init_i_len, init_r_len;
-    uint8_t init_i[TIP_IKE_MSG_MAX];
-    uint8_t init_r[TIP_IKE_MSG_MAX];
     uint16_t ni_len, nr_len;
     uint8_t ni[TIP_IKE_PEER_NONCE_MAX], nr[TIP_IKE_PEER_NONCE_MAX];
+#if TIP_CONF_IKE_INITIATOR
     uint8_t cookie_len;
-    uint8_t cookie[TIP_IKE_COOKIE_MAX];
+    uint8_t cookie[TIP_IKE_COOKIE_MAX]; /**< the responder's COOKIE, sent again (2.6) */
+#endif
     tip_crypto_dh_t dh;
     tip_ike_pending_ex_t pend;
     tip_ike_child_t child;
@@ -146,9 +146,11 @@ typedef struct {
     uint8_t extra_role;             /**< tip_ike_extra_role_t: what extra_child holds */
     uint16_t collide_low_len;
     uint8_t collide_low[TIP_IKE_PEER_NONCE_MAX]; /**< lowest nonce of the peer's exchange */
+#if TIP_CONF_IKE_INITIATOR
     uint8_t ke_retried;             /**< INVALID_KE_PAYLOAD retry done (1.2: once) */
     uint16_t init_hint;             /**< INIT_SENT: error notify of an unauthenticated response,
                                          reported only if no valid response comes (2.21.1) */
+#endif
     uint8_t child_pending_spi_valid;
     uint32_t child_pending_spi;     /**< initiator: our inbound SPI offered in IKE_AUTH */
     /* timers */
@@ -158,6 +160,18 @@ typedef struct {
     uint64_t last_rx_ms;            /**< last authenticated message from the peer */
     int first_error;                /**< the first failure reason (kept) */
 } tip_ike_sa_t;
+
+/**
+ * A message buffer of the context's pool (private). An IKE SA names the
+ * ones it holds by handle; a released buffer is wiped and gets a new
+ * generation, so a stale handle finds nothing.
+ */
+typedef struct {
+    uint16_t gen;
+    uint8_t in_use;
+    /* the message sits at offset 4, behind room for the non-ESP marker (RFC 3948 2.2) */
+    uint8_t data[4 + TIP_IKE_MSG_MAX];
+} tip_ike_msgbuf_t;
 
 /** A connection slot (private). */
 typedef struct {
@@ -172,14 +186,18 @@ typedef struct {
 /** All IKE state of a context (private). */
 typedef struct {
     uint8_t enabled;
+#if TIP_CONF_IKE_RESPONDER
     uint8_t cookie_old_valid;       /**< cookie_secret_old is an earlier secret (rotated) */
     uint8_t cookie_secret[32];      /**< RFC 7296 2.6, random, rotated */
     uint8_t cookie_secret_old[32];  /**< the previous secret, valid for one more period */
     uint64_t cookie_rotate_ms;
     uint32_t cookie_version;        /**< version of cookie_secret (the old one is version - 1) */
+#endif
     uint32_t bad_transitions;       /**< IKE SA state changes refused as illegal (a bug if not 0) */
     tip_ike_conn_slot_t conn[TIP_MAX_IKE_CONN];
     tip_ike_sa_t sa[TIP_MAX_IKE_SA];
+    tip_ike_msgbuf_t buf[TIP_IKE_MSG_BUFS]; /**< message buffers the IKE SAs borrow */
+    uint32_t buf_exhausted;         /**< times a buffer was needed and the pool was empty */
     uint64_t drops;                 /**< IKE messages dropped (all reasons) */
     uint8_t rx[TIP_IKE_MSG_MAX];    /**< writable copy of the message being processed */
 } tip_ike_state_t;

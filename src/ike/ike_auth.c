@@ -19,11 +19,13 @@ static const char tip_ike_key_pad[] = "Key Pad for IKEv2"; /* 2.15, 17 octets, n
  * (2.15). @p of_initiator selects whose AUTH: the initiator's covers its
  * IKE_SA_INIT request and Nr, the responder's its response and Ni.
  */
-static int tip_ike_psk_auth(const tip_ike_sa_t *sa, const tip_ike_conn_t *conn, int of_initiator,
-                            const uint8_t *id_body, size_t id_len, uint8_t out[TIP_IKE_PRF_MAX])
+static int tip_ike_psk_auth(tip_ctx_t *ctx, const tip_ike_sa_t *sa, const tip_ike_conn_t *conn,
+                            int of_initiator, const uint8_t *id_body, size_t id_len,
+                            uint8_t out[TIP_IKE_PRF_MAX])
 {
     tip_prf_t prf = (tip_prf_t)sa->prf;
     uint8_t macid[TIP_IKE_PRF_MAX], key[TIP_IKE_PRF_MAX];
+    const uint8_t *init;
     tip_iov_t iov[3];
     int err;
 
@@ -35,8 +37,11 @@ static int tip_ike_psk_auth(const tip_ike_sa_t *sa, const tip_ike_conn_t *conn, 
         iov[0].len = sizeof(tip_ike_key_pad) - 1u;
         err = tip_crypto_prf(prf, conn->psk, conn->psk_len, iov, 1, key);
     }
+    init = tip_ike_buf_get(ctx, of_initiator ? sa->init_i_buf : sa->init_r_buf);
+    if (err == TIP_OK && init == NULL)
+        err = TIP_ERR_INTERNAL; /* held from IKE_SA_INIT until IKE_AUTH is done */
     if (err == TIP_OK) {
-        iov[0].p = of_initiator ? sa->init_i : sa->init_r;
+        iov[0].p = TIP_IKE_BUF_MSG(init);
         iov[0].len = of_initiator ? sa->init_i_len : sa->init_r_len;
         iov[1].p = of_initiator ? sa->nr : sa->ni;
         iov[1].len = of_initiator ? sa->nr_len : sa->ni_len;
@@ -65,7 +70,7 @@ static int tip_ike_id_matches(const tip_ike_identity_t *want, const tip_ike_id_t
 }
 
 /* Check the peer's AUTH payload against what it must be, in constant time. */
-static int tip_ike_verify_auth(const tip_ike_sa_t *sa, const tip_ike_conn_t *conn,
+static int tip_ike_verify_auth(tip_ctx_t *ctx, const tip_ike_sa_t *sa, const tip_ike_conn_t *conn,
                                const tip_ike_msg_t *in, const tip_ike_id_t *id)
 {
     const tip_ike_pl_t *pl = tip_ike_msg_find(in, TIP_IKE_PL_AUTH, 0);
@@ -77,7 +82,7 @@ static int tip_ike_verify_auth(const tip_ike_sa_t *sa, const tip_ike_conn_t *con
         return TIP_ERR_AUTH;
     if (a.method != TIP_IKE_AUTH_PSK || a.len != sa->prf_len)
         return TIP_ERR_AUTH;
-    if (tip_ike_psk_auth(sa, conn, !sa->initiator, id->body, id->body_len, want) != TIP_OK)
+    if (tip_ike_psk_auth(ctx, sa, conn, !sa->initiator, id->body, id->body_len, want) != TIP_OK)
         return TIP_ERR_AUTH;
     ok = tip_crypto_ct_memcmp(want, a.data, sa->prf_len) == 0;
     tip_crypto_zeroize(want, sizeof(want));
@@ -85,7 +90,8 @@ static int tip_ike_verify_auth(const tip_ike_sa_t *sa, const tip_ike_conn_t *con
 }
 
 /* Our ID and AUTH payloads. */
-static void tip_ike_w_id_auth(tip_ike_w_t *w, const tip_ike_sa_t *sa, const tip_ike_conn_t *conn)
+static void tip_ike_w_id_auth(tip_ctx_t *ctx, tip_ike_w_t *w, const tip_ike_sa_t *sa,
+                              const tip_ike_conn_t *conn)
 {
     uint8_t body[4 + TIP_IKE_ID_MAX], auth[TIP_IKE_PRF_MAX];
     size_t n = tip_ike_id_body(&conn->local_id, body);
@@ -93,7 +99,7 @@ static void tip_ike_w_id_auth(tip_ike_w_t *w, const tip_ike_sa_t *sa, const tip_
     tip_ike_w_id(w, sa->initiator ? TIP_IKE_PL_IDI : TIP_IKE_PL_IDR, conn->local_id.type,
                  conn->local_id.data, conn->local_id.len);
     if (!sa->initiator) {
-        if (tip_ike_psk_auth(sa, conn, 0, body, n, auth) != TIP_OK)
+        if (tip_ike_psk_auth(ctx, sa, conn, 0, body, n, auth) != TIP_OK)
             w->err = TIP_ERR_CRYPTO;
         tip_ike_w_auth(w, TIP_IKE_AUTH_PSK, auth, sa->prf_len);
         return;
@@ -101,12 +107,13 @@ static void tip_ike_w_id_auth(tip_ike_w_t *w, const tip_ike_sa_t *sa, const tip_
     /* RFC 7296 3.5: the initiator may name the responder it wants. */
     tip_ike_w_id(w, TIP_IKE_PL_IDR, conn->remote_id.type, conn->remote_id.data,
                  conn->remote_id.len);
-    if (tip_ike_psk_auth(sa, conn, 1, body, n, auth) != TIP_OK)
+    if (tip_ike_psk_auth(ctx, sa, conn, 1, body, n, auth) != TIP_OK)
         w->err = TIP_ERR_CRYPTO;
     tip_ike_w_auth(w, TIP_IKE_AUTH_PSK, auth, sa->prf_len);
     tip_crypto_zeroize(auth, sizeof(auth));
 }
 
+#if TIP_CONF_IKE_INITIATOR
 int tip_ike_auth_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
 {
     tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
@@ -120,10 +127,10 @@ int tip_ike_auth_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
     sa->child_pending_spi = tip_ike_new_spi(ctx);
     sa->child_pending_spi_valid = 1;
     tip_ike_hdr_request(sa, TIP_IKE_EXCH_IKE_AUTH, &h);
-    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(sa->req), TIP_IKE_MSG_MAX);
+    (void)tip_ike_w_pool(ctx, &sa->req_buf, &w);
     tip_ike_w_hdr(&w, &h);
     (void)tip_ike_sk_begin(ctx, sa, &w);
-    tip_ike_w_id_auth(&w, sa, &c->cfg);
+    tip_ike_w_id_auth(ctx, &w, sa, &c->cfg);
     if (c->cfg.mode == TIP_MODE_TRANSPORT)
         tip_ike_w_notify(&w, 0, NULL, 0, TIP_IKE_N_USE_TRANSPORT_MODE, NULL, 0);
     tip_ike_w_sa_child(&w, &c->cfg, sa->child_pending_spi, 0, TIP_DH_NONE);
@@ -135,6 +142,7 @@ int tip_ike_auth_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
         return err;
     return tip_ike_send_request(ctx, sa, len, TIP_IKE_P_NONE);
 }
+#endif /* TIP_CONF_IKE_INITIATOR */
 
 /* Schedule the IKE SA rekey with jitter (2.8: spread rekeys out). */
 void tip_ike_schedule_rekey(tip_ctx_t *ctx, tip_ike_sa_t *sa)
@@ -169,6 +177,7 @@ static int tip_ike_established(tip_ctx_t *ctx, tip_ike_sa_t *sa, tip_ike_conn_sl
     return TIP_OK;
 }
 
+#if TIP_CONF_IKE_RESPONDER
 /* The responder's choice of connection: addresses fit and IDi is the one configured. */
 static tip_ike_conn_slot_t *tip_ike_conn_by_id(tip_ctx_t *ctx, const tip_ike_sa_t *sa,
                                                const tip_ike_id_t *idi, const tip_ike_id_t *idr)
@@ -225,7 +234,7 @@ int tip_ike_auth_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
      * which tinyipsec does not do. */
     c = tip_ike_conn_by_id(ctx, sa, &idi, pl_idr != NULL ? &idr : NULL);
     if (c == NULL || tip_ike_msg_find(in, TIP_IKE_PL_AUTH, 0) == NULL ||
-        tip_ike_verify_auth(sa, &c->cfg, in, &idi) != TIP_OK) {
+        tip_ike_verify_auth(ctx, sa, &c->cfg, in, &idi) != TIP_OK) {
         (void)tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_AUTHENTICATION_FAILED, NULL, 0);
         tip_ike_fail(ctx, sa, TIP_ERR_AUTH);
         tip_ike_sa_down_ev(ctx, sa, TIP_ERR_AUTH, TIP_EV_AUTH_FAILED, TIP_ERR_AUTH);
@@ -256,10 +265,10 @@ int tip_ike_auth_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
     if (err != TIP_OK)
         return err;
     tip_ike_hdr_response(sa, &m->hdr, &h);
-    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(sa->resp), TIP_IKE_MSG_MAX);
+    (void)tip_ike_w_pool(ctx, &sa->resp_buf, &w);
     tip_ike_w_hdr(&w, &h);
     (void)tip_ike_sk_begin(ctx, sa, &w);
-    tip_ike_w_id_auth(&w, sa, &c->cfg);
+    tip_ike_w_id_auth(ctx, &w, sa, &c->cfg);
     if (child_err == 0) {
         uint32_t spi_in = tip_ike_new_spi(ctx);
         err = tip_ike_child_install(ctx, sa, &cp, spi_in, peer_spi, &sel, sa->ni, sa->ni_len,
@@ -293,6 +302,9 @@ int tip_ike_auth_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
     return err;
 }
 
+#endif /* TIP_CONF_IKE_RESPONDER */
+
+#if TIP_CONF_IKE_INITIATOR
 int tip_ike_auth_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
                           const tip_ike_msg_t *in)
 {
@@ -333,7 +345,7 @@ int tip_ike_auth_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     }
     if (pl_idr == NULL || tip_ike_id_parse(tip_ike_pl_body(in, pl_idr), pl_idr->len, &idr) != TIP_OK ||
         !tip_ike_id_matches(&c->cfg.remote_id, &idr) ||
-        tip_ike_verify_auth(sa, &c->cfg, in, &idr) != TIP_OK) {
+        tip_ike_verify_auth(ctx, sa, &c->cfg, in, &idr) != TIP_OK) {
         tip_ike_fail(ctx, sa, TIP_ERR_AUTH);
         tip_ike_sa_down_ev(ctx, sa, TIP_ERR_AUTH, TIP_EV_AUTH_FAILED, TIP_ERR_AUTH);
         return TIP_OK;
@@ -368,5 +380,7 @@ int tip_ike_auth_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     tip_ike_raise(ctx, conn, TIP_EV_PROPOSAL_MISMATCH, child_err, 0, 0);
     return TIP_OK;
 }
+
+#endif /* TIP_CONF_IKE_INITIATOR */
 
 #endif /* TIP_CONF_IKEV2 */

@@ -244,6 +244,8 @@ int tip_ike_child_rekey_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
     if (c == NULL || sa->state != TIP_IKE_S_ESTABLISHED || sa->req_outstanding ||
         sa->child.sa_in == 0 || sa->old_child.sa_in != 0 || sa->extra_child.sa_in != 0)
         return TIP_ERR_NO_SA;
+    if (tip_ike_buf_take(ctx, &sa->req_buf) == NULL)
+        return TIP_ERR_FULL; /* message pool empty: nothing changed, retried later */
     memset(&sa->pend, 0, sizeof(sa->pend));
     sa->pend.new_spi_in = tip_ike_new_spi(ctx);
     sa->pend.rekey_spi_in = sa->child.spi_in;
@@ -262,7 +264,7 @@ int tip_ike_child_rekey_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
     if (err != TIP_OK)
         return err;
     tip_ike_hdr_request(sa, TIP_IKE_EXCH_CREATE_CHILD_SA, &h);
-    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(sa->req), TIP_IKE_MSG_MAX);
+    (void)tip_ike_w_pool(ctx, &sa->req_buf, &w);
     tip_ike_w_hdr(&w, &h);
     (void)tip_ike_sk_begin(ctx, sa, &w);
     /* RFC 7296 1.3.3: REKEY_SA names the SA being replaced by our inbound SPI. */
@@ -294,6 +296,8 @@ int tip_ike_ike_rekey_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
 
     if (c == NULL || sa->state != TIP_IKE_S_ESTABLISHED || sa->req_outstanding)
         return TIP_ERR_NO_SA;
+    if (tip_ike_buf_take(ctx, &sa->req_buf) == NULL)
+        return TIP_ERR_FULL; /* message pool empty: nothing changed, retried later */
     /* The new IKE SA's slot is reserved now, so the rekey cannot fail for
      * want of one later. It is named by handle both ways and lives exactly
      * as long as this exchange (2.18). */
@@ -316,7 +320,7 @@ int tip_ike_ike_rekey_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
                                      ctx->port.arg, pub, publen);
     if (err == TIP_OK) {
         tip_ike_hdr_request(sa, TIP_IKE_EXCH_CREATE_CHILD_SA, &h);
-        tip_ike_w_init(&w, TIP_IKE_BUF_MSG(sa->req), TIP_IKE_MSG_MAX);
+        (void)tip_ike_w_pool(ctx, &sa->req_buf, &w);
         tip_ike_w_hdr(&w, &h);
         (void)tip_ike_sk_begin(ctx, sa, &w);
         /* RFC 7296 1.3.2: SA (with the new SPI), Ni, KE; the group stays. */
@@ -332,11 +336,9 @@ int tip_ike_ike_rekey_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
     return tip_ike_send_request(ctx, sa, len, TIP_IKE_P_IKE_REKEY);
 }
 
-/*
- * The new IKE SA of a rekey takes over the connection and the CHILD SAs
+/* The new IKE SA of a rekey takes over the connection and the CHILD SAs
  * (2.18); the old one is REKEYED, only its delete is left. The caller
- * raises IKE_REKEYED.
- */
+ * raises IKE_REKEYED. */
 static int tip_ike_rekey_finish(tip_ctx_t *ctx, tip_ike_sa_t *old, tip_ike_sa_t *nsa,
                                 const tip_ike_proposal_t *p, const uint8_t *g_ir, size_t g_ir_len)
 {
@@ -414,12 +416,10 @@ static int tip_ike_dh_from(tip_crypto_dh_t *dh, tip_dh_group_t group, const tip_
     return err;
 }
 
-/*
- * The response to our IKE SA rekey. It ends the exchange whatever it says:
+/* The response to our IKE SA rekey. It ends the exchange whatever it says:
  * the reserved slot becomes the new IKE SA or is freed. A failed rekey is
  * tried again later (2.25: TEMPORARY_FAILURE means exactly that), unless
- * we are deleting the IKE SA anyway.
- */
+ * we are deleting the IKE SA anyway. */
 static int tip_ike_ike_rekey_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *in,
                                       const uint8_t *nonce, size_t nlen, int failed)
 {
@@ -654,7 +654,7 @@ static int tip_ike_ike_rekey_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip
         return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
     }
     tip_ike_hdr_response(sa, &m->hdr, &h);
-    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(sa->resp), TIP_IKE_MSG_MAX);
+    (void)tip_ike_w_pool(ctx, &sa->resp_buf, &w);
     tip_ike_w_hdr(&w, &h);
     (void)tip_ike_sk_begin(ctx, sa, &w);
     tip_ike_w_sa_ike_chosen(&w, num, &p, nsa->spi_r);
@@ -778,7 +778,7 @@ int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
         tip_ike_child_schedule(ctx, sa);
     }
     tip_ike_hdr_response(sa, &m->hdr, &h);
-    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(sa->resp), TIP_IKE_MSG_MAX);
+    (void)tip_ike_w_pool(ctx, &sa->resp_buf, &w);
     tip_ike_w_hdr(&w, &h);
     (void)tip_ike_sk_begin(ctx, sa, &w);
     if (c->cfg.mode == TIP_MODE_TRANSPORT)

@@ -47,24 +47,26 @@ static void tip_ike_deinit(tip_ctx_t *ctx)
     tip_crypto_zeroize(&ctx->ike, sizeof(ctx->ike));
 }
 
-/* IKE starts with the first connection; without random bytes for the
- * cookie secret it does not start at all. */
+/* IKE starts with the first connection; a responder without random bytes
+ * for the cookie secret does not start at all. */
 static int tip_ike_enable(tip_ctx_t *ctx)
 {
-    int err;
+    int err = TIP_OK;
 
     if (ctx->ike.enabled)
         return TIP_OK;
+#if TIP_CONF_IKE_RESPONDER
     err = tip_ike_cookie_init(ctx);
     if (err != TIP_OK)
         return err;
+    ctx->ike.cookie_rotate_ms = ctx->now_ms + TIP_IKE_COOKIE_ROTATE_MS;
+#endif
     ctx->ike.enabled = 1;
     ctx->ike_poll = tip_ike_poll;
     ctx->ike_next = tip_ike_next_deadline;
     ctx->ike_event = tip_ike_on_event;
     ctx->ike_deinit = tip_ike_deinit;
-    ctx->ike.cookie_rotate_ms = ctx->now_ms + TIP_IKE_COOKIE_ROTATE_MS;
-    return TIP_OK;
+    return err;
 }
 
 /* ---- connections -------------------------------------------------------- */
@@ -301,6 +303,10 @@ int tip_ike_initiate(tip_ctx_t *ctx, tip_handle_t conn)
         return err;
     if (c->cfg.remote_addr.family == TIP_AF_NONE)
         return TIP_ERR_ARG; /* a responder-only connection has nobody to call */
+#if !TIP_CONF_IKE_INITIATOR
+    (void)sa;
+    return TIP_ERR_UNSUPPORTED; /* a responder-only build */
+#else
     if (tip_ike_conn_cur(ctx, c) != NULL)
         return TIP_ERR_EXISTS;
     sa = tip_ike_sa_alloc(ctx, TIP_IKE_FOR_INITIATE, NULL, &err);
@@ -320,6 +326,7 @@ int tip_ike_initiate(tip_ctx_t *ctx, tip_handle_t conn)
         tip_ike_sa_free(ctx, sa);
     }
     return err;
+#endif
 }
 
 int tip_ike_status(const tip_ctx_t *ctx, tip_handle_t conn, tip_ike_status_t *out)

@@ -112,18 +112,47 @@ int tip_ike_cookie_init(tip_ctx_t *ctx);
 /** Rotate the cookie secrets if their period is over (before using them). */
 void tip_ike_cookie_refresh(tip_ctx_t *ctx);
 
+/* ---- message pool (ike_buf.c) ---- */
+
+/** The buffer @p h names, or NULL (none, released, or reused since). */
+uint8_t *tip_ike_buf_get(tip_ctx_t *ctx, tip_handle_t h);
+/**
+ * The buffer *@p h names, or else a free one from the pool (*@p h set to
+ * its handle). NULL when the pool is empty: *@p h is 0 and
+ * ctx->ike.buf_exhausted counts it.
+ */
+uint8_t *tip_ike_buf_take(tip_ctx_t *ctx, tip_handle_t *h);
+/** Wipe and return the buffer *@p h names (if any); *@p h becomes 0. */
+void tip_ike_buf_release(tip_ctx_t *ctx, tip_handle_t *h);
+/** Buffers of the pool not held by any IKE SA. */
+unsigned tip_ike_buf_free_count(const tip_ctx_t *ctx);
+/**
+ * Start writer @p w in the buffer *@p h (taken from the pool if not held
+ * yet). Returns the buffer; with the pool empty, NULL, and the writer
+ * fails (a sticky error) so that nothing is sent.
+ */
+uint8_t *tip_ike_w_pool(tip_ctx_t *ctx, tip_handle_t *h, tip_ike_w_t *w);
+/** Return every buffer @p sa holds (the SA is going). */
+void tip_ike_sa_bufs_release(tip_ctx_t *ctx, tip_ike_sa_t *sa);
+/**
+ * Return what no IKE SA needs any more: the request buffer once no request
+ * is outstanding, the IKE_SA_INIT messages once IKE_AUTH is over. Run at
+ * the end of every input and poll.
+ */
+void tip_ike_bufs_tidy(tip_ctx_t *ctx);
+
 /* ---- sending (ike_sa.c) ---- */
 
-/** Message buffer inside req[]/resp[]: the message starts 4 bytes in. */
+/** Message inside a pool buffer: it starts 4 bytes in (room for the non-ESP marker). */
 #define TIP_IKE_BUF_MSG(b) ((b) + 4)
 
 /** Send the message at TIP_IKE_BUF_MSG(buf) (len bytes) on @p sa's current path. */
 int tip_ike_send_raw(tip_ctx_t *ctx, const tip_ike_sa_t *sa, uint8_t *buf, size_t len);
 /** The retransmission timeout for @p sa's next try (RFC 7296 2.4: exponential back-off). */
 uint32_t tip_ike_rto(tip_ctx_t *ctx, const tip_ike_sa_t *sa);
-/** Start a request: store it in sa->req (already built there), send, arm retransmission. */
+/** Start a request: it was built in sa's req_buf; send it, arm retransmission. */
 int tip_ike_send_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, size_t len, uint8_t pending);
-/** Send a response built in sa->resp and keep it for retransmitted requests (2.1). */
+/** Send a response built in sa's resp_buf and keep it for retransmitted requests (2.1). */
 int tip_ike_send_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, size_t len);
 /** An encrypted response to request @p req carrying one notify (errors, 2.21.2). */
 int tip_ike_respond_notify(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_hdr_t *req,

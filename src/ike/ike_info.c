@@ -131,8 +131,10 @@ int tip_ike_info_start(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint8_t pending)
         if (del->sa_in == 0)
             return TIP_ERR_NO_SA;
     }
+    if (tip_ike_buf_take(ctx, &sa->req_buf) == NULL)
+        return TIP_ERR_FULL; /* message pool empty: nothing changed */
     tip_ike_hdr_request(sa, TIP_IKE_EXCH_INFORMATIONAL, &h);
-    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(sa->req), TIP_IKE_MSG_MAX);
+    (void)tip_ike_w_pool(ctx, &sa->req_buf, &w);
     tip_ike_w_hdr(&w, &h);
     (void)tip_ike_sk_begin(ctx, sa, &w);
     if (del != NULL) {
@@ -253,7 +255,7 @@ int tip_ike_info_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
     if (sa->extra_child.sa_in == 0)
         sa->extra_role = TIP_IKE_X_NONE;
     tip_ike_hdr_response(sa, &m->hdr, &h);
-    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(sa->resp), TIP_IKE_MSG_MAX);
+    (void)tip_ike_w_pool(ctx, &sa->resp_buf, &w);
     tip_ike_w_hdr(&w, &h);
     (void)tip_ike_sk_begin(ctx, sa, &w);
     if (!delete_ike && nspis != 0)

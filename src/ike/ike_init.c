@@ -178,24 +178,31 @@ static int tip_ike_finish_dh(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_ke_
 }
 
 /* ---- initiator ---------------------------------------------------------- */
+#if TIP_CONF_IKE_INITIATOR
 
-/* Build the IKE_SA_INIT request into sa->req and keep a copy in init_i. */
+/* Build the IKE_SA_INIT request into the request buffer and keep a copy
+ * in init_i (both from the message pool). */
 static int tip_ike_init_build(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_conn_t *conn)
 {
     uint8_t pub[256];
     size_t publen = tip_crypto_dh_pub_len((tip_dh_group_t)sa->dh_group);
+    uint8_t *req, *init_i;
     tip_ike_hdr_t h;
     tip_ike_w_t w;
     int err;
 
     if (publen == 0 || publen > sizeof(pub))
         return TIP_ERR_UNSUPPORTED;
+    req = tip_ike_buf_take(ctx, &sa->req_buf);
+    init_i = tip_ike_buf_take(ctx, &sa->init_i_buf);
+    if (req == NULL || init_i == NULL)
+        return TIP_ERR_FULL;
     err = tip_crypto_dh_generate(&sa->dh, (tip_dh_group_t)sa->dh_group, ctx->port.random,
                                  ctx->port.arg, pub, publen);
     if (err != TIP_OK)
         return err;
     tip_ike_hdr_request(sa, TIP_IKE_EXCH_IKE_SA_INIT, &h);
-    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(sa->req), TIP_IKE_MSG_MAX);
+    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(req), TIP_IKE_MSG_MAX);
     tip_ike_w_hdr(&w, &h);
     /* RFC 7296 2.6: the cookie goes first. */
     if (sa->cookie_len != 0)
@@ -207,7 +214,7 @@ static int tip_ike_init_build(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_co
     err = tip_ike_w_finish(&w);
     if (err != TIP_OK)
         return err;
-    memcpy(sa->init_i, TIP_IKE_BUF_MSG(sa->req), w.len);
+    memcpy(TIP_IKE_BUF_MSG(init_i), TIP_IKE_BUF_MSG(req), w.len);
     sa->init_i_len = (uint16_t)w.len;
     sa->msg_id_out = 0;
     return tip_ike_send_request(ctx, sa, w.len, TIP_IKE_P_NONE);
@@ -272,10 +279,16 @@ int tip_ike_init_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     const uint8_t *nonce;
     size_t nonce_len;
     uint16_t errn;
+    uint8_t *init_r;
     int err, natd, bad_ke;
 
     if (c == NULL || sa->state != TIP_IKE_S_INIT_SENT || m->hdr.msg_id != 0)
         return TIP_ERR_POLICY;
+    /* Where the response is kept for AUTH: without it nothing here may
+     * change (the request is retransmitted, the response comes again). */
+    init_r = tip_ike_buf_take(ctx, &sa->init_r_buf);
+    if (init_r == NULL)
+        return TIP_ERR_FULL;
     /* RFC 7296 2.6: a cookie request; retry with it, all else unchanged. */
     if (tip_ike_find_notify(m, TIP_IKE_N_COOKIE, &n)) {
         if (n.len == 0 || n.len > TIP_IKE_COOKIE_MAX || sa->cookie_len != 0)
@@ -327,7 +340,7 @@ int tip_ike_init_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
         tip_ike_sa_down(ctx, sa, err);
         return TIP_OK;
     }
-    memcpy(sa->init_r, m->buf, m->len);
+    memcpy(TIP_IKE_BUF_MSG(init_r), m->buf, m->len);
     sa->init_r_len = (uint16_t)m->len;
     tip_ike_check_natd(sa, m, &natd);
     /* RFC 7296 2.23: behind a NAT (either side), or when asked to, move
@@ -343,8 +356,10 @@ int tip_ike_init_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     sa->init_hint = 0;
     return tip_ike_auth_start(ctx, sa);
 }
+#endif /* TIP_CONF_IKE_INITIATOR */
 
 /* ---- responder -------------------------------------------------------- */
+#if TIP_CONF_IKE_RESPONDER
 
 /* The first connection that may answer @p src on our @p dst. */
 static tip_ike_conn_slot_t *tip_ike_conn_for(tip_ctx_t *ctx, const tip_addr_t *src,
@@ -424,6 +439,7 @@ int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
     tip_ike_w_t w;
     int err, natd, natt;
     size_t publen;
+    uint8_t *resp, *init_i, *init_r;
 
     if (c == NULL)
         return TIP_ERR_POLICY; /* nobody configured for this peer: drop */
@@ -482,6 +498,16 @@ int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
     err = tip_ike_sa_set_state(ctx, sa, TIP_IKE_S_INIT_DONE);
     if (err != TIP_OK)
         return err;
+    /* The half-open SA holds both IKE_SA_INIT messages and its response
+     * from the message pool; without them it is not made (the request is
+     * dropped unanswered, its retransmission may find room). */
+    resp = tip_ike_buf_take(ctx, &sa->resp_buf);
+    init_i = tip_ike_buf_take(ctx, &sa->init_i_buf);
+    init_r = tip_ike_buf_take(ctx, &sa->init_r_buf);
+    if (resp == NULL || init_i == NULL || init_r == NULL) {
+        tip_ike_sa_free(ctx, sa); /* returns what it took */
+        return TIP_ERR_FULL;
+    }
     sa->conn = tip_ike_conn_handle(ctx, c);
     sa->initiator = 0;
     sa->local = *dst;
@@ -498,7 +524,7 @@ int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
     sa->prf = (uint8_t)chosen.prf;
     sa->dh_group = (uint8_t)chosen.dh;
     sa->key_bits = chosen.encr == TIP_ENCR_CHACHA20_POLY1305 ? 256 : chosen.key_bits;
-    memcpy(sa->init_i, m->buf, m->len);
+    memcpy(TIP_IKE_BUF_MSG(init_i), m->buf, m->len);
     sa->init_i_len = (uint16_t)m->len;
     publen = tip_crypto_dh_pub_len(chosen.dh);
     do {
@@ -521,7 +547,7 @@ int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
     tip_ike_check_natd(sa, m, &natd);
 
     tip_ike_hdr_response(sa, &m->hdr, &h);
-    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(sa->resp), TIP_IKE_MSG_MAX);
+    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(resp), TIP_IKE_MSG_MAX);
     tip_ike_w_hdr(&w, &h);
     tip_ike_w_sa_ike_chosen(&w, num, &chosen, NULL);
     tip_ike_w_ke(&w, (uint16_t)chosen.dh, pub, publen);
@@ -533,11 +559,13 @@ int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
         tip_ike_sa_free(ctx, sa);
         return err;
     }
-    memcpy(sa->init_r, TIP_IKE_BUF_MSG(sa->resp), w.len);
+    memcpy(TIP_IKE_BUF_MSG(init_r), TIP_IKE_BUF_MSG(resp), w.len);
     sa->init_r_len = (uint16_t)w.len;
     sa->msg_id_in = 1;
     sa->msg_id_out = 0;
     return tip_ike_send_response(ctx, sa, w.len);
 }
+
+#endif /* TIP_CONF_IKE_RESPONDER */
 
 #endif /* TIP_CONF_IKEV2 */

@@ -72,18 +72,23 @@ static int tip_ike_resend_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_i
 {
     tip_ike_msg_t inner;
 
-    if (!sa->resp_valid)
+    uint8_t *resp = tip_ike_buf_get(ctx, sa->resp_buf);
+    const uint8_t *init_i;
+
+    if (!sa->resp_valid || resp == NULL)
         return tip_ike_drop(ctx, TIP_ERR_REPLAY);
     /* Only a genuine retransmission earns a resend (no amplification for
      * forged copies): IKE_SA_INIT must be byte-identical, others must
      * authenticate. */
     if (m->hdr.exchange == TIP_IKE_EXCH_IKE_SA_INIT) {
-        if (m->len != sa->init_i_len || memcmp(m->buf, sa->init_i, m->len) != 0)
+        init_i = tip_ike_buf_get(ctx, sa->init_i_buf);
+        if (init_i == NULL || m->len != sa->init_i_len ||
+            memcmp(m->buf, TIP_IKE_BUF_MSG(init_i), m->len) != 0)
             return tip_ike_drop(ctx, TIP_ERR_REPLAY);
     } else if (tip_ike_sk_open(sa, ctx->ike.rx, m, &inner) != TIP_OK) {
         return tip_ike_drop(ctx, TIP_ERR_AUTH);
     }
-    return tip_ike_send_raw(ctx, sa, sa->resp, sa->resp_len);
+    return tip_ike_send_raw(ctx, sa, resp, sa->resp_len);
 }
 
 static int tip_ike_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
@@ -94,6 +99,7 @@ static int tip_ike_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport
     int err;
 
     if (m->hdr.exchange == TIP_IKE_EXCH_IKE_SA_INIT) {
+#if TIP_CONF_IKE_RESPONDER
         unsigned i;
         if (m->hdr.msg_id != 0)
             return tip_ike_drop(ctx, TIP_ERR_MALFORMED);
@@ -109,6 +115,10 @@ static int tip_ike_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport
         }
         err = tip_ike_init_request(ctx, src, sport, dst, dport, m);
         return err == TIP_OK ? TIP_OK : tip_ike_drop(ctx, err);
+#else
+        (void)dst;
+        return tip_ike_drop(ctx, TIP_ERR_UNSUPPORTED); /* an initiator-only build */
+#endif
     }
     sa = tip_ike_sa_find(ctx, m->hdr.spi_i, m->hdr.spi_r,
                          (m->hdr.flags & TIP_IKE_FLAG_INITIATOR) != 0);
@@ -126,6 +136,12 @@ static int tip_ike_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport
          m->hdr.exchange != TIP_IKE_EXCH_INFORMATIONAL))
         return tip_ike_drop(ctx, TIP_ERR_POLICY);
     err = tip_ike_sk_open(sa, ctx->ike.rx, m, &inner);
+    /* RFC 7296 2.3: a request we cannot answer now is not taken: without
+     * a buffer for the response it is dropped before it changes anything,
+     * and its retransmission is processed once a buffer is free. */
+    if ((err == TIP_OK || err == TIP_ERR_UNSUPPORTED) &&
+        tip_ike_buf_take(ctx, &sa->resp_buf) == NULL)
+        return tip_ike_drop(ctx, TIP_ERR_FULL);
     if (err == TIP_ERR_UNSUPPORTED) {
         /* 2.5: an unknown critical payload gets UNSUPPORTED_CRITICAL_PAYLOAD.
          * The message authenticated, so the window moves. */
@@ -142,8 +158,10 @@ static int tip_ike_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport
     sa->last_rx_ms = ctx->now_ms;
     tip_ike_follow_peer(ctx, sa, src, sport, dport);
     switch (m->hdr.exchange) {
+#if TIP_CONF_IKE_RESPONDER
     case TIP_IKE_EXCH_IKE_AUTH:
         return tip_ike_auth_request(ctx, sa, m, &inner);
+#endif
     case TIP_IKE_EXCH_CREATE_CHILD_SA:
         return tip_ike_child_request(ctx, sa, m, &inner);
     case TIP_IKE_EXCH_INFORMATIONAL:
@@ -157,20 +175,26 @@ static int tip_ike_response(tip_ctx_t *ctx, const tip_ike_msg_t *m)
 {
     tip_ike_msg_t inner;
     tip_ike_sa_t *sa;
+    const uint8_t *req;
     tip_handle_t h;
     int err;
 
     sa = tip_ike_sa_find(ctx, m->hdr.spi_i, m->hdr.spi_r,
                          (m->hdr.flags & TIP_IKE_FLAG_INITIATOR) != 0);
     /* 2.2: a response must answer our outstanding request, in kind. */
-    if (sa == NULL || !sa->req_outstanding || m->hdr.msg_id != sa->msg_id_out ||
-        m->hdr.exchange != TIP_IKE_BUF_MSG(sa->req)[18])
+    req = sa != NULL ? tip_ike_buf_get(ctx, sa->req_buf) : NULL;
+    if (sa == NULL || !sa->req_outstanding || req == NULL || m->hdr.msg_id != sa->msg_id_out ||
+        m->hdr.exchange != TIP_IKE_BUF_MSG(req)[18])
         return tip_ike_drop(ctx, TIP_ERR_REPLAY);
     if (m->hdr.exchange == TIP_IKE_EXCH_IKE_SA_INIT) {
+#if TIP_CONF_IKE_INITIATOR
         if (sa->state != TIP_IKE_S_INIT_SENT)
             return tip_ike_drop(ctx, TIP_ERR_POLICY);
         err = tip_ike_init_response(ctx, sa, m);
         return err == TIP_OK ? TIP_OK : tip_ike_drop(ctx, err);
+#else
+        return tip_ike_drop(ctx, TIP_ERR_POLICY); /* we never sent one */
+#endif
     }
     err = tip_ike_sk_open(sa, ctx->ike.rx, m, &inner);
     if (err != TIP_OK)
@@ -184,9 +208,11 @@ static int tip_ike_response(tip_ctx_t *ctx, const tip_ike_msg_t *m)
      * ends the SA), the message was acted on, so this reports success.
      * The peer's address moves only with its requests (2.23). */
     switch (m->hdr.exchange) {
+#if TIP_CONF_IKE_INITIATOR
     case TIP_IKE_EXCH_IKE_AUTH:
         (void)tip_ike_auth_response(ctx, sa, m, &inner);
         break;
+#endif
     case TIP_IKE_EXCH_CREATE_CHILD_SA:
         (void)tip_ike_child_response(ctx, sa, &inner);
         break;
@@ -220,8 +246,11 @@ int tip_ike_input(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport, const t
     if (err != TIP_OK)
         return tip_ike_drop(ctx, err);
     if (m.hdr.flags & TIP_IKE_FLAG_RESPONSE)
-        return tip_ike_response(ctx, &m);
-    return tip_ike_request(ctx, src, sport, dst, dport, &m);
+        err = tip_ike_response(ctx, &m);
+    else
+        err = tip_ike_request(ctx, src, sport, dst, dport, &m);
+    tip_ike_bufs_tidy(ctx); /* what the exchange no longer needs goes back to the pool */
+    return err;
 }
 
 #endif /* TIP_CONF_IKEV2 */

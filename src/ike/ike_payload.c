@@ -58,8 +58,10 @@ int tip_ike_auth_parse(const uint8_t *body, size_t len, tip_ike_auth_t *out)
 
 int tip_ike_nonce_parse(const uint8_t *body, size_t len, const uint8_t **data, size_t *dlen)
 {
-    /* RFC 7296 3.9: between 16 and 256 octets. */
-    if (body == NULL || len < TIP_IKE_NONCE_MIN || len > TIP_IKE_NONCE_MAX) {
+    /* RFC 7296 3.9: between 16 and 256 octets; this build keeps at most
+     * TIP_IKE_PEER_NONCE_MAX (the IKE SA's nonce buffers). */
+    if (body == NULL || len < TIP_IKE_NONCE_MIN || len > TIP_IKE_NONCE_MAX ||
+        len > TIP_IKE_PEER_NONCE_MAX) {
         return TIP_ERR_MALFORMED;
     }
     *data = body;

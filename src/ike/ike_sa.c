@@ -256,6 +256,7 @@ void tip_ike_sa_free(tip_ctx_t *ctx, tip_ike_sa_t *sa)
         if (other != NULL && other->pend.new_ike_sa == self)
             other->pend.new_ike_sa = 0;
     }
+    tip_ike_sa_bufs_release(ctx, sa);
     tip_crypto_dh_free(&sa->dh);
     tip_crypto_sa_free(&sa->sk_in);
     tip_crypto_sa_free(&sa->sk_out);
@@ -353,6 +354,7 @@ void tip_ike_log(tip_ctx_t *ctx, int level, const char *msg)
     tip_log(ctx, level, msg);
 }
 
+#if TIP_CONF_IKE_RESPONDER
 int tip_ike_cookie_init(tip_ctx_t *ctx)
 {
     /* RFC 7296 2.6: the secrets must be unpredictable from the first cookie
@@ -398,6 +400,7 @@ void tip_ike_cookie_refresh(tip_ctx_t *ctx)
     ctx->ike.cookie_rotate_ms += periods * TIP_IKE_COOKIE_ROTATE_MS;
     tip_crypto_zeroize(fresh, sizeof(fresh));
 }
+#endif /* TIP_CONF_IKE_RESPONDER */
 
 /* ---- sending ---------------------------------------------------------- */
 
@@ -432,21 +435,29 @@ uint32_t tip_ike_rto(tip_ctx_t *ctx, const tip_ike_sa_t *sa)
 
 int tip_ike_send_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, size_t len, uint8_t pending)
 {
+    uint8_t *b = tip_ike_buf_get(ctx, sa->req_buf);
+
+    if (b == NULL)
+        return TIP_ERR_INTERNAL; /* built there: it cannot be missing */
     sa->req_len = (uint16_t)len;
     sa->req_outstanding = 1;
     sa->req_tries = 0;
     sa->pend.kind = pending;
     sa->req_deadline_ms = ctx->now_ms + tip_ike_rto(ctx, sa);
     /* A lost first send is just a retransmission later. */
-    (void)tip_ike_send_raw(ctx, sa, sa->req, len);
+    (void)tip_ike_send_raw(ctx, sa, b, len);
     return TIP_OK;
 }
 
 int tip_ike_send_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, size_t len)
 {
+    uint8_t *b = tip_ike_buf_get(ctx, sa->resp_buf);
+
+    if (b == NULL)
+        return TIP_ERR_INTERNAL; /* built there: it cannot be missing */
     sa->resp_len = (uint16_t)len;
     sa->resp_valid = 1;
-    return tip_ike_send_raw(ctx, sa, sa->resp, len);
+    return tip_ike_send_raw(ctx, sa, b, len);
 }
 
 void tip_ike_hdr_request(const tip_ike_sa_t *sa, uint8_t exchange, tip_ike_hdr_t *h)
@@ -477,7 +488,7 @@ int tip_ike_respond_notify(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_hdr_t
     size_t n;
 
     tip_ike_hdr_response(sa, req, &h);
-    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(sa->resp), TIP_IKE_MSG_MAX);
+    (void)tip_ike_w_pool(ctx, &sa->resp_buf, &w);
     tip_ike_w_hdr(&w, &h);
     (void)tip_ike_sk_begin(ctx, sa, &w);
     tip_ike_w_notify(&w, 0, NULL, 0, type, data, len);

@@ -34,6 +34,7 @@ uint64_t tip_ike_retry_at(tip_ctx_t *ctx, uint8_t *fails)
 
 /* An IKE_SA_INIT that never got a valid response: if the only answers
  * were (unauthenticated) error notifies, they are the reason (2.21.1). */
+#if TIP_CONF_IKE_INITIATOR
 static void tip_ike_init_give_up(tip_ctx_t *ctx, tip_ike_sa_t *sa)
 {
     uint16_t hint = sa->init_hint;
@@ -49,6 +50,7 @@ static void tip_ike_init_give_up(tip_ctx_t *ctx, tip_ike_sa_t *sa)
     else
         tip_ike_sa_down_ev(ctx, sa, TIP_ERR_POLICY, TIP_EV_IKE_DOWN, hint);
 }
+#endif
 
 /* ---- deadlines (absolute ms), shared by the timers and the next deadline ---- */
 
@@ -98,22 +100,27 @@ static void tip_ike_poll_retransmit(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint64_t n
     tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
     unsigned tries = (c != NULL && c->cfg.retransmit_tries != 0) ? c->cfg.retransmit_tries
                                                                  : TIP_IKE_DEF_TRIES;
+    uint8_t *req;
 
     if (!sa->req_outstanding || now < sa->req_deadline_ms)
         return;
     if (sa->req_tries >= tries) {
         tip_log(ctx, TIP_LOG_WARN, "ike: peer does not answer, giving up");
+#if TIP_CONF_IKE_INITIATOR
         if (sa->state == TIP_IKE_S_INIT_SENT) {
             tip_ike_init_give_up(ctx, sa);
-        } else {
-            tip_ike_fail(ctx, sa, TIP_ERR_PORT);
-            tip_ike_sa_down(ctx, sa, TIP_ERR_PORT);
+            return;
         }
+#endif
+        tip_ike_fail(ctx, sa, TIP_ERR_PORT);
+        tip_ike_sa_down(ctx, sa, TIP_ERR_PORT);
         return;
     }
     sa->req_tries++;
     sa->req_deadline_ms = now + tip_ike_rto(ctx, sa);
-    (void)tip_ike_send_raw(ctx, sa, sa->req, sa->req_len);
+    req = tip_ike_buf_get(ctx, sa->req_buf);
+    if (req != NULL) /* held while the request is outstanding */
+        (void)tip_ike_send_raw(ctx, sa, req, sa->req_len);
 }
 
 /* The hard lifetime: an IKE SA that could not be rekeyed in time goes,
@@ -231,6 +238,7 @@ void tip_ike_poll(tip_ctx_t *ctx, uint64_t now)
         if (ctx->ike.sa[i].state != TIP_IKE_S_FREE)
             tip_ike_poll_sa(ctx, &ctx->ike.sa[i], now);
     }
+    tip_ike_bufs_tidy(ctx);
 }
 
 /* ---- the next deadline --------------------------------------------------------- */

@@ -10,6 +10,7 @@
  * half-open SAs time out: the memory footprint stays fixed.
  *
  * tip-requires: TIP_CONF_IKEV2 TIP_MAX_IKE_SA>=4
+ * tip-requires: TIP_CONF_IKE_INITIATOR TIP_CONF_IKE_RESPONDER
  */
 #include <setjmp.h>
 #include <stdarg.h>

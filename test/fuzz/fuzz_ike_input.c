@@ -495,9 +495,11 @@ static uint8_t fz_u8(fz_in_t *f)
 
 /* AUTH for PSK (RFC 7296 2.15), the same computation ike_auth.c does:
  * prf(prf(PSK, "Key Pad for IKEv2"), RealMessage | Nonce | prf(SK_px, IDx')). */
-static int fz_psk_auth(const tip_ike_sa_t *sa, int of_initiator, const uint8_t *id_body,
-                       size_t id_len, uint8_t out[TIP_IKE_PRF_MAX])
+static int fz_psk_auth(tip_ctx_t *ctx, const tip_ike_sa_t *sa, int of_initiator,
+                       const uint8_t *id_body, size_t id_len, uint8_t out[TIP_IKE_PRF_MAX])
 {
+    /* the IKE_SA_INIT message, held from the message pool until IKE_AUTH is done */
+    const uint8_t *init = tip_ike_buf_get(ctx, of_initiator ? sa->init_i_buf : sa->init_r_buf);
     static const char pad[] = "Key Pad for IKEv2";
     static const uint8_t psk[] = "correct horse battery staple";
     uint8_t macid[TIP_IKE_PRF_MAX], key[TIP_IKE_PRF_MAX];
@@ -513,8 +515,10 @@ static int fz_psk_auth(const tip_ike_sa_t *sa, int of_initiator, const uint8_t *
         iov[0].len = sizeof(pad) - 1u;
         err = tip_crypto_prf(prf, psk, 28, iov, 1, key);
     }
+    if (err == TIP_OK && init == NULL)
+        err = TIP_ERR_NOT_FOUND;
     if (err == TIP_OK) {
-        iov[0].p = of_initiator ? sa->init_i : sa->init_r;
+        iov[0].p = TIP_IKE_BUF_MSG(init);
         iov[0].len = of_initiator ? sa->init_i_len : sa->init_r_len;
         iov[1].p = of_initiator ? sa->nr : sa->ni;
         iov[1].len = of_initiator ? sa->nr_len : sa->ni_len;
@@ -527,8 +531,8 @@ static int fz_psk_auth(const tip_ike_sa_t *sa, int of_initiator, const uint8_t *
 
 /* Rewrite the first AUTH payload of the plaintext chain so that it proves
  * the first IDi (of_initiator) / IDr payload with the PSK. */
-static void fz_fix_auth(const tip_ike_sa_t *sa, uint8_t *plain, size_t len, uint8_t first,
-                        int of_initiator)
+static void fz_fix_auth(tip_ctx_t *ctx, const tip_ike_sa_t *sa, uint8_t *plain, size_t len,
+                        uint8_t first, int of_initiator)
 {
     tip_ike_msg_t m;
     const tip_ike_pl_t *id, *au;
@@ -541,7 +545,7 @@ static void fz_fix_auth(const tip_ike_sa_t *sa, uint8_t *plain, size_t len, uint
     au = tip_ike_msg_find(&m, TIP_IKE_PL_AUTH, 0);
     if (id == NULL || au == NULL || au->len != 4u + sa->prf_len)
         return;
-    if (fz_psk_auth(sa, of_initiator, plain + id->off, id->len, v) != TIP_OK)
+    if (fz_psk_auth(ctx, sa, of_initiator, plain + id->off, id->len, v) != TIP_OK)
         return;
     plain[au->off] = TIP_IKE_AUTH_PSK;
     memcpy(plain + au->off + 4, v, sa->prf_len);
@@ -713,7 +717,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         x = (b1 & 3) == 3 ? (uint8_t)(30u + (b1 >> 2 & 7)) : exch[b1 & 3];
         mid = (response ? rsa->msg_id_out : rsa->msg_id_in) + (uint32_t)idoff[(b1 >> 5) & 3];
         if (b2 & 2)
-            fz_fix_auth(ssa, g_plain, plen, first, !response);
+            fz_fix_auth(&g_ctx[from], ssa, g_plain, plen, first, !response);
         mlen = fz_build(&g_ctx[from], ssa, x, response, mid, first, g_plain, plen, (b2 >> 3) & 1,
                         pad, g_msg + h, sizeof(g_msg) - h);
         if (mlen == 0)

@@ -11,6 +11,7 @@
  * nothing that matters.
  *
  * tip-requires: TIP_CONF_IKEV2 TIP_MAX_IKE_CONN>=2 TIP_MAX_IKE_SA>=4
+ * tip-requires: TIP_CONF_IKE_INITIATOR TIP_CONF_IKE_RESPONDER
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -9,6 +9,7 @@
  * must hold nothing else.
  *
  * tip-requires: TIP_CONF_IKEV2 TIP_MAX_IKE_SA>=2 TIP_CONF_AES_GCM TIP_MAX_SA>=6
+ * tip-requires: TIP_CONF_IKE_INITIATOR TIP_CONF_IKE_RESPONDER
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -9,6 +9,7 @@
  * state change is ever illegal.
  *
  * tip-requires: TIP_CONF_IKEV2
+ * tip-requires: TIP_CONF_IKE_INITIATOR TIP_CONF_IKE_RESPONDER
  */
 #include <setjmp.h>
 #include <stdarg.h>

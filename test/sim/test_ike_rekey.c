@@ -7,6 +7,7 @@
  * is never rekeyed without a key exchange, from either side.
  *
  * tip-requires: TIP_CONF_IKEV2 TIP_MAX_IKE_CONN>=2 TIP_MAX_IKE_SA>=4
+ * tip-requires: TIP_CONF_IKE_INITIATOR TIP_CONF_IKE_RESPONDER
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -302,7 +303,7 @@ static void send_child_rekey(tip_ike_sa_t *sa, const tip_child_proposal_t *p, in
     sa->pend.child_offer = *p;
     assert_int_equal(tip_ike_random(c, sa->pend.nonce, TIP_IKE_NONCE_LEN), TIP_OK);
     tip_ike_hdr_request(sa, TIP_IKE_EXCH_CREATE_CHILD_SA, &h);
-    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(sa->req), TIP_IKE_MSG_MAX);
+    assert_non_null(tip_ike_w_pool(c, &sa->req_buf, &w));
     tip_ike_w_hdr(&w, &h);
     (void)tip_ike_sk_begin(c, sa, &w);
     tip_store_be32(spi, sa->child.spi_in);
@@ -371,6 +372,7 @@ static void test_initiator_refuses_response_without_dh(void **state)
     tip_ike_hdr_t rh, h;
     tip_ike_w_t w;
     tip_ike_msg_t m;
+    uint8_t *resp;
     static uint8_t copy[TIP_IKE_MSG_MAX];
     const tip_test_sent_t *req;
     tip_addr_t aa = tip_test_addr(addr[0]), ba_addr = tip_test_addr(addr[1]);
@@ -393,14 +395,15 @@ static void test_initiator_refuses_response_without_dh(void **state)
     p.encr = TIP_ENCR_AES_GCM_16;
     p.key_bits = 128;
     tip_ike_hdr_response(bsa, &rh, &h);
-    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(bsa->resp), TIP_IKE_MSG_MAX);
+    resp = tip_ike_w_pool(&ctx[1], &bsa->resp_buf, &w);
+    assert_non_null(resp);
     tip_ike_w_hdr(&w, &h);
     (void)tip_ike_sk_begin(&ctx[1], bsa, &w);
     tip_ike_w_sa_child_chosen(&w, 1, &p, 0x12345678u, 0);
     tip_ike_w_nonce(&w, bsa->nr, 32);
     tip_ike_w_ts_pair(&w, &bsa->child.sel, 0);
     assert_int_equal(tip_ike_sk_end(bsa, &w, &len), TIP_OK);
-    (void)tip_ike_input(&ctx[0], &ba_addr, 500, &aa, 500, TIP_IKE_BUF_MSG(bsa->resp), len);
+    (void)tip_ike_input(&ctx[0], &ba_addr, 500, &aa, 500, TIP_IKE_BUF_MSG(resp), len);
     assert_int_equal(ev[0][TIP_EV_CHILD_REKEYED], 0);
     assert_int_equal(tip_sad_count(&ctx[0]), 2);
     assert_int_equal(tip_ike_status(&ctx[0], ab, &st), TIP_OK);

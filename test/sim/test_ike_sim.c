@@ -6,6 +6,7 @@
  * and the same under loss, duplication and reordering.
  *
  * tip-requires: TIP_CONF_IKEV2 TIP_MAX_IKE_SA>=4 TIP_CONF_AES_GCM TIP_CONF_AES_CBC
+ * tip-requires: TIP_CONF_IKE_INITIATOR TIP_CONF_IKE_RESPONDER
  * tip-requires: TIP_CONF_CHACHAPOLY TIP_CONF_ENCR_NULL TIP_CONF_HMAC_SHA256 TIP_CONF_HMAC_SHA384
  * tip-requires: TIP_CONF_HMAC_SHA512
  */

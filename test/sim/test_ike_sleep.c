@@ -10,6 +10,7 @@
  * deadline to the next).
  *
  * tip-requires: TIP_CONF_IKEV2 TIP_MAX_IKE_SA>=2 TIP_CONF_AES_GCM
+ * tip-requires: TIP_CONF_IKE_INITIATOR TIP_CONF_IKE_RESPONDER
  */
 #include <setjmp.h>
 #include <stdarg.h>

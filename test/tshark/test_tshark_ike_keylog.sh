@@ -29,6 +29,7 @@
 # tshark (like the other tshark tests, this one never skips).
 #
 # tip-requires: TIP_CONF_IKEV2
+# tip-requires: TIP_CONF_IKE_INITIATOR TIP_CONF_IKE_RESPONDER
 set -uo pipefail
 
 build=${1:-}

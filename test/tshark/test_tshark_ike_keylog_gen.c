@@ -27,6 +27,7 @@
  * Usage: test_tshark_ike_keylog_gen OUTDIR
  *
  * tip-requires: TIP_CONF_IKEV2
+ * tip-requires: TIP_CONF_IKE_INITIATOR TIP_CONF_IKE_RESPONDER
  */
 #if !defined(_POSIX_C_SOURCE) || _POSIX_C_SOURCE < 200809L
 #undef _POSIX_C_SOURCE

@@ -19,6 +19,7 @@
 # tshark (like test_tshark_decrypt.sh, this test never skips).
 #
 # tip-requires: TIP_CONF_IKEV2 TIP_CONF_AES_GCM TIP_CONF_AES_CBC TIP_CONF_CHACHAPOLY
+# tip-requires: TIP_CONF_IKE_INITIATOR TIP_CONF_IKE_RESPONDER
 # tip-requires: TIP_CONF_ENCR_NULL TIP_CONF_HMAC_SHA256 TIP_CONF_HMAC_SHA384 TIP_CONF_HMAC_SHA512
 set -uo pipefail
 

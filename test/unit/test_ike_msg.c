@@ -935,10 +935,12 @@ static void test_bad_simple_bodies(void **state)
     assert_int_equal(tip_ike_auth_parse(b, 4, &au), TIP_ERR_MALFORMED);
     assert_int_equal(tip_ike_auth_parse(b, 2, &au), TIP_ERR_MALFORMED);
     assert_int_equal(tip_ike_auth_parse(b, 5, &au), TIP_OK);
-    /* Nonce 16..256 */
+    /* Nonce 16..256, and no longer than this build keeps (TIP_IKE_PEER_NONCE_MAX) */
     assert_int_equal(tip_ike_nonce_parse(b, 15, &d, &dl), TIP_ERR_MALFORMED);
     assert_int_equal(tip_ike_nonce_parse(b, 16, &d, &dl), TIP_OK);
-    assert_int_equal(tip_ike_nonce_parse(b, 256, &d, &dl), TIP_OK);
+    assert_int_equal(tip_ike_nonce_parse(b, TIP_IKE_PEER_NONCE_MAX, &d, &dl), TIP_OK);
+    assert_int_equal(tip_ike_nonce_parse(b, TIP_IKE_PEER_NONCE_MAX + 1, &d, &dl),
+                     TIP_ERR_MALFORMED);
     assert_int_equal(tip_ike_nonce_parse(b, 257, &d, &dl), TIP_ERR_MALFORMED);
     /* Notify: short header; SPI size larger than the payload */
     assert_int_equal(tip_ike_notify_parse(b, 3, &n), TIP_ERR_MALFORMED);

@@ -1,0 +1,48 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ */
+/**
+ * @file
+ * The embedded default: a configuration for a microcontroller with one
+ * IKEv2 peer, built with
+ *
+ *     -DTIP_USER_CONFIG_FILE='"tinyipsec/config_embedded.h"'
+ *
+ * or included at the top of your own user configuration file (then #undef
+ * and define again what you change). One connection, two IKE SAs (the
+ * current one and its rekey), four CHILD SA pairs (eight SAs), eight
+ * policies, a replay window of 128, IPv4 only, AES-GCM with HMAC-SHA-256
+ * for the IKE PRF, no setkey parser, four IKE message buffers, peer nonces
+ * up to 64 bytes. `make size` measures tinyipsec in this configuration and
+ * docs/footprint.md records the figures.
+ */
+#ifndef TINYIPSEC_CONFIG_EMBEDDED_H
+#define TINYIPSEC_CONFIG_EMBEDDED_H
+
+#define TIP_MAX_SA 8
+#define TIP_MAX_POLICIES 8
+#define TIP_SPI_HASH_SIZE 8
+#define TIP_REPLAY_WINDOW 128
+/* AES-GCM state per SA (and per IKE SA direction): Mbed TLS 3.6 needs 401..416
+ * bytes on a 32-bit target (the backend refuses to compile if it does not fit). */
+#if defined(__SIZEOF_POINTER__) && __SIZEOF_POINTER__ <= 4
+#define TIP_CRYPTO_SA_STORAGE 432
+#endif
+
+#define TIP_CONF_IPV6 0
+#define TIP_CONF_AES_CBC 0
+#define TIP_CONF_CHACHAPOLY 0
+#define TIP_CONF_ENCR_NULL 0
+#define TIP_CONF_HMAC_SHA384 0
+#define TIP_CONF_HMAC_SHA512 0
+#define TIP_CONF_SETKEY 0
+
+#define TIP_MAX_IKE_CONN 1
+#define TIP_MAX_IKE_SA 2
+#define TIP_IKE_MAX_PROPOSALS 2
+/* Peers send 32-byte nonces (64 at most with a SHA-512 PRF); RFC 7296 allows 256. */
+#define TIP_IKE_PEER_NONCE_MAX 64
+/* One handshake holds 3 message buffers, an established IKE SA 1 or 2. */
+#define TIP_IKE_MSG_POOL 4
+
+#endif /* TINYIPSEC_CONFIG_EMBEDDED_H */
