@@ -36,7 +36,7 @@
 #include "tl_gw.h"
 #include "tl_link.h"
 
-/* tip-requires: TIP_CONF_IKEV2 TIP_CONF_NATT */
+/* tip-requires: TIP_CONF_IKEV2 TIP_CONF_NATT TIP_CONF_IKE_INITIATOR TIP_CONF_IKE_RESPONDER */
 
 #define TCP_TOTAL (200u * 1024u)
 #define UDP_COUNT 24u

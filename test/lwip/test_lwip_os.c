@@ -29,7 +29,7 @@
 #include "tl_gw.h"
 #include "tl_link.h"
 
-/* tip-requires: TIP_CONF_IKEV2 TIP_CONF_NATT */
+/* tip-requires: TIP_CONF_IKEV2 TIP_CONF_NATT TIP_CONF_IKE_INITIATOR TIP_CONF_IKE_RESPONDER */
 
 #define TCP_TOTAL (200u * 1024u)
 #define TCP_CHUNK 4096u

@@ -33,6 +33,7 @@
 #define LWIP_IPV6 1 /* dual stack: the port's IPv6 paths are compiled too */
 #define LWIP_IPV6_AUTOCONFIG 0
 #define LWIP_IPV6_MLD 0
+#define IPV6_FRAG_COPYHEADER 1 /* 64-bit host: lwIP reassembles IPv6 in place only with 32-bit pointers (its reassembly timer asserts it) */
 #define LWIP_ND6_QUEUEING 0
 #define LWIP_ARP 0
 #define LWIP_ETHERNET 0
