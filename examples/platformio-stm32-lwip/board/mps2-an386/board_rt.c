@@ -1,0 +1,85 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Board runtime for mps2-an386 under QEMU: semihosting calls that work
+ * without newlib, and stack painting (high-water mark of the main stack).
+ */
+#include "board_rt.h"
+
+#include <stdint.h>
+
+extern uint32_t _sstack[], _estack[];
+
+#define BOARD_STACK_PAINT 0xC5C5C5C5u
+
+/* Semihosting: r0 = operation, r1 = argument, bkpt 0xAB. */
+static uint32_t semihost_call(uint32_t op, const void *arg)
+{
+    register uint32_t r0 __asm("r0") = op;
+    register const void *r1 __asm("r1") = arg;
+    __asm volatile("bkpt 0xAB" : "+r"(r0) : "r"(r1) : "memory");
+    return r0;
+}
+
+void board_semihost_write0(const char *s)
+{
+    (void)semihost_call(0x04u /* SYS_WRITE0 */, s);
+}
+
+void board_semihost_exit(int code)
+{
+    /* SYS_EXIT_EXTENDED: ADP_Stopped_ApplicationExit with the status. */
+    uint32_t block[2] = {0x20026u, (uint32_t)code};
+    (void)semihost_call(0x20u, block);
+    for (;;) {
+    }
+}
+
+uint32_t board_elapsed_ms(void)
+{
+    /* SYS_CLOCK: centiseconds since the program started (host time). */
+    return semihost_call(0x10u, 0) * 10u;
+}
+
+/* Fills the stack below the current stack pointer (minus a margin for this
+ * function's own frame) with a pattern. Called once, first thing at reset. */
+__attribute__((noinline)) void board_stack_paint(void)
+{
+    volatile uint32_t *p = _sstack;
+    uint32_t sp;
+
+    __asm volatile("mov %0, sp" : "=r"(sp));
+    while ((uintptr_t)p < sp - 64u)
+        *p++ = BOARD_STACK_PAINT;
+}
+
+size_t board_stack_size(void)
+{
+    return (size_t)((uintptr_t)_estack - (uintptr_t)_sstack);
+}
+
+size_t board_stack_high_water(void)
+{
+    const uint32_t *p = _sstack;
+
+    while (p < _estack && *p == BOARD_STACK_PAINT)
+        p++;
+    return (size_t)((uintptr_t)_estack - (uintptr_t)p);
+}
+
+uint32_t board_stack_sp(void)
+{
+    uint32_t sp;
+
+    __asm volatile("mov %0, sp" : "=r"(sp));
+    return sp;
+}
+
+void board_stack_repaint(void)
+{
+    volatile uint32_t *p = _sstack;
+    uint32_t sp = board_stack_sp();
+
+    while ((uintptr_t)p < sp - 64u)
+        *p++ = BOARD_STACK_PAINT;
+}
