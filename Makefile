@@ -42,7 +42,7 @@ CTEST   ?= ctest
 # (it would print "Entering directory" for every target).
 CLEANENV := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL
 
-.PHONY: all lib sources test cm4 bench demo clean help FORCE
+.PHONY: all lib sources test cm4 firmware size-firmware bench demo clean help FORCE
 .DEFAULT_GOAL := help
 
 all: lib
@@ -98,6 +98,18 @@ endif
 cm4:
 	scripts/cm4-build.sh
 
+# ---- the example firmware (Cortex-M4F, QEMU mps2-an386) ----------------------------
+# lwIP + Mbed TLS + tinyipsec (what library.json selects) + the example's
+# application and board code: build/firmware/mps2-an386/firmware.elf.
+firmware:
+	scripts/firmware.sh
+
+# The firmware's flash and RAM split into tinyipsec / Mbed TLS / lwIP / rest
+# (from the linker map), with the stack and Mbed TLS arena peaks measured on
+# the emulated target.
+size-firmware: firmware
+	scripts/cm4/firmware-size.sh
+
 # ---- benchmarks ---------------------------------------------------------------------
 BENCH_DIR := build/bench
 bench:
@@ -133,6 +145,8 @@ help:
 	@echo "  test     deps + CMake + CTest against Mbed TLS 2.28 (build/test-mbedtls228)"
 	@echo "           MBEDTLS=3.6 make test: against Mbed TLS 3.6.6 (build/test-mbedtls36)"
 	@echo "  cm4      Cortex-M4 build (build/cm4): size and sizeof(tip_ctx_t)"
+	@echo "  firmware the example firmware for QEMU mps2-an386 (build/firmware/mps2-an386)"
+	@echo "  size-firmware  its flash/RAM by origin (linker map), stack and arena peaks"
 	@echo "  bench    build and run the benchmarks (Release, build/bench); BENCH_ARGS=..."
 	@echo "  demo     two gateways build an IKEv2 tunnel on 127.0.0.1 and use it (no root)"
 	@echo "  clean    remove build/ (the Mbed TLS 3.6 cache in ~/.cache/tinyipsec stays)"

@@ -15,7 +15,8 @@
 #   lwip     the lwIP 2.2.1 source tree (trixie's source package); the firmware
 #            build compiles it with the application's lwipopts.h
 #
-#   scripts/cm4/target-libs.sh [mbedtls] [cmocka] [lwip]    (default: all three)
+#   scripts/cm4/target-libs.sh [mbedtls] [mbedtls-src] [cmocka] [lwip]
+#   (default: mbedtls cmocka lwip; mbedtls-src only prints the source tree)
 #
 # Progress goes to stderr; stdout gets one KEY=value line per library:
 #   TIP_CM4_MBEDTLS=<prefix> TIP_CM4_MBEDTLS_SRC=<source root>
@@ -139,6 +140,15 @@ build_cmocka() {
     echo "TIP_CM4_CMOCKA=$pfx"
 }
 
+# The Mbed TLS source tree only (the firmware compiles it itself).
+mbedtls_src() {
+    local host src
+    host=$(scripts/mbedtls36.sh | tail -n1)
+    src=$(dirname "$host")/dl/src
+    [ -f "$src/CMakeLists.txt" ] || die "no Mbed TLS source at $src (scripts/mbedtls36.sh)"
+    echo "TIP_CM4_MBEDTLS_SRC=$src"
+}
+
 fetch_lwip() {
     local src=$CACHE/lwip-2.2.1
     ensure_deb_src trixie lwip "$LWIP_VERSION"
@@ -150,8 +160,9 @@ fetch_lwip() {
 for what in "$@"; do
     case "$what" in
     mbedtls) build_mbedtls ;;
+    mbedtls-src) mbedtls_src ;;
     cmocka) build_cmocka ;;
     lwip) fetch_lwip ;;
-    *) die "unknown library '$what' (mbedtls cmocka lwip)" ;;
+    *) die "unknown library '$what' (mbedtls mbedtls-src cmocka lwip)" ;;
     esac
 done

@@ -1,0 +1,120 @@
+# SPDX-License-Identifier: Apache-2.0
+#
+# The example firmware (examples/platformio-stm32-lwip) cross-built with
+# arm-none-eabi-gcc for a Cortex-M4F: -Os, newlib-nano, --gc-sections, no
+# warnings. Run through `make firmware` (scripts/firmware.sh fetches lwIP and
+# Mbed TLS and passes LWIP= and MBEDTLS_SRC=); by hand:
+#
+#   make -f scripts/firmware.mk LWIP=<lwIP source> MBEDTLS_SRC=<Mbed TLS source> [FW_BOARD=mps2-an386]
+#
+# Four archives, so the linker map splits the image by origin:
+#   libtinyipsec.a  what library.json selects (src/, port/lwip/) with its
+#                   build flags (scripts/check-firmware-selection.py checks it)
+#   libmbedcrypto.a Mbed TLS library/*.c, the example's mbedtls_app_config.h
+#   liblwip.a       lwIP core, IPv4 and Ethernet
+#   the example's src/app_*.c and the board's files (board/<FW_BOARD>/*.c)
+# Output: build/firmware/<board>/firmware.elf, firmware.map, firmware.bin.
+
+FW_BOARD ?= mps2-an386
+EX := examples/platformio-stm32-lwip
+BOARD_DIR := $(EX)/board/$(FW_BOARD)
+OUT := build/firmware/$(FW_BOARD)
+CROSS ?= arm-none-eabi-
+FW_CC := $(CROSS)gcc
+FW_AR := $(CROSS)ar
+FW_OBJCOPY := $(CROSS)objcopy
+
+ifeq ($(strip $(LWIP)),)
+$(error LWIP= (lwIP source tree) is required; use make firmware)
+endif
+ifeq ($(strip $(MBEDTLS_SRC)),)
+$(error MBEDTLS_SRC= (Mbed TLS source tree) is required; use make firmware)
+endif
+
+# Cortex-M4F, Thumb-2, single-precision FPU, hard-float ABI.
+FW_ARCH := -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16
+FW_COMMON := $(FW_ARCH) -Os -ffunction-sections -fdata-sections --specs=nano.specs -std=c99 \
+    -Wall -Wextra -Werror
+# The configuration headers every part sees (lwipopts.h, tip_user_config.h,
+# mbedtls_app_config.h: the example's include/ directory).
+FW_DEFS := -DTIP_USER_CONFIG_FILE='"tip_user_config.h"' -DMBEDTLS_CONFIG_FILE='"mbedtls_app_config.h"'
+FW_INC := -I$(EX)/include -Iinclude -I$(LWIP)/src/include -I$(MBEDTLS_SRC)/include
+
+# ---- tinyipsec: the library.json selection --------------------------------------
+TIP_LIB_SRCS := $(sort $(wildcard src/*.c src/conf/*.c src/ike/*.c port/lwip/*.c))
+TIP_LIB_FLAGS := -Wundef -Isrc $(if $(wildcard port/lwip/*.c),-Iport/lwip)
+LWIP_SRCS := $(sort $(wildcard $(LWIP)/src/core/*.c $(LWIP)/src/core/ipv4/*.c)) $(LWIP)/src/netif/ethernet.c
+MBED_SRCS := $(sort $(wildcard $(MBEDTLS_SRC)/library/*.c))
+APP_SRCS := $(sort $(wildcard $(EX)/src/app_*.c))
+BOARD_SRCS := $(sort $(wildcard $(BOARD_DIR)/*.c))
+LDSCRIPT := $(BOARD_DIR)/$(FW_BOARD).ld
+
+obj = $(addprefix $(OUT)/obj/$(1)/,$(notdir $(2:.c=.o)))
+TIP_OBJS := $(foreach f,$(TIP_LIB_SRCS),$(OUT)/obj/tip/$(subst /,_,$(f:.c=.o)))
+LWIP_OBJS := $(call obj,lwip,$(LWIP_SRCS))
+MBED_OBJS := $(call obj,mbedtls,$(MBED_SRCS))
+APP_OBJS := $(call obj,app,$(APP_SRCS)) $(call obj,board,$(BOARD_SRCS))
+
+.PHONY: all selection
+all: $(OUT)/firmware.elf $(OUT)/firmware.bin selection
+
+# What the firmware took for the library (compared with library.json).
+selection:
+	@mkdir -p $(OUT)
+	@printf '%s\n' $(TIP_LIB_SRCS) > $(OUT)/library-files.txt
+	@printf '%s\n' $(TIP_LIB_FLAGS) > $(OUT)/library-flags.txt
+
+# Rebuild everything when the flags change.
+STAMP := $(OUT)/.flags
+$(STAMP): FORCE
+	@mkdir -p $(@D)
+	@echo '$(FW_CC) $(FW_COMMON) $(FW_DEFS) $(FW_INC) $(LWIP) $(MBEDTLS_SRC)' | cmp -s - $@ 2>/dev/null || \
+	    echo '$(FW_CC) $(FW_COMMON) $(FW_DEFS) $(FW_INC) $(LWIP) $(MBEDTLS_SRC)' > $@
+.PHONY: FORCE
+
+define tip_rule
+$(OUT)/obj/tip/$(subst /,_,$(1:.c=.o)): $(1) $(STAMP)
+	@mkdir -p $$(@D)
+	$(FW_CC) $(FW_COMMON) $(TIP_LIB_FLAGS) $(FW_DEFS) $(FW_INC) -MMD -MP -c $$< -o $$@
+endef
+$(foreach f,$(TIP_LIB_SRCS),$(eval $(call tip_rule,$(f))))
+
+$(OUT)/obj/lwip/%.o: $(LWIP)/src/core/%.c $(STAMP)
+	@mkdir -p $(@D)
+	$(FW_CC) $(FW_COMMON) $(FW_DEFS) $(FW_INC) -MMD -MP -c $< -o $@
+$(OUT)/obj/lwip/%.o: $(LWIP)/src/core/ipv4/%.c $(STAMP)
+	@mkdir -p $(@D)
+	$(FW_CC) $(FW_COMMON) $(FW_DEFS) $(FW_INC) -MMD -MP -c $< -o $@
+$(OUT)/obj/lwip/%.o: $(LWIP)/src/netif/%.c $(STAMP)
+	@mkdir -p $(@D)
+	$(FW_CC) $(FW_COMMON) $(FW_DEFS) $(FW_INC) -MMD -MP -c $< -o $@
+$(OUT)/obj/mbedtls/%.o: $(MBEDTLS_SRC)/library/%.c $(STAMP)
+	@mkdir -p $(@D)
+	$(FW_CC) $(FW_COMMON) $(FW_DEFS) $(FW_INC) -I$(MBEDTLS_SRC)/library -MMD -MP -c $< -o $@
+$(OUT)/obj/app/%.o: $(EX)/src/%.c $(STAMP)
+	@mkdir -p $(@D)
+	$(FW_CC) $(FW_COMMON) $(FW_DEFS) $(FW_INC) -I$(EX)/src -I$(BOARD_DIR) -MMD -MP -c $< -o $@
+$(OUT)/obj/board/%.o: $(BOARD_DIR)/%.c $(STAMP)
+	@mkdir -p $(@D)
+	$(FW_CC) $(FW_COMMON) $(FW_DEFS) $(FW_INC) -I$(EX)/src -I$(BOARD_DIR) -MMD -MP -c $< -o $@
+
+$(OUT)/libtinyipsec.a: $(TIP_OBJS)
+	@rm -f $@
+	$(FW_AR) rcs $@ $^
+$(OUT)/liblwip.a: $(LWIP_OBJS)
+	@rm -f $@
+	$(FW_AR) rcs $@ $^
+$(OUT)/libmbedcrypto.a: $(MBED_OBJS)
+	@rm -f $@
+	$(FW_AR) rcs $@ $^
+
+$(OUT)/firmware.elf: $(APP_OBJS) $(OUT)/libtinyipsec.a $(OUT)/liblwip.a $(OUT)/libmbedcrypto.a $(LDSCRIPT)
+	$(FW_CC) $(FW_ARCH) --specs=nano.specs --specs=rdimon.specs -nostartfiles -Wl,--gc-sections \
+	    -Wl,--no-warn-rwx-segments -T$(LDSCRIPT) -Wl,-Map=$(OUT)/firmware.map -o $@ $(APP_OBJS) \
+	    -Wl,--start-group $(OUT)/libtinyipsec.a $(OUT)/liblwip.a $(OUT)/libmbedcrypto.a -Wl,--end-group
+	$(CROSS)size $@
+
+$(OUT)/firmware.bin: $(OUT)/firmware.elf
+	$(FW_OBJCOPY) -O binary $< $@
+
+-include $(wildcard $(OUT)/obj/*/*.d)
