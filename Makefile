@@ -42,7 +42,7 @@ CTEST   ?= ctest
 # (it would print "Entering directory" for every target).
 CLEANENV := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL
 
-.PHONY: all lib sources test cm4 firmware size-firmware bench demo clean help FORCE
+.PHONY: all lib sources test cm4 firmware firmware-stm32 size-firmware bench demo clean help FORCE
 .DEFAULT_GOAL := help
 
 all: lib
@@ -104,6 +104,11 @@ cm4:
 firmware:
 	scripts/firmware.sh
 
+# The PlatformIO project's STM32 board code (Nucleo-F429ZI), compiled and
+# linked against the STM32F4 HAL named by TIP_STM32_VENDOR (skipped without).
+firmware-stm32:
+	FW_BOARD=nucleo_f429zi scripts/firmware.sh
+
 # The firmware's flash and RAM split into tinyipsec / Mbed TLS / lwIP / rest
 # (from the linker map), with the stack and Mbed TLS arena peaks measured on
 # the emulated target.
@@ -146,6 +151,7 @@ help:
 	@echo "           MBEDTLS=3.6 make test: against Mbed TLS 3.6.6 (build/test-mbedtls36)"
 	@echo "  cm4      Cortex-M4 build (build/cm4): size and sizeof(tip_ctx_t)"
 	@echo "  firmware the example firmware for QEMU mps2-an386 (build/firmware/mps2-an386)"
+	@echo "  firmware-stm32 the STM32 (Nucleo-F429ZI) board code against TIP_STM32_VENDOR's HAL"
 	@echo "  size-firmware  its flash/RAM by origin (linker map), stack and arena peaks"
 	@echo "  bench    build and run the benchmarks (Release, build/bench); BENCH_ARGS=..."
 	@echo "  demo     two gateways build an IKEv2 tunnel on 127.0.0.1 and use it (no root)"

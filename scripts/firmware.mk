@@ -6,10 +6,12 @@
 # Mbed TLS and passes LWIP= and MBEDTLS_SRC=); by hand:
 #
 #   make -f scripts/firmware.mk LWIP=<lwIP source> MBEDTLS_SRC=<Mbed TLS source> [FW_BOARD=mps2-an386]
+#   make -f scripts/firmware.mk ... FW_BOARD=nucleo_f429zi STM32_DIR=<STM32F4 HAL + CMSIS>
 #
 # Four archives, so the linker map splits the image by origin:
 #   libtinyipsec.a  what library.json selects (src/, port/lwip/) with its
-#                   build flags (scripts/check-firmware-selection.py checks it)
+#                   build flags (scripts/validate-library-json.py --firmware
+#                   checks it)
 #   libmbedcrypto.a Mbed TLS library/*.c, the example's mbedtls_app_config.h
 #   liblwip.a       lwIP core, IPv4 and Ethernet
 #   the example's src/app_*.c and the board's files (board/<FW_BOARD>/*.c)
@@ -42,18 +44,47 @@ FW_INC := -I$(EX)/include -Iinclude -I$(LWIP)/src/include -I$(MBEDTLS_SRC)/inclu
 
 # ---- tinyipsec: the library.json selection --------------------------------------
 TIP_LIB_SRCS := $(sort $(wildcard src/*.c src/conf/*.c src/ike/*.c port/lwip/*.c))
-TIP_LIB_FLAGS := -Wundef -Isrc $(if $(wildcard port/lwip/*.c),-Iport/lwip)
+# library.json's build.flags (checked: validate-library-json.py --firmware)
+TIP_LIB_FLAGS := -Isrc
+# the project's own warning policy on top
+TIP_WARN := -Wundef
 LWIP_SRCS := $(sort $(wildcard $(LWIP)/src/core/*.c $(LWIP)/src/core/ipv4/*.c)) $(LWIP)/src/netif/ethernet.c
 MBED_SRCS := $(sort $(wildcard $(MBEDTLS_SRC)/library/*.c))
 APP_SRCS := $(sort $(wildcard $(EX)/src/app_*.c))
+
+ifeq ($(FW_BOARD),nucleo_f429zi)
+# The PlatformIO project's board code (src/main.c, src/stm32/) against the
+# STM32F4 HAL and CMSIS of STM32 (what PlatformIO's stm32cube framework
+# supplies), from STM32_DIR (the directory holding stm32f4xx-hal-driver/,
+# cmsis-device-f4/ and cmsis-core/). Compiled and linked, not run.
+ifeq ($(strip $(STM32_DIR)),)
+$(error FW_BOARD=nucleo_f429zi needs STM32_DIR=<STM32F4 HAL and CMSIS>; use make firmware-stm32)
+endif
+HAL := $(STM32_DIR)/stm32f4xx-hal-driver
+BOARD_SRCS := $(EX)/src/main.c $(sort $(wildcard $(EX)/src/stm32/*.c))
+VENDOR_SRCS := $(addprefix $(HAL)/Src/stm32f4xx_hal,.c _cortex.c _dma.c _eth.c _flash.c _flash_ex.c \
+    _gpio.c _pwr.c _pwr_ex.c _rcc.c _rcc_ex.c _rng.c _uart.c) \
+    $(STM32_DIR)/cmsis-device-f4/Source/Templates/system_stm32f4xx.c
+VENDOR_ASM := $(STM32_DIR)/cmsis-device-f4/Source/Templates/gcc/startup_stm32f429xx.s
+BOARD_FLAGS := -DSTM32F429xx -DUSE_HAL_DRIVER -I$(HAL)/Inc -I$(STM32_DIR)/cmsis-device-f4/Include \
+    -I$(STM32_DIR)/cmsis-core/Core/Include -I$(EX)/src/stm32
+LDSCRIPT := $(BOARD_DIR)/STM32F429ZITx.ld
+LINK_SPECS := --specs=nosys.specs
+else
 BOARD_SRCS := $(sort $(wildcard $(BOARD_DIR)/*.c))
+VENDOR_SRCS :=
+VENDOR_ASM :=
+BOARD_FLAGS := -I$(BOARD_DIR)
 LDSCRIPT := $(BOARD_DIR)/$(FW_BOARD).ld
+LINK_SPECS := --specs=rdimon.specs -nostartfiles
+endif
 
 obj = $(addprefix $(OUT)/obj/$(1)/,$(notdir $(2:.c=.o)))
 TIP_OBJS := $(foreach f,$(TIP_LIB_SRCS),$(OUT)/obj/tip/$(subst /,_,$(f:.c=.o)))
 LWIP_OBJS := $(call obj,lwip,$(LWIP_SRCS))
 MBED_OBJS := $(call obj,mbedtls,$(MBED_SRCS))
-APP_OBJS := $(call obj,app,$(APP_SRCS)) $(call obj,board,$(BOARD_SRCS))
+APP_OBJS := $(call obj,app,$(APP_SRCS)) $(call obj,board,$(BOARD_SRCS)) \
+    $(call obj,vendor,$(VENDOR_SRCS)) $(addprefix $(OUT)/obj/vendor/,$(notdir $(VENDOR_ASM:.s=.o)))
 
 .PHONY: all selection
 all: $(OUT)/firmware.elf $(OUT)/firmware.bin selection
@@ -68,14 +99,14 @@ selection:
 STAMP := $(OUT)/.flags
 $(STAMP): FORCE
 	@mkdir -p $(@D)
-	@echo '$(FW_CC) $(FW_COMMON) $(FW_DEFS) $(FW_INC) $(LWIP) $(MBEDTLS_SRC)' | cmp -s - $@ 2>/dev/null || \
-	    echo '$(FW_CC) $(FW_COMMON) $(FW_DEFS) $(FW_INC) $(LWIP) $(MBEDTLS_SRC)' > $@
+	@echo '$(FW_CC) $(FW_COMMON) $(FW_DEFS) $(FW_INC) $(BOARD_FLAGS) $(LWIP) $(MBEDTLS_SRC)' | cmp -s - $@ 2>/dev/null || \
+	    echo '$(FW_CC) $(FW_COMMON) $(FW_DEFS) $(FW_INC) $(BOARD_FLAGS) $(LWIP) $(MBEDTLS_SRC)' > $@
 .PHONY: FORCE
 
 define tip_rule
 $(OUT)/obj/tip/$(subst /,_,$(1:.c=.o)): $(1) $(STAMP)
 	@mkdir -p $$(@D)
-	$(FW_CC) $(FW_COMMON) $(TIP_LIB_FLAGS) $(FW_DEFS) $(FW_INC) -MMD -MP -c $$< -o $$@
+	$(FW_CC) $(FW_COMMON) $(TIP_WARN) $(TIP_LIB_FLAGS) $(FW_DEFS) $(FW_INC) -MMD -MP -c $$< -o $$@
 endef
 $(foreach f,$(TIP_LIB_SRCS),$(eval $(call tip_rule,$(f))))
 
@@ -93,10 +124,19 @@ $(OUT)/obj/mbedtls/%.o: $(MBEDTLS_SRC)/library/%.c $(STAMP)
 	$(FW_CC) $(FW_COMMON) $(FW_DEFS) $(FW_INC) -I$(MBEDTLS_SRC)/library -MMD -MP -c $< -o $@
 $(OUT)/obj/app/%.o: $(EX)/src/%.c $(STAMP)
 	@mkdir -p $(@D)
-	$(FW_CC) $(FW_COMMON) $(FW_DEFS) $(FW_INC) -I$(EX)/src -I$(BOARD_DIR) -MMD -MP -c $< -o $@
-$(OUT)/obj/board/%.o: $(BOARD_DIR)/%.c $(STAMP)
+	$(FW_CC) $(FW_COMMON) $(FW_DEFS) $(FW_INC) -I$(EX)/src $(BOARD_FLAGS) -MMD -MP -c $< -o $@
+# board and vendor files come from several directories: one rule each
+define board_rule
+$(OUT)/obj/$(2)/$(notdir $(1:.c=.o)): $(1) $(STAMP)
+	@mkdir -p $$(@D)
+	$(FW_CC) $(FW_COMMON) $(3) $(FW_DEFS) $(FW_INC) -I$(EX)/src $(BOARD_FLAGS) -MMD -MP -c $$< -o $$@
+endef
+$(foreach f,$(BOARD_SRCS),$(eval $(call board_rule,$(f),board,)))
+# the HAL's own code: its warnings are ST's, not the example's
+$(foreach f,$(VENDOR_SRCS),$(eval $(call board_rule,$(f),vendor,-Wno-unused-parameter -Wno-sign-compare)))
+$(OUT)/obj/vendor/%.o: $(dir $(VENDOR_ASM))%.s $(STAMP)
 	@mkdir -p $(@D)
-	$(FW_CC) $(FW_COMMON) $(FW_DEFS) $(FW_INC) -I$(EX)/src -I$(BOARD_DIR) -MMD -MP -c $< -o $@
+	$(FW_CC) $(FW_ARCH) -c $< -o $@
 
 $(OUT)/libtinyipsec.a: $(TIP_OBJS)
 	@rm -f $@
@@ -109,7 +149,7 @@ $(OUT)/libmbedcrypto.a: $(MBED_OBJS)
 	$(FW_AR) rcs $@ $^
 
 $(OUT)/firmware.elf: $(APP_OBJS) $(OUT)/libtinyipsec.a $(OUT)/liblwip.a $(OUT)/libmbedcrypto.a $(LDSCRIPT)
-	$(FW_CC) $(FW_ARCH) --specs=nano.specs --specs=rdimon.specs -nostartfiles -Wl,--gc-sections \
+	$(FW_CC) $(FW_ARCH) --specs=nano.specs $(LINK_SPECS) -Wl,--gc-sections \
 	    -Wl,--no-warn-rwx-segments -T$(LDSCRIPT) -Wl,-Map=$(OUT)/firmware.map -o $@ $(APP_OBJS) \
 	    -Wl,--start-group $(OUT)/libtinyipsec.a $(OUT)/liblwip.a $(OUT)/libmbedcrypto.a -Wl,--end-group
 	$(CROSS)size $@
