@@ -20,7 +20,12 @@
 FW_BOARD ?= mps2-an386
 EX := examples/platformio-stm32-lwip
 BOARD_DIR := $(EX)/board/$(FW_BOARD)
-OUT := build/firmware/$(FW_BOARD)
+# FW_VARIANT names a build with extra flags for tinyipsec (TIP_EXTRA) and
+# the application (APP_EXTRA) in its own directory, e.g. the stack probe.
+FW_VARIANT ?=
+TIP_EXTRA ?=
+APP_EXTRA ?=
+OUT := build/firmware/$(FW_BOARD)$(if $(FW_VARIANT),-$(FW_VARIANT))
 CROSS ?= arm-none-eabi-
 FW_CC := $(CROSS)gcc
 FW_AR := $(CROSS)ar
@@ -99,14 +104,14 @@ selection:
 STAMP := $(OUT)/.flags
 $(STAMP): FORCE
 	@mkdir -p $(@D)
-	@echo '$(FW_CC) $(FW_COMMON) $(FW_DEFS) $(FW_INC) $(BOARD_FLAGS) $(LWIP) $(MBEDTLS_SRC)' | cmp -s - $@ 2>/dev/null || \
-	    echo '$(FW_CC) $(FW_COMMON) $(FW_DEFS) $(FW_INC) $(BOARD_FLAGS) $(LWIP) $(MBEDTLS_SRC)' > $@
+	@echo '$(FW_CC) $(FW_COMMON) $(FW_DEFS) $(FW_INC) $(BOARD_FLAGS) $(TIP_EXTRA) $(APP_EXTRA) $(LWIP) $(MBEDTLS_SRC)' | cmp -s - $@ 2>/dev/null || \
+	    echo '$(FW_CC) $(FW_COMMON) $(FW_DEFS) $(FW_INC) $(BOARD_FLAGS) $(TIP_EXTRA) $(APP_EXTRA) $(LWIP) $(MBEDTLS_SRC)' > $@
 .PHONY: FORCE
 
 define tip_rule
 $(OUT)/obj/tip/$(subst /,_,$(1:.c=.o)): $(1) $(STAMP)
 	@mkdir -p $$(@D)
-	$(FW_CC) $(FW_COMMON) $(TIP_WARN) $(TIP_LIB_FLAGS) $(FW_DEFS) $(FW_INC) -MMD -MP -c $$< -o $$@
+	$(FW_CC) $(FW_COMMON) $(TIP_WARN) $(TIP_LIB_FLAGS) $(TIP_EXTRA) $(FW_DEFS) $(FW_INC) -MMD -MP -c $$< -o $$@
 endef
 $(foreach f,$(TIP_LIB_SRCS),$(eval $(call tip_rule,$(f))))
 
@@ -124,7 +129,7 @@ $(OUT)/obj/mbedtls/%.o: $(MBEDTLS_SRC)/library/%.c $(STAMP)
 	$(FW_CC) $(FW_COMMON) $(FW_DEFS) $(FW_INC) -I$(MBEDTLS_SRC)/library -MMD -MP -c $< -o $@
 $(OUT)/obj/app/%.o: $(EX)/src/%.c $(STAMP)
 	@mkdir -p $(@D)
-	$(FW_CC) $(FW_COMMON) $(FW_DEFS) $(FW_INC) -I$(EX)/src $(BOARD_FLAGS) -MMD -MP -c $< -o $@
+	$(FW_CC) $(FW_COMMON) $(APP_EXTRA) $(FW_DEFS) $(FW_INC) -I$(EX)/src $(BOARD_FLAGS) -MMD -MP -c $< -o $@
 # board and vendor files come from several directories: one rule each
 define board_rule
 $(OUT)/obj/$(2)/$(notdir $(1:.c=.o)): $(1) $(STAMP)

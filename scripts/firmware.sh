@@ -17,8 +17,14 @@
 # beside the repository. Without it the STM32 build is skipped (exit 0,
 # "SKIPPED" on stdout), so a fresh clone's CI does not depend on it.
 #
+# FW_STACKPROBE=1: a second QEMU firmware (build/firmware/mps2-an386-stackprobe)
+# whose tinyipsec objects are compiled with -finstrument-functions, so that
+# the board records the deepest stack pointer seen on entry to a tinyipsec
+# function: the stack tinyipsec's own frames take, without Mbed TLS's (the
+# RNG callbacks Mbed TLS makes into tinyipsec are left out).
+#
 # Environment: TIP_JOBS (2), FW_BOARD (mps2-an386 | nucleo_f429zi),
-# TIP_STM32_VENDOR.
+# TIP_STM32_VENDOR, FW_STACKPROBE.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${TIP_JOBS:-2}
@@ -47,12 +53,17 @@ if [ "$BOARD" = nucleo_f429zi ]; then
     fi
     EXTRA=(STM32_DIR="$stm32")
 fi
+if [ "${FW_STACKPROBE:-0}" = 1 ]; then
+    EXTRA+=(FW_VARIANT=stackprobe APP_EXTRA=-DAPP_STACK_PROBE=1
+        "TIP_EXTRA=-finstrument-functions -finstrument-functions-exclude-function-list=tip_dh_rng,tip_kat_rng")
+    BOARD=$BOARD-stackprobe
+fi
 eval "$(scripts/cm4/target-libs.sh mbedtls-src lwip)"
 mkdir -p "build/firmware/$BOARD"
 log=build/firmware/$BOARD/build.log
 set +e
 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make --no-print-directory -f scripts/firmware.mk -j"$JOBS" \
-    FW_BOARD="$BOARD" LWIP="$TIP_CM4_LWIP" MBEDTLS_SRC="$TIP_CM4_MBEDTLS_SRC" "${EXTRA[@]}" 2>&1 | tee "$log" |
+    FW_BOARD="${FW_BOARD:-mps2-an386}" LWIP="$TIP_CM4_LWIP" MBEDTLS_SRC="$TIP_CM4_MBEDTLS_SRC" "${EXTRA[@]}" 2>&1 | tee "$log" |
     grep -v '^arm-none-eabi-gcc \|^arm-none-eabi-ar '
 rc=${PIPESTATUS[0]}
 set -e

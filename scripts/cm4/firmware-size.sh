@@ -24,3 +24,19 @@ rc=$?
 set -e
 sed -n 's/^measure: //p' "$OUT/measure.log"
 [ "$rc" -eq 0 ] || { echo "firmware-size: the measurement run FAILED (exit $rc; $OUT/measure.log)" >&2; exit 1; }
+
+# tinyipsec's own frames: the stack-probe build (-finstrument-functions on
+# tinyipsec only; its frames come out slightly larger than without it)
+echo "== tinyipsec's stack alone (FW_STACKPROBE=1 build, -finstrument-functions on tinyipsec)"
+FW_STACKPROBE=1 scripts/firmware.sh >/dev/null
+P=build/firmware/mps2-an386-stackprobe
+set +e
+scripts/cm4/qemu-run.sh -t 300 "$P/firmware.elf" -append "measure=1 net=0" >"$P/measure.log" 2>&1
+rc=$?
+set -e
+[ "$rc" -eq 0 ] || { echo "firmware-size: the stack-probe run FAILED (exit $rc; $P/measure.log)" >&2; exit 1; }
+sed -n 's/^measure: \([^ ]*\) *handshake OK: .*tinyipsec frames alone \([0-9]*\) B (deepest on entry to the function at \(0x[0-9a-f]*\)).*/\1 \2 \3/p' \
+    "$P/measure.log" | while read -r group bytes addr; do
+    fn=$(arm-none-eabi-addr2line -f -e "$P/firmware.elf" "$(printf '0x%x' $((addr & ~1)))" | head -n1)
+    echo "$group: tinyipsec frames alone $bytes B (deepest: $fn)"
+done

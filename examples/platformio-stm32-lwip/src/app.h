@@ -21,6 +21,8 @@ int board_random(uint8_t *out, size_t len);
  * bytes of the stack ever used (from its top) since the last paint. */
 void board_stack_repaint(void);
 size_t board_stack_high_water(void);
+/* Bytes of stack in use at the caller (top of the stack - stack pointer). */
+size_t board_stack_depth(void);
 
 /* ---- the application --------------------------------------------------------- */
 /* UDP echo (port 7) and TCP echo (port 7) on every interface. */

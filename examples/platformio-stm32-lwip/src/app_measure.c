@@ -7,7 +7,9 @@
  * IKEv2 PSK handshake (IKE_SA_INIT + IKE_AUTH with the first CHILD SA),
  * ESP packets both ways, then the tunnel is closed. Printed per group:
  *   - the stack high-water mark of the handshake (stack painting), in bytes
- *     below the caller's stack pointer; it includes Mbed TLS's frames;
+ *     below the caller's stack pointer; it includes Mbed TLS's frames (and
+ *     this harness's two small ones, pump() and deliver()); a firmware
+ *     built with FW_STACKPROBE=1 also prints tinyipsec's frames alone;
  *   - the Mbed TLS arena's peak during the handshake, and what stays
  *     allocated at steady state (the CHILD SAs' cipher contexts);
  *   - with @p icount (QEMU run with -icount shift=0, so that SysTick counts
@@ -22,6 +24,12 @@
 #include "mbedtls/gcm.h"
 #include "mbedtls/memory_buffer_alloc.h"
 #include "tinyipsec/tinyipsec.h"
+
+#if defined(APP_STACK_PROBE) && APP_STACK_PROBE
+/* the board's stack probe (FW_STACKPROBE=1 builds only) */
+void board_probe_start(void);
+size_t board_probe_stop(void **deepest_fn);
+#endif
 
 #define LINK_SLOTS 6
 #define LINK_MTU 1600
@@ -315,7 +323,8 @@ int app_measure(int icount)
     printf("measure: sizeof(tip_ctx_t) = %u B (TIP_USER_CONFIG_FILE of the example)\n",
            (unsigned)sizeof(tip_ctx_t));
     for (g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
-        size_t arena_base, arena_peak, arena_steady, blocks, stack, base;
+        size_t arena_base, arena_peak, arena_steady, blocks, stack, base, tip_only = 0;
+        void *deepest = NULL;
         uint64_t t0, hs_instr;
         int ok;
 
@@ -329,23 +338,32 @@ int app_measure(int icount)
         }
         mbedtls_memory_buffer_alloc_cur_get(&arena_base, &blocks);
         mbedtls_memory_buffer_alloc_max_reset();
+        base = board_stack_depth();
         board_stack_repaint();
-        base = board_stack_high_water();
+#if defined(APP_STACK_PROBE) && APP_STACK_PROBE
+        board_probe_start();
+#endif
         t0 = instr_now();
         ok = tip_ike_initiate(&dev.ctx, dev.conn) == 0;
         pump();
         hs_instr = instr_now() - t0;
+#if defined(APP_STACK_PROBE) && APP_STACK_PROBE
+        tip_only = board_probe_stop(&deepest);
+#endif
         stack = board_stack_high_water();
         mbedtls_memory_buffer_alloc_max_get(&arena_peak, &blocks);
         mbedtls_memory_buffer_alloc_cur_get(&arena_steady, &blocks);
         ok = ok && dev.child_up == 1 && gw.child_up == 1 && dev.failed == 0 && gw.failed == 0;
-        printf("measure: %-10s handshake %s: stack %u B (high-water %u B - %u B in use before), "
+        printf("measure: %-10s handshake %s: stack %u B (high-water %u B - %u B in use at the call), "
                "Mbed TLS arena peak %u B, steady %u B",
                groups[g].name, ok ? "OK" : "FAILED", (unsigned)(stack - base), (unsigned)stack,
                (unsigned)base, (unsigned)(arena_peak - arena_base),
                (unsigned)(arena_steady - arena_base));
         if (icount)
             printf(", %lu instructions", (unsigned long)hs_instr);
+        if (tip_only != 0)
+            printf(", tinyipsec frames alone %u B (deepest on entry to the function at %p)",
+                   (unsigned)tip_only, deepest);
         printf("\n");
         if (!ok) {
             rc = -1;

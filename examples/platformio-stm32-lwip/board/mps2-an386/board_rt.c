@@ -75,6 +75,11 @@ uint32_t board_stack_sp(void)
     return sp;
 }
 
+size_t board_stack_depth(void)
+{
+    return (size_t)((uintptr_t)_estack - board_stack_sp());
+}
+
 void board_stack_repaint(void)
 {
     volatile uint32_t *p = _sstack;
@@ -82,4 +87,51 @@ void board_stack_repaint(void)
 
     while ((uintptr_t)p < sp - 64u)
         *p++ = BOARD_STACK_PAINT;
+}
+
+/* ---- stack probe (make firmware with FW_STACKPROBE=1) -------------------------
+ * Code compiled with -finstrument-functions calls these on every function
+ * entry and exit, after its prologue: the stack pointer seen there includes
+ * the instrumented function's frame. The probe keeps the lowest one. */
+static uint32_t probe_start_sp, probe_min_sp;
+static void *probe_min_fn;
+static int probe_armed;
+
+__attribute__((no_instrument_function)) void __cyg_profile_func_enter(void *fn, void *site);
+__attribute__((no_instrument_function)) void __cyg_profile_func_exit(void *fn, void *site);
+
+void __cyg_profile_func_enter(void *fn, void *site)
+{
+    uint32_t sp;
+
+    (void)fn;
+    (void)site;
+    if (!probe_armed)
+        return;
+    __asm volatile("mov %0, sp" : "=r"(sp));
+    if (sp < probe_min_sp) {
+        probe_min_sp = sp;
+        probe_min_fn = fn;
+    }
+}
+
+void __cyg_profile_func_exit(void *fn, void *site)
+{
+    (void)fn;
+    (void)site;
+}
+
+void board_probe_start(void)
+{
+    probe_start_sp = board_stack_sp();
+    probe_min_sp = probe_start_sp;
+    probe_armed = 1;
+}
+
+size_t board_probe_stop(void **deepest_fn)
+{
+    probe_armed = 0;
+    if (deepest_fn != NULL)
+        *deepest_fn = probe_min_fn;
+    return (size_t)(probe_start_sp - probe_min_sp);
 }

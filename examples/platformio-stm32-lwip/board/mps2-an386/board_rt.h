@@ -22,6 +22,13 @@ void board_stack_paint(void);
 void board_stack_repaint(void);
 size_t board_stack_size(void);
 size_t board_stack_high_water(void);
+size_t board_stack_depth(void);
 uint32_t board_stack_sp(void);
+
+/* Stack probe: the deepest stack pointer on entry to an instrumented
+ * function (-finstrument-functions) between start and stop, as bytes below
+ * the stack pointer at start; *deepest_fn (if not NULL) gets the function. */
+void board_probe_start(void);
+size_t board_probe_stop(void **deepest_fn);
 
 #endif

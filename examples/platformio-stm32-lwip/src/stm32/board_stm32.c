@@ -136,6 +136,11 @@ static uintptr_t stack_pointer(void)
     return sp;
 }
 
+size_t board_stack_depth(void)
+{
+    return (size_t)((uintptr_t)_estack - stack_pointer());
+}
+
 void board_stack_repaint(void)
 {
     volatile uint32_t *p = end;
