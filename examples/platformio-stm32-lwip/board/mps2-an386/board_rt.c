@@ -35,6 +35,19 @@ void board_semihost_exit(int code)
     }
 }
 
+int board_semihost_cmdline(char *buf, size_t len)
+{
+    struct {
+        char *p;
+        uint32_t len;
+    } arg = {buf, (uint32_t)(len - 1)};
+
+    if (len < 2 || semihost_call(0x15u /* SYS_GET_CMDLINE */, &arg) != 0)
+        return -1;
+    buf[arg.len < len ? arg.len : len - 1] = '\0';
+    return 0;
+}
+
 uint32_t board_elapsed_ms(void)
 {
     /* SYS_CLOCK: centiseconds since the program started (host time). */

@@ -11,6 +11,8 @@
 
 void board_semihost_write0(const char *s);
 void board_semihost_exit(int code);
+/* The command line QEMU passes (-append): 0, or -1 when there is none. */
+int board_semihost_cmdline(char *buf, size_t len);
 /* Host wall-clock milliseconds since start (semihosting SYS_CLOCK, 10 ms steps). */
 uint32_t board_elapsed_ms(void);
 

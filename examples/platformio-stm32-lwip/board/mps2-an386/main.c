@@ -116,12 +116,6 @@ typedef struct {
 static void cmdline(settings_t *st)
 {
     static char buf[256];
-    struct {
-        char *p;
-        uint32_t len;
-    } arg = {buf, sizeof(buf) - 1};
-    register uint32_t r0 __asm("r0") = 0x15u; /* SYS_GET_CMDLINE */
-    register void *r1 __asm("r1") = &arg;
     char *tok, *end;
 
     IP4_ADDR(&st->ip, 10, 9, 0, 2);
@@ -131,10 +125,8 @@ static void cmdline(settings_t *st)
     st->measure = 0;
     st->icount = 0;
     st->net = 1;
-    __asm volatile("bkpt 0xAB" : "+r"(r0) : "r"(r1) : "memory");
-    if (r0 != 0)
+    if (board_semihost_cmdline(buf, sizeof(buf)) != 0)
         return;
-    buf[arg.len < sizeof(buf) ? arg.len : sizeof(buf) - 1] = '\0';
     for (tok = buf; *tok != '\0'; tok = end) {
         while (*tok == ' ')
             tok++;
