@@ -46,6 +46,13 @@ FW_COMMON := $(FW_ARCH) -Os -ffunction-sections -fdata-sections --specs=nano.spe
 # mbedtls_app_config.h: the example's include/ directory).
 FW_DEFS := -DTIP_USER_CONFIG_FILE='"tip_user_config.h"' -DMBEDTLS_CONFIG_FILE='"mbedtls_app_config.h"'
 FW_INC := -I$(EX)/include -Iinclude -I$(LWIP)/src/include -I$(MBEDTLS_SRC)/include
+# With the lwIP port (port/lwip): its headers for lwIP (the input hook) and
+# the application, and the application's IPsec tunnel (src/app_ike.c).
+FW_PORT := $(if $(wildcard port/lwip/*.c),1,)
+ifneq ($(FW_PORT),)
+FW_INC += -Iport/lwip
+FW_DEFS += -DAPP_WITH_IKE=1
+endif
 
 # ---- tinyipsec: the library.json selection --------------------------------------
 TIP_LIB_SRCS := $(sort $(wildcard src/*.c src/conf/*.c src/ike/*.c port/lwip/*.c))
@@ -55,7 +62,7 @@ TIP_LIB_FLAGS := -Isrc
 TIP_WARN := -Wundef
 LWIP_SRCS := $(sort $(wildcard $(LWIP)/src/core/*.c $(LWIP)/src/core/ipv4/*.c)) $(LWIP)/src/netif/ethernet.c
 MBED_SRCS := $(sort $(wildcard $(MBEDTLS_SRC)/library/*.c))
-APP_SRCS := $(sort $(wildcard $(EX)/src/app_*.c))
+APP_SRCS := $(sort $(filter-out $(if $(FW_PORT),,$(EX)/src/app_ike.c),$(wildcard $(EX)/src/app_*.c)))
 
 ifeq ($(FW_BOARD),nucleo_f429zi)
 # The PlatformIO project's board code (src/main.c, src/stm32/) against the

@@ -45,6 +45,14 @@
 #define TCP_WND (4 * TCP_MSS)
 #define TCP_SND_BUF (4 * TCP_MSS)
 
+/* tinyipsec's lwIP port (port/lwip/README.md): plain ESP (IP protocol 50)
+ * in through the IPv4 input hook, out through a raw pcb; its tip_poll()
+ * timeout, two UDP pcbs (500, 4500) and one raw pcb are counted above. */
+#if defined(APP_WITH_IKE) && APP_WITH_IKE
+#define LWIP_HOOK_FILENAME "tip_lwip_hooks.h"
+#define LWIP_HOOK_IP4_INPUT(p, inp) tip_lwip_ip4_input_hook((p), (inp))
+#endif
+
 #define LWIP_STATS 0
 #define LWIP_CHECKSUM_ON_COPY 0
 

@@ -12,6 +12,18 @@
  *   measure=1      run app_measure() first and print the figures
  *   icount=1       QEMU runs with -icount shift=0: print instruction counts
  *   net=0          no network (with measure=1: measure and stop)
+ *   ike=1          IKEv2 initiator (src/app_ike.c) with these settings:
+ *     peer=A.B.C.D   the gateway's outer address
+ *     tun=A.B.C.D/N  the tunnel netif's address; its subnet is our selector
+ *     remote=A.B.C.D/N  the network behind the gateway (remote selector)
+ *     echo=A.B.C.D   a host there with UDP and TCP echo on port 7
+ *     count=N        UDP datagrams to send through the tunnel (default 20)
+ *     rekey=1        rekey the CHILD SA half-way through them
+ *     tcp=1          one TCP echo exchange too
+ *     encap=1        ESP in UDP (port 4500) even without a NAT
+ *   The run stops when all that is done (or after run= seconds) and prints
+ *   "ike: result: PASS" when every datagram came back intact, the rekey
+ *   happened and the TCP exchange worked.
  *
  * Output (status lines, figures) goes to the host through semihosting.
  * The exit status is 0 when everything asked for worked.
@@ -31,6 +43,12 @@
 #include "mbedtls/memory_buffer_alloc.h"
 #include "mbedtls/sha256.h"
 #include "netif/ethernet.h"
+#include "app_ike.h"
+
+/* APP_WITH_IKE: built with tinyipsec's lwIP port (scripts/firmware.mk) */
+#if !defined(APP_WITH_IKE)
+#define APP_WITH_IKE 0
+#endif
 
 /* ---- time: SysTick at 1 kHz from the 25 MHz CPU clock ------------------------ */
 #define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
@@ -111,7 +129,21 @@ typedef struct {
     int measure;
     int icount;
     int net;
+    int ike;
+    app_ike_cfg_t ike_cfg;
 } settings_t;
+
+static void parse_prefix(char *text, ip4_addr_t *addr, ip4_addr_t *mask)
+{
+    char *slash = strchr(text, '/');
+
+    if (slash != NULL) {
+        unsigned n = (unsigned)atoi(slash + 1);
+        *slash = '\0';
+        mask->addr = n == 0 ? 0 : lwip_htonl(0xFFFFFFFFu << (32u - (n > 32 ? 32 : n)));
+    }
+    (void)ip4addr_aton(text, addr);
+}
 
 static void cmdline(settings_t *st)
 {
@@ -125,6 +157,14 @@ static void cmdline(settings_t *st)
     st->measure = 0;
     st->icount = 0;
     st->net = 1;
+    st->ike = 0;
+    memset(&st->ike_cfg, 0, sizeof(st->ike_cfg));
+    st->ike_cfg.psk = "tinyipsec firmware end-to-end test key";
+    st->ike_cfg.local_id = "dev.test";
+    st->ike_cfg.remote_id = "gw.test";
+    st->ike_cfg.udp_count = 20;
+    IP4_ADDR(&st->ike_cfg.tun_mask, 255, 255, 255, 0);
+    IP4_ADDR(&st->ike_cfg.remote_mask, 255, 255, 255, 0);
     if (board_semihost_cmdline(buf, sizeof(buf)) != 0)
         return;
     for (tok = buf; *tok != '\0'; tok = end) {
@@ -134,13 +174,25 @@ static void cmdline(settings_t *st)
         if (*end != '\0')
             *end++ = '\0';
         if (strncmp(tok, "ip=", 3) == 0) {
-            char *slash = strchr(tok + 3, '/');
-            if (slash != NULL) {
-                unsigned n = (unsigned)atoi(slash + 1);
-                *slash = '\0';
-                st->mask.addr = n == 0 ? 0 : lwip_htonl(0xFFFFFFFFu << (32u - (n > 32 ? 32 : n)));
-            }
-            (void)ip4addr_aton(tok + 3, &st->ip);
+            parse_prefix(tok + 3, &st->ip, &st->mask);
+        } else if (strncmp(tok, "ike=", 4) == 0) {
+            st->ike = atoi(tok + 4);
+        } else if (strncmp(tok, "peer=", 5) == 0) {
+            (void)ip4addr_aton(tok + 5, &st->ike_cfg.gateway);
+        } else if (strncmp(tok, "tun=", 4) == 0) {
+            parse_prefix(tok + 4, &st->ike_cfg.tun_ip, &st->ike_cfg.tun_mask);
+        } else if (strncmp(tok, "remote=", 7) == 0) {
+            parse_prefix(tok + 7, &st->ike_cfg.remote_net, &st->ike_cfg.remote_mask);
+        } else if (strncmp(tok, "echo=", 5) == 0) {
+            (void)ip4addr_aton(tok + 5, &st->ike_cfg.echo_host);
+        } else if (strncmp(tok, "count=", 6) == 0) {
+            st->ike_cfg.udp_count = (uint32_t)atoi(tok + 6);
+        } else if (strncmp(tok, "rekey=", 6) == 0) {
+            st->ike_cfg.rekey = (uint8_t)atoi(tok + 6);
+        } else if (strncmp(tok, "tcp=", 4) == 0) {
+            st->ike_cfg.tcp = (uint8_t)atoi(tok + 4);
+        } else if (strncmp(tok, "encap=", 6) == 0) {
+            st->ike_cfg.force_encap = (uint8_t)atoi(tok + 6);
         } else if (strncmp(tok, "gw=", 3) == 0) {
             (void)ip4addr_aton(tok + 3, &st->gw);
         } else if (strncmp(tok, "run=", 4) == 0) {
@@ -186,14 +238,43 @@ int main(void)
     app_echo_init();
     printf("firmware: up, %s, MAC %02x:%02x:%02x:%02x:%02x:%02x\n", ip4addr_ntoa(&st.ip),
            eth.hwaddr[0], eth.hwaddr[1], eth.hwaddr[2], eth.hwaddr[3], eth.hwaddr[4], eth.hwaddr[5]);
+    if (st.ike && (!APP_WITH_IKE || app_ike_start(&eth, &st.ike_cfg) != 0)) {
+        printf("firmware: ike=1: %s\n", APP_WITH_IKE ? "the tunnel did not start" : "built without port/lwip");
+        return 3;
+    }
 
     for (;;) {
         (void)lan9118_netif_poll(&eth);
         sys_check_timeouts();
+#if APP_WITH_IKE
+        if (st.ike) {
+            app_ike_poll();
+            if (app_ike_done())
+                break;
+        }
+#endif
         if (st.run_s != 0 && board_now_ms() >= st.run_s * 1000u)
             break;
     }
-    printf("firmware: stop after %u s: %lu echoes, %lu frames dropped\n", st.run_s,
-           app_echo_count(), lan9118_netif_drops());
+    printf("firmware: stop after %lu ms: %lu echoes, %lu frames dropped\n",
+           (unsigned long)board_now_ms(), app_echo_count(), lan9118_netif_drops());
+#if APP_WITH_IKE
+    if (st.ike) {
+        const app_ike_stats_t *k = app_ike_stats();
+        int pass = k->udp_replies == st.ike_cfg.udp_count && k->udp_bad == 0 &&
+                   (!st.ike_cfg.rekey || k->child_rekeyed > 0) && (!st.ike_cfg.tcp || k->tcp_ok) &&
+                   k->failed == 0;
+
+        printf("ike: CHILD SA up %lu, rekeyed %lu; UDP %lu sent, %lu came back intact, %lu wrong; "
+               "TCP %s\n",
+               (unsigned long)k->child_up, (unsigned long)k->child_rekeyed,
+               (unsigned long)k->udp_sent, (unsigned long)k->udp_replies, (unsigned long)k->udp_bad,
+               !st.ike_cfg.tcp ? "not asked" : k->tcp_ok ? "echo intact" : "FAILED");
+        app_ike_report();
+        printf("ike: result: %s\n", pass ? "PASS" : "FAIL");
+        if (!pass)
+            rc = 4;
+    }
+#endif
     return rc;
 }
