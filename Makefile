@@ -35,6 +35,9 @@ STAMP   := $(BUILD)/.cflags
 
 # make test / bench
 MBEDTLS ?= 2.28
+# lwIP of the host lwIP tests (test/lwip): 2.1 (2.1.3, bookworm) or 2.2 (2.2.1, trixie)
+LWIP    ?= 2.1
+LWIP_ARGS = -DTIP_LWIP_SERIES=$(LWIP) -DTIP_LWIP_DIR=$$(scripts/lwip-src.sh --check $(LWIP) 2>/dev/null)
 JOBS    ?= 2
 CMAKE   ?= cmake
 CTEST   ?= ctest
@@ -84,12 +87,12 @@ $(error MBEDTLS must be 2.28 (system package) or 3.6 (built by scripts/mbedtls36
 endif
 
 test:
-	scripts/deps.sh $(DEPS_ARGS)
+	TIP_LWIP=$(LWIP) scripts/deps.sh $(DEPS_ARGS)
 ifeq ($(MBEDTLS),3.6)
 	root=$$(scripts/mbedtls36.sh | tail -n1) && test -n "$$root" && \
-	$(CMAKE) -S . -B $(TEST_DIR) -DTIP_MBEDTLS_ROOT="$$root" -DTIP_BUILD_TESTS=ON
+	$(CMAKE) -S . -B $(TEST_DIR) -DTIP_MBEDTLS_ROOT="$$root" -DTIP_BUILD_TESTS=ON $(LWIP_ARGS)
 else
-	$(CMAKE) -S . -B $(TEST_DIR) -DTIP_MBEDTLS_ROOT= -DTIP_BUILD_TESTS=ON
+	$(CMAKE) -S . -B $(TEST_DIR) -DTIP_MBEDTLS_ROOT= -DTIP_BUILD_TESTS=ON $(LWIP_ARGS)
 endif
 	$(CLEANENV) $(CMAKE) --build $(TEST_DIR) -j$(JOBS)
 	cd $(TEST_DIR) && $(CTEST) --output-on-failure -j$(JOBS)
@@ -149,6 +152,7 @@ help:
 	@echo "           (CC=, AR=, MBEDTLS_INC=-I..., EXTRA_CFLAGS= to cross-compile)"
 	@echo "  test     deps + CMake + CTest against Mbed TLS 2.28 (build/test-mbedtls228)"
 	@echo "           MBEDTLS=3.6 make test: against Mbed TLS 3.6.6 (build/test-mbedtls36)"
+	@echo "           LWIP=2.2 make test: the host lwIP tests with lwIP 2.2.1 (default 2.1.3)"
 	@echo "  cm4      Cortex-M4 build (build/cm4): size and sizeof(tip_ctx_t)"
 	@echo "  firmware the example firmware for QEMU mps2-an386 (build/firmware/mps2-an386)"
 	@echo "  firmware-stm32 the STM32 (Nucleo-F429ZI) board code against TIP_STM32_VENDOR's HAL"

@@ -4,7 +4,8 @@
  * Mbed TLS 3.6 configuration for tinyipsec on Cortex-M (scripts/cm4-build.sh):
  * the ESP ciphers and HMACs tinyipsec's default config enables, plus what
  * IKEv2 will need (ECDH P-256/P-384/X25519, SHA-1 for NAT-D, CTR_DRBG).
- * See shared/notes/toolchain.md (beside the repository) 3.2 (variant B, SHA512_SMALLER).
+ * SHA-512 is built with MBEDTLS_SHA512_SMALLER: the smaller of its two code
+ * paths is enough for the PRF and HMAC-SHA-384/512 on a microcontroller.
  */
 #ifndef TIP_MBEDTLS_CM4_CONFIG_H
 #define TIP_MBEDTLS_CM4_CONFIG_H

@@ -29,9 +29,11 @@
  * then up to FZ_MAX_OPS operations, an opcode byte (mod FZ_OP_COUNT) and
  * its argument bytes (missing bytes read as 0):
  *   STEP t f        advance the clock (t < 100: t*100 ms, else
- *                   (t-100)+10 s), polling every context at each deadline
- *                   (at most 1 s apart); queued datagrams are delivered at
- *                   each deadline unless f bit 0 ("hold") is set
+ *                   (t-100)+10 s) from deadline to deadline, as tip_poll()
+ *                   reports them (polled again after every step's
+ *                   deliveries and API calls); queued datagrams are
+ *                   delivered at each deadline unless f bit 0 ("hold") is
+ *                   set
  *   DELIVER i / DROP i / DUP i   the i-th queued legitimate datagram
  *   FLUSH           deliver the queue until it is empty
  *   LINK x          bit 0: A/B; bit 1: down (drops its datagrams) / up
@@ -303,6 +305,11 @@ static void fz_substep(uint64_t t, int hold)
     fz_app();
     if (!hold)
         (void)fz_flush();
+    /* tip_poll()'s deadline holds only until the next input or API call
+     * (tinyipsec.h): the deliveries and the applications since the last
+     * poll may have armed timers (a new SA's rekey, a liveness check), so
+     * learn it again before the clock moves on. */
+    fz_poll_all();
     if (!g_stop)
         fz_step_end();
 }

@@ -1,0 +1,590 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * The plain-ESP input path of port/lwip (tip_lwip_ip4_input_hook() and the
+ * raw pcb behind lwIP's reassembly) on one host lwIP stack, NO_SYS=1.
+ *
+ * lwIP calls LWIP_HOOK_IP4_INPUT before it checks lengths, trims padding
+ * or reassembles. Every case feeds the hook the pbuf lwIP would: the hook
+ * must take a valid unfragmented ESP packet for us (and deliver the
+ * decrypted inner packet to the tunnel netif), trim link-layer padding,
+ * and leave everything else to lwIP without reading past the pbuf: short
+ * packets, bad lengths, a header split over a chain, fragments, a bad
+ * checksum, another destination, other protocols. Fragments sent through
+ * lwIP's input are reassembled there and reach tinyipsec through the raw
+ * pcb.
+ *
+ * The ESP packets come from a second tinyipsec context (tip_esp_encap())
+ * with the same manual key as the lwIP side's inbound SA.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "lwip/inet_chksum.h"
+#include "lwip/init.h"
+#include "lwip/ip.h"
+#include "lwip/netif.h"
+#include "lwip/pbuf.h"
+#include "lwip/timeouts.h"
+#include "lwip/udp.h"
+
+#include "tip_lwip_hooks.h"
+#include "tip_port_lwip.h"
+#include "tl_link.h"
+
+#define SPI 0x2002u
+
+static const uint8_t key[20] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 0xca, 0xfe, 0xba, 0xbe};
+
+static tip_ctx_t ctx_a;   /* the sender (no lwIP) */
+static tip_handle_t sa_out;
+static tip_ctx_t ctx_b;   /* the lwIP side */
+static tip_lwip_t port_b;
+static struct netif lnk, tun;
+
+static uint8_t inner[1500];
+static size_t inner_len;
+static uint8_t got[2048];
+static size_t got_len;
+static unsigned delivered;
+
+/* ---- the sender's port: nothing is sent, tip_esp_encap() only builds ---- */
+static int a_send_ip(void *arg, const uint8_t *pkt, size_t len)
+{
+    (void)arg;
+    (void)pkt;
+    (void)len;
+    return TIP_ERR_PORT;
+}
+
+static uint64_t a_now(void *arg)
+{
+    (void)arg;
+    return tl_now_ms();
+}
+
+/* A sequence-number store in memory: one mark, and how often it was used. */
+static uint64_t seq_mark;
+static unsigned seq_loads, seq_stores;
+
+static int seq_load(void *arg, const tip_sa_id_t *sa, uint64_t *mark)
+{
+    (void)arg;
+    (void)sa;
+    seq_loads++;
+    if (seq_stores == 0)
+        return TIP_ERR_NOT_FOUND;
+    *mark = seq_mark;
+    return 0;
+}
+
+static int seq_store(void *arg, const tip_sa_id_t *sa, uint64_t mark)
+{
+    (void)arg;
+    (void)sa;
+    seq_stores++;
+    seq_mark = mark;
+    return 0;
+}
+
+static err_t capture(struct pbuf *p, struct netif *inp)
+{
+    (void)inp;
+    got_len = pbuf_copy_partial(p, got, sizeof(got), 0);
+    delivered++;
+    pbuf_free(p);
+    return ERR_OK;
+}
+
+static unsigned ike_sent; /* UDP datagrams to port 500 that left on the link */
+
+static err_t link_out(struct netif *nif, struct pbuf *p, const ip4_addr_t *a)
+{
+    uint8_t h[24];
+
+    (void)nif;
+    (void)a;
+    if (pbuf_copy_partial(p, h, sizeof(h), 0) == sizeof(h) && h[9] == 17 && h[22] == 500 >> 8 &&
+        h[23] == (500 & 0xFF))
+        ike_sent++;
+    return ERR_OK;
+}
+
+static err_t link_init(struct netif *nif)
+{
+    nif->output = link_out;
+    return ERR_OK;
+}
+
+static void sa_params(tip_sa_params_t *sa, tip_dir_t dir)
+{
+    memset(sa, 0, sizeof(*sa));
+    sa->dir = dir;
+    sa->spi = SPI;
+    sa->mode = TIP_MODE_TUNNEL;
+    assert_int_equal(tip_addr_parse(&sa->src, "192.0.2.1"), 0);
+    assert_int_equal(tip_addr_parse(&sa->dst, "192.0.2.2"), 0);
+    sa->encr = TIP_ENCR_AES_GCM_16;
+    sa->encr_key = key;
+    sa->encr_key_len = sizeof(key);
+    sa->fresh_keys = 1;
+}
+
+static void policy_in(tip_ctx_t *ctx)
+{
+    tip_policy_t pol;
+    tip_addr_t a;
+
+    memset(&pol, 0, sizeof(pol));
+    pol.dir = TIP_DIR_IN;
+    pol.action = TIP_ACTION_PROTECT;
+    pol.mode = TIP_MODE_TUNNEL;
+    assert_int_equal(tip_addr_parse(&pol.tunnel_local, "192.0.2.2"), 0);
+    assert_int_equal(tip_addr_parse(&pol.tunnel_remote, "192.0.2.1"), 0);
+    pol.sel.local_port_hi = pol.sel.remote_port_hi = 0xFFFF;
+    assert_int_equal(tip_addr_parse(&a, "10.2.0.0"), 0);
+    assert_int_equal(tip_addr_range_prefix(&pol.sel.local, &a, 16), 0);
+    assert_int_equal(tip_addr_parse(&a, "10.1.0.0"), 0);
+    assert_int_equal(tip_addr_range_prefix(&pol.sel.remote, &a, 16), 0);
+    assert_int_equal(tip_spd_add(ctx, &pol, TIP_SPD_APPEND, NULL), 0);
+}
+
+static int setup(void **state)
+{
+    static int once;
+    tip_port_t pa;
+    tip_lwip_cfg_t cfg;
+    tip_sa_params_t sa;
+    ip4_addr_t ip, mask;
+
+    (void)state;
+    if (once)
+        return 0;
+    once = 1;
+    lwip_init();
+    IP4_ADDR(&ip, 192, 0, 2, 2);
+    IP4_ADDR(&mask, 255, 255, 255, 0);
+    assert_non_null(netif_add(&lnk, &ip, &mask, IP4_ADDR_ANY4, NULL, link_init, netif_input));
+    netif_set_up(&lnk);
+    netif_set_link_up(&lnk);
+
+    tip_lwip_cfg_init(&cfg);
+    cfg.random = tl_random;
+    cfg.esp_ip = 1;
+    cfg.seq_load = seq_load;
+    cfg.seq_store = seq_store;
+    assert_int_equal(tip_lwip_init(&port_b, &ctx_b, &cfg), 0);
+    IP4_ADDR(&ip, 10, 2, 0, 1);
+    IP4_ADDR(&mask, 255, 0, 0, 0);
+    assert_int_equal(tip_lwip_tunnel_add(&port_b, &tun, &ip, &mask, 1400, capture), 0);
+    sa_params(&sa, TIP_DIR_IN);
+    sa.no_replay = 1; /* the same packet is fed more than once */
+    assert_int_equal(tip_sad_add(&ctx_b, &sa, NULL), 0);
+    policy_in(&ctx_b);
+
+    memset(&pa, 0, sizeof(pa));
+    pa.send_ip = a_send_ip;
+    pa.now_ms = a_now;
+    pa.random = tl_random;
+    assert_int_equal(tip_ctx_init(&ctx_a, &pa), 0);
+    sa_params(&sa, TIP_DIR_OUT);
+    assert_int_equal(tip_sad_add(&ctx_a, &sa, &sa_out), 0);
+    return 0;
+}
+
+/* The inner packet: IPv4/UDP 10.1.0.1:1000 -> 10.2.0.1:7 with @p n payload bytes. */
+static void make_inner(size_t n)
+{
+    size_t i;
+
+    memset(inner, 0, sizeof(inner));
+    inner_len = 28 + n;
+    inner[0] = 0x45;
+    inner[2] = (uint8_t)(inner_len >> 8);
+    inner[3] = (uint8_t)inner_len;
+    inner[8] = 64;
+    inner[9] = 17;
+    inner[12] = 10, inner[13] = 1, inner[15] = 1;
+    inner[16] = 10, inner[17] = 2, inner[19] = 1;
+    {
+        u16_t c = inet_chksum(inner, 20);
+        memcpy(inner + 10, &c, 2);
+    }
+    inner[20] = 1000 >> 8, inner[21] = 1000 & 0xFF, inner[23] = 7;
+    inner[24] = (uint8_t)((8 + n) >> 8), inner[25] = (uint8_t)(8 + n);
+    for (i = 0; i < n; i++)
+        inner[28 + i] = (uint8_t)(i * 13u + 5u);
+}
+
+/* A fresh ESP packet (outer IPv4, protocol 50) carrying inner; its length. */
+static size_t make_esp(uint8_t *out, size_t cap, size_t payload)
+{
+    static uint8_t mem[2048];
+    tip_buf_t b = {mem, sizeof(mem), TIP_ESP_HEADROOM, 0};
+
+    assert_true(28 + payload <= sizeof(inner));
+    make_inner(payload);
+    memcpy(mem + b.off, inner, inner_len);
+    b.len = inner_len;
+    assert_int_equal(tip_esp_encap(&ctx_a, sa_out, &b), 0);
+    assert_true(b.len <= cap);
+    memcpy(out, mem + b.off, b.len);
+    assert_int_equal(out[9], 50);
+    return b.len;
+}
+
+static void fix_chksum(uint8_t *h)
+{
+    u16_t c;
+    h[10] = h[11] = 0;
+    c = inet_chksum(h, (u16_t)((h[0] & 15) * 4));
+    memcpy(h + 10, &c, 2);
+}
+
+/* One pbuf from the pool, as a driver hands it to lwIP. */
+static struct pbuf *pool_pbuf(const uint8_t *d, size_t n)
+{
+    struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)n, PBUF_POOL);
+    assert_non_null(p);
+    assert_null(p->next);
+    assert_int_equal(pbuf_take(p, d, (u16_t)n), ERR_OK);
+    return p;
+}
+
+static int delivered_intact(void)
+{
+    return got_len == inner_len && memcmp(got, inner, inner_len) == 0;
+}
+
+/* Feed @p p to the hook; when it declines, the pbuf is still ours. */
+static int hook(struct pbuf *p)
+{
+    int r = tip_lwip_ip4_input_hook(p, &lnk);
+    if (!r)
+        pbuf_free(p);
+    return r;
+}
+
+static void test_hook_takes_esp_in_place(void **state)
+{
+    uint8_t pkt[2048];
+    size_t n = make_esp(pkt, sizeof(pkt), 100);
+    unsigned d0 = delivered, in0 = port_b.in_place;
+
+    (void)state;
+    assert_int_equal(hook(pool_pbuf(pkt, n)), 1);
+    assert_int_equal(delivered, d0 + 1);
+    assert_true(delivered_intact());
+    assert_int_equal(port_b.in_place, in0 + 1);
+}
+
+/* Ethernet pads short frames: bytes after the IP total length are not ESP. */
+static void test_hook_trims_link_padding(void **state)
+{
+    uint8_t pkt[2048];
+    size_t n = make_esp(pkt, sizeof(pkt), 1);
+    unsigned d0 = delivered;
+
+    (void)state;
+    memset(pkt + n, 0, 18);
+    assert_int_equal(hook(pool_pbuf(pkt, n + 18)), 1);
+    assert_int_equal(delivered, d0 + 1);
+    assert_true(delivered_intact());
+}
+
+/* A chain split after the header: taken, copied once, delivered intact. */
+static void test_hook_copies_a_chain(void **state)
+{
+    uint8_t pkt[2048];
+    size_t n = make_esp(pkt, sizeof(pkt), 300);
+    struct pbuf *h = pbuf_alloc(PBUF_RAW, 30, PBUF_RAM);
+    struct pbuf *t = pbuf_alloc(PBUF_RAW, (u16_t)(n - 30), PBUF_RAM);
+    unsigned d0 = delivered, c0 = port_b.copies;
+
+    (void)state;
+    assert_non_null(h);
+    assert_non_null(t);
+    memcpy(h->payload, pkt, 30);
+    memcpy(t->payload, pkt + 30, n - 30);
+    pbuf_cat(h, t);
+    assert_int_equal(hook(h), 1);
+    assert_int_equal(delivered, d0 + 1);
+    assert_true(delivered_intact());
+    assert_int_equal(port_b.copies, c0 + 1);
+}
+
+/* Data a PBUF_REF points at is not the pbuf's own: copied, never decrypted there. */
+static void test_hook_copies_referenced_data(void **state)
+{
+    uint8_t pkt[2048], keep[2048];
+    size_t n = make_esp(pkt, sizeof(pkt), 64);
+    struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)n, PBUF_REF);
+    unsigned d0 = delivered, c0 = port_b.copies;
+
+    (void)state;
+    assert_non_null(p);
+    memcpy(keep, pkt, n);
+    p->payload = pkt;
+    assert_int_equal(hook(p), 1);
+    assert_int_equal(delivered, d0 + 1);
+    assert_true(delivered_intact());
+    assert_int_equal(port_b.copies, c0 + 1);
+    assert_memory_equal(pkt, keep, n); /* still the ciphertext */
+}
+
+/* The header itself split over a chain: left to lwIP, which drops it. */
+static void test_hook_leaves_split_header(void **state)
+{
+    uint8_t pkt[2048];
+    size_t n = make_esp(pkt, sizeof(pkt), 50);
+    struct pbuf *h = pbuf_alloc(PBUF_RAW, 12, PBUF_RAM);
+    struct pbuf *t = pbuf_alloc(PBUF_RAW, (u16_t)(n - 12), PBUF_RAM);
+    unsigned d0 = delivered;
+
+    (void)state;
+    memcpy(h->payload, pkt, 12);
+    memcpy(t->payload, pkt + 12, n - 12);
+    pbuf_cat(h, t);
+    assert_int_equal(hook(h), 0);
+    assert_int_equal(delivered, d0);
+}
+
+/*
+ * Every prefix of a valid ESP packet shorter than its headers, each in a
+ * PBUF_REF over a heap block of exactly that size (so that the sanitizer
+ * build catches a read past it): declined, nothing delivered.
+ */
+static void test_hook_short_packets(void **state)
+{
+    uint8_t pkt[2048];
+    size_t n = make_esp(pkt, sizeof(pkt), 20), k;
+    unsigned d0 = delivered;
+
+    (void)state;
+    for (k = 1; k < 28; k++) {
+        uint8_t *mem = malloc(k);
+        struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)k, PBUF_REF);
+        assert_non_null(mem);
+        assert_non_null(p);
+        memcpy(mem, pkt, k);
+        p->payload = mem;
+        assert_int_equal(hook(p), 0);
+        free(mem);
+    }
+    assert_true(n > 28);
+    assert_int_equal(delivered, d0);
+}
+
+/* Lengths that do not add up: declined (lwIP's own checks drop them). */
+static void test_hook_bad_lengths(void **state)
+{
+    uint8_t pkt[2048], bad[2048];
+    size_t n = make_esp(pkt, sizeof(pkt), 40);
+    unsigned d0 = delivered;
+
+    (void)state;
+    memcpy(bad, pkt, n); /* total length past the end of the pbuf */
+    bad[2] = (uint8_t)((n + 1) >> 8), bad[3] = (uint8_t)(n + 1);
+    fix_chksum(bad);
+    assert_int_equal(hook(pool_pbuf(bad, n)), 0);
+    memcpy(bad, pkt, n); /* total length shorter than header + ESP header */
+    bad[2] = 0, bad[3] = 27;
+    fix_chksum(bad);
+    assert_int_equal(hook(pool_pbuf(bad, n)), 0);
+    memcpy(bad, pkt, n); /* header length below 20 */
+    bad[0] = 0x44;
+    assert_int_equal(hook(pool_pbuf(bad, n)), 0);
+    memcpy(bad, pkt, n); /* header length beyond the pbuf */
+    bad[0] = 0x4F;
+    assert_int_equal(hook(pool_pbuf(bad, 40)), 0);
+    memcpy(bad, pkt, n); /* bad header checksum */
+    bad[10] ^= 0x55;
+    assert_int_equal(hook(pool_pbuf(bad, n)), 0);
+    memcpy(bad, pkt, n); /* not our address */
+    bad[19] = 99;
+    fix_chksum(bad);
+    assert_int_equal(hook(pool_pbuf(bad, n)), 0);
+    memcpy(bad, pkt, n); /* not ESP */
+    bad[9] = 17;
+    fix_chksum(bad);
+    assert_int_equal(hook(pool_pbuf(bad, n)), 0);
+    assert_int_equal(delivered, d0);
+}
+
+/* Fragments are lwIP's to reassemble: the hook declines each one. */
+static void test_hook_leaves_fragments(void **state)
+{
+    uint8_t pkt[2048], f[2048];
+    size_t n = make_esp(pkt, sizeof(pkt), 200);
+    unsigned d0 = delivered;
+
+    (void)state;
+    memcpy(f, pkt, n); /* first fragment: MF */
+    f[6] |= 0x20;
+    fix_chksum(f);
+    assert_int_equal(hook(pool_pbuf(f, n)), 0);
+    memcpy(f, pkt, n); /* a later fragment: offset, no MF */
+    f[7] = 3;
+    fix_chksum(f);
+    assert_int_equal(hook(pool_pbuf(f, n)), 0);
+    assert_int_equal(delivered, d0);
+}
+
+/* Two fragments through lwIP's input: reassembled, then taken by the raw pcb. */
+static void test_fragments_reassembled_by_lwip(void **state)
+{
+    uint8_t pkt[2048], f1[2048], f2[2048];
+    size_t n = make_esp(pkt, sizeof(pkt), 200), first = 20 + 96, rest;
+    unsigned d0 = delivered;
+
+    (void)state;
+    rest = n - first;
+    memcpy(f1, pkt, first);
+    f1[2] = (uint8_t)(first >> 8), f1[3] = (uint8_t)first;
+    f1[6] = 0x20, f1[7] = 0; /* MF, offset 0 */
+    fix_chksum(f1);
+    memcpy(f2, pkt, 20);
+    memcpy(f2 + 20, pkt + first, rest);
+    f2[2] = (uint8_t)((20 + rest) >> 8), f2[3] = (uint8_t)(20 + rest);
+    f2[6] = 0, f2[7] = 96 / 8; /* offset 96 bytes */
+    fix_chksum(f2);
+    assert_int_equal(lnk.input(pool_pbuf(f1, first), &lnk), ERR_OK);
+    assert_int_equal(delivered, d0);
+    assert_int_equal(lnk.input(pool_pbuf(f2, 20 + rest), &lnk), ERR_OK);
+    assert_int_equal(delivered, d0 + 1);
+    assert_true(delivered_intact());
+}
+
+/*
+ * tip_poll() runs from an lwIP timeout at its own deadline: an IKE_SA_INIT
+ * to a peer that never answers is sent again and again by nothing but
+ * sys_check_timeouts(), and between two sends lwIP's sleep time is not 0
+ * (the device may sleep). The loop waits for three retransmissions of a
+ * 50 ms timer, bounded by 10 s.
+ */
+static void test_poll_runs_from_lwip_timeouts(void **state)
+{
+    tip_ike_conn_t c;
+    tip_handle_t h;
+    tip_addr_t n;
+    uint64_t end = tl_now_ms() + 10000;
+    unsigned sent0, idle_seen = 0;
+
+    (void)state;
+    tip_ike_conn_init(&c);
+    assert_int_equal(tip_addr_parse(&c.local_addr, "192.0.2.2"), 0);
+    assert_int_equal(tip_addr_parse(&c.remote_addr, "192.0.2.1"), 0);
+    assert_int_equal(tip_ike_id_set(&c.local_id, TIP_ID_FQDN, "b.example"), 0);
+    assert_int_equal(tip_ike_id_set(&c.remote_id, TIP_ID_FQDN, "a.example"), 0);
+    memcpy(c.psk, "retransmission test", 19);
+    c.psk_len = 19;
+    assert_int_equal(tip_addr_parse(&n, "10.9.0.0"), 0);
+    assert_int_equal(tip_addr_range_prefix(&c.ts.local, &n, 16), 0);
+    assert_int_equal(tip_addr_parse(&n, "10.8.0.0"), 0);
+    assert_int_equal(tip_addr_range_prefix(&c.ts.remote, &n, 16), 0);
+    c.retransmit_ms = 50;
+    c.retransmit_tries = 10;
+    assert_int_equal(tip_ike_conn_add(&ctx_b, &c, &h), 0);
+    sent0 = ike_sent;
+    assert_int_equal(tip_ike_initiate(&ctx_b, h), 0);
+    tip_lwip_kick(&port_b);
+    assert_int_equal(ike_sent, sent0 + 1);
+    while (ike_sent < sent0 + 4 && tl_now_ms() < end) {
+        u32_t sleep = sys_timeouts_sleeptime();
+        if (sleep > 0)
+            idle_seen = 1;
+        if (sleep > 10)
+            sleep = 10;
+        (void)tl_link_recv(-1, NULL, 0, (int)sleep); /* poll(2) on nothing: sleep */
+        sys_check_timeouts();
+    }
+    assert_true(ike_sent >= sent0 + 4);
+    assert_true(idle_seen);
+    assert_int_equal(tip_ike_conn_del(&ctx_b, h), 0);
+    tip_lwip_kick(&port_b);
+}
+
+/* Manual keys that may come back after a restart use the store given in the configuration. */
+static void test_manual_keys_use_the_seq_store(void **state)
+{
+    tip_sa_params_t sa;
+
+    (void)state;
+    sa_params(&sa, TIP_DIR_OUT);
+    sa.spi = 0x3003;
+    sa.fresh_keys = 0;
+    /* without a store: TIP_ERR_NO_SEQ_STORE */
+    assert_int_equal(tip_sad_add(&ctx_b, &sa, NULL), 0);
+    assert_true(seq_loads >= 1);
+}
+
+static unsigned udp9_rx;
+
+static void udp9(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port)
+{
+    (void)arg;
+    (void)pcb;
+    (void)addr;
+    (void)port;
+    udp9_rx++;
+    pbuf_free(p);
+}
+
+/*
+ * lwIP accepts a packet for any of its addresses on any netif. A packet
+ * for the tunnel netif's address that arrives in clear on the link (a
+ * spoofed 10.1.0.1 -> 10.2.0.1) must not reach a socket bound to any
+ * address: inner addresses are reachable only through the tunnel.
+ */
+static void test_clear_packet_for_tunnel_address_dropped(void **state)
+{
+    struct udp_pcb *pcb = udp_new();
+    uint8_t pkt[64];
+    unsigned d0 = delivered;
+
+    (void)state;
+    assert_non_null(pcb);
+    assert_int_equal(udp_bind(pcb, IP_ADDR_ANY, 9), ERR_OK);
+    udp_recv(pcb, udp9, NULL);
+    make_inner(8); /* 10.1.0.1:1000 -> 10.2.0.1, UDP */
+    memcpy(pkt, inner, inner_len);
+    pkt[23] = 9;
+    pkt[26] = pkt[27] = 0; /* no UDP checksum */
+    /* the link's own address is still reachable in clear */
+    udp9_rx = 0;
+    pkt[16] = 192, pkt[17] = 0, pkt[18] = 2, pkt[19] = 2;
+    fix_chksum(pkt);
+    assert_int_equal(lnk.input(pool_pbuf(pkt, inner_len), &lnk), ERR_OK);
+    assert_int_equal(udp9_rx, 1);
+    /* the tunnel's is not */
+    pkt[16] = 10, pkt[17] = 2, pkt[18] = 0, pkt[19] = 1;
+    fix_chksum(pkt);
+    assert_int_equal(lnk.input(pool_pbuf(pkt, inner_len), &lnk), ERR_OK);
+    assert_int_equal(udp9_rx, 1);
+    assert_int_equal(delivered, d0);
+    udp_remove(pcb);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_hook_takes_esp_in_place, setup),
+        cmocka_unit_test_setup(test_hook_trims_link_padding, setup),
+        cmocka_unit_test_setup(test_hook_copies_a_chain, setup),
+        cmocka_unit_test_setup(test_hook_copies_referenced_data, setup),
+        cmocka_unit_test_setup(test_hook_leaves_split_header, setup),
+        cmocka_unit_test_setup(test_hook_short_packets, setup),
+        cmocka_unit_test_setup(test_hook_bad_lengths, setup),
+        cmocka_unit_test_setup(test_hook_leaves_fragments, setup),
+        cmocka_unit_test_setup(test_fragments_reassembled_by_lwip, setup),
+        cmocka_unit_test_setup(test_clear_packet_for_tunnel_address_dropped, setup),
+        cmocka_unit_test_setup(test_manual_keys_use_the_seq_store, setup),
+        cmocka_unit_test_setup(test_poll_runs_from_lwip_timeouts, setup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
