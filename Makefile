@@ -45,7 +45,7 @@ CTEST   ?= ctest
 # (it would print "Entering directory" for every target).
 CLEANENV := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL
 
-.PHONY: all lib sources test cm4 size bench demo clean help FORCE
+.PHONY: all lib sources test cm4 size firmware firmware-stm32 size-firmware bench demo clean help FORCE
 .DEFAULT_GOAL := help
 
 all: lib
@@ -105,6 +105,23 @@ cm4:
 size:
 	scripts/size.sh $(SIZE_ARGS)
 
+# ---- the example firmware (Cortex-M4F, QEMU mps2-an386) ----------------------------
+# lwIP + Mbed TLS + tinyipsec (what library.json selects) + the example's
+# application and board code: build/firmware/mps2-an386/firmware.elf.
+firmware:
+	scripts/firmware.sh
+
+# The PlatformIO project's STM32 board code (Nucleo-F429ZI), compiled and
+# linked against the STM32F4 HAL named by TIP_STM32_VENDOR (skipped without).
+firmware-stm32:
+	FW_BOARD=nucleo_f429zi scripts/firmware.sh
+
+# The firmware's flash and RAM split into tinyipsec / Mbed TLS / lwIP / rest
+# (from the linker map), with the stack and Mbed TLS arena peaks measured on
+# the emulated target.
+size-firmware: firmware
+	scripts/cm4/firmware-size.sh
+
 # ---- benchmarks ---------------------------------------------------------------------
 BENCH_DIR := build/bench
 bench:
@@ -142,6 +159,9 @@ help:
 	@echo "           LWIP=2.2 make test: the host lwIP tests with lwIP 2.2.1 (default 2.1.3)"
 	@echo "  cm4      Cortex-M4 build (build/cm4): size and sizeof(tip_ctx_t)"
 	@echo "  size     Cortex-M4 footprint in linked images (docs/footprint.md); SIZE_ARGS=-v per object"
+	@echo "  firmware the example firmware for QEMU mps2-an386 (build/firmware/mps2-an386)"
+	@echo "  firmware-stm32 the STM32 (Nucleo-F429ZI) board code against TIP_STM32_VENDOR's HAL"
+	@echo "  size-firmware  its flash/RAM by origin (linker map), stack and arena peaks"
 	@echo "  bench    build and run the benchmarks (Release, build/bench); BENCH_ARGS=..."
 	@echo "  demo     two gateways build an IKEv2 tunnel on 127.0.0.1 and use it (no root)"
 	@echo "  clean    remove build/ (the Mbed TLS 3.6 cache in ~/.cache/tinyipsec stays)"

@@ -132,7 +132,7 @@ mk_dirs=$(sed -nE 's/^TIP_SRCS[[:space:]]*:?=[[:space:]]*\$\(wildcard (.*)\)[[:s
 pio_dirs=""
 if [ -f library.json ]; then
     pio_dirs=$(/usr/bin/python3 - <<'PY'
-import json
+import json, os
 b = json.load(open("library.json")).get("build", {})
 src = b.get("srcDir", "src").rstrip("/")
 flt = b.get("srcFilter", ["+<*>"])
@@ -140,7 +140,7 @@ flt = flt.split() if isinstance(flt, str) else flt
 for f in flt:
     if f.startswith("+<") and f.endswith("*.c>"):
         d = f[2:-4].rstrip("/")
-        print(src + ("/" + d if d else ""))
+        print(os.path.normpath(os.path.join(src, d)))  # srcDir "." + "src" = "src"
 PY
 )
 fi

@@ -23,7 +23,8 @@ MINIMAL=(build-essential cmake libmbedtls-dev)
 TEST=(pkg-config libcmocka-dev tshark dpkg-dev xz-utils)
 MBEDTLS36=(dpkg-dev bzip2)
 APIDOCS=(doxygen)
-CI=(clang clang-tidy cppcheck gcc-arm-none-eabi libnewlib-arm-none-eabi dpkg-dev bzip2
+CI=(clang clang-tidy cppcheck gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
+    iproute2 iputils-ping dpkg-dev bzip2
     python3-jsonschema libclang-rt-14-dev "${APIDOCS[@]}")
 
 want=("${MINIMAL[@]}")

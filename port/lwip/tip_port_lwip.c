@@ -105,10 +105,18 @@ static int port_send_ip(void *arg, const uint8_t *pkt, size_t len)
     }
     if (tip_lwip_addr_to_ip(&to, &d) != TIP_OK)
         return TIP_ERR_PORT;
-    p = pbuf_alloc(PBUF_IP, (u16_t)len, PBUF_REF);
+    /* A copy, not a PBUF_REF of the packet: with the IP header in the data
+     * (RAW_FLAGS_HDRINCL) lwIP adds no pbuf in front, so the link layer
+     * (ethernet_output()) must find its header room in this one, which a
+     * PBUF_REF does not have: every plain ESP packet would fail with ERR_BUF
+     * on an Ethernet netif. */
+    p = pbuf_alloc(PBUF_IP, (u16_t)len, PBUF_RAM);
     if (p == NULL)
         return TIP_ERR_PORT;
-    p->payload = (void *)(uintptr_t)pkt;
+    if (pbuf_take(p, pkt, (u16_t)len) != ERR_OK) {
+        pbuf_free(p);
+        return TIP_ERR_PORT;
+    }
     l->sending = 1;
     err = raw_sendto(l->pcb_esp, p, &to); /* RAW_FLAGS_HDRINCL: sent as it is */
     l->sending = 0;

@@ -227,8 +227,9 @@ static void test_sleeping_gateways(void **state)
      * slept: far fewer wake-ups than seconds went by */
     assert_int_equal(st.spins, 0);
     assert_true(st.wakeups < (1800u + 180u + ms / 1000u) / 2u);
-    print_message("sleeping gateways: %u wake-ups, %u polls at a deadline, %u after input\n",
-                  st.wakeups, st.polls_due, st.polls_input);
+    print_message("sleeping gateways: %lu wake-ups, %lu polls at a deadline, %lu after input\n",
+                  (unsigned long)st.wakeups, (unsigned long)st.polls_due,
+                  (unsigned long)st.polls_input);
 }
 
 int main(void)
