@@ -257,7 +257,7 @@
 #define TIP_IKE_MSG_POOL 0
 #endif
 
-/* The message pool's size in buffers (TIP_IKE_MSG_POOL, or its default). */
+/** The message pool's size in buffers: TIP_IKE_MSG_POOL, or 4 per IKE SA when it is 0. */
 #if TIP_IKE_MSG_POOL > 0
 #define TIP_IKE_MSG_BUFS TIP_IKE_MSG_POOL
 #else

@@ -8,7 +8,7 @@
  *
  *     -DTIP_USER_CONFIG_FILE='"tinyipsec/config_embedded.h"'
  *
- * or included at the top of your own user configuration file (then #undef
+ * or included at the top of your own user configuration file (then \#undef
  * and define again what you change). One connection, two IKE SAs (the
  * current one and its rekey), four CHILD SA pairs (eight SAs), eight
  * policies, a replay window of 128, IPv4 only, AES-GCM with HMAC-SHA-256
@@ -18,6 +18,8 @@
  */
 #ifndef TINYIPSEC_CONFIG_EMBEDDED_H
 #define TINYIPSEC_CONFIG_EMBEDDED_H
+
+/** @cond CONFIG_VALUES (every option is documented in config.h) */
 
 #define TIP_MAX_SA 8
 #define TIP_MAX_POLICIES 8
@@ -44,5 +46,7 @@
 #define TIP_IKE_PEER_NONCE_MAX 64
 /* One handshake holds 3 message buffers, an established IKE SA 1 or 2. */
 #define TIP_IKE_MSG_POOL 4
+
+/** @endcond */
 
 #endif /* TINYIPSEC_CONFIG_EMBEDDED_H */
