@@ -122,7 +122,6 @@ typedef struct {
     uint32_t msg_id_in;             /**< ID of the peer's next expected request */
     uint8_t req_outstanding;
     uint8_t req_tries;
-    uint64_t req_deadline_ms;
     uint16_t req_len, resp_len;
     uint8_t resp_valid;             /**< resp_buf answers request msg_id_in - 1 */
     /* Message buffers borrowed from the context's pool (tip_ike_msgbuf_t),
@@ -143,22 +142,23 @@ typedef struct {
     tip_ike_child_t child;
     tip_ike_child_t old_child;      /**< the pair a rekey replaced, until it is deleted */
     tip_ike_child_t extra_child;    /**< 2.8.1: the second new pair of a simultaneous rekey */
-    uint8_t extra_role;             /**< tip_ike_extra_role_t: what extra_child holds */
     uint16_t collide_low_len;
+    uint8_t extra_role;             /**< tip_ike_extra_role_t: what extra_child holds */
     uint8_t collide_low[TIP_IKE_PEER_NONCE_MAX]; /**< lowest nonce of the peer's exchange */
 #if TIP_CONF_IKE_INITIATOR
     uint8_t ke_retried;             /**< INVALID_KE_PAYLOAD retry done (1.2: once) */
     uint16_t init_hint;             /**< INIT_SENT: error notify of an unauthenticated response,
                                          reported only if no valid response comes (2.21.1) */
 #endif
-    uint8_t child_pending_spi_valid;
-    uint32_t child_pending_spi;     /**< initiator: our inbound SPI offered in IKE_AUTH */
     /* timers */
+    uint64_t req_deadline_ms;       /**< next retransmission of the outstanding request */
     uint64_t established_ms;
     uint64_t rekey_at_ms;           /**< IKE SA rekey, 0 = none */
-    uint8_t rekey_fails;            /**< consecutive failed IKE SA rekeys (back-off) */
     uint64_t last_rx_ms;            /**< last authenticated message from the peer */
+    uint32_t child_pending_spi;     /**< initiator: our inbound SPI offered in IKE_AUTH */
     int first_error;                /**< the first failure reason (kept) */
+    uint8_t child_pending_spi_valid;
+    uint8_t rekey_fails;            /**< consecutive failed IKE SA rekeys (back-off) */
 } tip_ike_sa_t;
 
 /**
