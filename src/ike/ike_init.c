@@ -12,6 +12,12 @@
 
 #if TIP_CONF_IKEV2
 
+/* The largest KE data and g^ir (MODP-2048). Both are kept in message
+ * buffers of the SA that hold nothing yet (TIP_IKE_MSG_MAX is at least
+ * 512), not on the stack under the key derivation. */
+#define TIP_IKE_DH_PUB_MAX 256
+#define TIP_IKE_DH_SECRET_MAX 256
+
 int tip_ike_natd(const uint8_t spi_i[8], const uint8_t spi_r[8], const tip_addr_t *a,
                  uint16_t port, uint8_t out[20])
 {
@@ -157,23 +163,26 @@ static int tip_ike_keys_from_exchange(tip_ctx_t *ctx, tip_ike_sa_t *sa, const ui
  * g^ir from the peer's KE payload, then the keys. A KE that does not
  * compute (TIP_ERR_MALFORMED, or the backend's error) leaves our private
  * value in place: the initiator keeps waiting for a valid response.
+ * @p g_ir is where g^ir is kept meanwhile: a message buffer of the SA
+ * (TIP_IKE_MSG_MAX bytes) that holds nothing yet, wiped before returning,
+ * so the shared secret does not sit on the stack under the key derivation.
  */
-static int tip_ike_finish_dh(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_ke_t *ke, int *bad_ke)
+static int tip_ike_finish_dh(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_ke_t *ke,
+                             uint8_t *g_ir, int *bad_ke)
 {
-    uint8_t g_ir[256];
     size_t n = tip_crypto_dh_secret_len((tip_dh_group_t)sa->dh_group);
     int err;
 
     *bad_ke = 1;
-    if (ke->group != sa->dh_group || n == 0 || n > sizeof(g_ir))
+    if (ke->group != sa->dh_group || n == 0 || n > TIP_IKE_DH_SECRET_MAX)
         return TIP_ERR_MALFORMED;
     err = tip_crypto_dh_compute(&sa->dh, ke->data, ke->len, g_ir, n);
-    if (err != TIP_OK)
-        return err;
-    *bad_ke = 0;
-    tip_crypto_dh_free(&sa->dh); /* the private value is no longer needed */
-    err = tip_ike_keys_from_exchange(ctx, sa, g_ir, n);
-    tip_crypto_zeroize(g_ir, sizeof(g_ir));
+    if (err == TIP_OK) {
+        *bad_ke = 0;
+        tip_crypto_dh_free(&sa->dh); /* the private value is no longer needed */
+        err = tip_ike_keys_from_exchange(ctx, sa, g_ir, n);
+    }
+    tip_crypto_zeroize(g_ir, n);
     return err;
 }
 
@@ -184,19 +193,19 @@ static int tip_ike_finish_dh(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_ke_
  * in init_i (both from the message pool). */
 static int tip_ike_init_build(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_conn_t *conn)
 {
-    uint8_t pub[256];
     size_t publen = tip_crypto_dh_pub_len((tip_dh_group_t)sa->dh_group);
-    uint8_t *req, *init_i;
+    uint8_t *req, *init_i, *pub;
     tip_ike_hdr_t h;
     tip_ike_w_t w;
     int err;
 
-    if (publen == 0 || publen > sizeof(pub))
+    if (publen == 0 || publen > TIP_IKE_DH_PUB_MAX)
         return TIP_ERR_UNSUPPORTED;
     req = tip_ike_buf_take(ctx, &sa->req_buf);
     init_i = tip_ike_buf_take(ctx, &sa->init_i_buf);
     if (req == NULL || init_i == NULL)
         return TIP_ERR_FULL;
+    pub = TIP_IKE_BUF_MSG(init_i); /* our KE data; the copy of the request is made last */
     err = tip_crypto_dh_generate(&sa->dh, (tip_dh_group_t)sa->dh_group, ctx->port.random,
                                  ctx->port.arg, pub, publen);
     if (err != TIP_OK)
@@ -330,7 +339,7 @@ int tip_ike_init_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     sa->integ = (uint8_t)chosen.integ;
     sa->prf = (uint8_t)chosen.prf;
     sa->key_bits = chosen.encr == TIP_ENCR_CHACHA20_POLY1305 ? 256 : chosen.key_bits;
-    err = tip_ike_finish_dh(ctx, sa, &ke, &bad_ke);
+    err = tip_ike_finish_dh(ctx, sa, &ke, TIP_IKE_BUF_MSG(init_r), &bad_ke);
     if (err != TIP_OK && bad_ke) {
         memset(sa->spi_r, 0, 8); /* a KE that does not compute: drop it, keep waiting */
         return TIP_ERR_MALFORMED;
@@ -434,7 +443,7 @@ int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
     tip_ike_sa_t *sa;
     const uint8_t *nonce;
     size_t nonce_len;
-    uint8_t num, pub[256], cookie[36];
+    uint8_t num, cookie[36], *pub;
     tip_ike_hdr_t h;
     tip_ike_w_t w;
     int err, natd, natt;
@@ -526,7 +535,14 @@ int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
     sa->key_bits = chosen.encr == TIP_ENCR_CHACHA20_POLY1305 ? 256 : chosen.key_bits;
     memcpy(TIP_IKE_BUF_MSG(init_i), m->buf, m->len);
     sa->init_i_len = (uint16_t)m->len;
+    /* Our KE data waits in init_r (its copy of the response is made last),
+     * g^ir in resp (the response is written after the keys). */
+    pub = TIP_IKE_BUF_MSG(init_r);
     publen = tip_crypto_dh_pub_len(chosen.dh);
+    if (publen == 0 || publen > TIP_IKE_DH_PUB_MAX) {
+        tip_ike_sa_free(ctx, sa);
+        return TIP_ERR_UNSUPPORTED;
+    }
     do {
         err = tip_ike_random(ctx, sa->spi_r, 8);
     } while (err == TIP_OK && tip_load_be32(sa->spi_r) == 0 && tip_load_be32(sa->spi_r + 4) == 0);
@@ -538,7 +554,7 @@ int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
                                      publen);
     if (err == TIP_OK) {
         int bad_ke;
-        err = tip_ike_finish_dh(ctx, sa, &ke, &bad_ke);
+        err = tip_ike_finish_dh(ctx, sa, &ke, TIP_IKE_BUF_MSG(resp), &bad_ke);
     }
     if (err != TIP_OK) {
         tip_ike_sa_free(ctx, sa);

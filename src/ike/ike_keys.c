@@ -2,8 +2,9 @@
  * SPDX-License-Identifier: Apache-2.0
  *
  * IKEv2 key derivation (RFC 7296 2.13, 2.14, 2.17, 2.18) over the crypto
- * seam's PRF. No Mbed TLS here and no allocation: the only buffers are
- * fixed-size locals, zeroized before every return.
+ * seam's PRF. No Mbed TLS here and no allocation: prf+ writes each key
+ * straight where the caller keeps it, one PRF block at a time; the only
+ * buffers are small fixed-size locals, zeroized before every return.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -13,10 +14,6 @@
 
 #if TIP_CONF_IKEV2 /* the whole file */
 
-/* SK_d + SK_ai + SK_ar + SK_ei + SK_er + SK_pi + SK_pr at their largest. */
-#define TIP_IKE_KEYS_MAX \
-    (3 * TIP_IKE_MAX_PRF_LEN + 2 * TIP_IKE_MAX_INTEG_KEY + 2 * TIP_IKE_MAX_ENCR_KEY)
-#define TIP_IKE_CHILD_MAX (2 * TIP_IKE_MAX_ENCR_KEY + 2 * TIP_IKE_MAX_INTEG_KEY)
 #define TIP_AEAD_SALT 4
 
 static int tip_nonce_ok(const uint8_t *p, size_t len)
@@ -24,23 +21,36 @@ static int tip_nonce_ok(const uint8_t *p, size_t len)
     return p != NULL && len >= TIP_IKE_NONCE_MIN && len <= TIP_IKE_NONCE_MAX;
 }
 
-int tip_ike_prf_plus(tip_prf_t prf, const uint8_t *key, size_t key_len, const tip_iov_t *seed,
-                     size_t n, uint8_t *out, size_t out_len)
+/* One piece of prf+ output: the keys are written where they are kept. */
+typedef struct {
+    uint8_t *p;
+    size_t len;
+} tip_prf_out_t;
+
+/* prf+ (RFC 7296 2.13) into @p out[0..nout-1] in order, one PRF block at a
+ * time: no buffer for the whole keying material. */
+static int tip_prf_plus_to(tip_prf_t prf, const uint8_t *key, size_t key_len,
+                           const tip_iov_t *seed, size_t n, const tip_prf_out_t *out, size_t nout)
 {
     tip_iov_t iov[TIP_IKE_PRF_PLUS_MAX_IOV + 2];
     uint8_t t[TIP_IKE_MAX_PRF_LEN];
     uint8_t ctr;
-    size_t plen, done, i, take;
+    size_t plen, total, done, i, seg, segoff, tpos, take;
     int err = TIP_ERR_INTERNAL;
 
-    if ((out == NULL && out_len != 0) || (key == NULL && key_len != 0) ||
-        (seed == NULL && n != 0) || n > TIP_IKE_PRF_PLUS_MAX_IOV)
+    if ((key == NULL && key_len != 0) || (seed == NULL && n != 0) ||
+        n > TIP_IKE_PRF_PLUS_MAX_IOV)
         return TIP_ERR_ARG;
+    for (total = 0, i = 0; i < nout; i++) {
+        if (out[i].p == NULL && out[i].len != 0)
+            return TIP_ERR_ARG;
+        total += out[i].len;
+    }
     plen = tip_crypto_prf_len(prf);
     if (plen == 0 || plen > sizeof(t))
         return TIP_ERR_UNSUPPORTED;
     /* RFC 7296 2.13: the counter is one octet, so at most 255 blocks. */
-    if (out_len > TIP_IKE_PRF_PLUS_MAX_BLOCKS * plen)
+    if (total > TIP_IKE_PRF_PLUS_MAX_BLOCKS * plen)
         return TIP_ERR_ARG;
 
     /* iov[0] = T(n-1) (empty for T1), iov[1..n] = S, iov[n+1] = counter. */
@@ -51,18 +61,43 @@ int tip_ike_prf_plus(tip_prf_t prf, const uint8_t *key, size_t key_len, const ti
     iov[0].p = t;
     iov[0].len = 0;
     err = TIP_OK;
-    for (done = 0, ctr = 1; done < out_len && err == TIP_OK; ctr++) {
+    seg = 0;
+    segoff = 0;
+    for (done = 0, ctr = 1; done < total && err == TIP_OK; ctr++) {
         err = tip_crypto_prf(prf, key, key_len, iov, n + 2, t);
-        take = out_len - done < plen ? out_len - done : plen;
-        if (err == TIP_OK)
-            memcpy(out + done, t, take);
-        done += take;
+        /* T(ctr) continues the current piece, then the next ones. */
+        for (tpos = 0; err == TIP_OK && tpos < plen && seg < nout;) {
+            take = out[seg].len - segoff < plen - tpos ? out[seg].len - segoff : plen - tpos;
+            if (take != 0)
+                memcpy(out[seg].p + segoff, t + tpos, take);
+            tpos += take;
+            segoff += take;
+            done += take;
+            if (segoff == out[seg].len) {
+                seg++;
+                segoff = 0;
+            }
+        }
         iov[0].len = plen;
     }
     tip_crypto_zeroize(t, sizeof(t));
     if (err != TIP_OK)
-        tip_crypto_zeroize(out, out_len);
+        for (i = 0; i < nout; i++)
+            if (out[i].len != 0)
+                tip_crypto_zeroize(out[i].p, out[i].len);
     return err;
+}
+
+int tip_ike_prf_plus(tip_prf_t prf, const uint8_t *key, size_t key_len, const tip_iov_t *seed,
+                     size_t n, uint8_t *out, size_t out_len)
+{
+    tip_prf_out_t o;
+
+    if (out == NULL && out_len != 0)
+        return TIP_ERR_ARG;
+    o.p = out;
+    o.len = out_len;
+    return tip_prf_plus_to(prf, key, key_len, seed, n, &o, 1);
 }
 
 int tip_ike_skeyseed(tip_prf_t prf, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
@@ -152,9 +187,9 @@ int tip_ike_derive_keys(tip_ike_keys_t *keys, tip_prf_t prf, tip_encr_t encr,
                         size_t skeyseed_len, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
                         size_t nr_len, const uint8_t spi_i[8], const uint8_t spi_r[8])
 {
-    uint8_t km[TIP_IKE_KEYS_MAX];
+    tip_prf_out_t out[7];
     tip_iov_t seed[4];
-    size_t plen, elen, ilen, total, off;
+    size_t plen, elen, ilen;
     int err = TIP_ERR_INTERNAL;
 
     if (keys == NULL)
@@ -179,44 +214,44 @@ int tip_ike_derive_keys(tip_ike_keys_t *keys, tip_prf_t prf, tip_encr_t encr,
     seed[2].len = 8;
     seed[3].p = spi_r;
     seed[3].len = 8;
-    total = 3 * plen + 2 * ilen + 2 * elen;
-    err = tip_ike_prf_plus(prf, skeyseed, skeyseed_len, seed, 4, km, total);
-    if (err == TIP_OK) {
-        /* Taken in order: SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr. */
-        off = 0;
-        memcpy(keys->sk_d, km + off, plen);
-        off += plen;
-        memcpy(keys->sk_ai, km + off, ilen);
-        off += ilen;
-        memcpy(keys->sk_ar, km + off, ilen);
-        off += ilen;
-        memcpy(keys->sk_ei, km + off, elen);
-        off += elen;
-        memcpy(keys->sk_er, km + off, elen);
-        off += elen;
-        memcpy(keys->sk_pi, km + off, plen);
-        off += plen;
-        memcpy(keys->sk_pr, km + off, plen);
-        keys->prf_len = (uint8_t)plen;
-        keys->integ_len = (uint8_t)ilen;
-        keys->encr_len = (uint8_t)elen;
-    }
-    tip_crypto_zeroize(km, sizeof(km));
-    if (err != TIP_OK)
+    /* Taken in order: SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr,
+     * each straight into @p keys. */
+    out[0].p = keys->sk_d;
+    out[0].len = plen;
+    out[1].p = keys->sk_ai;
+    out[1].len = ilen;
+    out[2].p = keys->sk_ar;
+    out[2].len = ilen;
+    out[3].p = keys->sk_ei;
+    out[3].len = elen;
+    out[4].p = keys->sk_er;
+    out[4].len = elen;
+    out[5].p = keys->sk_pi;
+    out[5].len = plen;
+    out[6].p = keys->sk_pr;
+    out[6].len = plen;
+    err = tip_prf_plus_to(prf, skeyseed, skeyseed_len, seed, 4, out, 7);
+    if (err != TIP_OK) {
         tip_ike_keys_wipe(keys);
-    return err;
+        return err;
+    }
+    keys->prf_len = (uint8_t)plen;
+    keys->integ_len = (uint8_t)ilen;
+    keys->encr_len = (uint8_t)elen;
+    return TIP_OK;
 }
 
-int tip_ike_child_keymat(tip_prf_t prf, const uint8_t *sk_d, size_t sk_d_len,
-                         const uint8_t *g_ir, size_t g_ir_len, const uint8_t *ni, size_t ni_len,
-                         const uint8_t *nr, size_t nr_len, uint8_t *out, size_t out_len)
+/* The Child SA prf+ seed: [g^ir (new)] | Ni | Nr (RFC 7296 2.17); 0 if a
+ * piece is missing. */
+static size_t tip_child_seed(tip_iov_t seed[3], const uint8_t *sk_d, size_t sk_d_len,
+                             const uint8_t *g_ir, size_t g_ir_len, const uint8_t *ni,
+                             size_t ni_len, const uint8_t *nr, size_t nr_len)
 {
-    tip_iov_t seed[3];
     size_t n = 0;
 
     if (sk_d == NULL || sk_d_len == 0 || (g_ir == NULL && g_ir_len != 0) ||
-        !tip_nonce_ok(ni, ni_len) || !tip_nonce_ok(nr, nr_len) || out == NULL)
-        return TIP_ERR_ARG;
+        !tip_nonce_ok(ni, ni_len) || !tip_nonce_ok(nr, nr_len))
+        return 0;
     /* RFC 7296 2.17: with PFS, g^ir (new) goes in front of the nonces. */
     if (g_ir_len != 0) {
         seed[n].p = g_ir;
@@ -226,6 +261,18 @@ int tip_ike_child_keymat(tip_prf_t prf, const uint8_t *sk_d, size_t sk_d_len,
     seed[n++].len = ni_len;
     seed[n].p = nr;
     seed[n++].len = nr_len;
+    return n;
+}
+
+int tip_ike_child_keymat(tip_prf_t prf, const uint8_t *sk_d, size_t sk_d_len,
+                         const uint8_t *g_ir, size_t g_ir_len, const uint8_t *ni, size_t ni_len,
+                         const uint8_t *nr, size_t nr_len, uint8_t *out, size_t out_len)
+{
+    tip_iov_t seed[3];
+    size_t n = tip_child_seed(seed, sk_d, sk_d_len, g_ir, g_ir_len, ni, ni_len, nr, nr_len);
+
+    if (n == 0 || out == NULL)
+        return TIP_ERR_ARG;
     return tip_ike_prf_plus(prf, sk_d, sk_d_len, seed, n, out, out_len);
 }
 
@@ -240,8 +287,9 @@ int tip_ike_child_keys(tip_ike_child_keys_t *keys, tip_prf_t prf, const uint8_t 
                        size_t ni_len, const uint8_t *nr, size_t nr_len, tip_encr_t encr,
                        unsigned encr_key_bits, tip_integ_t integ)
 {
-    uint8_t km[TIP_IKE_CHILD_MAX];
-    size_t elen, ilen;
+    tip_prf_out_t out[4];
+    tip_iov_t seed[3];
+    size_t elen, ilen, n;
     int err = TIP_ERR_INTERNAL;
 
     if (keys == NULL)
@@ -250,22 +298,27 @@ int tip_ike_child_keys(tip_ike_child_keys_t *keys, tip_prf_t prf, const uint8_t 
     err = tip_suite_lens(encr, encr_key_bits, integ, 1, &elen, &ilen);
     if (err != TIP_OK)
         return err;
-    err = tip_ike_child_keymat(prf, sk_d, sk_d_len, g_ir, g_ir_len, ni, ni_len, nr, nr_len, km,
-                               2 * (elen + ilen));
-    if (err == TIP_OK) {
-        /* RFC 7296 2.17: initiator -> responder first; per SA encryption
-         * key (+ salt) first, then the integrity key (RFC 4301). */
-        memcpy(keys->encr_i, km, elen);
-        memcpy(keys->integ_i, km + elen, ilen);
-        memcpy(keys->encr_r, km + elen + ilen, elen);
-        memcpy(keys->integ_r, km + 2 * elen + ilen, ilen);
-        keys->encr_len = (uint8_t)elen;
-        keys->integ_len = (uint8_t)ilen;
-    }
-    tip_crypto_zeroize(km, sizeof(km));
-    if (err != TIP_OK)
+    n = tip_child_seed(seed, sk_d, sk_d_len, g_ir, g_ir_len, ni, ni_len, nr, nr_len);
+    if (n == 0)
+        return TIP_ERR_ARG;
+    /* RFC 7296 2.17: initiator -> responder first; per SA encryption key
+     * (+ salt) first, then the integrity key (RFC 4301). */
+    out[0].p = keys->encr_i;
+    out[0].len = elen;
+    out[1].p = keys->integ_i;
+    out[1].len = ilen;
+    out[2].p = keys->encr_r;
+    out[2].len = elen;
+    out[3].p = keys->integ_r;
+    out[3].len = ilen;
+    err = tip_prf_plus_to(prf, sk_d, sk_d_len, seed, n, out, 4);
+    if (err != TIP_OK) {
         tip_ike_child_keys_wipe(keys);
-    return err;
+        return err;
+    }
+    keys->encr_len = (uint8_t)elen;
+    keys->integ_len = (uint8_t)ilen;
+    return TIP_OK;
 }
 
 #else
