@@ -217,7 +217,7 @@ static void run_config(size_t si, path_t path, int esn)
     const suite_t *s = &suites[si];
     tip_sa_params_t p;
     tip_policy_t pol;
-    unsigned long installed;
+    unsigned long installed, held;
     unsigned long bad_out = 0, bad_in = 0, bad_len = 0, sent = 0;
     unsigned long m, c, r, f;
     tip_addr_t a = tip_test_addr(OUTER_A), b = tip_test_addr(OUTER_B);
@@ -233,6 +233,9 @@ static void run_config(size_t si, path_t path, int esn)
     fill_params(s, path, esn, TIP_DIR_IN, &p);
     assert_int_equal(tip_sad_add(&ctx_rx, &p, NULL), TIP_OK);
     installed = alloc_total();
+    /* Blocks the SAs still hold (PSA without exclusive buffers also
+     * allocates and frees a copy of each key while importing it). */
+    held = n_malloc + n_calloc - n_free;
     fill_policy(path, TIP_DIR_OUT, &pol);
     assert_int_equal(tip_spd_add(&ctx_tx, &pol, TIP_SPD_APPEND, NULL), TIP_OK);
     fill_policy(path, TIP_DIR_IN, &pol);
@@ -297,11 +300,11 @@ static void run_config(size_t si, path_t path, int esn)
     assert_int_equal(m + c + r, f);
 #endif
 
-    /* Teardown frees what install allocated (each calloc gets its free). */
+    /* Teardown frees what install left allocated (each calloc gets its free). */
     alloc_reset();
     tip_ctx_deinit(&ctx_tx);
     tip_ctx_deinit(&ctx_rx);
-    assert_int_equal(n_free, installed);
+    assert_int_equal(n_free, held);
 }
 
 /* ---- tests ------------------------------------------------------------------- */
