@@ -253,7 +253,6 @@ static int tip_import(psa_key_id_t *id, psa_key_type_t type, psa_key_usage_t usa
 static int tip_encr_setup(struct tip_psa_sa *s, tip_encr_t encr, const uint8_t *key, size_t len)
 {
     psa_key_usage_t usage = s->dir == TIP_DIR_OUT ? PSA_KEY_USAGE_ENCRYPT : PSA_KEY_USAGE_DECRYPT;
-    int err;
 
     s->encr = (uint8_t)encr;
     if (encr == TIP_ENCR_NULL) /* RFC 2410: no cipher state at all */
@@ -269,7 +268,7 @@ static int tip_encr_setup(struct tip_psa_sa *s, tip_encr_t encr, const uint8_t *
 #if TIP_HAVE_CBC
     /* AES-CBC: the key as an ECB block cipher, one operation for the SA's
      * life (see the top of the file). An SA works in one direction only. */
-    err = tip_import(&s->key, PSA_KEY_TYPE_AES, usage, PSA_ALG_ECB_NO_PADDING, key, len);
+    int err = tip_import(&s->key, PSA_KEY_TYPE_AES, usage, PSA_ALG_ECB_NO_PADDING, key, len);
     if (err != TIP_OK)
         return err;
     s->ecb = psa_cipher_operation_init();
@@ -278,7 +277,6 @@ static int tip_encr_setup(struct tip_psa_sa *s, tip_encr_t encr, const uint8_t *
         return tip_psa_err(psa_cipher_encrypt_setup(&s->ecb, s->key, PSA_ALG_ECB_NO_PADDING));
     return tip_psa_err(psa_cipher_decrypt_setup(&s->ecb, s->key, PSA_ALG_ECB_NO_PADDING));
 #else
-    (void)err;
     return TIP_ERR_UNSUPPORTED;
 #endif
 }
