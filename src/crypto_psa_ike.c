@@ -351,7 +351,7 @@ static int tip_psa_compute(struct tip_psa_dh *s, const uint8_t *peer, size_t pee
      * coordinate big-endian at the field size (RFC 5903 7) or the 32-byte
      * little-endian u (RFC 8031 2.1). */
     st = psa_raw_key_agreement(PSA_ALG_ECDH, s->key, in, in_len, secret, secret_len, &olen);
-    if (st == PSA_ERROR_INVALID_ARGUMENT || st == PSA_ERROR_NOT_SUPPORTED)
+    if (st == PSA_ERROR_INVALID_ARGUMENT)
         return TIP_ERR_MALFORMED;
     if (st != PSA_SUCCESS || olen != secret_len)
         return TIP_ERR_CRYPTO;

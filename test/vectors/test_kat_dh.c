@@ -31,6 +31,10 @@
 #include "tip_test_pkt.h"
 #include "kat_dh_modp.h"
 
+#if TIP_CONF_CRYPTO_PSA
+#include <psa/crypto.h> /* test_psa_keys_released: Mbed TLS's key store statistics */
+#endif
+
 #if TIP_CONF_IKEV2 /* the whole test; see the #else at the end */
 
 /* MODP-2048 is in the classic Mbed TLS backend only. */
@@ -413,6 +417,52 @@ static void test_api_errors(void **state)
                      TIP_ERR_ARG);
 }
 
+#if TIP_CONF_CRYPTO_PSA
+/* PSA backend: our key pair lives in a volatile PSA key from generate (or
+ * set_private) to free, and the PRF's HMAC key only for the call. Counted
+ * through Mbed TLS's key store statistics. */
+static size_t psa_volatile_keys(void)
+{
+    mbedtls_psa_stats_t st;
+
+    mbedtls_psa_get_stats(&st);
+    return st.MBEDTLS_PRIVATE(volatile_slots);
+}
+
+static void test_psa_keys_released(void **state)
+{
+    test_rng_t rng = {11, 0};
+    tip_crypto_dh_t dh[3];
+    uint8_t pub[96], out[64], key[200];
+    tip_iov_t iov = {pub, 32};
+    size_t g, base;
+
+    (void)state;
+    assert_int_equal(psa_crypto_init(), PSA_SUCCESS);
+    base = psa_volatile_keys();
+    for (g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
+        size_t pl = tip_crypto_dh_pub_len(groups[g]);
+
+        assert_int_equal(tip_crypto_dh_generate(&dh[g], groups[g], test_rng, &rng, pub, pl),
+                         TIP_OK);
+        assert_int_equal(psa_volatile_keys(), base + g + 1);
+    }
+    for (g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
+        tip_crypto_dh_free(&dh[g]);
+    assert_int_equal(psa_volatile_keys(), base);
+    /* a refused private value and a wrong length leave no key behind */
+    memset(key, 0, sizeof(key));
+    assert_int_equal(tip_crypto_dh_set_private(&dh[0], TIP_DH_ECP_256, key, 32, pub, 64),
+                     TIP_ERR_ARG);
+    assert_int_equal(tip_crypto_dh_generate(&dh[0], TIP_DH_ECP_256, test_rng, &rng, pub, 63),
+                     TIP_ERR_ARG);
+    /* the PRF's key, short and longer than a hash block */
+    assert_int_equal(tip_crypto_prf(TIP_PRF_HMAC_SHA2_256, key, 16, &iov, 1, out), TIP_OK);
+    assert_int_equal(tip_crypto_prf(TIP_PRF_HMAC_SHA2_512, key, sizeof(key), &iov, 1, out), TIP_OK);
+    assert_int_equal(psa_volatile_keys(), base);
+}
+#endif
+
 static void test_report_state_size(void **state)
 {
     (void)state;
@@ -433,6 +483,9 @@ int main(void)
         cmocka_unit_test(test_ecp_refused),
         cmocka_unit_test(test_x25519_refused),
         cmocka_unit_test(test_api_errors),
+#if TIP_CONF_CRYPTO_PSA
+        cmocka_unit_test(test_psa_keys_released),
+#endif
         cmocka_unit_test(test_report_state_size),
     };
 
