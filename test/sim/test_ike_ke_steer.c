@@ -31,12 +31,30 @@
 #include "tip_test_pkt.h"
 #include "tip_test_port.h"
 
+#if TIP_CONF_CRYPTO_PSA
+#include <psa/crypto.h> /* Mbed TLS's key store statistics */
+#endif
+
 /* MODP-2048 is in the classic Mbed TLS backend only (src/crypto_psa_ike.c). */
 #if TIP_CONF_CRYPTO_PSA
 #define HAVE_MODP 0
 #else
 #define HAVE_MODP 1
 #endif
+
+/* Keys in the PSA key store (0 with the classic backend, which has none). */
+static size_t psa_keys(void)
+{
+#if TIP_CONF_CRYPTO_PSA
+    mbedtls_psa_stats_t st;
+
+    assert_int_equal(psa_crypto_init(), PSA_SUCCESS);
+    mbedtls_psa_get_stats(&st);
+    return st.MBEDTLS_PRIVATE(volatile_slots);
+#else
+    return 0;
+#endif
+}
 
 static tip_test_port_t pa, pb;
 static tip_ctx_t a, b;
@@ -158,10 +176,11 @@ static void test_modp_ke_steered_to_supported_group(void **state)
     tip_addr_t from = tip_test_addr("10.99.0.1"), to = tip_test_addr("10.99.0.2");
     const tip_test_sent_t *req, *resp;
     uint8_t g[2];
-    size_t len;
+    size_t len, keys;
     uint32_t sent_b;
 
     (void)state;
+    keys = psa_keys();
     conn_a_fill(&ca);
     ca.ike[1] = ca.ike[0];
     ca.ike[1].dh = TIP_DH_ECP_256; /* a: X25519, then P-256 */
@@ -199,6 +218,11 @@ static void test_modp_ke_steered_to_supported_group(void **state)
     assert_int_equal(tip_ike_status(&b, conn_b, &st), TIP_OK);
     assert_int_equal(st.ike_alg.dh, TIP_DH_ECP_256);
     expect_traffic_both_ways();
+    /* Every key made on the way (a's first key pair, dropped for the
+     * retry, included) leaves the PSA key store with the contexts. */
+    tip_ctx_deinit(&a);
+    tip_ctx_deinit(&b);
+    assert_int_equal(psa_keys(), keys);
 }
 
 /*
