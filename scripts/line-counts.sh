@@ -27,6 +27,7 @@ MODULES=(
     "NAT-T|150|RFC 3948 keepalives|src/natt.c"
     "addresses|300|text <-> \`tip_addr_t\` without libc networking|src/addr.c"
     "crypto backend|800e|Mbed TLS 2.28 / 3.6|src/crypto_mbedtls.c src/crypto_mbedtls_ike.c"
+    "PSA crypto backend (ESP)|800|PSA Crypto: Mbed TLS 3.6 / 4.x|src/crypto_psa.c src/crypto_psa.h"
     "manual keying|1100|setkey-compatible text -> public API|src/conf/setkey*.c"
     "IKE codec|1400|RFC 7296 section 3|src/ike/ike_msg.c src/ike/ike_payload*.c"
     "IKE keys|350|RFC 7296 2.13-2.18|src/ike/ike_keys.c"

@@ -20,16 +20,24 @@
 # Configuration: TF-PSA-Crypto's default crypto_config.h (every PSA_WANT_*
 # tinyipsec uses is on by default: AES-GCM, ChaCha20-Poly1305, AES-CBC and
 # ECB without padding, HMAC with SHA-256/384/512, SHA-1, ECDH on secp256r1,
-# secp384r1 and Curve25519; the script checks they stayed on) plus one change,
-# made in the installed header itself so the library and every consumer see
-# the same configuration:
+# secp384r1 and Curve25519; the script checks they stayed on) plus two
+# changes, made in the installed header itself so the library and every
+# consumer see the same configuration (both change structure layouts or
+# behaviour, so a -D for the library alone would not do):
 #
 #   MBEDTLS_PSA_ASSUME_EXCLUSIVE_BUFFERS  PSA functions use the caller's
 #       buffers directly instead of copying them to the heap first (a copy
 #       that protects against memory shared with an untrusted party, which
 #       tinyipsec's buffers are not). Without it every psa_aead_* /
-#       psa_cipher_* / psa_mac_* call allocates, and the ESP path would not
-#       be free of heap calls (test/alloc checks it).
+#       psa_cipher_* / psa_mac_* call allocates.
+#   MBEDTLS_BLOCK_CIPHER_C  GCM on the block-cipher layer. The built-in GCM
+#       otherwise sits on the generic cipher layer whenever any unauthenticated
+#       cipher mode is built (AES-CBC/ECB are), and every psa_aead_encrypt()
+#       / psa_aead_decrypt() then allocates a cipher context with
+#       mbedtls_cipher_setup(). The option is an internal one that
+#       TF-PSA-Crypto enables by itself only without such modes or with an
+#       AES driver; defining it is what makes the configuration's ESP path
+#       free of heap calls (test/alloc/test_alloc_zero.c proves it).
 #
 # The key store stays dynamic (MBEDTLS_PSA_KEY_STORE_DYNAMIC, the default):
 # a host build allocates key slots and key buffers when a key is imported,
@@ -49,9 +57,14 @@ T_BUILD=${TIP_BUILD_TIMEOUT:-900}
 log() { printf 'mbedtls40: %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
+# Names the configuration below; a cached build made with another is rebuilt.
+CONFIG_ID="default+MBEDTLS_PSA_ASSUME_EXCLUSIVE_BUFFERS+MBEDTLS_BLOCK_CIPHER_C"
+
 cached_prefix() {
     [ -f "$WORK/prefix/lib/libtfpsacrypto.a" ] && [ -f "$WORK/prefix/include/psa/crypto.h" ] &&
-        [ -f "$WORK/prefix/include/mbedtls/version.h" ] && echo "$WORK/prefix"
+        [ -f "$WORK/prefix/include/mbedtls/version.h" ] &&
+        grep -qxF "config=$CONFIG_ID" "$WORK/prefix/share/tinyipsec/mbedtls-build.txt" 2>/dev/null &&
+        echo "$WORK/prefix"
 }
 
 if p=$(cached_prefix); then
@@ -113,6 +126,12 @@ enable_option() { # uncomment "//#define NAME" in crypto_config.h
     sed -i "s|^//#define $1\$|#define $1|" "$CFG"
 }
 enable_option MBEDTLS_PSA_ASSUME_EXCLUSIVE_BUFFERS
+grep -q '^#endif /\* PSA_CRYPTO_CONFIG_H \*/' "$CFG" || die "no end guard in $CFG"
+sed -i 's|^#endif /\* PSA_CRYPTO_CONFIG_H \*/|/* tinyipsec (scripts/mbedtls40.sh): GCM on the block-cipher layer, no\
+ * cipher context allocated per AEAD call. */\
+#define MBEDTLS_BLOCK_CIPHER_C\
+\
+\0|' "$CFG"
 for w in ALG_GCM ALG_CHACHA20_POLY1305 ALG_CBC_NO_PADDING ALG_ECB_NO_PADDING ALG_HMAC \
     ALG_SHA_1 ALG_SHA_256 ALG_SHA_384 ALG_SHA_512 ALG_ECDH ECC_SECP_R1_256 ECC_SECP_R1_384 \
     ECC_MONTGOMERY_255 KEY_TYPE_AES KEY_TYPE_CHACHA20 KEY_TYPE_HMAC KEY_TYPE_DERIVE \
@@ -138,7 +157,7 @@ mkdir -p "$WORK/prefix.tmp/share/tinyipsec"
 {
     echo "mbedtls_source=$(basename "$TARBALL")"
     echo "mbedtls_version=$VERSION"
-    echo "config=default crypto_config.h + MBEDTLS_PSA_ASSUME_EXCLUSIVE_BUFFERS"
+    echo "config=$CONFIG_ID"
     echo "built=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "cc=$(cc --version | head -n1)"
 } >"$WORK/prefix.tmp/share/tinyipsec/mbedtls-build.txt"

@@ -2,9 +2,10 @@
  * SPDX-License-Identifier: Apache-2.0
  *
  * The internal crypto interface. The core calls only these functions; one
- * backend file implements them (crypto_mbedtls.c for Mbed TLS 2.28 and 3.6).
- * A hardware accelerator or PSA backend is one new file with the same
- * functions.
+ * backend implements them, chosen by TIP_CONF_CRYPTO_PSA: the classic one
+ * (crypto_mbedtls.c + crypto_mbedtls_ike.c, Mbed TLS 2.28 and 3.6) or the
+ * PSA Crypto one (crypto_psa.c + crypto_psa_ike.c, Mbed TLS 3.6 and 4.x,
+ * through which PSA drivers reach hardware accelerators).
  *
  * Per-SA state lives in the caller's tip_crypto_sa_t (inside the SA slot).
  * All setup, and any allocation the backend library does, happens in

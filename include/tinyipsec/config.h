@@ -60,13 +60,18 @@
 
 /**
  * Bytes reserved in each SA for the crypto backend's per-SA state. The
- * classic backend keeps its cipher contexts and key schedules there (512);
- * the PSA backend only two key ids and a few bytes of parameters (32). Each
- * backend checks at compile time that its state fits.
+ * classic backend keeps its cipher contexts and key schedules there (512).
+ * The PSA backend keeps two key ids and the salt (16 bytes), plus, when
+ * AES-CBC is built, one psa_cipher_operation_t (112..120 bytes on x86-64 with
+ * Mbed TLS 3.6 / 4.0): 160 by default, 16 when the user configuration
+ * switches TIP_CONF_AES_CBC off. Each backend checks at compile time that its
+ * state fits.
  */
 #ifndef TIP_CRYPTO_SA_STORAGE
-#if TIP_CONF_CRYPTO_PSA
-#define TIP_CRYPTO_SA_STORAGE 32
+#if TIP_CONF_CRYPTO_PSA && defined(TIP_CONF_AES_CBC) && !TIP_CONF_AES_CBC
+#define TIP_CRYPTO_SA_STORAGE 16
+#elif TIP_CONF_CRYPTO_PSA
+#define TIP_CRYPTO_SA_STORAGE 160
 #else
 #define TIP_CRYPTO_SA_STORAGE 512
 #endif
