@@ -27,6 +27,10 @@
 #                           AUTH_FAILED, keep running, and no SA may come up
 #   proposal-mismatch       negative: strongSwan only accepts aes256-sha256-modp2048;
 #                           the gateway must report PROPOSAL_MISMATCH
+#   resp-steer-ke           strongSwan initiates proposing aes256-sha256-modp2048 first
+#                           (its KE in MODP-2048), then aes256-sha256-ecp256; the gateway
+#                           takes only the second: INVALID_KE_PAYLOAD must steer
+#                           strongSwan to ECP-256 and the tunnel come up (RFC 7296 1.2)
 #   keys                    the key log: a -DTIP_KEYLOG=1 gateway (build/interop-keylog)
 #                           initiates (aes128gcm16-prfsha256-ecp256), strongSwan with
 #                           save-keys rekeys the CHILD SA, the gateway deletes; every SA's
@@ -74,6 +78,7 @@ case "$CASE" in
     sw-sw) LEFT=sw ;;
     sw-sw-nat) LEFT=sw; MODE=nat ;;
     init-*) IKE=${CASE#init-} ;;
+    resp-steer-ke) ACTION=steer-ke; INITIATOR=right; IKE=aes256-sha256-ecp256 ;;
     resp-*) IKE=${CASE#resp-}; INITIATOR=right ;;
     nat-init) MODE=nat ;;
     nat-ports) MODE=nat; export NAT_RANDOM_PORTS=1 ;;
@@ -208,6 +213,7 @@ mkdir -p "$WORK/r"
 if [ "$INITIATOR" = right ]; then right_remote=$LEFT_ADDR; else right_remote=%any; fi
 RIGHT_IKE=$IKE RIGHT_ESP=$ESP
 [ "$ACTION" = proposal-mismatch ] && RIGHT_IKE=aes256-sha256-modp2048 RIGHT_ESP=aes256-sha256
+[ "$ACTION" = steer-ke ] && RIGHT_IKE=aes256-sha256-modp2048,$IKE
 "$PEER" render "$HERE/swanctl-psk.conf.in" "$WORK/r/swanctl.conf" PSK=$PSK \
     START_ACTION=none REKEY_TIME=1h IKE_PROPOSAL="$RIGHT_IKE" ESP_PROPOSAL="$RIGHT_ESP" \
     LOCAL_ADDR=10.99.0.2 REMOTE_ADDR=$right_remote LOCAL_ID=right.test REMOTE_ID=left.test \
@@ -350,6 +356,11 @@ case "$ACTION" in
         wait_for 5 eval '! sw "$WORK/r" --list-sas | grep -q "^s2s:"' || fail "strongSwan still has the IKE_SA"
         grep -q 'received DELETE for IKE_SA' "$WORK/r/run/charon.log" || fail "strongSwan logged no DELETE"
         detail="$detail, deleted by tinyipsec"
+        ;;
+    steer-ke)
+        grep -q 'peer didn.t accept DH group MODP_2048, it requested ECP_256' "$WORK/r/run/charon.log" ||
+            fail "strongSwan logged no INVALID_KE_PAYLOAD asking for ECP_256"
+        detail="$detail, steered from MODP_2048 to ECP_256"
         ;;
     keys)
         # one CHILD_SA rekey by strongSwan (CREATE_CHILD_SA, then its
