@@ -1,9 +1,9 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
  *
- * The Mbed TLS crypto backend (2.28 LTS and 3.6 LTS): the only file of the
- * project that includes Mbed TLS headers. It uses the API subset that is the
- * same in both versions (one-shot GCM and ChaCha20-Poly1305, AES-CBC/ECB,
+ * The classic Mbed TLS crypto backend (2.28 LTS and 3.6 LTS), built when
+ * TIP_CONF_CRYPTO_PSA is 0 (crypto_psa.c is the PSA backend, for 3.6 and
+ * 4.x). It uses the API subset that is the same in both versions (one-shot GCM and ChaCha20-Poly1305, AES-CBC/ECB,
  * MD-layer HMAC), so no version #if is needed beyond the config check.
  *
  * Every setup call that may allocate (gcm_setkey creates a cipher context,
@@ -21,14 +21,20 @@
 
 #include "crypto.h"
 
+#if !TIP_CONF_CRYPTO_PSA /* the whole file: the PSA backend is crypto_psa.c */
+
 /* version.h pulls in the configuration in both lines (config.h in 2.x,
  * build_info.h in 3.x), so the MBEDTLS_*_C switches below are valid. */
 #include <mbedtls/version.h>
-#include <mbedtls/constant_time.h>
 
+#if MBEDTLS_VERSION_NUMBER >= 0x04000000
+#error "Mbed TLS 4 has only the PSA Crypto API: build with TIP_CONF_CRYPTO_PSA=1 (CMake: -DTIP_CRYPTO_BACKEND=psa)"
+#endif
 #if MBEDTLS_VERSION_NUMBER < 0x021C0000
 #error "tinyipsec needs Mbed TLS 2.28 or 3.x (mbedtls_ct_memcmp, one-shot AEAD)"
 #endif
+
+#include <mbedtls/constant_time.h>
 
 /* ---- what this build can do: tinyipsec switch AND Mbed TLS module ------- */
 
@@ -564,3 +570,8 @@ int tip_crypto_sha1(const tip_iov_t *iov, size_t n, uint8_t out[20])
     return TIP_ERR_UNSUPPORTED;
 }
 #endif
+
+#else /* TIP_CONF_CRYPTO_PSA */
+/* ISO C forbids an empty translation unit. */
+typedef int tip_crypto_mbedtls_unused_t;
+#endif /* !TIP_CONF_CRYPTO_PSA */

@@ -33,9 +33,15 @@
 
 #include "crypto.h"
 
-#if TIP_CONF_IKEV2 /* the whole file: IKEv2 is the only user */
+/* The whole file: IKEv2 is the only user, and the PSA backend has its own
+ * (crypto_psa_ike.c). */
+#if TIP_CONF_IKEV2 && !TIP_CONF_CRYPTO_PSA
 
 #include <mbedtls/version.h>
+
+#if MBEDTLS_VERSION_NUMBER >= 0x04000000
+#error "Mbed TLS 4 has only the PSA Crypto API: build with TIP_CONF_CRYPTO_PSA=1 (CMake: -DTIP_CRYPTO_BACKEND=psa)"
+#endif
 
 #if defined(MBEDTLS_MD_C)
 #include <mbedtls/md.h>
@@ -787,4 +793,4 @@ void tip_crypto_dh_free(tip_crypto_dh_t *dh)
 
 #else
 typedef int tip_crypto_mbedtls_ike_empty; /* ISO C: no empty translation unit */
-#endif /* TIP_CONF_IKEV2 */
+#endif /* TIP_CONF_IKEV2 && !TIP_CONF_CRYPTO_PSA */

@@ -44,13 +44,32 @@
 #define TIP_REPLAY_WINDOW 128
 #endif
 
+/* ---- crypto backend ---------------------------------------------------- */
+
 /**
- * Bytes reserved in each SA for the crypto backend's per-SA state (cipher
- * contexts and key schedules). The Mbed TLS backend checks at compile time
- * that its state fits.
+ * The crypto backend: 0 = the classic Mbed TLS backend (src/crypto_mbedtls.c
+ * and crypto_mbedtls_ike.c: Mbed TLS 2.28 or 3.6, contexts and key schedules
+ * in the SA), 1 = the PSA Crypto backend (src/crypto_psa.c and
+ * crypto_psa_ike.c: Mbed TLS 3.6 or 4.x, keys in PSA key slots, the SA holds
+ * only their ids). Mbed TLS 4 has only PSA. The CMake build sets it from
+ * TIP_CRYPTO_BACKEND (psa by default when it finds Mbed TLS 4).
+ */
+#ifndef TIP_CONF_CRYPTO_PSA
+#define TIP_CONF_CRYPTO_PSA 0
+#endif
+
+/**
+ * Bytes reserved in each SA for the crypto backend's per-SA state. The
+ * classic backend keeps its cipher contexts and key schedules there (512);
+ * the PSA backend only two key ids and a few bytes of parameters (32). Each
+ * backend checks at compile time that its state fits.
  */
 #ifndef TIP_CRYPTO_SA_STORAGE
+#if TIP_CONF_CRYPTO_PSA
+#define TIP_CRYPTO_SA_STORAGE 32
+#else
 #define TIP_CRYPTO_SA_STORAGE 512
+#endif
 #endif
 
 /**
@@ -60,10 +79,13 @@
  * Measured need: 336 (2.28) / 400 (3.6 with Everest) / 272 (3.6 without)
  * bytes on x86-64; 184 (2.28) / 212 (3.6 with Everest) / 152 (3.6,
  * scripts/cm4 config) on Cortex-M4. The default leaves about 20-50 % margin;
- * crypto_mbedtls_ike.c refuses to compile if the state does not fit.
+ * crypto_mbedtls_ike.c refuses to compile if the state does not fit. The
+ * PSA backend keeps the private key in a PSA key slot: 64 bytes are plenty.
  */
 #ifndef TIP_CRYPTO_DH_STORAGE
-#if defined(__SIZEOF_POINTER__) && __SIZEOF_POINTER__ <= 4
+#if TIP_CONF_CRYPTO_PSA
+#define TIP_CRYPTO_DH_STORAGE 64 /* PSA: a key id and the group */
+#elif defined(__SIZEOF_POINTER__) && __SIZEOF_POINTER__ <= 4
 #define TIP_CRYPTO_DH_STORAGE 256
 #else
 #define TIP_CRYPTO_DH_STORAGE 512

@@ -26,8 +26,10 @@
 #define TIP_SPI_HASH_SIZE 8
 #define TIP_REPLAY_WINDOW 128
 /* AES-GCM state per SA (and per IKE SA direction): Mbed TLS 3.6 needs 401..416
- * bytes on a 32-bit target (the backend refuses to compile if it does not fit). */
-#if defined(__SIZEOF_POINTER__) && __SIZEOF_POINTER__ <= 4
+ * bytes on a 32-bit target (the backend refuses to compile if it does not fit).
+ * The PSA backend keeps only key ids there (its default fits). */
+#if defined(__SIZEOF_POINTER__) && __SIZEOF_POINTER__ <= 4 && \
+    (!defined(TIP_CONF_CRYPTO_PSA) || !TIP_CONF_CRYPTO_PSA)
 #define TIP_CRYPTO_SA_STORAGE 432
 #endif
 

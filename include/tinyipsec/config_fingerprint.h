@@ -28,6 +28,7 @@
     X(TIP_MAX_POLICIES)                                                        \
     X(TIP_SPI_HASH_SIZE)                                                       \
     X(TIP_REPLAY_WINDOW)                                                       \
+    X(TIP_CONF_CRYPTO_PSA)                                                     \
     X(TIP_CRYPTO_SA_STORAGE)                                                   \
     X(TIP_CRYPTO_DH_STORAGE)                                                   \
     X(TIP_NATT_KEEPALIVE_MS)                                                   \
