@@ -19,6 +19,9 @@
 #            TF-PSA-Crypto 1.0 (Mbed TLS 4.0) of scripts/cm4/mbedtls4-cm4.sh
 #            (scripts/cm4/tf_psa_crypto_cm4_config.h: static key slots,
 #            external RNG, which size_main.c supplies)
+#   psa-gcm  the same with only what the embedded configuration uses
+#            (scripts/cm4/tf_psa_crypto_cm4_gcm_config.h: AES-GCM,
+#            HMAC-SHA-256, SHA-1, ECDH; 64-byte key slots)
 #
 # The linker map attributes every kept section to its archive member
 # (scripts/cm4/map-size.awk); the table shows flash = text + rodata and
@@ -33,7 +36,7 @@
 # Usage: scripts/size.sh [-v]     -v: also tinyipsec and Mbed TLS per object
 # Environment: TIP_JOBS (2), CROSS (arm-none-eabi-), TIP_SIZE_CONFIG (a user
 # configuration file instead of the embedded one), TIP_SIZE_BACKENDS
-# ("classic psa": which backends to measure).
+# ("classic psa psa-gcm": which backends to measure).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -50,7 +53,7 @@ CFLAGS=(-std=c99 -Os "${ARCH[@]}" -ffunction-sections -fdata-sections -Wall -Wex
 die() { printf 'size: ERROR: %s\n' "$*" >&2; exit 1; }
 command -v "${CROSS}gcc" >/dev/null || die "${CROSS}gcc not found (scripts/deps.sh --ci)"
 
-BACKENDS=${TIP_SIZE_BACKENDS:-classic psa}
+BACKENDS=${TIP_SIZE_BACKENDS:-classic psa psa-gcm}
 mapfile -t SRCS < <(find src -name '*.c' | sort)
 
 # Per backend: include flags, the crypto library, extra objects.
@@ -75,7 +78,18 @@ backend_setup() {
         B_LIB=$m/lib/libtfpsacrypto.a
         B_DESC="TF-PSA-Crypto 1.0 / Mbed TLS 4.0 (scripts/cm4/tf_psa_crypto_cm4_config.h)"
         ;;
-    *) die "unknown backend '$1' (TIP_SIZE_BACKENDS: classic psa)" ;;
+    psa-gcm)
+        local m
+        m=$(TIP_CM4_PSA_CONFIG=$ROOT/scripts/cm4/tf_psa_crypto_cm4_gcm_config.h \
+            scripts/cm4/mbedtls4-cm4.sh | tail -n1) ||
+            die "no Cortex-M4 TF-PSA-Crypto (scripts/cm4/mbedtls4-cm4.sh, GCM-only configuration)"
+        [ -f "$m/lib/libtfpsacrypto.a" ] || die "scripts/cm4/mbedtls4-cm4.sh gave no library"
+        B_INC=(-I"$m/include" "-DTF_PSA_CRYPTO_CONFIG_FILE=\"tf_psa_crypto_cm4_gcm_config.h\""
+               -DTIP_CONF_CRYPTO_PSA=1)
+        B_LIB=$m/lib/libtfpsacrypto.a
+        B_DESC="TF-PSA-Crypto 1.0, only what the embedded configuration uses (scripts/cm4/tf_psa_crypto_cm4_gcm_config.h)"
+        ;;
+    *) die "unknown backend '$1' (TIP_SIZE_BACKENDS: classic psa psa-gcm)" ;;
     esac
 }
 
@@ -123,8 +137,8 @@ BUILT=()
 NOTES=()
 for be in $BACKENDS; do
     backend_setup "$be"
-    if [ "$be" = psa ] && ! [ -f src/crypto_psa.c ]; then
-        NOTES+=("psa: not measured, this tree has no PSA backend (src/crypto_psa.c)")
+    if [ "$be" != classic ] && ! [ -f src/crypto_psa.c ]; then
+        NOTES+=("$be: not measured, this tree has no PSA backend (src/crypto_psa.c)")
         continue
     fi
     ok=1
@@ -134,10 +148,10 @@ for be in $BACKENDS; do
     if [ "$ok" = 1 ]; then
         BUILT+=("$be")
         NOTES+=("$be: $B_DESC")
-    elif [ "$be" = psa ]; then
+    elif [ "$be" != classic ]; then
         # The PSA backend may be incomplete in a tree that is being changed;
         # the classic images are still worth printing.
-        NOTES+=("psa: NOT BUILT (compile or link failed; see the messages above)")
+        NOTES+=("$be: NOT BUILT (compile or link failed; see the messages above)")
     else
         die "the $be images did not build"
     fi

@@ -24,7 +24,10 @@
 #                         (default ../shared/vendor beside the repository)
 #
 # Environment: TIP_CACHE_DIR, TIP_JOBS (2), CROSS (arm-none-eabi-), CM4_FLOAT
-# (soft), TIP_CM4_PSA_CONFIG (another configuration file, cached separately).
+# (soft), TIP_CM4_PSA_CONFIG (another configuration file, cached separately;
+# it may include tf_psa_crypto_cm4_config.h, as tf_psa_crypto_cm4_gcm_config.h
+# does). Building needs python3 with jinja2 and jsonschema: TF-PSA-Crypto
+# generates its driver dispatch code (core/psa_crypto_driver_wrappers.h).
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
@@ -43,13 +46,18 @@ die() { log "ERROR: $*"; exit 1; }
 command -v "${CROSS}gcc" >/dev/null || die "${CROSS}gcc not found (scripts/deps.sh --ci)"
 [ -f "$CFG" ] || die "no configuration file $CFG"
 CFG_NAME=$(basename "$CFG")
+BASE_CFG=$ROOT/scripts/cm4/tf_psa_crypto_cm4_config.h
 if [ -n "${TIP_CM4_PSA_CONFIG:-}" ]; then
     PFX=$CACHE_ROOT/tf-psa-crypto-1.0-cm4-$FLOAT-${CFG_NAME%.h}
 else
     PFX=$CACHE_ROOT/tf-psa-crypto-1.0-cm4-$FLOAT
 fi
 
-if [ -f "$PFX/lib/libtfpsacrypto.a" ] && cmp -s "$CFG" "$PFX/include/$CFG_NAME"; then
+cached() {
+    [ -f "$PFX/lib/libtfpsacrypto.a" ] && cmp -s "$CFG" "$PFX/include/$CFG_NAME" &&
+        cmp -s "$BASE_CFG" "$PFX/include/$(basename "$BASE_CFG")"
+}
+if cached; then
     echo "$PFX"
     exit 0
 fi
@@ -60,7 +68,7 @@ if command -v flock >/dev/null 2>&1; then
     flock -w 900 9 || die "could not lock $CACHE_ROOT/.tf-psa-crypto-cm4.lock"
 fi
 # Another run may have built it while we waited.
-if [ -f "$PFX/lib/libtfpsacrypto.a" ] && cmp -s "$CFG" "$PFX/include/$CFG_NAME"; then
+if cached; then
     echo "$PFX"
     exit 0
 fi
@@ -97,7 +105,7 @@ set(CMAKE_C_COMPILER ${CROSS}gcc)
 set(CMAKE_AR ${CROSS}ar)
 set(CMAKE_RANLIB ${CROSS}ranlib)
 set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
-set(CMAKE_C_FLAGS_INIT "-mcpu=cortex-m4 -mthumb -mfloat-abi=$FLOAT -ffunction-sections -fdata-sections")
+set(CMAKE_C_FLAGS_INIT "-mcpu=cortex-m4 -mthumb -mfloat-abi=$FLOAT -ffunction-sections -fdata-sections -I$(dirname "$BASE_CFG")")
 set(CMAKE_C_FLAGS_MINSIZEREL_INIT "-Os")
 TC
 log "building a Cortex-M4 libtfpsacrypto ($CFG_NAME)"
@@ -108,6 +116,7 @@ timeout 300 cmake -S "$SRC" -B "$B" -DCMAKE_TOOLCHAIN_FILE="$WORK/arm-cm4.cmake"
     timeout 600 cmake --build "$B" -j"$JOBS" >>"$WORK/log.txt" 2>&1 &&
     timeout 120 cmake --install "$B" >>"$WORK/log.txt" 2>&1 ||
     { tail -n 30 "$WORK/log.txt" >&2; die "Cortex-M4 TF-PSA-Crypto build failed; see $WORK/log.txt"; }
+cp "$BASE_CFG" "$PFX/include/"
 cp "$CFG" "$PFX/include/$CFG_NAME"
 rm -rf "$WORK"
 log "Cortex-M4 libtfpsacrypto built in $(($(date +%s) - T0)) s: $PFX"
