@@ -28,7 +28,10 @@
 #define PSA_WANT_KEY_TYPE_AES                   1
 #define PSA_WANT_ALG_GCM                        1
 /* ESP and IKE ENCR_AES_CBC (RFC 3602), and the ESP CBC IV derived by
- * encrypting one block with the SA's key (ECB of a single block). */
+ * encrypting one block with the SA's key (ECB of a single block). Either mode
+ * brings in TF-PSA-Crypto's cipher module, and then every AES-GCM and AES-CBC
+ * operation allocates its AES context on the heap (measured on the target);
+ * a device without AES-CBC uses tf_psa_crypto_cm4_gcm_config.h instead. */
 #ifndef TIP_PSA_CM4_NO_CBC
 #define PSA_WANT_ALG_CBC_NO_PADDING             1
 #define PSA_WANT_ALG_ECB_NO_PADDING             1
@@ -79,8 +82,8 @@
  * for keys. MBEDTLS_PSA_KEY_STORE_DYNAMIC is left out on purpose (it would
  * grow the table on the heap). Slots needed by the embedded configuration
  * (include/tinyipsec/config_embedded.h, docs/porting.md has the formula):
- * 8 ESP SAs x 1 AEAD key, 2 IKE SAs x 2 SK_e keys, 1 key-exchange private
- * key, 1 transient HMAC key for the IKE PRF = 14, rounded up to 16. */
+ * 8 ESP SAs x 1 AEAD key, 2 IKE SAs x (2 SK_e keys + 1 key-exchange private
+ * key), 1 transient HMAC key for the IKE PRF = 15, rounded up to 16. */
 #define MBEDTLS_PSA_STATIC_KEY_SLOTS
 #ifndef MBEDTLS_PSA_KEY_SLOT_COUNT
 #define MBEDTLS_PSA_KEY_SLOT_COUNT              16
