@@ -117,8 +117,10 @@ int tip_ike_id_set(tip_ike_identity_t *id, tip_id_type_t type, const char *text)
  * @param conn  the connection
  * @param out   receives its handle (may be NULL)
  * @return 0; TIP_ERR_ARG (no PSK, no proposal, bad identity or selector),
- *         TIP_ERR_UNSUPPORTED (algorithm compiled out), TIP_ERR_CRYPTO (the
- *         random source failed; nothing was added) or TIP_ERR_FULL
+ *         TIP_ERR_UNSUPPORTED (an algorithm or key exchange group compiled out
+ *         or not in the crypto backend, e.g. MODP-2048 with the PSA backend),
+ *         TIP_ERR_CRYPTO (the random source failed; nothing was added) or
+ *         TIP_ERR_FULL
  */
 int tip_ike_conn_add(struct tip_ctx *ctx, const tip_ike_conn_t *conn, tip_handle_t *out);
 

@@ -94,7 +94,7 @@ typedef enum {
 /** Key exchange (Diffie-Hellman) groups (transform type 4 numbers). */
 typedef enum {
     TIP_DH_NONE = 0,
-    TIP_DH_MODP_2048 = 14,  /**< RFC 3526 */
+    TIP_DH_MODP_2048 = 14,  /**< RFC 3526; classic Mbed TLS backend only, not the PSA backend */
     TIP_DH_ECP_256 = 19,    /**< RFC 5903 */
     TIP_DH_ECP_384 = 20,    /**< RFC 5903 */
     TIP_DH_CURVE25519 = 31  /**< RFC 8031 */

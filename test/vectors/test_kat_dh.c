@@ -13,6 +13,10 @@
  *  - refused peer values: MODP 0, 1, p-1, p, > p (RFC 6989 2.2); P-256/384
  *    points off the curve; the RFC 7748 low-order X25519 inputs that give an
  *    all-zero secret (RFC 8031 2.2); wrong lengths. All TIP_ERR_MALFORMED.
+ *
+ * The same tests run with every backend. The PSA backend has no MODP-2048
+ * (src/crypto_psa_ike.c): there its vectors are reported as skipped and
+ * test_modp2048_availability checks that the group is refused as absent.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,9 +31,18 @@
 #include "tip_test_pkt.h"
 #include "kat_dh_modp.h"
 
+#if TIP_CONF_CRYPTO_PSA
+#include <psa/crypto.h> /* test_psa_keys_released: Mbed TLS's key store statistics */
+#endif
+
 #if TIP_CONF_IKEV2 /* the whole test; see the #else at the end */
 
-/* Backend state size (crypto_mbedtls_ike.c; reported, not part of crypto.h). */
+/* MODP-2048 is in the classic Mbed TLS backend only. */
+#if TIP_CONF_CRYPTO_PSA
+#define HAVE_MODP 0
+#else
+#define HAVE_MODP 1
+#endif
 
 /* Hex via the shared test helper; a bad vector fails the test. */
 static size_t unhex(const char *s, uint8_t *out, size_t cap)
@@ -160,9 +173,33 @@ static void test_rfc7748_x25519(void **state)
 
 /* ---- MODP-2048 ------------------------------------------------------------------------- */
 
+/* Where the group is compiled out it says so through every entry point. */
+static void test_modp2048_availability(void **state)
+{
+    test_rng_t rng = {3, 0};
+    tip_crypto_dh_t dh;
+    uint8_t pub[256];
+
+    (void)state;
+    assert_int_equal(tip_crypto_dh_pub_len(TIP_DH_MODP_2048), HAVE_MODP ? 256 : 0);
+    assert_int_equal(tip_crypto_dh_secret_len(TIP_DH_MODP_2048), HAVE_MODP ? 256 : 0);
+    if (HAVE_MODP)
+        return;
+    memset(&dh, 0xA5, sizeof(dh));
+    assert_int_equal(tip_crypto_dh_generate(&dh, TIP_DH_MODP_2048, test_rng, &rng, pub, 256),
+                     TIP_ERR_UNSUPPORTED);
+    assert_true(all_zero(&dh, sizeof(dh)));
+    assert_int_equal(tip_crypto_dh_set_private(&dh, TIP_DH_MODP_2048, modp_xa, sizeof(modp_xa),
+                                               pub, 256),
+                     TIP_ERR_UNSUPPORTED);
+    assert_int_equal(tip_crypto_dh_group(&dh), TIP_DH_NONE);
+}
+
 static void test_modp2048_kat_padding(void **state)
 {
     (void)state;
+    if (!HAVE_MODP)
+        skip(); /* group compiled out of this backend: test_modp2048_availability */
     /* Both g^x_b and g^(x_a x_b) start with 0x00: the bytes must still be 256. */
     assert_int_equal(modp_gb[0], 0);
     assert_int_equal(modp_gab[0], 0);
@@ -174,8 +211,11 @@ static void test_modp2048_kat_padding(void **state)
 
 /* ---- both sides generated, for every group ---------------------------------------------- */
 
-static const tip_dh_group_t groups[] = {TIP_DH_MODP_2048, TIP_DH_ECP_256, TIP_DH_ECP_384,
-                                        TIP_DH_CURVE25519};
+static const tip_dh_group_t groups[] = {
+#if HAVE_MODP
+    TIP_DH_MODP_2048,
+#endif
+    TIP_DH_ECP_256, TIP_DH_ECP_384, TIP_DH_CURVE25519};
 
 static void test_generate_agree(void **state)
 {
@@ -229,6 +269,8 @@ static void test_modp_refused(void **state)
     uint8_t y[258];
 
     (void)state;
+    if (!HAVE_MODP)
+        skip(); /* group compiled out of this backend: test_modp2048_availability */
     memset(y, 0, sizeof(y));
     expect_refused(TIP_DH_MODP_2048, y, 256); /* 0 */
     y[255] = 1;
@@ -346,10 +388,16 @@ static void test_api_errors(void **state)
         assert_int_equal(tip_crypto_dh_generate(&dh, grp, test_rng, &rng, pub, pl - 1),
                          TIP_ERR_ARG);
         assert_int_equal(tip_crypto_dh_generate(&dh, grp, NULL, NULL, pub, pl), TIP_ERR_ARG);
-        /* a failing RNG: error, state freed and zeroized */
+        /* a failing RNG: error, state freed and zeroized. PSA draws keys
+         * from its own generator and never calls the port's. */
         rng.fail = 1;
+#if TIP_CONF_CRYPTO_PSA
+        assert_int_equal(tip_crypto_dh_generate(&dh, grp, test_rng, &rng, pub, pl), TIP_OK);
+        tip_crypto_dh_free(&dh);
+#else
         assert_int_equal(tip_crypto_dh_generate(&dh, grp, test_rng, &rng, pub, pl),
                          TIP_ERR_CRYPTO);
+#endif
         assert_true(all_zero(&dh, sizeof(dh)));
         rng.fail = 0;
         /* wrong secret length */
@@ -369,6 +417,52 @@ static void test_api_errors(void **state)
                      TIP_ERR_ARG);
 }
 
+#if TIP_CONF_CRYPTO_PSA
+/* PSA backend: our key pair lives in a volatile PSA key from generate (or
+ * set_private) to free, and the PRF's HMAC key only for the call. Counted
+ * through Mbed TLS's key store statistics. */
+static size_t psa_volatile_keys(void)
+{
+    mbedtls_psa_stats_t st;
+
+    mbedtls_psa_get_stats(&st);
+    return st.MBEDTLS_PRIVATE(volatile_slots);
+}
+
+static void test_psa_keys_released(void **state)
+{
+    test_rng_t rng = {11, 0};
+    tip_crypto_dh_t dh[3];
+    uint8_t pub[96], out[64], key[200];
+    tip_iov_t iov = {pub, 32};
+    size_t g, base;
+
+    (void)state;
+    assert_int_equal(psa_crypto_init(), PSA_SUCCESS);
+    base = psa_volatile_keys();
+    for (g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
+        size_t pl = tip_crypto_dh_pub_len(groups[g]);
+
+        assert_int_equal(tip_crypto_dh_generate(&dh[g], groups[g], test_rng, &rng, pub, pl),
+                         TIP_OK);
+        assert_int_equal(psa_volatile_keys(), base + g + 1);
+    }
+    for (g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
+        tip_crypto_dh_free(&dh[g]);
+    assert_int_equal(psa_volatile_keys(), base);
+    /* a refused private value and a wrong length leave no key behind */
+    memset(key, 0, sizeof(key));
+    assert_int_equal(tip_crypto_dh_set_private(&dh[0], TIP_DH_ECP_256, key, 32, pub, 64),
+                     TIP_ERR_ARG);
+    assert_int_equal(tip_crypto_dh_generate(&dh[0], TIP_DH_ECP_256, test_rng, &rng, pub, 63),
+                     TIP_ERR_ARG);
+    /* the PRF's key, short and longer than a hash block */
+    assert_int_equal(tip_crypto_prf(TIP_PRF_HMAC_SHA2_256, key, 16, &iov, 1, out), TIP_OK);
+    assert_int_equal(tip_crypto_prf(TIP_PRF_HMAC_SHA2_512, key, sizeof(key), &iov, 1, out), TIP_OK);
+    assert_int_equal(psa_volatile_keys(), base);
+}
+#endif
+
 static void test_report_state_size(void **state)
 {
     (void)state;
@@ -382,12 +476,16 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rfc5903),
         cmocka_unit_test(test_rfc7748_x25519),
+        cmocka_unit_test(test_modp2048_availability),
         cmocka_unit_test(test_modp2048_kat_padding),
         cmocka_unit_test(test_generate_agree),
         cmocka_unit_test(test_modp_refused),
         cmocka_unit_test(test_ecp_refused),
         cmocka_unit_test(test_x25519_refused),
         cmocka_unit_test(test_api_errors),
+#if TIP_CONF_CRYPTO_PSA
+        cmocka_unit_test(test_psa_keys_released),
+#endif
         cmocka_unit_test(test_report_state_size),
     };
 

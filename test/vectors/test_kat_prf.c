@@ -202,8 +202,16 @@ static void test_prf_lengths_and_errors(void **state)
     assert_int_equal(tip_crypto_prf(TIP_PRF_HMAC_SHA2_256, NULL, 4, NULL, 0, out), TIP_ERR_ARG);
     assert_int_equal(tip_crypto_prf(TIP_PRF_HMAC_SHA2_256, key, 4, NULL, 1, out), TIP_ERR_ARG);
     assert_int_equal(tip_crypto_prf(TIP_PRF_HMAC_SHA2_256, key, 4, &bad, 1, out), TIP_ERR_ARG);
-    /* An empty key and an empty message are legal HMAC inputs. */
+    /* An empty key and an empty message are legal HMAC inputs (the value
+     * is HMAC-SHA-256("", ""), as Python's hmac module computes it). */
     assert_int_equal(tip_crypto_prf(TIP_PRF_HMAC_SHA2_256, NULL, 0, NULL, 0, out), TIP_OK);
+    {
+        uint8_t want[32];
+
+        tip_test_hex("b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad", want,
+                     sizeof(want));
+        assert_memory_equal(out, want, 32);
+    }
 }
 
 int main(void)
