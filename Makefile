@@ -13,6 +13,10 @@
 #            EXTRA_CFLAGS="-mcpu=cortex-m4 -mthumb"
 #   make test                unit/vector/alloc/tshark tests against Mbed TLS 2.28 (system)
 #   MBEDTLS=3.6 make test    the same against Mbed TLS 3.6.6 (built once, cached)
+#   MBEDTLS=4.0 make test    the same against Mbed TLS 4.0.0 with the PSA backend
+#                            (built once from ../shared/vendor, cached)
+#   MBEDTLS=3.6 CRYPTO=psa make test   the PSA backend on Mbed TLS 3.6.6
+#   make lib EXTRA_CFLAGS=-DTIP_CONF_CRYPTO_PSA=1 MBEDTLS_INC=...   the PSA backend
 #   make help                everything else
 
 # This is the only source list; CMake (file(GLOB_RECURSE src/*.c)) and
@@ -35,6 +39,8 @@ STAMP   := $(BUILD)/.cflags
 
 # make test / bench
 MBEDTLS ?= 2.28
+# crypto backend of make test: mbedtls (classic; 2.28, 3.6) or psa (3.6, 4.0); 4.0 is psa only
+CRYPTO  ?= $(if $(filter 4.0,$(MBEDTLS)),psa,mbedtls)
 # lwIP of the host lwIP tests (test/lwip): 2.1 (2.1.3, bookworm) or 2.2 (2.2.1, trixie)
 LWIP    ?= 2.1
 LWIP_ARGS = -DTIP_LWIP_SERIES=$(LWIP) -DTIP_LWIP_DIR=$$(scripts/lwip-src.sh --check $(LWIP) 2>/dev/null)
@@ -79,20 +85,42 @@ $(STAMP): FORCE
 ifeq ($(MBEDTLS),3.6)
 TEST_DIR := build/test-mbedtls36
 DEPS_ARGS := --mbedtls36
+MBEDTLS_SH := scripts/mbedtls36.sh
+else ifeq ($(MBEDTLS),4.0)
+TEST_DIR := build/test-mbedtls40
+DEPS_ARGS := --mbedtls40
+MBEDTLS_SH := scripts/mbedtls40.sh
 else ifeq ($(MBEDTLS),2.28)
 TEST_DIR := build/test-mbedtls228
 DEPS_ARGS :=
+MBEDTLS_SH :=
 else
-$(error MBEDTLS must be 2.28 (system package) or 3.6 (built by scripts/mbedtls36.sh), not '$(MBEDTLS)')
+$(error MBEDTLS must be 2.28 (system package), 3.6 (built by scripts/mbedtls36.sh) or 4.0 (built by scripts/mbedtls40.sh), not '$(MBEDTLS)')
+endif
+ifeq ($(CRYPTO),psa)
+ifeq ($(MBEDTLS),2.28)
+$(error CRYPTO=psa needs MBEDTLS=3.6 or MBEDTLS=4.0)
+endif
+ifneq ($(MBEDTLS),4.0)
+TEST_DIR := $(TEST_DIR)-psa
+endif
+else ifeq ($(CRYPTO),mbedtls)
+ifeq ($(MBEDTLS),4.0)
+$(error Mbed TLS 4.0 has only the PSA Crypto API: CRYPTO=psa (the default for MBEDTLS=4.0))
+endif
+else
+$(error CRYPTO must be mbedtls (classic backend) or psa (PSA Crypto backend), not '$(CRYPTO)')
 endif
 
 test:
 	TIP_LWIP=$(LWIP) scripts/deps.sh $(DEPS_ARGS)
-ifeq ($(MBEDTLS),3.6)
-	root=$$(scripts/mbedtls36.sh | tail -n1) && test -n "$$root" && \
-	$(CMAKE) -S . -B $(TEST_DIR) -DTIP_MBEDTLS_ROOT="$$root" -DTIP_BUILD_TESTS=ON $(LWIP_ARGS)
+ifneq ($(MBEDTLS_SH),)
+	root=$$($(MBEDTLS_SH) | tail -n1) && test -n "$$root" && \
+	$(CMAKE) -S . -B $(TEST_DIR) -DTIP_MBEDTLS_ROOT="$$root" -DTIP_CRYPTO_BACKEND=$(CRYPTO) \
+	    -DTIP_BUILD_TESTS=ON $(LWIP_ARGS)
 else
-	$(CMAKE) -S . -B $(TEST_DIR) -DTIP_MBEDTLS_ROOT= -DTIP_BUILD_TESTS=ON $(LWIP_ARGS)
+	$(CMAKE) -S . -B $(TEST_DIR) -DTIP_MBEDTLS_ROOT= -DTIP_CRYPTO_BACKEND=$(CRYPTO) \
+	    -DTIP_BUILD_TESTS=ON $(LWIP_ARGS)
 endif
 	$(CLEANENV) $(CMAKE) --build $(TEST_DIR) -j$(JOBS)
 	cd $(TEST_DIR) && $(CTEST) --output-on-failure -j$(JOBS)
@@ -156,6 +184,8 @@ help:
 	@echo "           (CC=, AR=, MBEDTLS_INC=-I..., EXTRA_CFLAGS= to cross-compile)"
 	@echo "  test     deps + CMake + CTest against Mbed TLS 2.28 (build/test-mbedtls228)"
 	@echo "           MBEDTLS=3.6 make test: against Mbed TLS 3.6.6 (build/test-mbedtls36)"
+	@echo "           MBEDTLS=4.0 make test: Mbed TLS 4.0.0, PSA backend (build/test-mbedtls40)"
+	@echo "           MBEDTLS=3.6 CRYPTO=psa make test: PSA backend on 3.6.6 (build/test-mbedtls36-psa)"
 	@echo "           LWIP=2.2 make test: the host lwIP tests with lwIP 2.2.1 (default 2.1.3)"
 	@echo "  cm4      Cortex-M4 build (build/cm4): size and sizeof(tip_ctx_t)"
 	@echo "  size     Cortex-M4 footprint in linked images (docs/footprint.md); SIZE_ARGS=-v per object"
@@ -164,5 +194,5 @@ help:
 	@echo "  size-firmware  its flash/RAM by origin (linker map), stack and arena peaks"
 	@echo "  bench    build and run the benchmarks (Release, build/bench); BENCH_ARGS=..."
 	@echo "  demo     two gateways build an IKEv2 tunnel on 127.0.0.1 and use it (no root)"
-	@echo "  clean    remove build/ (the Mbed TLS 3.6 cache in ~/.cache/tinyipsec stays)"
+	@echo "  clean    remove build/ (the Mbed TLS 3.6/4.0 builds in ~/.cache/tinyipsec stay)"
 	@echo "  CI:      .ci/run"

@@ -1,21 +1,32 @@
 # SPDX-License-Identifier: Apache-2.0
 #
-# Find Mbed TLS's libmbedcrypto and define the imported target tip_mbedcrypto.
-# Used by the build (CMakeLists.txt) and installed next to tinyipsecConfig.cmake,
-# so find_package(tinyipsec) finds the same Mbed TLS again.
+# Find Mbed TLS's crypto library, define the imported target tip_mbedcrypto
+# and choose the crypto backend. Used by the build (CMakeLists.txt) and
+# installed next to tinyipsecConfig.cmake, so find_package(tinyipsec) finds
+# the same Mbed TLS and backend again.
 #
-#   TIP_MBEDTLS_ROOT   an Mbed TLS install prefix (e.g. the 3.6.6 built by
-#                      scripts/mbedtls36.sh). Uses ROOT/include and
-#                      ROOT/lib/libmbedcrypto.a, plus libeverest.a/libp256m.a
-#                      after it when present (3rdparty builds).
+#   TIP_MBEDTLS_ROOT   an Mbed TLS install prefix (`cmake --install` of any
+#                      supported version, e.g. the 3.6.6 of scripts/mbedtls36.sh
+#                      or the 4.0.0 of scripts/mbedtls40.sh). Uses ROOT/include
+#                      and ROOT/lib/libmbedcrypto.a (2.28, 3.6: plus
+#                      libeverest.a/libp256m.a after it when present) or
+#                      ROOT/lib/libtfpsacrypto.a (4.x: TF-PSA-Crypto).
+#                      Or the top of an Mbed TLS 4 source tree that was built
+#                      but not installed; then TIP_MBEDTLS_BUILD_DIR names its
+#                      CMake build directory (libtfpsacrypto.a is found in it).
 #   (empty)            the system package (Debian 12: 2.28), preferring the
 #                      static libmbedcrypto.a: the zero-allocation tests wrap
 #                      malloc with -Wl,--wrap, which only catches calls made
 #                      from static archives.
+#   TIP_CRYPTO_BACKEND mbedtls (the classic backend: 2.28, 3.6) or psa (the
+#                      PSA Crypto backend: 3.6, 4.x); empty = psa for Mbed TLS
+#                      4 (the only choice there), mbedtls otherwise. Sets
+#                      TIP_CONF_CRYPTO_PSA for everything linking tip_mbedcrypto.
 #
 # Results: target tip_mbedcrypto, TIP_MBEDTLS_VERSION (e.g. 3.6.6),
-# TIP_MBEDTLS_VERSION_NUMBER (e.g. 0x03060600), TIP_MBEDTLS_INCLUDE_DIR,
-# TIP_MBEDCRYPTO_LIBRARY.
+# TIP_MBEDTLS_VERSION_NUMBER (e.g. 0x03060600), TIP_MBEDTLS_INCLUDE_DIR (the
+# first of TIP_MBEDTLS_INCLUDE_DIRS), TIP_MBEDCRYPTO_LIBRARY,
+# TIP_CRYPTO_BACKEND_USED (mbedtls or psa), TIP_CONF_CRYPTO_PSA_VALUE (0 or 1).
 
 include_guard(GLOBAL)
 
@@ -41,19 +52,53 @@ function(_tip_mbedtls_read_version incdir)
 endfunction()
 
 set(TIP_MBEDTLS_ROOT "${TIP_MBEDTLS_ROOT}" CACHE PATH
-    "Mbed TLS install prefix (include/ + lib/libmbedcrypto.a); empty = system package")
+    "Mbed TLS install prefix (include/ + lib/libmbedcrypto.a or libtfpsacrypto.a) or 4.x source tree; empty = system package")
+set(TIP_MBEDTLS_BUILD_DIR "${TIP_MBEDTLS_BUILD_DIR}" CACHE PATH
+    "CMake build directory of the Mbed TLS 4 source tree TIP_MBEDTLS_ROOT (not installed)")
+set(TIP_CRYPTO_BACKEND "${TIP_CRYPTO_BACKEND}" CACHE STRING
+    "Crypto backend: mbedtls (classic, 2.28/3.6) or psa (PSA Crypto, 3.6/4.x); empty = psa for Mbed TLS 4")
+set_property(CACHE TIP_CRYPTO_BACKEND PROPERTY STRINGS "" mbedtls psa)
 
 if(NOT TARGET tip_mbedcrypto)
     set(_tip_extra_libs "")
-    if(TIP_MBEDTLS_ROOT)
+    set(_tip_inc_extra "")
+    if(TIP_MBEDTLS_ROOT AND EXISTS "${TIP_MBEDTLS_ROOT}/tf-psa-crypto/include/psa/crypto.h")
+        # An Mbed TLS 4 source tree, built in TIP_MBEDTLS_BUILD_DIR: its
+        # headers are spread over the tree (Mbed TLS, TF-PSA-Crypto, and the
+        # built-in drivers' private headers that the public ones include).
         get_filename_component(_root "${TIP_MBEDTLS_ROOT}" ABSOLUTE)
         set(TIP_MBEDTLS_INCLUDE_DIR "${_root}/include")
-        set(TIP_MBEDCRYPTO_LIBRARY "${_root}/lib/libmbedcrypto.a")
+        set(_tip_inc_extra "${_root}/tf-psa-crypto/include"
+                           "${_root}/tf-psa-crypto/drivers/builtin/include")
+        set(TIP_MBEDCRYPTO_LIBRARY "")
+        if(TIP_MBEDTLS_BUILD_DIR)
+            file(GLOB_RECURSE TIP_MBEDCRYPTO_LIBRARY
+                 "${TIP_MBEDTLS_BUILD_DIR}/tf-psa-crypto/*/libtfpsacrypto.a")
+        endif()
+        list(LENGTH TIP_MBEDCRYPTO_LIBRARY _n)
+        if(NOT _n EQUAL 1)
+            message(FATAL_ERROR
+                "tinyipsec: TIP_MBEDTLS_ROOT=${TIP_MBEDTLS_ROOT} is an Mbed TLS 4 source tree: "
+                "set TIP_MBEDTLS_BUILD_DIR to the build directory holding (one) "
+                "libtfpsacrypto.a (found: '${TIP_MBEDCRYPTO_LIBRARY}'), or install it "
+                "(cmake --install) and point TIP_MBEDTLS_ROOT at the prefix")
+        endif()
+    elseif(TIP_MBEDTLS_ROOT)
+        get_filename_component(_root "${TIP_MBEDTLS_ROOT}" ABSOLUTE)
+        set(TIP_MBEDTLS_INCLUDE_DIR "${_root}/include")
+        # Mbed TLS 4 installs TF-PSA-Crypto as libtfpsacrypto.a (and the same
+        # archive once more as libmbedcrypto.a, for old link lines).
+        if(EXISTS "${_root}/include/tf-psa-crypto/build_info.h")
+            set(TIP_MBEDCRYPTO_LIBRARY "${_root}/lib/libtfpsacrypto.a")
+        else()
+            set(TIP_MBEDCRYPTO_LIBRARY "${_root}/lib/libmbedcrypto.a")
+        endif()
         if(NOT EXISTS "${TIP_MBEDTLS_INCLUDE_DIR}/mbedtls/version.h"
            OR NOT EXISTS "${TIP_MBEDCRYPTO_LIBRARY}")
             message(FATAL_ERROR
                 "tinyipsec: TIP_MBEDTLS_ROOT=${TIP_MBEDTLS_ROOT} has no include/mbedtls/version.h "
-                "or lib/libmbedcrypto.a (build one with scripts/mbedtls36.sh)")
+                "or ${TIP_MBEDCRYPTO_LIBRARY} (build one with scripts/mbedtls36.sh or "
+                "scripts/mbedtls40.sh)")
         endif()
         # 3rdparty objects (Everest X25519, p256-m) live in their own archives,
         # referenced by libmbedcrypto.a, so they go after it on the link line.
@@ -84,7 +129,35 @@ if(NOT TARGET tip_mbedcrypto)
         message(FATAL_ERROR "tinyipsec: cannot read MBEDTLS_VERSION_STRING under ${TIP_MBEDTLS_INCLUDE_DIR}")
     endif()
     if(TIP_MBEDTLS_VERSION VERSION_LESS 2.28)
-        message(FATAL_ERROR "tinyipsec: Mbed TLS ${TIP_MBEDTLS_VERSION} is too old (need 2.28 or 3.6)")
+        message(FATAL_ERROR "tinyipsec: Mbed TLS ${TIP_MBEDTLS_VERSION} is too old (need 2.28, 3.6 or 4.x)")
+    endif()
+
+    set(TIP_MBEDTLS_INCLUDE_DIRS "${TIP_MBEDTLS_INCLUDE_DIR}" ${_tip_inc_extra})
+
+    # The backend: Mbed TLS 4 has only PSA; 3.6 has both; the PSA backend is
+    # not built for 2.28 (its PSA API is an early, partial one).
+    set(TIP_CRYPTO_BACKEND_USED "${TIP_CRYPTO_BACKEND}")
+    if(TIP_CRYPTO_BACKEND_USED STREQUAL "")
+        if(TIP_MBEDTLS_VERSION VERSION_GREATER_EQUAL 4.0)
+            set(TIP_CRYPTO_BACKEND_USED psa)
+        else()
+            set(TIP_CRYPTO_BACKEND_USED mbedtls)
+        endif()
+    endif()
+    if(TIP_CRYPTO_BACKEND_USED STREQUAL "psa")
+        if(TIP_MBEDTLS_VERSION VERSION_LESS 3.6)
+            message(FATAL_ERROR "tinyipsec: the PSA backend needs Mbed TLS 3.6 or 4.x, not ${TIP_MBEDTLS_VERSION}")
+        endif()
+        set(TIP_CONF_CRYPTO_PSA_VALUE 1)
+    elseif(TIP_CRYPTO_BACKEND_USED STREQUAL "mbedtls")
+        if(TIP_MBEDTLS_VERSION VERSION_GREATER_EQUAL 4.0)
+            message(FATAL_ERROR "tinyipsec: Mbed TLS ${TIP_MBEDTLS_VERSION} has only the PSA Crypto "
+                                "API: use TIP_CRYPTO_BACKEND=psa (or leave it empty)")
+        endif()
+        set(TIP_CONF_CRYPTO_PSA_VALUE 0)
+    else()
+        message(FATAL_ERROR "tinyipsec: TIP_CRYPTO_BACKEND must be mbedtls, psa or empty, "
+                            "not '${TIP_CRYPTO_BACKEND}'")
     endif()
 
     if(TIP_MBEDCRYPTO_LIBRARY MATCHES "\\.a$")
@@ -95,7 +168,8 @@ if(NOT TARGET tip_mbedcrypto)
     set_target_properties(tip_mbedcrypto PROPERTIES
         IMPORTED_LOCATION "${TIP_MBEDCRYPTO_LIBRARY}"
         IMPORTED_LINK_INTERFACE_LANGUAGES C
-        INTERFACE_INCLUDE_DIRECTORIES "${TIP_MBEDTLS_INCLUDE_DIR}")
+        INTERFACE_INCLUDE_DIRECTORIES "${TIP_MBEDTLS_INCLUDE_DIRS}"
+        INTERFACE_COMPILE_DEFINITIONS "TIP_CONF_CRYPTO_PSA=${TIP_CONF_CRYPTO_PSA_VALUE}")
     if(_tip_extra_libs)
         set_target_properties(tip_mbedcrypto PROPERTIES
             INTERFACE_LINK_LIBRARIES "${_tip_extra_libs}")
@@ -107,6 +181,6 @@ if(NOT TARGET tip_mbedcrypto)
         string(APPEND _tip_extra_names " + ${_n}")
     endforeach()
     if(NOT tinyipsec_FIND_QUIETLY)
-        message(STATUS "tinyipsec: Mbed TLS ${TIP_MBEDTLS_VERSION} (${TIP_MBEDCRYPTO_LIBRARY}${_tip_extra_names}; headers ${TIP_MBEDTLS_INCLUDE_DIR})")
+        message(STATUS "tinyipsec: Mbed TLS ${TIP_MBEDTLS_VERSION} (${TIP_MBEDCRYPTO_LIBRARY}${_tip_extra_names}; headers ${TIP_MBEDTLS_INCLUDE_DIR}); crypto backend ${TIP_CRYPTO_BACKEND_USED}")
     endif()
 endif()

@@ -4,9 +4,10 @@
 # Check the include graph against DESIGN.md "Layers and who may call whom"
 # and STYLE.md 11/12:
 #   1. src/ includes only tinyipsec/*.h, its own headers (src/**), and the C
-#      library headers in C_HEADERS below. Only the Mbed TLS backend,
-#      src/crypto_mbedtls.c (ESP) and src/crypto_mbedtls_*.c (e.g. _ike.c),
-#      may include mbedtls/* (and psa/*, everest/*).
+#      library headers in C_HEADERS below. Only the two crypto backends,
+#      src/crypto_mbedtls.c / crypto_mbedtls_*.c (classic) and
+#      src/crypto_psa.c / crypto_psa_*.c (PSA Crypto), may include mbedtls/*
+#      (and psa/*, everest/*).
 #   2. The data path (src/ outside src/ike/) never includes src/ike/ headers,
 #      so a build without IKEv2 is a working static-key ESP library.
 #   3. port/ and examples/ never include src/ internal headers (only the
@@ -19,12 +20,13 @@ cd "$(dirname "$0")/.."
 
 # C library headers the core may use (no OS, no stdio, no stdlib: sans-I/O, no malloc).
 C_HEADERS="stdint.h stddef.h string.h limits.h"
-# The crypto seam: src/crypto_mbedtls.c and src/crypto_mbedtls_*.c, nothing else
-# (in particular nothing under src/ike/ or src/conf/).
-CRYPTO_SEAM="src/crypto_mbedtls*.c"
+# The crypto seam: src/crypto_mbedtls*.c and src/crypto_psa*.c, nothing else
+# (in particular no header, nothing under src/ike/ or src/conf/).
+CRYPTO_SEAM="src/crypto_mbedtls*.c and src/crypto_psa*.c"
 is_crypto_seam() {
     case "$1" in
-    src/crypto_mbedtls.c | src/crypto_mbedtls_*.c) [[ "$1" != */*/* ]] ;;
+    src/crypto_mbedtls.c | src/crypto_mbedtls_*.c | src/crypto_psa.c | src/crypto_psa_*.c)
+        [[ "$1" != */*/* ]] ;;
     *) return 1 ;;
     esac
 }

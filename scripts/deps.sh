@@ -9,6 +9,7 @@
 #                                lwIP source tree of the host lwIP tests (scripts/lwip-src.sh;
 #                                TIP_LWIP=2.2 picks lwIP 2.2.1 instead of 2.1.3)
 #   scripts/deps.sh --mbedtls36  + what scripts/mbedtls36.sh needs to unpack the source
+#   scripts/deps.sh --mbedtls40  + what scripts/mbedtls40.sh needs to unpack the vendored source
 #   scripts/deps.sh --apidocs    + doxygen (the API reference: doxygen docs/Doxyfile)
 #   scripts/deps.sh --ci         + everything .ci/run uses (clang, clang-tidy, cppcheck, arm-none-eabi,
 #                                ..., both lwIP source trees)
@@ -22,6 +23,7 @@ MINIMAL=(build-essential cmake libmbedtls-dev)
 # dpkg-dev, xz-utils: scripts/lwip-src.sh unpacks lwIP's Debian source package
 TEST=(pkg-config libcmocka-dev tshark dpkg-dev xz-utils)
 MBEDTLS36=(dpkg-dev bzip2)
+MBEDTLS40=(xz-utils)
 APIDOCS=(doxygen)
 CI=(clang clang-tidy cppcheck gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
     iproute2 iputils-ping dpkg-dev bzip2
@@ -40,11 +42,12 @@ for arg in "$@"; do
         lwip_series=(2.1 2.2)
         ;;
     --mbedtls36) want+=("${MBEDTLS36[@]}") ;;
+    --mbedtls40) want+=("${MBEDTLS40[@]}") ;;
     --apidocs) want+=("${APIDOCS[@]}") ;;
     --check) check_only=1 ;;
     --list) list_only=1 ;;
     -h | --help)
-        sed -n '4,18p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '4,19p' "$0" | sed 's/^# \{0,1\}//'
         exit 0
         ;;
     *)
