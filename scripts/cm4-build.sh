@@ -14,6 +14,9 @@
 #
 # --mbedtls-prefix: only build (or find) the Cortex-M4 libmbedcrypto and print
 # its prefix (scripts/size.sh uses it).
+# --mbedtls4-prefix: the same for the Cortex-M4 TF-PSA-Crypto 1.0 (Mbed TLS 4.0)
+# of the PSA backend (scripts/cm4/mbedtls4-cm4.sh,
+# scripts/cm4/tf_psa_crypto_cm4_config.h).
 #
 # Environment: TIP_CACHE_DIR, TIP_JOBS (2), TIP_CM4_MBEDTLS (cm4|host), CM4_FLOAT (soft).
 set -euo pipefail
@@ -31,6 +34,10 @@ log() { printf 'cm4: %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 command -v "${CROSS}gcc" >/dev/null || die "${CROSS}gcc not found (scripts/deps.sh --ci)"
+
+if [ "${1:-}" = --mbedtls4-prefix ]; then
+    exec scripts/cm4/mbedtls4-cm4.sh
+fi
 
 # ---- Mbed TLS 3.6 headers ------------------------------------------------------
 HOST_PREFIX=$(scripts/mbedtls36.sh | tail -n1)

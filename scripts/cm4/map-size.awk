@@ -5,7 +5,8 @@
 #
 #   <group> <object> <text> <rodata> <data> <bss>
 #
-# group: tinyipsec (libtinyipsec.a), mbedtls (libmbedcrypto.a), or rest
+# group: tinyipsec (libtinyipsec.a), mbedtls (libmbedcrypto.a, or
+# libtfpsacrypto.a of TF-PSA-Crypto / Mbed TLS 4), or rest
 # (startup, the application, newlib, libgcc). Only the memory map is read,
 # so discarded sections do not count. Section kinds come from the input
 # section names (-ffunction-sections -fdata-sections): .text*, .rodata*,
@@ -20,7 +21,7 @@ function hex(s,   i, v) {
 }
 function owner(f) {
     if (f ~ /libtinyipsec\.a\(/) return "tinyipsec"
-    if (f ~ /libmbedcrypto\.a\(/) return "mbedtls"
+    if (f ~ /lib(mbedcrypto|tfpsacrypto)\.a\(/) return "mbedtls"
     return "rest"
 }
 function objname(f,   o) {

@@ -9,6 +9,11 @@
  *   API, packets out and in (raw ESP and ESP-in-UDP), timers.
  *   With TIP_CONF_IKEV2: a PSK connection that is started, rekeyed, queried
  *   and torn down; IKE messages arrive through tip_input_udp().
+ *
+ * With the PSA backend (TIP_CONF_CRYPTO_PSA) on a TF-PSA-Crypto built with
+ * MBEDTLS_PSA_CRYPTO_EXTERNAL_RNG, the application also supplies PSA's
+ * random generator, mbedtls_psa_external_get_random(): here a stand-in of
+ * the same size class as a TRNG driver read loop.
  */
 #include <stdint.h>
 #include <string.h>
@@ -16,6 +21,9 @@
 #include "tinyipsec/tinyipsec.h"
 #if TIP_CONF_IKEV2
 #include "tinyipsec/ike.h"
+#endif
+#if TIP_CONF_CRYPTO_PSA
+#include <psa/crypto.h>
 #endif
 
 static tip_ctx_t g_ctx;
@@ -51,6 +59,19 @@ static int port_random(void *arg, uint8_t *out, size_t len)
         out[len] = (uint8_t)(g_sink >> (len & 3));
     return 0;
 }
+
+#if TIP_CONF_CRYPTO_PSA && defined(MBEDTLS_PSA_CRYPTO_EXTERNAL_RNG)
+psa_status_t mbedtls_psa_external_get_random(mbedtls_psa_external_random_context_t *context,
+                                             uint8_t *output, size_t output_size,
+                                             size_t *output_length)
+{
+    (void)context;
+    if (port_random(NULL, output, output_size) != 0)
+        return PSA_ERROR_INSUFFICIENT_ENTROPY;
+    *output_length = output_size;
+    return PSA_SUCCESS;
+}
+#endif
 
 static int port_seq_load(void *arg, const tip_sa_id_t *sa, uint64_t *mark)
 {
