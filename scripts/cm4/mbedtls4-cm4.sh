@@ -24,7 +24,8 @@
 #                         (default ../shared/vendor beside the repository)
 #
 # Environment: TIP_CACHE_DIR, TIP_JOBS (2), CROSS (arm-none-eabi-), CM4_FLOAT
-# (soft), TIP_CM4_PSA_CONFIG (another configuration file, cached separately;
+# (soft; hard = Cortex-M4F with fpv4-sp-d16, for scripts/cm4/target-tests.sh
+# TIP_TARGET_CRYPTO=psa), TIP_CM4_PSA_CONFIG (another configuration file, cached separately;
 # it may include tf_psa_crypto_cm4_config.h, as tf_psa_crypto_cm4_gcm_config.h
 # does). Building needs python3 with jinja2 and jsonschema: TF-PSA-Crypto
 # generates its driver dispatch code (core/psa_crypto_driver_wrappers.h).
@@ -35,6 +36,9 @@ ROOT=$PWD
 JOBS=${TIP_JOBS:-2}
 CROSS=${CROSS:-arm-none-eabi-}
 FLOAT=${CM4_FLOAT:-soft}
+# hard: the Cortex-M4F flags of the on-target tests (scripts/cm4/target-libs.sh)
+FPU=
+[ "$FLOAT" = soft ] || FPU=" -mfpu=fpv4-sp-d16"
 CACHE_ROOT=${TIP_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/tinyipsec}
 CFG=${TIP_CM4_PSA_CONFIG:-$ROOT/scripts/cm4/tf_psa_crypto_cm4_config.h}
 TARBALL=mbedtls-4.0.0-tf-psa-crypto-1.0.0-src.tar.xz
@@ -105,7 +109,7 @@ set(CMAKE_C_COMPILER ${CROSS}gcc)
 set(CMAKE_AR ${CROSS}ar)
 set(CMAKE_RANLIB ${CROSS}ranlib)
 set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
-set(CMAKE_C_FLAGS_INIT "-mcpu=cortex-m4 -mthumb -mfloat-abi=$FLOAT -ffunction-sections -fdata-sections -I$(dirname "$BASE_CFG")")
+set(CMAKE_C_FLAGS_INIT "-mcpu=cortex-m4 -mthumb -mfloat-abi=$FLOAT$FPU -ffunction-sections -fdata-sections -I$(dirname "$BASE_CFG")")
 set(CMAKE_C_FLAGS_MINSIZEREL_INIT "-Os")
 TC
 log "building a Cortex-M4 libtfpsacrypto ($CFG_NAME)"

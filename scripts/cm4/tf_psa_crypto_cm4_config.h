@@ -13,9 +13,12 @@
  * ECDH on P-256, P-384 and Curve25519. No persistent keys, no file system,
  * no threading, no entropy module: the application supplies the random
  * generator (mbedtls_psa_external_get_random(), fed by the MCU's TRNG), and
- * every key lives in a statically allocated PSA key slot: keys and the ESP
- * packet path need no heap (the elliptic-curve arithmetic of a key exchange
- * still allocates its bignums). docs/porting.md explains each option.
+ * every key lives in a statically allocated PSA key slot: no ESP packet
+ * touches the heap (test/alloc/test_alloc_zero.c on the target says so).
+ * What still allocates: the AES context of an AES-CBC SA's ECB operation,
+ * once at SA install and freed when the SA dies, and the bignums of the
+ * elliptic-curve arithmetic of a key exchange. docs/porting.md explains each
+ * option.
  */
 #ifndef TIP_TF_PSA_CRYPTO_CM4_CONFIG_H
 #define TIP_TF_PSA_CRYPTO_CM4_CONFIG_H
@@ -27,14 +30,20 @@
 /* ESP ENCR_AES_GCM_16 (RFC 4106) and the IKE SK payload with AES-GCM (RFC 5282). */
 #define PSA_WANT_KEY_TYPE_AES                   1
 #define PSA_WANT_ALG_GCM                        1
-/* ESP and IKE ENCR_AES_CBC (RFC 3602), and the ESP CBC IV derived by
- * encrypting one block with the SA's key (ECB of a single block). Either mode
- * brings in TF-PSA-Crypto's cipher module, and then every AES-GCM and AES-CBC
- * operation allocates its AES context on the heap (measured on the target);
- * a device without AES-CBC uses tf_psa_crypto_cm4_gcm_config.h instead. */
+/* ESP and IKE ENCR_AES_CBC (RFC 3602): tinyipsec chains the blocks itself
+ * over one AES-ECB operation per SA, set up at SA install (ECB also encrypts
+ * the block from which an outbound SA derives its IV), so PSA's CBC mode is
+ * not needed. ECB brings in TF-PSA-Crypto's cipher module, which allocates
+ * the operation's AES context once per SA at install; feeding blocks to the
+ * operation never allocates. */
 #ifndef TIP_PSA_CM4_NO_CBC
-#define PSA_WANT_ALG_CBC_NO_PADDING             1
 #define PSA_WANT_ALG_ECB_NO_PADDING             1
+/* With the cipher module built, the built-in GCM would sit on it and every
+ * psa_aead_encrypt()/psa_aead_decrypt() would allocate a cipher context
+ * (mbedtls_cipher_setup). This internal option puts GCM on the block-cipher
+ * module (key schedule inside the operation, no heap), as TF-PSA-Crypto
+ * does by itself when no unauthenticated cipher mode is enabled. */
+#define MBEDTLS_BLOCK_CIPHER_C
 #endif
 /* ENCR_CHACHA20_POLY1305 for ESP and IKE (RFC 7634). */
 #ifndef TIP_PSA_CM4_NO_CHACHAPOLY

@@ -347,6 +347,18 @@ static void test_install_allocates(void **state)
         c = alloc_total();
         printf("  tip_sad_add(%-20s out): malloc %lu calloc %lu realloc %lu free %lu\n",
                suites[si].name, n_malloc, n_calloc, n_realloc, n_free);
+#if TIP_CONF_CRYPTO_PSA && defined(MBEDTLS_PSA_STATIC_KEY_SLOTS)
+        /* Static key slots (the Cortex-M4 configuration): importing a key
+         * allocates nothing, so only AES-CBC does, setting up its ECB
+         * operation's AES context in the cipher module; that is the proof
+         * that the wrappers see the library's calls. */
+        if (suites[si].encr == TIP_ENCR_AES_CBC)
+            assert_true(c > 0);
+        else
+            assert_int_equal(c, 0);
+        tip_ctx_deinit(&ctx_tx);
+        continue;
+#endif
         if (suites[si].integ != TIP_INTEG_NONE)
             assert_true(c > 0); /* md_setup: hash + HMAC pads; PSA: the key's slot */
         /* Classic: mbedtls_gcm_setkey builds a cipher context through
