@@ -21,7 +21,9 @@
 #   TIP_MBEDTLS4_SRC      an unpacked Mbed TLS 4.x tree (with tf-psa-crypto/)
 #                         or TF-PSA-Crypto 1.x tree of your own
 #   TIP_MBEDTLS4_VENDOR   a directory holding mbedtls-4.0.0-tf-psa-crypto-1.0.0-src.tar.xz
-#                         (default ../shared/vendor beside the repository)
+#                         (default: the directory of TIP_MBEDTLS40_TARBALL if set,
+#                         else ../shared/vendor beside the repository or its
+#                         main checkout, as scripts/mbedtls40.sh finds it)
 #
 # Environment: TIP_CACHE_DIR, TIP_JOBS (2), CROSS (arm-none-eabi-), CM4_FLOAT
 # (soft; hard = Cortex-M4F with fpv4-sp-d16, for scripts/cm4/target-tests.sh
@@ -87,9 +89,20 @@ if [ -n "${TIP_MBEDTLS4_SRC:-}" ]; then
     [ -f "$SRC/include/psa/crypto.h" ] && [ -d "$SRC/drivers/builtin" ] ||
         die "TIP_MBEDTLS4_SRC=$TIP_MBEDTLS4_SRC is not an Mbed TLS 4 or TF-PSA-Crypto 1 tree"
 else
-    VENDOR=${TIP_MBEDTLS4_VENDOR:-$ROOT/../shared/vendor}
-    [ -f "$VENDOR/$TARBALL" ] ||
-        die "no $TARBALL in $VENDOR (set TIP_MBEDTLS4_VENDOR or TIP_MBEDTLS4_SRC)"
+    VENDOR=${TIP_MBEDTLS4_VENDOR:-}
+    if [ -z "$VENDOR" ] && [ -n "${TIP_MBEDTLS40_TARBALL:-}" ]; then
+        VENDOR=$(cd "$(dirname "$TIP_MBEDTLS40_TARBALL")" && pwd)
+    fi
+    if [ -z "$VENDOR" ]; then
+        # ../shared/vendor beside the repository (for a git worktree: beside
+        # its main checkout), as scripts/mbedtls40.sh looks for it
+        common=$(git -C "$ROOT" rev-parse --path-format=absolute --git-common-dir 2>/dev/null || true)
+        for d in "$ROOT/.." ${common:+"$common/../.."}; do
+            [ -f "$d/shared/vendor/$TARBALL" ] && { VENDOR=$(cd "$d/shared/vendor" && pwd); break; }
+        done
+    fi
+    [ -n "$VENDOR" ] && [ -f "$VENDOR/$TARBALL" ] ||
+        die "no $TARBALL in ../shared/vendor (set TIP_MBEDTLS4_VENDOR, TIP_MBEDTLS40_TARBALL or TIP_MBEDTLS4_SRC)"
     echo "$TARBALL_SHA256  $VENDOR/$TARBALL" | sha256sum -c --quiet - >&2 ||
         die "$VENDOR/$TARBALL does not have the expected sha256"
     log "unpacking $TARBALL"
