@@ -229,5 +229,5 @@ all)
     echo; echo "## backends"; backends_table
     echo; echo "## cm4"; cm4_tables
     ;;
-*) sed -n '4,23p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+*) sed -n '4,22p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
