@@ -151,17 +151,21 @@ size-firmware: firmware
 	scripts/cm4/firmware-size.sh
 
 # ---- benchmarks ---------------------------------------------------------------------
-BENCH_DIR := build/bench
+# The same MBEDTLS= / CRYPTO= switches as make test: build/bench (2.28),
+# build/bench-mbedtls36[-psa], build/bench-mbedtls40.
+BENCH_DIR := $(if $(filter 2.28,$(MBEDTLS)),build/bench,$(patsubst build/test-%,build/bench-%,$(TEST_DIR)))
 bench:
-	scripts/deps.sh --minimal
-	$(CMAKE) -S . -B $(BENCH_DIR) -DCMAKE_BUILD_TYPE=Release -DTIP_MBEDTLS_ROOT= \
-	    -DTIP_BUILD_TESTS=OFF -DTIP_BUILD_EXAMPLES=OFF -DTIP_BUILD_BENCH=ON
+	scripts/deps.sh --minimal $(DEPS_ARGS)
+	root=$$($(if $(MBEDTLS_SH),$(MBEDTLS_SH) | tail -n1,true)) && \
+	$(CMAKE) -S . -B $(BENCH_DIR) -DCMAKE_BUILD_TYPE=Release -DTIP_MBEDTLS_ROOT="$$root" \
+	    -DTIP_CRYPTO_BACKEND=$(CRYPTO) -DTIP_BUILD_TESTS=OFF -DTIP_BUILD_EXAMPLES=OFF \
+	    -DTIP_BUILD_BENCH=ON
 	$(CLEANENV) $(CMAKE) --build $(BENCH_DIR) -j$(JOBS)
 	@set -e; n=0; \
 	for b in $$(find $(BENCH_DIR)/bench -maxdepth 1 -type f -perm -u+x 2>/dev/null | sort); do \
 	    echo "== $$b"; "$$b" $(BENCH_ARGS); n=$$((n + 1)); \
 	done; \
-	if [ $$n -eq 0 ]; then echo "make bench: no benchmark executables (bench/*.c) yet" >&2; exit 1; fi
+	if [ $$n -eq 0 ]; then echo "make bench: no benchmark executables (bench/*_bench.c)" >&2; exit 1; fi
 
 # ---- demo -------------------------------------------------------------------------------
 # The main job: two gateways in one process on 127.0.0.1 negotiate an IKEv2
@@ -192,7 +196,8 @@ help:
 	@echo "  firmware the example firmware for QEMU mps2-an386 (build/firmware/mps2-an386)"
 	@echo "  firmware-stm32 the STM32 (Nucleo-F429ZI) board code against TIP_STM32_VENDOR's HAL"
 	@echo "  size-firmware  its flash/RAM by origin (linker map), stack and arena peaks"
-	@echo "  bench    build and run the benchmarks (Release, build/bench); BENCH_ARGS=..."
+	@echo "  bench    build and run the benchmarks (Release, build/bench); BENCH_ARGS=...;"
+	@echo "           MBEDTLS=3.6 / MBEDTLS=4.0 / CRYPTO=psa as for make test (build/bench-*)"
 	@echo "  demo     two gateways build an IKEv2 tunnel on 127.0.0.1 and use it (no root)"
 	@echo "  clean    remove build/ (the Mbed TLS 3.6/4.0 builds in ~/.cache/tinyipsec stay)"
 	@echo "  CI:      .ci/run"

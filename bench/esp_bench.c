@@ -1,7 +1,7 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
  *
- * ESP throughput against the bare Mbed TLS primitive.
+ * ESP throughput against the bare crypto primitive of the backend.
  *
  * For every suite and for inner packets of 64, 512 and 1400 bytes (IPv4,
  * tunnel mode, raw ESP) this measures
@@ -9,14 +9,13 @@
  *   decrypt: tip_input_ip() on a pre-encrypted packet (the inbound SA has
  *            no_replay = 1, so the same packet can be fed again and again;
  *            everything else, the inbound policy check included, runs);
- * and, in the same run and on the same buffers, the Mbed TLS calls that
- * do the cryptographic work of that packet and nothing else:
- *   AES-GCM           mbedtls_gcm_crypt_and_tag / mbedtls_gcm_auth_decrypt
- *   ChaCha20-Poly1305 mbedtls_chachapoly_encrypt_and_tag / _auth_decrypt
- *   AES-CBC + HMAC    mbedtls_aes_crypt_cbc + mbedtls_md_hmac_reset/update/finish
- *                     (decrypt: HMAC first, then CBC, as ESP does)
- *   NULL + HMAC       mbedtls_md_hmac_* only
- * over the same ESP payload size (inner packet + padding + trailer) with the
+ * and, in the same run and on the same buffers, the calls of the crypto
+ * backend the library is built with that do the cryptographic work of that
+ * packet and nothing else (bench/bare_mbedtls.c for the classic backend:
+ * mbedtls_gcm_*, mbedtls_chachapoly_*, mbedtls_aes_crypt_cbc +
+ * mbedtls_md_hmac_*; bare_psa.c for the PSA backend: psa_aead_*, AES-ECB
+ * psa_cipher_update with the CBC chaining, psa_mac_*; decrypt: HMAC first,
+ * then CBC, as ESP does) over the same ESP payload size (inner packet + padding + trailer) with the
  * same AAD / authenticated header bytes. Each iteration of both loops first
  * copies the packet back into the work buffer (the in-place operation
  * destroys it), so both pay the same memcpy.
@@ -39,19 +38,16 @@
  */
 #define _POSIX_C_SOURCE 199309L
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <mbedtls/aes.h>
-#include <mbedtls/chachapoly.h>
-#include <mbedtls/gcm.h>
-#include <mbedtls/md.h>
-#include <mbedtls/version.h>
-
 #include "tinyipsec/tinyipsec.h"
+
+#include "bare.h"
 
 /* ---- a do-nothing port (the bench never sends) ------------------------------ */
 
@@ -165,16 +161,6 @@ static size_t integ_key_len(tip_integ_t i)
     }
 }
 
-static mbedtls_md_type_t md_type(tip_integ_t i)
-{
-    switch (i) {
-    case TIP_INTEG_HMAC_SHA2_256_128: return MBEDTLS_MD_SHA256;
-    case TIP_INTEG_HMAC_SHA2_384_192: return MBEDTLS_MD_SHA384;
-    case TIP_INTEG_HMAC_SHA2_512_256: return MBEDTLS_MD_SHA512;
-    default: return MBEDTLS_MD_NONE;
-    }
-}
-
 /* ---- timing ------------------------------------------------------------------ */
 
 static double now_s(void)
@@ -200,12 +186,6 @@ typedef struct {
     uint8_t enc_pkt[CAP]; /* a complete encrypted packet (outer IP + ESP) */
     size_t enc_len;
     uint8_t mem[CAP];
-    /* primitive state */
-    mbedtls_gcm_context gcm;
-    mbedtls_chachapoly_context chacha;
-    mbedtls_aes_context aes_enc, aes_dec;
-    mbedtls_md_context_t md;
-    uint8_t tag[64];
 } cell_t;
 
 static uint8_t key[64], ikey[64];
@@ -246,7 +226,7 @@ static int cell_setup(cell_t *c, const suite_t *s, size_t size, tip_ctx_t *ctx)
     size_t block = s->encr == TIP_ENCR_AES_CBC ? 16 : 4;
     int rc;
 
-    memset(c, 0, offsetof(cell_t, gcm));
+    memset(c, 0, offsetof(cell_t, inner));
     c->s = s;
     c->size = size;
     c->ctx = ctx;
@@ -308,49 +288,15 @@ static int cell_setup(cell_t *c, const suite_t *s, size_t size, tip_ctx_t *ctx)
         memcmp(buf.base + buf.off, c->inner, size) != 0)
         return rc != TIP_RX_DATA ? rc : -101;
 
-    /* The primitive's own contexts, keyed the same way. */
-    switch (s->encr) {
-    case TIP_ENCR_AES_GCM_16:
-        mbedtls_gcm_init(&c->gcm);
-        rc = mbedtls_gcm_setkey(&c->gcm, MBEDTLS_CIPHER_ID_AES, key, (unsigned)s->key_len * 8);
-        break;
-    case TIP_ENCR_CHACHA20_POLY1305:
-        mbedtls_chachapoly_init(&c->chacha);
-        rc = mbedtls_chachapoly_setkey(&c->chacha, key);
-        break;
-    case TIP_ENCR_AES_CBC:
-        mbedtls_aes_init(&c->aes_enc);
-        mbedtls_aes_init(&c->aes_dec);
-        rc = mbedtls_aes_setkey_enc(&c->aes_enc, key, (unsigned)s->key_len * 8);
-        if (rc == 0)
-            rc = mbedtls_aes_setkey_dec(&c->aes_dec, key, (unsigned)s->key_len * 8);
-        break;
-    default:
-        rc = 0;
-        break;
-    }
-    if (rc == 0 && s->integ != TIP_INTEG_NONE) {
-        mbedtls_md_init(&c->md);
-        rc = mbedtls_md_setup(&c->md, mbedtls_md_info_from_type(md_type(s->integ)), 1);
-        if (rc == 0)
-            rc = mbedtls_md_hmac_starts(&c->md, ikey, integ_key_len(s->integ));
-    }
-    return rc;
+    /* The primitive's own state, keyed the same way. */
+    return bare_esp_setup(s->encr, key, s->key_len, key + s->key_len, s->integ, ikey,
+                          integ_key_len(s->integ));
 }
 
 static void cell_free(cell_t *c)
 {
-    switch (c->s->encr) {
-    case TIP_ENCR_AES_GCM_16: mbedtls_gcm_free(&c->gcm); break;
-    case TIP_ENCR_CHACHA20_POLY1305: mbedtls_chachapoly_free(&c->chacha); break;
-    case TIP_ENCR_AES_CBC:
-        mbedtls_aes_free(&c->aes_enc);
-        mbedtls_aes_free(&c->aes_dec);
-        break;
-    default: break;
-    }
-    if (c->s->integ != TIP_INTEG_NONE)
-        mbedtls_md_free(&c->md);
+    (void)c;
+    bare_esp_free();
 }
 
 /* ---- the four loops ------------------------------------------------------------ */
@@ -403,76 +349,6 @@ static double run_esp_dec(cell_t *c)
     return (double)n / t;
 }
 
-/* The cryptographic work of one packet, on the same bytes as ESP: @p esp
- * points at SPI, seq, IV (the AAD / what the HMAC covers), @p data at the
- * payload; the AEAD tag lies right behind the payload, as in the packet.
- * The AEAD nonce is salt || IV with the salt from the SA key (RFC 4106 4,
- * RFC 7634 2), so decryption of the ESP-made packet verifies. */
-static void prim_nonce(const cell_t *c, const uint8_t *esp, uint8_t nonce[12])
-{
-    memcpy(nonce, key + c->s->key_len, 4);
-    memcpy(nonce + 4, esp + 8, 8);
-}
-
-static int prim_enc_one(cell_t *c, uint8_t *esp, size_t ivl, uint8_t *data)
-{
-    uint8_t nonce[12];
-    uint8_t iv[16];
-
-    switch (c->s->encr) {
-    case TIP_ENCR_AES_GCM_16:
-        prim_nonce(c, esp, nonce);
-        return mbedtls_gcm_crypt_and_tag(&c->gcm, MBEDTLS_GCM_ENCRYPT, c->clen, nonce, 12, esp,
-                                         8, data, data, 16, data + c->clen);
-    case TIP_ENCR_CHACHA20_POLY1305:
-        prim_nonce(c, esp, nonce);
-        return mbedtls_chachapoly_encrypt_and_tag(&c->chacha, c->clen, nonce, esp, 8, data,
-                                                  data, data + c->clen);
-    case TIP_ENCR_AES_CBC:
-        memcpy(iv, esp + 8, 16);
-        if (mbedtls_aes_crypt_cbc(&c->aes_enc, MBEDTLS_AES_ENCRYPT, c->clen, iv, data, data))
-            return -1;
-        break;
-    default:
-        break;
-    }
-    if (mbedtls_md_hmac_reset(&c->md) || mbedtls_md_hmac_update(&c->md, esp, 8 + ivl + c->clen) ||
-        mbedtls_md_hmac_finish(&c->md, c->tag))
-        return -1;
-    memcpy(data + c->clen, c->tag, icv_len(c->s));
-    return 0;
-}
-
-static int prim_dec_one(cell_t *c, uint8_t *esp, size_t ivl, uint8_t *data)
-{
-    uint8_t nonce[12];
-    uint8_t iv[16];
-
-    switch (c->s->encr) {
-    case TIP_ENCR_AES_GCM_16:
-        prim_nonce(c, esp, nonce);
-        return mbedtls_gcm_auth_decrypt(&c->gcm, c->clen, nonce, 12, esp, 8, data + c->clen, 16,
-                                        data, data);
-    case TIP_ENCR_CHACHA20_POLY1305:
-        prim_nonce(c, esp, nonce);
-        return mbedtls_chachapoly_auth_decrypt(&c->chacha, c->clen, nonce, esp, 8,
-                                               data + c->clen, data, data);
-    default:
-        break;
-    }
-    if (mbedtls_md_hmac_reset(&c->md) || mbedtls_md_hmac_update(&c->md, esp, 8 + ivl + c->clen) ||
-        mbedtls_md_hmac_finish(&c->md, c->tag))
-        return -1;
-    if (memcmp(c->tag, data + c->clen, icv_len(c->s)) != 0) /* it is ESP's packet: must match */
-        return -1;
-    if (c->s->encr == TIP_ENCR_AES_CBC) {
-        memcpy(iv, esp + 8, 16);
-        if (mbedtls_aes_crypt_cbc(&c->aes_dec, MBEDTLS_AES_DECRYPT, c->clen, iv, data, data))
-            return -1;
-    }
-    return 0;
-}
-
 static double run_prim(cell_t *c, int dec)
 {
     unsigned long n = 0;
@@ -492,7 +368,11 @@ static double run_prim(cell_t *c, int dec)
                 memcpy(c->mem + HEAD, c->enc_pkt, c->enc_len);
             else
                 memcpy(c->mem + HEAD, c->inner, c->size);
-            if ((dec ? prim_dec_one(c, esp, ivl, data) : prim_enc_one(c, esp, ivl, data)) != 0)
+            /* The cryptographic work of the packet, on the same bytes as
+             * ESP: esp = SPI, seq, IV (the AAD / what the HMAC covers),
+             * data = the payload, the ICV right behind it. */
+            if ((dec ? bare_esp_open(esp, ivl, data, c->clen)
+                     : bare_esp_seal(esp, ivl, data, c->clen)) != 0)
                 abort();
         }
         n += 64;
@@ -534,8 +414,11 @@ int main(int argc, char **argv)
     port.seq_load = port_seq_load;
     port.seq_store = port_seq_store;
 
-    printf("tinyipsec %s ESP bench, Mbed TLS %s, IPv4 tunnel mode, raw ESP\n",
-           TIP_VERSION_STRING, MBEDTLS_VERSION_STRING);
+    if (bare_init() != 0)
+        return 1;
+    printf("tinyipsec %s ESP bench, Mbed TLS %s, %s backend, IPv4 tunnel mode, raw ESP\n",
+           TIP_VERSION_STRING, bare_version(), bare_backend());
+    printf("primitive: %s\n", bare_esp_calls());
     printf("best of %d rounds x %.0f ms per side per cell; decrypt: inbound SA no_replay=1, "
            "one pre-encrypted packet fed again\n", rounds, budget_s * 1000.0);
     printf("MB/s counts inner packet bytes (10^6 B/s); ratio = ESP pkt/s / primitive pkt/s\n\n");
@@ -601,5 +484,6 @@ int main(int argc, char **argv)
                gcm_64 >= 0.80 ? "met" : "MISSED");
     }
     printf("(informational: the bench never fails on timing)\n");
+    bare_deinit();
     return 0;
 }

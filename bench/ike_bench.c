@@ -1,7 +1,7 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
  *
- * IKEv2 handshakes per second against the bare Mbed TLS key exchange.
+ * IKEv2 handshakes per second against the bare key exchange of the backend.
  *
  * Two tinyipsec contexts in one process, joined by an in-memory link (a
  * queue: what one context sends through its port's send_udp the other
@@ -17,22 +17,19 @@
  * starts from the same state: 6 messages, 4 SAD entries and 4 SPD entries
  * installed and removed, every key derived and wiped.
  *
- * The port is the bench's own: random numbers come from one Mbed TLS
- * CTR_DRBG (seeded once from the platform entropy, as an embedded port
- * would), the clock is CLOCK_MONOTONIC in ms. No retransmission ever fires.
+ * The port is the bench's own: random numbers come from bare_random()
+ * (classic backend: one Mbed TLS CTR_DRBG seeded once from the platform
+ * entropy, as an embedded port would; PSA backend: psa_generate_random),
+ * the clock is CLOCK_MONOTONIC in ms. No retransmission ever fires.
  *
- * In the same run, on the same CTR_DRBG, the bench times what a handshake
- * needs of the key exchange and nothing else: two key generations (one per
- * side) and two shared-secret computations, with the same Mbed TLS calls
- * src/crypto_mbedtls_ike.c makes:
- *   14      dhm_set_group + dhm_make_public (256-bit exponent) /
- *           dhm_read_public + dhm_calc_secret
- *   19, 20  ecp_group_load + ecdh_gen_public + ecp_point_write_binary /
- *           ecp_point_read_binary + ecp_check_pubkey + ecdh_compute_shared
- *           + mpi_write_binary
- *   31      with MBEDTLS_ECDH_VARIANT_EVEREST_ENABLED: mbedtls_ecdh_context
- *           (ecdh_setup + make_public / read_public + calc_secret);
- *           otherwise the ECP Montgomery ladder as for 19/20
+ * In the same run the bench times what a handshake needs of the key
+ * exchange and nothing else: two key generations (one per side) and two
+ * shared-secret computations, with the calls the backend makes
+ * (bench/bare_mbedtls.c: the Mbed TLS DHM / ECDH / ECP calls of
+ * src/crypto_mbedtls_ike.c, Everest for X25519 where the build has it;
+ * bench/bare_psa.c: psa_generate_key + psa_export_public_key /
+ * psa_raw_key_agreement of src/crypto_psa_ike.c). The PSA backend has no
+ * MODP-2048: its row says so.
  *
  *   ratio = handshakes/s / (1 / time of (2 keygens + 2 shared secrets))
  * 1.00 would mean a handshake costs only its key exchange; the target
@@ -61,21 +58,9 @@
 #include <string.h>
 #include <time.h>
 
-#include <mbedtls/bignum.h>
-#include <mbedtls/ctr_drbg.h>
-#include <mbedtls/dhm.h>
-#include <mbedtls/ecdh.h>
-#include <mbedtls/ecp.h>
-#include <mbedtls/entropy.h>
-#include <mbedtls/version.h>
-
 #include "tinyipsec/tinyipsec.h"
 
-#if defined(MBEDTLS_ECDH_VARIANT_EVEREST_ENABLED)
-#define HAVE_EVEREST 1
-#else
-#define HAVE_EVEREST 0
-#endif
+#include "bare.h"
 
 /* ---- heap accounting: glibc's calloc/free, wrapped -------------------------- */
 
@@ -176,8 +161,6 @@ static int rounds = 25;
 
 /* ---- the port and the link ----------------------------------------------------- */
 
-static mbedtls_ctr_drbg_context drbg;
-
 #define QMAX    8
 #define MSG_MAX 1500
 
@@ -237,8 +220,7 @@ static uint64_t port_now(void *arg)
 
 static int port_random(void *arg, uint8_t *out, size_t len)
 {
-    (void)arg;
-    return mbedtls_ctr_drbg_random(&drbg, out, len) == 0 ? 0 : TIP_ERR_CRYPTO;
+    return bare_random(arg, out, len);
 }
 
 /* Deliver everything in flight, and what that makes the other side send. */
@@ -357,149 +339,10 @@ static NOINLINE int hs_down(void)
     return both_clean() ? 0 : -4;
 }
 
-/* One side of the bare key exchange: its Mbed TLS state and its public value as on the wire. */
-typedef struct {
-    mbedtls_ecp_group grp;
-    mbedtls_mpi d;
-#if HAVE_EVEREST
-    mbedtls_ecdh_context ecdh;
-#endif
-    mbedtls_dhm_context dhm;
-    uint8_t pub[256];
-    size_t pub_len;
-} side_t;
-
-static side_t side[2];
-
-static int drbg_rng(void *p, unsigned char *out, size_t len)
-{
-    return mbedtls_ctr_drbg_random(p, out, len);
-}
-
-static mbedtls_ecp_group_id ecp_id(tip_dh_group_t g)
-{
-    return g == TIP_DH_ECP_256   ? MBEDTLS_ECP_DP_SECP256R1
-           : g == TIP_DH_ECP_384 ? MBEDTLS_ECP_DP_SECP384R1
-                                 : MBEDTLS_ECP_DP_CURVE25519;
-}
-
-static int prim_keygen(side_t *s, tip_dh_group_t g)
-{
-    int ret;
-
-    if (g == TIP_DH_MODP_2048) {
-        static const uint8_t p_bin[] = MBEDTLS_DHM_RFC3526_MODP_2048_P_BIN;
-        static const uint8_t g_bin[] = MBEDTLS_DHM_RFC3526_MODP_2048_G_BIN;
-        mbedtls_mpi p, gg;
-
-        mbedtls_dhm_init(&s->dhm);
-        mbedtls_mpi_init(&p);
-        mbedtls_mpi_init(&gg);
-        ret = mbedtls_mpi_read_binary(&p, p_bin, sizeof(p_bin)) ||
-              mbedtls_mpi_read_binary(&gg, g_bin, sizeof(g_bin)) ||
-              mbedtls_dhm_set_group(&s->dhm, &p, &gg) ||
-              mbedtls_dhm_make_public(&s->dhm, 32, s->pub, 256, drbg_rng, &drbg);
-        mbedtls_mpi_free(&p);
-        mbedtls_mpi_free(&gg);
-        s->pub_len = 256;
-        return ret;
-    }
-#if HAVE_EVEREST
-    if (g == TIP_DH_CURVE25519) {
-        uint8_t tls[33];
-        size_t olen;
-
-        mbedtls_ecdh_init(&s->ecdh);
-        ret = mbedtls_ecdh_setup(&s->ecdh, MBEDTLS_ECP_DP_CURVE25519) ||
-              mbedtls_ecdh_make_public(&s->ecdh, &olen, tls, sizeof(tls), drbg_rng, &drbg);
-        memcpy(s->pub, tls + 1, 32);
-        s->pub_len = 32;
-        return ret;
-    }
-#endif
-    {
-        uint8_t buf[97];
-        mbedtls_ecp_point qq;
-        size_t olen;
-
-        mbedtls_ecp_group_init(&s->grp);
-        mbedtls_mpi_init(&s->d);
-        mbedtls_ecp_point_init(&qq);
-        ret = mbedtls_ecp_group_load(&s->grp, ecp_id(g)) ||
-              mbedtls_ecdh_gen_public(&s->grp, &s->d, &qq, drbg_rng, &drbg) ||
-              mbedtls_ecp_point_write_binary(&s->grp, &qq, MBEDTLS_ECP_PF_UNCOMPRESSED, &olen, buf,
-                                             sizeof(buf));
-        mbedtls_ecp_point_free(&qq);
-        if (g == TIP_DH_CURVE25519) {
-            memcpy(s->pub, buf, 32);
-            s->pub_len = 32;
-        } else {
-            memcpy(s->pub, buf + 1, olen - 1);
-            s->pub_len = olen - 1;
-        }
-        return ret;
-    }
-}
-
-static int prim_shared(side_t *s, const side_t *peer, tip_dh_group_t g)
-{
-    uint8_t k[256];
-    size_t olen;
-    int ret;
-
-    if (g == TIP_DH_MODP_2048) {
-        ret = mbedtls_dhm_read_public(&s->dhm, peer->pub, 256) ||
-              mbedtls_dhm_calc_secret(&s->dhm, k, sizeof(k), &olen, drbg_rng, &drbg);
-        mbedtls_dhm_free(&s->dhm);
-        return ret;
-    }
-#if HAVE_EVEREST
-    if (g == TIP_DH_CURVE25519) {
-        uint8_t tls[33];
-
-        tls[0] = 32;
-        memcpy(tls + 1, peer->pub, 32);
-        ret = mbedtls_ecdh_read_public(&s->ecdh, tls, sizeof(tls)) ||
-              mbedtls_ecdh_calc_secret(&s->ecdh, &olen, k, 32, drbg_rng, &drbg);
-        mbedtls_ecdh_free(&s->ecdh);
-        return ret;
-    }
-#endif
-    {
-        uint8_t buf[97];
-        mbedtls_ecp_point qp;
-        mbedtls_mpi z;
-
-        mbedtls_ecp_point_init(&qp);
-        mbedtls_mpi_init(&z);
-        if (g == TIP_DH_CURVE25519) {
-            ret = mbedtls_ecp_point_read_binary(&s->grp, &qp, peer->pub, 32);
-        } else {
-            buf[0] = 4;
-            memcpy(buf + 1, peer->pub, peer->pub_len);
-            ret = mbedtls_ecp_point_read_binary(&s->grp, &qp, buf, peer->pub_len + 1);
-        }
-        ret = ret || mbedtls_ecp_check_pubkey(&s->grp, &qp) ||
-              mbedtls_ecdh_compute_shared(&s->grp, &z, &qp, &s->d, drbg_rng, &drbg) ||
-              (g == TIP_DH_CURVE25519 ? mbedtls_mpi_write_binary_le(&z, k, 32)
-                                      : mbedtls_mpi_write_binary(&z, k, peer->pub_len / 2));
-        mbedtls_ecp_point_free(&qp);
-        mbedtls_mpi_free(&z);
-        mbedtls_mpi_free(&s->d);
-        mbedtls_ecp_group_free(&s->grp);
-        return ret;
-    }
-}
-
 /* What one handshake needs of the key exchange: both sides' keygen and shared secret. */
 static NOINLINE int prim_one(tip_dh_group_t g)
 {
-    int ret = prim_keygen(&side[0], g);
-
-    ret = prim_keygen(&side[1], g) || ret;
-    ret = prim_shared(&side[1], &side[0], g) || ret;
-    ret = prim_shared(&side[0], &side[1], g) || ret;
-    return ret;
+    return bare_kex_handshake(g);
 }
 
 /* ---- rounds ------------------------------------------------------------------------- */
@@ -624,10 +467,8 @@ int main(int argc, char **argv)
         {TIP_DH_MODP_2048, "MODP-2048 (14)", 0},
         {TIP_DH_ECP_384, "ECP-384 (20)", 0},
     };
-    mbedtls_entropy_context ent;
     result_t res[4];
     int filter = 0;
-    char ver[32];
     size_t i;
 
     if (argc > 1)
@@ -638,21 +479,18 @@ int main(int argc, char **argv)
         filter = atoi(argv[3]);
     if (budget_s <= 0 || rounds < 1)
         return 2;
-    mbedtls_entropy_init(&ent);
-    mbedtls_ctr_drbg_init(&drbg);
-    if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &ent, (const uint8_t *)"ike_bench", 9))
+    if (bare_init() != 0)
         return 1;
 
-    mbedtls_version_get_string(ver);
-    printf("ike_bench: Mbed TLS %s, X25519 %s\n", ver,
-           HAVE_EVEREST ? "via Everest (mbedtls_ecdh_context)" : "via the ECP ladder");
-    printf("IKE AES-GCM-128 + PRF-HMAC-SHA-256, PSK; ESP AES-GCM-128; random: CTR_DRBG; "
+    printf("ike_bench: Mbed TLS %s, %s backend, X25519 %s\n", bare_version(), bare_backend(),
+           bare_x25519_note());
+    printf("IKE AES-GCM-128 + PRF-HMAC-SHA-256, PSK; ESP AES-GCM-128; "
            "best of %d rounds x %.0f ms per side per group\n",
            rounds, budget_s * 1000.0);
     printf("handshake = IKE_SA_INIT + IKE_AUTH until both CHILD SA pairs are up, then "
            "tip_ike_terminate + Delete exchange\n");
-    printf("bare DH = 2 keygens + 2 shared secrets, the Mbed TLS calls of "
-           "crypto_mbedtls_ike.c; ratio = hs/s / bare-DH/s\n\n");
+    printf("bare DH = 2 keygens + 2 shared secrets, the calls of the %s backend; "
+           "ratio = hs/s / bare-DH/s\n\n", bare_backend());
     printf("%-16s %10s %12s %12s %7s\n", "group", "hs/s", "up-only/s", "bare-DH/s", "ratio");
 
     for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
@@ -664,6 +502,10 @@ int main(int argc, char **argv)
         memset(r, 0, sizeof(*r));
         if (filter != 0 && filter != (int)g)
             continue;
+        if (!bare_kex_supported(g)) {
+            printf("%-16s not available with the %s backend\n", groups[i].name, bare_backend());
+            continue;
+        }
         if (pair_setup(g) != 0)
             fail("setup", g, -1);
         /* Check the whole cycle once, and that group g was negotiated. */
@@ -727,7 +569,6 @@ int main(int argc, char **argv)
                heap_per_esp_sa(), 2 * heap_per_esp_sa());
     else
         printf("  Mbed TLS heap: not counted (needs glibc, no sanitizer)\n");
-    mbedtls_ctr_drbg_free(&drbg);
-    mbedtls_entropy_free(&ent);
+    bare_deinit();
     return 0;
 }
