@@ -23,11 +23,12 @@ MINIMAL=(build-essential cmake libmbedtls-dev)
 # dpkg-dev, xz-utils: scripts/lwip-src.sh unpacks lwIP's Debian source package
 TEST=(pkg-config libcmocka-dev tshark dpkg-dev xz-utils)
 MBEDTLS36=(dpkg-dev bzip2)
-MBEDTLS40=(xz-utils)
+# TF-PSA-Crypto generates its driver dispatch code with Python (jinja2, jsonschema)
+MBEDTLS40=(xz-utils python3 python3-jinja2 python3-jsonschema)
 APIDOCS=(doxygen)
 CI=(clang clang-tidy cppcheck gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
     iproute2 iputils-ping dpkg-dev bzip2
-    python3-jsonschema libclang-rt-14-dev "${APIDOCS[@]}")
+    python3-jsonschema python3-jinja2 libclang-rt-14-dev "${APIDOCS[@]}")
 
 want=("${MINIMAL[@]}")
 lwip_series=("${TIP_LWIP:-2.1}")
