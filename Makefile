@@ -15,7 +15,8 @@
 #   MBEDTLS=3.6 make test    the same against Mbed TLS 3.6.6 (built once, cached)
 #   MBEDTLS=4.0 make test    the same against Mbed TLS 4.0.0 with the PSA backend
 #                            (built once from ../shared/vendor, cached)
-#   MBEDTLS=3.6 CRYPTO=psa make test   the PSA backend on Mbed TLS 3.6.6
+#   MBEDTLS=3.6 CRYPTO=psa make test   the PSA backend on Mbed TLS 3.6.6 (its own
+#                            build: scripts/mbedtls36.sh --psa)
 #   make lib EXTRA_CFLAGS=-DTIP_CONF_CRYPTO_PSA=1 MBEDTLS_INC=...   the PSA backend
 #   make help                everything else
 
@@ -103,6 +104,8 @@ $(error CRYPTO=psa needs MBEDTLS=3.6 or MBEDTLS=4.0)
 endif
 ifneq ($(MBEDTLS),4.0)
 TEST_DIR := $(TEST_DIR)-psa
+# the 3.6 variant built for the PSA backend (no heap call per packet)
+MBEDTLS_SH := scripts/mbedtls36.sh --psa
 endif
 else ifeq ($(CRYPTO),mbedtls)
 ifeq ($(MBEDTLS),4.0)

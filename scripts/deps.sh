@@ -8,7 +8,8 @@
 #   scripts/deps.sh              make test: the above + pkg-config, cmocka, tshark, and the
 #                                lwIP source tree of the host lwIP tests (scripts/lwip-src.sh;
 #                                TIP_LWIP=2.2 picks lwIP 2.2.1 instead of 2.1.3)
-#   scripts/deps.sh --mbedtls36  + what scripts/mbedtls36.sh needs to unpack the source
+#   scripts/deps.sh --mbedtls36  + what scripts/mbedtls36.sh needs to unpack the source (for both
+#                                of its builds: the classic backend's and --psa, the PSA backend's)
 #   scripts/deps.sh --mbedtls40  + what scripts/mbedtls40.sh needs to unpack the vendored source
 #   scripts/deps.sh --apidocs    + doxygen (the API reference: doxygen docs/Doxyfile)
 #   scripts/deps.sh --ci         + everything .ci/run uses (clang, clang-tidy, cppcheck, arm-none-eabi,

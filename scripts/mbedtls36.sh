@@ -6,6 +6,29 @@
 #
 #   ${TIP_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/tinyipsec}/mbedtls-3.6.6-everest/prefix
 #
+# `scripts/mbedtls36.sh --psa` builds the variant for tinyipsec's PSA Crypto
+# backend into .../mbedtls-3.6.6-psa/prefix: the same source and options plus
+# two more, set in the installed mbedtls_config.h (like the Everest option, they
+# change structure layouts or behaviour, so library and consumers must agree):
+#
+#   MBEDTLS_PSA_ASSUME_EXCLUSIVE_BUFFERS  PSA functions use the caller's
+#       buffers directly instead of copying them to the heap first (a copy
+#       that protects memory shared with an untrusted party, which
+#       tinyipsec's buffers are not).
+#   MBEDTLS_BLOCK_CIPHER_C  GCM on the block-cipher layer (the AES key
+#       schedule inside the GCM context). Otherwise GCM sits on the generic
+#       cipher layer whenever MBEDTLS_CIPHER_C is built, and every
+#       psa_aead_encrypt() / psa_aead_decrypt() allocates a cipher context.
+#       3.6 enables it by itself only without MBEDTLS_CIPHER_C or with an AES
+#       driver; defining it with the cipher layer present is accepted by
+#       check_config.h.
+#
+# With both, the PSA backend makes no heap call per ESP packet
+# (test/alloc/test_alloc_zero.c proves it). They are kept out of the classic
+# backend's build: MBEDTLS_BLOCK_CIPHER_C changes mbedtls_gcm_context, whose
+# size TIP_CRYPTO_SA_STORAGE depends on. The variant reuses the source package
+# the classic build downloaded, when it is in the cache.
+#
 # Progress goes to stderr; the last (only) line on stdout is the prefix, so
 #   ROOT=$(scripts/mbedtls36.sh | tail -n1)
 # works. A second run reuses the cache and takes milliseconds.
@@ -35,10 +58,23 @@ T_BUILD=${TIP_BUILD_TIMEOUT:-900}
 log() { printf 'mbedtls36: %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
+# everest: the build of the classic backend; psa: the PSA backend's variant.
+VARIANT=everest
+case "${1:-}" in
+    "") ;;
+    --psa) VARIANT=psa ;;
+    *) die "usage: $0 [--psa]" ;;
+esac
+# Names the PSA variant's configuration; a cached build made with another is rebuilt.
+CONFIG_ID=
+[ "$VARIANT" = psa ] && CONFIG_ID="MBEDTLS_PSA_ASSUME_EXCLUSIVE_BUFFERS+MBEDTLS_BLOCK_CIPHER_C"
+
 cached_prefix() {
     local d
-    for d in "$CACHE_ROOT/mbedtls-$WANT_UPSTREAM-everest" "$CACHE_ROOT"/mbedtls-3.6.*-everest; do
-        if [ -f "$d/prefix/lib/libmbedcrypto.a" ] && [ -f "$d/prefix/include/mbedtls/version.h" ]; then
+    for d in "$CACHE_ROOT/mbedtls-$WANT_UPSTREAM-$VARIANT" "$CACHE_ROOT"/mbedtls-3.6.*-"$VARIANT"; do
+        if [ -f "$d/prefix/lib/libmbedcrypto.a" ] && [ -f "$d/prefix/include/mbedtls/version.h" ] &&
+            { [ -z "$CONFIG_ID" ] ||
+                grep -qxF "config=$CONFIG_ID" "$d/prefix/share/tinyipsec/mbedtls-build.txt" 2>/dev/null; }; then
             echo "$d/prefix"
             return 0
         fi
@@ -64,12 +100,21 @@ if p=$(cached_prefix); then
     exit 0
 fi
 
-for tool in apt-get dpkg-source cmake cc patch; do
+for tool in dpkg-source cmake cc patch; do
     command -v "$tool" >/dev/null 2>&1 ||
         die "'$tool' not found; run scripts/deps.sh --mbedtls36 (as root) first"
 done
 
 t0=$(date +%s)
+
+# The source package the classic build downloaded (dl/*.dsc and its files),
+# reused by the PSA variant without apt.
+CACHED_DSC=
+if [ "$VARIANT" = psa ]; then
+    CACHED_DSC=$(ls "$CACHE_ROOT/mbedtls-$WANT_UPSTREAM-everest/dl/mbedtls_${WANT_VERSION#*:}.dsc" 2>/dev/null || true)
+fi
+if [ -z "$CACHED_DSC" ]; then # steps 1 and 2, up to the matching "else"
+command -v apt-get >/dev/null 2>&1 || die "'apt-get' not found"
 
 # ---- 1. deb-src for trixie ---------------------------------------------------
 have_trixie_src() {
@@ -124,10 +169,14 @@ if ! grep -qxF "Version: $WANT_VERSION" <<<"$SHOWSRC"; then
     [ -n "$VERSION" ] || die "no Mbed TLS 3.6.x source package in apt (trixie deb-src missing?)"
     log "NOTE: $WANT_VERSION is not available; falling back to trixie's mbedtls $VERSION"
 fi
+else # the cached source package instead of steps 1 and 2
+    VERSION=$WANT_VERSION
+    log "reusing the source package $CACHED_DSC"
+fi
 UPSTREAM=${VERSION%%-*}
 UPSTREAM=${UPSTREAM#*:}
-WORK=$CACHE_ROOT/mbedtls-$UPSTREAM-everest
-log "building Mbed TLS $VERSION into $WORK"
+WORK=$CACHE_ROOT/mbedtls-$UPSTREAM-$VARIANT
+log "building Mbed TLS $VERSION ($VARIANT) into $WORK"
 
 rm -rf "$WORK/dl" "$WORK/build" "$WORK/prefix.tmp"
 mkdir -p "$WORK/dl"
@@ -135,9 +184,13 @@ mkdir -p "$WORK/dl"
 # ---- 3. download + unpack ----------------------------------------------------
 (
     cd "$WORK/dl"
-    # apt-get source as root downloads as _apt when it can; keep it simple and quiet.
-    timeout "$T_APT" apt-get source -q --download-only "mbedtls=$VERSION" >&2
-    dsc=$(ls mbedtls_*.dsc | head -n1)
+    if [ -n "$CACHED_DSC" ]; then
+        dsc=$CACHED_DSC
+    else
+        # apt-get source as root downloads as _apt when it can; keep it simple and quiet.
+        timeout "$T_APT" apt-get source -q --download-only "mbedtls=$VERSION" >&2
+        dsc=$(ls mbedtls_*.dsc | head -n1)
+    fi
     timeout 300 dpkg-source -q -x "$dsc" src >&2
 ) || die "download/unpack of mbedtls=$VERSION failed"
 SRC=$WORK/dl/src
@@ -186,6 +239,26 @@ configure_and_build() {
         timeout 120 cmake --install "$WORK/build" >&2
 }
 
+# The PSA variant's two options (see the top of this file).
+enable_psa_options() {
+    local cfg=$SRC/include/mbedtls/mbedtls_config.h
+    grep -q '^//#define MBEDTLS_PSA_ASSUME_EXCLUSIVE_BUFFERS$' "$cfg" ||
+        die "MBEDTLS_PSA_ASSUME_EXCLUSIVE_BUFFERS not found (commented out) in $cfg"
+    sed -i 's|^//#define MBEDTLS_PSA_ASSUME_EXCLUSIVE_BUFFERS$|#define MBEDTLS_PSA_ASSUME_EXCLUSIVE_BUFFERS|' "$cfg"
+    grep -q '^/\*\* \\} name SECTION: Module configuration options \*/$' "$cfg" ||
+        die "no end-of-options line in $cfg"
+    sed -i 's|^/\*\* \\} name SECTION: Module configuration options \*/$|\0\
+\
+/* tinyipsec (scripts/mbedtls36.sh --psa): GCM on the block-cipher layer, no\
+ * cipher context allocated per AEAD call. */\
+#define MBEDTLS_BLOCK_CIPHER_C|' "$cfg"
+    grep -q '^#define MBEDTLS_BLOCK_CIPHER_C$' "$cfg" || die "could not add MBEDTLS_BLOCK_CIPHER_C to $cfg"
+}
+
+if [ "$VARIANT" = psa ]; then
+    enable_psa_options
+    log "MBEDTLS_PSA_ASSUME_EXCLUSIVE_BUFFERS and MBEDTLS_BLOCK_CIPHER_C set in mbedtls_config.h"
+fi
 cp -a "$SRC/include/mbedtls/mbedtls_config.h" "$WORK/mbedtls_config.h.orig"
 if enable_everest; then
     EVEREST=1
@@ -222,6 +295,7 @@ cp "$USERCFG" "$WORK/prefix.tmp/share/tinyipsec/"
 {
     echo "mbedtls_source_version=$VERSION"
     echo "everest=$EVEREST"
+    [ -z "$CONFIG_ID" ] || echo "config=$CONFIG_ID"
     echo "built=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "cc=$(cc --version | head -n1)"
 } >"$WORK/prefix.tmp/share/tinyipsec/mbedtls-build.txt"

@@ -17,7 +17,8 @@
 #
 # The benchmarks are built as `make bench` builds them (CMake Release, -O3)
 # in build/perf-2.28, build/perf-3.6[-psa] or build/perf-4.0-psa (Mbed TLS
-# 3.6 from scripts/mbedtls36.sh, 4.0 from scripts/mbedtls40.sh).
+# 3.6 from scripts/mbedtls36.sh, with --psa for the PSA backend; 4.0 from
+# scripts/mbedtls40.sh).
 # Environment: ESP_ARGS (default "20 15": ms per round, rounds), IKE_ARGS
 # (default "40 25"), TIP_JOBS.
 set -euo pipefail
@@ -46,7 +47,7 @@ build_bench() { # mbed version, crypto backend (mbedtls|psa) -> prints the bench
     local v=$1 c=${2:-mbedtls} dir=build/perf-$1 root=
     [ "$c" = psa ] && dir=$dir-psa
     case "$v" in
-    3.6) root=$(scripts/mbedtls36.sh | tail -n1) ;;
+    3.6) root=$(scripts/mbedtls36.sh $([ "$c" = psa ] && echo --psa) | tail -n1) ;;
     4.0) root=$(scripts/mbedtls40.sh | tail -n1) ;;
     esac
     log "building the benchmarks against Mbed TLS $v ($c backend) in $dir"
