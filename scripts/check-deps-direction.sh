@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# Check the include graph against DESIGN.md "Layers and who may call whom"
-# and STYLE.md 11/12:
+# Check the include graph against the layers of docs/architecture.md:
 #   1. src/ includes only tinyipsec/*.h, its own headers (src/**), and the C
 #      library headers in C_HEADERS below. Only the two crypto backends,
 #      src/crypto_mbedtls.c / crypto_mbedtls_*.c (classic) and
@@ -75,14 +74,14 @@ while IFS=: read -r file line inc delim; do
         continue ;;
     mbedtls/* | psa/* | everest/*)
         is_crypto_seam "$file" ||
-            violation "$where" "$(q "$delim" "$inc")" "only $CRYPTO_SEAM may include Mbed TLS (STYLE.md 11)"
+            violation "$where" "$(q "$delim" "$inc")" "only $CRYPTO_SEAM may include Mbed TLS"
         continue ;;
     esac
     if [ "$delim" = '<' ]; then
         if [[ " $C_HEADERS " == *" $inc "* ]]; then
             continue
         fi
-        violation "$where" "<$inc>" "src/ may use only <${C_HEADERS// /> <}> from the C library (DESIGN.md layers)"
+        violation "$where" "<$inc>" "src/ may use only <${C_HEADERS// /> <}> from the C library (docs/architecture.md)"
         continue
     fi
     target=$(resolve "$file" "$inc")
@@ -95,7 +94,7 @@ while IFS=: read -r file line inc delim; do
     include/tinyipsec/*) ;;
     src/ike/*)
         [ "$in_ike" = 1 ] ||
-            violation "$where" "\"$inc\"" "the data path must not include src/ike/ (STYLE.md 12)" ;;
+            violation "$where" "\"$inc\"" "the data path must not include src/ike/" ;;
     src/*) ;;
     *)
         violation "$where" "\"$inc\"" "resolves to $target, outside src/ and include/tinyipsec/" ;;
@@ -110,14 +109,14 @@ while IFS=: read -r file line inc delim; do
     case "$inc" in
     tinyipsec/*) continue ;;
     */src/* | src/* | ../*src/*)
-        violation "$where" "$(q "$delim" "$inc")" "port/ and examples/ may not include src/ internals (STYLE.md 12)"
+        violation "$where" "$(q "$delim" "$inc")" "port/ and examples/ may not include src/ internals"
         continue ;;
     esac
     if [ "$delim" = '"' ] && [ -f "$(dirname "$file")/$inc" ]; then
         # Found next to the including file: fine unless that path leads into src/.
         target=$(realpath --relative-to=. "$(dirname "$file")/$inc")
         case "$target" in
-        src/*) violation "$where" "$(q "$delim" "$inc")" "reaches the internal header $target (STYLE.md 12)" ;;
+        src/*) violation "$where" "$(q "$delim" "$inc")" "reaches the internal header $target" ;;
         esac
         continue
     fi
@@ -158,7 +157,7 @@ while IFS= read -r c; do
 done < <(find src -name '*.c' | sort)
 
 if [ "$fail" = 1 ]; then
-    echo "check-deps-direction: FAIL ($nviol violation(s)); see DESIGN.md \"Layers and who may call whom\""
+    echo "check-deps-direction: FAIL ($nviol violation(s)); see docs/architecture.md"
     exit 1
 fi
 echo "check-deps-direction: OK"

@@ -3,7 +3,7 @@
 #
 # usage: scripts/check-no-malloc.sh path/to/libtinyipsec.a [more.a ...]
 #
-# STYLE.md 1: no malloc/free under src/. Lists the undefined symbols of every
+# No malloc/free under src/ (the caller owns all state). Lists the undefined symbols of every
 # object in the archive(s) and fails if any refers to the C library's heap.
 # Mbed TLS's own allocations (mbedtls_calloc/mbedtls_free) are outside the
 # archive; the alloc tests count them per packet instead.
@@ -21,7 +21,7 @@ for lib in "$@"; do
     # nm -u -A prints "lib.a:member.o:                 U symbol"
     hits=$("${NM}" -u -A "$lib" | awk -v re="$HEAP_RE" '{ sym = $NF; if (sym ~ re) print }') || true
     if [ -n "$hits" ]; then
-        echo "check-no-malloc: FAIL: $lib calls the heap (STYLE.md 1: the caller owns all state):"
+        echo "check-no-malloc: FAIL: $lib calls the heap (the caller owns all state):"
         echo "$hits" | awk '{ split($1, p, ":"); printf "  %-28s -> %s\n", p[2], $NF }'
         bad=1
     else

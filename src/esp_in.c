@@ -5,8 +5,8 @@
  * constant-time ICV check -> decrypt -> padding check -> inner selector
  * check -> window update. Nothing acts on a packet before it is
  * authenticated, and a packet that fails changes no SA state but its drop
- * counter: the window moves only once the packet is accepted (later than
- * STYLE.md's order, so that a bad-padding or policy drop changes nothing).
+ * counter: the window moves only once the packet is accepted (after the
+ * padding and selector checks, so that such a drop changes nothing).
  */
 #include <string.h>
 

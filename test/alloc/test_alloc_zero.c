@@ -1,7 +1,7 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
  *
- * Zero allocation per packet (STYLE.md 11): for every algorithm suite,
+ * Zero allocation per packet: for every algorithm suite,
  * with ESN off and on, over raw ESP (tunnel and transport) and ESP-in-UDP
  * (NAT-T), N packets of several sizes go through tip_output() on one
  * context and tip_input_ip() / tip_input_udp() on another, and not one
