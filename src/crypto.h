@@ -86,11 +86,22 @@ int tip_crypto_hmac(tip_crypto_sa_t *c,
                     const uint8_t *p2, size_t l2,
                     uint8_t *mac);
 
+/* ---- shared by every backend (src/crypto_params.c, src/crypto_check.h) - */
+
+/** Bytes of salt at the end of an AEAD key (RFC 4106 4, RFC 7634 2). */
+#define TIP_CRYPTO_SALT_LEN 4
+
 /** ICV length of an integrity algorithm (0 for NONE / unknown). */
 size_t tip_crypto_integ_icv_len(tip_integ_t integ);
 
 /** Key length an integrity algorithm requires (0 for NONE / unknown). */
 size_t tip_crypto_integ_key_len(tip_integ_t integ);
+
+/** 1 for the AEAD ciphers (AES-GCM-16, ChaCha20-Poly1305), else 0. */
+static inline int tip_crypto_encr_is_aead(tip_encr_t encr)
+{
+    return encr == TIP_ENCR_AES_GCM_16 || encr == TIP_ENCR_CHACHA20_POLY1305;
+}
 
 /** Constant-time comparison: 0 when equal. */
 int tip_crypto_ct_memcmp(const uint8_t *a, const uint8_t *b, size_t len);

@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "crypto.h"
+#include "crypto_check.h"
 #include "crypto_psa.h"
 
 #if TIP_CONF_CRYPTO_PSA /* the whole file: the classic backend is crypto_mbedtls.c */
@@ -79,7 +80,6 @@
 #define TIP_HAVE_NULL 0
 #endif
 
-#define TIP_SALT_LEN 4  /* RFC 4106 4, RFC 7634 2: last 4 bytes of KEYMAT */
 #define TIP_AEAD_ICV 16 /* RFC 4106 "AES-GCM-16", RFC 7634 2 */
 #define TIP_AES_BLOCK 16
 
@@ -92,7 +92,7 @@ struct tip_psa_sa {
     uint8_t integ;        /* tip_integ_t once set up, else 0 */
     uint8_t dir;          /* tip_dir_t */
     uint8_t icv_len;      /* truncated HMAC length */
-    uint8_t salt[TIP_SALT_LEN];
+    uint8_t salt[TIP_CRYPTO_SALT_LEN];
 #if TIP_HAVE_CBC
     uint8_t ecb_live;           /* ecb is set up (must be aborted) */
     psa_cipher_operation_t ecb; /* AES-CBC: AES-ECB with key, encrypting
@@ -144,33 +144,6 @@ int tip_crypto_ct_memcmp(const uint8_t *a, const uint8_t *b, size_t len)
     return mbedtls_ct_memcmp(a, b, len) == 0 ? 0 : 1;
 }
 
-size_t tip_crypto_integ_icv_len(tip_integ_t integ)
-{
-    /* RFC 4868 2.3: the authenticator is half the hash output. */
-    switch (integ) {
-    case TIP_INTEG_HMAC_SHA2_256_128: return 16;
-    case TIP_INTEG_HMAC_SHA2_384_192: return 24;
-    case TIP_INTEG_HMAC_SHA2_512_256: return 32;
-    default: return 0;
-    }
-}
-
-size_t tip_crypto_integ_key_len(tip_integ_t integ)
-{
-    /* RFC 4868 2.1.1: the key is exactly the hash output size. */
-    switch (integ) {
-    case TIP_INTEG_HMAC_SHA2_256_128: return 32;
-    case TIP_INTEG_HMAC_SHA2_384_192: return 48;
-    case TIP_INTEG_HMAC_SHA2_512_256: return 64;
-    default: return 0;
-    }
-}
-
-static int tip_encr_is_aead(tip_encr_t encr)
-{
-    return encr == TIP_ENCR_AES_GCM_16 || encr == TIP_ENCR_CHACHA20_POLY1305;
-}
-
 static int tip_encr_built(tip_encr_t encr)
 {
     /* False positive: each branch returns its own TIP_HAVE_* macro; they are
@@ -184,18 +157,6 @@ static int tip_encr_built(tip_encr_t encr)
     default: return 0;
     }
     /* NOLINTEND(bugprone-branch-clone) */
-}
-
-/* Does encr_key_len fit the algorithm? AEAD keys carry the salt at the end. */
-static int tip_encr_key_ok(tip_encr_t encr, size_t len)
-{
-    switch (encr) {
-    case TIP_ENCR_AES_GCM_16: return len == 16 + TIP_SALT_LEN || len == 32 + TIP_SALT_LEN;
-    case TIP_ENCR_CHACHA20_POLY1305: return len == 32 + TIP_SALT_LEN;
-    case TIP_ENCR_AES_CBC: return len == 16 || len == 32;
-    case TIP_ENCR_NULL: return len == 0;
-    default: return 0;
-    }
 }
 
 /* The PSA MAC algorithm of an integrity algorithm; 0 when not built. */
@@ -216,6 +177,11 @@ static psa_algorithm_t tip_mac_alg(tip_integ_t integ)
 #endif
     default: return 0;
     }
+}
+
+static int tip_mac_built(tip_integ_t integ)
+{
+    return tip_mac_alg(integ) != 0;
 }
 
 /* The AEAD algorithm of an SA (full 16-byte tag), 0 for the others. */
@@ -259,10 +225,10 @@ static int tip_encr_setup(struct tip_psa_sa *s, tip_encr_t encr, const uint8_t *
     s->encr = (uint8_t)encr;
     if (encr == TIP_ENCR_NULL) /* RFC 2410: no cipher state at all */
         return TIP_OK;
-    if (tip_encr_is_aead(encr)) {
+    if (tip_crypto_encr_is_aead(encr)) {
         /* RFC 4106 8.1 / RFC 7634 2: the salt is the last 4 bytes of the key. */
-        len -= TIP_SALT_LEN;
-        memcpy(s->salt, key + len, TIP_SALT_LEN);
+        len -= TIP_CRYPTO_SALT_LEN;
+        memcpy(s->salt, key + len, TIP_CRYPTO_SALT_LEN);
         return tip_import(&s->key,
                           encr == TIP_ENCR_AES_GCM_16 ? PSA_KEY_TYPE_AES : PSA_KEY_TYPE_CHACHA20,
                           usage, tip_aead_alg(encr), key, len);
@@ -293,26 +259,10 @@ int tip_crypto_sa_init(tip_crypto_sa_t *c, tip_dir_t dir,
     if (c == NULL)
         return TIP_ERR_ARG;
     tip_crypto_zeroize(c, sizeof(*c));
-    if ((dir != TIP_DIR_IN && dir != TIP_DIR_OUT) || (encr_key_len != 0 && encr_key == NULL) ||
-        (integ_key_len != 0 && integ_key == NULL))
-        return TIP_ERR_ARG;
-
-    /* The same checks in the same order as the classic backend: unknown
-     * ids, then combinations (RFC 4303 3.2), then what is built, then key
-     * lengths. */
-    if (encr != TIP_ENCR_NONE && encr != TIP_ENCR_AES_CBC && encr != TIP_ENCR_NULL &&
-        !tip_encr_is_aead(encr))
-        return TIP_ERR_UNSUPPORTED;
-    if (integ != TIP_INTEG_NONE && tip_crypto_integ_key_len(integ) == 0)
-        return TIP_ERR_UNSUPPORTED;
-    if (encr == TIP_ENCR_NONE || tip_encr_is_aead(encr) != (integ == TIP_INTEG_NONE))
-        return TIP_ERR_ARG;
-    if (!tip_encr_built(encr) || (integ != TIP_INTEG_NONE && tip_mac_alg(integ) == 0))
-        return TIP_ERR_UNSUPPORTED;
-    /* RFC 4868 2.1.1: HMAC keys are exactly the hash size; NONE takes none. */
-    if (!tip_encr_key_ok(encr, encr_key_len) ||
-        integ_key_len != tip_crypto_integ_key_len(integ))
-        return TIP_ERR_KEY_LEN;
+    err = tip_crypto_sa_check(dir, encr, encr_key, encr_key_len, integ, integ_key, integ_key_len,
+                              tip_encr_built(encr), tip_mac_built);
+    if (err != TIP_OK)
+        return err;
 
     err = tip_psa_ready();
     if (err != TIP_OK)
@@ -356,15 +306,15 @@ void tip_crypto_sa_free(tip_crypto_sa_t *c)
 /* RFC 4106 4 / RFC 7634 2: the 12-byte nonce is salt || explicit IV. */
 static void tip_nonce(uint8_t nonce[12], const struct tip_psa_sa *s, const uint8_t iv[8])
 {
-    memcpy(nonce, s->salt, TIP_SALT_LEN);
-    memcpy(nonce + TIP_SALT_LEN, iv, 8);
+    memcpy(nonce, s->salt, TIP_CRYPTO_SALT_LEN);
+    memcpy(nonce + TIP_CRYPTO_SALT_LEN, iv, 8);
 }
 
 static int tip_aead_args_ok(const struct tip_psa_sa *s, tip_dir_t dir, const uint8_t *iv,
                             const uint8_t *aad, size_t aad_len, const uint8_t *data,
                             size_t len, const uint8_t *tag)
 {
-    return s->dir == dir && tip_encr_is_aead((tip_encr_t)s->encr) && iv != NULL &&
+    return s->dir == dir && tip_crypto_encr_is_aead((tip_encr_t)s->encr) && iv != NULL &&
            tag != NULL && (aad != NULL || aad_len == 0) && (data != NULL || len == 0);
 }
 
