@@ -261,11 +261,47 @@
 #endif
 
 /**
- * Largest IKE message sent or received, in bytes: the size of each buffer
- * of the message pool (TIP_IKE_MSG_POOL) and of the one receive buffer.
+ * IKE fragmentation (RFC 7383): IKEV2_FRAGMENTATION_SUPPORTED is offered
+ * in IKE_SA_INIT (a connection can turn it off), encrypted messages larger
+ * than the connection's fragment size go out as Encrypted Fragment
+ * payloads, and the peer's fragments are reassembled into a buffer of the
+ * message pool (TIP_IKE_MSG_MAX). Off: the code is left out, a connection
+ * that sets a fragment size is refused (TIP_ERR_UNSUPPORTED), and a
+ * message is at most one datagram (TIP_IKE_DGRAM_MAX).
+ */
+#ifndef TIP_CONF_IKE_FRAG
+#define TIP_CONF_IKE_FRAG 1
+#endif
+
+/**
+ * Largest IKE datagram sent or received, in bytes of IKE message (without
+ * the IP and UDP headers and the non-ESP marker): the size of the receive
+ * buffer and, with TIP_CONF_IKE_FRAG, of the buffer each fragment is
+ * protected in. A peer's unfragmented message, and IKE_SA_INIT (never
+ * fragmented), must fit. At most TIP_IKE_MSG_MAX.
+ */
+#ifndef TIP_IKE_DGRAM_MAX
+#define TIP_IKE_DGRAM_MAX 1280
+#endif
+
+/**
+ * Largest whole IKE message, in bytes: the size of each buffer of the
+ * message pool (TIP_IKE_MSG_POOL). It bounds the messages we build and,
+ * with TIP_CONF_IKE_FRAG, a peer's message reassembled from fragments
+ * (e.g. 4096 for an IKE_AUTH carrying a certificate chain while
+ * TIP_IKE_DGRAM_MAX stays small). Without fragmentation a message is one
+ * datagram, so only TIP_IKE_DGRAM_MAX of it is used.
  */
 #ifndef TIP_IKE_MSG_MAX
 #define TIP_IKE_MSG_MAX 1280
+#endif
+
+/**
+ * Most fragments of one reassembled message (RFC 7383 2.6): a message in
+ * more fragments is dropped. Each IKE SA keeps 4 bytes per fragment.
+ */
+#ifndef TIP_IKE_FRAG_MAX
+#define TIP_IKE_FRAG_MAX 16
 #endif
 
 /**
@@ -273,7 +309,9 @@
  * IKE SA holds one for its request while it is outstanding, one for its
  * last response (re-sent for a retransmitted request, RFC 7296 2.1), and
  * two for the IKE_SA_INIT messages until IKE_AUTH is done: 3 during a
- * handshake, 1 or 2 afterwards. When the pool is empty, a request we would
+ * handshake, 1 or 2 afterwards; with TIP_CONF_IKE_FRAG one more while a
+ * peer's fragmented message is reassembled (4 for a handshake whose
+ * IKE_AUTH arrives in fragments). When the pool is empty, a request we would
  * start is refused (TIP_ERR_FULL; a timer-driven one is retried later), and
  * a peer's request that needs a buffer is dropped unanswered, before it
  * changes anything, so its retransmission is processed once a buffer is
@@ -400,6 +438,12 @@
 #endif
 #if TIP_IKE_MSG_MAX < 512 || TIP_IKE_MSG_MAX > 65535
 #error "TIP_IKE_MSG_MAX must be 512..65535"
+#endif
+#if TIP_IKE_DGRAM_MAX < 512 || TIP_IKE_DGRAM_MAX > TIP_IKE_MSG_MAX
+#error "TIP_IKE_DGRAM_MAX must be 512..TIP_IKE_MSG_MAX"
+#endif
+#if TIP_IKE_FRAG_MAX < 2 || TIP_IKE_FRAG_MAX > 255
+#error "TIP_IKE_FRAG_MAX must be 2..255"
 #endif
 #if TIP_KEYLOG && !defined(TIP_KEYLOG_NO_WARNING)
 #warning "TIP_KEYLOG is on: IKE and ESP keys are written to the log. Never ship this build."

@@ -52,7 +52,10 @@
     X(TIP_CONF_IKE_RESPONDER)                                                  \
     X(TIP_MAX_IKE_CONN)                                                        \
     X(TIP_MAX_IKE_SA)                                                          \
+    X(TIP_CONF_IKE_FRAG)                                                       \
+    X(TIP_IKE_DGRAM_MAX)                                                       \
     X(TIP_IKE_MSG_MAX)                                                         \
+    X(TIP_IKE_FRAG_MAX)                                                        \
     X(TIP_IKE_MSG_POOL)                                                        \
     X(TIP_IKE_ID_MAX)                                                          \
     X(TIP_IKE_PSK_MAX)                                                         \

@@ -90,6 +90,18 @@ typedef struct {
     uint8_t retransmit_tries;/**< retransmissions before the peer is declared dead, 0 = 5 */
     uint8_t restart;         /**< 1: initiate again after the peer died / deleted */
     uint8_t force_encap;     /**< 1: UDP-encapsulate ESP even without a NAT (RFC 3948) */
+    /**
+     * 1: do not offer or accept IKE fragmentation (RFC 7383) on this
+     * connection; messages then go out whole.
+     */
+    uint8_t no_frag;
+    /**
+     * Largest IP datagram of an IKE fragment in bytes (RFC 7383 2.5.1: IP
+     * and UDP headers included), 160..65535; 0 = the RFC's defaults, 576
+     * for IPv4 and 1280 for IPv6. Capped at what TIP_IKE_DGRAM_MAX holds.
+     * Non-zero needs TIP_CONF_IKE_FRAG (else TIP_ERR_UNSUPPORTED).
+     */
+    uint16_t frag_size;
 } tip_ike_conn_t;
 
 /**

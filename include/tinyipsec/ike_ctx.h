@@ -96,6 +96,41 @@ typedef struct {
     uint32_t del_spi;               /**< Delete(ESP): our inbound SPI of the pair we named */
 } tip_ike_pending_ex_t;
 
+#if TIP_CONF_IKE_FRAG
+/**
+ * Why a peer's Encrypted Fragment payload was dropped (RFC 7383 2.6), the
+ * index of tip_ike_state_t's frag_drops. Each dropped fragment counts once.
+ */
+typedef enum {
+    TIP_IKE_FRAG_DROP_UNNEGOTIATED = 0, /**< fragmentation was not negotiated on this IKE SA */
+    TIP_IKE_FRAG_DROP_AUTH,      /**< the fragment's integrity check failed (nothing kept) */
+    TIP_IKE_FRAG_DROP_NUMBER,    /**< Fragment Number 0 or above Total Fragments, or a Total
+                                      of 0 or above TIP_IKE_FRAG_MAX */
+    TIP_IKE_FRAG_DROP_TOTAL,     /**< a smaller Total Fragments than the message's so far */
+    TIP_IKE_FRAG_DROP_DUPLICATE, /**< a fragment already held */
+    TIP_IKE_FRAG_DROP_FIRST_NP,  /**< fragment 1 names no first inner payload */
+    TIP_IKE_FRAG_DROP_TOO_LARGE, /**< the message would exceed TIP_IKE_MSG_MAX */
+    TIP_IKE_FRAG_DROP_NO_BUF,    /**< no pool buffer to reassemble in */
+    TIP_IKE_FRAG_DROP_TIMEOUT,   /**< fragments of a message not complete in time (each counts) */
+    TIP_IKE_FRAG_DROP_INVALID,   /**< the reassembled message did not parse (all dropped) */
+    TIP_IKE_FRAG_DROP_COUNT_
+} tip_ike_frag_drop_t;
+
+/** A peer's message being reassembled from fragments, one per IKE SA (private). */
+typedef struct {
+    tip_handle_t buf;               /**< pool buffer with the decrypted fragments, 0 = none */
+    uint32_t msg_id;                /**< the message's ID */
+    uint8_t response;               /**< 1: a response to our request, 0: a request */
+    uint8_t first_np;               /**< fragment 1's Next Payload: the first inner payload */
+    uint16_t total;                 /**< Total Fragments, 0 = nothing held */
+    uint16_t have;                  /**< fragments held */
+    uint16_t used;                  /**< bytes of buf in use */
+    uint64_t deadline_ms;           /**< dropped if not complete by then */
+    uint16_t off[TIP_IKE_FRAG_MAX]; /**< where fragment n+1's content lies in buf */
+    uint16_t len[TIP_IKE_FRAG_MAX]; /**< its length, 0 = not received */
+} tip_ike_reasm_t;
+#endif
+
 /** An IKE SA slot (private). */
 typedef struct {
     uint16_t gen;
@@ -159,6 +194,17 @@ typedef struct {
     int first_error;                /**< the first failure reason (kept) */
     uint8_t child_pending_spi_valid;
     uint8_t rekey_fails;            /**< consecutive failed IKE SA rekeys (back-off) */
+#if TIP_CONF_IKE_FRAG
+    /* RFC 7383: both sides sent IKEV2_FRAGMENTATION_SUPPORTED; messages
+     * whose protected size exceeds frag_room bytes go out in fragments. A
+     * message sent in fragments is kept as plaintext in its buffer
+     * (req_frag / resp_frag) and protected afresh each time it is sent. */
+    uint8_t frag_ok;
+    uint8_t req_frag, resp_frag;
+    uint8_t frag_out;               /**< the message tip_ike_sk_end() just closed goes in fragments */
+    uint16_t frag_room;             /**< bytes of IKE message per fragment datagram */
+    tip_ike_reasm_t reasm;          /**< the peer's fragmented message being reassembled */
+#endif
 } tip_ike_sa_t;
 
 /**
@@ -199,7 +245,12 @@ typedef struct {
     tip_ike_msgbuf_t buf[TIP_IKE_MSG_BUFS]; /**< message buffers the IKE SAs borrow */
     uint32_t buf_exhausted;         /**< times a buffer was needed and the pool was empty */
     uint64_t drops;                 /**< IKE messages dropped (all reasons) */
-    uint8_t rx[TIP_IKE_MSG_MAX];    /**< writable copy of the message being processed */
+    uint8_t rx[TIP_IKE_DGRAM_MAX];  /**< writable copy of the datagram being processed */
+#if TIP_CONF_IKE_FRAG
+    uint32_t frag_drops[TIP_IKE_FRAG_DROP_COUNT_]; /**< fragments dropped, per reason */
+    uint32_t frag_msgs;             /**< messages reassembled from fragments */
+    uint8_t tx[4 + TIP_IKE_DGRAM_MAX]; /**< one outgoing fragment (non-ESP marker room first) */
+#endif
 } tip_ike_state_t;
 
 /** @endcond */

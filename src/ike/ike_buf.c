@@ -86,6 +86,9 @@ void tip_ike_sa_bufs_release(tip_ctx_t *ctx, tip_ike_sa_t *sa)
     tip_ike_buf_release(ctx, &sa->init_i_buf);
     tip_ike_buf_release(ctx, &sa->init_r_buf);
     sa->resp_valid = 0;
+#if TIP_CONF_IKE_FRAG
+    tip_ike_frag_reset(ctx, sa);
+#endif
 }
 
 /* Only between calls (the end of an input or a poll): while a message is
@@ -101,6 +104,9 @@ void tip_ike_bufs_tidy(tip_ctx_t *ctx)
         /* The exchange is over: nothing will be retransmitted. */
         if (!sa->req_outstanding)
             tip_ike_buf_release(ctx, &sa->req_buf);
+#if TIP_CONF_IKE_FRAG
+        tip_ike_frag_tidy(ctx, sa); /* a handled or timed-out reassembly */
+#endif
         /* RFC 7296 2.15: the IKE_SA_INIT messages are needed only for the
          * AUTH payloads (and, half-open, to recognise a retransmitted
          * IKE_SA_INIT request). */

@@ -167,6 +167,13 @@ static int tip_ike_conn_valid(const tip_ike_conn_t *c)
         return TIP_ERR_ARG;
     if (c->mode != TIP_MODE_TUNNEL && c->mode != TIP_MODE_TRANSPORT)
         return TIP_ERR_ARG;
+#if TIP_CONF_IKE_FRAG
+    if (c->frag_size != 0 && c->frag_size < 160)
+        return TIP_ERR_ARG; /* no room left for a fragment's content */
+#else
+    if (c->frag_size != 0)
+        return TIP_ERR_UNSUPPORTED; /* fragmentation is compiled out */
+#endif
     for (i = 0; i < c->ike_count; i++) {
         const tip_ike_proposal_t *p = &c->ike[i];
         if (tip_ike_encr_keymat_len(p->encr, p->key_bits) == 0 || tip_crypto_prf_len(p->prf) == 0 ||

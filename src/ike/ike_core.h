@@ -178,6 +178,60 @@ int tip_ike_sk_end(tip_ike_sa_t *sa, tip_ike_w_t *w, size_t *len);
 int tip_ike_sk_open(tip_ike_sa_t *sa, uint8_t *mbuf, const tip_ike_msg_t *msg,
                     tip_ike_msg_t *inner);
 
+/**
+ * Protect the SK or SKF payload the writer @p w holds (pad, encrypt,
+ * authenticate; the AAD is everything before the IV). *@p len: the
+ * message's final length.
+ */
+int tip_ike_sk_seal(tip_ike_sa_t *sa, tip_ike_w_t *w, size_t *len);
+
+/** Send the message in @p buf (len bytes), in fragments when @p frag (ike_sa.c). */
+int tip_ike_send_msg(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint8_t *buf, size_t len, int frag);
+
+/* ---- fragmentation (ike_frag.c, RFC 7383) ---- */
+#if TIP_CONF_IKE_FRAG
+/** A fragment was authenticated and kept; the message is not complete yet. */
+#define TIP_IKE_FRAG_KEPT 1
+/** A message whose fragments did not all arrive in this time is dropped. */
+#define TIP_IKE_FRAG_REASM_MS 10000u
+/**
+ * Verify and decrypt the SKF payload of @p msg in place (in @p mbuf):
+ * *@p pt / *@p pt_len are the fragment's content (padding removed).
+ */
+int tip_ike_skf_open(tip_ike_sa_t *sa, uint8_t *mbuf, const tip_ike_msg_t *msg, uint8_t **pt,
+                     size_t *pt_len);
+/** Write N(IKEV2_FRAGMENTATION_SUPPORTED) unless @p conn turns fragmentation off. */
+void tip_ike_frag_w_notify(tip_ike_w_t *w, const tip_ike_conn_t *conn);
+/** Set sa->frag_room from @p conn's fragment size and the peer's address family. */
+void tip_ike_frag_set_room(tip_ike_sa_t *sa, const tip_ike_conn_t *conn);
+/**
+ * After IKE_SA_INIT: fragmentation is on for @p sa when @p conn allows it
+ * and the peer's message @p m carries the notify. Returns sa->frag_ok.
+ */
+int tip_ike_frag_negotiate(tip_ike_sa_t *sa, const tip_ike_conn_t *conn, const tip_ike_msg_t *m);
+/**
+ * Send the plaintext message in pool buffer @p buf (len bytes: header, SK
+ * header, IV room, inner payloads) as Encrypted Fragment payloads of at
+ * most sa->frag_room bytes each, each protected with a fresh IV.
+ */
+int tip_ike_frag_send(tip_ctx_t *ctx, tip_ike_sa_t *sa, const uint8_t *buf, size_t len);
+/**
+ * Take the peer's SKF message @p m (a request when @p response is 0) for
+ * the message @p sa expects: every RFC 7383 2.6 check, the fragment's
+ * integrity before it is kept. TIP_IKE_FRAG_KEPT: kept, not complete;
+ * TIP_OK (or TIP_ERR_UNSUPPORTED: an unknown critical payload) with the
+ * whole message's payloads in @p inner; < 0: dropped and counted.
+ */
+int tip_ike_frag_input(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m, int response,
+                       tip_ike_msg_t *inner);
+/** 1 when @p m is fragment 1 of a retransmitted request and authenticates (2.6.1). */
+int tip_ike_frag_retransmit_first(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m);
+/** Forget @p sa's reassembly and return its buffer. */
+void tip_ike_frag_reset(tip_ctx_t *ctx, tip_ike_sa_t *sa);
+/** Between calls: return a handled reassembly's buffer; drop one past its time. */
+void tip_ike_frag_tidy(tip_ctx_t *ctx, tip_ike_sa_t *sa);
+#endif
+
 /* ---- proposals (ike_prop.c) ---- */
 
 /** Write the SA payload offering @p conn's IKE proposals (@p spi: 8 bytes or NULL). */

@@ -211,7 +211,7 @@ static int tip_ike_init_build(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_co
     if (err != TIP_OK)
         return err;
     tip_ike_hdr_request(sa, TIP_IKE_EXCH_IKE_SA_INIT, &h);
-    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(req), TIP_IKE_MSG_MAX);
+    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(req), TIP_IKE_DGRAM_MAX); /* never fragmented */
     tip_ike_w_hdr(&w, &h);
     /* RFC 7296 2.6: the cookie goes first. */
     if (sa->cookie_len != 0)
@@ -220,6 +220,9 @@ static int tip_ike_init_build(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_co
     tip_ike_w_ke(&w, sa->dh_group, pub, publen);
     tip_ike_w_nonce(&w, sa->ni, sa->ni_len);
     tip_ike_w_natd(&w, sa);
+#if TIP_CONF_IKE_FRAG
+    tip_ike_frag_w_notify(&w, conn);
+#endif
     err = tip_ike_w_finish(&w);
     if (err != TIP_OK)
         return err;
@@ -352,6 +355,9 @@ int tip_ike_init_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     memcpy(TIP_IKE_BUF_MSG(init_r), m->buf, m->len);
     sa->init_r_len = (uint16_t)m->len;
     tip_ike_check_natd(sa, m, &natd);
+#if TIP_CONF_IKE_FRAG
+    (void)tip_ike_frag_negotiate(sa, &c->cfg, m); /* RFC 7383 2.3 */
+#endif
     /* RFC 7296 2.23: behind a NAT (either side), or when asked to, move
      * to port 4500 and encapsulate ESP in UDP. */
     if (natd && (sa->nat_local || sa->nat_remote || c->cfg.force_encap)) {
@@ -459,7 +465,7 @@ int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
     if (pl_sa == NULL || pl_ke == NULL || pl_n == NULL ||
         tip_ike_ke_parse(tip_ike_pl_body(m, pl_ke), pl_ke->len, &ke) != TIP_OK ||
         tip_ike_nonce_parse(tip_ike_pl_body(m, pl_n), pl_n->len, &nonce, &nonce_len) != TIP_OK ||
-        m->len > TIP_IKE_MSG_MAX)
+        m->len > TIP_IKE_DGRAM_MAX)
         return TIP_ERR_MALFORMED;
     /* RFC 7296 2.6: under load, only peers that can show they receive at
      * their address get state. */
@@ -563,13 +569,18 @@ int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
     tip_ike_check_natd(sa, m, &natd);
 
     tip_ike_hdr_response(sa, &m->hdr, &h);
-    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(resp), TIP_IKE_MSG_MAX);
+    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(resp), TIP_IKE_DGRAM_MAX); /* never fragmented */
     tip_ike_w_hdr(&w, &h);
     tip_ike_w_sa_ike_chosen(&w, num, &chosen, NULL);
     tip_ike_w_ke(&w, (uint16_t)chosen.dh, pub, publen);
     tip_ike_w_nonce(&w, sa->nr, sa->nr_len);
     if (natd)
         tip_ike_w_natd(&w, sa);
+#if TIP_CONF_IKE_FRAG
+    /* RFC 7383 2.3: answered only when the initiator offered it. */
+    if (tip_ike_frag_negotiate(sa, &c->cfg, m))
+        tip_ike_frag_w_notify(&w, &c->cfg);
+#endif
     err = tip_ike_w_finish(&w);
     if (err != TIP_OK) {
         tip_ike_sa_free(ctx, sa);

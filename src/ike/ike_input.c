@@ -85,10 +85,59 @@ static int tip_ike_resend_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_i
         if (init_i == NULL || m->len != sa->init_i_len ||
             memcmp(m->buf, TIP_IKE_BUF_MSG(init_i), m->len) != 0)
             return tip_ike_drop(ctx, TIP_ERR_REPLAY);
+    } else if (m->sk_index >= 0 && m->pl[m->sk_index].type == TIP_IKE_PL_SKF) {
+#if TIP_CONF_IKE_FRAG
+        if (!tip_ike_frag_retransmit_first(ctx, sa, m))
+            return TIP_OK; /* RFC 7383 2.6.1: only fragment 1 has the response sent again */
+#else
+        return tip_ike_drop(ctx, TIP_ERR_UNSUPPORTED);
+#endif
     } else if (tip_ike_sk_open(sa, ctx->ike.rx, m, &inner) != TIP_OK) {
         return tip_ike_drop(ctx, TIP_ERR_AUTH);
     }
-    return tip_ike_send_raw(ctx, sa, resp, sa->resp_len);
+#if TIP_CONF_IKE_FRAG
+    return tip_ike_send_msg(ctx, sa, resp, sa->resp_len, sa->resp_frag);
+#else
+    return tip_ike_send_msg(ctx, sa, resp, sa->resp_len, 0);
+#endif
+}
+
+/*
+ * Verify and decrypt the encrypted message @p m for @p sa into @p inner:
+ * an SK payload at once, SKF payloads (RFC 7383) once all fragments are
+ * there (TIP_IKE_FRAG_KEPT until then; without TIP_CONF_IKE_FRAG they are
+ * refused). Drops are counted by the caller, except fragments' (counted
+ * per reason where they are checked).
+ */
+static int tip_ike_open(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m, int response,
+                        tip_ike_msg_t *inner)
+{
+    if (m->sk_index >= 0 && m->pl[m->sk_index].type == TIP_IKE_PL_SKF) {
+#if TIP_CONF_IKE_FRAG
+        return tip_ike_frag_input(ctx, sa, m, response, inner);
+#else
+        ctx->ike.drops++; /* fragmentation is compiled out */
+        return TIP_ERR_POLICY;
+#endif
+    }
+    (void)response;
+    return tip_ike_sk_open(sa, ctx->ike.rx, m, inner);
+}
+
+/* A fragment's outcome that is not the whole message: kept, or dropped (counted). */
+static int tip_ike_frag_only(int err)
+{
+#if TIP_CONF_IKE_FRAG
+    return err == TIP_IKE_FRAG_KEPT;
+#else
+    (void)err;
+    return 0;
+#endif
+}
+
+static int tip_ike_is_skf(const tip_ike_msg_t *m)
+{
+    return m->sk_index >= 0 && m->pl[m->sk_index].type == TIP_IKE_PL_SKF;
 }
 
 static int tip_ike_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
@@ -135,7 +184,11 @@ static int tip_ike_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport
          m->hdr.exchange != TIP_IKE_EXCH_CREATE_CHILD_SA &&
          m->hdr.exchange != TIP_IKE_EXCH_INFORMATIONAL))
         return tip_ike_drop(ctx, TIP_ERR_POLICY);
-    err = tip_ike_sk_open(sa, ctx->ike.rx, m, &inner);
+    err = tip_ike_open(ctx, sa, m, 0, &inner);
+    if (tip_ike_frag_only(err))
+        return TIP_OK; /* a fragment kept: the message is not complete yet */
+    if (tip_ike_is_skf(m) && err != TIP_OK && err != TIP_ERR_UNSUPPORTED)
+        return err; /* a fragment dropped (counted per reason) */
     /* RFC 7296 2.3: a request we cannot answer now is not taken: without
      * a buffer for the response it is dropped before it changes anything,
      * and its retransmission is processed once a buffer is free. */
@@ -196,7 +249,11 @@ static int tip_ike_response(tip_ctx_t *ctx, const tip_ike_msg_t *m)
         return tip_ike_drop(ctx, TIP_ERR_POLICY); /* we never sent one */
 #endif
     }
-    err = tip_ike_sk_open(sa, ctx->ike.rx, m, &inner);
+    err = tip_ike_open(ctx, sa, m, 1, &inner);
+    if (tip_ike_frag_only(err))
+        return TIP_OK; /* a fragment kept: the message is not complete yet */
+    if (tip_ike_is_skf(m) && err != TIP_OK && err != TIP_ERR_UNSUPPORTED)
+        return err; /* a fragment dropped (counted per reason) */
     if (err != TIP_OK)
         return tip_ike_drop(ctx, err);
     sa->req_outstanding = 0;
@@ -236,7 +293,7 @@ int tip_ike_input(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport, const t
     tip_time_update(ctx);
     if (!ctx->ike.enabled)
         return TIP_ERR_NO_SA;
-    if (len > TIP_IKE_MSG_MAX) /* maybe well-formed, but larger than ctx->ike.rx */
+    if (len > TIP_IKE_DGRAM_MAX) /* maybe well-formed, but larger than ctx->ike.rx */
         return tip_ike_drop(ctx, TIP_ERR_TOO_LARGE);
     /* A private copy: SK content is decrypted in place. */
     memcpy(ctx->ike.rx, msg, len);

@@ -433,31 +433,64 @@ uint32_t tip_ike_rto(tip_ctx_t *ctx, const tip_ike_sa_t *sa)
     return base << shift;
 }
 
+int tip_ike_send_msg(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint8_t *buf, size_t len, int frag)
+{
+#if TIP_CONF_IKE_FRAG
+    if (frag)
+        return tip_ike_frag_send(ctx, sa, buf, len);
+#else
+    (void)frag;
+#endif
+    return tip_ike_send_raw(ctx, sa, buf, len);
+}
+
+/* Whether the message tip_ike_sk_end() just closed goes out in fragments
+ * (consumed: the next message decides afresh). */
+static uint8_t tip_ike_take_frag_out(tip_ike_sa_t *sa)
+{
+#if TIP_CONF_IKE_FRAG
+    uint8_t f = sa->frag_out;
+    sa->frag_out = 0;
+    return f;
+#else
+    (void)sa;
+    return 0;
+#endif
+}
+
 int tip_ike_send_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, size_t len, uint8_t pending)
 {
     uint8_t *b = tip_ike_buf_get(ctx, sa->req_buf);
+    uint8_t frag = tip_ike_take_frag_out(sa);
 
     if (b == NULL)
         return TIP_ERR_INTERNAL; /* built there: it cannot be missing */
     sa->req_len = (uint16_t)len;
+#if TIP_CONF_IKE_FRAG
+    sa->req_frag = frag;
+#endif
     sa->req_outstanding = 1;
     sa->req_tries = 0;
     sa->pend.kind = pending;
     sa->req_deadline_ms = ctx->now_ms + tip_ike_rto(ctx, sa);
     /* A lost first send is just a retransmission later. */
-    (void)tip_ike_send_raw(ctx, sa, b, len);
+    (void)tip_ike_send_msg(ctx, sa, b, len, frag);
     return TIP_OK;
 }
 
 int tip_ike_send_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, size_t len)
 {
     uint8_t *b = tip_ike_buf_get(ctx, sa->resp_buf);
+    uint8_t frag = tip_ike_take_frag_out(sa);
 
     if (b == NULL)
         return TIP_ERR_INTERNAL; /* built there: it cannot be missing */
     sa->resp_len = (uint16_t)len;
+#if TIP_CONF_IKE_FRAG
+    sa->resp_frag = frag;
+#endif
     sa->resp_valid = 1;
-    return tip_ike_send_raw(ctx, sa, b, len);
+    return tip_ike_send_msg(ctx, sa, b, len, frag);
 }
 
 void tip_ike_hdr_request(const tip_ike_sa_t *sa, uint8_t exchange, tip_ike_hdr_t *h)

@@ -51,6 +51,10 @@ size_t tip_ike_sk_begin(tip_ctx_t *ctx, tip_ike_sa_t *sa, tip_ike_w_t *w)
 {
     size_t off = tip_ike_w_sk_begin(w, sa->sk_iv_len);
 
+#if TIP_CONF_IKE_FRAG
+    sa->frag_out = 0;
+#endif
+
     /* RFC 7296 3.14: the IV must be unpredictable (CBC) / never repeat
      * under the key (AEAD): take it from the port's random source. */
     if (w->err == TIP_OK && tip_ike_random(ctx, w->buf + w->sk_iv, sa->sk_iv_len) != TIP_OK)
@@ -59,6 +63,29 @@ size_t tip_ike_sk_begin(tip_ctx_t *ctx, tip_ike_sa_t *sa, tip_ike_w_t *w)
 }
 
 int tip_ike_sk_end(tip_ike_sa_t *sa, tip_ike_w_t *w, size_t *len)
+{
+#if TIP_CONF_IKE_FRAG
+    sa->frag_out = 0;
+    if (sa->frag_ok && w->err == TIP_OK && w->sk_off != (size_t)-1) {
+        size_t data = w->len - w->sk_pt;
+        size_t pad = sa->sk_block > 1 ? (sa->sk_block - (data + 1u) % sa->sk_block) % sa->sk_block
+                                      : 0u;
+        /* RFC 7383 2.5: a message that would not fit the fragment size is
+         * sent in fragments; it stays plaintext until tip_ike_frag_send(). */
+        if (w->len + pad + 1u + sa->sk_icv_len > sa->frag_room) {
+            int err = tip_ike_w_finish(w);
+            if (err != TIP_OK)
+                return err;
+            sa->frag_out = 1;
+            *len = w->len;
+            return TIP_OK;
+        }
+    }
+#endif
+    return tip_ike_sk_seal(sa, w, len);
+}
+
+int tip_ike_sk_seal(tip_ike_sa_t *sa, tip_ike_w_t *w, size_t *len)
 {
     tip_ike_sk_out_t o;
     int err = tip_ike_w_sk_end(w, sa->sk_block, sa->sk_icv_len, &o);
@@ -78,27 +105,31 @@ int tip_ike_sk_end(tip_ike_sa_t *sa, tip_ike_w_t *w, size_t *len)
     return err;
 }
 
-int tip_ike_sk_open(tip_ike_sa_t *sa, uint8_t *mbuf, const tip_ike_msg_t *msg,
-                    tip_ike_msg_t *inner)
+/* Verify and decrypt the SK or SKF payload @p pl of the message in @p mbuf
+ * in place; *@p pt / *@p pt_len: the content without padding. */
+static int tip_ike_sk_decrypt(tip_ike_sa_t *sa, uint8_t *mbuf, const tip_ike_pl_t *pl,
+                              uint8_t **pt, size_t *pt_len)
 {
-    const tip_ike_pl_t *pl;
+    size_t skf = pl->type == TIP_IKE_PL_SKF ? TIP_IKE_SKF_HDR_LEN : 0u;
     tip_ike_sk_t sk;
     uint8_t *ct;
     size_t pad;
     int err;
 
-    if (msg->sk_index < 0 || sa->sk_iv_len == 0)
-        return TIP_ERR_MALFORMED;
-    pl = &msg->pl[msg->sk_index];
-    if (pl->type != TIP_IKE_PL_SK)
-        return TIP_ERR_UNSUPPORTED; /* SKF: fragmentation is not negotiated */
-    err = tip_ike_sk_split(mbuf + pl->off, pl->len, sa->sk_iv_len, sa->sk_icv_len, sa->sk_block,
-                           &sk);
+    if (skf != 0)
+        err = tip_ike_skf_split(mbuf + pl->off, pl->len, sa->sk_iv_len, sa->sk_icv_len,
+                                sa->sk_block, &sk);
+    else
+        err = tip_ike_sk_split(mbuf + pl->off, pl->len, sa->sk_iv_len, sa->sk_icv_len,
+                               sa->sk_block, &sk);
     if (err != TIP_OK)
         return TIP_ERR_MALFORMED;
     ct = mbuf + (sk.ct - mbuf);
     if (tip_ike_encr_aead(sa->encr)) {
-        err = tip_crypto_aead_open(&sa->sk_in, sk.iv, mbuf, pl->off, ct, sk.ct_len, sk.icv);
+        /* RFC 5282 5.1, RFC 7383 2.5: the AAD is everything before the IV
+         * (for a fragment, its number and total too). */
+        err = tip_crypto_aead_open(&sa->sk_in, sk.iv, mbuf, pl->off + skf, ct, sk.ct_len,
+                                   sk.icv);
     } else {
         uint8_t mac[TIP_CRYPTO_MAX_MAC];
         /* RFC 7296 3.14: the checksum covers the whole message up to it,
@@ -115,7 +146,38 @@ int tip_ike_sk_open(tip_ike_sa_t *sa, uint8_t *mbuf, const tip_ike_msg_t *msg,
     pad = ct[sk.ct_len - 1u];
     if (pad + 1u > sk.ct_len)
         return TIP_ERR_MALFORMED;
-    err = tip_ike_msg_parse_inner(msg, ct, sk.ct_len - 1u - pad, inner);
+    *pt = ct;
+    *pt_len = sk.ct_len - 1u - pad;
+    return TIP_OK;
+}
+
+#if TIP_CONF_IKE_FRAG
+int tip_ike_skf_open(tip_ike_sa_t *sa, uint8_t *mbuf, const tip_ike_msg_t *msg, uint8_t **pt,
+                     size_t *pt_len)
+{
+    if (msg->sk_index < 0 || sa->sk_iv_len == 0 || msg->pl[msg->sk_index].type != TIP_IKE_PL_SKF)
+        return TIP_ERR_MALFORMED;
+    return tip_ike_sk_decrypt(sa, mbuf, &msg->pl[msg->sk_index], pt, pt_len);
+}
+#endif
+
+int tip_ike_sk_open(tip_ike_sa_t *sa, uint8_t *mbuf, const tip_ike_msg_t *msg,
+                    tip_ike_msg_t *inner)
+{
+    const tip_ike_pl_t *pl;
+    uint8_t *pt;
+    size_t pt_len;
+    int err;
+
+    if (msg->sk_index < 0 || sa->sk_iv_len == 0)
+        return TIP_ERR_MALFORMED;
+    pl = &msg->pl[msg->sk_index];
+    if (pl->type != TIP_IKE_PL_SK)
+        return TIP_ERR_MALFORMED; /* SKF: only tip_ike_frag_input() takes fragments */
+    err = tip_ike_sk_decrypt(sa, mbuf, pl, &pt, &pt_len);
+    if (err != TIP_OK)
+        return err;
+    err = tip_ike_msg_parse_inner(msg, pt, pt_len, inner);
     if (err == TIP_OK || err == TIP_ERR_UNSUPPORTED) /* unknown critical payload: caller answers */
         return err;
     return TIP_ERR_MALFORMED;

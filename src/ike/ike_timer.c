@@ -120,7 +120,12 @@ static void tip_ike_poll_retransmit(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint64_t n
     sa->req_deadline_ms = now + tip_ike_rto(ctx, sa);
     req = tip_ike_buf_get(ctx, sa->req_buf);
     if (req != NULL) /* held while the request is outstanding */
-        (void)tip_ike_send_raw(ctx, sa, req, sa->req_len);
+        /* RFC 7383 2.6: a fragmented request goes again in all its fragments. */
+#if TIP_CONF_IKE_FRAG
+        (void)tip_ike_send_msg(ctx, sa, req, sa->req_len, sa->req_frag);
+#else
+        (void)tip_ike_send_msg(ctx, sa, req, sa->req_len, 0);
+#endif
 }
 
 /* The hard lifetime: an IKE SA that could not be rekeyed in time goes,
@@ -248,6 +253,11 @@ static uint64_t tip_ike_sa_next_at(const tip_ctx_t *ctx, const tip_ike_sa_t *sa)
 {
     const tip_ike_conn_slot_t *c;
     uint64_t at = sa->req_outstanding ? sa->req_deadline_ms : TIP_IKE_NEVER;
+
+#if TIP_CONF_IKE_FRAG
+    if (sa->reasm.total != 0) /* a reassembly that may time out */
+        at = tip_ike_min(at, sa->reasm.deadline_ms);
+#endif
 
     switch (sa->state) {
     case TIP_IKE_S_INIT_DONE:
