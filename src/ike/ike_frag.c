@@ -140,7 +140,9 @@ static size_t tip_ike_frag_order(tip_ike_reasm_t *r, uint8_t *b)
 
     for (i = 0; i < r->total; i++) {
         size_t o = r->off[i], n = (size_t)r->len[i] - 1u;
-        if (o != pos) {
+        /* An empty fragment has nothing to move (and may share its offset
+         * with a later one). The others lie at pos or after it. */
+        if (n != 0 && o > pos) {
             /* [pos, o) holds later fragments: rotate fragment i in front. */
             tip_ike_reverse(b + pos, o + n - pos);
             tip_ike_reverse(b + pos, n);

@@ -148,6 +148,21 @@ static void test_any_order_makes_one_message(void **state)
     assert_int_equal(tip_ike_buf_free_count(&b), free_before);
 }
 
+/* An empty fragment (allowed: its content is just shorter) arriving
+ * before the others takes no room and the message still comes out whole. */
+static void test_empty_fragment(void **state)
+{
+    uint32_t id;
+    (void)state;
+    pair(0);
+    id = msg_id_in();
+    assert_int_equal(send_frag(3, 3, TIP_IKE_PL_NONE, 0, 0, 0), TIP_OK);
+    assert_int_equal(send_frag(2, 3, TIP_IKE_PL_NONE, 300, plain_len - 300, 0), TIP_OK);
+    assert_int_equal(send_frag(1, 3, TIP_IKE_PL_V, 0, 300, 0), TIP_OK);
+    assert_int_equal(msg_id_in(), id + 1u); /* parsed as one Vendor ID payload: answered */
+    assert_int_equal(drops(TIP_IKE_FRAG_DROP_INVALID), 0);
+}
+
 /* Fragment Number 0, above Total, or a Total above TIP_IKE_FRAG_MAX. */
 static void test_bad_numbers_dropped(void **state)
 {
@@ -286,6 +301,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_any_order_makes_one_message),
+        cmocka_unit_test(test_empty_fragment),
         cmocka_unit_test(test_bad_numbers_dropped),
         cmocka_unit_test(test_forged_fragment_changes_nothing),
         cmocka_unit_test(test_duplicate_ignored),
