@@ -656,6 +656,20 @@ static int apply_key(gw_conf_t *cf, const char *key, const char *v, const char *
             cf->raw_esp = b;
         return 0;
     }
+    if (!strcmp(key, "fragmentation")) {
+        *why = "expected yes or no";
+        if (parse_bool(v, &b) != 0)
+            return -1;
+        c->no_frag = (uint8_t)!b;
+        return 0;
+    }
+    if (!strcmp(key, "fragment_size")) {
+        *why = "expected 0 (RFC 7383 default) or 160..65535 bytes of IP datagram";
+        if (parse_uint(v, 65535, &n) != 0 || (n != 0 && n < 160))
+            return -1;
+        c->frag_size = (uint16_t)n;
+        return 0;
+    }
     if (!strcmp(key, "tun")) {
         *why = "device name too long (15 characters at most)";
         return copy_text(cf->tun_name, sizeof(cf->tun_name), v);
@@ -931,6 +945,8 @@ void gw_conf_print(const gw_conf_t *cf)
            (unsigned)c->child_rekey_s, (unsigned)c->dpd_s);
     printf("force_encap = %s\nrestart = %s\nraw_esp = %s\n", c->force_encap ? "yes" : "no",
            c->restart ? "yes" : "no", cf->raw_esp ? "yes" : "no");
+    printf("fragmentation = %s\nfragment_size = %u\n", c->no_frag ? "no" : "yes",
+           (unsigned)c->frag_size);
     printf("tun = %s\ntun_mtu = %u\n", cf->tun_name[0] ? cf->tun_name : "tip%d", cf->tun_mtu);
     if (cf->route_src.family != TIP_AF_NONE)
         printf("route_src = %s\n", tip_addr_format(&cf->route_src, a, sizeof(a)));

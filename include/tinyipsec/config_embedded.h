@@ -12,8 +12,9 @@
  * and define again what you change). One connection, two IKE SAs (the
  * current one and its rekey), four CHILD SA pairs (eight SAs), eight
  * policies, a replay window of 128, IPv4 only, AES-GCM with HMAC-SHA-256
- * for the IKE PRF, no setkey parser, four IKE message buffers, peer nonces
- * up to 64 bytes. `make size` measures tinyipsec in this configuration and
+ * for the IKE PRF, no setkey parser, four IKE message buffers of 1280
+ * bytes, IKE fragmentation with 576-byte datagram buffers, peer nonces up
+ * to 64 bytes. `make size` measures tinyipsec in this configuration and
  * docs/footprint.md records the figures.
  */
 #ifndef TINYIPSEC_CONFIG_EMBEDDED_H
@@ -46,8 +47,17 @@
 #define TIP_IKE_MAX_PROPOSALS 2
 /* Peers send 32-byte nonces (64 at most with a SHA-512 PRF); RFC 7296 allows 256. */
 #define TIP_IKE_PEER_NONCE_MAX 64
-/* One handshake holds 3 message buffers, an established IKE SA 1 or 2. */
+/* One handshake holds 3 message buffers (4 while a fragmented IKE_AUTH is
+ * reassembled), an established IKE SA 1 or 2. */
 #define TIP_IKE_MSG_POOL 4
+/* IKE fragmentation (RFC 7383) keeps the datagram buffers at the IPv4
+ * budget of RFC 7383 2.5.1 (576-byte IP datagrams: 548 bytes of IKE)
+ * while whole messages (the pool) stay at 1280 bytes; a peer must then
+ * fragment what it sends to at most 576 bytes (strongSwan:
+ * charon.fragment_size = 576). Fragments of one message: at most 8. */
+#define TIP_CONF_IKE_FRAG 1
+#define TIP_IKE_DGRAM_MAX 576
+#define TIP_IKE_FRAG_MAX 8
 
 /** @endcond */
 

@@ -185,8 +185,12 @@ int tip_ike_sk_open(tip_ike_sa_t *sa, uint8_t *mbuf, const tip_ike_msg_t *msg,
  */
 int tip_ike_sk_seal(tip_ike_sa_t *sa, tip_ike_w_t *w, size_t *len);
 
-/** Send the message in @p buf (len bytes), in fragments when @p frag (ike_sa.c). */
-int tip_ike_send_msg(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint8_t *buf, size_t len, int frag);
+/**
+ * Send the message in @p buf (len bytes), in fragments when @p frag
+ * (ike_sa.c); @p first: its first transmission (fragments get their IVs).
+ */
+int tip_ike_send_msg(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint8_t *buf, size_t len, int frag,
+                     int first);
 
 /* ---- fragmentation (ike_frag.c, RFC 7383) ---- */
 #if TIP_CONF_IKE_FRAG
@@ -209,12 +213,16 @@ void tip_ike_frag_set_room(tip_ike_sa_t *sa, const tip_ike_conn_t *conn);
  * and the peer's message @p m carries the notify. Returns sa->frag_ok.
  */
 int tip_ike_frag_negotiate(tip_ike_sa_t *sa, const tip_ike_conn_t *conn, const tip_ike_msg_t *m);
+/** Fragments of at most sa->frag_room bytes that @p inner_len bytes of content need (0: none fit). */
+size_t tip_ike_frag_count(const tip_ike_sa_t *sa, size_t inner_len);
 /**
  * Send the plaintext message in pool buffer @p buf (len bytes: header, SK
  * header, IV room, inner payloads) as Encrypted Fragment payloads of at
- * most sa->frag_room bytes each, each protected with a fresh IV.
+ * most sa->frag_room bytes each. @p first: draw each fragment's IV and
+ * keep it behind the message; else (a retransmission) use the kept ones,
+ * so the fragments are the same bytes as before.
  */
-int tip_ike_frag_send(tip_ctx_t *ctx, tip_ike_sa_t *sa, const uint8_t *buf, size_t len);
+int tip_ike_frag_send(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint8_t *buf, size_t len, int first);
 /**
  * Take the peer's SKF message @p m (a request when @p response is 0) for
  * the message @p sa expects: every RFC 7383 2.6 check, the fragment's

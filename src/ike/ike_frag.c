@@ -6,13 +6,14 @@
  * payloads, and reassembling a peer's fragments in a buffer of the message
  * pool. Every fragment is authenticated before anything is kept.
  *
- * A message we send in fragments stays in its pool buffer as plaintext and
- * is fragmented and protected afresh, with new IVs, each time it is sent:
- * RFC 7383 2.5.2 has a sender re-fragment a message it retransmits
- * (smaller fragments after a path MTU change), which means new encryption,
- * and RFC 7296 3.14 asks for a fresh IV for every encryption. The pool
- * buffer thus needs only the message's size, and one datagram buffer
- * (ctx->ike.tx) serves every fragment.
+ * A message we send in fragments stays in its pool buffer as plaintext,
+ * followed by the IV each fragment got when it was first sent. RFC 7296
+ * 2.1 wants a retransmitted request bitwise identical to the first (and
+ * strongSwan recognises a retransmission by its bytes): the fragments are
+ * protected again with the same key, IVs and content, which gives the same
+ * bytes and reveals nothing new. The pool buffer thus holds the message
+ * and 8 or 16 bytes per fragment, not every fragment's headers and ICV,
+ * and one datagram buffer (ctx->ike.tx) serves every fragment.
  */
 #include <string.h>
 
@@ -54,25 +55,50 @@ int tip_ike_frag_negotiate(tip_ike_sa_t *sa, const tip_ike_conn_t *conn, const t
 
 /* ---- sending ------------------------------------------------------------------ */
 
-int tip_ike_frag_send(tip_ctx_t *ctx, tip_ike_sa_t *sa, const uint8_t *buf, size_t len)
+/* Bytes of content per fragment: the most whose padded plaintext (content,
+ * padding, pad length byte: a multiple of the block) fits frag_room. 0:
+ * none fits. */
+static size_t tip_ike_frag_chunk(const tip_ike_sa_t *sa)
 {
-    const uint8_t *msg = TIP_IKE_BUF_MSG(buf);
+    size_t fixed = TIP_IKE_HDR_LEN + TIP_IKE_GEN_HDR_LEN + TIP_IKE_SKF_HDR_LEN + sa->sk_iv_len +
+                   sa->sk_icv_len;
+
+    if (sa->sk_block == 0 || sa->frag_room <= fixed + sa->sk_block)
+        return 0;
+    return (sa->frag_room - fixed) / sa->sk_block * sa->sk_block - 1u;
+}
+
+size_t tip_ike_frag_count(const tip_ike_sa_t *sa, size_t inner_len)
+{
+    size_t chunk = tip_ike_frag_chunk(sa);
+
+    if (chunk == 0)
+        return 0;
+    return inner_len == 0 ? 1u : (inner_len + chunk - 1u) / chunk;
+}
+
+int tip_ike_frag_send(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint8_t *buf, size_t len, int first)
+{
+    uint8_t *msg = TIP_IKE_BUF_MSG(buf), *ivs;
     size_t pre = TIP_IKE_HDR_LEN + TIP_IKE_GEN_HDR_LEN + sa->sk_iv_len;
-    size_t fixed = pre + TIP_IKE_SKF_HDR_LEN + sa->sk_icv_len, chunk, inner_len, total, i;
+    size_t chunk = tip_ike_frag_chunk(sa), inner_len, total, i;
     const uint8_t *inner;
     tip_ike_hdr_t h;
     int err = TIP_OK;
 
-    if (len <= pre || msg[16] != TIP_IKE_PL_SK || sa->frag_room <= fixed + sa->sk_block)
+    if (len <= pre || msg[16] != TIP_IKE_PL_SK || chunk == 0)
         return TIP_ERR_INTERNAL;
-    /* The largest content whose padded plaintext (content, padding, pad
-     * length byte: a multiple of the block) still fits the fragment. */
-    chunk = (sa->frag_room - fixed) / sa->sk_block * sa->sk_block - 1u;
     inner = msg + pre;
     inner_len = len - pre;
-    total = (inner_len + chunk - 1u) / chunk;
-    if (total > 0xffffu)
-        return TIP_ERR_TOO_LARGE;
+    total = tip_ike_frag_count(sa, inner_len);
+    /* tip_ike_sk_end() made sure the IVs fit behind the message. */
+    if (total > 0xffffu || len + total * sa->sk_iv_len > TIP_IKE_MSG_MAX)
+        return TIP_ERR_INTERNAL;
+    ivs = msg + len;
+    /* RFC 7296 3.14: fresh, unpredictable IVs the first time; the same
+     * ones again for a retransmission (2.1: bitwise identical). */
+    if (first && tip_ike_random(ctx, ivs, total * sa->sk_iv_len) != TIP_OK)
+        return TIP_ERR_CRYPTO;
     memset(&h, 0, sizeof(h));
     memcpy(h.spi_i, msg, 8);
     memcpy(h.spi_r, msg + 8, 8);
@@ -93,8 +119,8 @@ int tip_ike_frag_send(tip_ctx_t *ctx, tip_ike_sa_t *sa, const uint8_t *buf, size
         (void)tip_ike_w_skf_begin(&w, (uint16_t)(i + 1u), (uint16_t)total,
                                   i == 0 ? msg[TIP_IKE_HDR_LEN] : TIP_IKE_PL_NONE,
                                   sa->sk_iv_len);
-        if (w.err == TIP_OK && tip_ike_random(ctx, w.buf + w.sk_iv, sa->sk_iv_len) != TIP_OK)
-            w.err = TIP_ERR_CRYPTO;
+        if (w.err == TIP_OK)
+            memcpy(w.buf + w.sk_iv, ivs + i * sa->sk_iv_len, sa->sk_iv_len);
         tip_ike_w_bytes(&w, inner + i * chunk, n);
         e = tip_ike_sk_seal(sa, &w, &out_len);
         if (e == TIP_OK)

@@ -96,9 +96,9 @@ static int tip_ike_resend_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_i
         return tip_ike_drop(ctx, TIP_ERR_AUTH);
     }
 #if TIP_CONF_IKE_FRAG
-    return tip_ike_send_msg(ctx, sa, resp, sa->resp_len, sa->resp_frag);
+    return tip_ike_send_msg(ctx, sa, resp, sa->resp_len, sa->resp_frag, 0);
 #else
-    return tip_ike_send_msg(ctx, sa, resp, sa->resp_len, 0);
+    return tip_ike_send_msg(ctx, sa, resp, sa->resp_len, 0, 0);
 #endif
 }
 

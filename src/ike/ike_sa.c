@@ -433,14 +433,16 @@ uint32_t tip_ike_rto(tip_ctx_t *ctx, const tip_ike_sa_t *sa)
     return base << shift;
 }
 
-int tip_ike_send_msg(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint8_t *buf, size_t len, int frag)
+int tip_ike_send_msg(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint8_t *buf, size_t len, int frag,
+                     int first)
 {
 #if TIP_CONF_IKE_FRAG
     if (frag)
-        return tip_ike_frag_send(ctx, sa, buf, len);
+        return tip_ike_frag_send(ctx, sa, buf, len, first);
 #else
     (void)frag;
 #endif
+    (void)first;
     return tip_ike_send_raw(ctx, sa, buf, len);
 }
 
@@ -474,7 +476,7 @@ int tip_ike_send_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, size_t len, uint8_t p
     sa->pend.kind = pending;
     sa->req_deadline_ms = ctx->now_ms + tip_ike_rto(ctx, sa);
     /* A lost first send is just a retransmission later. */
-    (void)tip_ike_send_msg(ctx, sa, b, len, frag);
+    (void)tip_ike_send_msg(ctx, sa, b, len, frag, 1);
     return TIP_OK;
 }
 
@@ -490,7 +492,7 @@ int tip_ike_send_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, size_t len)
     sa->resp_frag = frag;
 #endif
     sa->resp_valid = 1;
-    return tip_ike_send_msg(ctx, sa, b, len, frag);
+    return tip_ike_send_msg(ctx, sa, b, len, frag, 1);
 }
 
 void tip_ike_hdr_request(const tip_ike_sa_t *sa, uint8_t exchange, tip_ike_hdr_t *h)

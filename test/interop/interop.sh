@@ -31,6 +31,17 @@
 #                           (its KE in MODP-2048), then aes256-sha256-ecp256; the gateway
 #                           takes only the second: INVALID_KE_PAYLOAD must steer
 #                           strongSwan to ECP-256 and the tunnel come up (RFC 7296 1.2)
+#   frag-init, frag-resp    IKE fragmentation (RFC 7383): both sides with a 200-byte
+#                           fragment size (strongSwan: fragmentation = yes and
+#                           charon.fragment_size = 200), so IKE_AUTH goes in fragments
+#                           both ways; tinyipsec initiates / strongSwan initiates;
+#                           strongSwan must log that it split its message and
+#                           reassembled ours, then ESP passes
+#   frag-loss               frag-init with 10 % loss each way during the handshake
+#                           (nftables in both namespaces drops every tenth IKE
+#                           datagram sent, from the third on: a fragment of each
+#                           side's IKE_AUTH); the whole message goes again, the
+#                           same bytes, and strongSwan must recognise it
 #   keys                    the key log: a -DTIP_KEYLOG=1 gateway (build/interop-keylog)
 #                           initiates (aes128gcm16-prfsha256-ecp256), strongSwan with
 #                           save-keys rekeys the CHILD SA, the gateway deletes; every SA's
@@ -64,7 +75,7 @@ PSK=tip-interop-psk-0123456789
 DEFAULT_IKE=aes128gcm16-prfsha256-ecp256
 
 CASE=${1:-}
-[ -n "$CASE" ] || { sed -n '4,36p' "$0" >&2; exit 2; }
+[ -n "$CASE" ] || { sed -n '4,44p' "$0" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "RESULT $CASE: FAIL (must run as root)"; exit 1; }
 
 # ---- what the case does ------------------------------------------------------------
@@ -73,8 +84,13 @@ LEFT=tip            # who runs in left: tip | sw
 INITIATOR=left      # who starts the IKE SA
 IKE=$DEFAULT_IKE
 ACTION=ping         # ping | rekey-child | rekey-ike | rekey-child-left | rekey-ike-left
-                    # | delete-left | delete-right | keys
+                    # | delete-left | delete-right | keys | frag
+FRAG_SIZE=""        # the IKE fragment size both sides use (frag cases)
+IMPAIR=""           # loss: nftables drops IKE datagrams in both namespaces during the handshake
 case "$CASE" in
+    frag-init) ACTION=frag; FRAG_SIZE=200 ;;
+    frag-resp) ACTION=frag; FRAG_SIZE=200; INITIATOR=right ;;
+    frag-loss) ACTION=frag; FRAG_SIZE=200; IMPAIR=loss ;;
     sw-sw) LEFT=sw ;;
     sw-sw-nat) LEFT=sw; MODE=nat ;;
     init-*) IKE=${CASE#init-} ;;
@@ -218,7 +234,21 @@ RIGHT_IKE=$IKE RIGHT_ESP=$ESP
     START_ACTION=none REKEY_TIME=1h IKE_PROPOSAL="$RIGHT_IKE" ESP_PROPOSAL="$RIGHT_ESP" \
     LOCAL_ADDR=10.99.0.2 REMOTE_ADDR=$right_remote LOCAL_ID=right.test REMOTE_ID=left.test \
     LOCAL_TS=10.2.0.0/24 REMOTE_TS=10.1.0.0/24
+[ -n "$FRAG_SIZE" ] && export CHARON_EXTRA_CONF="fragment_size = $FRAG_SIZE"
 "$PEER" start right "$RIGHT_NS" "$WORK/r" >/dev/null || fail "strongSwan (right) did not start"
+if [ "$IMPAIR" = loss ]; then
+    # deterministic 10 %: the 3rd, 13th, ... IKE datagram each side sends
+    for ns in "$LEFT_NS" "$RIGHT_NS"; do
+        ip netns exec "$ns" nft -f - <<'NFT' || fail "nftables is not available"
+table inet tipimpair {
+    chain out {
+        type filter hook output priority 0; policy accept;
+        udp dport { 500, 4500 } numgen inc mod 10 == 2 counter drop
+    }
+}
+NFT
+    done
+fi
 
 if [ "${CAPTURE:-0}" = 1 ]; then
     # --immediate-mode: packets reach the file at once, not when a ring block
@@ -259,6 +289,7 @@ initiate = $initiate
 tun = tipgw0
 log_level = ${GW_LOGLEVEL:-info}
 EOF
+    [ -n "$FRAG_SIZE" ] && echo "fragment_size = $FRAG_SIZE" >> "$WORK/gw.conf"
     # ip netns exec execs the program: $! is the gateway's own PID
     ip netns exec "$LEFT_NS" "$GW" --stats-interval 1 "${GW_ARGS[@]}" "$WORK/gw.conf" \
         </dev/null > "$WORK/gw.log" 2>&1 &
@@ -309,6 +340,14 @@ setup=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 log "SAs up in ${setup}s"
 
 # ---- traffic, and the case's action ---------------------------------------------------
+if [ "$IMPAIR" = loss ]; then
+    dropped=0
+    for ns in "$LEFT_NS" "$RIGHT_NS"; do
+        n=$(ip netns exec "$ns" nft list table inet tipimpair | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
+        dropped=$((dropped + ${n:-0}))
+        ip netns exec "$ns" nft delete table inet tipimpair
+    done
+fi
 ping_through 3 0.2 || fail "ping 10.1.0.1 -> 10.2.0.1 through the tunnel failed"
 detail="setup ${setup}s"
 
@@ -379,6 +418,24 @@ case "$ACTION" in
         new_spi=$(sw_spi "$WORK/r" in)
         ping_through 3 0.2 || fail "no traffic after the rekey"
         detail="$detail, CHILD_SA 0x$old_spi -> 0x$new_spi"
+        ;;
+    frag)
+        # strongSwan 5.9: "splitting IKE message (N bytes) into M fragments",
+        # "received fragment #k of M, reassembled fragmented IKE message"
+        split=$(grep -c 'splitting IKE message' "$WORK/r/run/charon.log" || true)
+        reasm=$(grep -c 'reassembled fragmented IKE message' "$WORK/r/run/charon.log" || true)
+        [ "${split:-0}" -ge 1 ] || fail "strongSwan sent nothing in fragments"
+        [ "${reasm:-0}" -ge 1 ] || fail "strongSwan received nothing in fragments from the gateway"
+        detail="$detail, fragmented: strongSwan split $split, reassembled $reasm"
+        if [ "$IMPAIR" = loss ]; then
+            # our retransmission: the fragments again, byte for byte (strongSwan
+            # takes a changed copy for a new message and ignores it)
+            again=$(grep -cE 'received duplicate fragment|received retransmit of request' \
+                "$WORK/r/run/charon.log" || true)
+            [ "$dropped" -ge 2 ] || fail "the loss dropped only $dropped datagrams"
+            [ "${again:-0}" -ge 1 ] || fail "strongSwan did not see our fragments again"
+            detail="$detail, $dropped datagrams lost, strongSwan saw our fragments again $again times"
+        fi
         ;;
     delete-right)
         timeout 15 "$PEER" swanctl "$WORK/r" --terminate --ike s2s --timeout 10 \

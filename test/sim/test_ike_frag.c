@@ -5,9 +5,10 @@
  * network: both announce IKEV2_FRAGMENTATION_SUPPORTED, IKE_AUTH goes in
  * Encrypted Fragment payloads in both directions with a small fragment
  * size, through loss, duplication and reordering; a lost fragmented
- * request goes again in all its fragments, and the responder answers a
- * retransmitted request, on its fragment 1, with all fragments of its
- * cached response. Turned off on one side, messages go out whole.
+ * request goes again in all its fragments, byte for byte the same, and
+ * the responder answers a retransmitted request, on its fragment 1, with
+ * all fragments of its cached response. Turned off on one side, messages
+ * go out whole.
  *
  * tip-requires: TIP_CONF_IKEV2 TIP_CONF_IKE_FRAG TIP_CONF_AES_GCM
  * tip-requires: TIP_CONF_IKE_INITIATOR TIP_CONF_IKE_RESPONDER
@@ -192,6 +193,15 @@ static void test_retransmit_all_fragments(void **state)
     assert_true(both_up(NULL));
     (void)count_ike(&pa, a0, &skf_again);
     assert_int_equal(skf_again, skf_first); /* every fragment went again */
+    /* RFC 7296 2.1: bitwise identical to the first transmission (peers
+     * such as strongSwan recognise a retransmission by its bytes). */
+    for (i = 0; i < skf_first; i++) {
+        const tip_test_sent_t *o = tip_test_port_get(&pa, 1u + i), *r = tip_test_port_get(&pa, a0 + i);
+        assert_non_null(o);
+        assert_non_null(r);
+        assert_int_equal(o->len, r->len);
+        assert_memory_equal(o->data, r->data, o->len);
+    }
     a1 = a0 + skf_again;
     /* The request comes once more (its response was lost, say): b sends
      * every fragment of its cached response, once, on fragment 1. */
