@@ -113,11 +113,17 @@ typedef enum {
     TIP_IKE_FRAG_DROP_NO_BUF,    /**< no pool buffer to reassemble in */
     TIP_IKE_FRAG_DROP_TIMEOUT,   /**< fragments of a message not complete in time (each counts) */
     TIP_IKE_FRAG_DROP_INVALID,   /**< the reassembled message did not parse (all dropped) */
+    TIP_IKE_FRAG_DROP_BUSY,      /**< another IKE SA's message is being reassembled */
     TIP_IKE_FRAG_DROP_COUNT_
 } tip_ike_frag_drop_t;
 
-/** A peer's message being reassembled from fragments, one per IKE SA (private). */
+/**
+ * A peer's message being reassembled from fragments (private). One per
+ * context: IKE SAs take turns (the peer's retransmission finds it free),
+ * and its buffer comes from the message pool only while it is used.
+ */
 typedef struct {
+    tip_handle_t sa;                /**< the IKE SA whose message it is */
     tip_handle_t buf;               /**< pool buffer with the decrypted fragments, 0 = none */
     uint32_t msg_id;                /**< the message's ID */
     uint8_t response;               /**< 1: a response to our request, 0: a request */
@@ -203,7 +209,6 @@ typedef struct {
     uint8_t req_frag, resp_frag;
     uint8_t frag_out;               /**< the message tip_ike_sk_end() just closed goes in fragments */
     uint16_t frag_room;             /**< bytes of IKE message per fragment datagram */
-    tip_ike_reasm_t reasm;          /**< the peer's fragmented message being reassembled */
 #endif
 } tip_ike_sa_t;
 
@@ -249,6 +254,7 @@ typedef struct {
 #if TIP_CONF_IKE_FRAG
     uint32_t frag_drops[TIP_IKE_FRAG_DROP_COUNT_]; /**< fragments dropped, per reason */
     uint32_t frag_msgs;             /**< messages reassembled from fragments */
+    tip_ike_reasm_t reasm;          /**< a peer's fragmented message being reassembled */
     uint8_t tx[4 + TIP_IKE_DGRAM_MAX]; /**< one outgoing fragment (non-ESP marker room first) */
 #endif
 } tip_ike_state_t;

@@ -104,9 +104,7 @@ void tip_ike_bufs_tidy(tip_ctx_t *ctx)
         /* The exchange is over: nothing will be retransmitted. */
         if (!sa->req_outstanding)
             tip_ike_buf_release(ctx, &sa->req_buf);
-#if TIP_CONF_IKE_FRAG
-        tip_ike_frag_tidy(ctx, sa); /* a handled or timed-out reassembly */
-#endif
+
         /* RFC 7296 2.15: the IKE_SA_INIT messages are needed only for the
          * AUTH payloads (and, half-open, to recognise a retransmitted
          * IKE_SA_INIT request). */
@@ -116,6 +114,9 @@ void tip_ike_bufs_tidy(tip_ctx_t *ctx)
             tip_ike_buf_release(ctx, &sa->init_r_buf);
         }
     }
+#if TIP_CONF_IKE_FRAG
+    tip_ike_frag_tidy(ctx); /* a handled or timed-out reassembly */
+#endif
 }
 
 #endif /* TIP_CONF_IKEV2 */

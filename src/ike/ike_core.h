@@ -228,16 +228,17 @@ int tip_ike_frag_send(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint8_t *buf, size_t len
  * the message @p sa expects: every RFC 7383 2.6 check, the fragment's
  * integrity before it is kept. TIP_IKE_FRAG_KEPT: kept, not complete;
  * TIP_OK (or TIP_ERR_UNSUPPORTED: an unknown critical payload) with the
- * whole message's payloads in @p inner; < 0: dropped and counted.
+ * whole message's payloads in @p inner; < 0: dropped and counted (also
+ * while another IKE SA's message is being reassembled).
  */
 int tip_ike_frag_input(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m, int response,
                        tip_ike_msg_t *inner);
 /** 1 when @p m is fragment 1 of a retransmitted request and authenticates (2.6.1). */
 int tip_ike_frag_retransmit_first(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m);
-/** Forget @p sa's reassembly and return its buffer. */
-void tip_ike_frag_reset(tip_ctx_t *ctx, tip_ike_sa_t *sa);
+/** Forget the reassembly if it is @p sa's, and return its buffer. */
+void tip_ike_frag_reset(tip_ctx_t *ctx, const tip_ike_sa_t *sa);
 /** Between calls: return a handled reassembly's buffer; drop one past its time. */
-void tip_ike_frag_tidy(tip_ctx_t *ctx, tip_ike_sa_t *sa);
+void tip_ike_frag_tidy(tip_ctx_t *ctx);
 #endif
 
 /* ---- proposals (ike_prop.c) ---- */

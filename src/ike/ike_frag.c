@@ -140,10 +140,16 @@ static int tip_ike_frag_drop(tip_ctx_t *ctx, tip_ike_frag_drop_t why, int err)
     return err;
 }
 
-void tip_ike_frag_reset(tip_ctx_t *ctx, tip_ike_sa_t *sa)
+static void tip_ike_reasm_clear(tip_ctx_t *ctx)
 {
-    tip_ike_buf_release(ctx, &sa->reasm.buf);
-    memset(&sa->reasm, 0, sizeof(sa->reasm));
+    tip_ike_buf_release(ctx, &ctx->ike.reasm.buf);
+    memset(&ctx->ike.reasm, 0, sizeof(ctx->ike.reasm));
+}
+
+void tip_ike_frag_reset(tip_ctx_t *ctx, const tip_ike_sa_t *sa)
+{
+    if (ctx->ike.reasm.total != 0 && ctx->ike.reasm.sa == tip_ike_sa_handle(ctx, sa))
+        tip_ike_reasm_clear(ctx);
 }
 
 /* Swap [s, s + a) and [s + a, s + a + b) in place (three reversals). */
@@ -188,7 +194,8 @@ int tip_ike_frag_input(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
                        tip_ike_msg_t *inner)
 {
     const tip_ike_pl_t *pl = &m->pl[m->sk_index];
-    tip_ike_reasm_t *r = &sa->reasm;
+    tip_ike_reasm_t *r = &ctx->ike.reasm;
+    tip_handle_t h = tip_ike_sa_handle(ctx, sa);
     const uint8_t *body = m->buf + pl->off;
     uint16_t num, total;
     uint8_t *pt, *b;
@@ -204,7 +211,11 @@ int tip_ike_frag_input(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
     /* RFC 7383 2.6: numbered 1..Total; and we hold at most TIP_IKE_FRAG_MAX. */
     if (num == 0 || num > total || total > TIP_IKE_FRAG_MAX)
         return tip_ike_frag_drop(ctx, TIP_IKE_FRAG_DROP_NUMBER, TIP_ERR_MALFORMED);
-    if (r->total != 0 && r->msg_id == m->hdr.msg_id && r->response == (uint8_t)response) {
+    /* One reassembly at a time: another IKE SA's peer retransmits later. */
+    if (r->total != 0 && r->sa != h && tip_ike_sa_get(ctx, r->sa) != NULL)
+        return tip_ike_frag_drop(ctx, TIP_IKE_FRAG_DROP_BUSY, TIP_ERR_FULL);
+    if (r->total != 0 && r->sa == h && r->msg_id == m->hdr.msg_id &&
+        r->response == (uint8_t)response) {
         /* 2.6: a smaller Total than the message's so far is stale (the
          * sender re-fragments only into more, smaller fragments). */
         if (total < r->total)
@@ -221,18 +232,19 @@ int tip_ike_frag_input(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
         return tip_ike_frag_drop(ctx, TIP_IKE_FRAG_DROP_FIRST_NP, TIP_ERR_MALFORMED);
     /* Authenticated: a fragment of another message, or of this one cut
      * into more fragments (2.6), starts the reassembly afresh. */
-    if (r->total != 0 &&
-        (r->msg_id != m->hdr.msg_id || r->response != (uint8_t)response || total > r->total))
-        tip_ike_frag_reset(ctx, sa);
+    if (r->total != 0 && (r->sa != h || r->msg_id != m->hdr.msg_id ||
+                          r->response != (uint8_t)response || total > r->total))
+        tip_ike_reasm_clear(ctx);
     b = tip_ike_buf_take(ctx, &r->buf);
     if (b == NULL)
         return tip_ike_frag_drop(ctx, TIP_IKE_FRAG_DROP_NO_BUF, TIP_ERR_FULL);
     b = TIP_IKE_BUF_MSG(b);
     if (pt_len > TIP_IKE_MSG_MAX - (size_t)r->used) {
-        tip_ike_frag_reset(ctx, sa); /* the whole message cannot be held */
+        tip_ike_reasm_clear(ctx); /* the whole message cannot be held */
         return tip_ike_frag_drop(ctx, TIP_IKE_FRAG_DROP_TOO_LARGE, TIP_ERR_TOO_LARGE);
     }
     if (r->total == 0) {
+        r->sa = h;
         r->msg_id = m->hdr.msg_id;
         r->response = (uint8_t)response;
         r->total = total;
@@ -253,7 +265,7 @@ int tip_ike_frag_input(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
     inner->hdr = m->hdr;
     if (err == TIP_OK || err == TIP_ERR_UNSUPPORTED)
         return err;
-    tip_ike_frag_reset(ctx, sa);
+    tip_ike_reasm_clear(ctx);
     return tip_ike_frag_drop(ctx, TIP_IKE_FRAG_DROP_INVALID, TIP_ERR_MALFORMED);
 }
 
@@ -272,18 +284,18 @@ int tip_ike_frag_retransmit_first(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ik
     return tip_ike_skf_open(sa, ctx->ike.rx, m, &pt, &pt_len) == TIP_OK;
 }
 
-void tip_ike_frag_tidy(tip_ctx_t *ctx, tip_ike_sa_t *sa)
+void tip_ike_frag_tidy(tip_ctx_t *ctx)
 {
-    tip_ike_reasm_t *r = &sa->reasm;
+    tip_ike_reasm_t *r = &ctx->ike.reasm;
 
     if (r->total == 0)
         return;
-    if (r->have == r->total) {
-        tip_ike_frag_reset(ctx, sa); /* handled */
+    if (r->have == r->total || tip_ike_sa_get(ctx, r->sa) == NULL) {
+        tip_ike_reasm_clear(ctx); /* handled, or its IKE SA is gone */
     } else if (ctx->now_ms >= r->deadline_ms) {
         /* 2.6: not complete in time: dropped, nothing changed. */
         ctx->ike.frag_drops[TIP_IKE_FRAG_DROP_TIMEOUT] += r->have;
-        tip_ike_frag_reset(ctx, sa);
+        tip_ike_reasm_clear(ctx);
     }
 }
 

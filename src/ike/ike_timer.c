@@ -254,11 +254,6 @@ static uint64_t tip_ike_sa_next_at(const tip_ctx_t *ctx, const tip_ike_sa_t *sa)
     const tip_ike_conn_slot_t *c;
     uint64_t at = sa->req_outstanding ? sa->req_deadline_ms : TIP_IKE_NEVER;
 
-#if TIP_CONF_IKE_FRAG
-    if (sa->reasm.total != 0) /* a reassembly that may time out */
-        at = tip_ike_min(at, sa->reasm.deadline_ms);
-#endif
-
     switch (sa->state) {
     case TIP_IKE_S_INIT_DONE:
         return tip_ike_min(at, tip_ike_half_open_at(sa));
@@ -292,6 +287,10 @@ uint64_t tip_ike_next_deadline(const tip_ctx_t *ctx, uint64_t now)
         if (ctx->ike.sa[i].state != TIP_IKE_S_FREE)
             at = tip_ike_min(at, tip_ike_sa_next_at(ctx, &ctx->ike.sa[i]));
     }
+#if TIP_CONF_IKE_FRAG
+    if (ctx->ike.reasm.total != 0) /* a reassembly that may time out */
+        at = tip_ike_min(at, ctx->ike.reasm.deadline_ms);
+#endif
     if (at == TIP_IKE_NEVER)
         return UINT64_MAX;
     return at > now ? at - now : 0;

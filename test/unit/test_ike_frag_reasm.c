@@ -144,7 +144,7 @@ static void test_any_order_makes_one_message(void **state)
     assert_int_equal(tip_test_port_count(&pb), sent + 1u); /* the response */
     assert_int_equal(b.ike.frag_msgs, 1);
     /* The reassembly buffer went back; the response is cached in another. */
-    assert_int_equal(sa_of(&b, conn_b)->reasm.total, 0);
+    assert_int_equal(b.ike.reasm.total, 0);
     assert_int_equal(tip_ike_buf_free_count(&b), free_before);
 }
 
@@ -174,7 +174,7 @@ static void test_bad_numbers_dropped(void **state)
     assert_int_not_equal(send_frag(4, 3, TIP_IKE_PL_NONE, 0, 100, 0), TIP_OK);
     assert_int_not_equal(send_frag(1, TIP_IKE_FRAG_MAX + 1, TIP_IKE_PL_V, 0, 100, 0), TIP_OK);
     assert_int_equal(drops(TIP_IKE_FRAG_DROP_NUMBER), 3);
-    assert_int_equal(sa_of(&b, conn_b)->reasm.total, 0);
+    assert_int_equal(b.ike.reasm.total, 0);
     assert_int_equal(msg_id_in(), id);
 }
 
@@ -188,13 +188,13 @@ static void test_forged_fragment_changes_nothing(void **state)
     id = msg_id_in();
     assert_int_not_equal(piece(1, 2, 1), TIP_OK);
     assert_int_equal(drops(TIP_IKE_FRAG_DROP_AUTH), 1);
-    assert_int_equal(sa_of(&b, conn_b)->reasm.total, 0); /* nothing held */
+    assert_int_equal(b.ike.reasm.total, 0); /* nothing held */
     assert_int_equal(piece(1, 2, 0), TIP_OK);
     /* A forged re-fragmentation (a larger Total) does not restart it. */
     assert_int_not_equal(piece(1, 3, 1), TIP_OK);
     assert_int_equal(drops(TIP_IKE_FRAG_DROP_AUTH), 2);
-    assert_int_equal(sa_of(&b, conn_b)->reasm.total, 2);
-    assert_int_equal(sa_of(&b, conn_b)->reasm.have, 1);
+    assert_int_equal(b.ike.reasm.total, 2);
+    assert_int_equal(b.ike.reasm.have, 1);
     assert_int_equal(piece(2, 2, 0), TIP_OK);
     assert_int_equal(msg_id_in(), id + 1u);
 }
@@ -224,8 +224,8 @@ static void test_total_changes(void **state)
     id = msg_id_in();
     assert_int_equal(piece(1, 2, 0), TIP_OK);
     assert_int_equal(piece(2, 3, 0), TIP_OK); /* re-fragmented: starts again */
-    assert_int_equal(sa_of(&b, conn_b)->reasm.total, 3);
-    assert_int_equal(sa_of(&b, conn_b)->reasm.have, 1);
+    assert_int_equal(b.ike.reasm.total, 3);
+    assert_int_equal(b.ike.reasm.have, 1);
     assert_int_not_equal(piece(2, 2, 0), TIP_OK); /* the old cut: stale */
     assert_int_equal(drops(TIP_IKE_FRAG_DROP_TOTAL), 1);
     assert_int_equal(msg_id_in(), id);
@@ -241,7 +241,7 @@ static void test_first_fragment_next_payload(void **state)
     pair(0);
     assert_int_not_equal(send_frag(1, 2, TIP_IKE_PL_NONE, 0, 300, 0), TIP_OK);
     assert_int_equal(drops(TIP_IKE_FRAG_DROP_FIRST_NP), 1);
-    assert_int_equal(sa_of(&b, conn_b)->reasm.total, 0);
+    assert_int_equal(b.ike.reasm.total, 0);
 }
 
 /* A message not complete in time is dropped, its buffer freed. */
