@@ -34,6 +34,7 @@ MODULES=(
     "IKE keys|350|RFC 7296 2.13-2.18|src/ike/ike_keys.c"
     "IKE engine|800e|tables and states, timers, connection API, dispatch, SK, proposals|src/ike/ike_sa.c src/ike/ike_timer.c src/ike/ike_conn.c src/ike/ike_input.c src/ike/ike_sk.c src/ike/ike_prop.c"
     "IKE message pool|150|message buffers the IKE SAs borrow, by handle|src/ike/ike_buf.c"
+    "IKE fragmentation|400|RFC 7383: negotiation, sending, reassembly|src/ike/ike_frag.c"
     "IKE exchanges|800e|one exchange per file, selectors|src/ike/ike_init.c src/ike/ike_auth.c src/ike/ike_child.c src/ike/ike_info.c src/ike/ike_ts.c"
     "key log|200|Wireshark tables|src/ike/ike_keylog.c"
 )

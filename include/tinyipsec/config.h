@@ -274,17 +274,6 @@
 #endif
 
 /**
- * Largest IKE datagram sent or received, in bytes of IKE message (without
- * the IP and UDP headers and the non-ESP marker): the size of the receive
- * buffer and, with TIP_CONF_IKE_FRAG, of the buffer each fragment is
- * protected in. A peer's unfragmented message, and IKE_SA_INIT (never
- * fragmented), must fit. At most TIP_IKE_MSG_MAX.
- */
-#ifndef TIP_IKE_DGRAM_MAX
-#define TIP_IKE_DGRAM_MAX 1280
-#endif
-
-/**
  * Largest whole IKE message, in bytes: the size of each buffer of the
  * message pool (TIP_IKE_MSG_POOL). It bounds the messages we build and,
  * with TIP_CONF_IKE_FRAG, a peer's message reassembled from fragments
@@ -297,8 +286,21 @@
 #endif
 
 /**
+ * Largest IKE datagram sent or received, in bytes of IKE message (without
+ * the IP and UDP headers and the non-ESP marker): the size of the receive
+ * buffer and, with TIP_CONF_IKE_FRAG, of the buffer each fragment is
+ * protected in. A peer's unfragmented message, and IKE_SA_INIT (never
+ * fragmented), must fit. At most TIP_IKE_MSG_MAX; by default 1280, or
+ * TIP_IKE_MSG_MAX when that is smaller.
+ */
+#ifndef TIP_IKE_DGRAM_MAX
+#define TIP_IKE_DGRAM_MAX (TIP_IKE_MSG_MAX < 1280 ? TIP_IKE_MSG_MAX : 1280)
+#endif
+
+/**
  * Most fragments of one reassembled message (RFC 7383 2.6): a message in
- * more fragments is dropped. Each IKE SA keeps 4 bytes per fragment.
+ * more fragments is dropped. The context keeps 4 bytes per fragment (one
+ * message is reassembled at a time).
  */
 #ifndef TIP_IKE_FRAG_MAX
 #define TIP_IKE_FRAG_MAX 16

@@ -357,12 +357,7 @@ static int tip_ike_rekey_finish(tip_ctx_t *ctx, tip_ike_sa_t *old, tip_ike_sa_t 
     nsa->use_natt = old->use_natt;
     nsa->nat_local = old->nat_local;
     nsa->nat_remote = old->nat_remote;
-#if TIP_CONF_IKE_FRAG
-    /* Negotiated in IKE_SA_INIT (RFC 7383 2.3), it holds for the SA the
-     * rekey continues (no IKE_SA_INIT announces it again). */
-    nsa->frag_ok = old->frag_ok;
-    nsa->frag_room = old->frag_room;
-#endif
+    TIP_IKE_FRAG_INHERIT(nsa, old);
     nsa->encr = (uint8_t)p->encr;
     nsa->integ = (uint8_t)p->integ;
     nsa->prf = (uint8_t)p->prf;

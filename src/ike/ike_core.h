@@ -194,6 +194,9 @@ int tip_ike_send_msg(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint8_t *buf, size_t len,
 
 /* ---- fragmentation (ike_frag.c, RFC 7383) ---- */
 #if TIP_CONF_IKE_FRAG
+/** RFC 7383 2.3: negotiated once, in IKE_SA_INIT; the IKE SA a rekey makes keeps it. */
+#define TIP_IKE_FRAG_INHERIT(to, from) \
+    ((to)->frag_ok = (from)->frag_ok, (to)->frag_room = (from)->frag_room)
 /** A fragment was authenticated and kept; the message is not complete yet. */
 #define TIP_IKE_FRAG_KEPT 1
 /** A message whose fragments did not all arrive in this time is dropped. */
@@ -239,6 +242,8 @@ int tip_ike_frag_retransmit_first(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ik
 void tip_ike_frag_reset(tip_ctx_t *ctx, const tip_ike_sa_t *sa);
 /** Between calls: return a handled reassembly's buffer; drop one past its time. */
 void tip_ike_frag_tidy(tip_ctx_t *ctx);
+#else
+#define TIP_IKE_FRAG_INHERIT(to, from) ((void)(to), (void)(from))
 #endif
 
 /* ---- proposals (ike_prop.c) ---- */

@@ -2,7 +2,7 @@
  * SPDX-License-Identifier: Apache-2.0
  *
  * tip_ike_input() on messages larger than the receive buffer
- * (TIP_IKE_MSG_MAX): reported as TIP_ERR_TOO_LARGE, which the application
+ * (TIP_IKE_DGRAM_MAX): reported as TIP_ERR_TOO_LARGE, which the application
  * can log with the size, not as a malformed message; counted, never acted on.
  *
  * tip-requires: TIP_CONF_IKEV2
@@ -21,7 +21,7 @@
 
 static tip_test_port_t tp;
 static tip_ctx_t ctx;
-static uint8_t msg[TIP_IKE_MSG_MAX + 64];
+static uint8_t msg[TIP_IKE_DGRAM_MAX + 64];
 
 static void responder(void)
 {
@@ -63,8 +63,8 @@ static void test_larger_than_the_buffer_is_too_large(void **state)
 
     responder();
     sent = tp.total;
-    ike_header(TIP_IKE_MSG_MAX + 1);
-    assert_int_equal(tip_ike_input(&ctx, &src, 500, &dst, 500, msg, TIP_IKE_MSG_MAX + 1),
+    ike_header(TIP_IKE_DGRAM_MAX + 1);
+    assert_int_equal(tip_ike_input(&ctx, &src, 500, &dst, 500, msg, TIP_IKE_DGRAM_MAX + 1),
                      TIP_ERR_TOO_LARGE);
     ike_header(sizeof(msg));
     assert_int_equal(tip_ike_input(&ctx, &src, 500, &dst, 500, msg, sizeof(msg)),
@@ -79,8 +79,8 @@ static void test_garbage_within_the_buffer_is_malformed(void **state)
     (void)state;
 
     responder();
-    ike_header(TIP_IKE_MSG_MAX + 1); /* length field disagrees with the datagram */
-    assert_int_equal(tip_ike_input(&ctx, &src, 500, &dst, 500, msg, TIP_IKE_MSG_MAX),
+    ike_header(TIP_IKE_DGRAM_MAX + 1); /* length field disagrees with the datagram */
+    assert_int_equal(tip_ike_input(&ctx, &src, 500, &dst, 500, msg, TIP_IKE_DGRAM_MAX),
                      TIP_ERR_MALFORMED);
     tip_ctx_deinit(&ctx);
 }
