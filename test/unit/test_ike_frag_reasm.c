@@ -5,12 +5,13 @@
  * gateways set up an IKE SA with fragmentation, then the test sends the
  * responder INFORMATIONAL requests in fragments it builds with the
  * initiator's keys: in any order, numbered wrongly, forged, duplicated,
- * re-fragmented, incomplete, too large. A message is acted on once, when
- * it is complete; everything else is dropped, counted per reason, and
- * changes nothing.
+ * re-fragmented, incomplete, too large, or while another peer's message
+ * is being reassembled. A message is acted on once, when it is complete;
+ * everything else is dropped, counted per reason, and changes nothing.
  *
  * tip-requires: TIP_CONF_IKEV2 TIP_CONF_IKE_FRAG TIP_CONF_AES_GCM
  * tip-requires: TIP_CONF_IKE_INITIATOR TIP_CONF_IKE_RESPONDER
+ * tip-requires: TIP_MAX_IKE_CONN>=2 TIP_MAX_IKE_SA>=3
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -297,6 +298,64 @@ static void test_unnegotiated_dropped(void **state)
     assert_int_equal(tip_test_port_count(&pb), sent);
 }
 
+/* One message is reassembled at a time per context: a second peer's
+ * fragments wait (dropped, counted) until the first message is complete,
+ * then go through. */
+static void test_second_peer_waits(void **state)
+{
+    static tip_test_port_t pc;
+    static tip_ctx_t c;
+    tip_handle_t conn_c, conn_bc;
+    tip_ike_conn_t k;
+    tip_port_t p;
+    tip_ike_sa_t *sa_c, *sa_a;
+    tip_ike_status_t st;
+    uint32_t id_a;
+    (void)state;
+    pair(0);
+    tip_test_port_init(&pc, 9, pa.now_ms);
+    tip_test_port_fill(&pc, &p);
+    (void)tip_ctx_deinit(&c);
+    assert_int_equal(tip_ctx_init(&c, &p), TIP_OK);
+    tip_test_ike_conn(&k, "10.99.0.3", "10.99.0.2", "c.test", "b.test", "10.3.0.0", "10.2.0.0");
+    assert_int_equal(tip_ike_conn_add(&c, &k, &conn_c), TIP_OK);
+    tip_test_ike_conn(&k, "10.99.0.2", "10.99.0.3", "b.test", "c.test", "10.2.0.0", "10.3.0.0");
+    assert_int_equal(tip_ike_conn_add(&b, &k, &conn_bc), TIP_OK);
+    (void)tip_sim_add(&sim, &c, &pc, "10.99.0.3");
+    assert_int_equal(tip_ike_initiate(&c, conn_c), TIP_OK);
+    tip_sim_run(&sim, 500, 50);
+    assert_int_equal(tip_ike_status(&c, conn_c, &st), TIP_OK);
+    assert_true(st.child_up);
+    sa_c = sa_of(&c, conn_c);
+    sa_a = sa_of(&a, conn_a);
+    id_a = msg_id_in();
+    assert_int_equal(piece(1, 2, 0), TIP_OK); /* a's message, half there */
+    /* c's fragment, with c's keys and address */
+    {
+        static uint8_t out[TIP_IKE_DGRAM_MAX];
+        tip_addr_t src = tip_test_addr("10.99.0.3"), dst = tip_test_addr("10.99.0.2");
+        tip_ike_hdr_t h;
+        tip_ike_w_t w;
+        size_t len;
+        tip_ike_hdr_request(sa_c, TIP_IKE_EXCH_INFORMATIONAL, &h);
+        tip_ike_w_init(&w, out, sizeof(out));
+        tip_ike_w_hdr(&w, &h);
+        (void)tip_ike_w_skf_begin(&w, 1, 1, TIP_IKE_PL_V, sa_c->sk_iv_len);
+        tip_ike_w_bytes(&w, plain, plain_len);
+        assert_int_equal(tip_ike_sk_seal(sa_c, &w, &len), TIP_OK);
+        assert_int_not_equal(tip_ike_input(&b, &src, 500, &dst, 500, out, len), TIP_OK);
+        assert_int_equal(drops(TIP_IKE_FRAG_DROP_BUSY), 1);
+        assert_int_equal(b.ike.reasm.have, 1); /* a's fragment still held */
+        assert_int_equal(piece(2, 2, 0), TIP_OK);
+        assert_int_equal(msg_id_in(), id_a + 1u);
+        /* now c's retransmission goes through */
+        assert_int_equal(tip_ike_input(&b, &src, 500, &dst, 500, out, len), TIP_OK);
+        assert_int_equal(b.ike.frag_msgs, 2);
+    }
+    (void)sa_a;
+    (void)tip_ctx_deinit(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -310,6 +369,7 @@ int main(void)
         cmocka_unit_test(test_incomplete_times_out),
         cmocka_unit_test(test_too_large_dropped),
         cmocka_unit_test(test_unnegotiated_dropped),
+        cmocka_unit_test(test_second_peer_waits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
