@@ -294,7 +294,11 @@
  * TIP_IKE_MSG_MAX when that is smaller.
  */
 #ifndef TIP_IKE_DGRAM_MAX
-#define TIP_IKE_DGRAM_MAX (TIP_IKE_MSG_MAX < 1280 ? TIP_IKE_MSG_MAX : 1280)
+#if TIP_IKE_MSG_MAX < 1280
+#define TIP_IKE_DGRAM_MAX TIP_IKE_MSG_MAX
+#else
+#define TIP_IKE_DGRAM_MAX 1280
+#endif
 #endif
 
 /**
