@@ -48,6 +48,9 @@
 #define TIP_IKE_PEER_NONCE_MAX 64
 /* One handshake holds 3 message buffers, an established IKE SA 1 or 2. */
 #define TIP_IKE_MSG_POOL 4
+/* A device asks for its virtual address; it hands none out (one pool, two leases). */
+#define TIP_IKE_CP_DNS_MAX 2
+#define TIP_IKE_POOL_LEASES 2
 
 /** @endcond */
 
