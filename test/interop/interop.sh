@@ -31,6 +31,13 @@
 #                           (its KE in MODP-2048), then aes256-sha256-ecp256; the gateway
 #                           takes only the second: INVALID_KE_PAYLOAD must steer
 #                           strongSwan to ECP-256 and the tunnel come up (RFC 7296 1.2)
+#   vip-init                tinyipsec (vip = ipv4) initiates to strongSwan with a pool
+#                           (10.3.0.0/24, DNS 10.2.0.53): the gateway must report the
+#                           address and the DNS server strongSwan assigned, and a ping
+#                           from that address to 10.2.0.1 pass
+#   vip-resp                strongSwan (vips = 0.0.0.0) initiates to tinyipsec with a
+#                           pool (10.3.0.10-10.3.0.20): strongSwan must install
+#                           10.3.0.10, and a ping from it to 10.1.0.1 pass
 #   keys                    the key log: a -DTIP_KEYLOG=1 gateway (build/interop-keylog)
 #                           initiates (aes128gcm16-prfsha256-ecp256), strongSwan with
 #                           save-keys rekeys the CHILD SA, the gateway deletes; every SA's
@@ -64,7 +71,7 @@ PSK=tip-interop-psk-0123456789
 DEFAULT_IKE=aes128gcm16-prfsha256-ecp256
 
 CASE=${1:-}
-[ -n "$CASE" ] || { sed -n '4,36p' "$0" >&2; exit 2; }
+[ -n "$CASE" ] || { sed -n '4,43p' "$0" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "RESULT $CASE: FAIL (must run as root)"; exit 1; }
 
 # ---- what the case does ------------------------------------------------------------
@@ -86,6 +93,8 @@ case "$CASE" in
         ACTION=$CASE ;;
     auth-fail | proposal-mismatch) ACTION=$CASE ;;
     keys) ACTION=keys; CAPTURE=1; IKE=aes128gcm16-prfsha256-ecp256 ;; # Wireshark 4.0: no ChaCha20
+    vip-init) ACTION=vip-init ;;
+    vip-resp) ACTION=vip-resp; INITIATOR=right ;;
     *) echo "RESULT $CASE: FAIL (unknown case)"; exit 2 ;;
 esac
 # ESP proposal: the IKE proposal without its PRF and DH group
@@ -169,8 +178,10 @@ sw_packets() { # confdir in|out
 sw_spi() { # confdir in|out: the SPI (hex) of the newest CHILD_SA in that direction
     { sw "$1" --list-sas --child net 2>/dev/null || true; } | awk -v d="$2" '$1 == d { s = $2; sub(/,$/, "", s) } END { print s }'
 }
+# who pings whom: the virtual address cases change it once the address is known
+PING_NS=$LEFT_NS PING_SRC=10.1.0.1 PING_DST=10.2.0.1
 ping_through() { # count interval -> 0 if every reply came back
-    ip netns exec "$LEFT_NS" ping -n -c "$1" -i "$2" -W 1 -I 10.1.0.1 10.2.0.1 > "$WORK/ping.out" 2>&1
+    ip netns exec "$PING_NS" ping -n -c "$1" -i "$2" -W 1 -I "$PING_SRC" "$PING_DST" > "$WORK/ping.out" 2>&1
 }
 
 # ---- the gateway binary ----------------------------------------------------------
@@ -214,10 +225,22 @@ if [ "$INITIATOR" = right ]; then right_remote=$LEFT_ADDR; else right_remote=%an
 RIGHT_IKE=$IKE RIGHT_ESP=$ESP
 [ "$ACTION" = proposal-mismatch ] && RIGHT_IKE=aes256-sha256-modp2048 RIGHT_ESP=aes256-sha256
 [ "$ACTION" = steer-ke ] && RIGHT_IKE=aes256-sha256-modp2048,$IKE
-"$PEER" render "$HERE/swanctl-psk.conf.in" "$WORK/r/swanctl.conf" PSK=$PSK \
-    START_ACTION=none REKEY_TIME=1h IKE_PROPOSAL="$RIGHT_IKE" ESP_PROPOSAL="$RIGHT_ESP" \
-    LOCAL_ADDR=10.99.0.2 REMOTE_ADDR=$right_remote LOCAL_ID=right.test REMOTE_ID=left.test \
-    LOCAL_TS=10.2.0.0/24 REMOTE_TS=10.1.0.0/24
+if [ "$ACTION" = vip-init ]; then      # strongSwan hands out the address
+    "$PEER" render "$HERE/swanctl-vip.conf.in" "$WORK/r/swanctl.conf" PSK=$PSK \
+        IKE_PROPOSAL="$RIGHT_IKE" ESP_PROPOSAL="$RIGHT_ESP" VIP_KEY=pools VIP_VALUE=rw \
+        LOCAL_ADDR=10.99.0.2 REMOTE_ADDR=%any LOCAL_ID=right.test REMOTE_ID=left.test \
+        LOCAL_TS=10.2.0.0/24 REMOTE_TS=dynamic
+elif [ "$ACTION" = vip-resp ]; then    # strongSwan asks for one
+    "$PEER" render "$HERE/swanctl-vip.conf.in" "$WORK/r/swanctl.conf" PSK=$PSK \
+        IKE_PROPOSAL="$RIGHT_IKE" ESP_PROPOSAL="$RIGHT_ESP" VIP_KEY=vips VIP_VALUE=0.0.0.0 \
+        LOCAL_ADDR=10.99.0.2 REMOTE_ADDR=$LEFT_ADDR LOCAL_ID=right.test REMOTE_ID=left.test \
+        LOCAL_TS=dynamic REMOTE_TS=10.1.0.0/24
+else
+    "$PEER" render "$HERE/swanctl-psk.conf.in" "$WORK/r/swanctl.conf" PSK=$PSK \
+        START_ACTION=none REKEY_TIME=1h IKE_PROPOSAL="$RIGHT_IKE" ESP_PROPOSAL="$RIGHT_ESP" \
+        LOCAL_ADDR=10.99.0.2 REMOTE_ADDR=$right_remote LOCAL_ID=right.test REMOTE_ID=left.test \
+        LOCAL_TS=10.2.0.0/24 REMOTE_TS=10.1.0.0/24
+fi
 "$PEER" start right "$RIGHT_NS" "$WORK/r" >/dev/null || fail "strongSwan (right) did not start"
 
 if [ "${CAPTURE:-0}" = 1 ]; then
@@ -259,6 +282,14 @@ initiate = $initiate
 tun = tipgw0
 log_level = ${GW_LOGLEVEL:-info}
 EOF
+    # virtual addresses: a road warrior without subnet of its own, or a gateway with a pool
+    if [ "$ACTION" = vip-init ]; then
+        sed -i -e '/^local_subnet = /d' -e '/^route_src = /d' "$WORK/gw.conf"
+        echo "vip = ipv4" >> "$WORK/gw.conf"
+    elif [ "$ACTION" = vip-resp ]; then
+        sed -i 's|^remote_subnet = .*|remote_subnet = 10.3.0.0/24|' "$WORK/gw.conf"
+        printf 'pool = 10.3.0.10-10.3.0.20\npool_dns = 10.1.0.53\n' >> "$WORK/gw.conf"
+    fi
     # ip netns exec execs the program: $! is the gateway's own PID
     ip netns exec "$LEFT_NS" "$GW" --stats-interval 1 "${GW_ARGS[@]}" "$WORK/gw.conf" \
         </dev/null > "$WORK/gw.log" 2>&1 &
@@ -308,9 +339,27 @@ fi
 setup=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 log "SAs up in ${setup}s"
 
+# ---- virtual addresses: assigned, installed, and the source of the ping ------------------
+if [ "$ACTION" = vip-init ]; then
+    vip=$(sed -n 's/^VIRTUAL_IP conn [0-9]*: address //p' "$WORK/gw.log" | head -1)
+    [ -n "$vip" ] || fail "gateway printed no VIRTUAL_IP address"
+    sw "$WORK/r" --list-sas > "$WORK/r-sas.txt" 2>&1 || true
+    grep -q "remote 'left.test' @ .* \[$vip\]" "$WORK/r-sas.txt" ||
+        fail "strongSwan did not assign $vip to the gateway"
+    gw_said '^VIRTUAL_IP conn [0-9]*: DNS server 10.2.0.53' || fail "gateway printed no DNS server 10.2.0.53"
+    ip -n "$LEFT_NS" addr show dev tipgw0 | grep -q "inet $vip/32" || fail "$vip is not on tipgw0"
+    PING_SRC=$vip
+elif [ "$ACTION" = vip-resp ]; then
+    vip=$(sed -n 's/^CHILD_UP conn [0-9]*: the peer.s virtual address //p' "$WORK/gw.log" | head -1)
+    [ "$vip" = 10.3.0.10 ] || fail "gateway assigned '$vip', not 10.3.0.10 (the first of its pool)"
+    wait_for 5 eval 'ip -n "$RIGHT_NS" addr | grep -q "inet $vip/"' || fail "strongSwan did not install $vip"
+    PING_NS=$RIGHT_NS PING_SRC=$vip PING_DST=10.1.0.1
+fi
+
 # ---- traffic, and the case's action ---------------------------------------------------
-ping_through 3 0.2 || fail "ping 10.1.0.1 -> 10.2.0.1 through the tunnel failed"
+ping_through 3 0.2 || fail "ping $PING_SRC -> $PING_DST through the tunnel failed"
 detail="setup ${setup}s"
+[ "${ACTION#vip-}" != "$ACTION" ] && detail="$detail, virtual address $vip, ping $PING_SRC -> $PING_DST"
 
 case "$ACTION" in
     rekey-child | rekey-ike | rekey-child-left | rekey-ike-left)
