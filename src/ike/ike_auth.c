@@ -229,7 +229,7 @@ int tip_ike_auth_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
     tip_ike_conn_slot_t *c;
     tip_ike_id_t idi, idr;
     tip_child_proposal_t cp;
-    tip_selector_t sel, ours;
+    tip_selector_t sel;
 #if TIP_CONF_IKE_CP
     int cp_reply = 0, cp_dns = 0;
 #endif
@@ -284,8 +284,7 @@ int tip_ike_auth_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
     if (child_err == 0)
         child_err = tip_ike_cp_assign(ctx, c, in, &cp_reply, &cp_dns);
 #endif
-    tip_ike_conn_ts(c, 0, &ours);
-    if (child_err == 0 && tip_ike_ts_narrow(&ours, in, 0, &sel) != TIP_OK)
+    if (child_err == 0 && tip_ike_conn_narrow(c, 0, in, 0, &sel) != TIP_OK)
         child_err = TIP_IKE_N_TS_UNACCEPTABLE;
     else if (child_err == 0 && transport != (c->cfg.mode == TIP_MODE_TRANSPORT))
         child_err = TIP_IKE_N_NO_PROPOSAL_CHOSEN;
@@ -355,7 +354,6 @@ int tip_ike_auth_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     tip_handle_t conn;
     uint32_t peer_spi;
     uint16_t child_err = 0;
-    tip_selector_t ours;
     unsigned i;
     int err, vip_fail = 0;
 #if TIP_CONF_IKE_CP
@@ -410,13 +408,12 @@ int tip_ike_auth_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
         vip = c->vip;
     }
 #endif
-    tip_ike_conn_ts(c, 1, &ours);
     if (child_err == 0) {
         if (pl_sa == NULL ||
             tip_ike_accept_child(c->cfg.child, c->cfg.child_count, tip_ike_pl_body(in, pl_sa),
                                  pl_sa->len, 0, &cp, &peer_spi) != TIP_OK)
             child_err = TIP_IKE_N_NO_PROPOSAL_CHOSEN;
-        else if (tip_ike_ts_narrow(&ours, in, 1, &sel) != TIP_OK)
+        else if (tip_ike_conn_narrow(c, 1, in, 1, &sel) != TIP_OK)
             child_err = TIP_IKE_N_TS_UNACCEPTABLE;
     }
     if (child_err == 0) {

@@ -237,6 +237,13 @@ int tip_ike_ts_narrow(const tip_selector_t *ours, const tip_ike_msg_t *m, int we
  */
 void tip_ike_conn_ts(const tip_ike_conn_slot_t *c, int initiator, tip_selector_t *out);
 /**
+ * tip_ike_ts_narrow() against tip_ike_conn_ts() of @p c, whose IKE SA
+ * @p ike_initiator started (the virtual address side stays with the IKE
+ * SA's roles, whoever starts a CREATE_CHILD_SA).
+ */
+int tip_ike_conn_narrow(const tip_ike_conn_slot_t *c, int ike_initiator, const tip_ike_msg_t *m,
+                        int we_initiated, tip_selector_t *out);
+/**
  * Derive KEYMAT (2.17) and install the CHILD SA pair. @p ni / @p nr are the
  * nonces of the exchange's initiator / responder, @p we_initiated says which
  * we were (it decides which half of KEYMAT protects what we send). @p g_ir

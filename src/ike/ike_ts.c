@@ -118,4 +118,13 @@ void tip_ike_conn_ts(const tip_ike_conn_slot_t *c, int initiator, tip_selector_t
 #endif
 }
 
+int tip_ike_conn_narrow(const tip_ike_conn_slot_t *c, int ike_initiator, const tip_ike_msg_t *m,
+                        int we_initiated, tip_selector_t *out)
+{
+    tip_selector_t ours;
+
+    tip_ike_conn_ts(c, ike_initiator, &ours);
+    return tip_ike_ts_narrow(&ours, m, we_initiated, out);
+}
+
 #endif /* TIP_CONF_IKEV2 */
