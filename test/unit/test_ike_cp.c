@@ -24,7 +24,8 @@ static size_t cp_body(uint8_t *out, uint8_t type, const uint8_t *attrs, size_t l
 {
     out[0] = type;
     out[1] = out[2] = out[3] = 0;
-    memcpy(out + 4, attrs, len);
+    if (len != 0)
+        memcpy(out + 4, attrs, len);
     return 4 + len;
 }
 
