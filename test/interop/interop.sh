@@ -37,7 +37,8 @@
 #                           from that address to 10.2.0.1 pass
 #   vip-resp                strongSwan (vips = 0.0.0.0) initiates to tinyipsec with a
 #                           pool (10.3.0.10-10.3.0.20): strongSwan must install
-#                           10.3.0.10, and a ping from it to 10.1.0.1 pass
+#                           10.3.0.10, and a ping from it to 10.1.0.1 pass; after
+#                           swanctl --terminate and --initiate it gets 10.3.0.10 again
 #   keys                    the key log: a -DTIP_KEYLOG=1 gateway (build/interop-keylog)
 #                           initiates (aes128gcm16-prfsha256-ecp256), strongSwan with
 #                           save-keys rekeys the CHILD SA, the gateway deletes; every SA's
@@ -71,7 +72,7 @@ PSK=tip-interop-psk-0123456789
 DEFAULT_IKE=aes128gcm16-prfsha256-ecp256
 
 CASE=${1:-}
-[ -n "$CASE" ] || { sed -n '4,43p' "$0" >&2; exit 2; }
+[ -n "$CASE" ] || { sed -n '4,44p' "$0" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "RESULT $CASE: FAIL (must run as root)"; exit 1; }
 
 # ---- what the case does ------------------------------------------------------------
@@ -428,6 +429,20 @@ case "$ACTION" in
         new_spi=$(sw_spi "$WORK/r" in)
         ping_through 3 0.2 || fail "no traffic after the rekey"
         detail="$detail, CHILD_SA 0x$old_spi -> 0x$new_spi"
+        ;;
+    vip-resp)
+        # strongSwan leaves and comes back: the gateway released the lease and
+        # keeps it for the identity, so the same address comes again
+        timeout 15 "$PEER" swanctl "$WORK/r" --terminate --ike s2s --timeout 10 \
+            > "$WORK/terminate.out" 2>&1 || fail "swanctl --terminate failed"
+        wait_for 5 gw_said '^IKE_DOWN ' || fail "gateway printed no IKE_DOWN"
+        timeout $((SA_TIMEOUT + 5)) "$PEER" swanctl "$WORK/r" --initiate --child net \
+            --timeout "$SA_TIMEOUT" > "$WORK/initiate2.out" 2>&1 || fail "strongSwan could not connect again"
+        wait_for 5 eval '[ "$(grep -c "the peer.s virtual address $vip\$" "$WORK/gw.log")" = 2 ]' ||
+            fail "not $vip again after the reconnect: $(grep "virtual address" "$WORK/gw.log" | tail -1)"
+        wait_for 5 eval 'ip -n "$RIGHT_NS" addr | grep -q "inet $vip/"' || fail "strongSwan did not install $vip again"
+        ping_through 3 0.2 || fail "no traffic from $vip after the reconnect"
+        detail="$detail, $vip again after a reconnect"
         ;;
     delete-right)
         timeout 15 "$PEER" swanctl "$WORK/r" --terminate --ike s2s --timeout 10 \
