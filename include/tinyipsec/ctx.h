@@ -208,7 +208,9 @@ typedef struct {
  *    be negotiating again (tip_ike_initiate() then says TIP_ERR_EXISTS).
  *  - AUTH_FAILED, PROPOSAL_MISMATCH: the failed attempt is gone (IKE_DOWN
  *    follows), or for a CHILD SA refused in IKE_AUTH the IKE SA is up
- *    without a CHILD SA.
+ *    without a CHILD SA; when that IKE SA did not get the virtual address
+ *    it asked for (reason INTERNAL_ADDRESS_FAILURE, vip_optional 0), it is
+ *    being deleted and IKE_DOWN follows.
  *
  * @param arg  the pointer given to tip_ctx_set_event_cb()
  * @param ev   the event (valid only during the call)

@@ -436,9 +436,7 @@ int tip_ike_auth_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     tip_ike_fail(ctx, sa, TIP_ERR_POLICY);
     /* Without its virtual address the connection has no use: it ends
      * (Delete, RFC 7296 1.4.1; IKE_DOWN follows, no restart). */
-    if (vip_fail || (c->cfg.vip_request != 0 && !c->cfg.vip_optional &&
-                     (child_err == TIP_IKE_N_INTERNAL_ADDRESS_FAILURE ||
-                      child_err == TIP_IKE_N_FAILED_CP_REQUIRED)))
+    if (vip_fail)
         (void)tip_ike_sa_terminate(ctx, sa);
     tip_ike_raise(ctx, conn, TIP_EV_IKE_UP, 0, 0, 0);
 #if TIP_CONF_IKE_CP
