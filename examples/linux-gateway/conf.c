@@ -701,6 +701,9 @@ static int apply_key(gw_conf_t *cf, const char *key, const char *v, const char *
             }
         return -1;
     }
+    b = gw_conf_vip_key(cf, key, v, why);
+    if (b != 1)
+        return b;
     *why = "unknown key";
     return -1;
 }
@@ -864,9 +867,14 @@ int gw_conf_load(gw_conf_t *cf, const char *path, char *err, size_t err_len)
         return set_err(err, err_len, "%s: \"psk\" is required", path);
     if (cf->conn.local_id.type == TIP_ID_NONE || cf->conn.remote_id.type == TIP_ID_NONE)
         return set_err(err, err_len, "%s: \"local_id\" and \"remote_id\" are required", path);
-    if (cf->local_subnet[0] == '\0' || cf->remote_subnet[0] == '\0')
-        return set_err(err, err_len, "%s: \"local_subnet\" and \"remote_subnet\" are required",
+    /* With a virtual address our side is that address (any until it comes). */
+    if ((cf->local_subnet[0] == '\0' && cf->conn.vip_request == 0) || cf->remote_subnet[0] == '\0')
+        return set_err(err, err_len, "%s: \"local_subnet\" (or \"vip\") and \"remote_subnet\" are required",
                        path);
+    if (cf->local_subnet[0] == '\0')
+        snprintf(cf->local_subnet, sizeof(cf->local_subnet), "(virtual address)");
+    if (cf->conn.vip_request != 0 && cf->route_src.family != TIP_AF_NONE)
+        return set_err(err, err_len, "%s: route_src and vip exclude each other (the virtual address is the source)", path);
     /* The route's source must match the outbound policy, or the gateway's
      * own packets to remote_subnet are dropped as no_policy. */
     if (cf->route_src.family != TIP_AF_NONE && !addr_in_range(&cf->route_src, &cf->conn.ts.local))
@@ -952,4 +960,5 @@ void gw_conf_print(const gw_conf_t *cf)
         printf("route_src = %s\n", tip_addr_format(&cf->route_src, a, sizeof(a)));
     printf("log_level = %s\n",
            cf->log_level >= 0 && cf->log_level <= 3 ? levels[cf->log_level] : "none");
+    gw_conf_vip_print(cf);
 }

@@ -32,6 +32,8 @@ typedef struct {
     char ike_text[GW_TEXT_MAX];      /**< IKE proposals as written */
     char esp_text[GW_TEXT_MAX];      /**< ESP proposals as written */
     char warning[GW_TEXT_MAX + 256]; /**< set by gw_conf_load(): "" or a warning to print */
+    int has_pool;                    /**< "pool" given: hand out virtual addresses */
+    tip_ike_pool_cfg_t pool;         /**< the address pool (and its DNS servers) */
 } gw_conf_t;
 
 /** Fill @p cf with the defaults (responder, no subnets, tun "tip%d", MTU 1400). */
@@ -64,5 +66,15 @@ char *gw_esp_proposal_name(const tip_child_proposal_t *p, char *out, size_t out_
 
 /** Print @p cf in the file's own syntax (for --check). */
 void gw_conf_print(const gw_conf_t *cf);
+
+/**
+ * Apply one of the virtual address keys (conf_vip.c): vip, vip_optional,
+ * pool, pool_dns. Returns 0, -1 with the reason in *@p why, or 1 when
+ * @p key is not one of them.
+ */
+int gw_conf_vip_key(gw_conf_t *cf, const char *key, const char *v, const char **why);
+
+/** Print the virtual address keys of @p cf that are set (for --check). */
+void gw_conf_vip_print(const gw_conf_t *cf);
 
 #endif /* GW_CONF_H */

@@ -196,6 +196,42 @@ static void print_ike_sa(gateway_t *g, const char *what, tip_handle_t conn)
            gw_ike_proposal_name(&st.ike_alg, ike, sizeof(ike))); /* the negotiated one */
 }
 
+/*
+ * The peer assigned us virtual addresses (RFC 7296 2.19): put them on the
+ * TUN device, make them the source of the route to the remote subnet (our
+ * side of the CHILD SA is exactly that address), and print the DNS servers
+ * (the gateway does not touch the system's resolver).
+ */
+static void vip_apply(gateway_t *g, const tip_ike_vip_t *vip)
+{
+    char a[64], prefix[80];
+    unsigned i;
+    int fam;
+
+    for (fam = 0; fam < 2; fam++) {
+        const tip_addr_t *addr = fam == 0 ? &vip->ip4 : &vip->ip6;
+        if (addr->family == TIP_AF_NONE)
+            continue;
+        tip_addr_format(addr, a, sizeof(a));
+        printf("VIRTUAL_IP conn %u: address %s\n", (unsigned)g->conn, a);
+        snprintf(prefix, sizeof(prefix), "%s/%u", a, fam == 0 ? 32u : 128u);
+        {
+            const char *const add[] = {"ip", "addr", "replace", prefix, "dev", g->tun_name, NULL};
+            (void)gw_run_ip(add);
+        }
+        if (addr->family == g->cf.conn.ts.remote.lo.family) {
+            const char *const route[] = {"ip",  "route",     "replace", g->cf.remote_subnet,
+                                         "dev", g->tun_name, "src",     a,
+                                         NULL};
+            (void)gw_run_ip(route);
+        }
+    }
+    for (i = 0; i < vip->dns_count; i++)
+        printf("VIRTUAL_IP conn %u: DNS server %s\n", (unsigned)g->conn,
+               tip_addr_format(&vip->dns[i], a, sizeof(a)));
+    fflush(stdout);
+}
+
 /* The event callback: runs inside tip_ike_input(), tip_output() and tip_poll(). */
 static void on_event(void *arg, const tip_event_t *ev)
 {
@@ -212,6 +248,16 @@ static void on_event(void *arg, const tip_event_t *ev)
     case TIP_EV_CHILD_UP:
     case TIP_EV_CHILD_REKEYED:
         print_child(g, tip_event_name(ev->type), ev->conn);
+        if (ev->type == TIP_EV_CHILD_UP && g->cf.has_pool) {
+            tip_ike_vip_t vip;
+            if (tip_ike_vip_get(&g->ctx, ev->conn, &vip) == TIP_OK)
+                printf("CHILD_UP conn %u: the peer's virtual address %s\n", (unsigned)ev->conn,
+                       tip_addr_format(vip.ip4.family != TIP_AF_NONE ? &vip.ip4 : &vip.ip6, buf,
+                                       sizeof(buf)));
+        }
+        break;
+    case TIP_EV_VIRTUAL_IP:
+        vip_apply(g, ev->vip);
         break;
     case TIP_EV_IKE_DOWN:
         g->ike_down = 1;
@@ -448,6 +494,8 @@ static int gateway_open(gateway_t *g)
         g->port.log = keylog_hook;
     }
     err = tip_ctx_init(&g->ctx, &g->port);
+    if (err == TIP_OK && g->cf.has_pool) /* the pool first: the connection names it */
+        err = tip_ike_pool_add(&g->ctx, &g->cf.pool, &g->cf.conn.vip_pool);
     if (err == TIP_OK) {
         tip_ctx_set_event_cb(&g->ctx, on_event, g);
         err = tip_ike_conn_add(&g->ctx, c, &g->conn);
@@ -513,7 +561,10 @@ static int check_with_library(gateway_t *g)
     port.send_udp = check_send;
     err = tip_ctx_init(&g->ctx, &port);
     if (err == TIP_OK) {
-        err = tip_ike_conn_add(&g->ctx, &g->cf.conn, NULL);
+        if (g->cf.has_pool)
+            err = tip_ike_pool_add(&g->ctx, &g->cf.pool, &g->cf.conn.vip_pool);
+        if (err == TIP_OK)
+            err = tip_ike_conn_add(&g->ctx, &g->cf.conn, NULL);
         tip_ctx_deinit(&g->ctx);
     }
     if (err != TIP_OK)

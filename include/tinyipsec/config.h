@@ -385,6 +385,37 @@
 #endif
 
 /**
+ * Virtual addresses through the configuration payload (RFC 7296 2.19,
+ * 3.15): an initiator asks for an inner address and DNS servers
+ * (tip_ike_conn_t.vip_request), a responder hands them out from address
+ * pools (tip_ike_pool_add()). Off: the code is left out, a connection that
+ * asks for it is refused with TIP_ERR_UNSUPPORTED, and a peer's CFG_REQUEST
+ * is ignored (RFC 7296 3.15: no CP in the reply).
+ */
+#ifndef TIP_CONF_IKE_CP
+#define TIP_CONF_IKE_CP 1
+#endif
+
+/** DNS servers kept per virtual address assignment (received or handed out). */
+#ifndef TIP_IKE_CP_DNS_MAX
+#define TIP_IKE_CP_DNS_MAX 2
+#endif
+
+/** Address pools a responder can hold (tip_ike_pool_add()). */
+#ifndef TIP_IKE_POOLS
+#define TIP_IKE_POOLS 1
+#endif
+
+/**
+ * Leases per address pool: peer identities that hold an address, or held
+ * one and get it back when they return. Bounds the peers one pool serves
+ * at a time; the oldest released lease is forgotten first.
+ */
+#ifndef TIP_IKE_POOL_LEASES
+#define TIP_IKE_POOL_LEASES 8
+#endif
+
+/**
  * Key log for Wireshark: write IKE and ESP keys through the port's log hook
  * in Wireshark's decryption table formats. NEVER in production. Every file
  * compiled with it on prints a \#warning; the project's own test builds,
@@ -450,6 +481,10 @@
 #endif
 #if TIP_IKE_FRAG_MAX < 2 || TIP_IKE_FRAG_MAX > 255
 #error "TIP_IKE_FRAG_MAX must be 2..255"
+#endif
+#if TIP_CONF_IKE_CP && (TIP_IKE_CP_DNS_MAX < 1 || TIP_IKE_CP_DNS_MAX > 8 || TIP_IKE_POOLS < 1 || \
+                        TIP_IKE_POOLS > 255 || TIP_IKE_POOL_LEASES < 1 || TIP_IKE_POOL_LEASES > 65535)
+#error "TIP_IKE_CP_DNS_MAX must be 1..8, TIP_IKE_POOLS 1..255, TIP_IKE_POOL_LEASES 1..65535"
 #endif
 #if TIP_KEYLOG && !defined(TIP_KEYLOG_NO_WARNING)
 #warning "TIP_KEYLOG is on: IKE and ESP keys are written to the log. Never ship this build."

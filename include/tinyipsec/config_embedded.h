@@ -58,6 +58,10 @@
 #define TIP_CONF_IKE_FRAG 1
 #define TIP_IKE_DGRAM_MAX 576
 #define TIP_IKE_FRAG_MAX 8
+/* Virtual addresses (configuration payload) cost about 1.4 KB of flash for
+ * an initiator: a device that asks its gateway for an inner address sets
+ * TIP_CONF_IKE_CP 1 in its own configuration (docs/footprint.md). */
+#define TIP_CONF_IKE_CP 0
 
 /** @endcond */
 

@@ -65,6 +65,10 @@
     X(TIP_IKE_COOKIE_THRESHOLD)                                                \
     X(TIP_IKE_HALF_OPEN_PER_SRC)                                               \
     X(TIP_IKE_REKEY_RESERVE)                                                   \
+    X(TIP_CONF_IKE_CP)                                                         \
+    X(TIP_IKE_CP_DNS_MAX)                                                      \
+    X(TIP_IKE_POOLS)                                                           \
+    X(TIP_IKE_POOL_LEASES)                                                     \
     X(TIP_KEYLOG)
 
 /* Each option's position in the list (the enum numbers them). */

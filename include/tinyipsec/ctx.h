@@ -112,7 +112,8 @@ typedef struct {
     X(CHILD_DOWN, "CHILD SA pair removed (conn, reason)")                              \
     X(AUTH_FAILED, "the peer's or our authentication failed (conn, reason)")           \
     X(PROPOSAL_MISMATCH, "no acceptable proposal (conn, reason)")                      \
-    X(IKE_REKEYED, "IKE SA replaced by a new one (conn)")
+    X(IKE_REKEYED, "IKE SA replaced by a new one (conn)")                             \
+    X(VIRTUAL_IP, "the peer assigned us virtual addresses and DNS servers (conn, vip)")
 
 /** Kinds of event raised to the application (see TIP_EVENT_LIST). */
 typedef enum {
@@ -145,6 +146,8 @@ typedef struct {
     tip_handle_t policy; /**< ACQUIRE: the policy that had no SA */
     tip_handle_t conn;   /**< IKE events: the connection */
     int reason;          /**< IKE events: a tip_err_t, or a notify type for the peer's errors */
+    /** VIRTUAL_IP: the addresses and DNS servers assigned (also tip_ike_vip_get()); else NULL. */
+    const struct tip_ike_vip_s *vip;
 } tip_event_t;
 
 /**
@@ -170,7 +173,7 @@ typedef struct {
  * inside the callback of one, a packet that meets the same one again (the
  * same policy, the same SA) returns its error without raising it again.
  *
- * When one call raises several events (IKE_UP then CHILD_UP or
+ * When one call raises several events (IKE_UP, VIRTUAL_IP, then CHILD_UP or
  * PROPOSAL_MISMATCH; AUTH_FAILED or PROPOSAL_MISMATCH, then CHILD_DOWN,
  * then IKE_DOWN; SA_SOFT_EXPIRED then SA_HARD_EXPIRED) they are delivered
  * one after the other in that order, each describing what had happened
@@ -193,6 +196,10 @@ typedef struct {
  *    connection covers the policy, its negotiation has already started.
  *    An SA installed now carries the next packet.
  *  - IKE_UP, IKE_REKEYED: the (new) IKE SA is established and current.
+ *  - VIRTUAL_IP (initiator, between IKE_UP and CHILD_UP): ev->vip holds
+ *    what the peer assigned; the CHILD SA that follows uses the address of
+ *    its family as our side of its selectors. Put the address on the
+ *    tunnel interface here.
  *  - CHILD_UP, CHILD_REKEYED: the new CHILD SA pair is installed and bound
  *    to the policies (after a rekey the old pair stays until its Delete
  *    is answered).
@@ -201,7 +208,9 @@ typedef struct {
  *    be negotiating again (tip_ike_initiate() then says TIP_ERR_EXISTS).
  *  - AUTH_FAILED, PROPOSAL_MISMATCH: the failed attempt is gone (IKE_DOWN
  *    follows), or for a CHILD SA refused in IKE_AUTH the IKE SA is up
- *    without a CHILD SA.
+ *    without a CHILD SA; when that IKE SA did not get the virtual address
+ *    it asked for (reason INTERNAL_ADDRESS_FAILURE, vip_optional 0), it is
+ *    being deleted and IKE_DOWN follows.
  *
  * @param arg  the pointer given to tip_ctx_set_event_cb()
  * @param ev   the event (valid only during the call)

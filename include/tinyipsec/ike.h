@@ -102,7 +102,99 @@ typedef struct {
      * Non-zero needs TIP_CONF_IKE_FRAG (else TIP_ERR_UNSUPPORTED).
      */
     uint16_t frag_size;
+    /**
+     * Initiator: ask the peer for a virtual address in IKE_AUTH (RFC 7296
+     * 2.19, CP(CFG_REQUEST)): TIP_IKE_VIP_IP4 and/or TIP_IKE_VIP_IP6, with
+     * TIP_IKE_VIP_DNS also its DNS servers; 0 = none. The assigned address
+     * of the CHILD SA's family becomes our side of its selectors, and
+     * TIP_EV_VIRTUAL_IP reports what was assigned. Needs TIP_CONF_IKE_CP.
+     */
+    uint8_t vip_request;
+    /**
+     * Initiator, with vip_request: what happens when the peer assigns no
+     * address of the CHILD SA's family. 0 (the default): the connection
+     * fails (no CHILD SA, the IKE SA is deleted; PROPOSAL_MISMATCH with
+     * reason INTERNAL_ADDRESS_FAILURE). 1: go on without, with the
+     * configured selectors.
+     */
+    uint8_t vip_optional;
+    /**
+     * Responder: the address pool (tip_ike_pool_add()) the peer's virtual
+     * address comes from, 0 = none. The peer must then ask for an address
+     * (else FAILED_CP_REQUIRED, no CHILD SA) and its side of the selectors
+     * is narrowed to the address it got. Needs TIP_CONF_IKE_CP.
+     */
+    tip_handle_t vip_pool;
 } tip_ike_conn_t;
+
+/** tip_ike_conn_t.vip_request: ask for an IPv4 address (INTERNAL_IP4_ADDRESS). */
+#define TIP_IKE_VIP_IP4 0x01u
+/** tip_ike_conn_t.vip_request: ask for an IPv6 address (INTERNAL_IP6_ADDRESS). */
+#define TIP_IKE_VIP_IP6 0x02u
+/** tip_ike_conn_t.vip_request: ask for DNS servers of the families asked for. */
+#define TIP_IKE_VIP_DNS 0x04u
+
+/**
+ * A virtual address assignment (RFC 7296 3.15.1): what the peer assigned
+ * to us (initiator), or what we assigned to the peer (responder).
+ */
+typedef struct tip_ike_vip_s {
+    tip_addr_t ip4;          /**< INTERNAL_IP4_ADDRESS; family TIP_AF_NONE: none */
+    tip_addr_t ip6;          /**< INTERNAL_IP6_ADDRESS; family TIP_AF_NONE: none */
+    uint8_t ip6_prefix;      /**< the prefix length sent with ip6 (3.15.1) */
+    uint8_t dns_count;       /**< entries of dns */
+    tip_addr_t dns[TIP_IKE_CP_DNS_MAX]; /**< INTERNAL_IP4_DNS / IP6_DNS, in the peer's order */
+} tip_ike_vip_t;
+
+/** An address pool for virtual addresses (responder). Copied on add. */
+typedef struct {
+    tip_addr_t start;        /**< the first address (IPv4 or IPv6) */
+    uint32_t count;          /**< addresses from start on, 1..65536 */
+    uint8_t dns_count;       /**< entries of dns, 0..TIP_IKE_CP_DNS_MAX */
+    tip_addr_t dns[TIP_IKE_CP_DNS_MAX]; /**< DNS servers handed out with each address */
+} tip_ike_pool_cfg_t;
+
+/** Usage of an address pool. */
+typedef struct {
+    uint32_t in_use;         /**< addresses held by a connected peer */
+    uint32_t remembered;     /**< released addresses kept for their identity's return */
+    uint32_t refused;        /**< requests refused with INTERNAL_ADDRESS_FAILURE (pool full) */
+} tip_ike_pool_status_t;
+
+/**
+ * Add an address pool (caller-configured, held in the context: nothing is
+ * allocated). Each peer identity gets one address from it while it is
+ * connected; the address is released when its IKE SA goes (deleted, dead
+ * or replaced without a rekey) or its connection is deleted, and kept for
+ * that identity (TIP_IKE_POOL_LEASES identities are remembered) so that it
+ * gets the same address when it comes back. When every address is held,
+ * the request is refused with INTERNAL_ADDRESS_FAILURE (RFC 7296 3.15.4).
+ *
+ * @param ctx   the context
+ * @param cfg   the pool
+ * @param out   receives its handle (for tip_ike_conn_t.vip_pool; may be NULL)
+ * @return 0; TIP_ERR_ARG (bad family, count 0 or above 65536, range past the
+ *         end of the address space, DNS of no family), TIP_ERR_FULL (all
+ *         TIP_IKE_POOLS slots used), TIP_ERR_UNSUPPORTED (TIP_CONF_IKE_CP
+ *         or TIP_CONF_IKE_RESPONDER off)
+ */
+int tip_ike_pool_add(struct tip_ctx *ctx, const tip_ike_pool_cfg_t *cfg, tip_handle_t *out);
+
+/**
+ * Usage of pool @p pool.
+ *
+ * @return 0, TIP_ERR_ARG, TIP_ERR_NOT_FOUND, TIP_ERR_UNSUPPORTED
+ */
+int tip_ike_pool_status(const struct tip_ctx *ctx, tip_handle_t pool, tip_ike_pool_status_t *out);
+
+/**
+ * The virtual addresses of connection @p conn's current IKE SA: assigned
+ * to us (initiator, vip_request) or to the peer (responder, vip_pool).
+ *
+ * @return 0; TIP_ERR_NO_SA (nothing assigned now), a handle error,
+ *         TIP_ERR_UNSUPPORTED (TIP_CONF_IKE_CP off)
+ */
+int tip_ike_vip_get(const struct tip_ctx *ctx, tip_handle_t conn, tip_ike_vip_t *out);
 
 /**
  * Fill @p conn with defaults (tunnel mode, one proposal AES-GCM-128/SHA-256/X25519).

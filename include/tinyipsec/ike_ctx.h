@@ -232,7 +232,34 @@ typedef struct {
     int last_error;
     uint32_t ike_rekeys, child_rekeys;
     tip_ike_conn_t cfg;
+#if TIP_CONF_IKE_CP
+    uint8_t vip_valid;              /**< vip holds the current IKE SA's assignment */
+    tip_ike_vip_t vip;              /**< assigned to us (initiator) or to the peer (responder);
+                                         kept after the IKE SA goes, as the address to ask for
+                                         again (RFC 7296 3.15.1) */
+#endif
 } tip_ike_conn_slot_t;
+
+#if TIP_CONF_IKE_CP && TIP_CONF_IKE_RESPONDER
+/** A lease of an address pool (private): one identity and its address. */
+typedef struct {
+    uint8_t state;                  /**< 0 free, 1 held (conn names the holder), 2 released */
+    uint32_t offset;                /**< the address: pool start + offset */
+    uint32_t stamp;                 /**< when it was last taken or released (oldest forgotten first) */
+    tip_handle_t conn;              /**< held: the connection whose IKE SA holds it */
+    tip_ike_identity_t id;          /**< the peer identity it belongs to */
+} tip_ike_lease_t;
+
+/** An address pool (private). */
+typedef struct {
+    uint16_t gen;
+    uint8_t in_use;
+    uint32_t clock;                 /**< lease stamps */
+    uint32_t refused;               /**< requests refused: pool exhausted */
+    tip_ike_pool_cfg_t cfg;
+    tip_ike_lease_t lease[TIP_IKE_POOL_LEASES];
+} tip_ike_pool_t;
+#endif
 
 /** All IKE state of a context (private). */
 typedef struct {
@@ -246,6 +273,9 @@ typedef struct {
 #endif
     uint32_t bad_transitions;       /**< IKE SA state changes refused as illegal (a bug if not 0) */
     tip_ike_conn_slot_t conn[TIP_MAX_IKE_CONN];
+#if TIP_CONF_IKE_CP && TIP_CONF_IKE_RESPONDER
+    tip_ike_pool_t pool[TIP_IKE_POOLS];
+#endif
     tip_ike_sa_t sa[TIP_MAX_IKE_SA];
     tip_ike_msgbuf_t buf[TIP_IKE_MSG_BUFS]; /**< message buffers the IKE SAs borrow */
     uint32_t buf_exhausted;         /**< times a buffer was needed and the pool was empty */

@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "lwip/dns.h"
 #include "lwip/ip.h"
 #include "lwip/netif.h"
 
@@ -90,6 +91,45 @@ int tip_lwip_tunnel_add(tip_lwip_t *l, struct netif *nif, const ip4_addr_t *ip,
     netif_set_link_up(nif);
     return TIP_OK;
 }
+
+#if TIP_CONF_IKEV2
+int tip_lwip_tunnel_set_vip(tip_lwip_t *l, const tip_ike_vip_t *vip)
+{
+    ip_addr_t a;
+    int done = 0;
+
+    LWIP_ASSERT_CORE_LOCKED();
+    if (l == NULL || vip == NULL)
+        return TIP_ERR_ARG;
+    if (l->tun == NULL)
+        return TIP_ERR_NOT_FOUND;
+    if (tip_lwip_addr_to_ip(&a, &vip->ip4) == TIP_OK) {
+        ip4_addr_t host;
+        IP4_ADDR(&host, 255, 255, 255, 255);
+        /* The tunnel carries exactly this address (RFC 7296 2.19): /32. */
+        netif_set_addr(l->tun, ip_2_ip4(&a), &host, IP4_ADDR_ANY4);
+        done = 1;
+    }
+#if LWIP_IPV6
+    if (tip_lwip_addr_to_ip(&a, &vip->ip6) == TIP_OK) {
+        s8_t idx = -1;
+        if (netif_add_ip6_address(l->tun, ip_2_ip6(&a), &idx) == ERR_OK && idx >= 0) {
+            netif_ip6_addr_set_state(l->tun, idx, IP6_ADDR_PREFERRED);
+            done = 1;
+        }
+    }
+#endif
+#if LWIP_DNS
+    {
+        u8_t i;
+        for (i = 0; i < vip->dns_count && i < DNS_MAX_SERVERS; i++)
+            if (tip_lwip_addr_to_ip(&a, &vip->dns[i]) == TIP_OK)
+                dns_setserver(i, &a);
+    }
+#endif
+    return done ? TIP_OK : TIP_ERR_NO_SA;
+}
+#endif /* TIP_CONF_IKEV2 */
 
 /* ---- policy-based use: a physical netif whose traffic goes through the SPD ---- */
 

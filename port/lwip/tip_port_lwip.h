@@ -145,6 +145,20 @@ void tip_lwip_kick(tip_lwip_t *l);
 int tip_lwip_tunnel_add(tip_lwip_t *l, struct netif *nif, const ip4_addr_t *ip,
                         const ip4_addr_t *netmask, uint16_t mtu, netif_input_fn input);
 
+#if TIP_CONF_IKEV2
+/**
+ * Give the tunnel netif the virtual addresses the peer assigned (RFC 7296
+ * 2.19): call it from the TIP_EV_VIRTUAL_IP event with ev->vip. The IPv4
+ * address replaces the netif's own (netmask /32), an IPv6 address is added
+ * (with LWIP_IPV6) and made preferred, and with LWIP_DNS the DNS servers
+ * become lwIP's (dns_setserver(), up to DNS_MAX_SERVERS). Sockets bound to
+ * the old address of the netif stop working: bind to the new one.
+ * @return 0; TIP_ERR_ARG; TIP_ERR_NOT_FOUND (no tunnel netif);
+ *         TIP_ERR_NO_SA (@p vip holds no address this lwIP can use)
+ */
+int tip_lwip_tunnel_set_vip(tip_lwip_t *l, const tip_ike_vip_t *vip);
+#endif
+
 /**
  * Policy-based use: put netif @p nif (Ethernet, say) under the SPD. What
  * lwIP sends through it goes to tip_output() first: BYPASS leaves as it is,

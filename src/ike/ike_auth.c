@@ -8,6 +8,7 @@
 
 #include "bytes.h"
 #include "ike/ike_core.h"
+#include "ike/ike_cp.h"
 
 #if TIP_CONF_IKEV2
 
@@ -131,6 +132,11 @@ int tip_ike_auth_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
     tip_ike_w_hdr(&w, &h);
     (void)tip_ike_sk_begin(ctx, sa, &w);
     tip_ike_w_id_auth(ctx, &w, sa, &c->cfg);
+#if TIP_CONF_IKE_CP
+    /* RFC 7296 2.19: the virtual address is asked for in IKE_AUTH. */
+    if (c->cfg.vip_request != 0)
+        tip_ike_cp_w_request(&w, c->cfg.vip_request, &c->vip);
+#endif
     if (c->cfg.mode == TIP_MODE_TRANSPORT)
         tip_ike_w_notify(&w, 0, NULL, 0, TIP_IKE_N_USE_TRANSPORT_MODE, NULL, 0);
     tip_ike_w_sa_child(&w, &c->cfg, sa->child_pending_spi, 0, TIP_DH_NONE);
@@ -178,6 +184,21 @@ static int tip_ike_established(tip_ctx_t *ctx, tip_ike_sa_t *sa, tip_ike_conn_sl
 }
 
 #if TIP_CONF_IKE_RESPONDER
+/* The older IKE SAs of @p sa's connection, which is current now: they are
+ * not current, so they go without events. */
+static void tip_ike_initial_contact(tip_ctx_t *ctx, const tip_ike_sa_t *sa)
+{
+    unsigned i;
+
+    for (i = 0; i < TIP_MAX_IKE_SA; i++) {
+        tip_ike_sa_t *o = &ctx->ike.sa[i];
+        if (o != sa && o->conn == sa->conn &&
+            (o->state == TIP_IKE_S_ESTABLISHED || o->state == TIP_IKE_S_DELETING ||
+             o->state == TIP_IKE_S_REKEYED))
+            tip_ike_sa_down(ctx, o, TIP_OK);
+    }
+}
+
 /* The responder's choice of connection: addresses fit and IDi is the one configured. */
 static tip_ike_conn_slot_t *tip_ike_conn_by_id(tip_ctx_t *ctx, const tip_ike_sa_t *sa,
                                                const tip_ike_id_t *idi, const tip_ike_id_t *idr)
@@ -209,6 +230,9 @@ int tip_ike_auth_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
     tip_ike_id_t idi, idr;
     tip_child_proposal_t cp;
     tip_selector_t sel;
+#if TIP_CONF_IKE_CP
+    int cp_reply = 0, cp_dns = 0;
+#endif
     tip_ike_notify_t n;
     uint16_t child_err = 0;
     uint32_t peer_spi = 0;
@@ -248,17 +272,21 @@ int tip_ike_auth_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
             n.type == TIP_IKE_N_USE_TRANSPORT_MODE)
             transport = 1;
     }
-    /* The first CHILD SA (1.2): proposal, selectors (2.9), mode (1.3.1).
-     * Intended clones: different checks, in this order, two of which answer
-     * with the same notify. */
+    /* The first CHILD SA (1.2): proposal, virtual address (2.19),
+     * selectors (2.9), mode (1.3.1). Intended clones: different checks, in
+     * this order, two of which answer with the same notify. */
     if (pl_sa == NULL)
         child_err = TIP_IKE_N_NO_PROPOSAL_CHOSEN; /* NOLINT(bugprone-branch-clone) */
     else if (tip_ike_select_child(c->cfg.child, c->cfg.child_count, tip_ike_pl_body(in, pl_sa),
                                   pl_sa->len, 0, &cp, &num, &peer_spi) != TIP_OK)
         child_err = TIP_IKE_N_NO_PROPOSAL_CHOSEN;
-    else if (tip_ike_ts_narrow(&c->cfg, in, 0, &sel) != TIP_OK)
+#if TIP_CONF_IKE_CP
+    if (child_err == 0)
+        child_err = tip_ike_cp_assign(ctx, c, in, &cp_reply, &cp_dns);
+#endif
+    if (child_err == 0 && tip_ike_conn_narrow(c, 0, in, 0, &sel) != TIP_OK)
         child_err = TIP_IKE_N_TS_UNACCEPTABLE;
-    else if (transport != (c->cfg.mode == TIP_MODE_TRANSPORT))
+    else if (child_err == 0 && transport != (c->cfg.mode == TIP_MODE_TRANSPORT))
         child_err = TIP_IKE_N_NO_PROPOSAL_CHOSEN;
 
     err = tip_ike_established(ctx, sa, c);
@@ -276,6 +304,10 @@ int tip_ike_auth_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
         if (err != TIP_OK) {
             child_err = TIP_IKE_N_NO_ADDITIONAL_SAS; /* our tables are full */
         } else {
+#if TIP_CONF_IKE_CP
+            if (cp_reply)
+                tip_ike_cp_w_reply(&w, &c->vip, cp_dns);
+#endif
             if (transport)
                 tip_ike_w_notify(&w, 0, NULL, 0, TIP_IKE_N_USE_TRANSPORT_MODE, NULL, 0);
             tip_ike_w_sa_child_chosen(&w, num, &cp, spi_in, 0);
@@ -289,6 +321,10 @@ int tip_ike_auth_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
         err = tip_ike_send_response(ctx, sa, len);
     if (child_err == 0)
         tip_ike_child_schedule(ctx, sa);
+    /* RFC 7296 2.4: with INITIAL_CONTACT the peer holds no other IKE SA
+     * with us; older ones of this identity go (without telling it). */
+    if (tip_ike_find_notify(in, TIP_IKE_N_INITIAL_CONTACT, &n))
+        tip_ike_initial_contact(ctx, sa);
     /* Events last, from copies: the callback may change anything. */
     {
         tip_handle_t child_in = sa->child.sa_in;
@@ -319,7 +355,11 @@ int tip_ike_auth_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     uint32_t peer_spi;
     uint16_t child_err = 0;
     unsigned i;
-    int err;
+    int err, vip_fail = 0;
+#if TIP_CONF_IKE_CP
+    int vip_up = 0;
+    tip_ike_vip_t vip;
+#endif
 
     (void)m;
     if (c == NULL || sa->state != TIP_IKE_S_AUTH_SENT)
@@ -354,12 +394,26 @@ int tip_ike_auth_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     if (err != TIP_OK)
         return err;
     conn = sa->conn;
+#if TIP_CONF_IKE_CP
+    /* RFC 7296 2.19, 3.15.4: the address asked for, or none (then the
+     * connection fails unless it may go on with its own selectors). */
+    if (c->cfg.vip_request != 0) {
+        int got = child_err == 0 && tip_ike_cp_take_reply(c, in);
+        if (!got && !c->cfg.vip_optional) {
+            vip_fail = 1;
+            if (child_err == 0)
+                child_err = TIP_IKE_N_INTERNAL_ADDRESS_FAILURE;
+        }
+        vip_up = c->vip_valid;
+        vip = c->vip;
+    }
+#endif
     if (child_err == 0) {
         if (pl_sa == NULL ||
             tip_ike_accept_child(c->cfg.child, c->cfg.child_count, tip_ike_pl_body(in, pl_sa),
                                  pl_sa->len, 0, &cp, &peer_spi) != TIP_OK)
             child_err = TIP_IKE_N_NO_PROPOSAL_CHOSEN;
-        else if (tip_ike_ts_narrow(&c->cfg, in, 1, &sel) != TIP_OK)
+        else if (tip_ike_conn_narrow(c, 1, in, 1, &sel) != TIP_OK)
             child_err = TIP_IKE_N_TS_UNACCEPTABLE;
     }
     if (child_err == 0) {
@@ -370,13 +424,25 @@ int tip_ike_auth_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
             uint32_t spi_in = sa->child.spi_in;
             tip_ike_child_schedule(ctx, sa);
             tip_ike_raise(ctx, conn, TIP_EV_IKE_UP, 0, 0, 0);
+#if TIP_CONF_IKE_CP
+            if (vip_up)
+                tip_ike_cp_raise(ctx, conn, &vip);
+#endif
             tip_ike_raise(ctx, conn, TIP_EV_CHILD_UP, 0, child_in, spi_in);
             return TIP_OK;
         }
         child_err = TIP_IKE_N_NO_ADDITIONAL_SAS;
     }
     tip_ike_fail(ctx, sa, TIP_ERR_POLICY);
+    /* Without its virtual address the connection has no use: it ends
+     * (Delete, RFC 7296 1.4.1; IKE_DOWN follows, no restart). */
+    if (vip_fail)
+        (void)tip_ike_sa_terminate(ctx, sa);
     tip_ike_raise(ctx, conn, TIP_EV_IKE_UP, 0, 0, 0);
+#if TIP_CONF_IKE_CP
+    if (vip_up)
+        tip_ike_cp_raise(ctx, conn, &vip);
+#endif
     tip_ike_raise(ctx, conn, TIP_EV_PROPOSAL_MISMATCH, child_err, 0, 0);
     return TIP_OK;
 }

@@ -527,7 +527,7 @@ static int tip_ike_child_rekey_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const 
     if (err == TIP_OK && with_dh)
         err = tip_ike_dh_from(&sa->dh, offered.pfs, in, g_ir, &g_ir_len);
     if (err == TIP_OK)
-        err = tip_ike_ts_narrow(&c->cfg, in, 1, &sel);
+        err = tip_ike_conn_narrow(c, sa->initiator, in, 1, &sel);
     if (err == TIP_OK) {
         memset(&nc, 0, sizeof(nc));
         nc.pol_in = sa->child.pol_in;
@@ -727,7 +727,7 @@ int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
                              pl_sa->len, 1, &p, &num, &spi_out) != TIP_OK)
         return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
     with_dh = p.pfs != TIP_DH_NONE;
-    if (tip_ike_ts_narrow(&c->cfg, in, 0, &sel) != TIP_OK)
+    if (tip_ike_conn_narrow(c, sa->initiator, in, 0, &sel) != TIP_OK)
         return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_TS_UNACCEPTABLE, NULL, 0);
     err = tip_ike_random(ctx, nr, sizeof(nr));
     if (err == TIP_OK && with_dh) {

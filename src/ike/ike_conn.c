@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ike/ike_core.h"
+#include "ike/ike_cp.h"
 
 #if TIP_CONF_IKEV2
 
@@ -174,6 +175,17 @@ static int tip_ike_conn_valid(const tip_ike_conn_t *c)
     if (c->frag_size != 0)
         return TIP_ERR_UNSUPPORTED; /* fragmentation is compiled out */
 #endif
+    if ((c->vip_request & ~(TIP_IKE_VIP_IP4 | TIP_IKE_VIP_IP6 | TIP_IKE_VIP_DNS)) != 0 ||
+        c->vip_request == TIP_IKE_VIP_DNS)
+        return TIP_ERR_ARG;
+#if !TIP_CONF_IKE_CP || !TIP_CONF_IKE_INITIATOR
+    if (c->vip_request != 0)
+        return TIP_ERR_UNSUPPORTED; /* virtual addresses compiled out */
+#endif
+#if !TIP_CONF_IKE_CP || !TIP_CONF_IKE_RESPONDER
+    if (c->vip_pool != 0)
+        return TIP_ERR_UNSUPPORTED;
+#endif
     for (i = 0; i < c->ike_count; i++) {
         const tip_ike_proposal_t *p = &c->ike[i];
         if (tip_ike_encr_keymat_len(p->encr, p->key_bits) == 0 || tip_crypto_prf_len(p->prf) == 0 ||
@@ -204,6 +216,10 @@ int tip_ike_conn_add(tip_ctx_t *ctx, const tip_ike_conn_t *conn, tip_handle_t *o
     err = tip_ike_conn_valid(conn);
     if (err != TIP_OK)
         return err;
+#if TIP_CONF_IKE_CP && TIP_CONF_IKE_RESPONDER
+    if (conn->vip_pool != 0 && tip_ike_pool_get(ctx, conn->vip_pool) == NULL)
+        return TIP_ERR_NOT_FOUND; /* add the pool first */
+#endif
     err = tip_ike_enable(ctx);
     if (err != TIP_OK)
         return err;
@@ -283,6 +299,9 @@ int tip_ike_conn_del(tip_ctx_t *ctx, tip_handle_t conn)
         if (sa->state != TIP_IKE_S_FREE && sa->conn == conn)
             tip_ike_conn_detach(ctx, sa, &had_child);
     }
+#if TIP_CONF_IKE_CP
+    tip_ike_cp_release(ctx, c);
+#endif
     /* Nothing names the slot any more: it is free, with a new generation
      * so that @p conn is stale, and the key gone. */
     tip_crypto_zeroize(c, sizeof(*c));

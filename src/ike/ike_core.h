@@ -291,12 +291,26 @@ int tip_ike_accept_child(const tip_child_proposal_t *offered, unsigned n, const 
  */
 void tip_ike_w_ts_pair(tip_ike_w_t *w, const tip_selector_t *sel, int we_initiate);
 /**
- * Narrow the peer's TSi/TSr (2.9) against what @p conn allows; the result
- * is the selector this side installs (local/remote from our view).
- * TIP_ERR_POLICY: TS_UNACCEPTABLE.
+ * Narrow the peer's TSi/TSr (2.9) against what @p ours allows (the
+ * connection's selector, with a virtual address in place: see
+ * tip_ike_conn_ts()); the result is the selector this side installs
+ * (local/remote from our view). TIP_ERR_POLICY: TS_UNACCEPTABLE.
  */
-int tip_ike_ts_narrow(const tip_ike_conn_t *conn, const tip_ike_msg_t *m, int we_initiated,
+int tip_ike_ts_narrow(const tip_selector_t *ours, const tip_ike_msg_t *m, int we_initiated,
                       tip_selector_t *out);
+/**
+ * The selector connection @p c negotiates with in role @p initiator: its
+ * configured one, narrowed to the virtual address assigned (RFC 7296 2.19)
+ * when TIP_CONF_IKE_CP is on.
+ */
+void tip_ike_conn_ts(const tip_ike_conn_slot_t *c, int initiator, tip_selector_t *out);
+/**
+ * tip_ike_ts_narrow() against tip_ike_conn_ts() of @p c, whose IKE SA
+ * @p ike_initiator started (the virtual address side stays with the IKE
+ * SA's roles, whoever starts a CREATE_CHILD_SA).
+ */
+int tip_ike_conn_narrow(const tip_ike_conn_slot_t *c, int ike_initiator, const tip_ike_msg_t *m,
+                        int we_initiated, tip_selector_t *out);
 /**
  * Derive KEYMAT (2.17) and install the CHILD SA pair. @p ni / @p nr are the
  * nonces of the exchange's initiator / responder, @p we_initiated says which

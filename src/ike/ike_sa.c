@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ike/ike_core.h"
+#include "ike/ike_cp.h"
 
 #if TIP_CONF_IKEV2
 
@@ -244,8 +245,12 @@ void tip_ike_sa_free(tip_ctx_t *ctx, tip_ike_sa_t *sa)
         return; /* already free: a double free is counted, never done */
     /* Nothing may name this slot once it is reused (handles would catch it,
      * but a reference is removed, not left to go stale). */
-    if (c != NULL && c->ike_sa == self)
+    if (c != NULL && c->ike_sa == self) {
         c->ike_sa = 0;
+#if TIP_CONF_IKE_CP
+        tip_ike_cp_release(ctx, c); /* not replaced by a rekey: its virtual address goes */
+#endif
+    }
     other = tip_ike_sa_rekey_slot(ctx, sa);
     if (other != NULL) {
         other->parent = 0;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ike/ike_core.h"
+#include "ike/ike_cp.h"
 
 #if TIP_CONF_IKEV2
 
@@ -65,7 +66,7 @@ static int tip_ike_ts_cut(const tip_ike_ts_t *ts, const tip_addr_range_t *ours, 
     return *lo <= *hi;
 }
 
-int tip_ike_ts_narrow(const tip_ike_conn_t *conn, const tip_ike_msg_t *m, int we_initiated,
+int tip_ike_ts_narrow(const tip_selector_t *ours, const tip_ike_msg_t *m, int we_initiated,
                       tip_selector_t *out)
 {
     const tip_ike_pl_t *pi = tip_ike_msg_find(m, TIP_IKE_PL_TSI, 0);
@@ -86,15 +87,15 @@ int tip_ike_ts_narrow(const tip_ike_conn_t *conn, const tip_ike_msg_t *m, int we
     while ((rl = tip_ike_ts_next(tip_ike_pl_body(m, pl_local), pl_local->len, &pos_l, &tl)) == 1) {
         tip_selector_t s;
         uint8_t pl_proto;
-        if (!tip_ike_ts_cut(&tl, &conn->ts.local, conn->ts.proto, conn->ts.local_port_lo,
-                            conn->ts.local_port_hi, &s.local, &pl_proto, &s.local_port_lo,
+        if (!tip_ike_ts_cut(&tl, &ours->local, ours->proto, ours->local_port_lo,
+                            ours->local_port_hi, &s.local, &pl_proto, &s.local_port_lo,
                             &s.local_port_hi))
             continue;
         pos_r = 0;
         while ((rr = tip_ike_ts_next(tip_ike_pl_body(m, pl_remote), pl_remote->len, &pos_r, &tr)) == 1) {
             uint8_t pr_proto;
-            if (!tip_ike_ts_cut(&tr, &conn->ts.remote, pl_proto, conn->ts.remote_port_lo,
-                                conn->ts.remote_port_hi, &s.remote, &pr_proto, &s.remote_port_lo,
+            if (!tip_ike_ts_cut(&tr, &ours->remote, pl_proto, ours->remote_port_lo,
+                                ours->remote_port_hi, &s.remote, &pr_proto, &s.remote_port_lo,
                                 &s.remote_port_hi))
                 continue;
             s.proto = pr_proto;
@@ -105,6 +106,25 @@ int tip_ike_ts_narrow(const tip_ike_conn_t *conn, const tip_ike_msg_t *m, int we
             return TIP_ERR_MALFORMED;
     }
     return rl < 0 ? TIP_ERR_MALFORMED : TIP_ERR_POLICY;
+}
+
+void tip_ike_conn_ts(const tip_ike_conn_slot_t *c, int initiator, tip_selector_t *out)
+{
+#if TIP_CONF_IKE_CP
+    tip_ike_cp_selector(c, initiator, out);
+#else
+    (void)initiator;
+    *out = c->cfg.ts;
+#endif
+}
+
+int tip_ike_conn_narrow(const tip_ike_conn_slot_t *c, int ike_initiator, const tip_ike_msg_t *m,
+                        int we_initiated, tip_selector_t *out)
+{
+    tip_selector_t ours;
+
+    tip_ike_conn_ts(c, ike_initiator, &ours);
+    return tip_ike_ts_narrow(&ours, m, we_initiated, out);
 }
 
 #endif /* TIP_CONF_IKEV2 */

@@ -3,7 +3,7 @@
  *
  * A small gateway configuration, built and tested by CI (.ci/run test_small)
  * besides the default: small pools, IPv4 only, one cipher (AES-GCM), no
- * setkey parser, one IKE connection.
+ * setkey parser, one IKE connection, no virtual addresses.
  */
 #define TIP_MAX_SA 4
 #define TIP_MAX_POLICIES 4
@@ -16,6 +16,7 @@
 #define TIP_CONF_HMAC_SHA384 0
 #define TIP_CONF_HMAC_SHA512 0
 #define TIP_CONF_SETKEY 0
+#define TIP_CONF_IKE_CP 0
 #define TIP_MAX_IKE_CONN 1
 #define TIP_MAX_IKE_SA 2
 #define TIP_IKE_MAX_PROPOSALS 2

@@ -123,6 +123,9 @@ static void test_every_entry_point(void **state)
     WALK(tip_ike_delete_child, tip_ike_delete_child(&ctx, 0));
     WALK(tip_ike_terminate, tip_ike_terminate(&ctx, 0));
     WALK(tip_ike_status, tip_ike_status(&ctx, 0, NULL));
+    WALK(tip_ike_pool_add, tip_ike_pool_add(&ctx, NULL, NULL));
+    WALK(tip_ike_pool_status, tip_ike_pool_status(&ctx, 0, NULL));
+    WALK(tip_ike_vip_get, tip_ike_vip_get(&ctx, 0, NULL));
 #endif
 
     /* A packet whose SA ends with it: the event's callback calls in too,

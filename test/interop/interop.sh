@@ -42,6 +42,14 @@
 #                           datagram sent, from the third on: a fragment of each
 #                           side's IKE_AUTH); the whole message goes again, the
 #                           same bytes, and strongSwan must recognise it
+#   vip-init                tinyipsec (vip = ipv4) initiates to strongSwan with a pool
+#                           (10.3.0.0/24, DNS 10.2.0.53): the gateway must report the
+#                           address and the DNS server strongSwan assigned, and a ping
+#                           from that address to 10.2.0.1 pass
+#   vip-resp                strongSwan (vips = 0.0.0.0) initiates to tinyipsec with a
+#                           pool (10.3.0.10-10.3.0.20): strongSwan must install
+#                           10.3.0.10, and a ping from it to 10.1.0.1 pass; after
+#                           swanctl --terminate and --initiate it gets 10.3.0.10 again
 #   keys                    the key log: a -DTIP_KEYLOG=1 gateway (build/interop-keylog)
 #                           initiates (aes128gcm16-prfsha256-ecp256), strongSwan with
 #                           save-keys rekeys the CHILD SA, the gateway deletes; every SA's
@@ -102,6 +110,8 @@ case "$CASE" in
         ACTION=$CASE ;;
     auth-fail | proposal-mismatch) ACTION=$CASE ;;
     keys) ACTION=keys; CAPTURE=1; IKE=aes128gcm16-prfsha256-ecp256 ;; # Wireshark 4.0: no ChaCha20
+    vip-init) ACTION=vip-init ;;
+    vip-resp) ACTION=vip-resp; INITIATOR=right ;;
     *) echo "RESULT $CASE: FAIL (unknown case)"; exit 2 ;;
 esac
 # ESP proposal: the IKE proposal without its PRF and DH group
@@ -185,8 +195,10 @@ sw_packets() { # confdir in|out
 sw_spi() { # confdir in|out: the SPI (hex) of the newest CHILD_SA in that direction
     { sw "$1" --list-sas --child net 2>/dev/null || true; } | awk -v d="$2" '$1 == d { s = $2; sub(/,$/, "", s) } END { print s }'
 }
+# who pings whom: the virtual address cases change it once the address is known
+PING_NS=$LEFT_NS PING_SRC=10.1.0.1 PING_DST=10.2.0.1
 ping_through() { # count interval -> 0 if every reply came back
-    ip netns exec "$LEFT_NS" ping -n -c "$1" -i "$2" -W 1 -I 10.1.0.1 10.2.0.1 > "$WORK/ping.out" 2>&1
+    ip netns exec "$PING_NS" ping -n -c "$1" -i "$2" -W 1 -I "$PING_SRC" "$PING_DST" > "$WORK/ping.out" 2>&1
 }
 
 # ---- the gateway binary ----------------------------------------------------------
@@ -230,10 +242,22 @@ if [ "$INITIATOR" = right ]; then right_remote=$LEFT_ADDR; else right_remote=%an
 RIGHT_IKE=$IKE RIGHT_ESP=$ESP
 [ "$ACTION" = proposal-mismatch ] && RIGHT_IKE=aes256-sha256-modp2048 RIGHT_ESP=aes256-sha256
 [ "$ACTION" = steer-ke ] && RIGHT_IKE=aes256-sha256-modp2048,$IKE
-"$PEER" render "$HERE/swanctl-psk.conf.in" "$WORK/r/swanctl.conf" PSK=$PSK \
-    START_ACTION=none REKEY_TIME=1h IKE_PROPOSAL="$RIGHT_IKE" ESP_PROPOSAL="$RIGHT_ESP" \
-    LOCAL_ADDR=10.99.0.2 REMOTE_ADDR=$right_remote LOCAL_ID=right.test REMOTE_ID=left.test \
-    LOCAL_TS=10.2.0.0/24 REMOTE_TS=10.1.0.0/24
+if [ "$ACTION" = vip-init ]; then      # strongSwan hands out the address
+    "$PEER" render "$HERE/swanctl-vip.conf.in" "$WORK/r/swanctl.conf" PSK=$PSK \
+        IKE_PROPOSAL="$RIGHT_IKE" ESP_PROPOSAL="$RIGHT_ESP" VIP_KEY=pools VIP_VALUE=rw \
+        LOCAL_ADDR=10.99.0.2 REMOTE_ADDR=%any LOCAL_ID=right.test REMOTE_ID=left.test \
+        LOCAL_TS=10.2.0.0/24 REMOTE_TS=dynamic
+elif [ "$ACTION" = vip-resp ]; then    # strongSwan asks for one
+    "$PEER" render "$HERE/swanctl-vip.conf.in" "$WORK/r/swanctl.conf" PSK=$PSK \
+        IKE_PROPOSAL="$RIGHT_IKE" ESP_PROPOSAL="$RIGHT_ESP" VIP_KEY=vips VIP_VALUE=0.0.0.0 \
+        LOCAL_ADDR=10.99.0.2 REMOTE_ADDR=$LEFT_ADDR LOCAL_ID=right.test REMOTE_ID=left.test \
+        LOCAL_TS=dynamic REMOTE_TS=10.1.0.0/24
+else
+    "$PEER" render "$HERE/swanctl-psk.conf.in" "$WORK/r/swanctl.conf" PSK=$PSK \
+        START_ACTION=none REKEY_TIME=1h IKE_PROPOSAL="$RIGHT_IKE" ESP_PROPOSAL="$RIGHT_ESP" \
+        LOCAL_ADDR=10.99.0.2 REMOTE_ADDR=$right_remote LOCAL_ID=right.test REMOTE_ID=left.test \
+        LOCAL_TS=10.2.0.0/24 REMOTE_TS=10.1.0.0/24
+fi
 [ -n "$FRAG_SIZE" ] && export CHARON_EXTRA_CONF="fragment_size = $FRAG_SIZE"
 "$PEER" start right "$RIGHT_NS" "$WORK/r" >/dev/null || fail "strongSwan (right) did not start"
 if [ "$IMPAIR" = loss ]; then
@@ -290,6 +314,14 @@ tun = tipgw0
 log_level = ${GW_LOGLEVEL:-info}
 EOF
     [ -n "$FRAG_SIZE" ] && echo "fragment_size = $FRAG_SIZE" >> "$WORK/gw.conf"
+    # virtual addresses: a road warrior without subnet of its own, or a gateway with a pool
+    if [ "$ACTION" = vip-init ]; then
+        sed -i -e '/^local_subnet = /d' -e '/^route_src = /d' "$WORK/gw.conf"
+        echo "vip = ipv4" >> "$WORK/gw.conf"
+    elif [ "$ACTION" = vip-resp ]; then
+        sed -i 's|^remote_subnet = .*|remote_subnet = 10.3.0.0/24|' "$WORK/gw.conf"
+        printf 'pool = 10.3.0.10-10.3.0.20\npool_dns = 10.1.0.53\n' >> "$WORK/gw.conf"
+    fi
     # ip netns exec execs the program: $! is the gateway's own PID
     ip netns exec "$LEFT_NS" "$GW" --stats-interval 1 "${GW_ARGS[@]}" "$WORK/gw.conf" \
         </dev/null > "$WORK/gw.log" 2>&1 &
@@ -339,6 +371,23 @@ fi
 setup=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 log "SAs up in ${setup}s"
 
+# ---- virtual addresses: assigned, installed, and the source of the ping ------------------
+if [ "$ACTION" = vip-init ]; then
+    vip=$(sed -n 's/^VIRTUAL_IP conn [0-9]*: address //p' "$WORK/gw.log" | head -1)
+    [ -n "$vip" ] || fail "gateway printed no VIRTUAL_IP address"
+    sw "$WORK/r" --list-sas > "$WORK/r-sas.txt" 2>&1 || true
+    grep -q "remote 'left.test' @ .* \[$vip\]" "$WORK/r-sas.txt" ||
+        fail "strongSwan did not assign $vip to the gateway"
+    gw_said '^VIRTUAL_IP conn [0-9]*: DNS server 10.2.0.53' || fail "gateway printed no DNS server 10.2.0.53"
+    ip -n "$LEFT_NS" addr show dev tipgw0 | grep -q "inet $vip/32" || fail "$vip is not on tipgw0"
+    PING_SRC=$vip
+elif [ "$ACTION" = vip-resp ]; then
+    vip=$(sed -n 's/^CHILD_UP conn [0-9]*: the peer.s virtual address //p' "$WORK/gw.log" | head -1)
+    [ "$vip" = 10.3.0.10 ] || fail "gateway assigned '$vip', not 10.3.0.10 (the first of its pool)"
+    wait_for 5 eval 'ip -n "$RIGHT_NS" addr | grep -q "inet $vip/"' || fail "strongSwan did not install $vip"
+    PING_NS=$RIGHT_NS PING_SRC=$vip PING_DST=10.1.0.1
+fi
+
 # ---- traffic, and the case's action ---------------------------------------------------
 if [ "$IMPAIR" = loss ]; then
     dropped=0
@@ -348,8 +397,9 @@ if [ "$IMPAIR" = loss ]; then
         ip netns exec "$ns" nft delete table inet tipimpair
     done
 fi
-ping_through 3 0.2 || fail "ping 10.1.0.1 -> 10.2.0.1 through the tunnel failed"
+ping_through 3 0.2 || fail "ping $PING_SRC -> $PING_DST through the tunnel failed"
 detail="setup ${setup}s"
+[ "${ACTION#vip-}" != "$ACTION" ] && detail="$detail, virtual address $vip, ping $PING_SRC -> $PING_DST"
 
 case "$ACTION" in
     rekey-child | rekey-ike | rekey-child-left | rekey-ike-left)
@@ -436,6 +486,20 @@ case "$ACTION" in
             [ "${again:-0}" -ge 1 ] || fail "strongSwan did not see our fragments again"
             detail="$detail, $dropped datagrams lost, strongSwan saw our fragments again $again times"
         fi
+        ;;
+    vip-resp)
+        # strongSwan leaves and comes back: the gateway released the lease and
+        # keeps it for the identity, so the same address comes again
+        timeout 15 "$PEER" swanctl "$WORK/r" --terminate --ike s2s --timeout 10 \
+            > "$WORK/terminate.out" 2>&1 || fail "swanctl --terminate failed"
+        wait_for 5 gw_said '^IKE_DOWN ' || fail "gateway printed no IKE_DOWN"
+        timeout $((SA_TIMEOUT + 5)) "$PEER" swanctl "$WORK/r" --initiate --child net \
+            --timeout "$SA_TIMEOUT" > "$WORK/initiate2.out" 2>&1 || fail "strongSwan could not connect again"
+        wait_for 5 eval '[ "$(grep -c "the peer.s virtual address $vip\$" "$WORK/gw.log")" = 2 ]' ||
+            fail "not $vip again after the reconnect: $(grep "virtual address" "$WORK/gw.log" | tail -1)"
+        wait_for 5 eval 'ip -n "$RIGHT_NS" addr | grep -q "inet $vip/"' || fail "strongSwan did not install $vip again"
+        ping_through 3 0.2 || fail "no traffic from $vip after the reconnect"
+        detail="$detail, $vip again after a reconnect"
         ;;
     delete-right)
         timeout 15 "$PEER" swanctl "$WORK/r" --terminate --ike s2s --timeout 10 \

@@ -541,6 +541,29 @@ static void udp9(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t
  * spoofed 10.1.0.1 -> 10.2.0.1) must not reach a socket bound to any
  * address: inner addresses are reachable only through the tunnel.
  */
+#if TIP_CONF_IKEV2
+/* The virtual address from TIP_EV_VIRTUAL_IP becomes the tunnel netif's. */
+static void test_tunnel_takes_the_virtual_address(void **state)
+{
+    tip_ike_vip_t vip;
+    tip_lwip_t none;
+    ip4_addr_t want;
+    (void)state;
+
+    memset(&vip, 0, sizeof(vip));
+    assert_int_equal(tip_lwip_tunnel_set_vip(&port_b, &vip), TIP_ERR_NO_SA);
+    vip.ip4.family = TIP_AF_INET;
+    memcpy(vip.ip4.addr, "\x0a\x03\x00\x0a", 4);
+    assert_int_equal(tip_lwip_tunnel_set_vip(&port_b, &vip), TIP_OK);
+    IP4_ADDR(&want, 10, 3, 0, 10);
+    assert_true(ip4_addr_cmp(netif_ip4_addr(&tun), &want));
+    IP4_ADDR(&want, 255, 255, 255, 255);
+    assert_true(ip4_addr_cmp(netif_ip4_netmask(&tun), &want));
+    memset(&none, 0, sizeof(none));
+    assert_int_equal(tip_lwip_tunnel_set_vip(&none, &vip), TIP_ERR_NOT_FOUND);
+}
+#endif
+
 static void test_clear_packet_for_tunnel_address_dropped(void **state)
 {
     struct udp_pcb *pcb = udp_new();
@@ -583,6 +606,9 @@ int main(void)
         cmocka_unit_test_setup(test_hook_leaves_fragments, setup),
         cmocka_unit_test_setup(test_fragments_reassembled_by_lwip, setup),
         cmocka_unit_test_setup(test_clear_packet_for_tunnel_address_dropped, setup),
+#if TIP_CONF_IKEV2
+        cmocka_unit_test_setup(test_tunnel_takes_the_virtual_address, setup),
+#endif
         cmocka_unit_test_setup(test_manual_keys_use_the_seq_store, setup),
         cmocka_unit_test_setup(test_poll_runs_from_lwip_timeouts, setup),
     };

@@ -88,6 +88,7 @@ typedef enum {
     T_PROPOSAL,      /* IKE_AUTH: no CHILD SA proposal in common */
     T_DEL_CHILD,     /* tip_ike_conn_del(): CHILD_DOWN */
     T_DEL_IKE,       /* tip_ike_conn_del(): IKE_DOWN */
+    T_VIRTUAL_IP,    /* IKE_AUTH: a's address from b's pool */
     T_COUNT
 } trig_t;
 
@@ -120,6 +121,7 @@ static const struct {
     [T_PROPOSAL] = {"PROPOSAL_MISMATCH", TIP_EV_PROPOSAL_MISMATCH, W_BAD | W_BOTH},
     [T_DEL_CHILD] = {"CHILD_DOWN in tip_ike_conn_del", TIP_EV_CHILD_DOWN, W_UP},
     [T_DEL_IKE] = {"IKE_DOWN in tip_ike_conn_del", TIP_EV_IKE_DOWN, W_UP},
+    [T_VIRTUAL_IP] = {"VIRTUAL_IP", TIP_EV_VIRTUAL_IP, 0},
 };
 
 /* ---- the world: two gateways, an IKE connection and a manually keyed tunnel ------------ */
@@ -301,6 +303,17 @@ static void world(trig_t t, uint64_t seed)
             k.child[0].key_bits = 256; /* a offers AES-GCM-128 only */
         if (t == T_IKE_DOWN_DEAD)
             k.dpd_s = 10;
+#if TIP_CONF_IKE_CP
+        if (t == T_VIRTUAL_IP && s == 0)
+            k.vip_request = TIP_IKE_VIP_IP4; /* gets host[0] itself */
+        if (t == T_VIRTUAL_IP && s == 1) {
+            tip_ike_pool_cfg_t pool;
+            memset(&pool, 0, sizeof(pool));
+            pool.start = tip_test_addr(host[0]);
+            pool.count = 1;
+            assert_int_equal(tip_ike_pool_add(&ctx[s], &pool, &k.vip_pool), TIP_OK);
+        }
+#endif
         assert_int_equal(tip_ike_conn_add(&ctx[s], &k, &conn[s]), TIP_OK);
     }
     tip_sim_init(&sim, &ctx[0], &port[0], addr[0], &ctx[1], &port[1], addr[1], seed);
@@ -557,6 +570,7 @@ static void fire(trig_t t)
         break;
     case T_IKE_UP:
     case T_CHILD_UP:
+    case T_VIRTUAL_IP:
     case T_AUTH_FAILED:
     case T_PROPOSAL:
         assert_int_equal(tip_ike_initiate(&ctx[0], conn[0]), TIP_OK);
@@ -715,6 +729,9 @@ TRIGGER_TEST(test_auth_failed, T_AUTH_FAILED)
 TRIGGER_TEST(test_proposal_mismatch, T_PROPOSAL)
 TRIGGER_TEST(test_conn_del_child_down, T_DEL_CHILD)
 TRIGGER_TEST(test_conn_del_ike_down, T_DEL_IKE)
+#if TIP_CONF_IKE_CP
+TRIGGER_TEST(test_virtual_ip, T_VIRTUAL_IP)
+#endif
 
 /* Every kind of event is covered by some trigger. */
 static void test_every_event_covered(void **state)
@@ -724,6 +741,9 @@ static void test_every_event_covered(void **state)
     (void)state;
     for (t = 0; t < T_COUNT; t++)
         seen[trig[t].ev] = 1;
+#if !TIP_CONF_IKE_CP
+    seen[TIP_EV_VIRTUAL_IP] = 1; /* compiled out: nothing raises it */
+#endif
     for (e = 1; e < TIP_EV_COUNT_; e++) {
         if (!seen[e])
             print_error("no trigger raises %s\n", tip_event_name((tip_event_type_t)e));
@@ -754,6 +774,9 @@ int main(void)
         cmocka_unit_test(test_proposal_mismatch),
         cmocka_unit_test(test_conn_del_child_down),
         cmocka_unit_test(test_conn_del_ike_down),
+#if TIP_CONF_IKE_CP
+        cmocka_unit_test(test_virtual_ip),
+#endif
     };
     int r = cmocka_run_group_tests(tests, NULL, NULL);
     (void)tip_ctx_deinit(&ctx[0]);

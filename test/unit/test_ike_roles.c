@@ -7,7 +7,9 @@
  * tip_ike_initiate() sends an IKE_SA_INIT request, without it the call is
  * refused and nothing is sent. With the responder role a valid IKE_SA_INIT
  * request (built here with the codec) is answered and makes a half-open IKE
- * SA; without it the request is dropped unanswered and counted.
+ * SA; without it the request is dropped unanswered and counted. Virtual
+ * addresses (TIP_CONF_IKE_CP): a connection that asks for one, or hands
+ * them out, is taken with them and refused (TIP_ERR_UNSUPPORTED) without.
  *
  * tip-requires: TIP_CONF_IKEV2
  */
@@ -133,11 +135,44 @@ static void test_answer_init_request(void **state)
     (void)tip_ctx_deinit(&ctx);
 }
 
+static void test_virtual_addresses(void **state)
+{
+    tip_ike_conn_t k;
+    tip_ike_pool_cfg_t pool;
+    tip_ike_vip_t vip;
+    tip_handle_t h = 0, c2;
+    int want_init = TIP_CONF_IKE_CP && TIP_CONF_IKE_INITIATOR ? TIP_OK : TIP_ERR_UNSUPPORTED;
+    int want_pool = TIP_CONF_IKE_CP && TIP_CONF_IKE_RESPONDER ? TIP_OK : TIP_ERR_UNSUPPORTED;
+    (void)state;
+
+    setup_ctx(&k);
+    (void)tip_ike_conn_del(&ctx, conn); /* room for one more connection */
+    tip_test_ike_conn(&k, "10.99.0.2", "10.99.0.1", "b.test", "a.test", "10.2.0.0", "10.1.0.0");
+    k.vip_request = TIP_IKE_VIP_IP4 | TIP_IKE_VIP_DNS;
+    assert_int_equal(tip_ike_conn_add(&ctx, &k, &c2), want_init);
+    if (want_init == TIP_OK) {
+        assert_int_equal(tip_ike_vip_get(&ctx, c2, &vip), TIP_ERR_NO_SA); /* nothing yet */
+        (void)tip_ike_conn_del(&ctx, c2);
+    } else {
+        assert_int_equal(tip_ike_vip_get(&ctx, conn, &vip),
+                         TIP_CONF_IKE_CP ? TIP_ERR_STALE : TIP_ERR_UNSUPPORTED);
+    }
+    memset(&pool, 0, sizeof(pool));
+    pool.start = tip_test_addr("10.3.0.10");
+    pool.count = 4;
+    assert_int_equal(tip_ike_pool_add(&ctx, &pool, &h), want_pool);
+    tip_test_ike_conn(&k, "10.99.0.2", NULL, "b.test", "a.test", "10.2.0.0", "10.3.0.0");
+    k.vip_pool = want_pool == TIP_OK ? h : 0x10001u;
+    assert_int_equal(tip_ike_conn_add(&ctx, &k, &c2), want_pool);
+    (void)tip_ctx_deinit(&ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_initiate),
         cmocka_unit_test(test_answer_init_request),
+        cmocka_unit_test(test_virtual_addresses),
     };
     return cmocka_run_group_tests_name("ike_roles", tests, NULL, NULL);
 }

@@ -146,6 +146,33 @@ static void test_route_src_inside_local_subnet(void **state)
     assert_error("local_subnet = 10.1.0.0/24\nroute_src = 10.1.1.0\n", "not inside local_subnet");
 }
 
+/* A road warrior asks for its address; a gateway hands them out. */
+static void test_virtual_addresses(void **state)
+{
+    (void)state;
+    assert_error("", "\"local_subnet\" (or \"vip\")");
+    assert_int_equal(load("vip = ipv4\n"), 0);
+    assert_int_equal(cf.conn.vip_request, TIP_IKE_VIP_IP4 | TIP_IKE_VIP_DNS);
+    assert_int_equal(cf.conn.vip_optional, 0);
+    assert_int_equal(load("vip = ipv4, ipv6\nvip_optional = yes\n"), 0);
+    assert_int_equal(cf.conn.vip_request, TIP_IKE_VIP_IP4 | TIP_IKE_VIP_IP6 | TIP_IKE_VIP_DNS);
+    assert_int_equal(cf.conn.vip_optional, 1);
+    assert_error("vip = ipv5\n", "vip: expected ipv4, ipv6 or ipv4,ipv6");
+    assert_error("vip = ipv4\nroute_src = 10.1.0.1\n", "route_src and vip");
+    assert_int_equal(load("local_subnet = 10.1.0.0/24\npool = 10.3.0.250-10.3.1.4\n"
+                          "pool_dns = 10.2.0.53,10.2.0.54\n"),
+                     0);
+    assert_true(cf.has_pool);
+    assert_int_equal(cf.pool.count, 11);
+    assert_int_equal(cf.pool.start.addr[3], 250);
+    assert_int_equal(cf.pool.dns_count, 2);
+    assert_int_equal(load("local_subnet = 10.1.0.0/24\npool = 10.3.0.9\n"), 0);
+    assert_int_equal(cf.pool.count, 1);
+    assert_error("local_subnet = 10.1.0.0/24\npool = 10.3.0.9-10.3.0.1\n", "pool: expected");
+    assert_error("local_subnet = 10.1.0.0/24\npool = 10.3.0.9-fd00::1\n", "pool: expected");
+    assert_error("local_subnet = 10.1.0.0/24\npool = 10.0.0.1-10.3.0.1\n", "pool: expected");
+}
+
 /* The file holds the PSK. */
 static void test_a_file_others_can_read_is_reported(void **state)
 {
@@ -168,6 +195,7 @@ int main(void)
         cmocka_unit_test(test_refused_algorithms_are_named_with_the_reason),
         cmocka_unit_test(test_subnets_are_networks),
         cmocka_unit_test(test_route_src_inside_local_subnet),
+        cmocka_unit_test(test_virtual_addresses),
         cmocka_unit_test(test_a_file_others_can_read_is_reported),
     };
 
