@@ -48,6 +48,9 @@
 #define TIP_IKE_PEER_NONCE_MAX 64
 /* One handshake holds 3 message buffers, an established IKE SA 1 or 2. */
 #define TIP_IKE_MSG_POOL 4
+/* Certificates cost flash (Mbed TLS X.509 and PK) and heap while IKE_AUTH is
+ * checked: a device that needs them switches them on (docs/footprint.md). */
+#define TIP_CONF_IKE_CERT 0
 
 /** @endcond */
 

@@ -159,6 +159,9 @@ typedef struct {
     int first_error;                /**< the first failure reason (kept) */
     uint8_t child_pending_spi_valid;
     uint8_t rekey_fails;            /**< consecutive failed IKE SA rekeys (back-off) */
+#if TIP_CONF_IKE_CERT
+    uint8_t peer_sig_hashes;        /**< RFC 7427 4: hashes the peer announced (bit = id) */
+#endif
 } tip_ike_sa_t;
 
 /**
@@ -199,6 +202,9 @@ typedef struct {
     tip_ike_msgbuf_t buf[TIP_IKE_MSG_BUFS]; /**< message buffers the IKE SAs borrow */
     uint32_t buf_exhausted;         /**< times a buffer was needed and the pool was empty */
     uint64_t drops;                 /**< IKE messages dropped (all reasons) */
+#if TIP_CONF_IKE_CERT
+    uint8_t cert_no_time_logged;    /**< "validity times not checked" was logged */
+#endif
     uint8_t rx[TIP_IKE_MSG_MAX];    /**< writable copy of the message being processed */
 } tip_ike_state_t;
 

@@ -220,6 +220,9 @@ static int tip_ike_init_build(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_co
     tip_ike_w_ke(&w, sa->dh_group, pub, publen);
     tip_ike_w_nonce(&w, sa->ni, sa->ni_len);
     tip_ike_w_natd(&w, sa);
+#if TIP_CONF_IKE_CERT
+    tip_ike_cert_w_init(&w, conn, 0);
+#endif
     err = tip_ike_w_finish(&w);
     if (err != TIP_OK)
         return err;
@@ -352,6 +355,9 @@ int tip_ike_init_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     memcpy(TIP_IKE_BUF_MSG(init_r), m->buf, m->len);
     sa->init_r_len = (uint16_t)m->len;
     tip_ike_check_natd(sa, m, &natd);
+#if TIP_CONF_IKE_CERT
+    sa->peer_sig_hashes = tip_ike_cert_peer_hashes(m);
+#endif
     /* RFC 7296 2.23: behind a NAT (either side), or when asked to, move
      * to port 4500 and encapsulate ESP in UDP. */
     if (natd && (sa->nat_local || sa->nat_remote || c->cfg.force_encap)) {
@@ -570,6 +576,10 @@ int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
     tip_ike_w_nonce(&w, sa->nr, sa->nr_len);
     if (natd)
         tip_ike_w_natd(&w, sa);
+#if TIP_CONF_IKE_CERT
+    sa->peer_sig_hashes = tip_ike_cert_peer_hashes(m);
+    tip_ike_cert_w_init(&w, &c->cfg, 1);
+#endif
     err = tip_ike_w_finish(&w);
     if (err != TIP_OK) {
         tip_ike_sa_free(ctx, sa);
