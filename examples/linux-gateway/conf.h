@@ -32,6 +32,9 @@ typedef struct {
     char ike_text[GW_TEXT_MAX];      /**< IKE proposals as written */
     char esp_text[GW_TEXT_MAX];      /**< ESP proposals as written */
     char warning[GW_TEXT_MAX + 256]; /**< set by gw_conf_load(): "" or a warning to print */
+    char cert[GW_TEXT_MAX];          /**< "cert": our certificate files (DER), "" = PSK */
+    char ca[GW_TEXT_MAX];            /**< "ca": the trust anchors' files (DER) */
+    char key[GW_TEXT_MAX];           /**< "key": our private key file (DER or PEM) */
 } gw_conf_t;
 
 /** Fill @p cf with the defaults (responder, no subnets, tun "tip%d", MTU 1400). */
