@@ -36,6 +36,21 @@
 #define TIP_MBEDTLS4 0
 #endif
 
+/* An Mbed TLS built without X.509 certificates (a small embedded
+ * configuration) leaves the certificate calls answering
+ * TIP_ERR_UNSUPPORTED, so tip_ike_conn_add() refuses a certificate
+ * connection; the ECDSA encoding helpers need nothing from it. */
+#if defined(MBEDTLS_X509_CRT_PARSE_C) && defined(MBEDTLS_PK_C) && defined(MBEDTLS_MD_C)
+#define TIP_HAVE_X509 1
+#else
+#define TIP_HAVE_X509 0
+#endif
+#if defined(MBEDTLS_RSA_C) && !TIP_MBEDTLS4
+#define TIP_HAVE_RSA_CTX 1
+#else
+#define TIP_HAVE_RSA_CTX 0
+#endif
+
 /* ---- schemes ---------------------------------------------------------- */
 
 static mbedtls_md_type_t tip_sig_md(tip_sig_scheme_t s)
@@ -60,12 +75,12 @@ static mbedtls_md_type_t tip_sig_md(tip_sig_scheme_t s)
     }
 }
 
-static int tip_sig_is_ecdsa(tip_sig_scheme_t s)
+static inline int tip_sig_is_ecdsa(tip_sig_scheme_t s)
 {
     return s == TIP_SIG_ECDSA_SHA256 || s == TIP_SIG_ECDSA_SHA384 || s == TIP_SIG_ECDSA_SHA512;
 }
 
-static int tip_sig_is_pss(tip_sig_scheme_t s)
+static inline int tip_sig_is_pss(tip_sig_scheme_t s)
 {
     return s == TIP_SIG_RSA_PSS_SHA256 || s == TIP_SIG_RSA_PSS_SHA384 ||
            s == TIP_SIG_RSA_PSS_SHA512;
@@ -125,6 +140,13 @@ int tip_crypto_sig_hash(tip_sig_scheme_t scheme, const tip_iov_t *iov, size_t n,
         return TIP_ERR_CRYPTO;
     }
     return TIP_OK;
+#elif !TIP_HAVE_X509
+    (void)md;
+    (void)i;
+    (void)iov;
+    (void)n;
+    (void)out;
+    return TIP_ERR_UNSUPPORTED;
 #else
     const mbedtls_md_info_t *info = mbedtls_md_info_from_type(md);
     mbedtls_md_context_t c;
@@ -223,13 +245,15 @@ int tip_crypto_ecdsa_raw_to_der(const uint8_t *raw, size_t raw_len, uint8_t *der
 
 int tip_crypto_ecdsa_der_to_raw(const uint8_t *der, size_t der_len, uint8_t *raw, size_t raw_len)
 {
-    const uint8_t *p = der, *end = der + der_len;
+    const uint8_t *p, *end;
     size_t h = raw_len / 2, l;
     uint8_t tag;
     int i;
 
     if (der == NULL || raw == NULL || raw_len == 0 || (raw_len & 1u))
         return TIP_ERR_ARG;
+    p = der;
+    end = der + der_len;
     if (tip_der_tl(&p, end, &tag, &l) != 0 || tag != 0x30 || p + l != end)
         return TIP_ERR_MALFORMED;
     memset(raw, 0, raw_len);
@@ -247,6 +271,8 @@ int tip_crypto_ecdsa_der_to_raw(const uint8_t *der, size_t der_len, uint8_t *raw
     }
     return p == end ? TIP_OK : TIP_ERR_MALFORMED;
 }
+
+#if TIP_HAVE_X509
 
 /* ---- certificates ------------------------------------------------------ */
 
@@ -352,11 +378,14 @@ static int tip_san_has(const mbedtls_x509_crt *crt, uint8_t want_tag, const uint
                        size_t id_len)
 {
     static const uint8_t san_oid[] = {0x55, 0x1d, 0x11};
-    const uint8_t *p = crt->v3_ext.p, *end = p + crt->v3_ext.len;
+    const uint8_t *p = crt->v3_ext.p, *end;
     uint8_t tag;
     size_t l;
 
-    if (p == NULL || tip_der_tl(&p, end, &tag, &l) != 0)
+    if (p == NULL)
+        return 0;
+    end = p + crt->v3_ext.len;
+    if (tip_der_tl(&p, end, &tag, &l) != 0)
         return 0;
     if (tag == 0xA3 && (tip_der_tl(&p, end, &tag, &l) != 0))
         return 0;
@@ -596,6 +625,9 @@ int tip_ike_sign_mbedtls_pk(void *arg, tip_sig_scheme_t scheme, const uint8_t *h
         return tip_crypto_ecdsa_der_to_raw(der, dlen, sig, 2 * half) == TIP_OK ? TIP_OK
                                                                             : TIP_ERR_CRYPTO;
     }
+#if !TIP_HAVE_RSA_CTX
+    return TIP_ERR_UNSUPPORTED;
+#else
     if (mbedtls_pk_get_type(pk) != MBEDTLS_PK_RSA)
         return TIP_ERR_ARG;
     if (sig_size < mbedtls_pk_get_len(pk))
@@ -613,8 +645,52 @@ int tip_ike_sign_mbedtls_pk(void *arg, tip_sig_scheme_t scheme, const uint8_t *h
 #endif
     (void)mbedtls_rsa_set_padding(mbedtls_pk_rsa(*pk), MBEDTLS_RSA_PKCS_V15, MBEDTLS_MD_NONE);
     return ret == 0 ? TIP_OK : TIP_ERR_CRYPTO;
+#endif
 }
-#else
+#endif /* !TIP_CONF_CRYPTO_PSA */
+
+#else /* !TIP_HAVE_X509 */
+
+int tip_crypto_cert_key(const uint8_t *der, size_t len, uint8_t *kind, size_t *bits)
+{
+    (void)der;
+    (void)len;
+    (void)kind;
+    (void)bits;
+    return TIP_ERR_UNSUPPORTED;
+}
+
+int tip_crypto_cert_spki_sha1(const uint8_t *der, size_t len, uint8_t out[20])
+{
+    (void)der;
+    (void)len;
+    (void)out;
+    return TIP_ERR_UNSUPPORTED;
+}
+
+int tip_crypto_cert_check(const tip_crypto_cert_check_t *req)
+{
+    (void)req;
+    return TIP_ERR_UNSUPPORTED;
+}
+
+#if !TIP_CONF_CRYPTO_PSA
+int tip_ike_sign_mbedtls_pk(void *arg, tip_sig_scheme_t scheme, const uint8_t *hash,
+                            size_t hash_len, uint8_t *sig, size_t sig_size, size_t *sig_len)
+{
+    (void)arg;
+    (void)scheme;
+    (void)hash;
+    (void)hash_len;
+    (void)sig;
+    (void)sig_size;
+    (void)sig_len;
+    return TIP_ERR_UNSUPPORTED;
+}
+#endif
+#endif /* TIP_HAVE_X509 */
+
+#if TIP_CONF_CRYPTO_PSA
 int tip_ike_sign_psa(void *arg, tip_sig_scheme_t scheme, const uint8_t *hash, size_t hash_len,
                      uint8_t *sig, size_t sig_size, size_t *sig_len)
 {
