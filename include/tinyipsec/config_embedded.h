@@ -49,8 +49,11 @@
 /* One handshake holds 3 message buffers, an established IKE SA 1 or 2. */
 #define TIP_IKE_MSG_POOL 4
 /* Certificates cost flash (Mbed TLS X.509 and PK) and heap while IKE_AUTH is
- * checked: a device that needs them switches them on (docs/footprint.md). */
+ * checked: a device that needs them switches them on (-DTIP_CONF_IKE_CERT=1;
+ * docs/footprint.md). */
+#ifndef TIP_CONF_IKE_CERT
 #define TIP_CONF_IKE_CERT 0
+#endif
 
 /** @endcond */
 
