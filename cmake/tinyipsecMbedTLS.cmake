@@ -134,6 +134,22 @@ if(NOT TARGET tip_mbedcrypto)
 
     set(TIP_MBEDTLS_INCLUDE_DIRS "${TIP_MBEDTLS_INCLUDE_DIR}" ${_tip_inc_extra})
 
+    # Mbed TLS's X.509 library (certificate authentication, TIP_CONF_IKE_CERT)
+    # sits next to the crypto library; it needs the crypto library after it
+    # on the link line. A static link takes only what the build uses.
+    get_filename_component(_tip_libdir "${TIP_MBEDCRYPTO_LIBRARY}" DIRECTORY)
+    if(TIP_MBEDTLS_BUILD_DIR AND NOT EXISTS "${_tip_libdir}/libmbedx509.a")
+        file(GLOB_RECURSE _tip_x509 "${TIP_MBEDTLS_BUILD_DIR}/library/libmbedx509.a")
+    elseif(EXISTS "${_tip_libdir}/libmbedx509.a")
+        set(_tip_x509 "${_tip_libdir}/libmbedx509.a")
+    else()
+        find_library(_tip_x509 NAMES libmbedx509.a mbedx509 HINTS "${_tip_libdir}")
+    endif()
+    if(_tip_x509)
+        set(TIP_MBEDX509_LIBRARY "${_tip_x509}" CACHE INTERNAL "libmbedx509")
+        set(_tip_extra_libs "${_tip_x509}" "${TIP_MBEDCRYPTO_LIBRARY}" ${_tip_extra_libs})
+    endif()
+
     # The backend: Mbed TLS 4 has only PSA; 3.6 has both; the PSA backend is
     # not built for 2.28 (its PSA API is an early, partial one).
     set(TIP_CRYPTO_BACKEND_USED "${TIP_CRYPTO_BACKEND}")

@@ -38,6 +38,8 @@ MODULES=(
     "IKE exchanges|800e|one exchange per file, selectors|src/ike/ike_init.c src/ike/ike_auth.c src/ike/ike_child.c src/ike/ike_info.c src/ike/ike_ts.c"
     "virtual addresses|400e|configuration payload (RFC 7296 2.19, 3.15), address pools|src/ike/ike_cp.c src/ike/ike_pool.c"
     "key log|200|Wireshark tables|src/ike/ike_keylog.c"
+    "certificates|500|CERT, CERTREQ, signed AUTH (RFC 7427, RFC 4754)|src/ike/ike_cert.c"
+    "X.509 and signatures|800|chain, identity, key usage, validity, signers (both backends)|src/crypto_mbedtls_x509.c"
 )
 # The data plane: everything a static-key ESP tunnel runs, without the
 # crypto backend, IKEv2, setkey and the address parser.

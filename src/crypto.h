@@ -188,4 +188,81 @@ tip_dh_group_t tip_crypto_dh_group(const tip_crypto_dh_t *dh);
 int tip_crypto_dh_set_private(tip_crypto_dh_t *dh, tip_dh_group_t group, const uint8_t *priv,
                               size_t priv_len, uint8_t *pub, size_t pub_len);
 
+/* ---- IKEv2: certificates and signatures (TIP_CONF_IKE_CERT) ---------- */
+#if TIP_CONF_IKE_CERT
+
+#include "tinyipsec/ike.h"
+
+/** The hash of a signature scheme and its length (0: none). */
+size_t tip_crypto_sig_hash_len(tip_sig_scheme_t scheme);
+
+/** Hash iov[0] | iov[1] | ... with @p scheme's hash into @p out (its length). */
+int tip_crypto_sig_hash(tip_sig_scheme_t scheme, const tip_iov_t *iov, size_t n, uint8_t *out);
+
+/** Kinds of certificate keys (tip_crypto_cert_key()). */
+#define TIP_CRYPTO_KEY_EC 1  /**< ECDSA (id-ecPublicKey) */
+#define TIP_CRYPTO_KEY_RSA 2 /**< RSA (rsaEncryption) */
+
+/**
+ * The key of certificate @p der: its kind (TIP_CRYPTO_KEY_*) and size in
+ * bits (256, 384 for EC; the modulus for RSA). TIP_ERR_MALFORMED when it
+ * does not parse, TIP_ERR_UNSUPPORTED for another key type. Parses the
+ * certificate on the heap and frees it.
+ */
+int tip_crypto_cert_key(const uint8_t *der, size_t len, uint8_t *kind, size_t *bits);
+
+/** SHA-1 of certificate @p der's SubjectPublicKeyInfo (a CERTREQ entry, RFC 7296 3.7). */
+int tip_crypto_cert_spki_sha1(const uint8_t *der, size_t len, uint8_t out[20]);
+
+/** What tip_crypto_cert_check() checks. */
+typedef struct {
+    const uint8_t *const *chain; /**< the peer's certificates (DER), end entity first */
+    const size_t *chain_len;     /**< their lengths */
+    size_t chain_n;              /**< how many (>= 1) */
+    const uint8_t *const *ca;    /**< trust anchors (DER) */
+    const size_t *ca_len;        /**< their lengths */
+    size_t ca_n;                 /**< how many (>= 1) */
+    uint8_t id_type;             /**< the peer's IDx type (TIP_ID_*) */
+    const uint8_t *id;           /**< its data */
+    size_t id_len;               /**< its length */
+    int64_t now;                 /**< wall-clock seconds since 1970 UTC, < 0: unknown */
+    tip_sig_scheme_t scheme;     /**< the AUTH signature's scheme */
+    size_t key_bits;             /**< the size the key must have (classic ECDSA methods), 0: any */
+    const uint8_t *hash;         /**< the hash of the signed octets */
+    size_t hash_len;             /**< its length */
+    const uint8_t *sig;          /**< the signature (ECDSA: DER Ecdsa-Sig-Value) */
+    size_t sig_len;              /**< its length */
+} tip_crypto_cert_check_t;
+
+/**
+ * Authenticate a peer: its chain must verify against one of the trust
+ * anchors (intermediates taken from the chain; the time of validity checked
+ * only when @p now is known), the end entity's key usage must allow
+ * digitalSignature, the identity must be in the end entity certificate
+ * (RFC 4945 3.1: FQDN in a dNSName, RFC822_ADDR in an rfc822Name, an
+ * address in an iPAddress, DER_ASN1_DN equal to the subject), and the
+ * signature must verify with its key. Certificates are parsed on the
+ * heap and freed before this returns.
+ *
+ * @return 0; TIP_ERR_CERT (chain not trusted, unparsable, wrong key usage),
+ *         TIP_ERR_CERT_TIME (a certificate expired or not yet valid),
+ *         TIP_ERR_CERT_ID (identity not in the certificate), TIP_ERR_AUTH
+ *         (bad signature, or the scheme does not fit the key)
+ */
+int tip_crypto_cert_check(const tip_crypto_cert_check_t *req);
+
+/**
+ * ECDSA r || s (@p raw_len bytes, two equal halves) to the DER
+ * Ecdsa-Sig-Value of RFC 3279 that RFC 7427 3 sends. TIP_ERR_BUF_SPACE
+ * when @p size is too small.
+ */
+int tip_crypto_ecdsa_raw_to_der(const uint8_t *raw, size_t raw_len, uint8_t *der, size_t size,
+                                size_t *der_len);
+
+/** The reverse: DER to r || s of @p raw_len bytes (TIP_ERR_MALFORMED when it does not fit). */
+int tip_crypto_ecdsa_der_to_raw(const uint8_t *der, size_t der_len, uint8_t *raw,
+                                size_t raw_len);
+
+#endif /* TIP_CONF_IKE_CERT */
+
 #endif /* TIP_CRYPTO_H */

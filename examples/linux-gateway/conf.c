@@ -6,6 +6,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "conf.h"
+#include "cert.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -619,6 +620,12 @@ static int apply_key(gw_conf_t *cf, const char *key, const char *v, const char *
         c->psk_len = (uint8_t)len;
         return 0;
     }
+    if (!strcmp(key, "cert") || !strcmp(key, "ca") || !strcmp(key, "key")) {
+        /* certificate authentication: files read at the end of the file */
+        *why = "too long";
+        return copy_text(key[0] == 'c' ? (key[1] == 'e' ? cf->cert : cf->ca) : cf->key,
+                         GW_TEXT_MAX, v);
+    }
     if (!strcmp(key, "local_subnet") || !strcmp(key, "remote_subnet")) {
         int local = key[0] == 'l';
 
@@ -863,8 +870,20 @@ int gw_conf_load(gw_conf_t *cf, const char *path, char *err, size_t err_len)
         return set_err(err, err_len, "%s: \"local\" and \"peer\" differ in family", path);
     if (cf->initiate && cf->conn.remote_addr.family == TIP_AF_NONE)
         return set_err(err, err_len, "%s: initiate = yes needs a peer address", path);
-    if (cf->conn.psk_len == 0)
-        return set_err(err, err_len, "%s: \"psk\" is required", path);
+    if (cf->cert[0] != '\0' || cf->ca[0] != '\0' || cf->key[0] != '\0') {
+        char why[GW_TEXT_MAX + 64];
+
+        if (cf->cert[0] == '\0' || cf->ca[0] == '\0' || cf->key[0] == '\0')
+            return set_err(err, err_len, "%s: certificates need \"cert\", \"ca\" and \"key\"",
+                           path);
+        if (cf->conn.psk_len != 0)
+            return set_err(err, err_len, "%s: \"psk\" and \"cert\" exclude each other", path);
+        if (gw_cert_load(&cf->conn, cf->cert, cf->ca, cf->key, why, sizeof(why)) != 0)
+            return set_err(err, err_len, "%s: %s", path, why);
+    } else if (cf->conn.psk_len == 0) {
+        return set_err(err, err_len, "%s: \"psk\" (or \"cert\", \"ca\" and \"key\") is required",
+                       path);
+    }
     if (cf->conn.local_id.type == TIP_ID_NONE || cf->conn.remote_id.type == TIP_ID_NONE)
         return set_err(err, err_len, "%s: \"local_id\" and \"remote_id\" are required", path);
     /* With a virtual address our side is that address (any until it comes). */
@@ -940,7 +959,10 @@ void gw_conf_print(const gw_conf_t *cf)
            port_or(c->local_natt_port, TIP_PORT_NATT), port_or(c->remote_natt_port, TIP_PORT_NATT));
     print_identity("local_id", &c->local_id);
     print_identity("remote_id", &c->remote_id);
-    printf("psk = (%u bytes)\n", (unsigned)c->psk_len);
+    if (cf->cert[0] != '\0')
+        printf("cert = %s\nca = %s\nkey = %s\n", cf->cert, cf->ca, cf->key);
+    else
+        printf("psk = (%u bytes)\n", (unsigned)c->psk_len);
     printf("local_subnet = %s\nremote_subnet = %s\n", cf->local_subnet, cf->remote_subnet);
     printf("ike = ");
     for (i = 0; i < c->ike_count; i++)

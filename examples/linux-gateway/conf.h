@@ -34,6 +34,9 @@ typedef struct {
     char warning[GW_TEXT_MAX + 256]; /**< set by gw_conf_load(): "" or a warning to print */
     int has_pool;                    /**< "pool" given: hand out virtual addresses */
     tip_ike_pool_cfg_t pool;         /**< the address pool (and its DNS servers) */
+    char cert[GW_TEXT_MAX];          /**< "cert": our certificate files (DER), "" = PSK */
+    char ca[GW_TEXT_MAX];            /**< "ca": the trust anchors' files (DER) */
+    char key[GW_TEXT_MAX];           /**< "key": our private key file (DER or PEM) */
 } gw_conf_t;
 
 /** Fill @p cf with the defaults (responder, no subnets, tun "tip%d", MTU 1400). */

@@ -345,6 +345,36 @@
 #define TIP_IKE_PSK_MAX 64
 #endif
 
+/**
+ * Certificate authentication (RFC 7427 digital signatures, the classic RSA
+ * and ECDSA methods of RFC 7296 / RFC 4754, CERT and CERTREQ payloads, peer
+ * chains verified with Mbed TLS's X.509 against configured trust anchors).
+ * Needs Mbed TLS built with X.509 and PK (libmbedx509). Off: the code is
+ * left out and a connection asking for certificates is refused
+ * (TIP_ERR_UNSUPPORTED).
+ */
+#ifndef TIP_CONF_IKE_CERT
+#define TIP_CONF_IKE_CERT TIP_CONF_IKEV2
+#endif
+
+/** Certificates of our own chain sent in CERT payloads (end entity first). */
+#ifndef TIP_IKE_CERT_CHAIN_MAX
+#define TIP_IKE_CERT_CHAIN_MAX 3
+#endif
+
+/** Trust anchors (CA certificates) per connection. */
+#ifndef TIP_IKE_CA_MAX
+#define TIP_IKE_CA_MAX 3
+#endif
+
+/**
+ * Largest signature made or checked, in bytes (512: RSA-4096). Sized on the
+ * stack while IKE_AUTH is built or checked, never kept.
+ */
+#ifndef TIP_IKE_SIG_MAX
+#define TIP_IKE_SIG_MAX 512
+#endif
+
 /** Proposals per connection (IKE and CHILD each). */
 #ifndef TIP_IKE_MAX_PROPOSALS
 #define TIP_IKE_MAX_PROPOSALS 4
@@ -472,6 +502,12 @@
 #endif
 #if TIP_CONF_IKEV2 && (TIP_IKE_MSG_BUFS < 3 || TIP_IKE_MSG_BUFS > 65534)
 #error "TIP_IKE_MSG_POOL must be 0 (default) or 3..65534 (one handshake holds 3 buffers)"
+#endif
+#if TIP_CONF_IKE_CERT && !TIP_CONF_IKEV2
+#error "TIP_CONF_IKE_CERT needs TIP_CONF_IKEV2"
+#endif
+#if TIP_CONF_IKE_CERT && (TIP_IKE_CERT_CHAIN_MAX < 1 || TIP_IKE_CA_MAX < 1 || TIP_IKE_SIG_MAX < 132)
+#error "certificates need TIP_IKE_CERT_CHAIN_MAX >= 1, TIP_IKE_CA_MAX >= 1, TIP_IKE_SIG_MAX >= 132"
 #endif
 #if TIP_IKE_MSG_MAX < 512 || TIP_IKE_MSG_MAX > 65535
 #error "TIP_IKE_MSG_MAX must be 512..65535"

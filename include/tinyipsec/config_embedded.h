@@ -62,6 +62,12 @@
  * an initiator: a device that asks its gateway for an inner address sets
  * TIP_CONF_IKE_CP 1 in its own configuration (docs/footprint.md). */
 #define TIP_CONF_IKE_CP 0
+/* Certificates cost flash (Mbed TLS X.509 and PK) and heap while IKE_AUTH is
+ * checked: a device that needs them switches them on (-DTIP_CONF_IKE_CERT=1;
+ * docs/footprint.md). */
+#ifndef TIP_CONF_IKE_CERT
+#define TIP_CONF_IKE_CERT 0
+#endif
 
 /** @endcond */
 

@@ -59,6 +59,10 @@
     X(TIP_IKE_MSG_POOL)                                                        \
     X(TIP_IKE_ID_MAX)                                                          \
     X(TIP_IKE_PSK_MAX)                                                         \
+    X(TIP_CONF_IKE_CERT)                                                       \
+    X(TIP_IKE_CERT_CHAIN_MAX)                                                  \
+    X(TIP_IKE_CA_MAX)                                                          \
+    X(TIP_IKE_SIG_MAX)                                                         \
     X(TIP_IKE_MAX_PROPOSALS)                                                   \
     X(TIP_IKE_NONCE_LEN)                                                       \
     X(TIP_IKE_PEER_NONCE_MAX)                                                  \

@@ -46,14 +46,18 @@
     X(TIP_ERR_NO_SEQ_STORE, -26,                                               \
       "manual keys need the port's sequence number store (seq_load, seq_store)") \
     X(TIP_ERR_SEQ_STORE, -27, "the port's sequence number store failed")    \
-    X(TIP_ERR_BUSY, -28, "not allowed from inside an event callback")
+    X(TIP_ERR_BUSY, -28, "not allowed from inside an event callback")         \
+    X(TIP_ERR_CERT, -29,                                                       \
+      "peer certificate not trusted (chain, signature or key usage)")        \
+    X(TIP_ERR_CERT_ID, -30, "peer identity does not match its certificate")   \
+    X(TIP_ERR_CERT_TIME, -31, "peer certificate expired or not yet valid")
 
 /** Error codes: 0 is success, every error is negative. */
 typedef enum {
 #define TIP_X_ENUM(name, value, text) name = (value),
     TIP_ERROR_LIST(TIP_X_ENUM)
 #undef TIP_X_ENUM
-    TIP_ERR_LAST_ = -29 /**< one below the last error (not an error itself) */
+    TIP_ERR_LAST_ = -32 /**< one below the last error (not an error itself) */
 } tip_err_t;
 
 /**

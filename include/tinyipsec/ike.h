@@ -30,6 +30,7 @@ typedef enum {
     TIP_ID_FQDN = 2,        /**< a host name, "gw.example" */
     TIP_ID_RFC822_ADDR = 3, /**< an e-mail address, "gw@example" */
     TIP_ID_IPV6_ADDR = 5,   /**< an IPv6 address */
+    TIP_ID_DER_ASN1_DN = 9, /**< a distinguished name, DER (set data and len directly) */
     TIP_ID_KEY_ID = 11      /**< opaque bytes */
 } tip_id_type_t;
 
@@ -58,6 +59,52 @@ typedef struct {
     uint8_t esn;          /**< 1: offer/require extended sequence numbers */
 } tip_child_proposal_t;
 
+/** How the two ends of a connection prove who they are. */
+typedef enum {
+    TIP_AUTH_PSK = 0, /**< pre-shared key (RFC 7296 2.15) */
+    TIP_AUTH_CERT = 1 /**< certificates and signatures (TIP_CONF_IKE_CERT) */
+} tip_auth_t;
+
+/**
+ * Signature schemes: what a signer is asked to make. ECDSA signatures are
+ * returned as r || s, each as long as the curve's order (64 bytes for
+ * P-256, 96 for P-384), as a secure element or psa_sign_hash() gives them;
+ * RSA signatures as long as the modulus.
+ */
+typedef enum {
+    TIP_SIG_NONE = 0,
+    TIP_SIG_ECDSA_SHA256,     /**< ECDSA over a SHA-256 hash */
+    TIP_SIG_ECDSA_SHA384,     /**< ECDSA over a SHA-384 hash */
+    TIP_SIG_ECDSA_SHA512,     /**< ECDSA over a SHA-512 hash */
+    TIP_SIG_RSA_PKCS1_SHA1,   /**< RSASSA-PKCS1-v1_5 with SHA-1 (AUTH method 1 only) */
+    TIP_SIG_RSA_PKCS1_SHA256, /**< RSASSA-PKCS1-v1_5 with SHA-256 */
+    TIP_SIG_RSA_PKCS1_SHA384, /**< RSASSA-PKCS1-v1_5 with SHA-384 */
+    TIP_SIG_RSA_PKCS1_SHA512, /**< RSASSA-PKCS1-v1_5 with SHA-512 */
+    TIP_SIG_RSA_PSS_SHA256,   /**< RSASSA-PSS, SHA-256, MGF1-SHA-256, 32-byte salt */
+    TIP_SIG_RSA_PSS_SHA384,   /**< RSASSA-PSS, SHA-384, MGF1-SHA-384, 48-byte salt */
+    TIP_SIG_RSA_PSS_SHA512    /**< RSASSA-PSS, SHA-512, MGF1-SHA-512, 64-byte salt */
+} tip_sig_scheme_t;
+
+/**
+ * The signing callback: sign @p hash (the hash of the AUTH payload's
+ * signed octets, RFC 7296 2.15, with the scheme's hash) with our private
+ * key. The key never needs to be in tinyipsec's memory: it may sit in a
+ * secure element or a PSA key slot. Called from inside tip_input_udp() /
+ * tip_ike_input() and tip_poll() (while IKE_AUTH is built); no other call
+ * into the library is allowed from it.
+ *
+ * @param arg       tip_ike_conn_t.sign_arg
+ * @param scheme    what to make (chosen for our certificate's key)
+ * @param hash      the hash to sign
+ * @param hash_len  its length (20, 32, 48 or 64)
+ * @param sig       receives the signature (format: tip_sig_scheme_t)
+ * @param sig_size  bytes at @p sig (TIP_IKE_SIG_MAX)
+ * @param sig_len   receives its length
+ * @return 0, or a negative tip_err_t (the IKE SA fails with it)
+ */
+typedef int (*tip_ike_sign_fn)(void *arg, tip_sig_scheme_t scheme, const uint8_t *hash,
+                               size_t hash_len, uint8_t *sig, size_t sig_size, size_t *sig_len);
+
 /** A connection: everything needed to negotiate with one peer. Copied on add. */
 typedef struct {
     tip_addr_t local_addr;   /**< our address */
@@ -70,6 +117,35 @@ typedef struct {
     tip_ike_identity_t remote_id;  /**< the peer must present exactly this identity */
     uint8_t psk[TIP_IKE_PSK_MAX];  /**< the pre-shared key (copied; wiped when deleted) */
     uint8_t psk_len;               /**< bytes of psk */
+    /**
+     * TIP_AUTH_PSK (the default) or TIP_AUTH_CERT. With TIP_AUTH_CERT both
+     * sides sign (RFC 7427 digital signatures, or the classic methods for a
+     * peer without SIGNATURE_HASH_ALGORITHMS); psk is not used, remote_id
+     * may be TIP_ID_NONE (any identity the trust anchors vouch for), and
+     * the peer's identity must be in its certificate. TIP_AUTH_CERT in a
+     * build without TIP_CONF_IKE_CERT: TIP_ERR_UNSUPPORTED.
+     */
+    uint8_t auth;
+#if TIP_CONF_IKE_CERT
+    /**
+     * Our certificate (DER, end entity first) and the intermediates to send
+     * with it, in CERT payloads. The memory is the caller's and must live as
+     * long as the connection (only the pointers are copied).
+     */
+    const uint8_t *cert[TIP_IKE_CERT_CHAIN_MAX];
+    size_t cert_len[TIP_IKE_CERT_CHAIN_MAX];  /**< bytes of each cert */
+    uint8_t cert_count;                        /**< entries of cert, >= 1 */
+    /**
+     * Trust anchors: the CA certificates (DER, caller's memory like cert)
+     * a peer's chain must lead to. Their key hashes go out in CERTREQ.
+     */
+    const uint8_t *ca[TIP_IKE_CA_MAX];
+    size_t ca_len[TIP_IKE_CA_MAX];  /**< bytes of each ca */
+    uint8_t ca_count;               /**< entries of ca, >= 1 */
+    tip_ike_sign_fn sign;           /**< makes our signatures with our certificate's key */
+    void *sign_arg;                 /**< handed to sign */
+    uint8_t rsa_pss;                /**< 1: sign with RSA-PSS rather than PKCS#1 v1.5 (RSA keys) */
+#endif
     tip_ike_proposal_t ike[TIP_IKE_MAX_PROPOSALS]; /**< in order of preference */
     uint8_t ike_count;             /**< entries of ike */
     tip_child_proposal_t child[TIP_IKE_MAX_PROPOSALS]; /**< in order of preference */
@@ -196,6 +272,34 @@ int tip_ike_pool_status(const struct tip_ctx *ctx, tip_handle_t pool, tip_ike_po
  */
 int tip_ike_vip_get(const struct tip_ctx *ctx, tip_handle_t conn, tip_ike_vip_t *out);
 
+#if TIP_CONF_IKE_CERT
+/**
+ * A ready signer on an Mbed TLS key (the classic backend): tip_ike_conn_t's
+ * sign = tip_ike_sign_mbedtls_pk, sign_arg = a tip_ike_pk_signer_t.
+ */
+typedef struct {
+    void *pk;  /**< the private key: an mbedtls_pk_context * (EC or RSA) */
+    /** Random source for the signature (the port's random function will do). */
+    int (*random)(void *arg, uint8_t *out, size_t len);
+    void *random_arg; /**< handed to random */
+} tip_ike_pk_signer_t;
+
+#if !TIP_CONF_CRYPTO_PSA
+/** tip_ike_sign_fn on a tip_ike_pk_signer_t (@p arg). Classic backend only. */
+int tip_ike_sign_mbedtls_pk(void *arg, tip_sig_scheme_t scheme, const uint8_t *hash,
+                            size_t hash_len, uint8_t *sig, size_t sig_size, size_t *sig_len);
+#else
+/**
+ * tip_ike_sign_fn on a PSA key: @p arg points to the key's psa_key_id_t
+ * (a uint32_t), a key pair allowed PSA_KEY_USAGE_SIGN_HASH with the
+ * algorithm of the scheme asked for (PSA_ALG_ECDSA, PSA_ALG_RSA_PKCS1V15_SIGN
+ * or PSA_ALG_RSA_PSS of the scheme's hash, or a wildcard). PSA backend only.
+ */
+int tip_ike_sign_psa(void *arg, tip_sig_scheme_t scheme, const uint8_t *hash, size_t hash_len,
+                     uint8_t *sig, size_t sig_size, size_t *sig_len);
+#endif
+#endif /* TIP_CONF_IKE_CERT */
+
 /**
  * Fill @p conn with defaults (tunnel mode, one proposal AES-GCM-128/SHA-256/X25519).
  *
@@ -220,9 +324,12 @@ int tip_ike_id_set(tip_ike_identity_t *id, tip_id_type_t type, const char *text)
  * @param ctx   the context
  * @param conn  the connection
  * @param out   receives its handle (may be NULL)
- * @return 0; TIP_ERR_ARG (no PSK, no proposal, bad identity or selector),
+ * @return 0; TIP_ERR_ARG (no PSK, no proposal, bad identity or selector;
+ *         a certificate connection without certificate, trust anchor or signer),
  *         TIP_ERR_UNSUPPORTED (an algorithm or key exchange group compiled out
- *         or not in the crypto backend, e.g. MODP-2048 with the PSA backend),
+ *         or not in the crypto backend, e.g. MODP-2048 with the PSA backend;
+ *         TIP_AUTH_CERT without TIP_CONF_IKE_CERT, or our certificate's key
+ *         neither ECDSA P-256/P-384 nor RSA),
  *         TIP_ERR_CRYPTO (the random source failed; nothing was added) or
  *         TIP_ERR_FULL
  */

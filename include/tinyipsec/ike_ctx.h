@@ -210,6 +210,9 @@ typedef struct {
     uint8_t frag_out;               /**< the message tip_ike_sk_end() just closed goes in fragments */
     uint16_t frag_room;             /**< bytes of IKE message per fragment datagram */
 #endif
+#if TIP_CONF_IKE_CERT
+    uint8_t peer_sig_hashes;        /**< RFC 7427 4: hashes the peer announced (bit = id) */
+#endif
 } tip_ike_sa_t;
 
 /**
@@ -280,6 +283,9 @@ typedef struct {
     tip_ike_msgbuf_t buf[TIP_IKE_MSG_BUFS]; /**< message buffers the IKE SAs borrow */
     uint32_t buf_exhausted;         /**< times a buffer was needed and the pool was empty */
     uint64_t drops;                 /**< IKE messages dropped (all reasons) */
+#if TIP_CONF_IKE_CERT
+    uint8_t cert_no_time_logged;    /**< "validity times not checked" was logged */
+#endif
     uint8_t rx[TIP_IKE_DGRAM_MAX];  /**< writable copy of the datagram being processed */
 #if TIP_CONF_IKE_FRAG
     uint32_t frag_drops[TIP_IKE_FRAG_DROP_COUNT_]; /**< fragments dropped, per reason */

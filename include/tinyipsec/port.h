@@ -91,6 +91,14 @@ typedef struct {
     int (*seq_load)(void *arg, const tip_sa_id_t *sa, uint64_t *mark);
     /** See seq_load. */
     int (*seq_store)(void *arg, const tip_sa_id_t *sa, uint64_t mark);
+    /**
+     * Optional wall-clock time: seconds since 1970-01-01 00:00 UTC, or a
+     * negative value while the device does not know it (no RTC, no NTP
+     * answer yet). Used only to check the validity times of certificates
+     * (TIP_CONF_IKE_CERT). NULL, or a negative answer: validity times are
+     * not checked, and the library logs that once per context.
+     */
+    int64_t (*wall_time)(void *arg);
 } tip_port_t;
 
 #endif /* TINYIPSEC_PORT_H */

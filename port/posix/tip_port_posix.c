@@ -456,6 +456,18 @@ static uint64_t px_now_ms(void *arg)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* Wall-clock seconds (certificate validity times): CLOCK_REALTIME, which a
+ * Linux host keeps with NTP; -1 when it cannot be read. */
+static int64_t px_wall_time(void *arg)
+{
+    struct timespec ts;
+
+    (void)arg;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+        return -1;
+    return (int64_t)ts.tv_sec;
+}
+
 static int px_random(void *arg, uint8_t *out, size_t len)
 {
     (void)arg;
@@ -493,6 +505,7 @@ void tip_port_posix_port(tip_port_posix_t *p, tip_port_t *port)
     port->now_ms = px_now_ms;
     port->random = px_random;
     port->log = px_log;
+    port->wall_time = px_wall_time;
     port->arg = p;
     tip_port_posix_seq_fill(p, port);
 }

@@ -153,7 +153,8 @@ const char *tip_port_posix_errmsg(const tip_port_posix_t *p);
  * address is chosen with IP_PKTINFO when the socket is bound to a
  * wildcard), send_ip (raw sockets; NULL when none is open), now_ms
  * (CLOCK_MONOTONIC), random (getrandom(), retried on EINTR and short
- * reads), log (stderr, filtered by the configured level), and seq_load /
+ * reads), log (stderr, filtered by the configured level), wall_time
+ * (CLOCK_REALTIME, for certificate validity times), and seq_load /
  * seq_store (the files in cfg.seq_dir; NULL when no directory was given).
  */
 void tip_port_posix_port(tip_port_posix_t *p, tip_port_t *port);

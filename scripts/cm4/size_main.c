@@ -154,7 +154,7 @@ int main(void)
 {
     static const tip_port_t port = {
         port_send_udp, port_send_ip, port_now, port_random, NULL, NULL,
-        port_seq_load, port_seq_store,
+        port_seq_load, port_seq_store, NULL,
     };
     tip_buf_t buf;
     tip_addr_t peer;

@@ -14,11 +14,35 @@
 
 static const char tip_ike_key_pad[] = "Key Pad for IKEv2"; /* 2.15, 17 octets, no NUL */
 
+int tip_ike_signed_octets(tip_ctx_t *ctx, const tip_ike_sa_t *sa, int of_initiator,
+                          const uint8_t *id_body, size_t id_len, tip_iov_t iov[3],
+                          uint8_t macid[TIP_IKE_PRF_MAX])
+{
+    const uint8_t *init;
+    int err;
+
+    /* SignedOctets = RealMessage | Nonce of the other side | prf(SK_px, IDx')
+     * (2.15): the initiator's covers its IKE_SA_INIT request and Nr, the
+     * responder's its response and Ni. */
+    iov[0].p = id_body;
+    iov[0].len = id_len;
+    err = tip_crypto_prf((tip_prf_t)sa->prf, of_initiator ? sa->sk_pi : sa->sk_pr, sa->prf_len,
+                         iov, 1, macid);
+    init = tip_ike_buf_get(ctx, of_initiator ? sa->init_i_buf : sa->init_r_buf);
+    if (err == TIP_OK && init == NULL)
+        err = TIP_ERR_INTERNAL; /* held from IKE_SA_INIT until IKE_AUTH is done */
+    iov[0].p = init != NULL ? TIP_IKE_BUF_MSG(init) : NULL;
+    iov[0].len = of_initiator ? sa->init_i_len : sa->init_r_len;
+    iov[1].p = of_initiator ? sa->nr : sa->ni;
+    iov[1].len = of_initiator ? sa->nr_len : sa->ni_len;
+    iov[2].p = macid;
+    iov[2].len = sa->prf_len;
+    return err;
+}
+
 /*
- * AUTH = prf(prf(Shared Secret, "Key Pad for IKEv2"), <SignedOctets>) with
- * SignedOctets = RealMessage | Nonce of the other side | prf(SK_px, IDx')
- * (2.15). @p of_initiator selects whose AUTH: the initiator's covers its
- * IKE_SA_INIT request and Nr, the responder's its response and Ni.
+ * AUTH = prf(prf(Shared Secret, "Key Pad for IKEv2"), <SignedOctets>) (2.15).
+ * @p of_initiator selects whose AUTH.
  */
 static int tip_ike_psk_auth(tip_ctx_t *ctx, const tip_ike_sa_t *sa, const tip_ike_conn_t *conn,
                             int of_initiator, const uint8_t *id_body, size_t id_len,
@@ -26,30 +50,16 @@ static int tip_ike_psk_auth(tip_ctx_t *ctx, const tip_ike_sa_t *sa, const tip_ik
 {
     tip_prf_t prf = (tip_prf_t)sa->prf;
     uint8_t macid[TIP_IKE_PRF_MAX], key[TIP_IKE_PRF_MAX];
-    const uint8_t *init;
-    tip_iov_t iov[3];
+    tip_iov_t iov[3], pad;
     int err;
 
-    iov[0].p = id_body;
-    iov[0].len = id_len;
-    err = tip_crypto_prf(prf, of_initiator ? sa->sk_pi : sa->sk_pr, sa->prf_len, iov, 1, macid);
-    if (err == TIP_OK) {
-        iov[0].p = (const uint8_t *)tip_ike_key_pad;
-        iov[0].len = sizeof(tip_ike_key_pad) - 1u;
-        err = tip_crypto_prf(prf, conn->psk, conn->psk_len, iov, 1, key);
-    }
-    init = tip_ike_buf_get(ctx, of_initiator ? sa->init_i_buf : sa->init_r_buf);
-    if (err == TIP_OK && init == NULL)
-        err = TIP_ERR_INTERNAL; /* held from IKE_SA_INIT until IKE_AUTH is done */
-    if (err == TIP_OK) {
-        iov[0].p = TIP_IKE_BUF_MSG(init);
-        iov[0].len = of_initiator ? sa->init_i_len : sa->init_r_len;
-        iov[1].p = of_initiator ? sa->nr : sa->ni;
-        iov[1].len = of_initiator ? sa->nr_len : sa->ni_len;
-        iov[2].p = macid;
-        iov[2].len = sa->prf_len;
+    pad.p = (const uint8_t *)tip_ike_key_pad;
+    pad.len = sizeof(tip_ike_key_pad) - 1u;
+    err = tip_crypto_prf(prf, conn->psk, conn->psk_len, &pad, 1, key);
+    if (err == TIP_OK)
+        err = tip_ike_signed_octets(ctx, sa, of_initiator, id_body, id_len, iov, macid);
+    if (err == TIP_OK)
         err = tip_crypto_prf(prf, key, sa->prf_len, iov, 3, out);
-    }
     tip_crypto_zeroize(key, sizeof(key));
     tip_crypto_zeroize(macid, sizeof(macid));
     return err;
@@ -70,6 +80,18 @@ static int tip_ike_id_matches(const tip_ike_identity_t *want, const tip_ike_id_t
            memcmp(got->data, want->data, want->len) == 0;
 }
 
+/*
+ * The peer's identity is the one @p conn expects. A certificate connection
+ * without a configured identity takes any the trust anchors vouch for (its
+ * certificate must hold it, which tip_ike_cert_verify() checks).
+ */
+static int tip_ike_peer_id_ok(const tip_ike_conn_t *conn, const tip_ike_id_t *got)
+{
+    if (conn->auth == TIP_AUTH_CERT && conn->remote_id.type == TIP_ID_NONE)
+        return 1;
+    return tip_ike_id_matches(&conn->remote_id, got);
+}
+
 /* Check the peer's AUTH payload against what it must be, in constant time. */
 static int tip_ike_verify_auth(tip_ctx_t *ctx, const tip_ike_sa_t *sa, const tip_ike_conn_t *conn,
                                const tip_ike_msg_t *in, const tip_ike_id_t *id)
@@ -79,6 +101,10 @@ static int tip_ike_verify_auth(tip_ctx_t *ctx, const tip_ike_sa_t *sa, const tip
     uint8_t want[TIP_IKE_PRF_MAX];
     int ok;
 
+#if TIP_CONF_IKE_CERT
+    if (conn->auth == TIP_AUTH_CERT)
+        return tip_ike_cert_verify(ctx, sa, conn, in, id);
+#endif
     if (pl == NULL || tip_ike_auth_parse(tip_ike_pl_body(in, pl), pl->len, &a) != TIP_OK)
         return TIP_ERR_AUTH;
     if (a.method != TIP_IKE_AUTH_PSK || a.len != sa->prf_len)
@@ -90,7 +116,10 @@ static int tip_ike_verify_auth(tip_ctx_t *ctx, const tip_ike_sa_t *sa, const tip
     return ok ? TIP_OK : TIP_ERR_AUTH;
 }
 
-/* Our ID and AUTH payloads. */
+/*
+ * Our ID and AUTH payloads, in the order of RFC 7296 1.2: IDx, CERT,
+ * CERTREQ, IDr (the initiator may name the responder it wants, 3.5), AUTH.
+ */
 static void tip_ike_w_id_auth(tip_ctx_t *ctx, tip_ike_w_t *w, const tip_ike_sa_t *sa,
                               const tip_ike_conn_t *conn)
 {
@@ -99,16 +128,20 @@ static void tip_ike_w_id_auth(tip_ctx_t *ctx, tip_ike_w_t *w, const tip_ike_sa_t
 
     tip_ike_w_id(w, sa->initiator ? TIP_IKE_PL_IDI : TIP_IKE_PL_IDR, conn->local_id.type,
                  conn->local_id.data, conn->local_id.len);
-    if (!sa->initiator) {
-        if (tip_ike_psk_auth(ctx, sa, conn, 0, body, n, auth) != TIP_OK)
-            w->err = TIP_ERR_CRYPTO;
-        tip_ike_w_auth(w, TIP_IKE_AUTH_PSK, auth, sa->prf_len);
+#if TIP_CONF_IKE_CERT
+    if (conn->auth == TIP_AUTH_CERT)
+        tip_ike_cert_w_certs(w, conn, sa->initiator);
+#endif
+    if (sa->initiator && conn->remote_id.type != TIP_ID_NONE)
+        tip_ike_w_id(w, TIP_IKE_PL_IDR, conn->remote_id.type, conn->remote_id.data,
+                     conn->remote_id.len);
+#if TIP_CONF_IKE_CERT
+    if (conn->auth == TIP_AUTH_CERT) {
+        tip_ike_cert_w_auth(ctx, w, sa, conn, body, n);
         return;
     }
-    /* RFC 7296 3.5: the initiator may name the responder it wants. */
-    tip_ike_w_id(w, TIP_IKE_PL_IDR, conn->remote_id.type, conn->remote_id.data,
-                 conn->remote_id.len);
-    if (tip_ike_psk_auth(ctx, sa, conn, 1, body, n, auth) != TIP_OK)
+#endif
+    if (tip_ike_psk_auth(ctx, sa, conn, sa->initiator, body, n, auth) != TIP_OK)
         w->err = TIP_ERR_CRYPTO;
     tip_ike_w_auth(w, TIP_IKE_AUTH_PSK, auth, sa->prf_len);
     tip_crypto_zeroize(auth, sizeof(auth));
@@ -211,7 +244,7 @@ static tip_ike_conn_slot_t *tip_ike_conn_by_id(tip_ctx_t *ctx, const tip_ike_sa_
             continue;
         if (c->cfg.remote_addr.family != TIP_AF_NONE && !tip_addr_equal(&c->cfg.remote_addr, &sa->remote))
             continue;
-        if (!tip_ike_id_matches(&c->cfg.remote_id, idi))
+        if (!tip_ike_peer_id_ok(&c->cfg, idi))
             continue;
         if (idr != NULL && !tip_ike_id_matches(&c->cfg.local_id, idr))
             continue;
@@ -257,11 +290,15 @@ int tip_ike_auth_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
      * the key configured for that identity. No AUTH payload means EAP,
      * which tinyipsec does not do. */
     c = tip_ike_conn_by_id(ctx, sa, &idi, pl_idr != NULL ? &idr : NULL);
-    if (c == NULL || tip_ike_msg_find(in, TIP_IKE_PL_AUTH, 0) == NULL ||
-        tip_ike_verify_auth(ctx, sa, &c->cfg, in, &idi) != TIP_OK) {
+    err = TIP_ERR_AUTH;
+    if (c != NULL && tip_ike_msg_find(in, TIP_IKE_PL_AUTH, 0) != NULL)
+        err = tip_ike_verify_auth(ctx, sa, &c->cfg, in, &idi);
+    if (err != TIP_OK) {
+        /* The event says why (a certificate's fault is named); the IKE SA
+         * goes down as an authentication failure, which does not restart. */
         (void)tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_AUTHENTICATION_FAILED, NULL, 0);
-        tip_ike_fail(ctx, sa, TIP_ERR_AUTH);
-        tip_ike_sa_down_ev(ctx, sa, TIP_ERR_AUTH, TIP_EV_AUTH_FAILED, TIP_ERR_AUTH);
+        tip_ike_fail(ctx, sa, err);
+        tip_ike_sa_down_ev(ctx, sa, TIP_ERR_AUTH, TIP_EV_AUTH_FAILED, err);
         return TIP_OK;
     }
     conn = tip_ike_conn_handle(ctx, c);
@@ -383,11 +420,13 @@ int tip_ike_auth_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
                            n.type);
         return TIP_OK;
     }
-    if (pl_idr == NULL || tip_ike_id_parse(tip_ike_pl_body(in, pl_idr), pl_idr->len, &idr) != TIP_OK ||
-        !tip_ike_id_matches(&c->cfg.remote_id, &idr) ||
-        tip_ike_verify_auth(ctx, sa, &c->cfg, in, &idr) != TIP_OK) {
-        tip_ike_fail(ctx, sa, TIP_ERR_AUTH);
-        tip_ike_sa_down_ev(ctx, sa, TIP_ERR_AUTH, TIP_EV_AUTH_FAILED, TIP_ERR_AUTH);
+    err = TIP_ERR_AUTH;
+    if (pl_idr != NULL && tip_ike_id_parse(tip_ike_pl_body(in, pl_idr), pl_idr->len, &idr) == TIP_OK &&
+        tip_ike_peer_id_ok(&c->cfg, &idr))
+        err = tip_ike_verify_auth(ctx, sa, &c->cfg, in, &idr);
+    if (err != TIP_OK) {
+        tip_ike_fail(ctx, sa, err);
+        tip_ike_sa_down_ev(ctx, sa, TIP_ERR_AUTH, TIP_EV_AUTH_FAILED, err);
         return TIP_OK;
     }
     err = tip_ike_established(ctx, sa, c);

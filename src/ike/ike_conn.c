@@ -155,12 +155,23 @@ static int tip_ike_conn_valid(const tip_ike_conn_t *c)
 {
     unsigned i;
 
-    if (c->psk_len == 0 || c->psk_len > TIP_IKE_PSK_MAX || c->ike_count == 0 ||
+    int cert = c->auth == TIP_AUTH_CERT;
+
+    if (c->auth != TIP_AUTH_PSK && !cert)
+        return TIP_ERR_ARG;
+#if !TIP_CONF_IKE_CERT
+    if (cert)
+        return TIP_ERR_UNSUPPORTED;
+#endif
+    if ((!cert && (c->psk_len == 0 || c->psk_len > TIP_IKE_PSK_MAX)) || c->ike_count == 0 ||
         c->ike_count > TIP_IKE_MAX_PROPOSALS || c->child_count == 0 ||
         c->child_count > TIP_IKE_MAX_PROPOSALS)
         return TIP_ERR_ARG;
-    if (c->local_id.type == TIP_ID_NONE || c->remote_id.type == TIP_ID_NONE ||
-        c->local_id.len == 0 || c->remote_id.len == 0)
+    /* A certificate connection may leave the peer's identity open: any the
+     * trust anchors vouch for (its certificate must hold it). */
+    if (c->local_id.type == TIP_ID_NONE || c->local_id.len == 0 ||
+        (!(cert && c->remote_id.type == TIP_ID_NONE) &&
+         (c->remote_id.type == TIP_ID_NONE || c->remote_id.len == 0)))
         return TIP_ERR_ARG;
     if (c->local_addr.family != TIP_AF_INET && c->local_addr.family != TIP_AF_INET6)
         return TIP_ERR_ARG;
@@ -201,6 +212,10 @@ static int tip_ike_conn_valid(const tip_ike_conn_t *c)
         if (p->pfs != TIP_DH_NONE && tip_crypto_dh_pub_len(p->pfs) == 0)
             return TIP_ERR_UNSUPPORTED;
     }
+#if TIP_CONF_IKE_CERT
+    if (cert)
+        return tip_ike_cert_conn_valid(c);
+#endif
     return TIP_OK;
 }
 

@@ -419,6 +419,39 @@ int tip_ike_find_notify(const tip_ike_msg_t *m, uint16_t type, tip_ike_notify_t 
 /** The first error notify type of @p m, 0 if none. */
 uint16_t tip_ike_error_notify(const tip_ike_msg_t *m);
 
+/**
+ * The AUTH payload's signed octets (2.15) as three pieces: the IKE_SA_INIT
+ * message of the side whose AUTH it is (@p of_initiator), the other side's
+ * nonce, and prf(SK_px, IDx') written to @p macid (zeroize it after use).
+ */
+int tip_ike_signed_octets(tip_ctx_t *ctx, const tip_ike_sa_t *sa, int of_initiator,
+                          const uint8_t *id_body, size_t id_len, tip_iov_t iov[3],
+                          uint8_t macid[TIP_IKE_PRF_MAX]);
+
+/* ---- certificates (ike_cert.c; TIP_CONF_IKE_CERT) ---- */
+#if TIP_CONF_IKE_CERT
+/** IKE_SA_INIT: SIGNATURE_HASH_ALGORITHMS (RFC 7427 4) and, as @p responder, CERTREQ. */
+void tip_ike_cert_w_init(tip_ike_w_t *w, const tip_ike_conn_t *conn, int responder);
+/** The hash algorithms the peer announced in @p m, as a bit set (0: none). */
+uint8_t tip_ike_cert_peer_hashes(const tip_ike_msg_t *m);
+/** The scheme an RFC 7427 AlgorithmIdentifier names, TIP_SIG_NONE when unknown. */
+tip_sig_scheme_t tip_ike_sig_alg_scheme(const uint8_t *der, size_t len);
+/** IKE_AUTH: our CERT payloads and, as @p initiator, CERTREQ. */
+void tip_ike_cert_w_certs(tip_ike_w_t *w, const tip_ike_conn_t *conn, int initiator);
+/** Our AUTH payload, signed through conn->sign (a failure sticks in @p w). */
+void tip_ike_cert_w_auth(tip_ctx_t *ctx, tip_ike_w_t *w, const tip_ike_sa_t *sa,
+                         const tip_ike_conn_t *conn, const uint8_t *id_body, size_t id_len);
+/**
+ * Check the peer's AUTH payload in @p in with the certificates it sent, for
+ * identity @p id. 0, TIP_ERR_AUTH, TIP_ERR_CERT, TIP_ERR_CERT_ID or
+ * TIP_ERR_CERT_TIME.
+ */
+int tip_ike_cert_verify(tip_ctx_t *ctx, const tip_ike_sa_t *sa, const tip_ike_conn_t *conn,
+                        const tip_ike_msg_t *in, const tip_ike_id_t *id);
+/** The certificate fields of a TIP_AUTH_CERT connection (tip_ike_conn_add()). */
+int tip_ike_cert_conn_valid(const tip_ike_conn_t *c);
+#endif
+
 /** NAT_DETECTION hash (2.23): SHA-1(SPIi | SPIr | IP | port). */
 int tip_ike_natd(const uint8_t spi_i[8], const uint8_t spi_r[8], const tip_addr_t *a,
                  uint16_t port, uint8_t out[20]);

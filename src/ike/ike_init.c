@@ -223,6 +223,9 @@ static int tip_ike_init_build(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_co
 #if TIP_CONF_IKE_FRAG
     tip_ike_frag_w_notify(&w, conn);
 #endif
+#if TIP_CONF_IKE_CERT
+    tip_ike_cert_w_init(&w, conn, 0);
+#endif
     err = tip_ike_w_finish(&w);
     if (err != TIP_OK)
         return err;
@@ -357,6 +360,9 @@ int tip_ike_init_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     tip_ike_check_natd(sa, m, &natd);
 #if TIP_CONF_IKE_FRAG
     (void)tip_ike_frag_negotiate(sa, &c->cfg, m); /* RFC 7383 2.3 */
+#endif
+#if TIP_CONF_IKE_CERT
+    sa->peer_sig_hashes = tip_ike_cert_peer_hashes(m);
 #endif
     /* RFC 7296 2.23: behind a NAT (either side), or when asked to, move
      * to port 4500 and encapsulate ESP in UDP. */
@@ -580,6 +586,10 @@ int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
     /* RFC 7383 2.3: answered only when the initiator offered it. */
     if (tip_ike_frag_negotiate(sa, &c->cfg, m))
         tip_ike_frag_w_notify(&w, &c->cfg);
+#endif
+#if TIP_CONF_IKE_CERT
+    sa->peer_sig_hashes = tip_ike_cert_peer_hashes(m);
+    tip_ike_cert_w_init(&w, &c->cfg, 1);
 #endif
     err = tip_ike_w_finish(&w);
     if (err != TIP_OK) {

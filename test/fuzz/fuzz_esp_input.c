@@ -292,7 +292,7 @@ static void fz_policy(tip_action_t action, tip_mode_t mode, const char *local,
 static void fz_setup(void)
 {
     static const tip_port_t port = {fz_send_udp, fz_send_ip, fz_now,       fz_random,
-                                    NULL,        NULL,       fz_seq_load, fz_seq_store};
+                                    NULL,        NULL,       fz_seq_load, fz_seq_store, NULL};
     unsigned i, k;
 
     FZ_CHECK(tip_ctx_init(&g_rx, &port) == TIP_OK);

@@ -170,7 +170,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const tip_port_t port = {NULL, fz_send_ip, fz_now, fz_random, NULL, NULL,
-                                    fz_seq_load, fz_seq_store};
+                                    fz_seq_load, fz_seq_store, NULL};
     tip_setkey_opts_t opts;
     tip_setkey_error_t e1, e2, e3;
     char *text;

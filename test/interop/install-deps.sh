@@ -9,7 +9,8 @@
 #   libcharon-extra-plugins, chapoly/curve25519 in libstrongswan-extra-plugins,
 #   gcm/openssl in libstrongswan-standard-plugins)
 #   tools: iproute2 (ip netns), nftables (NAT), tcpdump (capture), tshark
-#   (dissect/decrypt), iperf3, ping, procps, python3.
+#   (dissect/decrypt), iperf3, ping, procps, python3; strongswan-pki (pki,
+#   which test/data/certs/make-certs.sh uses to make the test certificates).
 #
 # WITH_BUILD=1 also installs what build-save-keys.sh needs.
 set -euo pipefail
@@ -18,7 +19,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 pkgs=(strongswan-charon strongswan-swanctl libcharon-extra-plugins
       libstrongswan-standard-plugins libstrongswan-extra-plugins
-      iproute2 nftables tcpdump tshark iperf3 iputils-ping procps python3)
+      iproute2 nftables tcpdump tshark iperf3 iputils-ping procps python3 strongswan-pki)
 [ "${WITH_BUILD:-0}" = 1 ] && pkgs+=(build-essential bzip2 pkg-config)
 
 missing=()

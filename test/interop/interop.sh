@@ -50,6 +50,14 @@
 #                           pool (10.3.0.10-10.3.0.20): strongSwan must install
 #                           10.3.0.10, and a ping from it to 10.1.0.1 pass; after
 #                           swanctl --terminate and --initiate it gets 10.3.0.10 again
+#   cert-init, cert-resp    certificates (test/data/certs, ECDSA P-256): the gateway
+#                           (dev.test) initiates to / answers strongSwan (gw.test);
+#                           each side sends its certificate and the intermediate CA
+#                           and trusts only the root. The gateway is built with
+#                           TIP_IKE_MSG_MAX=3000 (build/interop-cert): a chain makes
+#                           IKE_AUTH larger than the default 1280 bytes
+#   cert-wrong-ca           negative: the gateway trusts another root; it must report
+#                           AUTH_FAILED (untrusted chain) and no SA may come up
 #   keys                    the key log: a -DTIP_KEYLOG=1 gateway (build/interop-keylog)
 #                           initiates (aes128gcm16-prfsha256-ecp256), strongSwan with
 #                           save-keys rekeys the CHILD SA, the gateway deletes; every SA's
@@ -66,6 +74,8 @@
 #   SAVE_KEYS_SO             see build-save-keys.sh: Wireshark keys in WORK/r/run/wireshark
 #   KEEP_WORK=1              keep the work directory even on PASS (always kept on FAIL)
 #   SA_TIMEOUT               seconds to wait for the SAs (default 20)
+#   TIP_CERT_GATEWAY         cert-*: the gateway built with -DTIP_IKE_MSG_MAX=3000 (default:
+#                            build/interop-cert, built when missing)
 #   TIP_KEYLOG_GATEWAY       keys: the gateway built with -DTIP_KEYLOG=1 (default:
 #                            build/interop-keylog, built when missing)
 #   TIP_CACHE_DIR            keys: SAVE_KEYS_SO defaults to the plugin built (when
@@ -83,7 +93,7 @@ PSK=tip-interop-psk-0123456789
 DEFAULT_IKE=aes128gcm16-prfsha256-ecp256
 
 CASE=${1:-}
-[ -n "$CASE" ] || { sed -n '4,44p' "$0" >&2; exit 2; }
+[ -n "$CASE" ] || { sed -n '4,82p' "$0" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "RESULT $CASE: FAIL (must run as root)"; exit 1; }
 
 # ---- what the case does ------------------------------------------------------------
@@ -92,9 +102,10 @@ LEFT=tip            # who runs in left: tip | sw
 INITIATOR=left      # who starts the IKE SA
 IKE=$DEFAULT_IKE
 ACTION=ping         # ping | rekey-child | rekey-ike | rekey-child-left | rekey-ike-left
-                    # | delete-left | delete-right | keys | frag
+                    # | delete-left | delete-right | keys | auth-fail | proposal-mismatch | frag
 FRAG_SIZE=""        # the IKE fragment size both sides use (frag cases)
 IMPAIR=""           # loss: nftables drops IKE datagrams in both namespaces during the handshake
+AUTH=psk            # psk | cert
 case "$CASE" in
     frag-init) ACTION=frag; FRAG_SIZE=200 ;;
     frag-resp) ACTION=frag; FRAG_SIZE=200; INITIATOR=right ;;
@@ -112,6 +123,9 @@ case "$CASE" in
     keys) ACTION=keys; CAPTURE=1; IKE=aes128gcm16-prfsha256-ecp256 ;; # Wireshark 4.0: no ChaCha20
     vip-init) ACTION=vip-init ;;
     vip-resp) ACTION=vip-resp; INITIATOR=right ;;
+    cert-init) AUTH=cert ;;
+    cert-resp) AUTH=cert; INITIATOR=right ;;
+    cert-wrong-ca) AUTH=cert; ACTION=auth-fail; INITIATOR=right ;;
     *) echo "RESULT $CASE: FAIL (unknown case)"; exit 2 ;;
 esac
 # ESP proposal: the IKE proposal without its PRF and DH group
@@ -212,6 +226,10 @@ if [ "$ACTION" = keys ]; then
     mkdir -p "$WORK/keys"
     GW_ARGS=(--keylog "$WORK/keys")
 fi
+if [ "$AUTH" = cert ]; then
+    GW=${TIP_CERT_GATEWAY:-$ROOT/build/interop-cert/examples/linux-gateway/linux-gateway}
+    GW_BUILD=build/interop-cert GW_FLAGS=(-DCMAKE_C_FLAGS="-DTIP_IKE_MSG_MAX=3000")
+fi
 if [ "$LEFT" = tip ] && [ ! -x "$GW" ]; then
     log "building linux-gateway in $GW_BUILD"
     { timeout 300 cmake -S "$ROOT" -B "$ROOT/$GW_BUILD" -DTIP_BUILD_TESTS=OFF \
@@ -242,7 +260,18 @@ if [ "$INITIATOR" = right ]; then right_remote=$LEFT_ADDR; else right_remote=%an
 RIGHT_IKE=$IKE RIGHT_ESP=$ESP
 [ "$ACTION" = proposal-mismatch ] && RIGHT_IKE=aes256-sha256-modp2048 RIGHT_ESP=aes256-sha256
 [ "$ACTION" = steer-ke ] && RIGHT_IKE=aes256-sha256-modp2048,$IKE
-if [ "$ACTION" = vip-init ]; then      # strongSwan hands out the address
+if [ "$AUTH" = cert ]; then
+    # strongSwan is gw.test; it trusts the root and holds the intermediate
+    CERTS=$ROOT/test/data/certs
+    mkdir -p "$WORK/r/x509" "$WORK/r/x509ca" "$WORK/r/ecdsa"
+    cp "$CERTS/gw.der" "$WORK/r/x509/"
+    cp "$CERTS/ca.der" "$CERTS/int.der" "$WORK/r/x509ca/"
+    cp "$CERTS/gw.key" "$WORK/r/ecdsa/gw.der"
+    "$PEER" render "$HERE/swanctl-cert.conf.in" "$WORK/r/swanctl.conf" LOCAL_CERT=gw.der \
+        START_ACTION=none REKEY_TIME=1h IKE_PROPOSAL="$RIGHT_IKE" ESP_PROPOSAL="$RIGHT_ESP" \
+        LOCAL_ADDR=10.99.0.2 REMOTE_ADDR=$right_remote LOCAL_ID=gw.test REMOTE_ID=dev.test \
+        LOCAL_TS=10.2.0.0/24 REMOTE_TS=10.1.0.0/24
+elif [ "$ACTION" = vip-init ]; then      # strongSwan hands out the address
     "$PEER" render "$HERE/swanctl-vip.conf.in" "$WORK/r/swanctl.conf" PSK=$PSK \
         IKE_PROPOSAL="$RIGHT_IKE" ESP_PROPOSAL="$RIGHT_ESP" VIP_KEY=pools VIP_VALUE=rw \
         LOCAL_ADDR=10.99.0.2 REMOTE_ADDR=%any LOCAL_ID=right.test REMOTE_ID=left.test \
@@ -297,13 +326,27 @@ else
     if [ "$INITIATOR" = left ]; then initiate=yes peer=10.99.0.2; else initiate=no peer=any; fi
     gw_psk=$PSK
     [ "$ACTION" = auth-fail ] && gw_psk=wrong-$PSK
+    if [ "$AUTH" = cert ]; then
+        # the gateway is dev.test: its certificate and the intermediate; it
+        # trusts the root (cert-wrong-ca: another root)
+        CERTS=$ROOT/test/data/certs
+        gw_ca=$CERTS/ca.der
+        [ "$CASE" = cert-wrong-ca ] && gw_ca=$CERTS/other-ca.der
+        gw_auth="local_id = fqdn:dev.test
+remote_id = fqdn:gw.test
+cert = $CERTS/dev.der, $CERTS/int.der
+ca = $gw_ca
+key = $CERTS/dev.key"
+    else
+        gw_auth="local_id = fqdn:left.test
+remote_id = fqdn:right.test
+psk = \"$gw_psk\""
+    fi
     cat > "$WORK/gw.conf" <<EOF
 # generated by interop.sh ($CASE)
 local = $LEFT_ADDR
 peer = $peer
-local_id = fqdn:left.test
-remote_id = fqdn:right.test
-psk = "$gw_psk"
+$gw_auth
 local_subnet = 10.1.0.0/24
 remote_subnet = 10.2.0.0/24
 route_src = 10.1.0.1
@@ -337,6 +380,9 @@ if [ "$ACTION" = auth-fail ] || [ "$ACTION" = proposal-mismatch ]; then
     # (RFC 7296 2.21.1): the gateway reports it when its retransmissions
     # give up, 63 s after the first request.
     [ "$ACTION" = proposal-mismatch ] && want=PROPOSAL_MISMATCH wait_s=$((SA_TIMEOUT + 60))
+    # strongSwan starts: the gateway refuses it as responder and says why
+    [ "$INITIATOR" = right ] && { timeout $((SA_TIMEOUT + 5)) "$PEER" swanctl "$WORK/r" --initiate \
+        --child net --timeout "$SA_TIMEOUT" > "$WORK/initiate.out" 2>&1 || true; }
     wait_for "$wait_s" gw_said "^$want " || fail "gateway printed no $want"
     sleep 1
     gw_alive || fail "gateway exited after the failure"
@@ -520,7 +566,7 @@ if [ -d "$WORK/r/run" ] && sw "$WORK/r" --list-sas --child net 2>/dev/null | gre
     grep -q 'TUNNEL-in-UDP' "$WORK/r-sas.txt" && detail="$detail, UDP-encap"
     # where strongSwan sees the left: behind the NAT, from 10.99.0.1 and (with
     # NAT_RANDOM_PORTS) from a port the NAT picked
-    seen=$(sed -n "s/^  remote 'left.test' @ \(.*\)$/\1/p" "$WORK/r-sas.txt" | tail -1)
+    seen=$(sed -n "s/^  remote '[^']*' @ \(.*\)$/\1/p" "$WORK/r-sas.txt" | tail -1)
     if [ "$MODE" = nat ]; then
         [ "${seen%%[*}" = 10.99.0.1 ] || fail "strongSwan sees the left at $seen, not behind the NAT"
         if [ "${NAT_RANDOM_PORTS:-0}" = 1 ]; then

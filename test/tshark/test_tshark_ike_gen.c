@@ -58,6 +58,61 @@ static int auth_req_null(uint8_t *buf, size_t cap)
     return smp_auth_req_sk(buf, cap, 0, 1, 16, &so);
 }
 
+#if TIP_CONF_IKE_CERT
+/* Bytes of test/data/certs/@p name, or 0. */
+static size_t load_cert_file(const char *name, uint8_t *out, size_t cap)
+{
+    const char *dir = getenv("TIP_TEST_DATA");
+    char path[512];
+    FILE *f;
+    size_t n;
+
+    if (dir == NULL)
+        return 0;
+    snprintf(path, sizeof(path), "%s/certs/%s", dir, name);
+    f = fopen(path, "rb");
+    if (f == NULL)
+        return 0;
+    n = fread(out, 1, cap, f);
+    fclose(f);
+    return n;
+}
+
+/* What certificate authentication sends in IKE_AUTH (unprotected, for the
+ * dissector): IDi, CERT (a real X.509 certificate), CERTREQ, an RFC 7427
+ * AUTH (ecdsa-with-SHA256 AlgorithmIdentifier and a DER signature) and the
+ * SIGNATURE_HASH_ALGORITHMS notify of IKE_SA_INIT. */
+static int cert_auth(uint8_t *buf, size_t cap)
+{
+    static const uint8_t alg[] = {0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48,
+                                  0xce, 0x3d, 0x04, 0x03, 0x02};
+    static const uint8_t hashes[] = {0, 2, 0, 3, 0, 4};
+    uint8_t cert[2048], sig[128], auth[1 + sizeof(alg) + sizeof(sig)], ca[20];
+    size_t clen = load_cert_file("dev.der", cert, sizeof(cert));
+    size_t slen = load_cert_file("kat-gw.sig", sig, sizeof(sig));
+    tip_ike_w_t w;
+    tip_ike_hdr_t h;
+    int err;
+
+    if (clen == 0 || slen == 0)
+        return TIP_ERR_NOT_FOUND;
+    auth[0] = sizeof(alg);
+    memcpy(auth + 1, alg, sizeof(alg));
+    memcpy(auth + 1 + sizeof(alg), sig, slen);
+    smp_fill(ca, sizeof(ca), 0xca);
+    smp_hdr(&h, TIP_IKE_EXCH_IKE_AUTH, TIP_IKE_FLAG_INITIATOR, 1, 1);
+    tip_ike_w_init(&w, buf, cap);
+    tip_ike_w_hdr(&w, &h);
+    tip_ike_w_id(&w, TIP_IKE_PL_IDI, TIP_IKE_ID_FQDN, (const uint8_t *)"dev.test", 8);
+    tip_ike_w_cert(&w, TIP_IKE_PL_CERT, TIP_IKE_CERT_X509_SIG, cert, clen);
+    tip_ike_w_cert(&w, TIP_IKE_PL_CERTREQ, TIP_IKE_CERT_X509_SIG, ca, sizeof(ca));
+    tip_ike_w_auth(&w, TIP_IKE_AUTH_DIGITAL_SIG, auth, 1 + sizeof(alg) + slen);
+    tip_ike_w_notify(&w, 0, NULL, 0, TIP_IKE_N_SIGNATURE_HASH_ALGORITHMS, hashes, sizeof(hashes));
+    err = tip_ike_w_finish(&w);
+    return err != TIP_OK ? err : (int)w.len;
+}
+#endif
+
 static const struct {
     const char *label;
     gen_fn fn;
@@ -71,6 +126,9 @@ static const struct {
     {"informational_delete", smp_info_delete, 500, 0},
     {"create_child_sa_rekey", smp_ccsa_rekey, 500, 0},
     {"ike_auth_cp_certreq", smp_cp_certreq, 500, 0},
+#if TIP_CONF_IKE_CERT
+    {"ike_auth_cert_rfc7427", cert_auth, 500, 0},
+#endif
 };
 #define N_CASES (sizeof(cases) / sizeof(cases[0]))
 

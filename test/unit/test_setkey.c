@@ -52,7 +52,7 @@ static int port_send_ip(void *arg, const uint8_t *pkt, size_t len)
  * every test. */
 static tip_test_port_t store_tp;
 static tip_port_t test_port = {port_send_udp, port_send_ip, port_now, port_random, NULL,
-                               NULL, NULL, NULL};
+                               NULL, NULL, NULL, NULL};
 
 static void fresh_store(void)
 {
