@@ -72,18 +72,22 @@ int tip_ike_sk_end(tip_ike_sa_t *sa, tip_ike_w_t *w, size_t *len)
                                       : 0u;
         /* RFC 7383 2.5: a message that would not fit the fragment size is
          * sent in fragments; it stays plaintext until tip_ike_frag_send(). */
-        if (w->len + pad + 1u + sa->sk_icv_len > sa->frag_room) {
+        size_t whole = w->len + pad + 1u + sa->sk_icv_len;
+        if (whole > sa->frag_room) {
             size_t n = tip_ike_frag_count(sa, data);
             int err = tip_ike_w_finish(w);
             if (err != TIP_OK)
                 return err;
             /* Room behind the message for each fragment's IV (kept for
-             * retransmissions, tip_ike_frag_send()). */
-            if (n == 0 || n > 0xffffu || w->cap - w->len < n * sa->sk_iv_len)
+             * retransmissions, tip_ike_frag_send()). A message too close to
+             * TIP_IKE_MSG_MAX for that goes whole if one datagram holds it. */
+            if (n != 0 && n <= 0xffffu && w->cap - w->len >= n * sa->sk_iv_len) {
+                sa->frag_out = 1;
+                *len = w->len;
+                return TIP_OK;
+            }
+            if (whole > TIP_IKE_DGRAM_MAX)
                 return TIP_ERR_BUF_SPACE;
-            sa->frag_out = 1;
-            *len = w->len;
-            return TIP_OK;
         }
     }
 #endif
