@@ -148,6 +148,42 @@ static void tip_ike_w_id_auth(tip_ctx_t *ctx, tip_ike_w_t *w, const tip_ike_sa_t
 }
 
 #if TIP_CONF_IKE_INITIATOR
+/*
+ * RFC 7296 2.4, 3.10.1: INITIAL_CONTACT asserts that this IKE SA is the
+ * only one between the two identities, and the peer may delete any other
+ * it holds at once (after a reboot it still has the old ones). So it goes
+ * out only when we hold no other IKE SA with this peer that has reached
+ * authentication: none of this connection, none of another connection
+ * with our identity to the same address (the peer would remove those
+ * too). Half-open ones do not count: of two connections started together
+ * only the first to reach IKE_AUTH sends it. Never with no_initial_contact
+ * (3.10.1: an identity that may be in use from two places at once must
+ * not send it).
+ */
+static int tip_ike_initial_contact_due(tip_ctx_t *ctx, const tip_ike_sa_t *sa,
+                                       const tip_ike_conn_t *cfg)
+{
+    unsigned i;
+
+    if (cfg->no_initial_contact)
+        return 0;
+    for (i = 0; i < TIP_MAX_IKE_SA; i++) {
+        const tip_ike_sa_t *o = &ctx->ike.sa[i];
+        const tip_ike_conn_slot_t *oc;
+        if (o == sa || (o->state != TIP_IKE_S_AUTH_SENT && o->state != TIP_IKE_S_ESTABLISHED &&
+                        o->state != TIP_IKE_S_REKEYED && o->state != TIP_IKE_S_DELETING))
+            continue;
+        if (o->conn == sa->conn)
+            return 0;
+        oc = tip_ike_sa_conn(ctx, o);
+        if (oc != NULL && tip_addr_equal(&o->remote, &sa->remote) &&
+            oc->cfg.local_id.type == cfg->local_id.type && oc->cfg.local_id.len == cfg->local_id.len &&
+            memcmp(oc->cfg.local_id.data, cfg->local_id.data, cfg->local_id.len) == 0)
+            return 0;
+    }
+    return 1;
+}
+
 int tip_ike_auth_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
 {
     tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
@@ -165,6 +201,8 @@ int tip_ike_auth_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
     tip_ike_w_hdr(&w, &h);
     (void)tip_ike_sk_begin(ctx, sa, &w);
     tip_ike_w_id_auth(ctx, &w, sa, &c->cfg);
+    if (tip_ike_initial_contact_due(ctx, sa, &c->cfg))
+        tip_ike_w_notify(&w, 0, NULL, 0, TIP_IKE_N_INITIAL_CONTACT, NULL, 0);
 #if TIP_CONF_IKE_CP
     /* RFC 7296 2.19: the virtual address is asked for in IKE_AUTH. */
     if (c->cfg.vip_request != 0)
