@@ -184,24 +184,19 @@ static int tip_ike_initial_contact_due(tip_ctx_t *ctx, const tip_ike_sa_t *sa,
     return 1;
 }
 
-int tip_ike_auth_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
+/* Our IKE_AUTH request, with INITIAL_CONTACT when @p initial_contact. */
+static int tip_ike_auth_build(tip_ctx_t *ctx, tip_ike_sa_t *sa, tip_ike_conn_slot_t *c,
+                              int initial_contact, size_t *len)
 {
-    tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
     tip_ike_hdr_t h;
     tip_ike_w_t w;
-    size_t len;
-    int err;
 
-    if (c == NULL)
-        return TIP_ERR_INTERNAL;
-    sa->child_pending_spi = tip_ike_new_spi(ctx);
-    sa->child_pending_spi_valid = 1;
     tip_ike_hdr_request(sa, TIP_IKE_EXCH_IKE_AUTH, &h);
     (void)tip_ike_w_pool(ctx, &sa->req_buf, &w);
     tip_ike_w_hdr(&w, &h);
     (void)tip_ike_sk_begin(ctx, sa, &w);
     tip_ike_w_id_auth(ctx, &w, sa, &c->cfg);
-    if (tip_ike_initial_contact_due(ctx, sa, &c->cfg))
+    if (initial_contact)
         tip_ike_w_notify(&w, 0, NULL, 0, TIP_IKE_N_INITIAL_CONTACT, NULL, 0);
 #if TIP_CONF_IKE_CP
     /* RFC 7296 2.19: the virtual address is asked for in IKE_AUTH. */
@@ -212,7 +207,26 @@ int tip_ike_auth_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
         tip_ike_w_notify(&w, 0, NULL, 0, TIP_IKE_N_USE_TRANSPORT_MODE, NULL, 0);
     tip_ike_w_sa_child(&w, &c->cfg, sa->child_pending_spi, 0, TIP_DH_NONE);
     tip_ike_w_ts_pair(&w, &c->cfg.ts, 1);
-    err = tip_ike_sk_end(sa, &w, &len);
+    return tip_ike_sk_end(sa, &w, len);
+}
+
+int tip_ike_auth_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
+{
+    tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
+    size_t len = 0;
+    int err, ic;
+
+    if (c == NULL)
+        return TIP_ERR_INTERNAL;
+    sa->child_pending_spi = tip_ike_new_spi(ctx);
+    sa->child_pending_spi_valid = 1;
+    ic = tip_ike_initial_contact_due(ctx, sa, &c->cfg);
+    err = tip_ike_auth_build(ctx, sa, c, ic, &len);
+    /* The notify is optional (3.10.1: MAY): a request that fits
+     * TIP_IKE_MSG_MAX only without it (a long certificate chain) goes
+     * without it rather than not at all. */
+    if (err == TIP_ERR_BUF_SPACE && ic)
+        err = tip_ike_auth_build(ctx, sa, c, 0, &len);
     if (err == TIP_OK)
         err = tip_ike_sa_set_state(ctx, sa, TIP_IKE_S_AUTH_SENT);
     if (err != TIP_OK)
