@@ -165,6 +165,16 @@ typedef struct {
     uint32_t retransmit_ms;  /**< first retransmission timeout, 0 = default (1000) */
     uint8_t retransmit_tries;/**< retransmissions before the peer is declared dead, 0 = 5 */
     uint8_t restart;         /**< 1: initiate again after the peer died / deleted */
+    /**
+     * Initiator: 1 = never send INITIAL_CONTACT. By default (0) the first
+     * IKE_AUTH carries it whenever we hold no other IKE SA with the peer
+     * under our identity (after start-up, or after the last one died), so
+     * the peer drops the IKE and CHILD SAs it still keeps from before at
+     * once (RFC 7296 2.4). Set it when the same identity may be connected
+     * from two devices at a time (3.10.1 forbids the notify then: each
+     * would log the other out).
+     */
+    uint8_t no_initial_contact;
     uint8_t force_encap;     /**< 1: UDP-encapsulate ESP even without a NAT (RFC 3948) */
     /**
      * 1: do not offer or accept IKE fragmentation (RFC 7383) on this

@@ -148,23 +148,56 @@ static void tip_ike_w_id_auth(tip_ctx_t *ctx, tip_ike_w_t *w, const tip_ike_sa_t
 }
 
 #if TIP_CONF_IKE_INITIATOR
-int tip_ike_auth_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
+/*
+ * RFC 7296 2.4, 3.10.1: INITIAL_CONTACT asserts that this IKE SA is the
+ * only one between the two identities, and the peer may delete any other
+ * it holds at once (after a reboot it still has the old ones). So it goes
+ * out only when we hold no other IKE SA with this peer that has reached
+ * authentication: none of this connection, none of another connection
+ * with our identity to the same address (the peer would remove those
+ * too). Half-open ones do not count: of two connections started together
+ * only the first to reach IKE_AUTH sends it. Never with no_initial_contact
+ * (3.10.1: an identity that may be in use from two places at once must
+ * not send it).
+ */
+static int tip_ike_initial_contact_due(tip_ctx_t *ctx, const tip_ike_sa_t *sa,
+                                       const tip_ike_conn_t *cfg)
 {
-    tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
+    unsigned i;
+
+    if (cfg->no_initial_contact)
+        return 0;
+    for (i = 0; i < TIP_MAX_IKE_SA; i++) {
+        const tip_ike_sa_t *o = &ctx->ike.sa[i];
+        const tip_ike_conn_slot_t *oc;
+        if (o == sa || (o->state != TIP_IKE_S_AUTH_SENT && o->state != TIP_IKE_S_ESTABLISHED &&
+                        o->state != TIP_IKE_S_REKEYED && o->state != TIP_IKE_S_DELETING))
+            continue;
+        if (o->conn == sa->conn)
+            return 0;
+        oc = tip_ike_sa_conn(ctx, o);
+        if (oc != NULL && tip_addr_equal(&o->remote, &sa->remote) &&
+            oc->cfg.local_id.type == cfg->local_id.type && oc->cfg.local_id.len == cfg->local_id.len &&
+            memcmp(oc->cfg.local_id.data, cfg->local_id.data, cfg->local_id.len) == 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* Our IKE_AUTH request, with INITIAL_CONTACT when @p initial_contact. */
+static int tip_ike_auth_build(tip_ctx_t *ctx, tip_ike_sa_t *sa, tip_ike_conn_slot_t *c,
+                              int initial_contact, size_t *len)
+{
     tip_ike_hdr_t h;
     tip_ike_w_t w;
-    size_t len;
-    int err;
 
-    if (c == NULL)
-        return TIP_ERR_INTERNAL;
-    sa->child_pending_spi = tip_ike_new_spi(ctx);
-    sa->child_pending_spi_valid = 1;
     tip_ike_hdr_request(sa, TIP_IKE_EXCH_IKE_AUTH, &h);
     (void)tip_ike_w_pool(ctx, &sa->req_buf, &w);
     tip_ike_w_hdr(&w, &h);
     (void)tip_ike_sk_begin(ctx, sa, &w);
     tip_ike_w_id_auth(ctx, &w, sa, &c->cfg);
+    if (initial_contact)
+        tip_ike_w_notify(&w, 0, NULL, 0, TIP_IKE_N_INITIAL_CONTACT, NULL, 0);
 #if TIP_CONF_IKE_CP
     /* RFC 7296 2.19: the virtual address is asked for in IKE_AUTH. */
     if (c->cfg.vip_request != 0)
@@ -174,7 +207,26 @@ int tip_ike_auth_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
         tip_ike_w_notify(&w, 0, NULL, 0, TIP_IKE_N_USE_TRANSPORT_MODE, NULL, 0);
     tip_ike_w_sa_child(&w, &c->cfg, sa->child_pending_spi, 0, TIP_DH_NONE);
     tip_ike_w_ts_pair(&w, &c->cfg.ts, 1);
-    err = tip_ike_sk_end(sa, &w, &len);
+    return tip_ike_sk_end(sa, &w, len);
+}
+
+int tip_ike_auth_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
+{
+    tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
+    size_t len = 0;
+    int err, ic;
+
+    if (c == NULL)
+        return TIP_ERR_INTERNAL;
+    sa->child_pending_spi = tip_ike_new_spi(ctx);
+    sa->child_pending_spi_valid = 1;
+    ic = tip_ike_initial_contact_due(ctx, sa, &c->cfg);
+    err = tip_ike_auth_build(ctx, sa, c, ic, &len);
+    /* The notify is optional (3.10.1: MAY): a request that fits
+     * TIP_IKE_MSG_MAX only without it (a long certificate chain) goes
+     * without it rather than not at all. */
+    if (err == TIP_ERR_BUF_SPACE && ic)
+        err = tip_ike_auth_build(ctx, sa, c, 0, &len);
     if (err == TIP_OK)
         err = tip_ike_sa_set_state(ctx, sa, TIP_IKE_S_AUTH_SENT);
     if (err != TIP_OK)

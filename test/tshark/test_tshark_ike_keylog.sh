@@ -17,10 +17,13 @@
 #     and UDP checksums checked);
 #   - the exchange type and the payloads in order, including the ones inside
 #     the Encrypted payload, which only appear when tshark decrypted it
-#     (IKE_AUTH request: IDi IDr AUTH SA TSi TSr with IDi "a.test", response:
-#     IDr AUTH SA TSi TSr with IDr "b.test"; CREATE_CHILD_SA: N(REKEY_SA) SA
-#     Nonce TSi TSr and SA Nonce TSi TSr; INFORMATIONAL: Delete), and that
-#     the SK payload was opened (its pad length is shown);
+#     (IKE_AUTH request: IDi IDr AUTH N(INITIAL_CONTACT) SA TSi TSr with IDi
+#     "a.test", response: IDr AUTH SA TSi TSr with IDr "b.test";
+#     CREATE_CHILD_SA: N(REKEY_SA) SA Nonce TSi TSr and SA Nonce TSi TSr;
+#     INFORMATIONAL: Delete), the notify message types of every frame
+#     (NAT detection in IKE_SA_INIT, INITIAL_CONTACT in the first IKE_AUTH
+#     request, REKEY_SA), and that the SK payload was opened (its pad length
+#     is shown);
 #   - ESP frames: the SPI is in the table, the ICV verified and the inner
 #     ICMP echo request / UDP 40000->40001 with the generator's text is there.
 # Then a control run with one key byte flipped in each table must fail for
@@ -60,7 +63,7 @@ run_tshark() {
         -e isakmp.typepayload -e isakmp.enc.pad_length -e isakmp.id.data.fqdn \
         -e esp.spi -e esp.icv_good -e icmp.type -e data.data \
         -e _ws.malformed -e _ws.expert.severity -e _ws.expert.message -e _ws.col.Info \
-        >"$out" 2>"$out.err"
+        -e isakmp.notify.msgtype >"$out" 2>"$out.err"
     local rc=$?
     if [ $rc -ne 0 ] || grep -qiE 'error|invalid|uat|esp_sa|ikev2_decryption' "$out.err"; then
         echo "tshark (rc=$rc) complained:" >&2
@@ -73,26 +76,26 @@ run_tshark() {
 hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
 
 # Expected frames: number label exchange payloads(without proposal/transform)
-# sk-opened id esp(spi-line or -) inner(icmp8:TEXT | udp:TEXT | -)
+# sk-opened id esp(spi-line or -) inner(icmp8:TEXT | udp:TEXT | -) notify-types
 esp1=$(sed -n 1p "$work/esp_sa" | cut -d, -f4 | tr -d '"')
 esp2=$(sed -n 2p "$work/esp_sa" | cut -d, -f4 | tr -d '"')
 esp3=$(sed -n 3p "$work/esp_sa" | cut -d, -f4 | tr -d '"')
 esp4=$(sed -n 4p "$work/esp_sa" | cut -d, -f4 | tr -d '"')
 cat >"$work/expected.tsv" <<EOF
-1	ike_sa_init_req	500	34	33,34,40,41,41	-	-	-	-
-2	ike_sa_init_resp	500	34	33,34,40,41,41	-	-	-	-
-3	ike_auth_req	4500	35	46,35,36,39,33,44,45	0	a.test,b.test	-	-
-4	ike_auth_resp	4500	35	46,36,39,33,44,45	0	b.test	-	-
-5	esp_icmp_a_b	4500	-	-	-	-	$esp1	icmp:$(hex "tinyipsec keylog esp-icmp-a-b 1")
-6	esp_udp_b_a	4500	-	-	-	-	$esp2	udp:$(hex "tinyipsec keylog esp-udp-b-a 1")
-7	ccsa_rekey_req	4500	36	46,41,33,40,44,45	0	-	-	-
-8	ccsa_rekey_resp	4500	36	46,33,40,44,45	0	-	-	-
-9	info_del_child_req	4500	37	46,42	0	-	-	-
-10	info_del_child_resp	4500	37	46,42	0	-	-	-
-11	esp_icmp_a_b_new	4500	-	-	-	-	$esp3	icmp:$(hex "tinyipsec keylog esp-icmp-a-b-rekeyed 2")
-12	esp_udp_b_a_new	4500	-	-	-	-	$esp4	udp:$(hex "tinyipsec keylog esp-udp-b-a-rekeyed 2")
-13	info_del_ike_req	4500	37	46,42	0	-	-	-
-14	info_del_ike_resp	4500	37	46	0	-	-	-
+1	ike_sa_init_req	500	34	33,34,40,41,41	-	-	-	-	16388,16389
+2	ike_sa_init_resp	500	34	33,34,40,41,41	-	-	-	-	16388,16389
+3	ike_auth_req	4500	35	46,35,36,39,41,33,44,45	0	a.test,b.test	-	-	16384
+4	ike_auth_resp	4500	35	46,36,39,33,44,45	0	b.test	-	-	-
+5	esp_icmp_a_b	4500	-	-	-	-	$esp1	icmp:$(hex "tinyipsec keylog esp-icmp-a-b 1")	-
+6	esp_udp_b_a	4500	-	-	-	-	$esp2	udp:$(hex "tinyipsec keylog esp-udp-b-a 1")	-
+7	ccsa_rekey_req	4500	36	46,41,33,40,44,45	0	-	-	-	16393
+8	ccsa_rekey_resp	4500	36	46,33,40,44,45	0	-	-	-	-
+9	info_del_child_req	4500	37	46,42	0	-	-	-	-
+10	info_del_child_resp	4500	37	46,42	0	-	-	-	-
+11	esp_icmp_a_b_new	4500	-	-	-	-	$esp3	icmp:$(hex "tinyipsec keylog esp-icmp-a-b-rekeyed 2")	-
+12	esp_udp_b_a_new	4500	-	-	-	-	$esp4	udp:$(hex "tinyipsec keylog esp-udp-b-a-rekeyed 2")	-
+13	info_del_ike_req	4500	37	46,42	0	-	-	-	-
+14	info_del_ike_resp	4500	37	46	0	-	-	-	-
 EOF
 
 # check EXPECTED TSHARK_OUT QUIET: PASS/FAIL per frame, exit status = failures
@@ -117,12 +120,13 @@ check() {
         }
         FNR == NR {
             f = $1; label[f] = $2; port[f] = $3; exch[f] = $4; pl[f] = $5; pad[f] = $6
-            id[f] = $7; spi[f] = $8; inner[f] = $9; ok[f] = 1; order[++n] = f
+            id[f] = $7; spi[f] = $8; inner[f] = $9; nt[f] = $10; ok[f] = 1; order[++n] = f
             next
         }
         {
             # fields: 1 frame 2 sport 3 dport 4 exch 5 payloads 6 padlen 7 fqdn
             #         8 spi 9 icv_good 10 icmp.type 11 data 12 malformed 13 sev 14 msg 15 info
+            #         16 notify types
             f = $1; seen[f] = 1
             if (!(f in label)) { printf("  frame %s: unexpected\n", f) > "/dev/stderr"; extra++; next }
             split($3, dp, ","); split($2, sp, ",")
@@ -131,6 +135,7 @@ check() {
             if (dash(payloads($5)) != pl[f]) bad(f, "payloads " dash(payloads($5)) " != " pl[f] " (not decrypted?)")
             if (pad[f] != "-" && $6 == "") bad(f, "SK payload not opened (no pad length shown)")
             if (id[f] != "-" && $7 != id[f]) bad(f, "identities \"" $7 "\" != " id[f])
+            if (dash($16) != nt[f]) bad(f, "notify types " dash($16) " != " nt[f])
             if (spi[f] != "-") {
                 if (tolower($8) != tolower(spi[f])) bad(f, "ESP SPI " $8 " != " spi[f])
                 if ($9 != "1" && $9 != "True") bad(f, "ESP ICV not verified (icv_good=\"" $9 "\")")
