@@ -411,8 +411,12 @@ int tip_ike_auth_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
     if (child_err == 0)
         tip_ike_child_schedule(ctx, sa);
     /* RFC 7296 2.4: with INITIAL_CONTACT the peer holds no other IKE SA
-     * with us; older ones of this identity go (without telling it). */
-    if (tip_ike_find_notify(in, TIP_IKE_N_INITIAL_CONTACT, &n))
+     * with us; older ones of this identity go (without telling it). The
+     * SAs of a connection open to any identity (certificates) may belong
+     * to other peers: there they stay until they die otherwise (3.10.1
+     * limits the notify to the sender's own identity). */
+    if (tip_ike_find_notify(in, TIP_IKE_N_INITIAL_CONTACT, &n) &&
+        c->cfg.remote_id.type != TIP_ID_NONE)
         tip_ike_initial_contact(ctx, sa);
     /* Events last, from copies: the callback may change anything. */
     {

@@ -196,6 +196,11 @@ static int tip_ike_conn_valid(const tip_ike_conn_t *c)
 #if !TIP_CONF_IKE_CP || !TIP_CONF_IKE_RESPONDER
     if (c->vip_pool != 0)
         return TIP_ERR_UNSUPPORTED;
+#else
+    /* A lease and the address given belong to the connection's one peer
+     * identity: a connection open to any identity cannot hand them out. */
+    if (c->vip_pool != 0 && c->remote_id.type == TIP_ID_NONE)
+        return TIP_ERR_UNSUPPORTED;
 #endif
     for (i = 0; i < c->ike_count; i++) {
         const tip_ike_proposal_t *p = &c->ike[i];

@@ -306,6 +306,50 @@ static void test_classic_methods_for_a_peer_without_rfc7427(void **state)
     b_id = "gw.test";
 }
 
+/* IKE SAs @p x holds that are established. */
+static unsigned established_ike_sas(const tip_ctx_t *x)
+{
+    unsigned i, n = 0;
+
+    for (i = 0; i < TIP_MAX_IKE_SA; i++)
+        n += x->ike.sa[i].state == TIP_IKE_S_ESTABLISHED;
+    return n;
+}
+
+/* b's connection takes any identity its CA vouches for: dev.test is up
+ * when a restarts as another device, p384.test, from the same address and
+ * sends INITIAL_CONTACT (it holds no IKE SA). That notify speaks for
+ * p384.test alone (RFC 7296 3.10.1): dev.test's IKE SA at b must stay. */
+static void test_initial_contact_spares_other_identities(void **state)
+{
+    static const char *const p384[] = {"p384.der", "int.der", NULL};
+    tip_port_t port;
+    tip_ike_conn_t c;
+    (void)state;
+    setup_certs(ecdsa_dev, root, "dev.key", "dev.test", ecdsa_gw, root, "gw.key", NULL, 11);
+    assert_int_equal(tip_ike_initiate(&a, conn_a), TIP_OK);
+    assert_true(tip_sim_until(&sim, both_children_up, NULL, 5000));
+    assert_int_equal(established_ike_sas(&b), 1);
+    /* a comes back as p384.test */
+    tip_ctx_deinit(&a);
+    tip_test_signer_free(&sig_a);
+    memset(ev[0], 0, sizeof(ev[0]));
+    tip_test_port_fill(&pa, &port);
+    port.wall_time = wall;
+    assert_int_equal(tip_ctx_init(&a, &port), TIP_OK);
+    tip_ctx_set_event_cb(&a, on_event, (void *)(intptr_t)0);
+    tip_test_signer_init(&sig_a, "p384.key");
+    conn_fill(&c, "10.99.0.1", "10.99.0.2", "p384.test", b_id, "10.1.0.0", "10.2.0.0");
+    tip_test_conn_cert(&c, store_a, p384, root, &sig_a);
+    c.sign = sign_rec;
+    assert_int_equal(tip_ike_conn_add(&a, &c, &conn_a), TIP_OK);
+    assert_int_equal(tip_ike_initiate(&a, conn_a), TIP_OK);
+    assert_true(tip_sim_until(&sim, both_children_up, NULL, 5000));
+    assert_int_equal(ev[0][TIP_EV_IKE_UP], 1);
+    /* both identities' IKE SAs are up at b */
+    assert_int_equal(established_ike_sas(&b), 2);
+}
+
 static void test_conn_checks(void **state)
 {
     tip_ike_conn_t c;
@@ -332,6 +376,19 @@ static void test_conn_checks(void **state)
     assert_int_equal(tip_ike_conn_add(&a, &c, &h), TIP_ERR_ARG);
     c.cert[0] = store_a[0].der;
     c.cert_len[0] = store_a[0].len;
+#if TIP_CONF_IKE_CP && TIP_CONF_IKE_RESPONDER
+    {
+        /* an address pool needs one peer identity per connection: a
+         * connection open to any identity cannot lease addresses */
+        tip_ike_pool_cfg_t pool;
+        memset(&pool, 0, sizeof(pool));
+        pool.start = tip_test_addr("10.3.0.10");
+        pool.count = 4;
+        assert_int_equal(tip_ike_pool_add(&a, &pool, &c.vip_pool), TIP_OK);
+        assert_int_equal(tip_ike_conn_add(&a, &c, &h), TIP_ERR_UNSUPPORTED);
+        c.vip_pool = 0;
+    }
+#endif
     assert_int_equal(tip_ike_conn_add(&a, &c, &h), TIP_OK);
     /* PSK connections still need their key and a peer identity */
     conn_fill(&c, "10.99.0.1", "10.99.0.3", "dev.test", NULL, "10.1.0.0", "10.3.0.0");
@@ -347,6 +404,7 @@ int main(void)
         cmocka_unit_test(test_any_identity_and_p384),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_classic_methods_for_a_peer_without_rfc7427),
+        cmocka_unit_test(test_initial_contact_spares_other_identities),
         cmocka_unit_test(test_conn_checks),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
