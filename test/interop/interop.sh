@@ -54,10 +54,22 @@
 #                           (dev.test) initiates to / answers strongSwan (gw.test);
 #                           each side sends its certificate and the intermediate CA
 #                           and trusts only the root. The gateway is built with
-#                           TIP_IKE_MSG_MAX=3000 (build/interop-cert): a chain makes
+#                           TIP_IKE_MSG_MAX=4096 (build/interop-cert): a chain makes
 #                           IKE_AUTH larger than the default 1280 bytes
-#   cert-wrong-ca           negative: the gateway trusts another root; it must report
-#                           AUTH_FAILED (untrusted chain) and no SA may come up
+#   cert-rsa                the same with the RSA-3072 chain (rsa-ca -> rsa-int ->
+#                           rsa-dev.test for the gateway, rsa-vpn.test for strongSwan),
+#                           the gateway initiating; strongSwan signs with RSA-PSS
+#                           (charon.rsa_pss = yes), the gateway with PKCS#1 v1.5: both
+#                           RFC 7427 schemes must be in strongSwan's log
+#   cert-wrong-ca, cert-expired, cert-id-mismatch, cert-no-intermediate
+#                           negative, strongSwan initiates: the gateway trusts another
+#                           root / strongSwan's certificate expired in 2021 (the
+#                           gateway's clock is the POSIX port's wall_time) / strongSwan
+#                           claims other.test with gw.test's certificate / strongSwan
+#                           sends no intermediate. The gateway must report AUTH_FAILED
+#                           with the reason (TIP_ERR_CERT, TIP_ERR_CERT_TIME,
+#                           TIP_ERR_CERT_ID, TIP_ERR_CERT), strongSwan must log the
+#                           AUTHENTICATION_FAILED it got, and no SA may come up
 #   keys                    the key log: a -DTIP_KEYLOG=1 gateway (build/interop-keylog)
 #                           initiates (aes128gcm16-prfsha256-ecp256), strongSwan with
 #                           save-keys rekeys the CHILD SA, the gateway deletes; every SA's
@@ -74,8 +86,8 @@
 #   SAVE_KEYS_SO             see build-save-keys.sh: Wireshark keys in WORK/r/run/wireshark
 #   KEEP_WORK=1              keep the work directory even on PASS (always kept on FAIL)
 #   SA_TIMEOUT               seconds to wait for the SAs (default 20)
-#   TIP_CERT_GATEWAY         cert-*: the gateway built with -DTIP_IKE_MSG_MAX=3000 (default:
-#                            build/interop-cert, built when missing)
+#   TIP_CERT_GATEWAY         cert-*: the gateway built with -DTIP_IKE_MSG_MAX=4096 (default:
+#                            build/interop-cert, built when missing or configured otherwise)
 #   TIP_KEYLOG_GATEWAY       keys: the gateway built with -DTIP_KEYLOG=1 (default:
 #                            build/interop-keylog, built when missing)
 #   TIP_CACHE_DIR            keys: SAVE_KEYS_SO defaults to the plugin built (when
@@ -93,7 +105,7 @@ PSK=tip-interop-psk-0123456789
 DEFAULT_IKE=aes128gcm16-prfsha256-ecp256
 
 CASE=${1:-}
-[ -n "$CASE" ] || { sed -n '4,82p' "$0" >&2; exit 2; }
+[ -n "$CASE" ] || { sed -n '4,94p' "$0" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "RESULT $CASE: FAIL (must run as root)"; exit 1; }
 
 # ---- what the case does ------------------------------------------------------------
@@ -102,7 +114,7 @@ LEFT=tip            # who runs in left: tip | sw
 INITIATOR=left      # who starts the IKE SA
 IKE=$DEFAULT_IKE
 ACTION=ping         # ping | rekey-child | rekey-ike | rekey-child-left | rekey-ike-left
-                    # | delete-left | delete-right | keys | auth-fail | proposal-mismatch | frag
+                    # | delete-left | delete-right | keys | auth-fail | proposal-mismatch | frag | cert-rsa
 FRAG_SIZE=""        # the IKE fragment size both sides use (frag cases)
 IMPAIR=""           # loss: nftables drops IKE datagrams in both namespaces during the handshake
 AUTH=psk            # psk | cert
@@ -125,7 +137,9 @@ case "$CASE" in
     vip-resp) ACTION=vip-resp; INITIATOR=right ;;
     cert-init) AUTH=cert ;;
     cert-resp) AUTH=cert; INITIATOR=right ;;
-    cert-wrong-ca) AUTH=cert; ACTION=auth-fail; INITIATOR=right ;;
+    cert-rsa) AUTH=cert; ACTION=cert-rsa ;;
+    cert-wrong-ca | cert-expired | cert-id-mismatch | cert-no-intermediate)
+        AUTH=cert; ACTION=auth-fail; INITIATOR=right ;;
     *) echo "RESULT $CASE: FAIL (unknown case)"; exit 2 ;;
 esac
 # ESP proposal: the IKE proposal without its PRF and DH group
@@ -228,9 +242,15 @@ if [ "$ACTION" = keys ]; then
 fi
 if [ "$AUTH" = cert ]; then
     GW=${TIP_CERT_GATEWAY:-$ROOT/build/interop-cert/examples/linux-gateway/linux-gateway}
-    GW_BUILD=build/interop-cert GW_FLAGS=(-DCMAKE_C_FLAGS="-DTIP_IKE_MSG_MAX=3000")
+    GW_BUILD=build/interop-cert GW_FLAGS=(-DCMAKE_C_FLAGS="-DTIP_IKE_MSG_MAX=4096")
 fi
-if [ "$LEFT" = tip ] && [ ! -x "$GW" ]; then
+# a default build directory configured with other flags is configured again
+gw_stale() {
+    [ "$GW" = "$ROOT/$GW_BUILD/examples/linux-gateway/linux-gateway" ] && [ ${#GW_FLAGS[@]} -gt 0 ] &&
+        ! grep -qF -- "CMAKE_C_FLAGS:STRING=${GW_FLAGS[0]#-DCMAKE_C_FLAGS=}" \
+            "$ROOT/$GW_BUILD/CMakeCache.txt" 2>/dev/null
+}
+if [ "$LEFT" = tip ] && { [ ! -x "$GW" ] || gw_stale; }; then
     log "building linux-gateway in $GW_BUILD"
     { timeout 300 cmake -S "$ROOT" -B "$ROOT/$GW_BUILD" -DTIP_BUILD_TESTS=OFF \
           -DTIP_BUILD_BENCH=OFF "${GW_FLAGS[@]}" &&
@@ -260,16 +280,30 @@ if [ "$INITIATOR" = right ]; then right_remote=$LEFT_ADDR; else right_remote=%an
 RIGHT_IKE=$IKE RIGHT_ESP=$ESP
 [ "$ACTION" = proposal-mismatch ] && RIGHT_IKE=aes256-sha256-modp2048 RIGHT_ESP=aes256-sha256
 [ "$ACTION" = steer-ke ] && RIGHT_IKE=aes256-sha256-modp2048,$IKE
+# certificates (test/data/certs): strongSwan's certificate, the CA
+# certificates it holds (the intermediate is sent when it holds it), the
+# folder of its key, its identity; the gateway's certificate, intermediate,
+# trust anchor and identity
+SW_CERT=gw SW_CAS="ca int" SW_KEYDIR=ecdsa SW_ID=gw.test
+GW_CERT=dev GW_INT=int GW_CA=ca GW_ID=dev.test
+case "$CASE" in
+    cert-rsa)
+        SW_CERT=rsa-vpn SW_CAS="rsa-ca rsa-int" SW_KEYDIR=rsa SW_ID=rsa-vpn.test
+        GW_CERT=rsa-dev GW_INT=rsa-int GW_CA=rsa-ca GW_ID=rsa-dev.test ;;
+    cert-wrong-ca) GW_CA=other-ca ;;
+    cert-expired) SW_CERT=expired SW_ID=expired.test ;;    # issued by the root itself
+    cert-id-mismatch) SW_ID=other.test ;;
+    cert-no-intermediate) SW_CAS=ca ;;
+esac
 if [ "$AUTH" = cert ]; then
-    # strongSwan is gw.test; it trusts the root and holds the intermediate
     CERTS=$ROOT/test/data/certs
-    mkdir -p "$WORK/r/x509" "$WORK/r/x509ca" "$WORK/r/ecdsa"
-    cp "$CERTS/gw.der" "$WORK/r/x509/"
-    cp "$CERTS/ca.der" "$CERTS/int.der" "$WORK/r/x509ca/"
-    cp "$CERTS/gw.key" "$WORK/r/ecdsa/gw.der"
-    "$PEER" render "$HERE/swanctl-cert.conf.in" "$WORK/r/swanctl.conf" LOCAL_CERT=gw.der \
+    mkdir -p "$WORK/r/x509" "$WORK/r/x509ca" "$WORK/r/$SW_KEYDIR"
+    cp "$CERTS/$SW_CERT.der" "$WORK/r/x509/"
+    for c in $SW_CAS; do cp "$CERTS/$c.der" "$WORK/r/x509ca/"; done
+    cp "$CERTS/$SW_CERT.key" "$WORK/r/$SW_KEYDIR/$SW_CERT.der"
+    "$PEER" render "$HERE/swanctl-cert.conf.in" "$WORK/r/swanctl.conf" LOCAL_CERT=$SW_CERT.der \
         START_ACTION=none REKEY_TIME=1h IKE_PROPOSAL="$RIGHT_IKE" ESP_PROPOSAL="$RIGHT_ESP" \
-        LOCAL_ADDR=10.99.0.2 REMOTE_ADDR=$right_remote LOCAL_ID=gw.test REMOTE_ID=dev.test \
+        LOCAL_ADDR=10.99.0.2 REMOTE_ADDR=$right_remote LOCAL_ID=$SW_ID REMOTE_ID=$GW_ID \
         LOCAL_TS=10.2.0.0/24 REMOTE_TS=10.1.0.0/24
 elif [ "$ACTION" = vip-init ]; then      # strongSwan hands out the address
     "$PEER" render "$HERE/swanctl-vip.conf.in" "$WORK/r/swanctl.conf" PSK=$PSK \
@@ -288,6 +322,8 @@ else
         LOCAL_TS=10.2.0.0/24 REMOTE_TS=10.1.0.0/24
 fi
 [ -n "$FRAG_SIZE" ] && export CHARON_EXTRA_CONF="fragment_size = $FRAG_SIZE"
+# RFC 7427 with RSA-PSS instead of strongSwan's default PKCS#1 v1.5
+[ "$CASE" = cert-rsa ] && export CHARON_EXTRA_CONF="rsa_pss = yes"
 "$PEER" start right "$RIGHT_NS" "$WORK/r" >/dev/null || fail "strongSwan (right) did not start"
 if [ "$IMPAIR" = loss ]; then
     # deterministic 10 %: the 3rd, 13th, ... IKE datagram each side sends
@@ -327,16 +363,13 @@ else
     gw_psk=$PSK
     [ "$ACTION" = auth-fail ] && gw_psk=wrong-$PSK
     if [ "$AUTH" = cert ]; then
-        # the gateway is dev.test: its certificate and the intermediate; it
-        # trusts the root (cert-wrong-ca: another root)
-        CERTS=$ROOT/test/data/certs
-        gw_ca=$CERTS/ca.der
-        [ "$CASE" = cert-wrong-ca ] && gw_ca=$CERTS/other-ca.der
-        gw_auth="local_id = fqdn:dev.test
-remote_id = fqdn:gw.test
-cert = $CERTS/dev.der, $CERTS/int.der
-ca = $gw_ca
-key = $CERTS/dev.key"
+        # the gateway sends its certificate and the intermediate; it trusts
+        # only the root (cert-wrong-ca: another root)
+        gw_auth="local_id = fqdn:$GW_ID
+remote_id = fqdn:$SW_ID
+cert = $CERTS/$GW_CERT.der, $CERTS/$GW_INT.der
+ca = $CERTS/$GW_CA.der
+key = $CERTS/$GW_CERT.key"
     else
         gw_auth="local_id = fqdn:left.test
 remote_id = fqdn:right.test
@@ -384,12 +417,37 @@ if [ "$ACTION" = auth-fail ] || [ "$ACTION" = proposal-mismatch ]; then
     [ "$INITIATOR" = right ] && { timeout $((SA_TIMEOUT + 5)) "$PEER" swanctl "$WORK/r" --initiate \
         --child net --timeout "$SA_TIMEOUT" > "$WORK/initiate.out" 2>&1 || true; }
     wait_for "$wait_s" gw_said "^$want " || fail "gateway printed no $want"
+    # the certificate refusals: the reason (tip_strerror() of the TIP_ERR_CERT* code)
+    case "$CASE" in
+        cert-wrong-ca | cert-no-intermediate) why="peer certificate not trusted" ;;  # TIP_ERR_CERT
+        cert-expired) why="peer certificate expired or not yet valid" ;;           # TIP_ERR_CERT_TIME
+        cert-id-mismatch) why="peer identity does not match its certificate" ;;    # TIP_ERR_CERT_ID
+        *) why="" ;;
+    esac
+    gw_said "^$want conn [0-9]*: $why" || fail "gateway's $want without '$why': $(grep -m1 "^$want " "$WORK/gw.log")"
     sleep 1
     gw_alive || fail "gateway exited after the failure"
     ! sw "$WORK/r" --list-sas 2>/dev/null | grep -q INSTALLED || fail "strongSwan installed a CHILD_SA anyway"
+    ! sw "$WORK/r" --list-sas 2>/dev/null | grep -q ESTABLISHED || fail "strongSwan has an IKE_SA anyway"
     ! gw_said '^CHILD_UP ' || fail "gateway installed a CHILD_SA anyway"
+    ! gw_said '^IKE_UP ' || fail "gateway established an IKE SA anyway"
     ! ping_through 1 0.2 || fail "ping passes without a tunnel"
-    RESULT="PASS ($(grep -m1 "^$want " "$WORK/gw.log"))"
+    detail=$(grep -m1 "^$want " "$WORK/gw.log")
+    # what strongSwan sent is what the case is about
+    case "$CASE" in
+        cert-no-intermediate)
+            ! grep -q 'sending issuer cert' "$WORK/r/run/charon.log" || fail "strongSwan sent an intermediate" ;;
+        cert-id-mismatch)
+            grep -q "authentication of 'other.test' (myself)" "$WORK/r/run/charon.log" ||
+                fail "strongSwan did not authenticate as other.test" ;;
+    esac
+    if [ "$AUTH" = cert ]; then
+        # strongSwan's verdict: the gateway's answer to its IKE_AUTH request
+        grep -q 'received AUTHENTICATION_FAILED notify error' "$WORK/r/run/charon.log" ||
+            fail "strongSwan logged no AUTHENTICATION_FAILED from the gateway"
+        detail="$detail; strongSwan: received AUTHENTICATION_FAILED"
+    fi
+    RESULT="PASS ($detail)"
     exit 0
 fi
 
@@ -491,6 +549,16 @@ case "$ACTION" in
         wait_for 5 eval '! sw "$WORK/r" --list-sas | grep -q "^s2s:"' || fail "strongSwan still has the IKE_SA"
         grep -q 'received DELETE for IKE_SA' "$WORK/r/run/charon.log" || fail "strongSwan logged no DELETE"
         detail="$detail, deleted by tinyipsec"
+        ;;
+    cert-rsa)
+        # strongSwan 5.9: "authentication of 'ID' [(myself)] with SCHEME successful"
+        ours=$(sed -n "s/.*authentication of 'rsa-dev.test' with \([A-Z0-9_]*\) successful.*/\1/p" \
+            "$WORK/r/run/charon.log" | head -1)
+        theirs=$(sed -n "s/.*authentication of 'rsa-vpn.test' (myself) with \([A-Z0-9_]*\) successful.*/\1/p" \
+            "$WORK/r/run/charon.log" | head -1)
+        [ "$ours" = RSA_EMSA_PKCS1_SHA2_256 ] || fail "strongSwan checked the gateway's AUTH with '$ours'"
+        [ "${theirs#RSA_EMSA_PSS}" != "$theirs" ] || fail "strongSwan signed with '$theirs', not RSA-PSS"
+        detail="$detail, gateway signed $ours, strongSwan $theirs"
         ;;
     steer-ke)
         grep -q 'peer didn.t accept DH group MODP_2048, it requested ECP_256' "$WORK/r/run/charon.log" ||

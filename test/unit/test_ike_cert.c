@@ -27,7 +27,7 @@
 #define T_2025 1748736000
 
 static tip_test_der_t f_ca, f_int, f_dev, f_gw, f_p384, f_exp, f_nosig, f_other, f_stranger;
-static tip_test_der_t f_rsaca, f_rsagw, f_msg, f_sig;
+static tip_test_der_t f_rsaca, f_rsagw, f_rsaint, f_rsavpn, f_msg, f_sig;
 
 static int setup(void **state)
 {
@@ -43,6 +43,8 @@ static int setup(void **state)
     tip_test_cert_load(&f_stranger, "stranger.der");
     tip_test_cert_load(&f_rsaca, "rsa-ca.der");
     tip_test_cert_load(&f_rsagw, "rsa-gw.der");
+    tip_test_cert_load(&f_rsaint, "rsa-int.der");
+    tip_test_cert_load(&f_rsavpn, "rsa-vpn.der");
     tip_test_cert_load(&f_msg, "kat.msg");
     return 0;
 }
@@ -179,6 +181,26 @@ static void test_our_signatures_verify(void **state)
         assert_int_equal(c.r.sig_len, 384); /* RSA-3072 */
         assert_int_equal(tip_crypto_cert_check(&c.r), TIP_OK);
     }
+}
+
+/* The RSA-3072 chain of the interop case cert-rsa: root, intermediate, end entity. */
+static void test_rsa_chain_with_intermediate(void **state)
+{
+    static const tip_sig_scheme_t schemes[] = {TIP_SIG_RSA_PSS_SHA256, TIP_SIG_RSA_PKCS1_SHA256};
+    check_t c;
+    unsigned i;
+    (void)state;
+    for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+        check_init(&c, &f_rsavpn, &f_rsaint, &f_rsaca, TIP_ID_FQDN, "rsa-vpn.test");
+        check_sign(&c, "rsa-vpn.key", schemes[i]);
+        assert_int_equal(tip_crypto_cert_check(&c.r), TIP_OK);
+    }
+    c.r.chain_n = 1; /* without the intermediate */
+    assert_int_equal(tip_crypto_cert_check(&c.r), TIP_ERR_CERT);
+    c.r.chain_n = 2;
+    c.r.id = (const uint8_t *)"rsa-gw.test"; /* another name */
+    c.r.id_len = strlen("rsa-gw.test");
+    assert_int_equal(tip_crypto_cert_check(&c.r), TIP_ERR_CERT_ID);
 }
 
 static void test_chain_refusals(void **state)
@@ -365,6 +387,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_known_answer_signatures),
         cmocka_unit_test(test_our_signatures_verify),
+        cmocka_unit_test(test_rsa_chain_with_intermediate),
         cmocka_unit_test(test_chain_refusals),
         cmocka_unit_test(test_validity_times),
         cmocka_unit_test(test_identity_rules),

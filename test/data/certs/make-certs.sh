@@ -11,6 +11,7 @@
 #                 other-ca (an unrelated root) -> stranger.test
 #   ECDSA P-384:  ca -> int -> p384.test
 #   RSA-3072:     rsa-ca (root) -> rsa-gw.test (SHA-256, PKCS#1 v1.5)
+#                 rsa-ca -> rsa-int (intermediate) -> rsa-dev.test, rsa-vpn.test
 #
 # Every certificate except expired.test is valid from 2026-01-01 to 2036-01-01.
 set -euo pipefail
@@ -50,6 +51,14 @@ P --self --ca --in rsa-ca.key --type rsa --dn "C=CH, O=tinyipsec test, CN=Test R
 P --gen --type rsa --size 3072 --outform der >rsa-gw.key
 P --pub --in rsa-gw.key --type rsa | P --issue --cacert rsa-ca.der --cakey rsa-ca.key \
     --dn "C=CH, O=tinyipsec test, CN=rsa-gw.test" --san rsa-gw.test "${D[@]}" >rsa-gw.der
+P --gen --type rsa --size 3072 --outform der >rsa-int.key
+P --pub --in rsa-int.key --type rsa | P --issue --cacert rsa-ca.der --cakey rsa-ca.key --ca \
+    --dn "C=CH, O=tinyipsec test, CN=Test RSA Intermediate CA" "${D[@]}" >rsa-int.der
+for n in rsa-dev rsa-vpn; do
+    P --gen --type rsa --size 3072 --outform der >"$n.key"
+    P --pub --in "$n.key" --type rsa | P --issue --cacert rsa-int.der --cakey rsa-int.key \
+        --dn "C=CH, O=tinyipsec test, CN=$n.test" --san "$n.test" "${D[@]}" >"$n.der"
+done
 
 # Known answers made by another implementation (OpenSSL): signatures over
 # kat.msg by gw.key (ECDSA P-256, SHA-256, DER), p384.key (ECDSA P-384,
