@@ -182,7 +182,7 @@ cm4_tables() {
         on && NF >= 6 && $1 ~ /^[0-9]+$/ {
             if ($NF ~ /\(TOTALS\)/) { tt = $1; td = $2; tb = $3; next }
             f = $6
-            if (f !~ /(^|[ \/])ike_/ && f !~ /crypto_mbedtls_ike/) { dt += $1; dd += $2; db += $3 }
+            if (f !~ /(^|[ \/])ike_/ && f !~ /crypto_(mbedtls|psa)_(ike|x509)/) { dt += $1; dd += $2; db += $3 }
         }
         /^== Mbed TLS 3.6 libmbedcrypto.a/ { getline; mt = $1; md = $2; mb = $3 }
         END {
