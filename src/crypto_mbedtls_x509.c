@@ -633,10 +633,17 @@ int tip_ike_sign_mbedtls_pk(void *arg, tip_sig_scheme_t scheme, const uint8_t *h
     if (sig_size < mbedtls_pk_get_len(pk))
         return TIP_ERR_BUF_SPACE;
     /* The key's padding decides PKCS#1 v1.5 or PSS; it goes back to v1.5. */
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
     (void)mbedtls_rsa_set_padding(mbedtls_pk_rsa(*pk),
                                   tip_sig_is_pss(scheme) ? MBEDTLS_RSA_PKCS_V21
                                                          : MBEDTLS_RSA_PKCS_V15,
                                   tip_sig_is_pss(scheme) ? md : MBEDTLS_MD_NONE);
+#else
+    /* 2.28 takes the hash as an int */
+    mbedtls_rsa_set_padding(mbedtls_pk_rsa(*pk),
+                            tip_sig_is_pss(scheme) ? MBEDTLS_RSA_PKCS_V21 : MBEDTLS_RSA_PKCS_V15,
+                            (int)(tip_sig_is_pss(scheme) ? md : MBEDTLS_MD_NONE));
+#endif
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
     ret = mbedtls_pk_sign(pk, md, hash, hash_len, sig, sig_size, sig_len, s->random,
                           s->random_arg);

@@ -47,20 +47,20 @@ static const uint8_t tip_alg_pss384[] = {TIP_ALG_PSS(0x02, 0x30)};
 static const uint8_t tip_alg_pss512[] = {TIP_ALG_PSS(0x03, 0x40)};
 
 static const struct {
+    const uint8_t *der;
     tip_sig_scheme_t scheme;
     uint8_t hash_id;
-    const uint8_t *der;
     uint8_t len;
 } tip_sig_algs[] = {
-    {TIP_SIG_ECDSA_SHA256, TIP_HASH_ID_SHA2_256, tip_alg_ecdsa256, sizeof(tip_alg_ecdsa256)},
-    {TIP_SIG_ECDSA_SHA384, TIP_HASH_ID_SHA2_384, tip_alg_ecdsa384, sizeof(tip_alg_ecdsa384)},
-    {TIP_SIG_ECDSA_SHA512, TIP_HASH_ID_SHA2_512, tip_alg_ecdsa512, sizeof(tip_alg_ecdsa512)},
-    {TIP_SIG_RSA_PKCS1_SHA256, TIP_HASH_ID_SHA2_256, tip_alg_rsa256, sizeof(tip_alg_rsa256)},
-    {TIP_SIG_RSA_PKCS1_SHA384, TIP_HASH_ID_SHA2_384, tip_alg_rsa384, sizeof(tip_alg_rsa384)},
-    {TIP_SIG_RSA_PKCS1_SHA512, TIP_HASH_ID_SHA2_512, tip_alg_rsa512, sizeof(tip_alg_rsa512)},
-    {TIP_SIG_RSA_PSS_SHA256, TIP_HASH_ID_SHA2_256, tip_alg_pss256, sizeof(tip_alg_pss256)},
-    {TIP_SIG_RSA_PSS_SHA384, TIP_HASH_ID_SHA2_384, tip_alg_pss384, sizeof(tip_alg_pss384)},
-    {TIP_SIG_RSA_PSS_SHA512, TIP_HASH_ID_SHA2_512, tip_alg_pss512, sizeof(tip_alg_pss512)},
+    {tip_alg_ecdsa256, TIP_SIG_ECDSA_SHA256, TIP_HASH_ID_SHA2_256, sizeof(tip_alg_ecdsa256)},
+    {tip_alg_ecdsa384, TIP_SIG_ECDSA_SHA384, TIP_HASH_ID_SHA2_384, sizeof(tip_alg_ecdsa384)},
+    {tip_alg_ecdsa512, TIP_SIG_ECDSA_SHA512, TIP_HASH_ID_SHA2_512, sizeof(tip_alg_ecdsa512)},
+    {tip_alg_rsa256, TIP_SIG_RSA_PKCS1_SHA256, TIP_HASH_ID_SHA2_256, sizeof(tip_alg_rsa256)},
+    {tip_alg_rsa384, TIP_SIG_RSA_PKCS1_SHA384, TIP_HASH_ID_SHA2_384, sizeof(tip_alg_rsa384)},
+    {tip_alg_rsa512, TIP_SIG_RSA_PKCS1_SHA512, TIP_HASH_ID_SHA2_512, sizeof(tip_alg_rsa512)},
+    {tip_alg_pss256, TIP_SIG_RSA_PSS_SHA256, TIP_HASH_ID_SHA2_256, sizeof(tip_alg_pss256)},
+    {tip_alg_pss384, TIP_SIG_RSA_PSS_SHA384, TIP_HASH_ID_SHA2_384, sizeof(tip_alg_pss384)},
+    {tip_alg_pss512, TIP_SIG_RSA_PSS_SHA512, TIP_HASH_ID_SHA2_512, sizeof(tip_alg_pss512)},
 };
 #define TIP_SIG_ALGS (sizeof(tip_sig_algs) / sizeof(tip_sig_algs[0]))
 

@@ -597,8 +597,8 @@ typedef struct {
 
 /** One configuration attribute. */
 typedef struct {
-    uint16_t type;        /**< TIP_IKE_CFG_* (reserved bit masked off) */
     const uint8_t *value; /**< value, NULL when empty */
+    uint16_t type;        /**< TIP_IKE_CFG_* (reserved bit masked off) */
     uint16_t len;         /**< value length */
 } tip_ike_cp_attr_t;
 

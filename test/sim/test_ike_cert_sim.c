@@ -306,6 +306,9 @@ static void test_classic_methods_for_a_peer_without_rfc7427(void **state)
     b_id = "gw.test";
 }
 
+/* b holds two established IKE SAs and keeps the rekey reserve: configurations
+ * with fewer IKE SA slots (test/config/small.h) leave this test out. */
+#if TIP_MAX_IKE_SA > 2
 /* IKE SAs @p x holds that are established. */
 static unsigned established_ike_sas(const tip_ctx_t *x)
 {
@@ -350,6 +353,7 @@ static void test_initial_contact_spares_other_identities(void **state)
     /* both identities' IKE SAs are up at b */
     assert_int_equal(established_ike_sas(&b), 2);
 }
+#endif
 
 static void test_conn_checks(void **state)
 {
@@ -405,7 +409,9 @@ int main(void)
         cmocka_unit_test(test_any_identity_and_p384),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_classic_methods_for_a_peer_without_rfc7427),
+#if TIP_MAX_IKE_SA > 2
         cmocka_unit_test(test_initial_contact_spares_other_identities),
+#endif
         cmocka_unit_test(test_conn_checks),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
