@@ -349,8 +349,9 @@
  * Certificate authentication (RFC 7427 digital signatures, the classic RSA
  * and ECDSA methods of RFC 7296 / RFC 4754, CERT and CERTREQ payloads, peer
  * chains verified with Mbed TLS's X.509 against configured trust anchors).
- * Needs Mbed TLS built with X.509 and PK (libmbedx509). Off: the code is
- * left out and a connection asking for certificates is refused
+ * Needs Mbed TLS built with X.509 and PK (libmbedx509); set it to 0 when
+ * building against TF-PSA-Crypto alone, which has no X.509 headers. Off:
+ * the code is left out and a connection asking for certificates is refused
  * (TIP_ERR_UNSUPPORTED).
  */
 #ifndef TIP_CONF_IKE_CERT

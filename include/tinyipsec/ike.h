@@ -269,6 +269,9 @@ int tip_ike_pool_add(struct tip_ctx *ctx, const tip_ike_pool_cfg_t *cfg, tip_han
 /**
  * Usage of pool @p pool.
  *
+ * @param ctx   the context
+ * @param pool  the pool's handle (tip_ike_pool_add())
+ * @param out   receives its usage
  * @return 0, TIP_ERR_ARG, TIP_ERR_NOT_FOUND, TIP_ERR_UNSUPPORTED
  */
 int tip_ike_pool_status(const struct tip_ctx *ctx, tip_handle_t pool, tip_ike_pool_status_t *out);
@@ -277,6 +280,9 @@ int tip_ike_pool_status(const struct tip_ctx *ctx, tip_handle_t pool, tip_ike_po
  * The virtual addresses of connection @p conn's current IKE SA: assigned
  * to us (initiator, vip_request) or to the peer (responder, vip_pool).
  *
+ * @param ctx   the context
+ * @param conn  the connection's handle
+ * @param out   receives the addresses and DNS servers
  * @return 0; TIP_ERR_NO_SA (nothing assigned now), a handle error,
  *         TIP_ERR_UNSUPPORTED (TIP_CONF_IKE_CP off)
  */
@@ -295,7 +301,20 @@ typedef struct {
 } tip_ike_pk_signer_t;
 
 #if !TIP_CONF_CRYPTO_PSA
-/** tip_ike_sign_fn on a tip_ike_pk_signer_t (@p arg). Classic backend only. */
+/**
+ * tip_ike_sign_fn on a tip_ike_pk_signer_t (@p arg). Classic backend only.
+ *
+ * @param arg       see the function's description
+ * @param scheme    what to make
+ * @param hash      the hash to sign
+ * @param hash_len  its length
+ * @param sig       receives the signature
+ * @param sig_size  bytes at @p sig
+ * @param sig_len   receives its length
+ * @return 0; TIP_ERR_ARG (a key that cannot make @p scheme),
+ *         TIP_ERR_BUF_SPACE, TIP_ERR_CRYPTO, TIP_ERR_UNSUPPORTED (an Mbed
+ *         TLS without the key's algorithm)
+ */
 int tip_ike_sign_mbedtls_pk(void *arg, tip_sig_scheme_t scheme, const uint8_t *hash,
                             size_t hash_len, uint8_t *sig, size_t sig_size, size_t *sig_len);
 #else
@@ -304,6 +323,17 @@ int tip_ike_sign_mbedtls_pk(void *arg, tip_sig_scheme_t scheme, const uint8_t *h
  * (a uint32_t), a key pair allowed PSA_KEY_USAGE_SIGN_HASH with the
  * algorithm of the scheme asked for (PSA_ALG_ECDSA, PSA_ALG_RSA_PKCS1V15_SIGN
  * or PSA_ALG_RSA_PSS of the scheme's hash, or a wildcard). PSA backend only.
+ *
+ * @param arg       see the function's description
+ * @param scheme    what to make
+ * @param hash      the hash to sign
+ * @param hash_len  its length
+ * @param sig       receives the signature
+ * @param sig_size  bytes at @p sig
+ * @param sig_len   receives its length
+ * @return 0; TIP_ERR_ARG (a key that cannot make @p scheme),
+ *         TIP_ERR_BUF_SPACE, TIP_ERR_CRYPTO, TIP_ERR_UNSUPPORTED (an Mbed
+ *         TLS without the key's algorithm)
  */
 int tip_ike_sign_psa(void *arg, tip_sig_scheme_t scheme, const uint8_t *hash, size_t hash_len,
                      uint8_t *sig, size_t sig_size, size_t *sig_len);
