@@ -139,25 +139,13 @@ static int both_children_up(void *arg)
            sa.child_up && sb.child_up;
 }
 
-static int send_traffic(tip_ctx_t *from, const char *src, const char *dst, uint8_t fill)
-{
-    static uint8_t mem[2048];
-    uint8_t pl[100];
-    tip_buf_t buf;
-    tip_addr_t s = tip_test_addr(src), d = tip_test_addr(dst);
-    memset(pl, fill, sizeof(pl));
-    tip_test_buf_init(&buf, mem, sizeof(mem), TIP_ESP_HEADROOM);
-    assert_int_equal(tip_test_pkt_udp(&buf, &s, &d, 1000, 2000, pl, sizeof(pl)), TIP_OK);
-    return tip_output(from, &buf);
-}
-
 static void expect_traffic_both_ways(void)
 {
     uint32_t ra = sim.n[0].rx_data, rb = sim.n[1].rx_data;
-    assert_int_equal(send_traffic(&a, "10.1.0.5", "10.2.0.7", 0xAB), TIP_SENT);
+    assert_int_equal(tip_sim_send_udp(&a, "10.1.0.5", "10.2.0.7", 0xAB), TIP_SENT);
     (void)tip_sim_pump(&sim);
     assert_int_equal(sim.n[1].rx_data, rb + 1);
-    assert_int_equal(send_traffic(&b, "10.2.0.7", "10.1.0.5", 0xCD), TIP_SENT);
+    assert_int_equal(tip_sim_send_udp(&b, "10.2.0.7", "10.1.0.5", 0xCD), TIP_SENT);
     (void)tip_sim_pump(&sim);
     assert_int_equal(sim.n[0].rx_data, ra + 1);
 }

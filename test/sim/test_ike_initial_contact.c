@@ -144,26 +144,14 @@ static void expect_b_child(const tip_ike_status_t *st, int present)
     }
 }
 
-static int send_traffic(tip_ctx_t *from, const char *src, const char *dst, uint8_t fill)
-{
-    static uint8_t mem[2048];
-    uint8_t pl[100];
-    tip_buf_t buf;
-    tip_addr_t s = tip_test_addr(src), d = tip_test_addr(dst);
-    memset(pl, fill, sizeof(pl));
-    tip_test_buf_init(&buf, mem, sizeof(mem), TIP_ESP_HEADROOM);
-    assert_int_equal(tip_test_pkt_udp(&buf, &s, &d, 1000, 2000, pl, sizeof(pl)), TIP_OK);
-    return tip_output(from, &buf);
-}
-
 static void expect_traffic_both_ways(void)
 {
     uint32_t ra = sim.n[0].rx_data, rb = sim.n[1].rx_data;
-    assert_int_equal(send_traffic(&a, "10.1.0.5", "10.2.0.7", 0xAB), TIP_SENT);
+    assert_int_equal(tip_sim_send_udp(&a, "10.1.0.5", "10.2.0.7", 0xAB), TIP_SENT);
     (void)tip_sim_pump(&sim);
     assert_int_equal(sim.n[1].rx_data, rb + 1);
     assert_int_equal(sim.n[1].last[28], 0xAB);
-    assert_int_equal(send_traffic(&b, "10.2.0.7", "10.1.0.5", 0xCD), TIP_SENT);
+    assert_int_equal(tip_sim_send_udp(&b, "10.2.0.7", "10.1.0.5", 0xCD), TIP_SENT);
     (void)tip_sim_pump(&sim);
     assert_int_equal(sim.n[0].rx_data, ra + 1);
     assert_int_equal(sim.n[0].last[28], 0xCD);
@@ -264,7 +252,7 @@ static void test_notify_in_failed_auth_removes_nothing(void **state)
     assert_int_equal(ike_sas(&b), 1);
     assert_int_equal(tip_sad_count(&b), 2);
     expect_b_child(&old, 1);
-    assert_int_equal(send_traffic(&b, "10.2.0.7", "10.1.0.5", 0xCD), TIP_SENT);
+    assert_int_equal(tip_sim_send_udp(&b, "10.2.0.7", "10.1.0.5", 0xCD), TIP_SENT);
     /* the right key: the notify is honoured */
     assert_int_equal(tip_ike_conn_del(&a, conn_a), TIP_OK);
     a_conn(&conn_a, 0, 0, 0);

@@ -150,18 +150,6 @@ static void expect_pool(uint32_t in_use, uint32_t remembered, uint32_t refused)
     assert_int_equal(st.refused, refused);
 }
 
-static int send_traffic(tip_ctx_t *from, const char *src, const char *dst, uint8_t fill)
-{
-    static uint8_t mem[2048];
-    uint8_t pl[100];
-    tip_buf_t buf;
-    tip_addr_t s = tip_test_addr(src), d = tip_test_addr(dst);
-    memset(pl, fill, sizeof(pl));
-    tip_test_buf_init(&buf, mem, sizeof(mem), TIP_ESP_HEADROOM);
-    assert_int_equal(tip_test_pkt_udp(&buf, &s, &d, 1000, 2000, pl, sizeof(pl)), TIP_OK);
-    return tip_output(from, &buf);
-}
-
 static void test_assigned_address_used_and_traffic_passes(void **state)
 {
     const tip_ike_sa_t *sa;
@@ -195,15 +183,15 @@ static void test_assigned_address_used_and_traffic_passes(void **state)
     expect_pool(1, 0, 0);
     /* traffic from the virtual address passes both ways */
     rb = sim.n[1].rx_data;
-    assert_int_equal(send_traffic(&a, "10.3.0.10", "10.2.0.7", 0xAB), TIP_SENT);
+    assert_int_equal(tip_sim_send_udp(&a, "10.3.0.10", "10.2.0.7", 0xAB), TIP_SENT);
     (void)tip_sim_pump(&sim);
     assert_int_equal(sim.n[1].rx_data, rb + 1);
     ra = sim.n[0].rx_data;
-    assert_int_equal(send_traffic(&b, "10.2.0.7", "10.3.0.10", 0xCD), TIP_SENT);
+    assert_int_equal(tip_sim_send_udp(&b, "10.2.0.7", "10.3.0.10", 0xCD), TIP_SENT);
     (void)tip_sim_pump(&sim);
     assert_int_equal(sim.n[0].rx_data, ra + 1);
     /* another source address of a is not covered by the CHILD SA */
-    assert_int_not_equal(send_traffic(&a, "10.3.0.11", "10.2.0.7", 0xEF), TIP_SENT);
+    assert_int_not_equal(tip_sim_send_udp(&a, "10.3.0.11", "10.2.0.7", 0xEF), TIP_SENT);
     /* a CHILD SA rekey keeps the address */
     assert_int_equal(tip_ike_rekey_child(&a, conn_a), TIP_OK);
     tip_sim_run(&sim, 300, 10);
@@ -212,7 +200,7 @@ static void test_assigned_address_used_and_traffic_passes(void **state)
     expect_addr(&sa->child.sel.local.lo, "10.3.0.10");
     sa = cur_sa(&b, conn_ba);
     expect_addr(&sa->child.sel.remote.hi, "10.3.0.10");
-    assert_int_equal(send_traffic(&a, "10.3.0.10", "10.2.0.7", 0xAB), TIP_SENT);
+    assert_int_equal(tip_sim_send_udp(&a, "10.3.0.10", "10.2.0.7", 0xAB), TIP_SENT);
     (void)tip_sim_pump(&sim);
     assert_int_equal(sim.n[1].rx_data, rb + 2);
     /* an IKE SA rekey keeps the lease */
@@ -285,7 +273,7 @@ static void test_reconnect_without_delete_same_address(void **state)
     expect_addr(&got[0].ip4, "10.3.0.11");
     expect_pool(2, 0, 0);
     rb = sim.n[1].rx_data;
-    assert_int_equal(send_traffic(&a, "10.3.0.11", "10.2.0.7", 0xAB), TIP_SENT);
+    assert_int_equal(tip_sim_send_udp(&a, "10.3.0.11", "10.2.0.7", 0xAB), TIP_SENT);
     (void)tip_sim_pump(&sim);
     assert_int_equal(sim.n[1].rx_data, rb + 1);
 }

@@ -261,3 +261,17 @@ void tip_sim_sleep(tip_sim_t *s, uint64_t ms, tip_sim_sleep_stats_t *out)
         out->spins += st.spins;
     }
 }
+
+int tip_sim_send_udp(tip_ctx_t *from, const char *src, const char *dst, uint8_t fill)
+{
+    static uint8_t mem[2048];
+    uint8_t pl[100];
+    tip_buf_t buf;
+    tip_addr_t s = tip_test_addr(src), d = tip_test_addr(dst);
+    int err;
+
+    memset(pl, fill, sizeof(pl));
+    tip_test_buf_init(&buf, mem, sizeof(mem), TIP_ESP_HEADROOM);
+    err = tip_test_pkt_udp(&buf, &s, &d, 1000, 2000, pl, sizeof(pl));
+    return err != TIP_OK ? err : tip_output(from, &buf);
+}

@@ -93,4 +93,11 @@ typedef struct {
  */
 void tip_sim_sleep(tip_sim_t *s, uint64_t ms, tip_sim_sleep_stats_t *st);
 
+/**
+ * A 100-byte UDP packet (ports 1000 -> 2000, payload bytes @p fill) from
+ * host @p src behind @p from to host @p dst, handed to tip_output().
+ * @return what tip_output() returned, or the error building the packet
+ */
+int tip_sim_send_udp(tip_ctx_t *from, const char *src, const char *dst, uint8_t fill);
+
 #endif /* TIP_SIM_H */
