@@ -2,9 +2,9 @@
  * SPDX-License-Identifier: Apache-2.0
  *
  * CHILD SAs: installing negotiated SAs into the SAD/SPD through the public
- * calls manual keying uses, and CREATE_CHILD_SA (1.3) for CHILD SA and IKE
- * SA rekeying with optional PFS, make-before-break, and the collision rule
- * of 2.8.1.
+ * calls manual keying uses, and CREATE_CHILD_SA (1.3) for CHILD SA rekeying
+ * with optional PFS, make-before-break, and the collision rule of 2.8.1.
+ * IKE SA rekeys are in ike_rekey.c.
  */
 #include <string.h>
 
@@ -204,9 +204,7 @@ void tip_ike_child_adopt_peers(tip_ctx_t *ctx, tip_ike_sa_t *sa)
     tip_ike_child_schedule(ctx, sa);
 }
 
-/* RFC 7296 2.8.1 compares nonces as numbers: big-endian, longer = larger
- * when the leading bytes tie. Returns <0, 0, >0. */
-static int tip_ike_nonce_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
+int tip_ike_nonce_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
 {
     size_t n = al < bl ? al : bl;
     int c = memcmp(a, b, n);
@@ -216,8 +214,7 @@ static int tip_ike_nonce_cmp(const uint8_t *a, size_t al, const uint8_t *b, size
     return al < bl ? -1 : al > bl ? 1 : 0;
 }
 
-/* The lower of an exchange's two nonces (copied into @p out). */
-static size_t tip_ike_nonce_low(const uint8_t *a, size_t al, const uint8_t *b, size_t bl,
+size_t tip_ike_nonce_low(const uint8_t *a, size_t al, const uint8_t *b, size_t bl,
                                 uint8_t *out)
 {
     const uint8_t *lo = tip_ike_nonce_cmp(a, al, b, bl) <= 0 ? a : b;
@@ -284,123 +281,7 @@ int tip_ike_child_rekey_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
     return tip_ike_send_request(ctx, sa, len, TIP_IKE_P_CHILD_REKEY);
 }
 
-int tip_ike_ike_rekey_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
-{
-    tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
-    tip_ike_sa_t *nsa;
-    uint8_t pub[256];
-    size_t publen, len;
-    tip_ike_hdr_t h;
-    tip_ike_w_t w;
-    int err;
-
-    if (c == NULL || sa->state != TIP_IKE_S_ESTABLISHED || sa->req_outstanding)
-        return TIP_ERR_NO_SA;
-    if (tip_ike_buf_take(ctx, &sa->req_buf) == NULL)
-        return TIP_ERR_FULL; /* message pool empty: nothing changed, retried later */
-    /* The new IKE SA's slot is reserved now, so the rekey cannot fail for
-     * want of one later. It is named by handle both ways and lives exactly
-     * as long as this exchange (2.18). */
-    nsa = tip_ike_sa_alloc(ctx, TIP_IKE_FOR_REKEY, NULL, &err);
-    if (nsa == NULL)
-        return err;
-    err = tip_ike_sa_set_state(ctx, nsa, TIP_IKE_S_CREATING);
-    if (err != TIP_OK)
-        return err;
-    nsa->parent = tip_ike_sa_handle(ctx, sa);
-    nsa->last_rx_ms = ctx->now_ms;
-    memset(&sa->pend, 0, sizeof(sa->pend));
-    sa->pend.new_ike_sa = tip_ike_sa_handle(ctx, nsa);
-    err = tip_ike_random(ctx, sa->pend.new_spi, 8);
-    if (err == TIP_OK)
-        err = tip_ike_random(ctx, sa->pend.nonce, TIP_IKE_NONCE_LEN);
-    publen = tip_crypto_dh_pub_len((tip_dh_group_t)sa->dh_group);
-    if (err == TIP_OK)
-        err = tip_crypto_dh_generate(&nsa->dh, (tip_dh_group_t)sa->dh_group, ctx->port.random,
-                                     ctx->port.arg, pub, publen);
-    if (err == TIP_OK) {
-        tip_ike_hdr_request(sa, TIP_IKE_EXCH_CREATE_CHILD_SA, &h);
-        (void)tip_ike_w_pool(ctx, &sa->req_buf, &w);
-        tip_ike_w_hdr(&w, &h);
-        (void)tip_ike_sk_begin(ctx, sa, &w);
-        /* RFC 7296 1.3.2: SA (with the new SPI), Ni, KE; the group stays. */
-        tip_ike_w_sa_ike(&w, &c->cfg, sa->pend.new_spi, (tip_dh_group_t)sa->dh_group);
-        tip_ike_w_nonce(&w, sa->pend.nonce, TIP_IKE_NONCE_LEN);
-        tip_ike_w_ke(&w, sa->dh_group, pub, publen);
-        err = tip_ike_sk_end(sa, &w, &len);
-    }
-    if (err != TIP_OK) {
-        tip_ike_sa_free(ctx, nsa);
-        return err;
-    }
-    return tip_ike_send_request(ctx, sa, len, TIP_IKE_P_IKE_REKEY);
-}
-
-/* The new IKE SA of a rekey takes over the connection and the CHILD SAs
- * (2.18); the old one is REKEYED, only its delete is left. The caller
- * raises IKE_REKEYED. */
-static int tip_ike_rekey_finish(tip_ctx_t *ctx, tip_ike_sa_t *old, tip_ike_sa_t *nsa,
-                                const tip_ike_proposal_t *p, const uint8_t *g_ir, size_t g_ir_len)
-{
-    tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, old);
-    /* Only the connection's current IKE SA hands the connection on (an
-     * older one the peer replaced by connecting again does not). */
-    int current = c != NULL && tip_ike_conn_cur(ctx, c) == old;
-    uint8_t skeyseed[TIP_IKE_PRF_MAX];
-    int err;
-
-    nsa->conn = old->conn;
-    nsa->local = old->local;
-    nsa->remote = old->remote;
-    nsa->lport = old->lport;
-    nsa->rport = old->rport;
-    nsa->use_natt = old->use_natt;
-    nsa->nat_local = old->nat_local;
-    nsa->nat_remote = old->nat_remote;
-    TIP_IKE_FRAG_INHERIT(nsa, old);
-    nsa->encr = (uint8_t)p->encr;
-    nsa->integ = (uint8_t)p->integ;
-    nsa->prf = (uint8_t)p->prf;
-    nsa->dh_group = (uint8_t)p->dh;
-    nsa->key_bits = p->encr == TIP_ENCR_CHACHA20_POLY1305 ? 256 : p->key_bits;
-    /* SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr), old PRF (2.18). */
-    err = tip_ike_skeyseed_rekey((tip_prf_t)old->prf, old->sk_d, old->prf_len, g_ir, g_ir_len,
-                                 nsa->ni, nsa->ni_len, nsa->nr, nsa->nr_len, skeyseed);
-    if (err == TIP_OK)
-        err = tip_ike_sa_set_keys(ctx, nsa, skeyseed, tip_crypto_prf_len((tip_prf_t)old->prf));
-    tip_crypto_zeroize(skeyseed, sizeof(skeyseed));
-    if (err == TIP_OK)
-        err = tip_ike_sa_set_state(ctx, nsa, TIP_IKE_S_ESTABLISHED);
-    if (err == TIP_OK)
-        err = tip_ike_sa_set_state(ctx, old, TIP_IKE_S_REKEYED);
-    if (err != TIP_OK)
-        return err;
-    nsa->parent = 0;
-    old->pend.new_ike_sa = 0;
-    nsa->child = old->child;
-    nsa->old_child = old->old_child;
-    nsa->extra_child = old->extra_child;
-    nsa->extra_role = old->extra_role;
-    memset(&old->child, 0, sizeof(old->child));
-    memset(&old->old_child, 0, sizeof(old->old_child));
-    memset(&old->extra_child, 0, sizeof(old->extra_child));
-    old->extra_role = TIP_IKE_X_NONE;
-    nsa->established_ms = ctx->now_ms;
-    nsa->last_rx_ms = ctx->now_ms;
-    nsa->msg_id_in = 0;
-    nsa->msg_id_out = 0;
-    if (current) {
-        c->ike_sa = tip_ike_sa_handle(ctx, nsa);
-        c->ike_rekeys++;
-    }
-    tip_ike_schedule_rekey(ctx, nsa);
-    old->rekey_at_ms = 0;
-    old->last_rx_ms = ctx->now_ms;
-    return TIP_OK;
-}
-
-/* g^ir of a CREATE_CHILD_SA exchange from the peer's KE and our state in @p dh. */
-static int tip_ike_dh_from(tip_crypto_dh_t *dh, tip_dh_group_t group, const tip_ike_msg_t *in,
+int tip_ike_dh_from(tip_crypto_dh_t *dh, tip_dh_group_t group, const tip_ike_msg_t *in,
                            uint8_t *g_ir, size_t *g_ir_len)
 {
     const tip_ike_pl_t *pl = tip_ike_msg_find(in, TIP_IKE_PL_KE, 0);
@@ -415,69 +296,6 @@ static int tip_ike_dh_from(tip_crypto_dh_t *dh, tip_dh_group_t group, const tip_
     tip_crypto_dh_free(dh);
     *g_ir_len = n;
     return err;
-}
-
-/* The response to our IKE SA rekey. It ends the exchange whatever it says:
- * the reserved slot becomes the new IKE SA or is freed. A failed rekey is
- * tried again later (2.25: TEMPORARY_FAILURE means exactly that), unless
- * we are deleting the IKE SA anyway. */
-static int tip_ike_ike_rekey_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *in,
-                                      const uint8_t *nonce, size_t nlen, int failed)
-{
-    tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
-    tip_ike_sa_t *nsa = tip_ike_sa_rekey_slot(ctx, sa);
-    const tip_ike_pl_t *pl_sa = tip_ike_msg_find(in, TIP_IKE_PL_SA, 0);
-    int deleting = sa->state == TIP_IKE_S_DELETING;
-    tip_ike_proposal_t p, own;
-    uint8_t spi_r[8], g_ir[256];
-    size_t g_ir_len = 0;
-    tip_handle_t conn = sa->conn;
-    int err = failed ? TIP_ERR_POLICY : TIP_OK;
-
-    if (nsa == NULL && err == TIP_OK)
-        err = TIP_ERR_INTERNAL;
-    if (err == TIP_OK) {
-        /* What we offered: the connection's proposals with our group. A
-         * connection deleted meanwhile leaves the SA's own, which we always
-         * offer; the new SA then only carries our Delete. */
-        own.encr = (tip_encr_t)sa->encr;
-        own.key_bits = sa->key_bits;
-        own.integ = (tip_integ_t)sa->integ;
-        own.prf = (tip_prf_t)sa->prf;
-        own.dh = (tip_dh_group_t)sa->dh_group;
-        err = tip_ike_accept_ike(c != NULL ? c->cfg.ike : &own, c != NULL ? c->cfg.ike_count : 1u,
-                                 tip_ike_pl_body(in, pl_sa), pl_sa->len, &p, spi_r);
-    }
-    if (err == TIP_OK && (uint16_t)p.dh != sa->dh_group)
-        err = TIP_ERR_POLICY;
-    if (err == TIP_OK)
-        err = tip_ike_dh_from(&nsa->dh, p.dh, in, g_ir, &g_ir_len);
-    if (err == TIP_OK) {
-        nsa->initiator = 1; /* 2.18: the rekey's initiator is the new original initiator */
-        memcpy(nsa->spi_i, sa->pend.new_spi, 8);
-        memcpy(nsa->spi_r, spi_r, 8);
-        memcpy(nsa->ni, sa->pend.nonce, TIP_IKE_NONCE_LEN);
-        nsa->ni_len = TIP_IKE_NONCE_LEN;
-        memcpy(nsa->nr, nonce, nlen);
-        nsa->nr_len = (uint16_t)nlen;
-        err = tip_ike_rekey_finish(ctx, sa, nsa, &p, g_ir, g_ir_len);
-    }
-    tip_crypto_zeroize(g_ir, sizeof(g_ir));
-    if (err != TIP_OK) {
-        if (nsa != NULL)
-            tip_ike_sa_free(ctx, nsa);
-        tip_ike_fail(ctx, sa, TIP_ERR_POLICY);
-        if (!deleting)
-            sa->rekey_at_ms = tip_ike_retry_at(ctx, &sa->rekey_fails);
-        return err;
-    }
-    /* The old IKE SA is deleted on itself (2.18); a delete asked for while
-     * the rekey was in flight now applies to the new one. */
-    (void)tip_ike_info_start(ctx, sa, TIP_IKE_P_DELETE_IKE);
-    if (deleting)
-        (void)tip_ike_sa_terminate(ctx, nsa);
-    tip_ike_raise(ctx, conn, TIP_EV_IKE_REKEYED, 0, 0, 0);
-    return TIP_OK;
 }
 
 /* 2.8.1: a new pair of ours that is redundant keeps no policy; we delete it. */
@@ -600,73 +418,6 @@ int tip_ike_child_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t
 }
 
 /* ---- CREATE_CHILD_SA, responder --------------------------------------- */
-
-static int tip_ike_ike_rekey_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
-                                     const tip_ike_msg_t *in, const uint8_t *nonce, size_t nlen)
-{
-    tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
-    const tip_ike_pl_t *pl_sa = tip_ike_msg_find(in, TIP_IKE_PL_SA, 0);
-    const tip_ike_pl_t *pl_ke = tip_ike_msg_find(in, TIP_IKE_PL_KE, 0);
-    tip_ike_proposal_t p;
-    tip_ike_ke_t ke;
-    tip_ike_sa_t *nsa;
-    uint8_t num, spi_i[8], pub[256], g_ir[256];
-    size_t publen, g_ir_len, len;
-    tip_handle_t conn = sa->conn;
-    tip_ike_hdr_t h;
-    tip_ike_w_t w;
-    int err;
-
-    if (tip_ike_select_ike(c->cfg.ike, c->cfg.ike_count, tip_ike_pl_body(in, pl_sa), pl_sa->len,
-                           &p, &num, spi_i) != TIP_OK)
-        return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
-    if (pl_ke == NULL || tip_ike_ke_parse(tip_ike_pl_body(in, pl_ke), pl_ke->len, &ke) != TIP_OK)
-        return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_INVALID_SYNTAX, NULL, 0);
-    if (ke.group != (uint16_t)p.dh) {
-        uint8_t g[2];
-        tip_store_be16(g, (uint16_t)p.dh);
-        return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_INVALID_KE_PAYLOAD, g, 2);
-    }
-    /* An authenticated rekey may use the slots kept free for it. */
-    nsa = tip_ike_sa_alloc(ctx, TIP_IKE_FOR_REKEY, NULL, &err);
-    if (nsa == NULL || tip_ike_sa_set_state(ctx, nsa, TIP_IKE_S_CREATING) != TIP_OK)
-        return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
-    nsa->parent = tip_ike_sa_handle(ctx, sa);
-    nsa->initiator = 0;
-    memcpy(nsa->spi_i, spi_i, 8);
-    err = tip_ike_random(ctx, nsa->spi_r, 8);
-    memcpy(nsa->ni, nonce, nlen);
-    nsa->ni_len = (uint16_t)nlen;
-    if (err == TIP_OK)
-        err = tip_ike_random(ctx, nsa->nr, TIP_IKE_NONCE_LEN);
-    nsa->nr_len = TIP_IKE_NONCE_LEN;
-    publen = tip_crypto_dh_pub_len(p.dh);
-    if (err == TIP_OK)
-        err = tip_crypto_dh_generate(&nsa->dh, p.dh, ctx->port.random, ctx->port.arg, pub, publen);
-    g_ir_len = tip_crypto_dh_secret_len(p.dh);
-    if (err == TIP_OK)
-        err = tip_crypto_dh_compute(&nsa->dh, ke.data, ke.len, g_ir, g_ir_len);
-    tip_crypto_dh_free(&nsa->dh);
-    if (err == TIP_OK)
-        err = tip_ike_rekey_finish(ctx, sa, nsa, &p, g_ir, g_ir_len);
-    tip_crypto_zeroize(g_ir, sizeof(g_ir));
-    if (err != TIP_OK) {
-        tip_ike_sa_free(ctx, nsa);
-        return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
-    }
-    tip_ike_hdr_response(sa, &m->hdr, &h);
-    (void)tip_ike_w_pool(ctx, &sa->resp_buf, &w);
-    tip_ike_w_hdr(&w, &h);
-    (void)tip_ike_sk_begin(ctx, sa, &w);
-    tip_ike_w_sa_ike_chosen(&w, num, &p, nsa->spi_r);
-    tip_ike_w_nonce(&w, nsa->nr, nsa->nr_len);
-    tip_ike_w_ke(&w, (uint16_t)p.dh, pub, publen);
-    err = tip_ike_sk_end(sa, &w, &len);
-    if (err == TIP_OK)
-        err = tip_ike_send_response(ctx, sa, len);
-    tip_ike_raise(ctx, conn, TIP_EV_IKE_REKEYED, 0, 0, 0);
-    return err;
-}
 
 int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
                           const tip_ike_msg_t *in)

@@ -372,6 +372,28 @@ int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
 int tip_ike_child_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *in);
 int tip_ike_child_rekey_start(tip_ctx_t *ctx, tip_ike_sa_t *sa);
 int tip_ike_ike_rekey_start(tip_ctx_t *ctx, tip_ike_sa_t *sa);
+/**
+ * The response to our IKE SA rekey (ike_rekey.c); @p nonce / @p nlen the
+ * peer's nonce, @p failed: an error notify or an unusable response.
+ */
+int tip_ike_ike_rekey_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *in,
+                               const uint8_t *nonce, size_t nlen, int failed);
+/** The peer's request @p m (payloads @p in) rekeying the IKE SA @p sa. */
+int tip_ike_ike_rekey_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
+                              const tip_ike_msg_t *in, const uint8_t *nonce, size_t nlen);
+/**
+ * g^ir of a CREATE_CHILD_SA exchange from the peer's KE in @p in (of
+ * @p group) and our key exchange state in @p dh, which is freed.
+ */
+int tip_ike_dh_from(tip_crypto_dh_t *dh, tip_dh_group_t group, const tip_ike_msg_t *in,
+                    uint8_t *g_ir, size_t *g_ir_len);
+/**
+ * RFC 7296 2.8.1 compares nonces as numbers: big-endian, longer = larger
+ * when the leading bytes tie. Returns <0, 0, >0.
+ */
+int tip_ike_nonce_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl);
+/** The lower of an exchange's two nonces (copied into @p out); returns its length. */
+size_t tip_ike_nonce_low(const uint8_t *a, size_t al, const uint8_t *b, size_t bl, uint8_t *out);
 int tip_ike_info_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
                          const tip_ike_msg_t *in);
 int tip_ike_info_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *in);
