@@ -677,6 +677,20 @@ static int apply_key(gw_conf_t *cf, const char *key, const char *v, const char *
         c->frag_size = (uint16_t)n;
         return 0;
     }
+    if (!strcmp(key, "retransmit_timeout")) {
+        *why = "expected 0 (library default, 1000) or 50..60000 ms";
+        if (parse_uint(v, 60000, &n) != 0 || (n != 0 && n < 50))
+            return -1;
+        c->retransmit_ms = (uint32_t)n;
+        return 0;
+    }
+    if (!strcmp(key, "retransmit_tries")) {
+        *why = "expected 0 (library default, 5) or 1..10";
+        if (parse_uint(v, 10, &n) != 0)
+            return -1;
+        c->retransmit_tries = (uint8_t)n;
+        return 0;
+    }
     if (!strcmp(key, "tun")) {
         *why = "device name too long (15 characters at most)";
         return copy_text(cf->tun_name, sizeof(cf->tun_name), v);
@@ -977,6 +991,8 @@ void gw_conf_print(const gw_conf_t *cf)
            c->restart ? "yes" : "no", cf->raw_esp ? "yes" : "no");
     printf("fragmentation = %s\nfragment_size = %u\n", c->no_frag ? "no" : "yes",
            (unsigned)c->frag_size);
+    printf("retransmit_timeout = %ums\nretransmit_tries = %u\n", (unsigned)c->retransmit_ms,
+           (unsigned)c->retransmit_tries);
     printf("tun = %s\ntun_mtu = %u\n", cf->tun_name[0] ? cf->tun_name : "tip%d", cf->tun_mtu);
     if (cf->route_src.family != TIP_AF_NONE)
         printf("route_src = %s\n", tip_addr_format(&cf->route_src, a, sizeof(a)));

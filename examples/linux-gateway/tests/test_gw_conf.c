@@ -103,6 +103,20 @@ static void test_proposals_are_parsed(void **state)
     assert_int_equal(cf.conn.child[1].esn, 1);
 }
 
+/* The retransmission keys reach the connection; out-of-range values are refused. */
+static void test_retransmission_keys(void **state)
+{
+    (void)state;
+    assert_int_equal(load("local_subnet = 10.1.0.0/24\n"
+                          "retransmit_timeout = 250\nretransmit_tries = 2\n"),
+                     0);
+    assert_int_equal(cf.conn.retransmit_ms, 250);
+    assert_int_equal(cf.conn.retransmit_tries, 2);
+    assert_error("local_subnet = 10.1.0.0/24\nretransmit_timeout = 10\n",
+                 "retransmit_timeout: expected 0 (library default, 1000) or 50..60000 ms");
+    assert_error("local_subnet = 10.1.0.0/24\nretransmit_tries = 11\n", "retransmit_tries");
+}
+
 static void test_a_key_given_twice(void **state)
 {
     (void)state;
@@ -191,6 +205,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_good_file_loads),
         cmocka_unit_test(test_proposals_are_parsed),
+        cmocka_unit_test(test_retransmission_keys),
         cmocka_unit_test(test_a_key_given_twice),
         cmocka_unit_test(test_refused_algorithms_are_named_with_the_reason),
         cmocka_unit_test(test_subnets_are_networks),
