@@ -14,6 +14,7 @@
  * feeds the link into tcpip_input(); the port's timer and receive paths
  * run on tcpip_thread.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -224,6 +225,9 @@ static int tcp_client(void)
         while (got < sent) {
             int n = lwip_recv(s, in, sent - got, 0);
             if (n <= 0) {
+                /* say why (a timeout is EAGAIN after SO_RCVTIMEO's 5 s) */
+                fprintf(stderr, "side A: recv returned %d (errno %d) after %zu bytes\n", n,
+                        errno, got);
                 bad = 1;
                 break;
             }
@@ -256,13 +260,13 @@ static int side_a(int fd, int plain_esp)
         fprintf(stderr, "side A: no CHILD SA\n");
         return 11;
     }
-    if (udp_client() != 0)
-        return 12;
-    if (tcp_client() != 0)
-        return 14;
+    r = udp_client() != 0 ? 12 : tcp_client() != 0 ? 14 : 0;
+    /* the counters also when an echo failed: they tell where packets went */
     fprintf(stderr, "side A: sent %u IKE, %u ESP-in-UDP, %u ESP, %u other; port: %u in place, "
             "%u copied, %u refused\n", gw.ike, gw.esp_udp, gw.esp, gw.clear,
             (unsigned)gw.port.in_place, (unsigned)gw.port.copies, (unsigned)gw.port.rx_dropped);
+    if (r != 0)
+        return r;
     if (gw.clear != 0)
         return 16;
     if (plain_esp ? gw.esp == 0 : gw.esp_udp == 0)
