@@ -133,8 +133,12 @@ int gw_cert_load(tip_ike_conn_t *c, const char *certs, const char *cas, const ch
     {
         psa_key_attributes_t at = PSA_KEY_ATTRIBUTES_INIT;
         (void)random_bytes;
-        if (mbedtls_pk_get_psa_attributes(&key_ctx, PSA_KEY_USAGE_SIGN_HASH, &at) != 0 ||
-            mbedtls_pk_import_into_psa(&key_ctx, &at, &key_id) != 0) {
+        int bad = mbedtls_pk_get_psa_attributes(&key_ctx, PSA_KEY_USAGE_SIGN_HASH, &at) != 0;
+        /* A PSA key permits one algorithm: PKCS#1 v1.5 for an RSA key
+         * unless rsa_pss asks for PSS (the library signs with that). */
+        if (!bad && c->rsa_pss && PSA_KEY_TYPE_IS_RSA(psa_get_key_type(&at)))
+            psa_set_key_algorithm(&at, PSA_ALG_RSA_PSS(PSA_ALG_ANY_HASH));
+        if (bad || mbedtls_pk_import_into_psa(&key_ctx, &at, &key_id) != 0) {
             snprintf(err, err_len, "%s: cannot import the key into PSA", key);
             return -1;
         }

@@ -670,6 +670,16 @@ static int apply_key(gw_conf_t *cf, const char *key, const char *v, const char *
         c->no_frag = (uint8_t)!b;
         return 0;
     }
+    if (!strcmp(key, "rsa_pss") || !strcmp(key, "initial_contact")) {
+        *why = "expected yes or no";
+        if (parse_bool(v, &b) != 0)
+            return -1;
+        if (key[0] == 'r')
+            c->rsa_pss = (uint8_t)b;
+        else
+            c->no_initial_contact = (uint8_t)!b;
+        return 0;
+    }
     if (!strcmp(key, "fragment_size")) {
         *why = "expected 0 (RFC 7383 default) or 160..65535 bytes of IP datagram";
         if (parse_uint(v, 65535, &n) != 0 || (n != 0 && n < 160))
@@ -991,6 +1001,8 @@ void gw_conf_print(const gw_conf_t *cf)
            c->restart ? "yes" : "no", cf->raw_esp ? "yes" : "no");
     printf("fragmentation = %s\nfragment_size = %u\n", c->no_frag ? "no" : "yes",
            (unsigned)c->frag_size);
+    printf("rsa_pss = %s\ninitial_contact = %s\n", c->rsa_pss ? "yes" : "no",
+           c->no_initial_contact ? "no" : "yes");
     printf("retransmit_timeout = %ums\nretransmit_tries = %u\n", (unsigned)c->retransmit_ms,
            (unsigned)c->retransmit_tries);
     printf("tun = %s\ntun_mtu = %u\n", cf->tun_name[0] ? cf->tun_name : "tip%d", cf->tun_mtu);

@@ -50,14 +50,16 @@
     X(TIP_ERR_CERT, -29,                                                       \
       "peer certificate not trusted (chain, signature or key usage)")        \
     X(TIP_ERR_CERT_ID, -30, "peer identity does not match its certificate")   \
-    X(TIP_ERR_CERT_TIME, -31, "peer certificate expired or not yet valid")
+    X(TIP_ERR_CERT_TIME, -31, "peer certificate expired or not yet valid")    \
+    X(TIP_ERR_SIGN, -32,                                                       \
+      "our signer failed (key, scheme or the key's usage policy)")
 
 /** Error codes: 0 is success, every error is negative. */
 typedef enum {
 #define TIP_X_ENUM(name, value, text) name = (value),
     TIP_ERROR_LIST(TIP_X_ENUM)
 #undef TIP_X_ENUM
-    TIP_ERR_LAST_ = -32 /**< one below the last error (not an error itself) */
+    TIP_ERR_LAST_ = -33 /**< one below the last error (not an error itself) */
 } tip_err_t;
 
 /**

@@ -100,7 +100,9 @@ typedef enum {
  * @param sig       receives the signature (format: tip_sig_scheme_t)
  * @param sig_size  bytes at @p sig (TIP_IKE_SIG_MAX)
  * @param sig_len   receives its length
- * @return 0, or a negative tip_err_t (the IKE SA fails with it)
+ * @return 0, or a negative tip_err_t: the IKE SA then fails at once,
+ *         with TIP_EV_AUTH_FAILED and the reason TIP_ERR_SIGN (it is
+ *         not restarted), and the log says the signer failed
  */
 typedef int (*tip_ike_sign_fn)(void *arg, tip_sig_scheme_t scheme, const uint8_t *hash,
                                size_t hash_len, uint8_t *sig, size_t sig_size, size_t *sig_len);

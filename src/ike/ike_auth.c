@@ -378,14 +378,22 @@ int tip_ike_auth_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
     else if (child_err == 0 && transport != (c->cfg.mode == TIP_MODE_TRANSPORT))
         child_err = TIP_IKE_N_NO_PROPOSAL_CHOSEN;
 
-    err = tip_ike_established(ctx, sa, c);
-    if (err != TIP_OK)
-        return err;
     tip_ike_hdr_response(sa, &m->hdr, &h);
     (void)tip_ike_w_pool(ctx, &sa->resp_buf, &w);
     tip_ike_w_hdr(&w, &h);
     (void)tip_ike_sk_begin(ctx, sa, &w);
     tip_ike_w_id_auth(ctx, &w, sa, &c->cfg);
+    if (w.err == TIP_ERR_SIGN) {
+        /* Our signer failed: nothing is established; the peer hears that
+         * the exchange failed (2.21.2: the error notify alone). */
+        (void)tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_AUTHENTICATION_FAILED, NULL, 0);
+        tip_ike_fail(ctx, sa, TIP_ERR_SIGN);
+        tip_ike_sa_down_ev(ctx, sa, TIP_ERR_AUTH, TIP_EV_AUTH_FAILED, TIP_ERR_SIGN);
+        return TIP_OK;
+    }
+    err = tip_ike_established(ctx, sa, c);
+    if (err != TIP_OK)
+        return err;
     if (child_err == 0) {
         uint32_t spi_in = tip_ike_new_spi(ctx);
         err = tip_ike_child_install(ctx, sa, &cp, spi_in, peer_spi, &sel, sa->ni, sa->ni_len,

@@ -222,11 +222,15 @@ void tip_ike_cert_w_auth(tip_ctx_t *ctx, tip_ike_w_t *w, const tip_ike_sa_t *sa,
     if (err == TIP_OK)
         err = tip_crypto_sig_hash(scheme, iov, 3, hash);
     tip_crypto_zeroize(macid, sizeof(macid));
-    if (err == TIP_OK)
+    if (err == TIP_OK) {
+        /* Whatever the signer says, the failure is reported as its own. */
         err = conn->sign(conn->sign_arg, scheme, hash, tip_crypto_sig_hash_len(scheme), sig,
                          sizeof(sig), &sig_len);
-    if (err == TIP_OK && (sig_len == 0 || sig_len > sizeof(sig)))
-        err = TIP_ERR_CRYPTO;
+        if (err != TIP_OK || sig_len == 0 || sig_len > sizeof(sig)) {
+            tip_ike_log(ctx, TIP_LOG_ERROR, "IKE_AUTH: the signer failed to sign our AUTH");
+            err = TIP_ERR_SIGN;
+        }
+    }
     if (err == TIP_OK && method == TIP_IKE_AUTH_DIGITAL_SIG) {
         /* RFC 7427 3: length of the AlgorithmIdentifier, it, the signature
          * (ECDSA as the DER Ecdsa-Sig-Value of RFC 3279 2.2.3). */

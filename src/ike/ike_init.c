@@ -375,7 +375,18 @@ int tip_ike_init_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     sa->msg_id_out = 1;
     sa->last_rx_ms = ctx->now_ms;
     sa->init_hint = 0;
-    return tip_ike_auth_start(ctx, sa);
+    err = tip_ike_auth_start(ctx, sa);
+    if (err != TIP_OK) {
+        /* The response was good; the failure is ours (no buffer, our
+         * signer): the IKE SA ends and says why rather than waiting. A
+         * signer's failure is an authentication failure: no restart. */
+        tip_ike_fail(ctx, sa, err);
+        if (err == TIP_ERR_SIGN)
+            tip_ike_sa_down_ev(ctx, sa, TIP_ERR_AUTH, TIP_EV_AUTH_FAILED, err);
+        else
+            tip_ike_sa_down(ctx, sa, err);
+    }
+    return TIP_OK;
 }
 #endif /* TIP_CONF_IKE_INITIATOR */
 

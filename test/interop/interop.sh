@@ -61,6 +61,7 @@
 #                           the gateway initiating; strongSwan signs with RSA-PSS
 #                           (charon.rsa_pss = yes), the gateway with PKCS#1 v1.5: both
 #                           RFC 7427 schemes must be in strongSwan's log
+#   cert-rsa-pss            cert-rsa with the gateway signing with RSA-PSS too (rsa_pss = yes)
 #   cert-wrong-ca, cert-expired, cert-id-mismatch, cert-no-intermediate
 #                           negative, strongSwan initiates: the gateway trusts another
 #                           root / strongSwan's certificate expired in 2021 (the
@@ -137,7 +138,7 @@ case "$CASE" in
     vip-resp) ACTION=vip-resp; INITIATOR=right ;;
     cert-init) AUTH=cert ;;
     cert-resp) AUTH=cert; INITIATOR=right ;;
-    cert-rsa) AUTH=cert; ACTION=cert-rsa ;;
+    cert-rsa | cert-rsa-pss) AUTH=cert; ACTION=cert-rsa ;;
     cert-wrong-ca | cert-expired | cert-id-mismatch | cert-no-intermediate)
         AUTH=cert; ACTION=auth-fail; INITIATOR=right ;;
     *) echo "RESULT $CASE: FAIL (unknown case)"; exit 2 ;;
@@ -287,7 +288,7 @@ RIGHT_IKE=$IKE RIGHT_ESP=$ESP
 SW_CERT=gw SW_CAS="ca int" SW_KEYDIR=ecdsa SW_ID=gw.test
 GW_CERT=dev GW_INT=int GW_CA=ca GW_ID=dev.test
 case "$CASE" in
-    cert-rsa)
+    cert-rsa | cert-rsa-pss)
         SW_CERT=rsa-vpn SW_CAS="rsa-ca rsa-int" SW_KEYDIR=rsa SW_ID=rsa-vpn.test
         GW_CERT=rsa-dev GW_INT=rsa-int GW_CA=rsa-ca GW_ID=rsa-dev.test ;;
     cert-wrong-ca) GW_CA=other-ca ;;
@@ -323,7 +324,7 @@ else
 fi
 [ -n "$FRAG_SIZE" ] && export CHARON_EXTRA_CONF="fragment_size = $FRAG_SIZE"
 # RFC 7427 with RSA-PSS instead of strongSwan's default PKCS#1 v1.5
-[ "$CASE" = cert-rsa ] && export CHARON_EXTRA_CONF="rsa_pss = yes"
+[ "$ACTION" = cert-rsa ] && export CHARON_EXTRA_CONF="rsa_pss = yes"
 "$PEER" start right "$RIGHT_NS" "$WORK/r" >/dev/null || fail "strongSwan (right) did not start"
 if [ "$IMPAIR" = loss ]; then
     # deterministic 10 %: the 3rd, 13th, ... IKE datagram each side sends
@@ -390,6 +391,7 @@ tun = tipgw0
 log_level = ${GW_LOGLEVEL:-info}
 EOF
     [ -n "$FRAG_SIZE" ] && echo "fragment_size = $FRAG_SIZE" >> "$WORK/gw.conf"
+    [ "$CASE" = cert-rsa-pss ] && echo "rsa_pss = yes" >> "$WORK/gw.conf"
     # an unanswerable IKE_SA_INIT is given up after 0.25 + 0.5 + 1 + 2 s, not 63 s
     [ "$ACTION" = proposal-mismatch ] &&
         printf 'retransmit_timeout = 250\nretransmit_tries = 3\n' >> "$WORK/gw.conf"
@@ -559,7 +561,9 @@ case "$ACTION" in
             "$WORK/r/run/charon.log" | head -1)
         theirs=$(sed -n "s/.*authentication of 'rsa-vpn.test' (myself) with \([A-Z0-9_]*\) successful.*/\1/p" \
             "$WORK/r/run/charon.log" | head -1)
-        [ "$ours" = RSA_EMSA_PKCS1_SHA2_256 ] || fail "strongSwan checked the gateway's AUTH with '$ours'"
+        want_ours=RSA_EMSA_PKCS1_SHA2_256
+        [ "$CASE" = cert-rsa-pss ] && want_ours=RSA_EMSA_PSS_SHA2_256
+        [ "${ours#"$want_ours"}" != "$ours" ] || fail "strongSwan checked the gateway's AUTH with '$ours', not $want_ours"
         [ "${theirs#RSA_EMSA_PSS}" != "$theirs" ] || fail "strongSwan signed with '$theirs', not RSA-PSS"
         detail="$detail, gateway signed $ours, strongSwan $theirs"
         ;;

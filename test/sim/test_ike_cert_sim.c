@@ -53,6 +53,8 @@ static int64_t wall(void *arg)
     return wall_now;
 }
 
+static tip_test_signer_t *sign_broken; /* this side's signer fails, NULL: none */
+
 /* Records the scheme each side was asked for, then signs. */
 static int sign_rec(void *arg, tip_sig_scheme_t scheme, const uint8_t *hash, size_t hash_len,
                     uint8_t *sig, size_t sig_size, size_t *sig_len)
@@ -61,6 +63,8 @@ static int sign_rec(void *arg, tip_sig_scheme_t scheme, const uint8_t *hash, siz
         scheme_a = scheme;
     else
         scheme_b = scheme;
+    if (arg == sign_broken)
+        return TIP_ERR_CRYPTO; /* e.g. a PSA key whose policy does not allow the scheme */
     return tip_test_sign(arg, scheme, hash, hash_len, sig, sig_size, sig_len);
 }
 
@@ -124,6 +128,7 @@ static void setup_certs(const char *const *chain_a, const char *const *ca_a, con
 static int teardown(void **state)
 {
     (void)state;
+    sign_broken = NULL;
     tip_ctx_deinit(&a);
     tip_ctx_deinit(&b);
     tip_test_signer_free(&sig_a);
@@ -239,6 +244,43 @@ static void test_refusals(void **state)
     setup_certs(expired, root, "expired.key", "expired.test", ecdsa_gw, root, "gw.key", NULL, 20);
     assert_int_equal(tip_ike_initiate(&a, conn_a), TIP_OK);
     assert_true(tip_sim_until(&sim, both_children_up, NULL, 5000));
+}
+
+/*
+ * A signer that fails ends the handshake at once with AUTH_FAILED and the
+ * reason TIP_ERR_SIGN on the side whose signer it is, nothing installed,
+ * and no restart; the initiator does not sit waiting for a response to a
+ * request it never sent.
+ */
+static void test_failing_signer(void **state)
+{
+    unsigned side;
+    (void)state;
+    wall_now = 1906502400;
+    for (side = 0; side < 2; side++) {
+        tip_ike_status_t st;
+        sign_broken = side == 0 ? &sig_a : &sig_b;
+        setup_certs(ecdsa_dev, root, "dev.key", "dev.test", ecdsa_gw, root, "gw.key", "dev.test",
+                    30 + side);
+        assert_int_equal(tip_ike_initiate(&a, conn_a), TIP_OK);
+        tip_sim_run(&sim, 500, 10);
+        assert_int_equal(ev[side][TIP_EV_AUTH_FAILED], 1);
+        assert_int_equal(last_reason[side][TIP_EV_AUTH_FAILED], TIP_ERR_SIGN);
+        assert_int_equal(ev[0][TIP_EV_IKE_UP] + ev[1][TIP_EV_IKE_UP], 0);
+        assert_int_equal(tip_sad_count(&a) + tip_sad_count(&b), 0);
+        /* the initiator's IKE SA is gone (not stuck half-way), the reason kept */
+        assert_int_equal(tip_ike_status(&a, conn_a, &st), TIP_OK);
+        assert_false(st.ike_up);
+        assert_int_equal(st.last_error, side == 0 ? TIP_ERR_SIGN : TIP_ERR_AUTH);
+        assert_int_equal(ev[0][TIP_EV_AUTH_FAILED], 1); /* b's refusal reached a */
+        /* no restart loop: nothing more is sent */
+        {
+            uint32_t sent = pa.total + pb.total;
+            tip_sim_run(&sim, 2000, 100);
+            assert_int_equal(pa.total + pb.total, sent);
+        }
+    }
+    sign_broken = NULL;
 }
 
 /* Rename the SIGNATURE_HASH_ALGORITHMS notify in @p msg to an unknown status type. */
@@ -396,6 +438,7 @@ int main(void)
         cmocka_unit_test(test_ecdsa_chain_both_ways),
         cmocka_unit_test(test_any_identity_and_p384),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_failing_signer),
         cmocka_unit_test(test_classic_methods_for_a_peer_without_rfc7427),
 #if TIP_MAX_IKE_SA > 2
         cmocka_unit_test(test_initial_contact_spares_other_identities),

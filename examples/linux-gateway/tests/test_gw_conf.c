@@ -117,6 +117,19 @@ static void test_retransmission_keys(void **state)
     assert_error("local_subnet = 10.1.0.0/24\nretransmit_tries = 11\n", "retransmit_tries");
 }
 
+/* rsa_pss and initial_contact reach the connection (default: v1.5, INITIAL_CONTACT sent). */
+static void test_signature_and_contact_keys(void **state)
+{
+    (void)state;
+    assert_int_equal(load("local_subnet = 10.1.0.0/24\n"), 0);
+    assert_int_equal(cf.conn.rsa_pss, 0);
+    assert_int_equal(cf.conn.no_initial_contact, 0);
+    assert_int_equal(load("local_subnet = 10.1.0.0/24\nrsa_pss = yes\ninitial_contact = no\n"), 0);
+    assert_int_equal(cf.conn.rsa_pss, 1);
+    assert_int_equal(cf.conn.no_initial_contact, 1);
+    assert_error("local_subnet = 10.1.0.0/24\nrsa_pss = maybe\n", "rsa_pss: expected yes or no");
+}
+
 static void test_a_key_given_twice(void **state)
 {
     (void)state;
@@ -206,6 +219,7 @@ int main(void)
         cmocka_unit_test(test_a_good_file_loads),
         cmocka_unit_test(test_proposals_are_parsed),
         cmocka_unit_test(test_retransmission_keys),
+        cmocka_unit_test(test_signature_and_contact_keys),
         cmocka_unit_test(test_a_key_given_twice),
         cmocka_unit_test(test_refused_algorithms_are_named_with_the_reason),
         cmocka_unit_test(test_subnets_are_networks),
