@@ -14,6 +14,8 @@
 #
 # --mbedtls-prefix: only build (or find) the Cortex-M4 libmbedcrypto and print
 # its prefix (scripts/size.sh uses it).
+# --mbedtls-cert-prefix: the same with X.509 for certificate authentication
+# (libmbedcrypto.a and libmbedx509.a, scripts/cm4/mbedtls_cm4_cert_config.h).
 # --mbedtls4-prefix: the same for the Cortex-M4 TF-PSA-Crypto 1.0 (Mbed TLS 4.0)
 # of the PSA backend (scripts/cm4/mbedtls4-cm4.sh,
 # scripts/cm4/tf_psa_crypto_cm4_config.h).
@@ -44,11 +46,25 @@ HOST_PREFIX=$(scripts/mbedtls36.sh | tail -n1)
 [ -f "$HOST_PREFIX/include/mbedtls/version.h" ] || die "scripts/mbedtls36.sh gave no prefix"
 MBED_SRC=$(dirname "$HOST_PREFIX")/dl/src
 
+# build_cm4_mbedcrypto [cert]: prints the prefix of a Cortex-M4 libmbedcrypto.a
+# (built once, cached); with "cert", Mbed TLS with X.509 (libmbedx509.a too,
+# scripts/cm4/mbedtls_cm4_cert_config.h).
 build_cm4_mbedcrypto() {
-    # Prints the prefix of a Cortex-M4 libmbedcrypto.a (built once, cached).
-    local pfx=$CACHE_ROOT/mbedtls-3.6-cm4-${CM4_FLOAT:-soft}
-    local cfg=$ROOT/scripts/cm4/mbedtls_cm4_config.h
-    if [ -f "$pfx/lib/libmbedcrypto.a" ] && cmp -s "$cfg" "$pfx/include/mbedtls_cm4_config.h"; then
+    local pfx=$CACHE_ROOT/mbedtls-3.6-cm4-${CM4_FLOAT:-soft} cfg=mbedtls_cm4_config.h
+    local files=(mbedtls_cm4_config.h) targets=mbedcrypto f t same=1
+    if [ "${1:-}" = cert ]; then
+        pfx=$pfx-cert
+        cfg=mbedtls_cm4_cert_config.h
+        files=(mbedtls_cm4_cert_config.h mbedtls_cm4_config.h)
+        targets="mbedcrypto mbedx509"
+    fi
+    for f in "${files[@]}"; do
+        cmp -s "$ROOT/scripts/cm4/$f" "$pfx/include/$f" || same=0
+    done
+    for t in $targets; do
+        [ -f "$pfx/lib/lib$t.a" ] || same=0
+    done
+    if [ "$same" = 1 ]; then
         echo "$pfx"
         return 0
     fi
@@ -67,21 +83,28 @@ set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
 set(CMAKE_C_FLAGS_INIT "${ARCH_FLAGS[*]} -ffunction-sections -fdata-sections")
 set(CMAKE_C_FLAGS_MINSIZEREL_INIT "-Os")
 TC
-    log "building a Cortex-M4 libmbedcrypto (config scripts/cm4/mbedtls_cm4_config.h)"
+    log "building a Cortex-M4 Mbed TLS ($targets; config scripts/cm4/$cfg)"
+    # shellcheck disable=SC2086
     timeout 300 cmake -S "$MBED_SRC" -B "$b" -DCMAKE_TOOLCHAIN_FILE="$b/arm-cm4.cmake" \
         -DCMAKE_BUILD_TYPE=MinSizeRel -DENABLE_TESTING=OFF -DENABLE_PROGRAMS=OFF \
-        -DMBEDTLS_FATAL_WARNINGS=OFF -DMBEDTLS_CONFIG_FILE="$cfg" >"$b/log.txt" 2>&1 &&
-        timeout 600 cmake --build "$b" -j"$JOBS" --target mbedcrypto >>"$b/log.txt" 2>&1 ||
+        -DMBEDTLS_FATAL_WARNINGS=OFF -DMBEDTLS_CONFIG_FILE="$ROOT/scripts/cm4/$cfg" >"$b/log.txt" 2>&1 &&
+        timeout 600 cmake --build "$b" -j"$JOBS" --target $targets >>"$b/log.txt" 2>&1 ||
         { log "Cortex-M4 Mbed TLS build failed; see $b/log.txt"; return 1; }
     mkdir -p "$pfx/lib" "$pfx/include"
     cp -r "$MBED_SRC/include/mbedtls" "$MBED_SRC/include/psa" "$pfx/include/"
-    cp "$cfg" "$pfx/include/mbedtls_cm4_config.h"
-    cp "$(find "$b" -name libmbedcrypto.a -print -quit)" "$pfx/lib/"
+    for f in "${files[@]}"; do cp "$ROOT/scripts/cm4/$f" "$pfx/include/"; done
+    for t in $targets; do
+        cp "$(find "$b" -name "lib$t.a" -print -quit)" "$pfx/lib/"
+    done
     rm -rf "$b"
-    log "Cortex-M4 libmbedcrypto built in $(($(date +%s) - t0)) s"
+    log "Cortex-M4 Mbed TLS built in $(($(date +%s) - t0)) s"
     echo "$pfx"
 }
 
+if [ "${1:-}" = --mbedtls-cert-prefix ]; then
+    build_cm4_mbedcrypto cert
+    exit
+fi
 if [ "${1:-}" = --mbedtls-prefix ]; then
     build_cm4_mbedcrypto
     exit

@@ -22,6 +22,12 @@
 #   psa-gcm  the same with only what the embedded configuration uses
 #            (scripts/cm4/tf_psa_crypto_cm4_gcm_config.h: AES-GCM,
 #            HMAC-SHA-256, SHA-1, ECDH; 64-byte key slots)
+#   cert     (only when asked for) the classic backend with certificate
+#            authentication, TIP_CONF_IKE_CERT=1, on the Cortex-M4 Mbed TLS
+#            3.6 with X.509 (scripts/cm4-build.sh --mbedtls-cert-prefix,
+#            scripts/cm4/mbedtls_cm4_cert_config.h); images (b) and (c)
+#            only, whose connection uses certificates and a private key
+#            parsed by Mbed TLS (scripts/cm4/size_main.c)
 #
 # The linker map attributes every kept section to its archive member
 # (scripts/cm4/map-size.awk); the table shows flash = text + rodata and
@@ -39,7 +45,7 @@
 # Usage: scripts/size.sh [-v]     -v: also tinyipsec and Mbed TLS per object
 # Environment: TIP_JOBS (2), CROSS (arm-none-eabi-), TIP_SIZE_CONFIG (a user
 # configuration file instead of the embedded one), TIP_SIZE_BACKENDS
-# ("classic psa psa-gcm": which backends to measure), and for the PSA
+# ("classic psa psa-gcm"; cert too if listed: which backends to measure), and for the PSA
 # backends what scripts/cm4/mbedtls4-cm4.sh reads (TIP_MBEDTLS4_VENDOR,
 # TIP_MBEDTLS4_SRC).
 set -euo pipefail
@@ -70,8 +76,18 @@ backend_setup() {
         [ -f "$m/lib/libmbedcrypto.a" ] ||
             die "no Cortex-M4 libmbedcrypto (scripts/cm4-build.sh --mbedtls-prefix)"
         B_INC=(-I"$m/include" "-DMBEDTLS_CONFIG_FILE=\"mbedtls_cm4_config.h\"")
-        B_LIB=$m/lib/libmbedcrypto.a
+        B_LIBS=("$m/lib/libmbedcrypto.a")
         B_DESC="Mbed TLS 3.6 (scripts/cm4/mbedtls_cm4_config.h)"
+        ;;
+    cert)
+        local m
+        m=$(scripts/cm4-build.sh --mbedtls-cert-prefix 2>/dev/null | tail -n1)
+        [ -f "$m/lib/libmbedx509.a" ] ||
+            die "no Cortex-M4 Mbed TLS with X.509 (scripts/cm4-build.sh --mbedtls-cert-prefix)"
+        B_INC=(-I"$m/include" "-DMBEDTLS_CONFIG_FILE=\"mbedtls_cm4_cert_config.h\""
+               -DTIP_CONF_IKE_CERT=1)
+        B_LIBS=("$m/lib/libmbedx509.a" "$m/lib/libmbedcrypto.a")
+        B_DESC="Mbed TLS 3.6 with X.509 (scripts/cm4/mbedtls_cm4_cert_config.h), TIP_CONF_IKE_CERT=1"
         ;;
     psa)
         local m
@@ -80,7 +96,7 @@ backend_setup() {
         [ -f "$m/lib/libtfpsacrypto.a" ] || die "scripts/cm4/mbedtls4-cm4.sh gave no library"
         B_INC=(-I"$m/include" "-DTF_PSA_CRYPTO_CONFIG_FILE=\"tf_psa_crypto_cm4_config.h\""
                -DTIP_CONF_CRYPTO_PSA=1)
-        B_LIB=$m/lib/libtfpsacrypto.a
+        B_LIBS=("$m/lib/libtfpsacrypto.a")
         B_DESC="TF-PSA-Crypto 1.0 / Mbed TLS 4.0 (scripts/cm4/tf_psa_crypto_cm4_config.h)"
         ;;
     psa-gcm)
@@ -91,10 +107,10 @@ backend_setup() {
         [ -f "$m/lib/libtfpsacrypto.a" ] || die "scripts/cm4/mbedtls4-cm4.sh gave no library"
         B_INC=(-I"$m/include" "-DTF_PSA_CRYPTO_CONFIG_FILE=\"tf_psa_crypto_cm4_gcm_config.h\""
                -DTIP_CONF_CRYPTO_PSA=1)
-        B_LIB=$m/lib/libtfpsacrypto.a
+        B_LIBS=("$m/lib/libtfpsacrypto.a")
         B_DESC="TF-PSA-Crypto 1.0, only what the embedded configuration uses (scripts/cm4/tf_psa_crypto_cm4_gcm_config.h)"
         ;;
-    *) die "unknown backend '$1' (TIP_SIZE_BACKENDS: classic psa psa-gcm)" ;;
+    *) die "unknown backend '$1' (TIP_SIZE_BACKENDS: classic psa psa-gcm cert)" ;;
     esac
 }
 
@@ -115,7 +131,7 @@ build_image() { # dir, extra cflags...
         return 1
     "${CROSS}gcc" "${ARCH[@]}" -Os --specs=nano.specs --specs=nosys.specs -Wl,--gc-sections \
         -Wl,-Map="$dir/image.map" -o "$dir/image.elf" "$dir/size_main.o" \
-        "$dir/libtinyipsec.a" "$B_LIB" || return 1
+        "$dir/libtinyipsec.a" "${B_LIBS[@]}" || return 1
     awk -f scripts/cm4/map-size.awk "$dir/image.map" | sort >"$dir/objects.txt"
 }
 
@@ -144,7 +160,9 @@ for be in $BACKENDS; do
     backend_setup "$be"
     # Every image of every requested backend must build: a failure is an
     # error of make size, never a row left out.
-    build_image "$OUT/$be/a" -DTIP_CONF_IKEV2=0 ||
+    # (certificates need IKEv2: the cert backend has no image (a))
+    rm -rf "$OUT/$be/a"
+    [ "$be" = cert ] || build_image "$OUT/$be/a" -DTIP_CONF_IKEV2=0 ||
         die "the $be image (a) (ESP core) did not build; see the messages above"
     build_image "$OUT/$be/b" -DTIP_CONF_IKE_RESPONDER=0 ||
         die "the $be image (b) (IKEv2 initiator) did not build; see the messages above"
@@ -169,6 +187,7 @@ for v in a b c; do
     esac
     for be in "${BUILT[@]}"; do
         f=$OUT/$be/$v/objects.txt
+        [ -f "$f" ] || continue
         read -r tf tr <<<"$(total tinyipsec "$f")"
         read -r mf mr <<<"$(total mbedtls "$f")"
         read -r rf rr <<<"$(total rest "$f")"
@@ -185,6 +204,7 @@ echo "(d) example firmware (tinyipsec / Mbed TLS / lwIP / rest, stack and arena 
 if [ "$VERBOSE" = 1 ]; then
     for be in "${BUILT[@]}"; do
         for v in a b c; do
+            [ -f "$OUT/$be/$v/objects.txt" ] || continue
             echo
             echo "== ($v) $be: tinyipsec per object: text rodata data bss"
             awk '$1 == "tinyipsec" { printf "  %-24s %6d %6d %6d %6d\n", $2, $3, $4, $5, $6 }' \

@@ -24,6 +24,9 @@
 #include <mbedtls/version.h>
 #include <mbedtls/md.h>
 #include <mbedtls/pk.h>
+#if !TIP_CONF_CRYPTO_PSA
+#include <mbedtls/ecdsa.h>
+#endif
 #include <mbedtls/x509.h>
 #include <mbedtls/x509_crt.h>
 #if TIP_CONF_CRYPTO_PSA
@@ -599,7 +602,9 @@ int tip_ike_sign_mbedtls_pk(void *arg, tip_sig_scheme_t scheme, const uint8_t *h
     const tip_ike_pk_signer_t *s = (const tip_ike_pk_signer_t *)arg;
     mbedtls_md_type_t md = tip_sig_md(scheme);
     mbedtls_pk_context *pk;
-    uint8_t der[MBEDTLS_PK_SIGNATURE_MAX_SIZE];
+    /* Only ECDSA signatures pass through here, as DER: the largest curve's
+     * Ecdsa-Sig-Value, not MBEDTLS_PK_SIGNATURE_MAX_SIZE (1 KB with RSA). */
+    uint8_t der[MBEDTLS_ECDSA_MAX_LEN];
     size_t dlen = 0, half;
     int ret;
 

@@ -64,7 +64,8 @@
 #define TIP_CONF_IKE_CP 0
 /* Certificates cost flash (Mbed TLS X.509 and PK) and heap while IKE_AUTH is
  * checked: a device that needs them switches them on (-DTIP_CONF_IKE_CERT=1;
- * docs/footprint.md). */
+ * docs/footprint.md), and raises TIP_IKE_MSG_MAX to 3072 for RSA-3072
+ * chains of two (1280 holds an ECDSA P-256 chain of two). */
 #ifndef TIP_CONF_IKE_CERT
 #define TIP_CONF_IKE_CERT 0
 #endif

@@ -5,7 +5,7 @@
 #
 #   <group> <object> <text> <rodata> <data> <bss>
 #
-# group: tinyipsec (libtinyipsec.a), mbedtls (libmbedcrypto.a, or
+# group: tinyipsec (libtinyipsec.a), mbedtls (libmbedcrypto.a and libmbedx509.a, or
 # libtfpsacrypto.a of TF-PSA-Crypto / Mbed TLS 4), or rest
 # (startup, the application, newlib, libgcc). Only the memory map is read,
 # so discarded sections do not count. Section kinds come from the input
@@ -21,7 +21,7 @@ function hex(s,   i, v) {
 }
 function owner(f) {
     if (f ~ /libtinyipsec\.a\(/) return "tinyipsec"
-    if (f ~ /lib(mbedcrypto|tfpsacrypto)\.a\(/) return "mbedtls"
+    if (f ~ /lib(mbedcrypto|mbedx509|tfpsacrypto)\.a\(/) return "mbedtls"
     return "rest"
 }
 function objname(f,   o) {

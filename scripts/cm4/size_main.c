@@ -9,6 +9,9 @@
  *   API, packets out and in (raw ESP and ESP-in-UDP), timers.
  *   With TIP_CONF_IKEV2: a PSK connection that is started, rekeyed, queried
  *   and torn down; IKE messages arrive through tip_input_udp().
+ *   With TIP_CONF_IKE_CERT (classic backend): the connection authenticates
+ *   with certificates instead, a chain of two and one trust anchor, and
+ *   signs with a private key parsed by Mbed TLS (tip_ike_sign_mbedtls_pk).
  *
  * With the PSA backend (TIP_CONF_CRYPTO_PSA) on a TF-PSA-Crypto built with
  * MBEDTLS_PSA_CRYPTO_EXTERNAL_RNG, the application also supplies PSA's
@@ -24,6 +27,10 @@
 #endif
 #if TIP_CONF_CRYPTO_PSA
 #include <psa/crypto.h>
+#endif
+#define TIP_SIZE_CERT (TIP_CONF_IKEV2 && TIP_CONF_IKE_CERT && !TIP_CONF_CRYPTO_PSA)
+#if TIP_SIZE_CERT
+#include <mbedtls/pk.h>
 #endif
 
 static tip_ctx_t g_ctx;
@@ -123,6 +130,38 @@ static void manual_keys(void)
     (void)tip_sad_add(&g_ctx, &sa, NULL);
 }
 
+#if TIP_SIZE_CERT
+static mbedtls_pk_context g_pk;
+static tip_ike_pk_signer_t g_signer;
+
+static int rng_mbedtls(void *arg, unsigned char *out, size_t len)
+{
+    return port_random(arg, out, len);
+}
+
+/* Certificates and key (DER) as a device reads them from its storage. */
+static void ike_cert(tip_ike_conn_t *c)
+{
+    c->auth = TIP_AUTH_CERT;
+    c->psk_len = 0;
+    c->cert[0] = g_pkt;
+    c->cert_len[0] = 500;
+    c->cert[1] = g_pkt + 500;
+    c->cert_len[1] = 500;
+    c->cert_count = 2;
+    c->ca[0] = g_pkt + 1000;
+    c->ca_len[0] = 500;
+    c->ca_count = 1;
+    mbedtls_pk_init(&g_pk);
+    if (mbedtls_pk_parse_key(&g_pk, g_pkt, g_sink, NULL, 0, rng_mbedtls, NULL) != 0)
+        return;
+    g_signer.pk = &g_pk;
+    g_signer.random = port_random;
+    c->sign = tip_ike_sign_mbedtls_pk;
+    c->sign_arg = &g_signer;
+}
+#endif
+
 #if TIP_CONF_IKEV2
 static tip_handle_t ike_connection(void)
 {
@@ -136,6 +175,9 @@ static tip_handle_t ike_connection(void)
     (void)tip_ike_id_set(&c.remote_id, TIP_ID_FQDN, "gw.example");
     memcpy(c.psk, "0123456789abcdef", 16);
     c.psk_len = 16;
+#if TIP_SIZE_CERT
+    ike_cert(&c);
+#endif
     (void)tip_ike_conn_add(&g_ctx, &c, &h);
     return h;
 }

@@ -10,16 +10,20 @@
 #   mbedtls  libmbedcrypto.a, Mbed TLS 3.6 (the source scripts/mbedtls36.sh
 #            unpacks), configuration scripts/cm4/mbedtls_fw_config.h; its
 #            source tree is printed too (the firmware compiles it itself)
+#   mbedtls-cert  libmbedcrypto.a and libmbedx509.a, Mbed TLS 3.6 with X.509
+#            (scripts/cm4/mbedtls_fw_cert_config.h: the same plus
+#            mbedtls_cm4_cert_config.h), for the certificate tests
 #   cmocka   libcmocka.a, cmocka 1.1.5 (bookworm's source package, the version
 #            the host tests use) with scripts/cm4/cmocka_config.h
 #   lwip     the lwIP 2.2.1 source tree (trixie's source package); the firmware
 #            build compiles it with the application's lwipopts.h
 #
-#   scripts/cm4/target-libs.sh [mbedtls] [mbedtls-src] [cmocka] [lwip]
+#   scripts/cm4/target-libs.sh [mbedtls] [mbedtls-cert] [mbedtls-src] [cmocka] [lwip]
 #   (default: mbedtls cmocka lwip; mbedtls-src only prints the source tree)
 #
 # Progress goes to stderr; stdout gets one KEY=value line per library:
 #   TIP_CM4_MBEDTLS=<prefix> TIP_CM4_MBEDTLS_SRC=<source root>
+#   TIP_CM4_MBEDTLS_CERT=<prefix> (mbedtls-cert)
 #   TIP_CM4_CMOCKA=<prefix>  TIP_CM4_LWIP=<source root>
 # Needs: scripts/deps.sh --ci (arm-none-eabi-gcc, newlib, dpkg-dev, cmake) and
 # deb-src entries for bookworm and trixie (added here when run as root).
@@ -78,22 +82,30 @@ fetch_source() { # package version destdir
     touch "$dest/.unpacked"
 }
 
+# build_mbedtls <output key> <prefix name> <config> <CMake targets> <config files...>: Mbed
+# TLS 3.6 for Cortex-M4F with <config> (the first of the configuration files,
+# which include the others; all are copied to the prefix's include/).
 build_mbedtls() {
-    local cfg=$ROOT/scripts/cm4/mbedtls_fw_config.h base=$ROOT/scripts/cm4/mbedtls_cm4_config.h
-    local pfx=$CACHE/mbedtls-3.6 src b host
+    local key=$1 pfx=$CACHE/$2 cfg=$3 targets=$4
+    shift 4
+    local files=("$@") src b host f t same=1
     host=$(scripts/mbedtls36.sh | tail -n1)
     src=$(dirname "$host")/dl/src
     [ -f "$src/CMakeLists.txt" ] || die "no Mbed TLS source at $src (scripts/mbedtls36.sh)"
-    if [ -f "$pfx/lib/libmbedcrypto.a" ] && cmp -s "$cfg" "$pfx/include/mbedtls_fw_config.h" &&
-        cmp -s "$base" "$pfx/include/mbedtls_cm4_config.h" &&
-        [ "$(cat "$pfx/flags" 2>/dev/null)" = "$CM4F_FLAGS" ]; then
-        printf 'TIP_CM4_MBEDTLS=%s\nTIP_CM4_MBEDTLS_SRC=%s\n' "$pfx" "$src"
+    for f in "${files[@]}"; do
+        cmp -s "$ROOT/scripts/cm4/$f" "$pfx/include/$f" || same=0
+    done
+    for t in $targets; do
+        [ -f "$pfx/lib/lib$t.a" ] || same=0
+    done
+    if [ "$same" = 1 ] && [ "$(cat "$pfx/flags" 2>/dev/null)" = "$CM4F_FLAGS" ]; then
+        printf '%s=%s\nTIP_CM4_MBEDTLS_SRC=%s\n' "$key" "$pfx" "$src"
         return 0
     fi
     b=$pfx.build
     rm -rf "$b" "$pfx"
     mkdir -p "$b" "$pfx/lib" "$pfx/include"
-    cp "$cfg" "$base" "$pfx/include/"
+    for f in "${files[@]}"; do cp "$ROOT/scripts/cm4/$f" "$pfx/include/"; done
     cat >"$b/arm-cm4f.cmake" <<TC
 set(CMAKE_SYSTEM_NAME Generic)
 set(CMAKE_SYSTEM_PROCESSOR arm)
@@ -104,17 +116,20 @@ set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
 set(CMAKE_C_FLAGS_INIT "$CM4F_FLAGS -I$pfx/include")
 set(CMAKE_C_FLAGS_MINSIZEREL_INIT "-Os")
 TC
-    log "building Mbed TLS for Cortex-M4F ($cfg)"
+    log "building Mbed TLS for Cortex-M4F (scripts/cm4/$cfg: $targets)"
+    # shellcheck disable=SC2086
     timeout 300 cmake -S "$src" -B "$b" -DCMAKE_TOOLCHAIN_FILE="$b/arm-cm4f.cmake" \
         -DCMAKE_BUILD_TYPE=MinSizeRel -DENABLE_TESTING=OFF -DENABLE_PROGRAMS=OFF \
-        -DMBEDTLS_FATAL_WARNINGS=OFF -DMBEDTLS_CONFIG_FILE="$cfg" >"$b/log.txt" 2>&1 &&
-        timeout 900 cmake --build "$b" -j"$JOBS" --target mbedcrypto >>"$b/log.txt" 2>&1 ||
+        -DMBEDTLS_FATAL_WARNINGS=OFF -DMBEDTLS_CONFIG_FILE="$ROOT/scripts/cm4/$cfg" >"$b/log.txt" 2>&1 &&
+        timeout 900 cmake --build "$b" -j"$JOBS" --target $targets >>"$b/log.txt" 2>&1 ||
         { tail -n 30 "$b/log.txt" >&2; die "Cortex-M4F Mbed TLS build failed"; }
     cp -r "$src/include/mbedtls" "$src/include/psa" "$pfx/include/"
-    cp "$(find "$b" -name libmbedcrypto.a -print -quit)" "$pfx/lib/"
+    for t in $targets; do
+        cp "$(find "$b" -name "lib$t.a" -print -quit)" "$pfx/lib/"
+    done
     rm -rf "$b"
     echo "$CM4F_FLAGS" >"$pfx/flags"
-    printf 'TIP_CM4_MBEDTLS=%s\nTIP_CM4_MBEDTLS_SRC=%s\n' "$pfx" "$src"
+    printf '%s=%s\nTIP_CM4_MBEDTLS_SRC=%s\n' "$key" "$pfx" "$src"
 }
 
 build_cmocka() {
@@ -159,10 +174,13 @@ fetch_lwip() {
 [ $# -gt 0 ] || set -- mbedtls cmocka lwip
 for what in "$@"; do
     case "$what" in
-    mbedtls) build_mbedtls ;;
+    mbedtls) build_mbedtls TIP_CM4_MBEDTLS mbedtls-3.6 mbedtls_fw_config.h mbedcrypto \
+        mbedtls_fw_config.h mbedtls_cm4_config.h ;;
+    mbedtls-cert) build_mbedtls TIP_CM4_MBEDTLS_CERT mbedtls-3.6-cert mbedtls_fw_cert_config.h "mbedcrypto mbedx509" \
+        mbedtls_fw_cert_config.h mbedtls_cm4_cert_config.h mbedtls_cm4_config.h ;;
     mbedtls-src) mbedtls_src ;;
     cmocka) build_cmocka ;;
     lwip) fetch_lwip ;;
-    *) die "unknown library '$what' (mbedtls mbedtls-src cmocka lwip)" ;;
+    *) die "unknown library '$what' (mbedtls mbedtls-cert mbedtls-src cmocka lwip)" ;;
     esac
 done

@@ -25,6 +25,10 @@ void tip_test_cert_load(tip_test_der_t *out, const char *name)
     char path[512];
     FILE *f;
 
+#ifdef TIP_TEST_DATA_DIR
+    if (dir == NULL) /* on a target without an environment (test/target) */
+        dir = TIP_TEST_DATA_DIR;
+#endif
     assert_non_null(dir);
     snprintf(path, sizeof(path), "%s/certs/%s", dir, name);
     f = fopen(path, "rb");

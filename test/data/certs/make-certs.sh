@@ -62,11 +62,14 @@ done
 
 # Known answers made by another implementation (OpenSSL): signatures over
 # kat.msg by gw.key (ECDSA P-256, SHA-256, DER), p384.key (ECDSA P-384,
-# SHA-384) and rsa-gw.key (PKCS#1 v1.5 and PSS with a 32-byte salt, SHA-256).
+# SHA-384), rsa-gw.key (PKCS#1 v1.5 and PSS with a 32-byte salt, SHA-256) and
+# rsa-dev.key (PKCS#1 v1.5, SHA-256: the two-certificate RSA chain that
+# test/target/cert_measure.c verifies).
 printf 'tinyipsec known-answer message\n' >kat.msg
 openssl dgst -sha256 -keyform DER -sign gw.key -out kat-gw.sig kat.msg
 openssl dgst -sha384 -keyform DER -sign p384.key -out kat-p384.sig kat.msg
 openssl dgst -sha256 -keyform DER -sign rsa-gw.key -out kat-rsa.sig kat.msg
 openssl dgst -sha256 -keyform DER -sign rsa-gw.key -sigopt rsa_padding_mode:pss \
     -sigopt rsa_pss_saltlen:32 -out kat-rsa-pss.sig kat.msg
+openssl dgst -sha256 -keyform DER -sign rsa-dev.key -out kat-rsa-dev.sig kat.msg
 ls -l ./*.der ./*.key | awk '{print $5, $9}'
