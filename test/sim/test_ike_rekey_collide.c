@@ -11,7 +11,7 @@
  * CHILD SA passing traffic throughout, and every IKE SA slot and message
  * buffer it borrowed given back.
  *
- * tip-requires: TIP_CONF_IKEV2 TIP_MAX_IKE_SA>=4 TIP_CONF_AES_GCM TIP_MAX_SA>=4
+ * tip-requires: TIP_CONF_IKEV2 TIP_MAX_IKE_SA>=4 TIP_MAX_IKE_CONN>=3 TIP_CONF_AES_GCM TIP_MAX_SA>=4
  * tip-requires: TIP_CONF_IKE_INITIATOR TIP_CONF_IKE_RESPONDER
  */
 #include <setjmp.h>
@@ -39,9 +39,13 @@ static int ev[2][TIP_EV_COUNT_];
 static const char *const addr[2] = {"10.99.0.1", "10.99.0.2"};
 static const char *const host[2] = {"10.1.0.5", "10.2.0.7"};
 
+/* Events of the connection between A and B (not of others a test adds). */
 static void on_event(void *arg, const tip_event_t *e)
 {
-    ev[(int)(intptr_t)arg][e->type]++;
+    int n = (int)(intptr_t)arg;
+
+    if (e->conn == conn[n])
+        ev[n][e->type]++;
 }
 
 static int both_up(void *arg)
@@ -464,6 +468,54 @@ static void test_peer_done_first_delete_first(void **state)
 }
 
 /*
+ * B has no IKE SA slot left for A's new IKE SA (its other connections hold
+ * them while they start) and refuses A's request with NO_ADDITIONAL_SAS. A
+ * holds B's new IKE SA, and the refusal tells it that B's is the one
+ * (2.8.2): A takes it at once, B deletes the old one, nothing is retried.
+ */
+static void test_peer_without_slot(void **state)
+{
+    tip_handle_t extra[TIP_MAX_IKE_SA];
+    unsigned k, n = TIP_MAX_IKE_SA - 2u; /* B: the IKE SA, its rekey's slot, these */
+
+    (void)state;
+    world(1040);
+    assert_true(n + 1u <= TIP_MAX_IKE_CONN);
+    for (k = 0; k < n; k++) {
+        static const char *const nowhere[] = {"10.99.0.50", "10.99.0.51", "10.99.0.52",
+                                              "10.99.0.53", "10.99.0.54", "10.99.0.55"};
+        tip_ike_conn_t c;
+        assert_true(k < sizeof(nowhere) / sizeof(nowhere[0]));
+        tip_test_ike_conn(&c, addr[B], nowhere[k], "b.test", "x.test", "10.2.0.0", "10.60.0.0");
+        assert_int_equal(tip_ike_conn_add(&ctx[B], &c, &extra[k]), TIP_OK);
+        assert_int_equal(tip_ike_initiate(&ctx[B], extra[k]), TIP_OK);
+    }
+    both_rekey();
+    deliver(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 0)); /* A answers B */
+    deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 0)); /* B: no slot */
+    assert_int_equal(slots_in_use(&ctx[B]), TIP_MAX_IKE_SA);
+    assert_int_equal(the_ike_sa(&ctx[B])->pend.peer_ike_sa, 0); /* it holds none of A's */
+    deliver(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 1)); /* A takes B's new IKE SA */
+    assert_int_equal(ev[A][TIP_EV_IKE_REKEYED], 1);
+    traffic_both();
+    deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 1)); /* B is done, deletes the old */
+    assert_int_equal(ev[B][TIP_EV_IKE_REKEYED], 1);
+    traffic_both();
+    /* the other connections go; what they sent went nowhere */
+    for (k = 0; k < n; k++)
+        assert_int_equal(tip_ike_conn_del(&ctx[B], extra[k]), TIP_OK);
+    collect();
+    for (k = 0; k < nwire;) {
+        if (wire[k].pkt.data[18] == TIP_IKE_EXCH_IKE_SA_INIT)
+            take(k);
+        else
+            k++;
+    }
+    settle(2000);
+    assert_int_equal(expect_one_ike_sa(), 0);
+}
+
+/*
  * The same moment on a network that loses, duplicates and reorders: the
  * retransmissions sort it out, nothing is lost, and both orders of the
  * nonces occur across the seeds. Traffic is checked while it runs.
@@ -509,6 +561,7 @@ int main(void)
         cmocka_unit_test(test_delete_before_answer),
         cmocka_unit_test(test_peer_done_first_refusal_first),
         cmocka_unit_test(test_peer_done_first_delete_first),
+        cmocka_unit_test(test_peer_without_slot),
         cmocka_unit_test(test_both_rekey_impaired),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
