@@ -42,11 +42,16 @@ typedef enum {
     TIP_IKE_S_INIT_DONE,     /**< responder: IKE_SA_INIT answered, IKE_AUTH awaited (half-open) */
     TIP_IKE_S_CREATING,      /**< the new IKE SA of a rekey in progress: a slot reserved by the IKE
                                   SA in `parent` (whose pend.new_ike_sa names it back); it lives
-                                  and dies with that exchange, no timer of its own */
+                                  and dies with that exchange, no timer of its own. In a rekey
+                                  collision (RFC 7296 2.8.2) also the peer's new IKE SA, keyed
+                                  (its parent's pend.peer_ike_sa names it), until our own rekey
+                                  is answered and the nonces tell which of the two stays */
     TIP_IKE_S_ESTABLISHED,   /**< authenticated and in use */
-    TIP_IKE_S_REKEYED,       /**< replaced by a new IKE SA, its CHILD SAs moved there; only its
-                                  delete is left: ours when pend.kind is DELETE_IKE (we rekeyed),
-                                  otherwise the peer's, awaited for TIP_IKE_HALF_OPEN_MS */
+    TIP_IKE_S_REKEYED,       /**< replaced by a new IKE SA, its CHILD SAs moved there, or a new
+                                  IKE SA a rekey collision made redundant (2.8.2); only its
+                                  delete is left: ours when pend.kind is DELETE_IKE (we rekeyed,
+                                  or created the redundant one), otherwise the peer's, awaited
+                                  for TIP_IKE_HALF_OPEN_MS */
     TIP_IKE_S_DELETING,      /**< we delete it (tip_ike_terminate()): our Delete(IKE) is out when
                                   pend.kind is DELETE_IKE, otherwise it goes out as soon as the
                                   outstanding request is answered; it still carries its CHILD SAs */
@@ -93,6 +98,8 @@ typedef struct {
     tip_child_proposal_t child_offer; /**< CHILD rekey: the proposal we offered */
     uint8_t new_spi[8];             /**< IKE rekey: our new IKE SPI */
     tip_handle_t new_ike_sa;        /**< IKE rekey: the CREATING slot of the new IKE SA */
+    tip_handle_t peer_ike_sa;       /**< IKE rekey collision (2.8.2): the peer's new IKE SA,
+                                         CREATING, until our rekey is answered */
     uint32_t del_spi;               /**< Delete(ESP): our inbound SPI of the pair we named */
 } tip_ike_pending_ex_t;
 

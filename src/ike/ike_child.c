@@ -447,20 +447,22 @@ int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
         tip_ike_nonce_parse(tip_ike_pl_body(in, pl_n), pl_n->len, &nonce, &nlen) != TIP_OK)
         return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_INVALID_SYNTAX, NULL, 0);
     /* RFC 7296 2.25: while we rekey or delete the IKE SA, ask the peer to
-     * wait. A CHILD rekey crossing ours is answered (2.8.1, below). */
+     * wait. A CHILD rekey crossing ours is answered (2.8.1, below), and so
+     * is an IKE SA rekey crossing ours (2.8.2, ike_rekey.c). */
     if (sa->req_outstanding &&
-        (sa->pend.kind == TIP_IKE_P_IKE_REKEY || sa->pend.kind == TIP_IKE_P_DELETE_IKE ||
-         sa->pend.kind == TIP_IKE_P_DELETE_CHILD))
+        (sa->pend.kind == TIP_IKE_P_DELETE_IKE || sa->pend.kind == TIP_IKE_P_DELETE_CHILD))
         return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_TEMPORARY_FAILURE, NULL, 0);
     tip_ike_sa_iter_init(&it, tip_ike_pl_body(in, pl_sa), pl_sa->len);
     if (tip_ike_sa_next(&it, &prop) != 1)
         return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_INVALID_SYNTAX, NULL, 0);
-    /* An IKE SA rekey moves every CHILD SA to the new IKE SA (2.18): not
-     * while an exchange of ours on this one is still open (2.25). */
-    if (prop.proto == TIP_IKE_PROTO_IKE && sa->req_outstanding)
-        return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_TEMPORARY_FAILURE, NULL, 0);
-    if (prop.proto == TIP_IKE_PROTO_IKE)
+    if (prop.proto == TIP_IKE_PROTO_IKE &&
+        (!sa->req_outstanding || sa->pend.kind == TIP_IKE_P_IKE_REKEY))
         return tip_ike_ike_rekey_request(ctx, sa, m, in, nonce, nlen);
+    /* An IKE SA rekey moves every CHILD SA to the new IKE SA (2.18): not
+     * while another exchange of ours on this one is still open (2.25). */
+    if (sa->req_outstanding &&
+        (prop.proto == TIP_IKE_PROTO_IKE || sa->pend.kind == TIP_IKE_P_IKE_REKEY))
+        return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_TEMPORARY_FAILURE, NULL, 0);
     /* One CHILD SA per connection: only rekeys of it are accepted. */
     if (!tip_ike_find_notify(in, TIP_IKE_N_REKEY_SA, &rn) || rn.spi_size != 4 ||
         tip_load_be32(rn.spi) != sa->child.spi_out || sa->child.sa_in == 0) {

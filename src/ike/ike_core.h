@@ -62,6 +62,12 @@ tip_ike_sa_t *tip_ike_sa_get(tip_ctx_t *ctx, tip_handle_t h);
  */
 tip_ike_sa_t *tip_ike_sa_rekey_slot(tip_ctx_t *ctx, const tip_ike_sa_t *sa);
 /**
+ * The peer's new IKE SA (CREATING, keyed) of a rekey collision (RFC 7296
+ * 2.8.2) that @p sa holds until its own IKE SA rekey is answered, or
+ * NULL; checked both ways (pend.peer_ike_sa and the slot's parent).
+ */
+tip_ike_sa_t *tip_ike_sa_collide_slot(tip_ctx_t *ctx, const tip_ike_sa_t *sa);
+/**
  * A free IKE SA slot for @p why, or NULL with *err = TIP_ERR_FULL. A
  * half-open slot (from @p src) is refused when that source already holds
  * TIP_IKE_HALF_OPEN_PER_SRC of them, or when it would take one of the slots
@@ -378,9 +384,17 @@ int tip_ike_ike_rekey_start(tip_ctx_t *ctx, tip_ike_sa_t *sa);
  */
 int tip_ike_ike_rekey_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *in,
                                const uint8_t *nonce, size_t nlen, int failed);
-/** The peer's request @p m (payloads @p in) rekeying the IKE SA @p sa. */
+/**
+ * The peer's request @p m (payloads @p in) rekeying the IKE SA @p sa; also
+ * while our own rekey of it is outstanding (a collision, RFC 7296 2.8.2).
+ */
 int tip_ike_ike_rekey_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
                               const tip_ike_msg_t *in, const uint8_t *nonce, size_t nlen);
+/**
+ * The peer deleted the IKE SA @p sa (its Delete answered): it goes. In a
+ * rekey collision the peer's new IKE SA we hold takes over first (2.8.2).
+ */
+void tip_ike_ike_deleted(tip_ctx_t *ctx, tip_ike_sa_t *sa);
 /**
  * g^ir of a CREATE_CHILD_SA exchange from the peer's KE in @p in (of
  * @p group) and our key exchange state in @p dh, which is freed.
@@ -388,8 +402,8 @@ int tip_ike_ike_rekey_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_ms
 int tip_ike_dh_from(tip_crypto_dh_t *dh, tip_dh_group_t group, const tip_ike_msg_t *in,
                     uint8_t *g_ir, size_t *g_ir_len);
 /**
- * RFC 7296 2.8.1 compares nonces as numbers: big-endian, longer = larger
- * when the leading bytes tie. Returns <0, 0, >0.
+ * RFC 7296 2.8 compares nonces octet by octet; when the leading octets
+ * tie, the nonce that ends first is the lower. Returns <0, 0, >0.
  */
 int tip_ike_nonce_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl);
 /** The lower of an exchange's two nonces (copied into @p out); returns its length. */

@@ -264,7 +264,7 @@ int tip_ike_info_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
     if (err == TIP_OK)
         err = tip_ike_send_response(ctx, sa, len);
     if (delete_ike) {
-        tip_ike_sa_down(ctx, sa, TIP_OK); /* the events come last, from there */
+        tip_ike_ike_deleted(ctx, sa); /* the events come last, from there */
         return err;
     }
     if (rekeyed)

@@ -3,6 +3,9 @@
  *
  * IKE SA rekeying with CREATE_CHILD_SA (RFC 7296 1.3.2, 2.18): the new IKE
  * SA takes over the connection and the CHILD SAs, the old one is deleted.
+ * When both ends rekey at once (2.8.2), both requests are answered and the
+ * nonces pick the new IKE SA that stays; the other is deleted by its
+ * creator.
  */
 #include <string.h>
 
@@ -65,16 +68,12 @@ int tip_ike_ike_rekey_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
     return tip_ike_send_request(ctx, sa, len, TIP_IKE_P_IKE_REKEY);
 }
 
-/* The new IKE SA of a rekey takes over the connection and the CHILD SAs
- * (2.18); the old one is REKEYED, only its delete is left. The caller
- * raises IKE_REKEYED. */
-static int tip_ike_rekey_finish(tip_ctx_t *ctx, tip_ike_sa_t *old, tip_ike_sa_t *nsa,
-                                const tip_ike_proposal_t *p, const uint8_t *g_ir, size_t g_ir_len)
+/* The new IKE SA @p nsa of a rekey of @p old (its SPIs and nonces set):
+ * the old one's addresses, the negotiated algorithms, its own keys, message
+ * IDs from 0 (2.18). It stays CREATING until the rekey is settled. */
+static int tip_ike_rekey_keys(tip_ctx_t *ctx, const tip_ike_sa_t *old, tip_ike_sa_t *nsa,
+                              const tip_ike_proposal_t *p, const uint8_t *g_ir, size_t g_ir_len)
 {
-    tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, old);
-    /* Only the connection's current IKE SA hands the connection on (an
-     * older one the peer replaced by connecting again does not). */
-    int current = c != NULL && tip_ike_conn_cur(ctx, c) == old;
     uint8_t skeyseed[TIP_IKE_PRF_MAX];
     int err;
 
@@ -98,14 +97,42 @@ static int tip_ike_rekey_finish(tip_ctx_t *ctx, tip_ike_sa_t *old, tip_ike_sa_t 
     if (err == TIP_OK)
         err = tip_ike_sa_set_keys(ctx, nsa, skeyseed, tip_crypto_prf_len((tip_prf_t)old->prf));
     tip_crypto_zeroize(skeyseed, sizeof(skeyseed));
-    if (err == TIP_OK)
-        err = tip_ike_sa_set_state(ctx, nsa, TIP_IKE_S_ESTABLISHED);
+    nsa->established_ms = ctx->now_ms;
+    nsa->last_rx_ms = ctx->now_ms;
+    nsa->msg_id_in = 0;
+    nsa->msg_id_out = 0;
+    return err;
+}
+
+/* @p nsa no longer waits on @p old's exchange (both links cut). */
+static void tip_ike_rekey_detach(tip_ctx_t *ctx, tip_ike_sa_t *old, tip_ike_sa_t *nsa)
+{
+    tip_handle_t h = tip_ike_sa_handle(ctx, nsa);
+
+    nsa->parent = 0;
+    if (old->pend.new_ike_sa == h)
+        old->pend.new_ike_sa = 0;
+    if (old->pend.peer_ike_sa == h)
+        old->pend.peer_ike_sa = 0;
+}
+
+/* The new IKE SA of a rekey (keyed) takes over the connection and the
+ * CHILD SAs (2.18); the old one is REKEYED, only its delete is left. The
+ * caller raises IKE_REKEYED. */
+static int tip_ike_rekey_finish(tip_ctx_t *ctx, tip_ike_sa_t *old, tip_ike_sa_t *nsa)
+{
+    tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, old);
+    /* Only the connection's current IKE SA hands the connection on (an
+     * older one the peer replaced by connecting again does not). */
+    int current = c != NULL && tip_ike_conn_cur(ctx, c) == old;
+    int err;
+
+    err = tip_ike_sa_set_state(ctx, nsa, TIP_IKE_S_ESTABLISHED);
     if (err == TIP_OK)
         err = tip_ike_sa_set_state(ctx, old, TIP_IKE_S_REKEYED);
     if (err != TIP_OK)
         return err;
-    nsa->parent = 0;
-    old->pend.new_ike_sa = 0;
+    tip_ike_rekey_detach(ctx, old, nsa);
     nsa->child = old->child;
     nsa->old_child = old->old_child;
     nsa->extra_child = old->extra_child;
@@ -116,8 +143,6 @@ static int tip_ike_rekey_finish(tip_ctx_t *ctx, tip_ike_sa_t *old, tip_ike_sa_t 
     old->extra_role = TIP_IKE_X_NONE;
     nsa->established_ms = ctx->now_ms;
     nsa->last_rx_ms = ctx->now_ms;
-    nsa->msg_id_in = 0;
-    nsa->msg_id_out = 0;
     if (current) {
         c->ike_sa = tip_ike_sa_handle(ctx, nsa);
         c->ike_rekeys++;
@@ -128,15 +153,93 @@ static int tip_ike_rekey_finish(tip_ctx_t *ctx, tip_ike_sa_t *old, tip_ike_sa_t 
     return TIP_OK;
 }
 
+/* ---- collisions (RFC 7296 2.8.2) ------------------------------------------ */
+
+/*
+ * A new IKE SA of a collision that the nonces made redundant. It never
+ * carries the connection; only its delete is left (REKEYED): 2.8 has the
+ * endpoint that created it delete it, so ours sends its Delete now, the
+ * peer's waits for the peer's (or is forgotten after the REKEYED timeout).
+ */
+static void tip_ike_rekey_redundant(tip_ctx_t *ctx, tip_ike_sa_t *old, tip_ike_sa_t *rsa,
+                                    int ours)
+{
+    tip_ike_rekey_detach(ctx, old, rsa);
+    if (tip_ike_sa_set_state(ctx, rsa, TIP_IKE_S_REKEYED) != TIP_OK) {
+        tip_ike_sa_free(ctx, rsa);
+        return;
+    }
+    rsa->last_rx_ms = ctx->now_ms;
+    if (ours && tip_ike_info_start(ctx, rsa, TIP_IKE_P_DELETE_IKE) != TIP_OK)
+        tip_log(ctx, TIP_LOG_WARN, "ike: redundant IKE SA not deleted, it expires");
+}
+
+/*
+ * The peer's new IKE SA @p psa takes over from @p old: the peer created
+ * the surviving IKE SA, so the peer deletes the old one (2.8); we wait for
+ * its Delete. A delete of ours asked for meanwhile applies to @p psa.
+ */
+static int tip_ike_rekey_adopt(tip_ctx_t *ctx, tip_ike_sa_t *old, tip_ike_sa_t *psa,
+                               int deleting)
+{
+    tip_handle_t conn = old->conn;
+    int err = tip_ike_rekey_finish(ctx, old, psa);
+
+    if (err != TIP_OK) {
+        tip_ike_sa_free(ctx, psa);
+        return err;
+    }
+    if (deleting)
+        (void)tip_ike_sa_terminate(ctx, psa);
+    tip_ike_raise(ctx, conn, TIP_EV_IKE_REKEYED, 0, 0, 0);
+    return TIP_OK;
+}
+
+void tip_ike_ike_deleted(tip_ctx_t *ctx, tip_ike_sa_t *sa)
+{
+    tip_ike_sa_t *psa = tip_ike_sa_collide_slot(ctx, sa);
+    tip_handle_t conn = sa->conn;
+    int deleting = sa->state == TIP_IKE_S_DELETING;
+
+    /* RFC 7296 2.8.2: the peer deletes the old IKE SA while our rekey of
+     * it is unanswered and we hold the peer's new one: the peer's is the
+     * survivor (whether or not the peer saw the collision), ours is
+     * forgotten with the old one. The CHILD SAs move before it goes. */
+    if (psa == NULL || tip_ike_rekey_finish(ctx, sa, psa) != TIP_OK) {
+        tip_ike_sa_down(ctx, sa, TIP_OK);
+        return;
+    }
+    tip_log(ctx, TIP_LOG_INFO, "ike: IKE SA rekey collision: the peer's new IKE SA stays");
+    tip_ike_sa_down(ctx, sa, TIP_OK); /* REKEYED: no event, our reserved slot goes too */
+    if (deleting)
+        (void)tip_ike_sa_terminate(ctx, psa);
+    tip_ike_raise(ctx, conn, TIP_EV_IKE_REKEYED, 0, 0, 0);
+}
+
+/* 1 when our new IKE SA @p nsa is the redundant one of a collision with
+ * the peer's @p psa: 2.8, the one made with the lowest of the four nonces. */
+static int tip_ike_rekey_ours_lost(const tip_ike_sa_t *nsa, const tip_ike_sa_t *psa)
+{
+    uint8_t ours[TIP_IKE_PEER_NONCE_MAX], peers[TIP_IKE_PEER_NONCE_MAX];
+    size_t no = tip_ike_nonce_low(nsa->ni, nsa->ni_len, nsa->nr, nsa->nr_len, ours);
+    size_t np = tip_ike_nonce_low(psa->ni, psa->ni_len, psa->nr, psa->nr_len, peers);
+
+    return tip_ike_nonce_cmp(ours, no, peers, np) < 0;
+}
+
+/* ---- initiator, the response --------------------------------------------- */
+
 /* The response to our IKE SA rekey. It ends the exchange whatever it says:
  * the reserved slot becomes the new IKE SA or is freed. A failed rekey is
  * tried again later (2.25: TEMPORARY_FAILURE means exactly that), unless
- * we are deleting the IKE SA anyway. */
+ * we are deleting the IKE SA anyway or the peer's own rekey of it crossed
+ * ours (2.8.2: then the peer's new IKE SA stays). */
 int tip_ike_ike_rekey_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *in,
                                       const uint8_t *nonce, size_t nlen, int failed)
 {
     tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
     tip_ike_sa_t *nsa = tip_ike_sa_rekey_slot(ctx, sa);
+    tip_ike_sa_t *psa = tip_ike_sa_collide_slot(ctx, sa);
     const tip_ike_pl_t *pl_sa = tip_ike_msg_find(in, TIP_IKE_PL_SA, 0);
     int deleting = sa->state == TIP_IKE_S_DELETING;
     tip_ike_proposal_t p, own;
@@ -171,15 +274,41 @@ int tip_ike_ike_rekey_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_m
         nsa->ni_len = TIP_IKE_NONCE_LEN;
         memcpy(nsa->nr, nonce, nlen);
         nsa->nr_len = (uint16_t)nlen;
-        err = tip_ike_rekey_finish(ctx, sa, nsa, &p, g_ir, g_ir_len);
+        err = tip_ike_rekey_keys(ctx, sa, nsa, &p, g_ir, g_ir_len);
     }
     tip_crypto_zeroize(g_ir, sizeof(g_ir));
     if (err != TIP_OK) {
         if (nsa != NULL)
             tip_ike_sa_free(ctx, nsa);
+        if (psa != NULL) {
+            /* 2.8.2: the peer may have finished its rekey before ours
+             * reached it and refused ours (TEMPORARY_FAILURE): its new IKE
+             * SA is the one, and it deletes the old one. */
+            tip_log(ctx, TIP_LOG_INFO, "ike: IKE SA rekey collision: the peer's new IKE SA stays");
+            return tip_ike_rekey_adopt(ctx, sa, psa, deleting);
+        }
         tip_ike_fail(ctx, sa, TIP_ERR_POLICY);
         if (!deleting)
             sa->rekey_at_ms = tip_ike_retry_at(ctx, &sa->rekey_fails);
+        return err;
+    }
+    if (psa != NULL && tip_ike_rekey_ours_lost(nsa, psa)) {
+        /* 2.8.2: both rekeyed, ours has the lowest nonce: we delete it,
+         * the peer's takes over and the peer deletes the old one. */
+        tip_log(ctx, TIP_LOG_INFO, "ike: IKE SA rekey collision: the peer's new IKE SA stays");
+        tip_ike_rekey_redundant(ctx, sa, nsa, 1);
+        return tip_ike_rekey_adopt(ctx, sa, psa, deleting);
+    }
+    if (psa != NULL) {
+        /* 2.8.2: the peer's new IKE SA is redundant, the peer deletes it;
+         * ours takes over and we delete the old one. */
+        tip_log(ctx, TIP_LOG_INFO, "ike: IKE SA rekey collision: our new IKE SA stays");
+        tip_ike_rekey_redundant(ctx, sa, psa, 0);
+    }
+    err = tip_ike_rekey_finish(ctx, sa, nsa);
+    if (err != TIP_OK) {
+        tip_ike_sa_free(ctx, nsa);
+        tip_ike_fail(ctx, sa, TIP_ERR_INTERNAL);
         return err;
     }
     /* The old IKE SA is deleted on itself (2.18); a delete asked for while
@@ -193,13 +322,16 @@ int tip_ike_ike_rekey_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_m
 
 /* ---- responder -------------------------------------------------------- */
 
-/* The peer's CREATE_CHILD_SA request rekeying the IKE SA (1.3.2). */
+/* The peer's CREATE_CHILD_SA request rekeying the IKE SA (1.3.2). While our
+ * own rekey of it is outstanding it is answered all the same and its new
+ * IKE SA kept aside (keyed, CREATING) until ours is answered (2.8.2). */
 int tip_ike_ike_rekey_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
                                      const tip_ike_msg_t *in, const uint8_t *nonce, size_t nlen)
 {
     tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
     const tip_ike_pl_t *pl_sa = tip_ike_msg_find(in, TIP_IKE_PL_SA, 0);
     const tip_ike_pl_t *pl_ke = tip_ike_msg_find(in, TIP_IKE_PL_KE, 0);
+    int collide = sa->req_outstanding && sa->pend.kind == TIP_IKE_P_IKE_REKEY;
     tip_ike_proposal_t p;
     tip_ike_ke_t ke;
     tip_ike_sa_t *nsa;
@@ -210,6 +342,9 @@ int tip_ike_ike_rekey_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_ms
     tip_ike_w_t w;
     int err;
 
+    /* One crossing rekey per exchange of ours: a second one waits (2.25). */
+    if (collide && tip_ike_sa_collide_slot(ctx, sa) != NULL)
+        return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_TEMPORARY_FAILURE, NULL, 0);
     if (tip_ike_select_ike(c->cfg.ike, c->cfg.ike_count, tip_ike_pl_body(in, pl_sa), pl_sa->len,
                            &p, &num, spi_i) != TIP_OK)
         return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
@@ -241,11 +376,19 @@ int tip_ike_ike_rekey_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_ms
         err = tip_crypto_dh_compute(&nsa->dh, ke.data, ke.len, g_ir, g_ir_len);
     tip_crypto_dh_free(&nsa->dh);
     if (err == TIP_OK)
-        err = tip_ike_rekey_finish(ctx, sa, nsa, &p, g_ir, g_ir_len);
+        err = tip_ike_rekey_keys(ctx, sa, nsa, &p, g_ir, g_ir_len);
+    if (err == TIP_OK && !collide)
+        err = tip_ike_rekey_finish(ctx, sa, nsa);
     tip_crypto_zeroize(g_ir, sizeof(g_ir));
     if (err != TIP_OK) {
         tip_ike_sa_free(ctx, nsa);
         return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+    }
+    if (collide) {
+        /* 2.8.2: both ends rekey the IKE SA. Which new one stays is known
+         * once our own request is answered (tip_ike_ike_rekey_response). */
+        sa->pend.peer_ike_sa = tip_ike_sa_handle(ctx, nsa);
+        tip_log(ctx, TIP_LOG_INFO, "ike: IKE SA rekey collision, the nonces decide");
     }
     tip_ike_hdr_response(sa, &m->hdr, &h);
     (void)tip_ike_w_pool(ctx, &sa->resp_buf, &w);
@@ -257,7 +400,8 @@ int tip_ike_ike_rekey_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_ms
     err = tip_ike_sk_end(sa, &w, &len);
     if (err == TIP_OK)
         err = tip_ike_send_response(ctx, sa, len);
-    tip_ike_raise(ctx, conn, TIP_EV_IKE_REKEYED, 0, 0, 0);
+    if (!collide)
+        tip_ike_raise(ctx, conn, TIP_EV_IKE_REKEYED, 0, 0, 0);
     return err;
 }
 

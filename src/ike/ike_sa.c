@@ -83,6 +83,16 @@ tip_ike_sa_t *tip_ike_sa_rekey_slot(tip_ctx_t *ctx, const tip_ike_sa_t *sa)
     return nsa;
 }
 
+tip_ike_sa_t *tip_ike_sa_collide_slot(tip_ctx_t *ctx, const tip_ike_sa_t *sa)
+{
+    tip_ike_sa_t *psa = tip_ike_sa_get(ctx, sa->pend.peer_ike_sa);
+
+    if (psa == NULL || psa->state != TIP_IKE_S_CREATING ||
+        psa->parent != tip_ike_sa_handle(ctx, sa) || sa->pend.kind != TIP_IKE_P_IKE_REKEY)
+        return NULL;
+    return psa;
+}
+
 /* ---- the state machine ---------------------------------------------------- */
 
 #define TIP_IKE_TO(s) (1u << (s))
@@ -93,7 +103,9 @@ tip_ike_sa_t *tip_ike_sa_rekey_slot(tip_ctx_t *ctx, const tip_ike_sa_t *sa)
  *   initiator  FREE -> INIT_SENT -> AUTH_SENT -> ESTABLISHED
  *   responder  FREE -> INIT_DONE -> ESTABLISHED
  *   rekey      FREE -> CREATING -> ESTABLISHED  (the new IKE SA), while the
- *              old one goes ESTABLISHED or DELETING -> REKEYED
+ *              old one goes ESTABLISHED or DELETING -> REKEYED; of the two
+ *              new IKE SAs of a collision (RFC 7296 2.8.2) the redundant
+ *              one goes CREATING -> REKEYED
  *   delete     ESTABLISHED -> DELETING
  */
 static const uint16_t tip_ike_next[TIP_IKE_S_COUNT_] = {
@@ -102,7 +114,8 @@ static const uint16_t tip_ike_next[TIP_IKE_S_COUNT_] = {
     [TIP_IKE_S_INIT_SENT] = TIP_IKE_TO(TIP_IKE_S_AUTH_SENT) | TIP_IKE_TO(TIP_IKE_S_FREE),
     [TIP_IKE_S_AUTH_SENT] = TIP_IKE_TO(TIP_IKE_S_ESTABLISHED) | TIP_IKE_TO(TIP_IKE_S_FREE),
     [TIP_IKE_S_INIT_DONE] = TIP_IKE_TO(TIP_IKE_S_ESTABLISHED) | TIP_IKE_TO(TIP_IKE_S_FREE),
-    [TIP_IKE_S_CREATING] = TIP_IKE_TO(TIP_IKE_S_ESTABLISHED) | TIP_IKE_TO(TIP_IKE_S_FREE),
+    [TIP_IKE_S_CREATING] = TIP_IKE_TO(TIP_IKE_S_ESTABLISHED) | TIP_IKE_TO(TIP_IKE_S_REKEYED) |
+                           TIP_IKE_TO(TIP_IKE_S_FREE),
     [TIP_IKE_S_ESTABLISHED] = TIP_IKE_TO(TIP_IKE_S_REKEYED) | TIP_IKE_TO(TIP_IKE_S_DELETING) |
                               TIP_IKE_TO(TIP_IKE_S_FREE),
     [TIP_IKE_S_REKEYED] = TIP_IKE_TO(TIP_IKE_S_FREE),
@@ -251,15 +264,24 @@ void tip_ike_sa_free(tip_ctx_t *ctx, tip_ike_sa_t *sa)
         tip_ike_cp_release(ctx, c); /* not replaced by a rekey: its virtual address goes */
 #endif
     }
+    /* The rekey they were reserved for ends with us: our new IKE SA's slot,
+     * and the peer's new IKE SA of a collision. */
     other = tip_ike_sa_rekey_slot(ctx, sa);
     if (other != NULL) {
         other->parent = 0;
-        tip_ike_sa_free(ctx, other); /* the rekey it was reserved for ends with us */
+        tip_ike_sa_free(ctx, other);
+    }
+    other = tip_ike_sa_collide_slot(ctx, sa);
+    if (other != NULL) {
+        other->parent = 0;
+        tip_ike_sa_free(ctx, other);
     }
     if (sa->parent != 0) {
         other = tip_ike_sa_get(ctx, sa->parent);
         if (other != NULL && other->pend.new_ike_sa == self)
             other->pend.new_ike_sa = 0;
+        if (other != NULL && other->pend.peer_ike_sa == self)
+            other->pend.peer_ike_sa = 0;
     }
     tip_ike_sa_bufs_release(ctx, sa);
     tip_crypto_dh_free(&sa->dh);
@@ -282,8 +304,11 @@ tip_ike_sa_t *tip_ike_sa_find(tip_ctx_t *ctx, const uint8_t spi_i[8], const uint
 
     for (i = 0; i < TIP_MAX_IKE_SA; i++) {
         tip_ike_sa_t *sa = &ctx->ike.sa[i];
-        /* A slot reserved for a rekey has no SPIs of its own yet. */
-        if (sa->state == TIP_IKE_S_FREE || sa->state == TIP_IKE_S_CREATING)
+        /* A slot reserved for a rekey has no SPIs of its own yet; the
+         * peer's new IKE SA of a collision has (and keys: 2.8.2, the peer
+         * may delete it before our rekey is answered). */
+        if (sa->state == TIP_IKE_S_FREE ||
+            (sa->state == TIP_IKE_S_CREATING && sa->sk_iv_len == 0))
             continue;
         /* A message from the original initiator reaches the responder's SA
          * (our SPI is SPIr, except in the very first message), and the

@@ -112,7 +112,10 @@ static void tip_ike_poll_retransmit(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint64_t n
             return;
         }
 #endif
-        tip_ike_fail(ctx, sa, TIP_ERR_PORT);
+        /* A replaced IKE SA (REKEYED) speaks no more for its connection:
+         * its unanswered Delete is no failure of the connection's. */
+        if (sa->state != TIP_IKE_S_REKEYED)
+            tip_ike_fail(ctx, sa, TIP_ERR_PORT);
         tip_ike_sa_down(ctx, sa, TIP_ERR_PORT);
         return;
     }
@@ -209,7 +212,8 @@ static void tip_ike_poll_sa(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint64_t now)
         /* No timer of its own: it ends with its rekey exchange. One whose
          * parent no longer names it would be a bug; it is not kept. */
         if (tip_ike_sa_get(ctx, sa->parent) == NULL ||
-            tip_ike_sa_rekey_slot(ctx, tip_ike_sa_get(ctx, sa->parent)) != sa) {
+            (tip_ike_sa_rekey_slot(ctx, tip_ike_sa_get(ctx, sa->parent)) != sa &&
+             tip_ike_sa_collide_slot(ctx, tip_ike_sa_get(ctx, sa->parent)) != sa)) {
             tip_log(ctx, TIP_LOG_ERROR, "ike: orphaned rekey slot freed");
             tip_ike_sa_free(ctx, sa);
         }

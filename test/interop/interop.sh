@@ -21,6 +21,14 @@
 #   rekey-child, rekey-ike  strongSwan rekeys (swanctl --rekey) during a ping: no loss
 #   rekey-child-left, rekey-ike-left
 #                           tinyipsec rekeys (SIGUSR1/SIGUSR2) during a ping: no loss
+#   rekey-ike-both          both rekey the IKE SA at the same moment, 5 rounds, during a
+#                           ping (RFC 7296 2.8.2): the gateway is held (SIGSTOP) while it
+#                           is told to rekey (SIGUSR2) and strongSwan sends its request,
+#                           so both requests cross. Each round: strongSwan logs the
+#                           collision and ends with one IKE SA, the gateway's (same
+#                           SPIs); the gateway raises IKE_REKEYED once and holds one
+#                           established IKE SA (a replaced or redundant one may wait
+#                           up to 30 s for a Delete); no ping lost at all
 #   delete-left             tinyipsec deletes the IKE SA (SIGTERM) and exits 0
 #   delete-right            strongSwan deletes the IKE SA (swanctl --terminate)
 #   auth-fail               negative: the gateway has the wrong PSK; it must report
@@ -106,7 +114,7 @@ PSK=tip-interop-psk-0123456789
 DEFAULT_IKE=aes128gcm16-prfsha256-ecp256
 
 CASE=${1:-}
-[ -n "$CASE" ] || { sed -n '4,94p' "$0" >&2; exit 2; }
+[ -n "$CASE" ] || { sed -n '4,102p' "$0" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "RESULT $CASE: FAIL (must run as root)"; exit 1; }
 
 # ---- what the case does ------------------------------------------------------------
@@ -132,6 +140,7 @@ case "$CASE" in
     nat-ports) MODE=nat; export NAT_RANDOM_PORTS=1 ;;
     rekey-child | rekey-ike | rekey-child-left | rekey-ike-left | delete-left | delete-right)
         ACTION=$CASE ;;
+    rekey-ike-both) ACTION=$CASE; GW_LOGLEVEL=${GW_LOGLEVEL:-debug} ;; # state changes logged
     auth-fail | proposal-mismatch) ACTION=$CASE ;;
     keys) ACTION=keys; CAPTURE=1; IKE=aes128gcm16-prfsha256-ecp256 ;; # Wireshark 4.0: no ChaCha20
     vip-init) ACTION=vip-init ;;
@@ -220,6 +229,23 @@ gw_stat() { { grep '^STATS ' "$WORK/gw.log" 2>/dev/null || true; } | tail -1 | t
 sw_packets() { # confdir in|out
     { sw "$1" --list-sas --child net 2>/dev/null || true; } |
         awk -v d="$2" '$1 == d { for (i = 1; i <= NF; i++) if ($(i) ~ /^packets/) n = $(i-1) } END { print n }'
+}
+# IKE SAs the gateway holds in state $1 (ESTABLISHED, REKEYED, ...), from the
+# state changes it logs (log_level debug): an SA (named by its SPI's first
+# bytes) whose last change was into that state
+gw_ike_sas() {
+    sed -n 's/.*ike: SA \([0-9a-f]*\): [A-Z_]* -> \([A-Z_]*\)$/\1 \2/p' "$WORK/gw.log" |
+        awk -v st="$1" '$1 != "00000000" { s[$1] = $2 } END { n = 0; for (k in s) if (s[k] == st) n++; print n }'
+}
+# strongSwan's IKE_SAs: "<count> <state and SPIs of the last>", e.g.
+# "1 ESTABLISHED 7bd2a26c7d5133a9 a40331e22cea66bd"
+sw_ike_sas() {
+    { sw "$WORK/r" --list-sas 2>/dev/null || true; } | awk '/^s2s: #/ { n++; st = $3; i = $5; r = $6 }
+        END { sub(/,$/, "", st); sub(/_i\*?$/, "", i); sub(/_r\*?$/, "", r); print n + 0, st, i, r }'
+}
+# the SPIs of the gateway's current IKE SA, as its last IKE_UP / IKE_REKEYED line says
+gw_ike_spis() {
+    sed -n 's/^IKE_\(UP\|REKEYED\) .*SPIs \([0-9a-f]*\)_i \([0-9a-f]*\)_r.*/\2 \3/p' "$WORK/gw.log" | tail -1
 }
 sw_spi() { # confdir in|out: the SPI (hex) of the newest CHILD_SA in that direction
     { sw "$1" --list-sas --child net 2>/dev/null || true; } | awk -v d="$2" '$1 == d { s = $2; sub(/,$/, "", s) } END { print s }'
@@ -542,6 +568,55 @@ case "$ACTION" in
             detail="$detail, IKE_SA #$old_ike -> #$new_ike, 25/25 pings"
         fi
         ping_through 3 0.2 || fail "no traffic after the rekey"
+        ;;
+    rekey-ike-both)
+        rounds=5 pings=100
+        ip netns exec "$LEFT_NS" ping -n -c $pings -i 0.2 -W 1 -I 10.1.0.1 10.2.0.1 \
+            > "$WORK/ping-rekey.out" 2>&1 &
+        ping_pid=$!
+        BGPIDS+=("$ping_pid")
+        sleep 1
+        collisions() { grep -c 'detected IKE_REKEY collision with IKE_REKEY' "$WORK/r/run/charon.log" || true; }
+        for ((round = 1; round <= rounds; round++)); do
+            gw_n=$(grep -c '^IKE_REKEYED ' "$WORK/gw.log" || true)
+            sw_n=$(collisions)
+            # the gateway sends its request when it runs again, after strongSwan's
+            # reached it: each request arrives while the other is outstanding
+            kill -STOP "$GW_PID"
+            kill -USR2 "$GW_PID"
+            sw "$WORK/r" --rekey --ike s2s > "$WORK/rekey.out" 2>&1 || { kill -CONT "$GW_PID"; fail "swanctl --rekey --ike"; }
+            sleep 0.2
+            kill -CONT "$GW_PID"
+            # settled: one IKE SA on strongSwan's side; on the gateway's one
+            # established, nothing half made (a replaced or redundant one may
+            # wait, REKEYED, for strongSwan's Delete)
+            # settled: strongSwan holds one IKE_SA, established, the one the
+            # gateway took (same SPIs); the gateway one established, nothing
+            # half made (a replaced or redundant one may still wait, REKEYED,
+            # for strongSwan's Delete)
+            wait_for 10 eval '[ "$(grep -c "^IKE_REKEYED " "$WORK/gw.log")" -gt "$gw_n" ] &&
+                [ "$(sw_ike_sas)" = "1 ESTABLISHED $(gw_ike_spis)" ] &&
+                [ "$(gw_ike_sas ESTABLISHED)" = 1 ] && [ "$(gw_ike_sas CREATING)" = 0 ]' ||
+                fail "round $round: not settled (strongSwan: $(sw_ike_sas); gateway: $(gw_ike_spis), $(gw_ike_sas ESTABLISHED) established, $(gw_ike_sas CREATING) creating)"
+            [ "$(collisions)" -gt "$sw_n" ] || fail "round $round: strongSwan detected no IKE_SA rekey collision"
+            sleep 0.5
+            [ "$(grep -c '^IKE_REKEYED ' "$WORK/gw.log")" = $((gw_n + 1)) ] ||
+                fail "round $round: the gateway raised IKE_REKEYED more than once"
+        done
+        wait_for 30 eval '! kill -0 $ping_pid 2>/dev/null' || fail "ping during the rekeys hung"
+        ping_rc=0; wait "$ping_pid" || ping_rc=$?
+        received=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$WORK/ping-rekey.out")
+        [ "$ping_rc" = 0 ] && [ "$received" = $pings ] || fail "ping lost packets during the rekeys: $received/$pings received"
+        ! gw_said '^IKE_DOWN \|^CHILD_DOWN ' || fail "the gateway reported an SA down"
+        [ "$(gw_stat ike_rekeys)" = $rounds ] 2>/dev/null || wait_for 3 eval '[ "$(gw_stat ike_rekeys)" = $rounds ]' ||
+            fail "gateway counts $(gw_stat ike_rekeys) IKE rekeys, not $rounds"
+        # strongSwan's view of each collision: it won, it lost, or our Delete of
+        # the old IKE SA came first (it had not seen our answer yet, 2.8.2)
+        won=$(grep -c 'IKE_SA rekey collision won' "$WORK/r/run/charon.log" || true)
+        lost=$(grep -c 'IKE_SA rekey collision lost' "$WORK/r/run/charon.log" || true)
+        first=$(grep -c 'peer did not notice IKE_SA rekey collision' "$WORK/r/run/charon.log" || true)
+        detail="$detail, $rounds simultaneous IKE rekeys (strongSwan: $(collisions) collisions, won $won, lost $lost, our Delete first $first), $pings/$pings pings"
+        ping_through 3 0.2 || fail "no traffic after the rekeys"
         ;;
     delete-left)
         kill -TERM "$GW_PID"

@@ -132,7 +132,8 @@ static int tip_tables_ike(const tip_ctx_t *ctx, int ike_refs, char *why, size_t 
             FAIL("IKE SA slot %u names a deleted connection", i);
         if (sa->state == TIP_IKE_S_CREATING) {
             const tip_ike_sa_t *p = tip_ike_sa_get(c, sa->parent);
-            if (p == NULL || p->pend.new_ike_sa != tip_ike_sa_handle(ctx, sa))
+            if (p == NULL || (p->pend.new_ike_sa != tip_ike_sa_handle(ctx, sa) &&
+                              p->pend.peer_ike_sa != tip_ike_sa_handle(ctx, sa)))
                 FAIL("rekey slot %u has no parent that names it", i);
         }
         if (ike_refs && (tip_tables_child(ctx, i, &sa->child, why, n) != 0 ||

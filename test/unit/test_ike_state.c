@@ -50,8 +50,9 @@ static int allowed(unsigned from, unsigned to)
         return to == TIP_IKE_S_AUTH_SENT || to == TIP_IKE_S_FREE;
     case TIP_IKE_S_AUTH_SENT:
     case TIP_IKE_S_INIT_DONE:
-    case TIP_IKE_S_CREATING:
         return to == TIP_IKE_S_ESTABLISHED || to == TIP_IKE_S_FREE;
+    case TIP_IKE_S_CREATING: /* the redundant new IKE SA of a collision: REKEYED */
+        return to == TIP_IKE_S_ESTABLISHED || to == TIP_IKE_S_REKEYED || to == TIP_IKE_S_FREE;
     case TIP_IKE_S_ESTABLISHED:
         return to == TIP_IKE_S_REKEYED || to == TIP_IKE_S_DELETING || to == TIP_IKE_S_FREE;
     case TIP_IKE_S_DELETING:

@@ -182,7 +182,8 @@ static void fz_check_xref(int node)
         }
         if (fz_slot_creating(ctx, i)) {
             int p = fz_slot_parent(ctx, i);
-            if (p < 0 || fz_slot_rekey_new(ctx, (unsigned)p) != (int)i)
+            if (p < 0 || (fz_slot_rekey_new(ctx, (unsigned)p) != (int)i &&
+                          fz_slot_rekey_peer(ctx, (unsigned)p) != (int)i))
                 fz_fail("xref", "%s IKE SA slot %u is reserved for a rekey, but %s",
                         g_node_name[node], i,
                         p < 0 ? "its parent is gone" : "its parent's rekey does not name it");

@@ -243,6 +243,17 @@ static int fz_slot_rekey_new(const tip_ctx_t *ctx, unsigned i)
     return fz_sa_of_handle(ctx, sa->pend.new_ike_sa);
 }
 
+/* The peer's new IKE SA that slot @p i holds in a rekey collision (RFC 7296
+ * 2.8.2) while its own IKE rekey is outstanding (FZ_NONE, FZ_DANGLING). */
+static int fz_slot_rekey_peer(const tip_ctx_t *ctx, unsigned i)
+{
+    const tip_ike_sa_t *sa = fz_slot(ctx, i);
+
+    if (!sa->req_outstanding || sa->pend.kind != TIP_IKE_P_IKE_REKEY || sa->pend.peer_ike_sa == 0)
+        return FZ_NONE;
+    return fz_sa_of_handle(ctx, sa->pend.peer_ike_sa);
+}
+
 /* The slot whose rekey reserved slot @p i (CREATING), FZ_NONE, FZ_DANGLING. */
 static int fz_slot_parent(const tip_ctx_t *ctx, unsigned i)
 {
