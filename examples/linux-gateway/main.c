@@ -296,7 +296,8 @@ static void print_stats(gateway_t *g, const char *label)
     printf("%s uptime=%llus ike=%s child=%s spi_in=0x%08x in_pkts=%llu in_bytes=%llu "
            "spi_out=0x%08x out_pkts=%llu out_bytes=%llu sa_drops=%llu tun_read=%llu "
            "tun_written=%llu no_sa=%llu no_policy=%llu bypass=%llu send_err=%llu "
-           "rx_ike=%llu rx_dropped=%llu ike_rekeys=%u child_rekeys=%u\n",
+           "rx_ike=%llu rx_dropped=%llu ike_rekeys=%u child_rekeys=%u sock_rx_calls=%llu "
+           "sock_rx_dgrams=%llu sock_tx_calls=%llu sock_tx_dgrams=%llu\n",
            label, (unsigned long long)((now_ms(g) - g->started_ms) / 1000),
            st.ike_up ? "up" : "down", st.child_up ? "up" : "down", (unsigned)st.child_spi_in,
            (unsigned long long)in.packets, (unsigned long long)in.bytes, (unsigned)st.child_spi_out,
@@ -305,7 +306,9 @@ static void print_stats(gateway_t *g, const char *label)
            (unsigned long long)g->n.tun_written, (unsigned long long)g->n.no_sa,
            (unsigned long long)g->n.no_policy, (unsigned long long)g->n.bypass,
            (unsigned long long)g->n.send_err, (unsigned long long)g->n.rx_ike,
-           (unsigned long long)g->n.rx_dropped, (unsigned)st.ike_rekeys, (unsigned)st.child_rekeys);
+           (unsigned long long)g->n.rx_dropped, (unsigned)st.ike_rekeys, (unsigned)st.child_rekeys,
+           (unsigned long long)g->io.stats.rx_calls, (unsigned long long)g->io.stats.rx_datagrams,
+           (unsigned long long)g->io.stats.tx_calls, (unsigned long long)g->io.stats.tx_datagrams);
 }
 
 /* ---- the key log (--keylog: a debugging aid) ------------------------------------ */

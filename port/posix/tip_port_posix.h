@@ -84,6 +84,17 @@ typedef struct {
     const char *seq_dir;
 } tip_port_posix_cfg_t;
 
+/**
+ * Socket system calls of a port and what they moved: divide one by the
+ * other to see how many calls a datagram costs (tunnel benchmarks).
+ */
+typedef struct {
+    uint64_t rx_calls;     /**< recvmsg / recvmmsg calls, the ones that found nothing included */
+    uint64_t rx_datagrams; /**< datagrams they returned (a GRO datagram counts its segments) */
+    uint64_t tx_calls;     /**< sendmsg / sendto / sendmmsg calls */
+    uint64_t tx_datagrams; /**< datagrams they sent (a GSO send counts its segments) */
+} tip_port_posix_stats_t;
+
 /** State of an open POSIX port (caller-owned; fields private). */
 typedef struct {
     int fd_natt;        /**< NAT-T UDP socket, -1 if closed */
@@ -98,6 +109,8 @@ typedef struct {
     uint16_t ike_port;  /**< IKE port actually bound (0 if none) */
     int log_level;      /**< threshold of the stderr logger */
     unsigned rr;        /**< round-robin start for fairness between sockets */
+    unsigned rr_burst;  /**< datagrams read in a row from socket rr (draining) */
+    tip_port_posix_stats_t stats; /**< syscall counters (read them, reset them freely) */
     int sys_errno;      /**< errno of the last failure */
     char errmsg[192];   /**< description of the last failure */
 } tip_port_posix_t;
@@ -183,7 +196,10 @@ void tip_port_posix_set_log_level(tip_port_posix_t *p, int level);
  * header, so a 40-byte header is rebuilt in the headroom); datagrams on the
  * IKE socket are not dispatched and give TIP_RX_IKE (buf = IKE message).
  * With @p ctx NULL nothing is dispatched and TIP_PORT_POSIX_RAW is
- * returned.
+ * returned. With @p timeout_ms 0 (draining after poll(2) said a socket is
+ * ready) the helper reads the socket that gave the previous datagram first,
+ * up to 64 datagrams in a row, then the next one: a burst costs about one
+ * recvmsg per datagram, and no socket starves another.
  *
  * Returns the core's result (a tip_rx_t >= 0: TIP_RX_DATA means buf holds
  * the inner packet, for the caller to deliver, e.g. to a TUN device; or a
