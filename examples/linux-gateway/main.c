@@ -297,7 +297,8 @@ static void print_stats(gateway_t *g, const char *label)
            "spi_out=0x%08x out_pkts=%llu out_bytes=%llu sa_drops=%llu tun_read=%llu "
            "tun_written=%llu no_sa=%llu no_policy=%llu bypass=%llu send_err=%llu "
            "rx_ike=%llu rx_dropped=%llu ike_rekeys=%u child_rekeys=%u sock_rx_calls=%llu "
-           "sock_rx_dgrams=%llu sock_tx_calls=%llu sock_tx_dgrams=%llu\n",
+           "sock_rx_dgrams=%llu sock_tx_calls=%llu sock_tx_dgrams=%llu gso_sends=%llu "
+           "gro_dgrams=%llu tx_dropped=%llu\n",
            label, (unsigned long long)((now_ms(g) - g->started_ms) / 1000),
            st.ike_up ? "up" : "down", st.child_up ? "up" : "down", (unsigned)st.child_spi_in,
            (unsigned long long)in.packets, (unsigned long long)in.bytes, (unsigned)st.child_spi_out,
@@ -308,7 +309,9 @@ static void print_stats(gateway_t *g, const char *label)
            (unsigned long long)g->n.send_err, (unsigned long long)g->n.rx_ike,
            (unsigned long long)g->n.rx_dropped, (unsigned)st.ike_rekeys, (unsigned)st.child_rekeys,
            (unsigned long long)g->io.stats.rx_calls, (unsigned long long)g->io.stats.rx_datagrams,
-           (unsigned long long)g->io.stats.tx_calls, (unsigned long long)g->io.stats.tx_datagrams);
+           (unsigned long long)g->io.stats.tx_calls, (unsigned long long)g->io.stats.tx_datagrams,
+           (unsigned long long)g->io.stats.gso_sends, (unsigned long long)g->io.stats.gro_datagrams,
+           (unsigned long long)g->io.stats.tx_dropped);
 }
 
 /* ---- the key log (--keylog: a debugging aid) ------------------------------------ */
@@ -342,21 +345,28 @@ static void keylog_hook(void *arg, int level, const char *msg)
 
 /* ---- the data path ------------------------------------------------------------ */
 
-/* Packets the kernel routed into the TUN: protect them. */
+/* Memory of the send batch: one slot per packet read from the TUN, kept
+ * until the port has sent the batch (tip_port_posix_tx_flush()). */
+static uint8_t tx_slots[GW_BATCH][GW_BUF_SIZE];
+
+/* Packets the kernel routed into the TUN: protect them. The ESP packets of
+ * one wake-up leave together (one sendmmsg; with UDP GSO one message per
+ * run of equal-sized packets). */
 static void tun_drain(gateway_t *g)
 {
-    static uint8_t mem[GW_BUF_SIZE];
     int i;
 
+    tip_port_posix_tx_begin(&g->io, &tx_slots[0][0], sizeof(tx_slots));
     for (i = 0; i < GW_BATCH; i++) {
-        tip_buf_t b = {mem, sizeof(mem), TIP_ESP_HEADROOM, 0};
+        uint8_t *mem = tx_slots[i];
+        tip_buf_t b = {mem, GW_BUF_SIZE, TIP_ESP_HEADROOM, 0};
         ssize_t n = read(g->tun_fd, mem + TIP_ESP_HEADROOM,
-                         sizeof(mem) - TIP_ESP_HEADROOM - TIP_ESP_TAILROOM);
+                         GW_BUF_SIZE - TIP_ESP_HEADROOM - TIP_ESP_TAILROOM);
 
         if (n <= 0) {
             if (n < 0 && errno != EAGAIN && errno != EINTR)
                 fprintf(stderr, "linux-gateway: read %s: %s\n", g->tun_name, strerror(errno));
-            return;
+            break;
         }
         g->n.tun_read++;
         b.len = (size_t)n;
@@ -383,53 +393,69 @@ static void tun_drain(gateway_t *g)
             break;
         }
     }
+    if (tip_port_posix_tx_flush(&g->io) != TIP_OK && g->cf.log_level >= TIP_LOG_DEBUG)
+        fprintf(stderr, "linux-gateway: %s\n", tip_port_posix_errmsg(&g->io));
 }
 
-/* Datagrams on our sockets: IKE to the IKE engine, ESP back into the TUN. */
+/* One datagram from our sockets, dispatched: ESP back into the TUN, IKE to
+ * the IKE engine. @p r: tip_port_posix_rx_dispatch()'s result. */
+static void rx_handle(gateway_t *g, int r, tip_buf_t *b, const tip_port_posix_rx_info_t *info)
+{
+    switch (r) {
+    case TIP_RX_DATA: /* decrypted and checked against the inbound policy */
+        g->n.rx_data++;
+        if (write(g->tun_fd, b->base + b->off, b->len) == (ssize_t)b->len)
+            g->n.tun_written++;
+        else
+            g->n.tun_write_err++;
+        break;
+    case TIP_RX_IKE: /* port 500, or port 4500 after the non-ESP marker */
+        g->n.rx_ike++;
+        r = tip_ike_input(&g->ctx, &info->src, info->sport, &info->dst, info->dport,
+                          b->base + b->off, b->len);
+        /* Too large is a configuration matter (the peer sends more than
+         * this build holds): always said. Other drops are routine. */
+        if ((r == TIP_ERR_TOO_LARGE && g->cf.log_level >= TIP_LOG_WARN) ||
+            (r < 0 && g->cf.log_level >= TIP_LOG_DEBUG)) {
+            char text[200];
+
+            printf("%s\n",
+                   gw_ike_drop_text(r, &info->src, info->sport, b->len, text, sizeof(text)));
+        }
+        break;
+    case TIP_RX_CONSUMED: /* NAT-T keepalive */
+        break;
+    default: /* TIP_RX_BYPASS (no bypass policies here) or a dropped packet */
+        g->n.rx_dropped++;
+        g->n.last_rx_err = r;
+        break;
+    }
+}
+
+/* Receive memory: with UDP GRO a few slots that hold a coalesced datagram
+ * each (up to 64 KB), else one slot per datagram. */
+#define GW_RX_MEM   (4 * TIP_PORT_POSIX_GRO_SLOT)
+#define GW_RX_ENTS  256
+static uint8_t rx_mem[GW_RX_MEM];
+static tip_port_posix_rx_t rx_ents[GW_RX_ENTS];
+
+/* Datagrams on our sockets, a batch (one recvmmsg) at a time, in order. */
 static void sockets_drain(gateway_t *g)
 {
-    static uint8_t mem[GW_BUF_SIZE];
-    tip_port_posix_rx_info_t info;
-    int i, r;
+    size_t slot = g->io.gro ? TIP_PORT_POSIX_GRO_SLOT : GW_BUF_SIZE;
+    int rounds, i, n;
 
-    for (i = 0; i < GW_BATCH; i++) {
-        tip_buf_t b = {mem, sizeof(mem), 0, 0};
-
-        r = tip_port_posix_recv(&g->io, &g->ctx, &b, 0, &info);
-        switch (r) {
-        case TIP_PORT_POSIX_TIMEOUT: /* nothing (more) to read */
+    for (rounds = 0; rounds < 4; rounds++) { /* then the TUN gets its turn */
+        n = tip_port_posix_recv_batch(&g->io, rx_mem, sizeof(rx_mem), slot, rx_ents,
+                                      g->io.gro ? GW_RX_ENTS : GW_BATCH);
+        if (n <= 0) {
+            if (n < 0)
+                fprintf(stderr, "linux-gateway: %s\n", tip_port_posix_errmsg(&g->io));
             return;
-        case TIP_RX_DATA: /* decrypted and checked against the inbound policy */
-            g->n.rx_data++;
-            if (write(g->tun_fd, b.base + b.off, b.len) == (ssize_t)b.len)
-                g->n.tun_written++;
-            else
-                g->n.tun_write_err++;
-            break;
-        case TIP_RX_IKE: /* port 500, or port 4500 after the non-ESP marker */
-            g->n.rx_ike++;
-            r = tip_ike_input(&g->ctx, &info.src, info.sport, &info.dst, info.dport, b.base + b.off,
-                              b.len);
-            /* Too large is a configuration matter (the peer sends more than
-             * this build holds): always said. Other drops are routine. */
-            if ((r == TIP_ERR_TOO_LARGE && g->cf.log_level >= TIP_LOG_WARN) ||
-                (r < 0 && g->cf.log_level >= TIP_LOG_DEBUG)) {
-                char text[200];
-
-                printf("%s\n", gw_ike_drop_text(r, &info.src, info.sport, b.len, text,
-                                                sizeof(text)));
-            }
-            break;
-        case TIP_RX_CONSUMED: /* NAT-T keepalive */
-            break;
-        case TIP_ERR_PORT:
-            fprintf(stderr, "linux-gateway: %s\n", tip_port_posix_errmsg(&g->io));
-            return;
-        default: /* TIP_RX_BYPASS (no bypass policies here) or a dropped packet */
-            g->n.rx_dropped++;
-            g->n.last_rx_err = r;
-            break;
         }
+        for (i = 0; i < n; i++)
+            rx_handle(g, tip_port_posix_rx_dispatch(&g->io, &g->ctx, &rx_ents[i]),
+                      &rx_ents[i].buf, &rx_ents[i].info);
     }
 }
 
@@ -487,6 +513,8 @@ static int gateway_open(gateway_t *g)
     pc.raw_esp4 = g->cf.raw_esp && c->local_addr.family == TIP_AF_INET;
     pc.raw_esp6 = g->cf.raw_esp && c->local_addr.family == TIP_AF_INET6;
     pc.log_level = g->cf.log_level;
+    pc.udp_gso = (uint8_t)g->cf.offload;
+    pc.udp_gro = (uint8_t)g->cf.offload;
     if (tip_port_posix_open(&g->io, &pc) != TIP_OK) {
         fprintf(stderr, "linux-gateway: %s\n", tip_port_posix_errmsg(&g->io));
         return -1;
@@ -524,6 +552,8 @@ static void print_banner(const gateway_t *g)
     printf("  %s === %s via %s, ike %s, esp %s\n", g->cf.local_subnet, g->cf.remote_subnet,
            g->tun_name, proposals_text(g, 0, ike, sizeof(ike)),
            proposals_text(g, 1, esp, sizeof(esp)));
+    printf("  offload: UDP GSO %s, UDP GRO %s\n", g->io.gso ? "on" : "off",
+           g->io.gro ? "on" : "off");
 }
 
 /* --check: would the library take this connection? (No sockets, no root.) */

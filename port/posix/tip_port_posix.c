@@ -8,6 +8,7 @@
 #endif
 
 #include "tip_port_posix.h"
+#include "tip_port_posix_int.h"
 #include "tip_port_posix_seq.h"
 
 #include <errno.h>
@@ -29,12 +30,11 @@
 #define ESP_PROTO 50
 /* Datagrams read in a row from one socket while draining before the others
  * get their turn. */
-#define TIP_PORT_POSIX_BURST 64
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
 /* Record why a step failed; keeps errno for the caller. */
-static int fail(tip_port_posix_t *p, int err, const char *fmt, ...)
+int tip_px_fail(tip_port_posix_t *p, int err, const char *fmt, ...)
 {
     int e = errno;
     va_list ap;
@@ -72,7 +72,7 @@ void tip_port_posix_set_log_level(tip_port_posix_t *p, int level)
 
 /* ---- address conversion ----------------------------------------------- */
 
-static int is_unspecified(const tip_addr_t *a)
+int tip_px_is_unspecified(const tip_addr_t *a)
 {
     static const uint8_t zero[16];
 
@@ -89,7 +89,7 @@ static int is_v4mapped(const uint8_t a[16])
 
 /* Build a sockaddr for @p a in @p family (v4 addresses become v4-mapped in
  * an AF_INET6 socket). Returns the length or 0. */
-static socklen_t to_sockaddr(int family, const tip_addr_t *a, uint16_t port,
+socklen_t tip_px_to_sockaddr(int family, const tip_addr_t *a, uint16_t port,
                              struct sockaddr_storage *ss)
 {
     memset(ss, 0, sizeof(*ss));
@@ -120,7 +120,7 @@ static socklen_t to_sockaddr(int family, const tip_addr_t *a, uint16_t port,
 }
 
 /* The reverse; v4-mapped IPv6 addresses come back as IPv4. */
-static void from_in6(const struct in6_addr *in6, tip_addr_t *a)
+void tip_px_from_in6(const struct in6_addr *in6, tip_addr_t *a)
 {
     memset(a, 0, sizeof(*a));
     if (is_v4mapped(in6->s6_addr)) {
@@ -132,7 +132,7 @@ static void from_in6(const struct in6_addr *in6, tip_addr_t *a)
     }
 }
 
-static void from_sockaddr(const struct sockaddr_storage *ss, tip_addr_t *a, uint16_t *port)
+void tip_px_from_sockaddr(const struct sockaddr_storage *ss, tip_addr_t *a, uint16_t *port)
 {
     memset(a, 0, sizeof(*a));
     *port = 0;
@@ -145,7 +145,7 @@ static void from_sockaddr(const struct sockaddr_storage *ss, tip_addr_t *a, uint
     } else if (ss->ss_family == AF_INET6) {
         const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
 
-        from_in6(&sin6->sin6_addr, a);
+        tip_px_from_in6(&sin6->sin6_addr, a);
         *port = ntohs(sin6->sin6_port);
     }
 }
@@ -174,36 +174,36 @@ static int open_udp(tip_port_posix_t *p, const tip_port_posix_cfg_t *cfg, uint16
 
     fd = socket(p->udp_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
-        return fail(p, TIP_ERR_PORT, "%s UDP socket", what);
+        return tip_px_fail(p, TIP_ERR_PORT, "%s UDP socket", what);
     *fd_out = fd;
     set_buffers(fd, cfg->sock_buf);
     if (p->udp_family == AF_INET) {
         if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) != 0)
-            return fail(p, TIP_ERR_PORT, "%s: IP_PKTINFO", what);
+            return tip_px_fail(p, TIP_ERR_PORT, "%s: IP_PKTINFO", what);
     } else {
-        int v6only = cfg->v6only || !is_unspecified(&p->local);
+        int v6only = cfg->v6only || !tip_px_is_unspecified(&p->local);
 
         if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only)) != 0)
-            return fail(p, TIP_ERR_PORT, "%s: IPV6_V6ONLY", what);
+            return tip_px_fail(p, TIP_ERR_PORT, "%s: IPV6_V6ONLY", what);
         if (setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) != 0)
-            return fail(p, TIP_ERR_PORT, "%s: IPV6_RECVPKTINFO", what);
+            return tip_px_fail(p, TIP_ERR_PORT, "%s: IPV6_RECVPKTINFO", what);
         /* Linux reports v4-mapped destinations through IPV6_PKTINFO too;
          * IP_PKTINFO is a harmless extra where the stack wants it. */
         if (!v6only)
             (void)setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
     }
-    sl = to_sockaddr(p->udp_family, &p->local, port, &ss);
+    sl = tip_px_to_sockaddr(p->udp_family, &p->local, port, &ss);
     if (bind(fd, (struct sockaddr *)&ss, sl) != 0) {
         char txt[48];
 
         tip_addr_format(&p->local, txt, sizeof(txt));
-        return fail(p, TIP_ERR_PORT, "%s: bind %s port %u%s", what, txt, (unsigned)port,
+        return tip_px_fail(p, TIP_ERR_PORT, "%s: bind %s port %u%s", what, txt, (unsigned)port,
                     errno == EACCES ? " (ports below 1024 need root or CAP_NET_BIND_SERVICE)" : "");
     }
     sl = (socklen_t)sizeof(ss);
     if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0)
-        return fail(p, TIP_ERR_PORT, "%s: getsockname", what);
-    from_sockaddr(&ss, &a, &bport);
+        return tip_px_fail(p, TIP_ERR_PORT, "%s: getsockname", what);
+    tip_px_from_sockaddr(&ss, &a, &bport);
     *bound = bport;
     return TIP_OK;
 }
@@ -215,29 +215,29 @@ static int open_raw(tip_port_posix_t *p, int family, int *fd_out)
 
     fd = socket(family, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, ESP_PROTO);
     if (fd < 0)
-        return fail(p, TIP_ERR_PORT, "%s%s", what,
+        return tip_px_fail(p, TIP_ERR_PORT, "%s%s", what,
                     (errno == EPERM || errno == EACCES) ? " (needs root or CAP_NET_RAW)" : "");
     *fd_out = fd;
     if (family == AF_INET) {
         /* We send complete packets (our own outer header); received IPv4
          * packets arrive with their header anyway (raw(7)). */
         if (setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &on, sizeof(on)) != 0)
-            return fail(p, TIP_ERR_PORT, "%s: IP_HDRINCL", what);
+            return tip_px_fail(p, TIP_ERR_PORT, "%s: IP_HDRINCL", what);
     } else {
         /* IPv6 raw sockets never deliver the header; learn its addresses and
          * hop limit from ancillary data and rebuild it (see recv). */
         if (setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) != 0)
-            return fail(p, TIP_ERR_PORT, "%s: IPV6_RECVPKTINFO", what);
+            return tip_px_fail(p, TIP_ERR_PORT, "%s: IPV6_RECVPKTINFO", what);
         if (setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on, sizeof(on)) != 0)
-            return fail(p, TIP_ERR_PORT, "%s: IPV6_RECVHOPLIMIT", what);
+            return tip_px_fail(p, TIP_ERR_PORT, "%s: IPV6_RECVHOPLIMIT", what);
     }
     if ((family == AF_INET && p->local.family == TIP_AF_INET && !p->wildcard) ||
         (family == AF_INET6 && p->local.family == TIP_AF_INET6 && !p->wildcard)) {
         struct sockaddr_storage ss;
-        socklen_t sl = to_sockaddr(family, &p->local, 0, &ss);
+        socklen_t sl = tip_px_to_sockaddr(family, &p->local, 0, &ss);
 
         if (bind(fd, (struct sockaddr *)&ss, sl) != 0)
-            return fail(p, TIP_ERR_PORT, "%s: bind", what);
+            return tip_px_fail(p, TIP_ERR_PORT, "%s: bind", what);
     }
     return TIP_OK;
 }
@@ -252,15 +252,17 @@ int tip_port_posix_open(tip_port_posix_t *p, const tip_port_posix_cfg_t *cfg)
     p->fd_natt = p->fd_ike = p->fd_raw4 = p->fd_raw6 = p->fd_seq = -1;
     if (cfg == NULL || (cfg->local.family != TIP_AF_NONE && cfg->local.family != TIP_AF_INET &&
                         cfg->local.family != TIP_AF_INET6))
-        return fail(p, TIP_ERR_ARG, "bad configuration");
+        return tip_px_fail(p, TIP_ERR_ARG, "bad configuration");
     p->log_level = cfg->log_level;
     p->local = cfg->local;
     if (p->local.family == TIP_AF_NONE)
         p->local.family = TIP_AF_INET;
-    p->wildcard = (uint8_t)is_unspecified(&p->local);
+    p->wildcard = (uint8_t)tip_px_is_unspecified(&p->local);
     p->udp_family = p->local.family == TIP_AF_INET6 ? AF_INET6 : AF_INET;
 
     err = open_udp(p, cfg, cfg->natt_port, "NAT-T", &p->fd_natt, &p->natt_port);
+    if (err == TIP_OK)
+        tip_px_offloads_open(p, cfg);
     if (err == TIP_OK && cfg->open_ike)
         err = open_udp(p, cfg, cfg->ike_port, "IKE", &p->fd_ike, &p->ike_port);
     if (err == TIP_OK && cfg->raw_esp4)
@@ -302,6 +304,50 @@ void tip_port_posix_close(tip_port_posix_t *p)
 
 /* ---- the tip_port_t functions ----------------------------------------- */
 
+/*
+ * A socket bound to the wildcard lets the kernel pick the source; when the
+ * SA names one, ask for it with IP_PKTINFO / IPV6_PKTINFO in
+ * @p mh->msg_control (room for CMSG_SPACE(sizeof(struct in6_pktinfo))), so
+ * replies leave from the address the peer knows (multi-homed hosts). Sets
+ * msg_controllen to the bytes used (0: none, and msg_control NULL).
+ */
+void tip_px_pktinfo(const tip_port_posix_t *p, const tip_addr_t *src, const tip_addr_t *dst,
+                    struct msghdr *mh)
+{
+    struct cmsghdr *c;
+
+    mh->msg_controllen = 0;
+    if (!p->wildcard || src == NULL || src->family != dst->family || tip_px_is_unspecified(src)) {
+        mh->msg_control = NULL;
+        return;
+    }
+    if (p->udp_family == AF_INET) {
+        struct in_pktinfo pi;
+
+        memset(&pi, 0, sizeof(pi));
+        memcpy(&pi.ipi_spec_dst, src->addr, 4);
+        mh->msg_controllen = CMSG_SPACE(sizeof(pi));
+        c = CMSG_FIRSTHDR(mh);
+        c->cmsg_level = IPPROTO_IP;
+        c->cmsg_type = IP_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof(pi));
+        memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+    } else if (src->family == TIP_AF_INET6) {
+        struct in6_pktinfo pi;
+
+        memset(&pi, 0, sizeof(pi));
+        memcpy(&pi.ipi6_addr, src->addr, 16);
+        mh->msg_controllen = CMSG_SPACE(sizeof(pi));
+        c = CMSG_FIRSTHDR(mh);
+        c->cmsg_level = IPPROTO_IPV6;
+        c->cmsg_type = IPV6_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof(pi));
+        memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+    } else {
+        mh->msg_control = NULL; /* v4-mapped on a dual-stack socket */
+    }
+}
+
 static int px_send_udp(void *arg, const tip_addr_t *src, uint16_t sport, const tip_addr_t *dst,
                        uint16_t dport, const uint8_t *data, size_t len)
 {
@@ -322,8 +368,14 @@ static int px_send_udp(void *arg, const tip_addr_t *src, uint16_t sport, const t
         fd = p->fd_ike;
     if (fd < 0)
         return TIP_ERR_PORT;
+    if (p->tx_mem != NULL) { /* between tip_port_posix_tx_begin() and _flush() */
+        int r = tip_px_tx_queue(p, fd, src, dst, dport, data, len);
+
+        if (r != TIP_PX_NOT_QUEUED)
+            return r;
+    }
     memset(&mh, 0, sizeof(mh));
-    mh.msg_namelen = to_sockaddr(p->udp_family, dst, dport, &ss);
+    mh.msg_namelen = tip_px_to_sockaddr(p->udp_family, dst, dport, &ss);
     if (mh.msg_namelen == 0)
         return TIP_ERR_PORT; /* an IPv6 peer on an IPv4-only port */
     mh.msg_name = &ss;
@@ -331,40 +383,9 @@ static int px_send_udp(void *arg, const tip_addr_t *src, uint16_t sport, const t
     iov.iov_len = len;
     mh.msg_iov = &iov;
     mh.msg_iovlen = 1;
-    /* A socket bound to the wildcard lets the kernel pick the source; when
-     * the SA names one, ask for it, so replies leave from the address the
-     * peer knows (multi-homed hosts). */
     memset(&cm, 0, sizeof(cm));
-    if (p->wildcard && src != NULL && src->family == dst->family && !is_unspecified(src)) {
-        struct cmsghdr *c;
-
-        mh.msg_control = cm.buf;
-        if (p->udp_family == AF_INET) {
-            struct in_pktinfo pi;
-
-            memset(&pi, 0, sizeof(pi));
-            memcpy(&pi.ipi_spec_dst, src->addr, 4);
-            mh.msg_controllen = CMSG_SPACE(sizeof(pi));
-            c = CMSG_FIRSTHDR(&mh);
-            c->cmsg_level = IPPROTO_IP;
-            c->cmsg_type = IP_PKTINFO;
-            c->cmsg_len = CMSG_LEN(sizeof(pi));
-            memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-        } else if (src->family == TIP_AF_INET6) {
-            struct in6_pktinfo pi;
-
-            memset(&pi, 0, sizeof(pi));
-            memcpy(&pi.ipi6_addr, src->addr, 16);
-            mh.msg_controllen = CMSG_SPACE(sizeof(pi));
-            c = CMSG_FIRSTHDR(&mh);
-            c->cmsg_level = IPPROTO_IPV6;
-            c->cmsg_type = IPV6_PKTINFO;
-            c->cmsg_len = CMSG_LEN(sizeof(pi));
-            memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-        } else {
-            mh.msg_control = NULL; /* v4-mapped on a dual-stack socket */
-        }
-    }
+    mh.msg_control = cm.buf;
+    tip_px_pktinfo(p, src, dst, &mh);
     do {
         n = sendmsg(fd, &mh, MSG_NOSIGNAL);
         p->stats.tx_calls++;
@@ -560,7 +581,7 @@ static int read_one(tip_port_posix_t *p, int fd, tip_buf_t *buf, tip_port_posix_
     if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK)
             return TIP_PORT_POSIX_TIMEOUT; /* raced with another reader */
-        return fail(p, TIP_ERR_PORT, "recvmsg");
+        return tip_px_fail(p, TIP_ERR_PORT, "recvmsg");
     }
     p->stats.rx_datagrams++;
     info->wire_len = (size_t)n;
@@ -568,7 +589,7 @@ static int read_one(tip_port_posix_t *p, int fd, tip_buf_t *buf, tip_port_posix_
         return TIP_ERR_BUF_SPACE; /* datagram longer than the buffer: dropped */
     buf->off = TIP_ESP_HEADROOM;
     buf->len = (size_t)n;
-    from_sockaddr(&ss, &info->src, &info->sport);
+    tip_px_from_sockaddr(&ss, &info->src, &info->sport);
     for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
         if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
             struct in_pktinfo pi;
@@ -581,7 +602,7 @@ static int read_one(tip_port_posix_t *p, int fd, tip_buf_t *buf, tip_port_posix_
             struct in6_pktinfo pi;
 
             memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-            from_in6(&pi.ipi6_addr, &info->dst);
+            tip_px_from_in6(&pi.ipi6_addr, &info->dst);
         } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT) {
             memcpy(hoplimit, CMSG_DATA(c), sizeof(int));
         }
@@ -621,7 +642,7 @@ int tip_port_posix_recv(tip_port_posix_t *p, tip_ctx_t *ctx, tip_buf_t *buf, int
     ADD_FD(p->fd_raw6, TIP_PORT_POSIX_SRC_RAW6);
 #undef ADD_FD
     if (nfds == 0)
-        return fail(p, TIP_ERR_PORT, "no socket open");
+        return tip_px_fail(p, TIP_ERR_PORT, "no socket open");
     if (timeout_ms == 0) {
         /* Draining: the sockets are non-blocking, so try them directly and
          * save a poll() per datagram. Stay on the socket that gave the last
@@ -652,7 +673,7 @@ int tip_port_posix_recv(tip_port_posix_t *p, tip_ctx_t *ctx, tip_buf_t *buf, int
         r = poll(pfd, nfds, timeout_ms);
     } while (r < 0 && errno == EINTR);
     if (r < 0)
-        return fail(p, TIP_ERR_PORT, "poll");
+        return tip_px_fail(p, TIP_ERR_PORT, "poll");
     if (r == 0)
         return TIP_PORT_POSIX_TIMEOUT;
     /* Serve ready sockets round robin, so that a flood on one cannot starve
@@ -673,7 +694,17 @@ int tip_port_posix_recv(tip_port_posix_t *p, tip_ctx_t *ctx, tip_buf_t *buf, int
 got_one:
     if (err != TIP_OK)
         return err;
+    return tip_px_dispatch(p, ctx, buf, info, hops);
+}
 
+/*
+ * Hand a datagram read from socket info->source to the core (NULL: only
+ * complete @p info and return TIP_PORT_POSIX_RAW). @p hops: the hop limit
+ * of a raw IPv6 datagram.
+ */
+int tip_px_dispatch(tip_port_posix_t *p, tip_ctx_t *ctx, tip_buf_t *buf,
+                    tip_port_posix_rx_info_t *info, int hops)
+{
     switch (info->source) {
     case TIP_PORT_POSIX_SRC_NATT:
     case TIP_PORT_POSIX_SRC_IKE:
