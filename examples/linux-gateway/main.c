@@ -41,6 +41,7 @@
 #include "sys.h"
 #include "tinyipsec/tinyipsec.h"
 #include "tip_port_posix.h"
+#include "tip_port_posix_vnet.h"
 
 #define GW_BUF_SIZE          4096  /* one packet or IKE message, plus head- and tailroom */
 #define GW_BATCH             64    /* packets per source per wake-up: no side starves */
@@ -55,6 +56,8 @@ typedef struct {
     uint64_t no_sa, no_policy, bypass; /* dropped before ESP: why */
     uint64_t send_err;                 /* tip_output() failed otherwise (port, room...) */
     uint64_t rx_data, rx_ike, rx_dropped, tun_write_err;
+    uint64_t tun_reads, tun_writes; /* read()/write() calls on the TUN device */
+    uint64_t tun_bad;               /* super-packets from the TUN that could not be split */
     int last_rx_err;
 } gw_counters_t;
 
@@ -65,6 +68,8 @@ typedef struct {
     tip_ctx_t ctx;
     tip_handle_t conn;
     int tun_fd;
+    unsigned tun_features; /* TIP_PORT_POSIX_TUN_*: virtio-net header, TSO, USO */
+    int tun_coalesce;      /* write TCP super-packets to the TUN (TSO taken) */
     char tun_name[16];
     uint64_t started_ms;
     int ike_down; /* set by the IKE_DOWN event */
@@ -133,8 +138,17 @@ static int tun_setup(gateway_t *g)
     char mtu[16], src[64];
     const gw_conf_t *cf = &g->cf;
 
-    if (tip_port_posix_tun_open(cf->tun_name[0] ? cf->tun_name : "tip%d", &g->tun_fd, g->tun_name,
-                                sizeof(g->tun_name)) != TIP_OK) {
+    const char *name = cf->tun_name[0] ? cf->tun_name : "tip%d";
+    int err;
+
+    g->tun_features = 0;
+    if (cf->offload)
+        err = tip_port_posix_tun_open_offload(name, &g->tun_fd, g->tun_name, sizeof(g->tun_name),
+                                              &g->tun_features);
+    else
+        err = tip_port_posix_tun_open(name, &g->tun_fd, g->tun_name, sizeof(g->tun_name));
+    g->tun_coalesce = (g->tun_features & TIP_PORT_POSIX_TUN_TSO) != 0;
+    if (err != TIP_OK) {
         fprintf(stderr, "linux-gateway: cannot open a TUN device: %s\n", strerror(errno));
         return -1;
     }
@@ -298,7 +312,7 @@ static void print_stats(gateway_t *g, const char *label)
            "tun_written=%llu no_sa=%llu no_policy=%llu bypass=%llu send_err=%llu "
            "rx_ike=%llu rx_dropped=%llu ike_rekeys=%u child_rekeys=%u sock_rx_calls=%llu "
            "sock_rx_dgrams=%llu sock_tx_calls=%llu sock_tx_dgrams=%llu gso_sends=%llu "
-           "gro_dgrams=%llu tx_dropped=%llu\n",
+           "gro_dgrams=%llu tx_dropped=%llu tun_reads=%llu tun_writes=%llu tun_bad=%llu\n",
            label, (unsigned long long)((now_ms(g) - g->started_ms) / 1000),
            st.ike_up ? "up" : "down", st.child_up ? "up" : "down", (unsigned)st.child_spi_in,
            (unsigned long long)in.packets, (unsigned long long)in.bytes, (unsigned)st.child_spi_out,
@@ -311,7 +325,8 @@ static void print_stats(gateway_t *g, const char *label)
            (unsigned long long)g->io.stats.rx_calls, (unsigned long long)g->io.stats.rx_datagrams,
            (unsigned long long)g->io.stats.tx_calls, (unsigned long long)g->io.stats.tx_datagrams,
            (unsigned long long)g->io.stats.gso_sends, (unsigned long long)g->io.stats.gro_datagrams,
-           (unsigned long long)g->io.stats.tx_dropped);
+           (unsigned long long)g->io.stats.tx_dropped, (unsigned long long)g->n.tun_reads,
+           (unsigned long long)g->n.tun_writes, (unsigned long long)g->n.tun_bad);
 }
 
 /* ---- the key log (--keylog: a debugging aid) ------------------------------------ */
@@ -345,56 +360,168 @@ static void keylog_hook(void *arg, int level, const char *msg)
 
 /* ---- the data path ------------------------------------------------------------ */
 
-/* Memory of the send batch: one slot per packet read from the TUN, kept
- * until the port has sent the batch (tip_port_posix_tx_flush()). */
-static uint8_t tx_slots[GW_BATCH][GW_BUF_SIZE];
+/* Memory of the send batch: one slot per packet to protect, kept until the
+ * port has sent the batch (tip_port_posix_tx_flush()). */
+#define GW_TX_SLOTS 128
+static uint8_t tx_slots[GW_TX_SLOTS][GW_BUF_SIZE];
+/* A read from a TUN device with offloads: header and super-packet. */
+static uint8_t tun_in[TIP_VNET_HDR_LEN + TIP_VNET_PKT_MAX];
+
+/* Protect the packet in @p b (a tx slot) and count what happened. */
+static void protect(gateway_t *g, tip_buf_t *b)
+{
+    g->n.tun_read++;
+    switch (tip_output(&g->ctx, b)) {
+    case TIP_SENT:
+        g->n.esp_sent++;
+        break;
+    case TIP_BYPASS:
+        /* Only routed traffic enters the TUN, and it is the tunnel: there
+         * is no "clear" path to send it on, and writing it back would
+         * hand it to the kernel as if it had come out of the tunnel (a
+         * loop). Clear traffic must use a normal route instead. */
+        g->n.bypass++;
+        break;
+    case TIP_ERR_NO_SA: /* no CHILD SA (yet): dropped, as the kernel would */
+        g->n.no_sa++;
+        break;
+    case TIP_ERR_POLICY: /* e.g. a source outside local_subnet */
+    case TIP_ERR_DISCARD:
+        g->n.no_policy++;
+        break;
+    default:
+        g->n.send_err++;
+        break;
+    }
+}
+
+/* Start a new send batch over all tx slots. */
+static void tx_restart(gateway_t *g, unsigned *used)
+{
+    if (*used > 0 && tip_port_posix_tx_flush(&g->io) != TIP_OK &&
+        g->cf.log_level >= TIP_LOG_DEBUG)
+        fprintf(stderr, "linux-gateway: %s\n", tip_port_posix_errmsg(&g->io));
+    tip_port_posix_tx_begin(&g->io, &tx_slots[0][0], sizeof(tx_slots));
+    *used = 0;
+}
+
+/* One read from a TUN device with offloads: a super-packet is split into
+ * packets of the MTU (headers and checksums per packet) in the tx slots,
+ * each protected. Returns the read's result. */
+static ssize_t tun_read_vnet(gateway_t *g, unsigned *used)
+{
+    static size_t lens[GW_TX_SLOTS];
+    tip_vnet_hdr_t h;
+    ssize_t n = read(g->tun_fd, tun_in, sizeof(tun_in));
+    unsigned k, i;
+    int r;
+
+    g->n.tun_reads++;
+    if (n <= (ssize_t)TIP_VNET_HDR_LEN)
+        return n <= 0 ? n : 1; /* a header without a packet: nothing to do */
+    tip_vnet_hdr_get(tun_in, &h);
+    k = tip_vnet_split_count(&h, tun_in + TIP_VNET_HDR_LEN, (size_t)n - TIP_VNET_HDR_LEN);
+    if (k == 0 || k > GW_TX_SLOTS) {
+        g->n.tun_bad++;
+        return n;
+    }
+    if (*used + k > GW_TX_SLOTS)
+        tx_restart(g, used);
+    r = tip_vnet_split(&h, tun_in + TIP_VNET_HDR_LEN, (size_t)n - TIP_VNET_HDR_LEN,
+                       tx_slots[*used], GW_BUF_SIZE, TIP_ESP_HEADROOM, lens, GW_TX_SLOTS - *used);
+    if (r < 0) {
+        g->n.tun_bad++;
+        return n;
+    }
+    for (i = 0; i < (unsigned)r; i++) {
+        tip_buf_t b = {tx_slots[*used + i], GW_BUF_SIZE, TIP_ESP_HEADROOM, lens[i]};
+
+        protect(g, &b);
+    }
+    *used += (unsigned)r;
+    return n;
+}
 
 /* Packets the kernel routed into the TUN: protect them. The ESP packets of
  * one wake-up leave together (one sendmmsg; with UDP GSO one message per
  * run of equal-sized packets). */
 static void tun_drain(gateway_t *g)
 {
+    unsigned used = 0;
     int i;
 
-    tip_port_posix_tx_begin(&g->io, &tx_slots[0][0], sizeof(tx_slots));
+    tx_restart(g, &used);
     for (i = 0; i < GW_BATCH; i++) {
-        uint8_t *mem = tx_slots[i];
-        tip_buf_t b = {mem, GW_BUF_SIZE, TIP_ESP_HEADROOM, 0};
-        ssize_t n = read(g->tun_fd, mem + TIP_ESP_HEADROOM,
-                         GW_BUF_SIZE - TIP_ESP_HEADROOM - TIP_ESP_TAILROOM);
+        ssize_t n;
 
+        if (g->tun_features & TIP_PORT_POSIX_TUN_VNET) {
+            n = tun_read_vnet(g, &used);
+        } else {
+            uint8_t *mem;
+
+            if (used == GW_TX_SLOTS)
+                tx_restart(g, &used);
+            mem = tx_slots[used];
+            n = read(g->tun_fd, mem + TIP_ESP_HEADROOM,
+                     GW_BUF_SIZE - TIP_ESP_HEADROOM - TIP_ESP_TAILROOM);
+            g->n.tun_reads++;
+            if (n > 0) {
+                tip_buf_t b = {mem, GW_BUF_SIZE, TIP_ESP_HEADROOM, (size_t)n};
+
+                used++;
+                protect(g, &b);
+            }
+        }
         if (n <= 0) {
             if (n < 0 && errno != EAGAIN && errno != EINTR)
                 fprintf(stderr, "linux-gateway: read %s: %s\n", g->tun_name, strerror(errno));
             break;
         }
-        g->n.tun_read++;
-        b.len = (size_t)n;
-        switch (tip_output(&g->ctx, &b)) {
-        case TIP_SENT:
-            g->n.esp_sent++;
-            break;
-        case TIP_BYPASS:
-            /* Only routed traffic enters the TUN, and it is the tunnel: there
-             * is no "clear" path to send it on, and writing it back would
-             * hand it to the kernel as if it had come out of the tunnel (a
-             * loop). Clear traffic must use a normal route instead. */
-            g->n.bypass++;
-            break;
-        case TIP_ERR_NO_SA: /* no CHILD SA (yet): dropped, as the kernel would */
-            g->n.no_sa++;
-            break;
-        case TIP_ERR_POLICY: /* e.g. a source outside local_subnet */
-        case TIP_ERR_DISCARD:
-            g->n.no_policy++;
-            break;
-        default:
-            g->n.send_err++;
-            break;
-        }
     }
     if (tip_port_posix_tx_flush(&g->io) != TIP_OK && g->cf.log_level >= TIP_LOG_DEBUG)
         fprintf(stderr, "linux-gateway: %s\n", tip_port_posix_errmsg(&g->io));
+}
+
+/* Inner packets on their way to a TUN device with offloads: consecutive TCP
+ * segments of one flow become one super-packet (one write). */
+static tip_vnet_gro_t tun_out;
+
+/* Write what tun_out holds. */
+static void tun_out_flush(gateway_t *g)
+{
+    unsigned segs = tun_out.segs;
+    size_t n = tip_vnet_gro_finish(&tun_out);
+
+    if (n == 0)
+        return;
+    g->n.tun_writes++;
+    if (write(g->tun_fd, tun_out.buf, n) == (ssize_t)n) {
+        g->n.tun_written += segs;
+    } else {
+        g->n.tun_write_err += segs;
+        if (segs > 1 && errno == EINVAL)
+            g->tun_coalesce = 0; /* the device takes no super-packets after all */
+    }
+}
+
+/* Hand a decrypted inner packet to the kernel. */
+static void tun_deliver(gateway_t *g, const uint8_t *pkt, size_t len)
+{
+    if (!(g->tun_features & TIP_PORT_POSIX_TUN_VNET)) {
+        g->n.tun_writes++;
+        if (write(g->tun_fd, pkt, len) == (ssize_t)len)
+            g->n.tun_written++;
+        else
+            g->n.tun_write_err++;
+        return;
+    }
+    if (g->tun_coalesce && tip_vnet_gro_append(&tun_out, pkt, len))
+        return;
+    tun_out_flush(g);
+    if (tip_vnet_gro_start(&tun_out, pkt, len) != TIP_OK)
+        g->n.tun_write_err++;
+    if (!g->tun_coalesce)
+        tun_out_flush(g);
 }
 
 /* One datagram from our sockets, dispatched: ESP back into the TUN, IKE to
@@ -404,10 +531,7 @@ static void rx_handle(gateway_t *g, int r, tip_buf_t *b, const tip_port_posix_rx
     switch (r) {
     case TIP_RX_DATA: /* decrypted and checked against the inbound policy */
         g->n.rx_data++;
-        if (write(g->tun_fd, b->base + b->off, b->len) == (ssize_t)b->len)
-            g->n.tun_written++;
-        else
-            g->n.tun_write_err++;
+        tun_deliver(g, b->base + b->off, b->len);
         break;
     case TIP_RX_IKE: /* port 500, or port 4500 after the non-ESP marker */
         g->n.rx_ike++;
@@ -456,6 +580,7 @@ static void sockets_drain(gateway_t *g)
         for (i = 0; i < n; i++)
             rx_handle(g, tip_port_posix_rx_dispatch(&g->io, &g->ctx, &rx_ents[i]),
                       &rx_ents[i].buf, &rx_ents[i].info);
+        tun_out_flush(g); /* the batch's last super-packet */
     }
 }
 
@@ -552,8 +677,12 @@ static void print_banner(const gateway_t *g)
     printf("  %s === %s via %s, ike %s, esp %s\n", g->cf.local_subnet, g->cf.remote_subnet,
            g->tun_name, proposals_text(g, 0, ike, sizeof(ike)),
            proposals_text(g, 1, esp, sizeof(esp)));
-    printf("  offload: UDP GSO %s, UDP GRO %s\n", g->io.gso ? "on" : "off",
-           g->io.gro ? "on" : "off");
+    printf("  offload: UDP GSO %s, UDP GRO %s, TUN virtio-net header %s, TSO %s, USO %s, "
+           "coalescing %s\n",
+           g->io.gso ? "on" : "off", g->io.gro ? "on" : "off",
+           g->tun_features & TIP_PORT_POSIX_TUN_VNET ? "on" : "off",
+           g->tun_features & TIP_PORT_POSIX_TUN_TSO ? "on" : "off",
+           g->tun_features & TIP_PORT_POSIX_TUN_USO ? "on" : "off", g->tun_coalesce ? "on" : "off");
 }
 
 /* --check: would the library take this connection? (No sockets, no root.) */

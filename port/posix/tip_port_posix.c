@@ -752,7 +752,7 @@ int tip_px_dispatch(tip_port_posix_t *p, tip_ctx_t *ctx, tip_buf_t *buf,
 
 /* ---- TUN -------------------------------------------------------------- */
 
-int tip_port_posix_tun_open(const char *name, int *fd, char *ifname, size_t ifname_len)
+static int tun_open(const char *name, short flags, int *fd, char *ifname, size_t ifname_len)
 {
     struct ifreq ifr;
     int t;
@@ -766,7 +766,7 @@ int tip_port_posix_tun_open(const char *name, int *fd, char *ifname, size_t ifna
     if (t < 0)
         return TIP_ERR_PORT;
     memset(&ifr, 0, sizeof(ifr));
-    ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+    ifr.ifr_flags = flags;
     if (name != NULL)
         memcpy(ifr.ifr_name, name, strlen(name));
     if (ioctl(t, TUNSETIFF, &ifr) != 0) {
@@ -779,6 +779,42 @@ int tip_port_posix_tun_open(const char *name, int *fd, char *ifname, size_t ifna
     if (ifname != NULL)
         (void)snprintf(ifname, ifname_len, "%s", ifr.ifr_name); /* fits (checked above) */
     *fd = t;
+    return TIP_OK;
+}
+
+int tip_port_posix_tun_open(const char *name, int *fd, char *ifname, size_t ifname_len)
+{
+    return tun_open(name, IFF_TUN | IFF_NO_PI, fd, ifname, ifname_len);
+}
+
+/* linux/if_tun.h of Linux 6.2 and later */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#endif
+#ifndef TUN_F_USO6
+#define TUN_F_USO6 0x40
+#endif
+
+int tip_port_posix_tun_open_offload(const char *name, int *fd, char *ifname, size_t ifname_len,
+                                    unsigned *features)
+{
+    static const unsigned tso = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+    int err;
+
+    if (features == NULL)
+        return TIP_ERR_ARG;
+    *features = 0;
+    err = tun_open(name, IFF_TUN | IFF_NO_PI | IFF_VNET_HDR, fd, ifname, ifname_len);
+    if (err == TIP_ERR_ARG)
+        return err;
+    if (err != TIP_OK) /* a kernel without IFF_VNET_HDR: a plain device */
+        return tip_port_posix_tun_open(name, fd, ifname, ifname_len);
+    *features = TIP_PORT_POSIX_TUN_VNET;
+    /* Offered from the most to the least: the kernel refuses flags it lacks. */
+    if (ioctl(*fd, TUNSETOFFLOAD, (unsigned long)(tso | TUN_F_USO4 | TUN_F_USO6)) == 0)
+        *features |= TIP_PORT_POSIX_TUN_TSO | TIP_PORT_POSIX_TUN_USO;
+    else if (ioctl(*fd, TUNSETOFFLOAD, (unsigned long)tso) == 0)
+        *features |= TIP_PORT_POSIX_TUN_TSO;
     return TIP_OK;
 }
 

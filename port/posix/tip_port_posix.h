@@ -316,4 +316,25 @@ int tip_port_posix_rx_dispatch(tip_port_posix_t *p, tip_ctx_t *ctx, tip_port_pos
  */
 int tip_port_posix_tun_open(const char *name, int *fd, char *ifname, size_t ifname_len);
 
+/** tip_port_posix_tun_open_offload(): reads and writes carry a virtio-net header. */
+#define TIP_PORT_POSIX_TUN_VNET 0x1u
+/** ... and the kernel hands over (and takes) TCP super-packets (TSO). */
+#define TIP_PORT_POSIX_TUN_TSO 0x2u
+/** ... and UDP super-packets (USO, Linux 6.2). */
+#define TIP_PORT_POSIX_TUN_USO 0x4u
+
+/**
+ * Open a TUN device as tip_port_posix_tun_open() does, with offloads where
+ * the kernel has them: IFF_VNET_HDR, so that every packet read or written
+ * has a virtio-net header in front (tip_port_posix_vnet.h), and
+ * TUNSETOFFLOAD with checksum offload, TSO and USO, so that the kernel
+ * hands over TCP and UDP super-packets of up to 64 KB with partial
+ * checksums (split them with tip_vnet_split()) and takes coalesced TCP
+ * ones (tip_vnet_gro_*). *@p features receives TIP_PORT_POSIX_TUN_* bits:
+ * 0 when the kernel refused IFF_VNET_HDR and a plain device was opened.
+ * Returns as tip_port_posix_tun_open().
+ */
+int tip_port_posix_tun_open_offload(const char *name, int *fd, char *ifname, size_t ifname_len,
+                                    unsigned *features);
+
 #endif /* TIP_PORT_POSIX_H */
