@@ -57,6 +57,7 @@ typedef struct {
     uint64_t send_err;                 /* tip_output() failed otherwise (port, room...) */
     uint64_t rx_data, rx_ike, rx_dropped, tun_write_err;
     uint64_t tun_reads, tun_writes; /* read()/write() calls on the TUN device */
+    uint64_t tun_super;             /* writes of coalesced TCP super-packets */
     uint64_t tun_bad;               /* super-packets from the TUN that could not be split */
     int last_rx_err;
 } gw_counters_t;
@@ -312,7 +313,8 @@ static void print_stats(gateway_t *g, const char *label)
            "tun_written=%llu no_sa=%llu no_policy=%llu bypass=%llu send_err=%llu "
            "rx_ike=%llu rx_dropped=%llu ike_rekeys=%u child_rekeys=%u sock_rx_calls=%llu "
            "sock_rx_dgrams=%llu sock_tx_calls=%llu sock_tx_dgrams=%llu gso_sends=%llu "
-           "gro_dgrams=%llu tx_dropped=%llu tun_reads=%llu tun_writes=%llu tun_bad=%llu\n",
+           "gro_dgrams=%llu tx_dropped=%llu tun_reads=%llu tun_writes=%llu tun_super=%llu "
+           "tun_bad=%llu\n",
            label, (unsigned long long)((now_ms(g) - g->started_ms) / 1000),
            st.ike_up ? "up" : "down", st.child_up ? "up" : "down", (unsigned)st.child_spi_in,
            (unsigned long long)in.packets, (unsigned long long)in.bytes, (unsigned)st.child_spi_out,
@@ -326,7 +328,8 @@ static void print_stats(gateway_t *g, const char *label)
            (unsigned long long)g->io.stats.tx_calls, (unsigned long long)g->io.stats.tx_datagrams,
            (unsigned long long)g->io.stats.gso_sends, (unsigned long long)g->io.stats.gro_datagrams,
            (unsigned long long)g->io.stats.tx_dropped, (unsigned long long)g->n.tun_reads,
-           (unsigned long long)g->n.tun_writes, (unsigned long long)g->n.tun_bad);
+           (unsigned long long)g->n.tun_writes, (unsigned long long)g->n.tun_super,
+           (unsigned long long)g->n.tun_bad);
 }
 
 /* ---- the key log (--keylog: a debugging aid) ------------------------------------ */
@@ -497,6 +500,7 @@ static void tun_out_flush(gateway_t *g)
     g->n.tun_writes++;
     if (write(g->tun_fd, tun_out.buf, n) == (ssize_t)n) {
         g->n.tun_written += segs;
+        g->n.tun_super += segs > 1;
     } else {
         g->n.tun_write_err += segs;
         if (segs > 1 && errno == EINVAL)
