@@ -150,6 +150,8 @@ static int send_run(tip_port_posix_t *p, const tip_port_posix_txq_t *q, unsigned
                 p->stats.tx_dropped += segs[k];
             return tip_px_fail(p, TIP_ERR_PORT, "sendmmsg");
         }
+        if ((unsigned)r > m - k) /* never more than asked */
+            r = (int)(m - k);
         for (i = k; i < k + (unsigned)r; i++) {
             p->stats.tx_datagrams += segs[i];
             if (segs[i] > 1)
