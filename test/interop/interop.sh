@@ -666,6 +666,7 @@ case "$ACTION" in
             wait "$rpid" || fail "$label: receiver failed: $(tail -1 "$WORK/$label.recv")"
             [ "$(cat "$WORK/$label.send")" = "$(cat "$WORK/$label.recv")" ] ||
                 fail "$label: sent '$(cat "$WORK/$label.send")', received '$(cat "$WORK/$label.recv")'"
+            log "$label: $(cat "$WORK/$label.recv") intact"
         }
         streams() { # on|off: TCP and UDP, both ways
             stream tcp "$LEFT_NS" "$RIGHT_NS" "$LEFT_IN" "$RIGHT_IN" 5301 4000000 1 "tcp-out-$1"
