@@ -563,6 +563,7 @@ void gw_conf_init(gw_conf_t *cf)
     cf->tun_mtu = 1400;           /* 1500 minus ESP-in-UDP overhead, with margin */
     cf->log_level = TIP_LOG_WARN;
     cf->raw_esp = 1;
+    cf->offload = 1;
     snprintf(cf->ike_text, sizeof(cf->ike_text), "aes128gcm16-prfsha256-x25519");
     snprintf(cf->esp_text, sizeof(cf->esp_text), "aes128gcm16");
 }
@@ -662,6 +663,10 @@ static int apply_key(gw_conf_t *cf, const char *key, const char *v, const char *
         else
             cf->raw_esp = b;
         return 0;
+    }
+    if (!strcmp(key, "offload")) {
+        *why = "expected yes or no";
+        return parse_bool(v, &cf->offload);
     }
     if (!strcmp(key, "fragmentation")) {
         *why = "expected yes or no";
@@ -997,8 +1002,9 @@ void gw_conf_print(const gw_conf_t *cf)
     printf("\ninitiate = %s\n", cf->initiate ? "yes" : "no");
     printf("ike_rekey = %us\nchild_rekey = %us\ndpd = %us\n", (unsigned)c->ike_rekey_s,
            (unsigned)c->child_rekey_s, (unsigned)c->dpd_s);
-    printf("force_encap = %s\nrestart = %s\nraw_esp = %s\n", c->force_encap ? "yes" : "no",
-           c->restart ? "yes" : "no", cf->raw_esp ? "yes" : "no");
+    printf("force_encap = %s\nrestart = %s\nraw_esp = %s\noffload = %s\n",
+           c->force_encap ? "yes" : "no", c->restart ? "yes" : "no", cf->raw_esp ? "yes" : "no",
+           cf->offload ? "yes" : "no");
     printf("fragmentation = %s\nfragment_size = %u\n", c->no_frag ? "no" : "yes",
            (unsigned)c->frag_size);
     printf("rsa_pss = %s\ninitial_contact = %s\n", c->rsa_pss ? "yes" : "no",

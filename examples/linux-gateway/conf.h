@@ -26,6 +26,7 @@ typedef struct {
     unsigned tun_mtu;                /**< MTU of the TUN device (inner packets) */
     int log_level;                   /**< tip_log_level_t, -1 = silent */
     int raw_esp;                     /**< open a raw socket for ESP without UDP encapsulation */
+    int offload;                     /**< UDP GSO/GRO and TUN offloads where the kernel has them */
     tip_addr_t route_src;            /**< "src" of the route to the remote subnet, AF_NONE = none */
     char local_subnet[GW_TEXT_MAX];  /**< as written: for messages */
     char remote_subnet[GW_TEXT_MAX]; /**< as written: handed to "ip route" */

@@ -37,41 +37,16 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "gateway.h"
 #include "report.h"
 #include "sys.h"
 #include "tinyipsec/tinyipsec.h"
 #include "tip_port_posix.h"
 
-#define GW_BUF_SIZE          4096  /* one packet or IKE message, plus head- and tailroom */
-#define GW_BATCH             64    /* packets per source per wake-up: no side starves */
 #define GW_SHUTDOWN_MS       3000u /* how long to wait for the peer to confirm the delete */
 #define GW_INITIATE_RETRY_MS 5000u /* retry when tip_ike_initiate() itself failed */
 #define GW_PROP_TEXT         (GW_TEXT_MAX + 8) /* "one of " + a proposal list */
 
-/* What the program counts on top of the library's per-SA counters. */
-typedef struct {
-    uint64_t tun_read, tun_written;    /* packets from / to the TUN device */
-    uint64_t esp_sent;                 /* tip_output() protected and sent them */
-    uint64_t no_sa, no_policy, bypass; /* dropped before ESP: why */
-    uint64_t send_err;                 /* tip_output() failed otherwise (port, room...) */
-    uint64_t rx_data, rx_ike, rx_dropped, tun_write_err;
-    int last_rx_err;
-} gw_counters_t;
-
-typedef struct {
-    gw_conf_t cf;
-    tip_port_posix_t io;
-    tip_port_t port;
-    tip_ctx_t ctx;
-    tip_handle_t conn;
-    int tun_fd;
-    char tun_name[16];
-    uint64_t started_ms;
-    int ike_down; /* set by the IKE_DOWN event */
-    gw_counters_t n;
-    const char *keylog_dir;                      /* --keylog DIR, or NULL */
-    void (*log_next)(void *, int, const char *); /* the port's own log hook */
-} gateway_t;
 
 static gateway_t gw;               /* static: it holds a whole tip_ctx_t */
 static int sig_pipe[2] = {-1, -1}; /* the self-pipe: signal handler -> poll() loop */
@@ -133,8 +108,17 @@ static int tun_setup(gateway_t *g)
     char mtu[16], src[64];
     const gw_conf_t *cf = &g->cf;
 
-    if (tip_port_posix_tun_open(cf->tun_name[0] ? cf->tun_name : "tip%d", &g->tun_fd, g->tun_name,
-                                sizeof(g->tun_name)) != TIP_OK) {
+    const char *name = cf->tun_name[0] ? cf->tun_name : "tip%d";
+    int err;
+
+    g->tun_features = 0;
+    if (cf->offload)
+        err = tip_port_posix_tun_open_offload(name, &g->tun_fd, g->tun_name, sizeof(g->tun_name),
+                                              &g->tun_features);
+    else
+        err = tip_port_posix_tun_open(name, &g->tun_fd, g->tun_name, sizeof(g->tun_name));
+    g->tun_coalesce = (g->tun_features & TIP_PORT_POSIX_TUN_TSO) != 0;
+    if (err != TIP_OK) {
         fprintf(stderr, "linux-gateway: cannot open a TUN device: %s\n", strerror(errno));
         return -1;
     }
@@ -296,7 +280,10 @@ static void print_stats(gateway_t *g, const char *label)
     printf("%s uptime=%llus ike=%s child=%s spi_in=0x%08x in_pkts=%llu in_bytes=%llu "
            "spi_out=0x%08x out_pkts=%llu out_bytes=%llu sa_drops=%llu tun_read=%llu "
            "tun_written=%llu no_sa=%llu no_policy=%llu bypass=%llu send_err=%llu "
-           "rx_ike=%llu rx_dropped=%llu ike_rekeys=%u child_rekeys=%u\n",
+           "rx_ike=%llu rx_dropped=%llu ike_rekeys=%u child_rekeys=%u sock_rx_calls=%llu "
+           "sock_rx_dgrams=%llu sock_tx_calls=%llu sock_tx_dgrams=%llu gso_sends=%llu "
+           "gro_dgrams=%llu tx_dropped=%llu tun_reads=%llu tun_writes=%llu tun_super=%llu "
+           "tun_bad=%llu\n",
            label, (unsigned long long)((now_ms(g) - g->started_ms) / 1000),
            st.ike_up ? "up" : "down", st.child_up ? "up" : "down", (unsigned)st.child_spi_in,
            (unsigned long long)in.packets, (unsigned long long)in.bytes, (unsigned)st.child_spi_out,
@@ -305,7 +292,13 @@ static void print_stats(gateway_t *g, const char *label)
            (unsigned long long)g->n.tun_written, (unsigned long long)g->n.no_sa,
            (unsigned long long)g->n.no_policy, (unsigned long long)g->n.bypass,
            (unsigned long long)g->n.send_err, (unsigned long long)g->n.rx_ike,
-           (unsigned long long)g->n.rx_dropped, (unsigned)st.ike_rekeys, (unsigned)st.child_rekeys);
+           (unsigned long long)g->n.rx_dropped, (unsigned)st.ike_rekeys, (unsigned)st.child_rekeys,
+           (unsigned long long)g->io.stats.rx_calls, (unsigned long long)g->io.stats.rx_datagrams,
+           (unsigned long long)g->io.stats.tx_calls, (unsigned long long)g->io.stats.tx_datagrams,
+           (unsigned long long)g->io.stats.gso_sends, (unsigned long long)g->io.stats.gro_datagrams,
+           (unsigned long long)g->io.stats.tx_dropped, (unsigned long long)g->n.tun_reads,
+           (unsigned long long)g->n.tun_writes, (unsigned long long)g->n.tun_super,
+           (unsigned long long)g->n.tun_bad);
 }
 
 /* ---- the key log (--keylog: a debugging aid) ------------------------------------ */
@@ -335,99 +328,6 @@ static void keylog_hook(void *arg, int level, const char *msg)
         return;
     }
     gw.log_next(arg, level, msg);
-}
-
-/* ---- the data path ------------------------------------------------------------ */
-
-/* Packets the kernel routed into the TUN: protect them. */
-static void tun_drain(gateway_t *g)
-{
-    static uint8_t mem[GW_BUF_SIZE];
-    int i;
-
-    for (i = 0; i < GW_BATCH; i++) {
-        tip_buf_t b = {mem, sizeof(mem), TIP_ESP_HEADROOM, 0};
-        ssize_t n = read(g->tun_fd, mem + TIP_ESP_HEADROOM,
-                         sizeof(mem) - TIP_ESP_HEADROOM - TIP_ESP_TAILROOM);
-
-        if (n <= 0) {
-            if (n < 0 && errno != EAGAIN && errno != EINTR)
-                fprintf(stderr, "linux-gateway: read %s: %s\n", g->tun_name, strerror(errno));
-            return;
-        }
-        g->n.tun_read++;
-        b.len = (size_t)n;
-        switch (tip_output(&g->ctx, &b)) {
-        case TIP_SENT:
-            g->n.esp_sent++;
-            break;
-        case TIP_BYPASS:
-            /* Only routed traffic enters the TUN, and it is the tunnel: there
-             * is no "clear" path to send it on, and writing it back would
-             * hand it to the kernel as if it had come out of the tunnel (a
-             * loop). Clear traffic must use a normal route instead. */
-            g->n.bypass++;
-            break;
-        case TIP_ERR_NO_SA: /* no CHILD SA (yet): dropped, as the kernel would */
-            g->n.no_sa++;
-            break;
-        case TIP_ERR_POLICY: /* e.g. a source outside local_subnet */
-        case TIP_ERR_DISCARD:
-            g->n.no_policy++;
-            break;
-        default:
-            g->n.send_err++;
-            break;
-        }
-    }
-}
-
-/* Datagrams on our sockets: IKE to the IKE engine, ESP back into the TUN. */
-static void sockets_drain(gateway_t *g)
-{
-    static uint8_t mem[GW_BUF_SIZE];
-    tip_port_posix_rx_info_t info;
-    int i, r;
-
-    for (i = 0; i < GW_BATCH; i++) {
-        tip_buf_t b = {mem, sizeof(mem), 0, 0};
-
-        r = tip_port_posix_recv(&g->io, &g->ctx, &b, 0, &info);
-        switch (r) {
-        case TIP_PORT_POSIX_TIMEOUT: /* nothing (more) to read */
-            return;
-        case TIP_RX_DATA: /* decrypted and checked against the inbound policy */
-            g->n.rx_data++;
-            if (write(g->tun_fd, b.base + b.off, b.len) == (ssize_t)b.len)
-                g->n.tun_written++;
-            else
-                g->n.tun_write_err++;
-            break;
-        case TIP_RX_IKE: /* port 500, or port 4500 after the non-ESP marker */
-            g->n.rx_ike++;
-            r = tip_ike_input(&g->ctx, &info.src, info.sport, &info.dst, info.dport, b.base + b.off,
-                              b.len);
-            /* Too large is a configuration matter (the peer sends more than
-             * this build holds): always said. Other drops are routine. */
-            if ((r == TIP_ERR_TOO_LARGE && g->cf.log_level >= TIP_LOG_WARN) ||
-                (r < 0 && g->cf.log_level >= TIP_LOG_DEBUG)) {
-                char text[200];
-
-                printf("%s\n", gw_ike_drop_text(r, &info.src, info.sport, b.len, text,
-                                                sizeof(text)));
-            }
-            break;
-        case TIP_RX_CONSUMED: /* NAT-T keepalive */
-            break;
-        case TIP_ERR_PORT:
-            fprintf(stderr, "linux-gateway: %s\n", tip_port_posix_errmsg(&g->io));
-            return;
-        default: /* TIP_RX_BYPASS (no bypass policies here) or a dropped packet */
-            g->n.rx_dropped++;
-            g->n.last_rx_err = r;
-            break;
-        }
-    }
 }
 
 /* ---- signals ------------------------------------------------------------------ */
@@ -484,6 +384,8 @@ static int gateway_open(gateway_t *g)
     pc.raw_esp4 = g->cf.raw_esp && c->local_addr.family == TIP_AF_INET;
     pc.raw_esp6 = g->cf.raw_esp && c->local_addr.family == TIP_AF_INET6;
     pc.log_level = g->cf.log_level;
+    pc.udp_gso = (uint8_t)g->cf.offload;
+    pc.udp_gro = (uint8_t)g->cf.offload;
     if (tip_port_posix_open(&g->io, &pc) != TIP_OK) {
         fprintf(stderr, "linux-gateway: %s\n", tip_port_posix_errmsg(&g->io));
         return -1;
@@ -521,6 +423,12 @@ static void print_banner(const gateway_t *g)
     printf("  %s === %s via %s, ike %s, esp %s\n", g->cf.local_subnet, g->cf.remote_subnet,
            g->tun_name, proposals_text(g, 0, ike, sizeof(ike)),
            proposals_text(g, 1, esp, sizeof(esp)));
+    printf("  offload: UDP GSO %s, UDP GRO %s, TUN virtio-net header %s, TSO %s, USO %s, "
+           "coalescing %s\n",
+           g->io.gso ? "on" : "off", g->io.gro ? "on" : "off",
+           g->tun_features & TIP_PORT_POSIX_TUN_VNET ? "on" : "off",
+           g->tun_features & TIP_PORT_POSIX_TUN_TSO ? "on" : "off",
+           g->tun_features & TIP_PORT_POSIX_TUN_USO ? "on" : "off", g->tun_coalesce ? "on" : "off");
 }
 
 /* --check: would the library take this connection? (No sockets, no root.) */
@@ -669,10 +577,10 @@ static void run(gateway_t *g, unsigned stats_interval)
             }
         }
         if (pfd[1].revents & POLLIN)
-            tun_drain(g);
+            gw_tun_drain(g);
         for (i = 2; i < (int)n; i++)
             if (pfd[i].revents & (POLLIN | POLLERR)) {
-                sockets_drain(g); /* serves every socket, round robin */
+                gw_sockets_drain(g); /* serves every socket, round robin */
                 break;
             }
 

@@ -8,6 +8,7 @@
 #endif
 
 #include "tip_port_posix.h"
+#include "tip_port_posix_int.h"
 #include "tip_port_posix_seq.h"
 
 #include <errno.h>
@@ -27,11 +28,13 @@
 #include <unistd.h>
 
 #define ESP_PROTO 50
+/* Datagrams read in a row from one socket while draining before the others
+ * get their turn. */
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
 /* Record why a step failed; keeps errno for the caller. */
-static int fail(tip_port_posix_t *p, int err, const char *fmt, ...)
+int tip_px_fail(tip_port_posix_t *p, int err, const char *fmt, ...)
 {
     int e = errno;
     va_list ap;
@@ -69,7 +72,7 @@ void tip_port_posix_set_log_level(tip_port_posix_t *p, int level)
 
 /* ---- address conversion ----------------------------------------------- */
 
-static int is_unspecified(const tip_addr_t *a)
+int tip_px_is_unspecified(const tip_addr_t *a)
 {
     static const uint8_t zero[16];
 
@@ -86,7 +89,7 @@ static int is_v4mapped(const uint8_t a[16])
 
 /* Build a sockaddr for @p a in @p family (v4 addresses become v4-mapped in
  * an AF_INET6 socket). Returns the length or 0. */
-static socklen_t to_sockaddr(int family, const tip_addr_t *a, uint16_t port,
+socklen_t tip_px_to_sockaddr(int family, const tip_addr_t *a, uint16_t port,
                              struct sockaddr_storage *ss)
 {
     memset(ss, 0, sizeof(*ss));
@@ -117,7 +120,7 @@ static socklen_t to_sockaddr(int family, const tip_addr_t *a, uint16_t port,
 }
 
 /* The reverse; v4-mapped IPv6 addresses come back as IPv4. */
-static void from_in6(const struct in6_addr *in6, tip_addr_t *a)
+void tip_px_from_in6(const struct in6_addr *in6, tip_addr_t *a)
 {
     memset(a, 0, sizeof(*a));
     if (is_v4mapped(in6->s6_addr)) {
@@ -129,7 +132,7 @@ static void from_in6(const struct in6_addr *in6, tip_addr_t *a)
     }
 }
 
-static void from_sockaddr(const struct sockaddr_storage *ss, tip_addr_t *a, uint16_t *port)
+void tip_px_from_sockaddr(const struct sockaddr_storage *ss, tip_addr_t *a, uint16_t *port)
 {
     memset(a, 0, sizeof(*a));
     *port = 0;
@@ -142,7 +145,7 @@ static void from_sockaddr(const struct sockaddr_storage *ss, tip_addr_t *a, uint
     } else if (ss->ss_family == AF_INET6) {
         const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
 
-        from_in6(&sin6->sin6_addr, a);
+        tip_px_from_in6(&sin6->sin6_addr, a);
         *port = ntohs(sin6->sin6_port);
     }
 }
@@ -171,36 +174,36 @@ static int open_udp(tip_port_posix_t *p, const tip_port_posix_cfg_t *cfg, uint16
 
     fd = socket(p->udp_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
-        return fail(p, TIP_ERR_PORT, "%s UDP socket", what);
+        return tip_px_fail(p, TIP_ERR_PORT, "%s UDP socket", what);
     *fd_out = fd;
     set_buffers(fd, cfg->sock_buf);
     if (p->udp_family == AF_INET) {
         if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) != 0)
-            return fail(p, TIP_ERR_PORT, "%s: IP_PKTINFO", what);
+            return tip_px_fail(p, TIP_ERR_PORT, "%s: IP_PKTINFO", what);
     } else {
-        int v6only = cfg->v6only || !is_unspecified(&p->local);
+        int v6only = cfg->v6only || !tip_px_is_unspecified(&p->local);
 
         if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only)) != 0)
-            return fail(p, TIP_ERR_PORT, "%s: IPV6_V6ONLY", what);
+            return tip_px_fail(p, TIP_ERR_PORT, "%s: IPV6_V6ONLY", what);
         if (setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) != 0)
-            return fail(p, TIP_ERR_PORT, "%s: IPV6_RECVPKTINFO", what);
+            return tip_px_fail(p, TIP_ERR_PORT, "%s: IPV6_RECVPKTINFO", what);
         /* Linux reports v4-mapped destinations through IPV6_PKTINFO too;
          * IP_PKTINFO is a harmless extra where the stack wants it. */
         if (!v6only)
             (void)setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
     }
-    sl = to_sockaddr(p->udp_family, &p->local, port, &ss);
+    sl = tip_px_to_sockaddr(p->udp_family, &p->local, port, &ss);
     if (bind(fd, (struct sockaddr *)&ss, sl) != 0) {
         char txt[48];
 
         tip_addr_format(&p->local, txt, sizeof(txt));
-        return fail(p, TIP_ERR_PORT, "%s: bind %s port %u%s", what, txt, (unsigned)port,
+        return tip_px_fail(p, TIP_ERR_PORT, "%s: bind %s port %u%s", what, txt, (unsigned)port,
                     errno == EACCES ? " (ports below 1024 need root or CAP_NET_BIND_SERVICE)" : "");
     }
     sl = (socklen_t)sizeof(ss);
     if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0)
-        return fail(p, TIP_ERR_PORT, "%s: getsockname", what);
-    from_sockaddr(&ss, &a, &bport);
+        return tip_px_fail(p, TIP_ERR_PORT, "%s: getsockname", what);
+    tip_px_from_sockaddr(&ss, &a, &bport);
     *bound = bport;
     return TIP_OK;
 }
@@ -212,29 +215,29 @@ static int open_raw(tip_port_posix_t *p, int family, int *fd_out)
 
     fd = socket(family, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, ESP_PROTO);
     if (fd < 0)
-        return fail(p, TIP_ERR_PORT, "%s%s", what,
+        return tip_px_fail(p, TIP_ERR_PORT, "%s%s", what,
                     (errno == EPERM || errno == EACCES) ? " (needs root or CAP_NET_RAW)" : "");
     *fd_out = fd;
     if (family == AF_INET) {
         /* We send complete packets (our own outer header); received IPv4
          * packets arrive with their header anyway (raw(7)). */
         if (setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &on, sizeof(on)) != 0)
-            return fail(p, TIP_ERR_PORT, "%s: IP_HDRINCL", what);
+            return tip_px_fail(p, TIP_ERR_PORT, "%s: IP_HDRINCL", what);
     } else {
         /* IPv6 raw sockets never deliver the header; learn its addresses and
          * hop limit from ancillary data and rebuild it (see recv). */
         if (setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) != 0)
-            return fail(p, TIP_ERR_PORT, "%s: IPV6_RECVPKTINFO", what);
+            return tip_px_fail(p, TIP_ERR_PORT, "%s: IPV6_RECVPKTINFO", what);
         if (setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on, sizeof(on)) != 0)
-            return fail(p, TIP_ERR_PORT, "%s: IPV6_RECVHOPLIMIT", what);
+            return tip_px_fail(p, TIP_ERR_PORT, "%s: IPV6_RECVHOPLIMIT", what);
     }
     if ((family == AF_INET && p->local.family == TIP_AF_INET && !p->wildcard) ||
         (family == AF_INET6 && p->local.family == TIP_AF_INET6 && !p->wildcard)) {
         struct sockaddr_storage ss;
-        socklen_t sl = to_sockaddr(family, &p->local, 0, &ss);
+        socklen_t sl = tip_px_to_sockaddr(family, &p->local, 0, &ss);
 
         if (bind(fd, (struct sockaddr *)&ss, sl) != 0)
-            return fail(p, TIP_ERR_PORT, "%s: bind", what);
+            return tip_px_fail(p, TIP_ERR_PORT, "%s: bind", what);
     }
     return TIP_OK;
 }
@@ -249,15 +252,17 @@ int tip_port_posix_open(tip_port_posix_t *p, const tip_port_posix_cfg_t *cfg)
     p->fd_natt = p->fd_ike = p->fd_raw4 = p->fd_raw6 = p->fd_seq = -1;
     if (cfg == NULL || (cfg->local.family != TIP_AF_NONE && cfg->local.family != TIP_AF_INET &&
                         cfg->local.family != TIP_AF_INET6))
-        return fail(p, TIP_ERR_ARG, "bad configuration");
+        return tip_px_fail(p, TIP_ERR_ARG, "bad configuration");
     p->log_level = cfg->log_level;
     p->local = cfg->local;
     if (p->local.family == TIP_AF_NONE)
         p->local.family = TIP_AF_INET;
-    p->wildcard = (uint8_t)is_unspecified(&p->local);
+    p->wildcard = (uint8_t)tip_px_is_unspecified(&p->local);
     p->udp_family = p->local.family == TIP_AF_INET6 ? AF_INET6 : AF_INET;
 
     err = open_udp(p, cfg, cfg->natt_port, "NAT-T", &p->fd_natt, &p->natt_port);
+    if (err == TIP_OK)
+        tip_px_offloads_open(p, cfg);
     if (err == TIP_OK && cfg->open_ike)
         err = open_udp(p, cfg, cfg->ike_port, "IKE", &p->fd_ike, &p->ike_port);
     if (err == TIP_OK && cfg->raw_esp4)
@@ -299,6 +304,50 @@ void tip_port_posix_close(tip_port_posix_t *p)
 
 /* ---- the tip_port_t functions ----------------------------------------- */
 
+/*
+ * A socket bound to the wildcard lets the kernel pick the source; when the
+ * SA names one, ask for it with IP_PKTINFO / IPV6_PKTINFO in
+ * @p mh->msg_control (room for CMSG_SPACE(sizeof(struct in6_pktinfo))), so
+ * replies leave from the address the peer knows (multi-homed hosts). Sets
+ * msg_controllen to the bytes used (0: none, and msg_control NULL).
+ */
+void tip_px_pktinfo(const tip_port_posix_t *p, const tip_addr_t *src, const tip_addr_t *dst,
+                    struct msghdr *mh)
+{
+    struct cmsghdr *c;
+
+    mh->msg_controllen = 0;
+    if (!p->wildcard || src == NULL || src->family != dst->family || tip_px_is_unspecified(src)) {
+        mh->msg_control = NULL;
+        return;
+    }
+    if (p->udp_family == AF_INET) {
+        struct in_pktinfo pi;
+
+        memset(&pi, 0, sizeof(pi));
+        memcpy(&pi.ipi_spec_dst, src->addr, 4);
+        mh->msg_controllen = CMSG_SPACE(sizeof(pi));
+        c = CMSG_FIRSTHDR(mh);
+        c->cmsg_level = IPPROTO_IP;
+        c->cmsg_type = IP_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof(pi));
+        memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+    } else if (src->family == TIP_AF_INET6) {
+        struct in6_pktinfo pi;
+
+        memset(&pi, 0, sizeof(pi));
+        memcpy(&pi.ipi6_addr, src->addr, 16);
+        mh->msg_controllen = CMSG_SPACE(sizeof(pi));
+        c = CMSG_FIRSTHDR(mh);
+        c->cmsg_level = IPPROTO_IPV6;
+        c->cmsg_type = IPV6_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof(pi));
+        memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+    } else {
+        mh->msg_control = NULL; /* v4-mapped on a dual-stack socket */
+    }
+}
+
 static int px_send_udp(void *arg, const tip_addr_t *src, uint16_t sport, const tip_addr_t *dst,
                        uint16_t dport, const uint8_t *data, size_t len)
 {
@@ -319,8 +368,14 @@ static int px_send_udp(void *arg, const tip_addr_t *src, uint16_t sport, const t
         fd = p->fd_ike;
     if (fd < 0)
         return TIP_ERR_PORT;
+    if (p->tx_mem != NULL) { /* between tip_port_posix_tx_begin() and _flush() */
+        int r = tip_px_tx_queue(p, fd, src, dst, dport, data, len);
+
+        if (r != TIP_PX_NOT_QUEUED)
+            return r;
+    }
     memset(&mh, 0, sizeof(mh));
-    mh.msg_namelen = to_sockaddr(p->udp_family, dst, dport, &ss);
+    mh.msg_namelen = tip_px_to_sockaddr(p->udp_family, dst, dport, &ss);
     if (mh.msg_namelen == 0)
         return TIP_ERR_PORT; /* an IPv6 peer on an IPv4-only port */
     mh.msg_name = &ss;
@@ -328,44 +383,17 @@ static int px_send_udp(void *arg, const tip_addr_t *src, uint16_t sport, const t
     iov.iov_len = len;
     mh.msg_iov = &iov;
     mh.msg_iovlen = 1;
-    /* A socket bound to the wildcard lets the kernel pick the source; when
-     * the SA names one, ask for it, so replies leave from the address the
-     * peer knows (multi-homed hosts). */
     memset(&cm, 0, sizeof(cm));
-    if (p->wildcard && src != NULL && src->family == dst->family && !is_unspecified(src)) {
-        struct cmsghdr *c;
-
-        mh.msg_control = cm.buf;
-        if (p->udp_family == AF_INET) {
-            struct in_pktinfo pi;
-
-            memset(&pi, 0, sizeof(pi));
-            memcpy(&pi.ipi_spec_dst, src->addr, 4);
-            mh.msg_controllen = CMSG_SPACE(sizeof(pi));
-            c = CMSG_FIRSTHDR(&mh);
-            c->cmsg_level = IPPROTO_IP;
-            c->cmsg_type = IP_PKTINFO;
-            c->cmsg_len = CMSG_LEN(sizeof(pi));
-            memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-        } else if (src->family == TIP_AF_INET6) {
-            struct in6_pktinfo pi;
-
-            memset(&pi, 0, sizeof(pi));
-            memcpy(&pi.ipi6_addr, src->addr, 16);
-            mh.msg_controllen = CMSG_SPACE(sizeof(pi));
-            c = CMSG_FIRSTHDR(&mh);
-            c->cmsg_level = IPPROTO_IPV6;
-            c->cmsg_type = IPV6_PKTINFO;
-            c->cmsg_len = CMSG_LEN(sizeof(pi));
-            memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-        } else {
-            mh.msg_control = NULL; /* v4-mapped on a dual-stack socket */
-        }
-    }
+    mh.msg_control = cm.buf;
+    tip_px_pktinfo(p, src, dst, &mh);
     do {
         n = sendmsg(fd, &mh, MSG_NOSIGNAL);
+        p->stats.tx_calls++;
     } while (n < 0 && errno == EINTR);
-    return n == (ssize_t)len ? TIP_OK : TIP_ERR_PORT;
+    if (n != (ssize_t)len)
+        return TIP_ERR_PORT;
+    p->stats.tx_datagrams++;
+    return TIP_OK;
 }
 
 static int px_send_ip(void *arg, const uint8_t *pkt, size_t len)
@@ -388,8 +416,12 @@ static int px_send_ip(void *arg, const uint8_t *pkt, size_t len)
         memcpy(&sin->sin_addr, pkt + 16, 4);
         do {
             n = sendto(p->fd_raw4, pkt, len, 0, (struct sockaddr *)sin, sizeof(*sin));
+            p->stats.tx_calls++;
         } while (n < 0 && errno == EINTR);
-        return n == (ssize_t)len ? TIP_OK : TIP_ERR_PORT;
+        if (n != (ssize_t)len)
+            return TIP_ERR_PORT;
+        p->stats.tx_datagrams++;
+        return TIP_OK;
     }
     if ((pkt[0] >> 4) == 6) {
         struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
@@ -440,8 +472,12 @@ static int px_send_ip(void *arg, const uint8_t *pkt, size_t len)
         memcpy(CMSG_DATA(c), &hops, sizeof(int));
         do {
             n = sendmsg(p->fd_raw6, &mh, 0);
+            p->stats.tx_calls++;
         } while (n < 0 && errno == EINTR);
-        return n == (ssize_t)(len - 40) ? TIP_OK : TIP_ERR_PORT;
+        if (n != (ssize_t)(len - 40))
+            return TIP_ERR_PORT;
+        p->stats.tx_datagrams++;
+        return TIP_OK;
     }
     return TIP_ERR_ARG;
 }
@@ -540,18 +576,20 @@ static int read_one(tip_port_posix_t *p, int fd, tip_buf_t *buf, tip_port_posix_
     mh.msg_controllen = sizeof(cm.buf);
     do {
         n = recvmsg(fd, &mh, 0);
+        p->stats.rx_calls++;
     } while (n < 0 && errno == EINTR);
     if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK)
             return TIP_PORT_POSIX_TIMEOUT; /* raced with another reader */
-        return fail(p, TIP_ERR_PORT, "recvmsg");
+        return tip_px_fail(p, TIP_ERR_PORT, "recvmsg");
     }
+    p->stats.rx_datagrams++;
     info->wire_len = (size_t)n;
     if (mh.msg_flags & MSG_TRUNC)
         return TIP_ERR_BUF_SPACE; /* datagram longer than the buffer: dropped */
     buf->off = TIP_ESP_HEADROOM;
     buf->len = (size_t)n;
-    from_sockaddr(&ss, &info->src, &info->sport);
+    tip_px_from_sockaddr(&ss, &info->src, &info->sport);
     for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
         if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
             struct in_pktinfo pi;
@@ -564,7 +602,7 @@ static int read_one(tip_port_posix_t *p, int fd, tip_buf_t *buf, tip_port_posix_
             struct in6_pktinfo pi;
 
             memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-            from_in6(&pi.ipi6_addr, &info->dst);
+            tip_px_from_in6(&pi.ipi6_addr, &info->dst);
         } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT) {
             memcpy(hoplimit, CMSG_DATA(c), sizeof(int));
         }
@@ -604,17 +642,27 @@ int tip_port_posix_recv(tip_port_posix_t *p, tip_ctx_t *ctx, tip_buf_t *buf, int
     ADD_FD(p->fd_raw6, TIP_PORT_POSIX_SRC_RAW6);
 #undef ADD_FD
     if (nfds == 0)
-        return fail(p, TIP_ERR_PORT, "no socket open");
+        return tip_px_fail(p, TIP_ERR_PORT, "no socket open");
     if (timeout_ms == 0) {
         /* Draining: the sockets are non-blocking, so try them directly and
-         * save a poll() per datagram (round robin, as below). */
+         * save a poll() per datagram. Stay on the socket that gave the last
+         * datagram (a burst of ESP would otherwise cost an empty recvmsg on
+         * the IKE socket per datagram) and move on when it is empty or after
+         * TIP_PORT_POSIX_BURST datagrams in a row, so a flood on one socket
+         * cannot starve the others. */
         for (i = 0; i < nfds; i++) {
             unsigned k = (p->rr + i) % nfds;
             info->source = src[k];
             err = read_one(p, pfd[k].fd, buf, info, &hops);
             if (err == TIP_PORT_POSIX_TIMEOUT)
                 continue;
-            p->rr = k + 1;
+            if (k != p->rr % nfds)
+                p->rr_burst = 0;
+            p->rr = k;
+            if (++p->rr_burst >= TIP_PORT_POSIX_BURST) {
+                p->rr = k + 1;
+                p->rr_burst = 0;
+            }
             break;
         }
         if (i == nfds)
@@ -625,7 +673,7 @@ int tip_port_posix_recv(tip_port_posix_t *p, tip_ctx_t *ctx, tip_buf_t *buf, int
         r = poll(pfd, nfds, timeout_ms);
     } while (r < 0 && errno == EINTR);
     if (r < 0)
-        return fail(p, TIP_ERR_PORT, "poll");
+        return tip_px_fail(p, TIP_ERR_PORT, "poll");
     if (r == 0)
         return TIP_PORT_POSIX_TIMEOUT;
     /* Serve ready sockets round robin, so that a flood on one cannot starve
@@ -636,6 +684,7 @@ int tip_port_posix_recv(tip_port_posix_t *p, tip_ctx_t *ctx, tip_buf_t *buf, int
         if (!(pfd[k].revents & (POLLIN | POLLERR)))
             continue;
         p->rr = k + 1;
+        p->rr_burst = 0;
         info->source = src[k];
         err = read_one(p, pfd[k].fd, buf, info, &hops);
         break;
@@ -645,7 +694,17 @@ int tip_port_posix_recv(tip_port_posix_t *p, tip_ctx_t *ctx, tip_buf_t *buf, int
 got_one:
     if (err != TIP_OK)
         return err;
+    return tip_px_dispatch(p, ctx, buf, info, hops);
+}
 
+/*
+ * Hand a datagram read from socket info->source to the core (NULL: only
+ * complete @p info and return TIP_PORT_POSIX_RAW). @p hops: the hop limit
+ * of a raw IPv6 datagram.
+ */
+int tip_px_dispatch(tip_port_posix_t *p, tip_ctx_t *ctx, tip_buf_t *buf,
+                    tip_port_posix_rx_info_t *info, int hops)
+{
     switch (info->source) {
     case TIP_PORT_POSIX_SRC_NATT:
     case TIP_PORT_POSIX_SRC_IKE:
@@ -693,7 +752,7 @@ got_one:
 
 /* ---- TUN -------------------------------------------------------------- */
 
-int tip_port_posix_tun_open(const char *name, int *fd, char *ifname, size_t ifname_len)
+static int tun_open(const char *name, short flags, int *fd, char *ifname, size_t ifname_len)
 {
     struct ifreq ifr;
     int t;
@@ -707,7 +766,7 @@ int tip_port_posix_tun_open(const char *name, int *fd, char *ifname, size_t ifna
     if (t < 0)
         return TIP_ERR_PORT;
     memset(&ifr, 0, sizeof(ifr));
-    ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+    ifr.ifr_flags = flags;
     if (name != NULL)
         memcpy(ifr.ifr_name, name, strlen(name));
     if (ioctl(t, TUNSETIFF, &ifr) != 0) {
@@ -720,6 +779,42 @@ int tip_port_posix_tun_open(const char *name, int *fd, char *ifname, size_t ifna
     if (ifname != NULL)
         (void)snprintf(ifname, ifname_len, "%s", ifr.ifr_name); /* fits (checked above) */
     *fd = t;
+    return TIP_OK;
+}
+
+int tip_port_posix_tun_open(const char *name, int *fd, char *ifname, size_t ifname_len)
+{
+    return tun_open(name, IFF_TUN | IFF_NO_PI, fd, ifname, ifname_len);
+}
+
+/* linux/if_tun.h of Linux 6.2 and later */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#endif
+#ifndef TUN_F_USO6
+#define TUN_F_USO6 0x40
+#endif
+
+int tip_port_posix_tun_open_offload(const char *name, int *fd, char *ifname, size_t ifname_len,
+                                    unsigned *features)
+{
+    static const unsigned tso = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+    int err;
+
+    if (features == NULL)
+        return TIP_ERR_ARG;
+    *features = 0;
+    err = tun_open(name, IFF_TUN | IFF_NO_PI | IFF_VNET_HDR, fd, ifname, ifname_len);
+    if (err == TIP_ERR_ARG)
+        return err;
+    if (err != TIP_OK) /* a kernel without IFF_VNET_HDR: a plain device */
+        return tip_port_posix_tun_open(name, fd, ifname, ifname_len);
+    *features = TIP_PORT_POSIX_TUN_VNET;
+    /* Offered from the most to the least: the kernel refuses flags it lacks. */
+    if (ioctl(*fd, TUNSETOFFLOAD, (unsigned long)(tso | TUN_F_USO4 | TUN_F_USO6)) == 0)
+        *features |= TIP_PORT_POSIX_TUN_TSO | TIP_PORT_POSIX_TUN_USO;
+    else if (ioctl(*fd, TUNSETOFFLOAD, (unsigned long)tso) == 0)
+        *features |= TIP_PORT_POSIX_TUN_TSO;
     return TIP_OK;
 }
 

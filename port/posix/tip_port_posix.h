@@ -82,7 +82,51 @@ typedef struct {
      * valid during tip_port_posix_open() only.
      */
     const char *seq_dir;
+    /**
+     * UDP GSO (Linux UDP_SEGMENT) for the datagrams queued between
+     * tip_port_posix_tx_begin() and tip_port_posix_tx_flush(): consecutive
+     * datagrams of one size to one peer leave in one send. Falls back to
+     * one datagram per message (still one sendmmsg per batch) when the
+     * kernel or the outgoing device refuses it.
+     */
+    uint8_t udp_gso;
+    /**
+     * UDP GRO (Linux UDP_GRO) on the NAT-T socket: the kernel hands over
+     * several datagrams of one flow as one; tip_port_posix_recv_batch()
+     * splits them. Only for callers that receive with
+     * tip_port_posix_recv_batch() and slots of TIP_PORT_POSIX_GRO_SLOT
+     * bytes: tip_port_posix_recv() would see the coalesced datagram.
+     */
+    uint8_t udp_gro;
 } tip_port_posix_cfg_t;
+
+/** Datagrams the port holds between tip_port_posix_tx_begin() and _flush(). */
+#define TIP_PORT_POSIX_TXQ 64
+
+/** One queued datagram (private to the port). */
+typedef struct {
+    const uint8_t *data; /**< in the caller's batch memory */
+    uint16_t len;        /**< UDP payload bytes */
+    uint16_t dport;      /**< peer's UDP port */
+    int fd;              /**< socket it leaves from */
+    tip_addr_t src;      /**< our address (TIP_AF_NONE: the kernel's choice) */
+    tip_addr_t dst;      /**< peer's address */
+} tip_port_posix_txq_t;
+
+/**
+ * Socket system calls of a port and what they moved: divide one by the
+ * other to see how many calls a datagram costs (tunnel benchmarks).
+ */
+typedef struct {
+    uint64_t rx_calls;     /**< recvmsg / recvmmsg calls, the ones that found nothing included */
+    uint64_t rx_datagrams; /**< datagrams they returned (a GRO datagram counts its segments) */
+    uint64_t tx_calls;     /**< sendmsg / sendto / sendmmsg calls */
+    uint64_t tx_datagrams; /**< datagrams they sent (a GSO send counts its segments) */
+    uint64_t tx_dropped;   /**< queued datagrams a batch send failed to send */
+    uint64_t gso_sends;    /**< messages sent with UDP_SEGMENT (several datagrams each) */
+    uint64_t gro_datagrams; /**< received datagrams that the kernel had coalesced (UDP_GRO) */
+    uint64_t rx_truncated;  /**< datagrams longer than a tip_port_posix_recv_batch() slot */
+} tip_port_posix_stats_t;
 
 /** State of an open POSIX port (caller-owned; fields private). */
 typedef struct {
@@ -98,6 +142,14 @@ typedef struct {
     uint16_t ike_port;  /**< IKE port actually bound (0 if none) */
     int log_level;      /**< threshold of the stderr logger */
     unsigned rr;        /**< round-robin start for fairness between sockets */
+    unsigned rr_burst;  /**< datagrams read in a row from socket rr (draining) */
+    tip_port_posix_stats_t stats; /**< syscall counters (read them, reset them freely) */
+    uint8_t gso;                  /**< UDP_SEGMENT in use (cfg.udp_gso and the kernel takes it) */
+    uint8_t gro;                  /**< UDP_GRO on the NAT-T socket */
+    const uint8_t *tx_mem;        /**< batch memory (tip_port_posix_tx_begin()), NULL: none */
+    size_t tx_mem_len;            /**< its length */
+    unsigned tx_count;            /**< datagrams in tx_q */
+    tip_port_posix_txq_t tx_q[TIP_PORT_POSIX_TXQ]; /**< queued datagrams, in order */
     int sys_errno;      /**< errno of the last failure */
     char errmsg[192];   /**< description of the last failure */
 } tip_port_posix_t;
@@ -183,7 +235,10 @@ void tip_port_posix_set_log_level(tip_port_posix_t *p, int level);
  * header, so a 40-byte header is rebuilt in the headroom); datagrams on the
  * IKE socket are not dispatched and give TIP_RX_IKE (buf = IKE message).
  * With @p ctx NULL nothing is dispatched and TIP_PORT_POSIX_RAW is
- * returned.
+ * returned. With @p timeout_ms 0 (draining after poll(2) said a socket is
+ * ready) the helper reads the socket that gave the previous datagram first,
+ * up to 64 datagrams in a row, then the next one: a burst costs about one
+ * recvmsg per datagram, and no socket starves another.
  *
  * Returns the core's result (a tip_rx_t >= 0: TIP_RX_DATA means buf holds
  * the inner packet, for the caller to deliver, e.g. to a TUN device; or a
@@ -193,6 +248,61 @@ void tip_port_posix_set_log_level(tip_port_posix_t *p, int level);
  */
 int tip_port_posix_recv(tip_port_posix_t *p, tip_ctx_t *ctx, tip_buf_t *buf, int timeout_ms,
                         tip_port_posix_rx_info_t *info);
+
+/**
+ * Start a send batch: until tip_port_posix_tx_flush(), ESP-in-UDP
+ * datagrams that the core sends through this port (tip_output()) from
+ * memory inside [@p mem, @p mem + @p len) are queued, not sent; the
+ * caller keeps that memory unchanged until the flush (e.g. one slot per
+ * packet read from a TUN device). Datagrams from elsewhere (IKE messages,
+ * keepalives) flush the queue and go out at once, so the order on the
+ * wire is kept. A full queue (TIP_PORT_POSIX_TXQ) is flushed by itself.
+ * A queued datagram counts as sent for the core; send failures at the
+ * flush are counted in stats.tx_dropped (UDP is lossy anyway).
+ */
+void tip_port_posix_tx_begin(tip_port_posix_t *p, const uint8_t *mem, size_t len);
+
+/**
+ * Send what the batch queued, in one sendmmsg(2) per run of datagrams
+ * leaving from one socket; with GSO, consecutive datagrams of one size to
+ * one peer share one message (UDP_SEGMENT). Ends the batch. Returns 0 or
+ * TIP_ERR_PORT (errmsg set) when datagrams were lost.
+ */
+int tip_port_posix_tx_flush(tip_port_posix_t *p);
+
+/** Bytes of a receive slot that can hold any UDP_GRO datagram (and the headroom). */
+#define TIP_PORT_POSIX_GRO_SLOT (TIP_ESP_HEADROOM + 65536u)
+
+/** One datagram read by tip_port_posix_recv_batch(). */
+typedef struct {
+    tip_buf_t buf;                 /**< the datagram (a segment of a GRO datagram) */
+    tip_port_posix_rx_info_t info; /**< where it came from */
+    int hops;                      /**< raw IPv6: the hop limit (private) */
+} tip_port_posix_rx_t;
+
+/**
+ * Read what is waiting on one socket (draining: never waits; the socket
+ * chosen as by tip_port_posix_recv() with timeout 0) in one recvmmsg(2)
+ * into slots of @p slot bytes of @p mem, and split datagrams coalesced by
+ * UDP_GRO into their segments. Fills up to @p max entries of @p out with
+ * datagrams that are not dispatched yet: hand each to
+ * tip_port_posix_rx_dispatch() in order (an IKE message may install the SA
+ * that the next ESP packet needs). With GRO on, @p slot must be at least
+ * TIP_PORT_POSIX_GRO_SLOT and @p max at least 64 (the segments of one
+ * datagram); otherwise a slot of TIP_ESP_HEADROOM plus the largest
+ * datagram (a longer one is dropped and counted as TIP_ERR_BUF_SPACE
+ * would be). Returns the number of entries (0: nothing waiting),
+ * TIP_ERR_ARG, or TIP_ERR_PORT.
+ */
+int tip_port_posix_recv_batch(tip_port_posix_t *p, uint8_t *mem, size_t mem_len, size_t slot,
+                              tip_port_posix_rx_t *out, unsigned max);
+
+/**
+ * Hand one entry of tip_port_posix_recv_batch() to the core, as
+ * tip_port_posix_recv() does with the datagram it read; the same results
+ * (TIP_RX_DATA: rx->buf holds the inner packet).
+ */
+int tip_port_posix_rx_dispatch(tip_port_posix_t *p, tip_ctx_t *ctx, tip_port_posix_rx_t *rx);
 
 /**
  * Open a TUN device (IFF_TUN | IFF_NO_PI: reads and writes are bare IP
@@ -205,5 +315,26 @@ int tip_port_posix_recv(tip_port_posix_t *p, tip_ctx_t *ctx, tip_buf_t *buf, int
  * TIP_ERR_PORT.
  */
 int tip_port_posix_tun_open(const char *name, int *fd, char *ifname, size_t ifname_len);
+
+/** tip_port_posix_tun_open_offload(): reads and writes carry a virtio-net header. */
+#define TIP_PORT_POSIX_TUN_VNET 0x1u
+/** ... and the kernel hands over (and takes) TCP super-packets (TSO). */
+#define TIP_PORT_POSIX_TUN_TSO 0x2u
+/** ... and UDP super-packets (USO, Linux 6.2). */
+#define TIP_PORT_POSIX_TUN_USO 0x4u
+
+/**
+ * Open a TUN device as tip_port_posix_tun_open() does, with offloads where
+ * the kernel has them: IFF_VNET_HDR, so that every packet read or written
+ * has a virtio-net header in front (tip_port_posix_vnet.h), and
+ * TUNSETOFFLOAD with checksum offload, TSO and USO, so that the kernel
+ * hands over TCP and UDP super-packets of up to 64 KB with partial
+ * checksums (split them with tip_vnet_split()) and takes coalesced TCP
+ * ones (tip_vnet_gro_*). *@p features receives TIP_PORT_POSIX_TUN_* bits:
+ * 0 when the kernel refused IFF_VNET_HDR and a plain device was opened.
+ * Returns as tip_port_posix_tun_open().
+ */
+int tip_port_posix_tun_open_offload(const char *name, int *fd, char *ifname, size_t ifname_len,
+                                    unsigned *features);
 
 #endif /* TIP_PORT_POSIX_H */

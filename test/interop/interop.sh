@@ -79,6 +79,13 @@
 #                           with the reason (TIP_ERR_CERT, TIP_ERR_CERT_TIME,
 #                           TIP_ERR_CERT_ID, TIP_ERR_CERT), strongSwan must log the
 #                           AUTHENTICATION_FAILED it got, and no SA may come up
+#   offload, offload6       TUN and UDP offloads against strongSwan (which does none):
+#                           TCP (4 MB, writes of 1 B to 200 KB) and UDP (200 datagrams,
+#                           runs of ten in one UDP_SEGMENT send) both ways through the
+#                           tunnel, checked end to end (stream-check.py), first with the
+#                           gateway's offloads on - it must have split super-packets from
+#                           the TUN and coalesced segments toward it - then again with
+#                           offload = no; offload6 with IPv6 inside (fd01::/64, fd02::/64)
 #   keys                    the key log: a -DTIP_KEYLOG=1 gateway (build/interop-keylog)
 #                           initiates (aes128gcm16-prfsha256-ecp256), strongSwan with
 #                           save-keys rekeys the CHILD SA, the gateway deletes; every SA's
@@ -127,7 +134,10 @@ ACTION=ping         # ping | rekey-child | rekey-ike | rekey-child-left | rekey-
 FRAG_SIZE=""        # the IKE fragment size both sides use (frag cases)
 IMPAIR=""           # loss: nftables drops IKE datagrams in both namespaces during the handshake
 AUTH=psk            # psk | cert
+INNER=4             # the protected subnets' IP version (offload6: 6)
 case "$CASE" in
+    offload) ACTION=offload ;;
+    offload6) ACTION=offload; INNER=6 ;;
     frag-init) ACTION=frag; FRAG_SIZE=200 ;;
     frag-resp) ACTION=frag; FRAG_SIZE=200; INITIATOR=right ;;
     frag-loss) ACTION=frag; FRAG_SIZE=200; IMPAIR=loss ;;
@@ -156,6 +166,9 @@ esac
 ESP=$(tr '-' '\n' <<<"$IKE" | grep -Ev '^(prf.*|modp.*|ecp.*|x25519|curve25519)$' | paste -sd-)
 LEFT_ADDR=10.99.0.1
 [ "$MODE" = nat ] && LEFT_ADDR=10.98.0.1
+# the protected subnets and the addresses in them
+LEFT_NET=10.1.0.0/24 RIGHT_NET=10.2.0.0/24 LEFT_IN=10.1.0.1 RIGHT_IN=10.2.0.1
+[ "$INNER" = 6 ] && LEFT_NET=fd01::/64 RIGHT_NET=fd02::/64 LEFT_IN=fd01::1 RIGHT_IN=fd02::1
 
 # ---- state, clean-up and the result line --------------------------------------------
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tipx.XXXXXX")   # short: unix socket paths < 108 bytes
@@ -251,7 +264,7 @@ sw_spi() { # confdir in|out: the SPI (hex) of the newest CHILD_SA in that direct
     { sw "$1" --list-sas --child net 2>/dev/null || true; } | awk -v d="$2" '$1 == d { s = $2; sub(/,$/, "", s) } END { print s }'
 }
 # who pings whom: the virtual address cases change it once the address is known
-PING_NS=$LEFT_NS PING_SRC=10.1.0.1 PING_DST=10.2.0.1
+PING_NS=$LEFT_NS PING_SRC=$LEFT_IN PING_DST=$RIGHT_IN
 ping_through() { # count interval -> 0 if every reply came back
     ip netns exec "$PING_NS" ping -n -c "$1" -i "$2" -W 1 -I "$PING_SRC" "$PING_DST" > "$WORK/ping.out" 2>&1
 }
@@ -299,6 +312,15 @@ fi
 log "case $CASE: topology $MODE, left=$LEFT, initiator=$INITIATOR, ike=$IKE esp=$ESP"
 "$TOPO" up "$MODE" || fail "topology"
 TOPO_UP=1
+if [ "$INNER" = 6 ]; then
+    for ns in "$LEFT_NS" "$RIGHT_NS"; do # IPv6 on, also for the TUN devices to come
+        for c in all default lan0 lan0p; do
+            ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$c.disable_ipv6=0"
+        done
+    done
+    ip -n "$LEFT_NS" addr add "$LEFT_IN/64" dev lan0 nodad
+    ip -n "$RIGHT_NS" addr add "$RIGHT_IN/64" dev lan0 nodad
+fi
 
 mkdir -p "$WORK/r"
 # right: the responder accepts anyone (the left may be behind the NAT); as
@@ -346,7 +368,7 @@ else
     "$PEER" render "$HERE/swanctl-psk.conf.in" "$WORK/r/swanctl.conf" PSK=$PSK \
         START_ACTION=none REKEY_TIME=1h IKE_PROPOSAL="$RIGHT_IKE" ESP_PROPOSAL="$RIGHT_ESP" \
         LOCAL_ADDR=10.99.0.2 REMOTE_ADDR=$right_remote LOCAL_ID=right.test REMOTE_ID=left.test \
-        LOCAL_TS=10.2.0.0/24 REMOTE_TS=10.1.0.0/24
+        LOCAL_TS=$RIGHT_NET REMOTE_TS=$LEFT_NET
 fi
 [ -n "$FRAG_SIZE" ] && export CHARON_EXTRA_CONF="fragment_size = $FRAG_SIZE"
 # RFC 7427 with RSA-PSS instead of strongSwan's default PKCS#1 v1.5
@@ -378,6 +400,13 @@ if [ "${CAPTURE:-0}" = 1 ]; then
 fi
 
 # ---- left: strongSwan or the tinyipsec gateway ---------------------------------------
+gw_start() {
+    # ip netns exec execs the program: $! is the gateway's own PID
+    ip netns exec "$LEFT_NS" "$GW" --stats-interval 1 "${GW_ARGS[@]}" "$WORK/gw.conf" \
+        </dev/null > "$WORK/gw.log" 2>&1 &
+    GW_PID=$!
+    wait_for 5 gw_said '^linux-gateway ' || { gw_alive || fail "gateway exited at start-up"; fail "gateway did not start"; }
+}
 if [ "$LEFT" = sw ]; then
     mkdir -p "$WORK/l"
     "$PEER" render "$HERE/swanctl-psk.conf.in" "$WORK/l/swanctl.conf" PSK=$PSK \
@@ -407,9 +436,9 @@ psk = \"$gw_psk\""
 local = $LEFT_ADDR
 peer = $peer
 $gw_auth
-local_subnet = 10.1.0.0/24
-remote_subnet = 10.2.0.0/24
-route_src = 10.1.0.1
+local_subnet = $LEFT_NET
+remote_subnet = $RIGHT_NET
+route_src = $LEFT_IN
 ike = $IKE
 esp = $ESP
 initiate = $initiate
@@ -429,11 +458,7 @@ EOF
         sed -i 's|^remote_subnet = .*|remote_subnet = 10.3.0.0/24|' "$WORK/gw.conf"
         printf 'pool = 10.3.0.10-10.3.0.20\npool_dns = 10.1.0.53\n' >> "$WORK/gw.conf"
     fi
-    # ip netns exec execs the program: $! is the gateway's own PID
-    ip netns exec "$LEFT_NS" "$GW" --stats-interval 1 "${GW_ARGS[@]}" "$WORK/gw.conf" \
-        </dev/null > "$WORK/gw.log" 2>&1 &
-    GW_PID=$!
-    wait_for 5 gw_said '^linux-gateway ' || { gw_alive || fail "gateway exited at start-up"; fail "gateway did not start"; }
+    gw_start
 fi
 
 # ---- negative cases: the failure must be reported, and nothing installed ----------------
@@ -705,6 +730,61 @@ case "$ACTION" in
         gw_alive || fail "gateway exited"
         ! ping_through 1 0.2 || fail "ping still passes after the delete"
         detail="$detail, deleted by strongSwan"
+        ;;
+    offload)
+        # stream KIND FROM_NS TO_NS FROM TO PORT N SEED LABEL: what the receiver
+        # got (bytes or datagrams, and their SHA-256) must be what was sent
+        stream() {
+            local kind=$1 fns=$2 tns=$3 from=$4 to=$5 port=$6 n=$7 seed=$8 label=$9 rpid count=()
+            [ "$kind" = udp ] && count=("$n")
+            timeout 90 ip netns exec "$tns" python3 "$HERE/stream-check.py" "$kind-recv" "$to" \
+                "$port" "${count[@]}" > "$WORK/$label.recv" 2>&1 &
+            rpid=$!
+            BGPIDS+=("$rpid")
+            sleep 0.5 # bound
+            timeout 90 ip netns exec "$fns" python3 "$HERE/stream-check.py" "$kind-send" "$from" "$to" \
+                "$port" "$n" "$seed" > "$WORK/$label.send" 2>&1 ||
+                fail "$label: sender failed: $(tail -1 "$WORK/$label.send")"
+            wait "$rpid" || fail "$label: receiver failed: $(tail -1 "$WORK/$label.recv")"
+            [ "$(cat "$WORK/$label.send")" = "$(cat "$WORK/$label.recv")" ] ||
+                fail "$label: sent '$(cat "$WORK/$label.send")', received '$(cat "$WORK/$label.recv")'"
+            log "$label: $(cat "$WORK/$label.recv") intact"
+        }
+        streams() { # on|off: TCP and UDP, both ways
+            stream tcp "$LEFT_NS" "$RIGHT_NS" "$LEFT_IN" "$RIGHT_IN" 5301 4000000 1 "tcp-out-$1"
+            stream tcp "$RIGHT_NS" "$LEFT_NS" "$RIGHT_IN" "$LEFT_IN" 5302 4000000 2 "tcp-in-$1"
+            stream udp "$LEFT_NS" "$RIGHT_NS" "$LEFT_IN" "$RIGHT_IN" 5303 200 3 "udp-out-$1"
+            stream udp "$RIGHT_NS" "$LEFT_NS" "$RIGHT_IN" "$LEFT_IN" 5304 200 4 "udp-in-$1"
+        }
+        gw_said '^  offload: UDP GSO on, UDP GRO on, TUN virtio-net header on, TSO on, USO on, coalescing on' ||
+            fail "offloads not all on: $(grep -m1 '^  offload' "$WORK/gw.log")"
+        streams on
+        # a STATS line after the streams: super-packets came from the TUN and
+        # went into it, ESP left in GSO sends
+        n0=$(grep -c "^STATS " "$WORK/gw.log" || true)
+        wait_for 3 eval '[ "$(grep -c "^STATS " "$WORK/gw.log")" -gt "$n0" ]' || true
+        tr=$(gw_stat tun_read); trc=$(gw_stat tun_reads); tw=$(gw_stat tun_written)
+        twc=$(gw_stat tun_writes); sup=$(gw_stat tun_super); gso=$(gw_stat gso_sends)
+        bad=$(gw_stat tun_bad)
+        [ "$trc" -lt "$((tr / 4))" ] || fail "few super-packets from the TUN: $trc reads for $tr packets"
+        [ "${sup:-0}" -gt 0 ] || fail "nothing coalesced toward the TUN: $twc writes for $tw packets"
+        [ "${gso:-0}" -gt 0 ] || fail "no UDP GSO send"
+        [ "$bad" = 0 ] || fail "$bad super-packets could not be split"
+        detail="$detail, offload on: TUN $trc reads/$tr packets, $twc writes ($sup coalesced)/$tw packets, $gso GSO sends"
+        # the same streams without offloads
+        kill -TERM "$GW_PID"
+        wait_for 6 eval '! kill -0 $GW_PID 2>/dev/null' || fail "gateway still running 6 s after SIGTERM"
+        wait "$GW_PID" || fail "gateway exited with an error"
+        mv "$WORK/gw.log" "$WORK/gw-offload.log"
+        echo "offload = no" >> "$WORK/gw.conf"
+        wait_for 5 eval '! sw "$WORK/r" --list-sas | grep -q "^s2s:"' || fail "strongSwan kept the IKE_SA"
+        gw_start
+        wait_for "$SA_TIMEOUT" gw_said '^CHILD_UP ' || fail "no CHILD_UP with offload = no"
+        gw_said '^  offload: UDP GSO off, UDP GRO off, TUN virtio-net header off' ||
+            fail "offloads not off: $(grep -m1 '^  offload' "$WORK/gw.log")"
+        wait_for 5 ping_through 1 0.2 || fail "no ping with offload = no"
+        streams off
+        detail="$detail, offload off: the same streams, TCP 2 x 4 MB and UDP 2 x 200 datagrams intact"
         ;;
 esac
 

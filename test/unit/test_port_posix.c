@@ -356,6 +356,68 @@ static void test_raw_esp6(void **state)
     raw_roundtrip("::1", 1);
 }
 
+/*
+ * Draining (timeout 0) a burst of datagrams on the NAT-T socket of a port
+ * that also has an IKE socket: the helper stays on the socket that has data
+ * instead of trying the empty IKE socket before every datagram, so the burst
+ * costs one recvmsg per datagram plus the final empty round over both
+ * sockets. Datagrams waiting on the IKE socket are still served.
+ */
+static void test_drain_stays_on_busy_socket(void **state)
+{
+    static const uint8_t msg[] = "burst";
+    tip_port_posix_cfg_t cfg;
+    tip_port_posix_t rx, tx;
+    tip_port_t ptx;
+    tip_addr_t lo = tip_test_addr("127.0.0.1");
+    uint8_t mem[512];
+    tip_port_posix_rx_info_t info;
+    unsigned i, natt = 0, ike = 0;
+    int r;
+
+    (void)state;
+    tip_port_posix_cfg_init(&cfg);
+    cfg.local = lo;
+    cfg.natt_port = 0;
+    cfg.open_ike = 1;
+    cfg.ike_port = 0;
+    cfg.log_level = -1;
+    assert_int_equal(tip_port_posix_open(&rx, &cfg), TIP_OK);
+    cfg.open_ike = 0;
+    assert_int_equal(tip_port_posix_open(&tx, &cfg), TIP_OK);
+    tip_port_posix_port(&tx, &ptx);
+    for (i = 0; i < 40; i++)
+        assert_int_equal(ptx.send_udp(ptx.arg, &lo, tx.natt_port, &lo, rx.natt_port, msg,
+                                      sizeof(msg)),
+                         TIP_OK);
+    assert_int_equal(
+        ptx.send_udp(ptx.arg, &lo, tx.natt_port, &lo, rx.ike_port, msg, sizeof(msg)), TIP_OK);
+    {
+        struct timespec ts = {0, 20000000}; /* loopback delivers at once; be generous */
+        nanosleep(&ts, NULL);
+    }
+    memset(&rx.stats, 0, sizeof(rx.stats));
+    for (;;) {
+        tip_buf_t b = {mem, sizeof(mem), 0, 0};
+
+        r = tip_port_posix_recv(&rx, NULL, &b, 0, &info);
+        if (r == TIP_PORT_POSIX_TIMEOUT)
+            break;
+        assert_int_equal(r, TIP_PORT_POSIX_RAW);
+        if (info.source == TIP_PORT_POSIX_SRC_NATT)
+            natt++;
+        else if (info.source == TIP_PORT_POSIX_SRC_IKE)
+            ike++;
+    }
+    assert_int_equal(natt, 40);
+    assert_int_equal(ike, 1);
+    assert_int_equal(rx.stats.rx_datagrams, 41);
+    /* 41 datagrams, a switch of socket or two, and the empty round */
+    assert_in_range(rx.stats.rx_calls, 41, 41 + 4);
+    tip_port_posix_close(&rx);
+    tip_port_posix_close(&tx);
+}
+
 /* The kernel picks the name ("tip%d" -> "tip12"), so a caller cannot size
  * @p ifname for it: a buffer below IFNAMSIZ is refused before anything is
  * opened, never filled with a cut-off name that names another interface. */
@@ -379,6 +441,7 @@ int main(void)
         cmocka_unit_test(test_udp_v4_pktinfo),
         cmocka_unit_test(test_udp_v4_pktinfo_other_loopback),
         cmocka_unit_test(test_timeout),
+        cmocka_unit_test(test_drain_stays_on_busy_socket),
         cmocka_unit_test(test_truncated_datagram_dropped),
         cmocka_unit_test(test_keepalive_into_core),
         cmocka_unit_test(test_random_differs),

@@ -165,6 +165,17 @@ static void test_subnets_are_networks(void **state)
                  "given twice"); /* remote_subnet is in BASE */
 }
 
+/* Offloads are on unless the file says no; anything but yes or no is refused. */
+static void test_offload_switch(void **state)
+{
+    (void)state;
+    assert_int_equal(load("local_subnet = 10.1.0.0/24\n"), 0);
+    assert_int_equal(cf.offload, 1);
+    assert_int_equal(load("local_subnet = 10.1.0.0/24\noffload = no\n"), 0);
+    assert_int_equal(cf.offload, 0);
+    assert_error("local_subnet = 10.1.0.0/24\noffload = maybe\n", "offload");
+}
+
 static void test_route_src_inside_local_subnet(void **state)
 {
     (void)state;
@@ -223,6 +234,7 @@ int main(void)
         cmocka_unit_test(test_a_key_given_twice),
         cmocka_unit_test(test_refused_algorithms_are_named_with_the_reason),
         cmocka_unit_test(test_subnets_are_networks),
+        cmocka_unit_test(test_offload_switch),
         cmocka_unit_test(test_route_src_inside_local_subnet),
         cmocka_unit_test(test_virtual_addresses),
         cmocka_unit_test(test_a_file_others_can_read_is_reported),
