@@ -106,11 +106,12 @@ static int tip_ike_rekey_finish(tip_ctx_t *ctx, tip_ike_sa_t *old, tip_ike_sa_t 
         return err;
     nsa->parent = 0;
     old->pend.new_ike_sa = 0;
-    nsa->child = old->child;
+    memcpy(nsa->child, old->child, sizeof(nsa->child));
+    nsa->rekey_idx = old->rekey_idx;
     nsa->old_child = old->old_child;
     nsa->extra_child = old->extra_child;
     nsa->extra_role = old->extra_role;
-    memset(&old->child, 0, sizeof(old->child));
+    memset(old->child, 0, sizeof(old->child));
     memset(&old->old_child, 0, sizeof(old->old_child));
     memset(&old->extra_child, 0, sizeof(old->extra_child));
     old->extra_role = TIP_IKE_X_NONE;
