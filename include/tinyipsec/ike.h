@@ -388,6 +388,8 @@ int tip_ike_id_set(tip_ike_identity_t *id, tip_id_type_t type, const char *text)
  * @param conn  the connection
  * @param out   receives its handle (may be NULL)
  * @return 0; TIP_ERR_ARG (no PSK, no proposal, bad identity or selector;
+ *         more than TIP_IKE_CHILD_MAX - 1 further selector pairs, or one
+ *         with a side of another address family or a range out of order;
  *         a certificate connection without certificate, trust anchor or signer),
  *         TIP_ERR_UNSUPPORTED (an algorithm or key exchange group compiled out
  *         or not in the crypto backend, e.g. MODP-2048 with the PSA backend;

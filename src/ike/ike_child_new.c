@@ -241,7 +241,9 @@ int tip_ike_child_create_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ik
                                               tip_ike_pl_body(in, pl_sa), pl_sa->len,
                                               g != TIP_DH_NONE, &p, &spi_out) != TIP_OK)
         err = TIP_ERR_POLICY;
-    if (err == TIP_OK && p.pfs != g)
+    /* With PFS offered, only proposals of that group went out; without,
+     * the chosen one's group (if any) is kept for the rekeys (as IKE_AUTH's). */
+    if (err == TIP_OK && g != TIP_DH_NONE && p.pfs != g)
         err = TIP_ERR_POLICY;
     if (err == TIP_OK && g != TIP_DH_NONE)
         err = tip_ike_dh_from(&sa->dh, g, in, g_ir, &g_ir_len);
