@@ -9,8 +9,8 @@
  * rekeyed or deleted without touching the others; an IKE SA rekey moves
  * them all; an acquire negotiates a CHILD SA for the application's policy.
  *
- * tip-requires: TIP_CONF_IKEV2 TIP_IKE_CHILD_MAX>=3 TIP_MAX_IKE_SA>=2 TIP_MAX_SA>=12
- * tip-requires: TIP_CONF_IKE_INITIATOR TIP_CONF_IKE_RESPONDER TIP_MAX_POLICIES>=10
+ * tip-requires: TIP_CONF_IKEV2 TIP_IKE_CHILD_MAX>=2 TIP_MAX_IKE_SA>=2 TIP_MAX_SA>=8
+ * tip-requires: TIP_CONF_IKE_INITIATOR TIP_CONF_IKE_RESPONDER TIP_MAX_POLICIES>=8
  */
 #include <setjmp.h>
 #include <stdarg.h>
