@@ -495,6 +495,15 @@ static void test_acquire_creates_child_for_policy(void **state)
     assert_int_equal(tip_ike_delete_child_at(&ctx[A], conn[A], (unsigned)found), TIP_OK);
     tip_sim_run(&sim, 1000, 50);
     assert_int_equal(tip_spd_get(&ctx[A], hp, &pol), TIP_OK);
+    /* a policy outside the connection's pairs is none of its business */
+    pair_set(&pol.sel, "10.1.9.0", 24, "10.3.0.0", 24);
+    pol.dir = TIP_DIR_OUT;
+    assert_int_equal(tip_spd_add(&ctx[A], &pol, TIP_SPD_APPEND, &hp), TIP_OK);
+    assert_int_not_equal(tip_sim_send_udp(&ctx[A], "10.1.9.5", "10.3.0.7", 0x5A), TIP_SENT);
+    tip_sim_run(&sim, 1000, 50);
+    assert_int_equal(ev[A][TIP_EV_CHILD_UP], 2);
+    assert_int_equal(ev[A][TIP_EV_PROPOSAL_MISMATCH], 0);
+    assert_int_equal(children_up(&ctx[A], conn[A]), 1);
 }
 
 /* Lost, duplicated and reordered datagrams: both CHILD SAs still come up,
