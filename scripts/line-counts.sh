@@ -35,7 +35,7 @@ MODULES=(
     "IKE engine|800e|tables and states, timers, connection API, dispatch, SK, proposals|src/ike/ike_sa.c src/ike/ike_timer.c src/ike/ike_conn.c src/ike/ike_input.c src/ike/ike_sk.c src/ike/ike_prop.c"
     "IKE message pool|150|message buffers the IKE SAs borrow, by handle|src/ike/ike_buf.c"
     "IKE fragmentation|400|RFC 7383: negotiation, sending, reassembly|src/ike/ike_frag.c"
-    "IKE exchanges|800e|one exchange per file, selectors|src/ike/ike_init.c src/ike/ike_auth.c src/ike/ike_child.c src/ike/ike_rekey.c src/ike/ike_info.c src/ike/ike_ts.c"
+    "IKE exchanges|800e|one exchange per file, selectors|src/ike/ike_init.c src/ike/ike_auth.c src/ike/ike_child.c src/ike/ike_child_new.c src/ike/ike_rekey.c src/ike/ike_info.c src/ike/ike_ts.c"
     "virtual addresses|400e|configuration payload (RFC 7296 2.19, 3.15), address pools|src/ike/ike_cp.c src/ike/ike_pool.c"
     "key log|200|Wireshark tables|src/ike/ike_keylog.c"
     "certificates|500|CERT, CERTREQ, signed AUTH (RFC 7427, RFC 4754)|src/ike/ike_cert.c"

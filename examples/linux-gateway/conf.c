@@ -635,6 +635,35 @@ static int apply_key(gw_conf_t *cf, const char *key, const char *v, const char *
         *why = "too long";
         return copy_text(local ? cf->local_subnet : cf->remote_subnet, GW_TEXT_MAX, v);
     }
+    if (!strcmp(key, "child")) {
+        /* "child = 10.1.1.0/24 10.2.1.0/24": one more CHILD SA on the IKE SA
+         * (RFC 7296 1.3.1), our side first */
+        char l[GW_TEXT_MAX];
+        const char *sp = strpbrk(v, " \t");
+        size_t n = sp != NULL ? (size_t)(sp - v) : 0;
+        unsigned k = c->ts_more_count;
+        tip_selector_t *ts = &c->ts_more[k < TIP_IKE_TS_MORE_MAX ? k : 0];
+
+        if (k + 1u >= TIP_IKE_CHILD_MAX)
+            return set_err(why_buf, why_len, "at most %u \"child\" lines (TIP_IKE_CHILD_MAX %u)",
+                           (unsigned)(TIP_IKE_CHILD_MAX - 1), (unsigned)TIP_IKE_CHILD_MAX);
+        if (sp == NULL || n >= sizeof(l))
+            return set_err(why_buf, why_len, "expected LOCAL_SUBNET REMOTE_SUBNET");
+        memcpy(l, v, n);
+        l[n] = '\0';
+        while (*sp == ' ' || *sp == '\t')
+            sp++;
+        memset(ts, 0, sizeof(*ts));
+        if (parse_subnet(l, &ts->local, why_buf, why_len) != 0 ||
+            parse_subnet(sp, &ts->remote, why_buf, why_len) != 0)
+            return -1;
+        *why = "too long";
+        if (copy_text(cf->child_local[k], GW_TEXT_MAX, l) != 0 ||
+            copy_text(cf->child_remote[k], GW_TEXT_MAX, sp) != 0)
+            return -1;
+        c->ts_more_count = (uint8_t)(k + 1u);
+        return 0;
+    }
     if (!strcmp(key, "ike") || !strcmp(key, "esp")) {
         /* e.g. aes128gcm16-prfsha256-x25519, aes256-sha256-modp2048 (IKE);
          * aes128gcm16, aes256-sha256, chacha20poly1305-x25519-esn (ESP) */
@@ -877,8 +906,11 @@ int gw_conf_load(gw_conf_t *cf, const char *path, char *err, size_t err_len)
             return set_err(err, err_len, "%s:%u: %s: missing or badly quoted value", path, lineno,
                            key);
         }
-        /* A second value would silently win over the first: refuse it. */
-        first = seen_before(seen, &n_seen, sizeof(seen) / sizeof(seen[0]), key, lineno);
+        /* A second value would silently win over the first: refuse it
+         * ("child" adds one subnet pair per line). */
+        first = strcmp(key, "child") == 0
+                    ? 0
+                    : seen_before(seen, &n_seen, sizeof(seen) / sizeof(seen[0]), key, lineno);
         if (first != 0) {
             fclose(f);
             return set_err(err, err_len, "%s:%u: %s: given twice (first on line %u)", path,
@@ -993,6 +1025,8 @@ void gw_conf_print(const gw_conf_t *cf)
     else
         printf("psk = (%u bytes)\n", (unsigned)c->psk_len);
     printf("local_subnet = %s\nremote_subnet = %s\n", cf->local_subnet, cf->remote_subnet);
+    for (i = 0; i < c->ts_more_count; i++)
+        printf("child = %s %s\n", cf->child_local[i], cf->child_remote[i]);
     printf("ike = ");
     for (i = 0; i < c->ike_count; i++)
         printf("%s%s", i ? "," : "", gw_ike_proposal_name(&c->ike[i], name, sizeof(name)));

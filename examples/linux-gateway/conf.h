@@ -30,6 +30,10 @@ typedef struct {
     tip_addr_t route_src;            /**< "src" of the route to the remote subnet, AF_NONE = none */
     char local_subnet[GW_TEXT_MAX];  /**< as written: for messages */
     char remote_subnet[GW_TEXT_MAX]; /**< as written: handed to "ip route" */
+    /** "child = LOCAL REMOTE" (repeatable): further subnet pairs, each its own
+     *  CHILD SA (conn.ts_more); as written, the remote ones handed to "ip route". */
+    char child_local[TIP_IKE_TS_MORE_MAX][GW_TEXT_MAX];
+    char child_remote[TIP_IKE_TS_MORE_MAX][GW_TEXT_MAX]; /**< see child_local */
     char ike_text[GW_TEXT_MAX];      /**< IKE proposals as written */
     char esp_text[GW_TEXT_MAX];      /**< ESP proposals as written */
     char warning[GW_TEXT_MAX + 256]; /**< set by gw_conf_load(): "" or a warning to print */

@@ -102,6 +102,21 @@ static void hex8(const uint8_t spi[8], char out[17])
         snprintf(out + 2 * i, 3, "%02x", spi[i]);
 }
 
+/* The remote subnets of the "child" lines (further CHILD SAs) go into the TUN too. */
+static int tun_routes_more(gateway_t *g)
+{
+    unsigned i;
+
+    for (i = 0; i < g->cf.conn.ts_more_count; i++) {
+        const char *const route[] = {"ip",  "route",     "replace", g->cf.child_remote[i],
+                                     "dev", g->tun_name, NULL};
+
+        if (gw_run_ip(route) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* Open the TUN device, bring it up, and route the remote subnet into it. */
 static int tun_setup(gateway_t *g)
 {
@@ -140,26 +155,41 @@ static int tun_setup(gateway_t *g)
             "dev", g->tun_name, "src",     tip_addr_format(&cf->route_src, src, sizeof(src)),
             NULL};
 
-        return gw_run_ip(route);
+        if (gw_run_ip(route) != 0)
+            return -1;
     } else {
         const char *const route[] = {"ip",  "route",     "replace", cf->remote_subnet,
                                      "dev", g->tun_name, NULL};
 
-        return gw_run_ip(route);
+        if (gw_run_ip(route) != 0)
+            return -1;
     }
+    return tun_routes_more(g);
 }
 
 /* ---- events and counters -------------------------------------------------------- */
 
-static void print_child(gateway_t *g, const char *what, tip_handle_t conn)
+/* CHILD SA @p child of @p conn (tip_event_t.child): its subnets as configured. */
+static void print_child(gateway_t *g, const char *what, tip_handle_t conn, unsigned child)
 {
     tip_ike_status_t st;
+    tip_ike_child_status_t cs;
     char esp[GW_PROP_TEXT];
+    const char *l = g->cf.local_subnet, *r = g->cf.remote_subnet;
 
     if (tip_ike_status(&g->ctx, conn, &st) != TIP_OK)
         return;
-    printf("%s conn %u: %s === %s, ESP SPIs in 0x%08x out 0x%08x, UDP-encap %s, esp %s\n", what,
-           (unsigned)conn, g->cf.local_subnet, g->cf.remote_subnet, (unsigned)st.child_spi_in,
+    if (tip_ike_child_status(&g->ctx, conn, child, &cs) == TIP_OK && cs.up) {
+        if (cs.pair >= 1 && cs.pair <= g->cf.conn.ts_more_count) {
+            l = g->cf.child_local[cs.pair - 1];
+            r = g->cf.child_remote[cs.pair - 1];
+        }
+        st.child_spi_in = cs.spi_in;
+        st.child_spi_out = cs.spi_out;
+        st.child_alg = cs.alg;
+    }
+    printf("%s conn %u child %u: %s === %s, ESP SPIs in 0x%08x out 0x%08x, UDP-encap %s, esp %s\n",
+           what, (unsigned)conn, child, l, r, (unsigned)st.child_spi_in,
            (unsigned)st.child_spi_out, st.natt ? "yes" : "no",
            gw_esp_proposal_name(&st.child_alg, esp, sizeof(esp))); /* the negotiated one */
 }
@@ -231,7 +261,7 @@ static void on_event(void *arg, const tip_event_t *ev)
         break;
     case TIP_EV_CHILD_UP:
     case TIP_EV_CHILD_REKEYED:
-        print_child(g, tip_event_name(ev->type), ev->conn);
+        print_child(g, tip_event_name(ev->type), ev->conn, ev->child);
         if (ev->type == TIP_EV_CHILD_UP && g->cf.has_pool) {
             tip_ike_vip_t vip;
             if (tip_ike_vip_get(&g->ctx, ev->conn, &vip) == TIP_OK)

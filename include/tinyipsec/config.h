@@ -261,6 +261,19 @@
 #endif
 
 /**
+ * CHILD SAs per IKE SA (RFC 7296 1.3.1): the one IKE_AUTH makes and those
+ * CREATE_CHILD_SA adds (a connection's further selector pairs, acquires,
+ * the peer's requests). A peer's request beyond it is answered
+ * NO_ADDITIONAL_SAS. A connection has at most this many selector pairs.
+ * 1..16.
+ */
+#ifndef TIP_IKE_CHILD_MAX
+#define TIP_IKE_CHILD_MAX 4
+#endif
+/** Entries of tip_ike_conn_t.ts_more: TIP_IKE_CHILD_MAX - 1, at least 1. */
+#define TIP_IKE_TS_MORE_MAX (TIP_IKE_CHILD_MAX > 1 ? TIP_IKE_CHILD_MAX - 1 : 1)
+
+/**
  * IKE fragmentation (RFC 7383): IKEV2_FRAGMENTATION_SUPPORTED is offered
  * in IKE_SA_INIT (a connection can turn it off), encrypted messages larger
  * than the connection's fragment size go out as Encrypted Fragment
@@ -488,6 +501,9 @@
 #endif
 #if TIP_CONF_IKEV2 && (TIP_MAX_IKE_SA < 1 || TIP_MAX_IKE_CONN < 1)
 #error "IKEv2 needs at least one connection and one IKE SA"
+#endif
+#if TIP_CONF_IKEV2 && (TIP_IKE_CHILD_MAX < 1 || TIP_IKE_CHILD_MAX > 16)
+#error "TIP_IKE_CHILD_MAX must be 1..16"
 #endif
 #if TIP_CONF_IKEV2 && (TIP_IKE_HALF_OPEN_PER_SRC < 1 || TIP_IKE_HALF_OPEN_PER_SRC > TIP_MAX_IKE_SA)
 #error "TIP_IKE_HALF_OPEN_PER_SRC must be 1..TIP_MAX_IKE_SA"

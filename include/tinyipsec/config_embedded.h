@@ -45,6 +45,8 @@
 #define TIP_MAX_IKE_CONN 1
 #define TIP_MAX_IKE_SA 2
 #define TIP_IKE_MAX_PROPOSALS 2
+/* Two CHILD SAs per IKE SA: the one from IKE_AUTH and one more. */
+#define TIP_IKE_CHILD_MAX 2
 /* Peers send 32-byte nonces (64 at most with a SHA-512 PRF); RFC 7296 allows 256. */
 #define TIP_IKE_PEER_NONCE_MAX 64
 /* One handshake holds 3 message buffers (4 while a fragmented IKE_AUTH is

@@ -64,6 +64,7 @@
     X(TIP_IKE_CA_MAX)                                                          \
     X(TIP_IKE_SIG_MAX)                                                         \
     X(TIP_IKE_MAX_PROPOSALS)                                                   \
+    X(TIP_IKE_CHILD_MAX)                                                       \
     X(TIP_IKE_NONCE_LEN)                                                       \
     X(TIP_IKE_PEER_NONCE_MAX)                                                  \
     X(TIP_IKE_COOKIE_THRESHOLD)                                                \

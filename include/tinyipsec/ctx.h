@@ -148,6 +148,11 @@ typedef struct {
     int reason;          /**< IKE events: a tip_err_t, or a notify type for the peer's errors */
     /** VIRTUAL_IP: the addresses and DNS servers assigned (also tip_ike_vip_get()); else NULL. */
     const struct tip_ike_vip_s *vip;
+    /**
+     * CHILD_UP, CHILD_REKEYED, CHILD_DOWN: which CHILD SA of the connection,
+     * the index for tip_ike_child_status() (0 = the one IKE_AUTH made).
+     */
+    uint8_t child;
 } tip_event_t;
 
 /**

@@ -12,6 +12,20 @@
  * Negotiated CHILD SAs are installed into the SAD and bound to SPD entries
  * through the same public calls manual keying uses.
  *
+ * An IKE SA carries up to TIP_IKE_CHILD_MAX CHILD SAs (RFC 7296 1.3.1):
+ * the one IKE_AUTH makes for the connection's `ts`, one per further
+ * selector pair (`ts_more`, created by the IKE SA's initiator with
+ * CREATE_CHILD_SA), those an acquire asks for, and those the peer creates.
+ * An acquire (TIP_EV_ACQUIRE: an outbound PROTECT policy without an SA)
+ * belongs to the first connection with a peer address whose mode is the
+ * policy's, whose peer is the policy's tunnel_remote (tunnel mode, when
+ * set), and one of whose selector pairs holds the policy's selectors: its
+ * IKE SA is started if there is none; once it is established, a CHILD SA
+ * for the policy's selectors is negotiated and bound to that policy (no
+ * policy is added; the policy stays when the CHILD SA goes). One
+ * negotiation per policy at a time; a refused one is tried again with
+ * back-off, and given up after five refusals (the next packet asks again).
+ *
  * Sans-I/O as everywhere: IKE messages arrive through tip_ike_input(), go
  * out through the port's send_udp, and timers run from tip_poll().
  */
@@ -153,6 +167,15 @@ typedef struct {
     tip_child_proposal_t child[TIP_IKE_MAX_PROPOSALS]; /**< in order of preference */
     uint8_t child_count;           /**< entries of child */
     tip_selector_t ts;       /**< local = our protected side, remote = the peer's */
+    /**
+     * Further selector pairs, each its own CHILD SA (RFC 7296 1.3.1): the
+     * initiator of the IKE SA creates them with CREATE_CHILD_SA once
+     * IKE_AUTH (which carries `ts`) is done; a responder narrows a peer's
+     * proposal against `ts` and these (2.9). Unset sides are filled like
+     * those of `ts`. ts_more_count = 0: only `ts`.
+     */
+    tip_selector_t ts_more[TIP_IKE_TS_MORE_MAX];
+    uint8_t ts_more_count;   /**< entries of ts_more, at most TIP_IKE_CHILD_MAX - 1 */
     tip_mode_t mode;         /**< tunnel (default) or transport */
     uint32_t ike_rekey_s;    /**< IKE SA rekey after this many seconds, 0 = default (4 h) */
     uint32_t child_rekey_s;  /**< CHILD SA rekey, 0 = default (1 h) */
@@ -367,6 +390,8 @@ int tip_ike_id_set(tip_ike_identity_t *id, tip_id_type_t type, const char *text)
  * @param conn  the connection
  * @param out   receives its handle (may be NULL)
  * @return 0; TIP_ERR_ARG (no PSK, no proposal, bad identity or selector;
+ *         more than TIP_IKE_CHILD_MAX - 1 further selector pairs, or one
+ *         with a side of another address family or a range out of order;
  *         a certificate connection without certificate, trust anchor or signer),
  *         TIP_ERR_UNSUPPORTED (an algorithm or key exchange group compiled out
  *         or not in the crypto backend, e.g. MODP-2048 with the PSA backend;
@@ -434,8 +459,10 @@ int tip_ike_input(struct tip_ctx *ctx, const tip_addr_t *src, uint16_t sport,
                   const tip_addr_t *dst, uint16_t dport, const uint8_t *msg, size_t len);
 
 /**
- * Rekey the CHILD SA of connection @p conn now (CREATE_CHILD_SA). Rekeys
- * also run by themselves; one that fails is tried again, with back-off.
+ * Rekey the (first) CHILD SA of connection @p conn now (CREATE_CHILD_SA):
+ * the one with the lowest index in the connection's CHILD SA table that is
+ * up. Rekeys also run by themselves; one that fails is tried again, with
+ * back-off.
  *
  * @param ctx   the context
  * @param conn  the connection
@@ -444,6 +471,17 @@ int tip_ike_input(struct tip_ctx *ctx, const tip_addr_t *src, uint16_t sport,
  *         request is outstanding: one at a time, RFC 7296 2.3), a handle error
  */
 int tip_ike_rekey_child(struct tip_ctx *ctx, tip_handle_t conn);
+
+/**
+ * Rekey CHILD SA @p index of connection @p conn (tip_ike_child_status(),
+ * tip_event_t.child) now. One CHILD SA of an IKE SA is rekeyed at a time.
+ *
+ * @param ctx    the context
+ * @param conn   the connection
+ * @param index  the entry of its CHILD SA table, below TIP_IKE_CHILD_MAX
+ * @return as tip_ike_rekey_child(); TIP_ERR_ARG for an index out of range
+ */
+int tip_ike_rekey_child_at(struct tip_ctx *ctx, tip_handle_t conn, unsigned index);
 
 /**
  * Rekey the IKE SA of connection @p conn now.
@@ -474,7 +512,9 @@ int tip_ike_rekey_ike(struct tip_ctx *ctx, tip_handle_t conn);
 int tip_ike_terminate(struct tip_ctx *ctx, tip_handle_t conn);
 
 /**
- * Delete only the CHILD SA of @p conn (INFORMATIONAL with a Delete payload).
+ * Delete only the (first) CHILD SA of @p conn (INFORMATIONAL with a Delete
+ * payload): the one tip_ike_rekey_child() acts on. The IKE SA and its
+ * other CHILD SAs stay.
  *
  * @param ctx   the context
  * @param conn  the connection
@@ -483,10 +523,23 @@ int tip_ike_terminate(struct tip_ctx *ctx, tip_handle_t conn);
  */
 int tip_ike_delete_child(struct tip_ctx *ctx, tip_handle_t conn);
 
+/**
+ * Delete CHILD SA @p index of @p conn (INFORMATIONAL with a Delete
+ * payload); TIP_EV_CHILD_DOWN names it when the peer confirms. A CHILD SA
+ * of a configured selector pair is not negotiated again by itself.
+ *
+ * @param ctx    the context
+ * @param conn   the connection
+ * @param index  the entry of its CHILD SA table, below TIP_IKE_CHILD_MAX
+ * @return as tip_ike_delete_child(); TIP_ERR_ARG for an index out of range
+ */
+int tip_ike_delete_child_at(struct tip_ctx *ctx, tip_handle_t conn, unsigned index);
+
 /** State of a connection, for status displays. */
 typedef struct {
     uint8_t ike_up;          /**< an IKE SA is established */
-    uint8_t child_up;        /**< a CHILD SA is installed */
+    uint8_t child_up;        /**< a CHILD SA is installed (the first; the fields below describe it) */
+    uint8_t child_count;     /**< CHILD SAs up on the IKE SA (tip_ike_child_status() for each) */
     uint8_t natt;            /**< UDP encapsulation in use (NAT detected or forced) */
     uint8_t initiator;       /**< we initiated the current IKE SA */
     uint8_t spi_i[8];        /**< the IKE SA's initiator SPI */
@@ -513,5 +566,36 @@ typedef struct {
  * @return 0, TIP_ERR_ARG, TIP_ERR_NOT_FOUND or TIP_ERR_STALE (deleted connection)
  */
 int tip_ike_status(const struct tip_ctx *ctx, tip_handle_t conn, tip_ike_status_t *out);
+
+/** State of one CHILD SA of a connection (tip_ike_child_status()). */
+typedef struct {
+    uint8_t up;              /**< its SA pair is installed */
+    uint8_t pending;         /**< not up yet: our CREATE_CHILD_SA for it is due or out */
+    uint8_t pair;            /**< the connection's selector pair it is for (0 = ts, n = ts_more[n - 1]),
+                                  0xFF: proposed by the peer outside them, or an acquire's */
+    uint32_t spi_in;         /**< inbound SPI */
+    uint32_t spi_out;        /**< outbound SPI */
+    tip_handle_t sa_in;      /**< SAD handle of the inbound SA (for tip_sad_stats()) */
+    tip_handle_t sa_out;     /**< ... and of the outbound one */
+    tip_handle_t policy;     /**< its outbound policy (an acquire's: the application's) */
+    tip_selector_t sel;      /**< negotiated selectors (pending: proposed), local = our side */
+    tip_child_proposal_t alg;/**< negotiated algorithms */
+} tip_ike_child_status_t;
+
+/**
+ * Fill @p out with the state of CHILD SA @p index of connection @p conn's
+ * current IKE SA. The table has TIP_IKE_CHILD_MAX entries; entry 0 is the
+ * CHILD SA of IKE_AUTH, the others come from CREATE_CHILD_SA (RFC 7296
+ * 1.3.1). CHILD events name their entry in tip_event_t.child.
+ *
+ * @param ctx    the context
+ * @param conn   the connection
+ * @param index  the entry, below TIP_IKE_CHILD_MAX
+ * @param out    receives the state
+ * @return 0; TIP_ERR_NO_SA (no IKE SA, or the entry is free), TIP_ERR_ARG,
+ *         TIP_ERR_NOT_FOUND or TIP_ERR_STALE
+ */
+int tip_ike_child_status(const struct tip_ctx *ctx, tip_handle_t conn, unsigned index,
+                         tip_ike_child_status_t *out);
 
 #endif /* TINYIPSEC_IKE_H */

@@ -71,12 +71,23 @@ typedef enum {
     TIP_IKE_X_PEERS          /**< the peer's new pair lost: the peer deletes it */
 } tip_ike_extra_role_t;
 
+/** tip_ike_child_t.ts_idx of a CHILD SA that is not one of the connection's selector pairs. */
+#define TIP_IKE_TS_NONE 0xFFu
+
+/** tip_ike_child_t.create: a CHILD SA of ours still to be negotiated. */
+typedef enum {
+    TIP_IKE_CREATE_NONE = 0,        /**< nothing to create (the entry is free or in use) */
+    TIP_IKE_CREATE_DUE,             /**< CREATE_CHILD_SA for `sel` is due at rekey_at_ms */
+    TIP_IKE_CREATE_SENT             /**< our CREATE_CHILD_SA for it is outstanding */
+} tip_ike_create_t;
+
 /**
- * The CHILD SA of an IKE SA (one per connection). A pair in use has both
- * SAD handles. The current pair (`child`) may have none while still holding
- * its policies: the peer deleted it while our rekey of it was in flight
- * (RFC 7296 2.25.1), and the policies wait for the pair that rekey brings
- * (or go when it fails).
+ * A CHILD SA of an IKE SA: an entry of its table. A pair in use has both
+ * SAD handles. An entry may have none while still holding its policies:
+ * the peer deleted it while our rekey of it was in flight (RFC 7296
+ * 2.25.1), and the policies wait for the pair that rekey brings (or go
+ * when it fails); or it waits to be created (create, `sel` = what we
+ * propose). The entry is free when it holds none of that.
  */
 typedef struct {
     uint32_t spi_in, spi_out;
@@ -84,8 +95,14 @@ typedef struct {
     tip_handle_t pol_out, pol_in;   /**< SPD handles */
     uint8_t encr, integ, esn, pfs;
     uint16_t key_bits;
-    uint8_t rekey_fails;            /**< consecutive failed rekeys (back-off) */
-    uint64_t rekey_at_ms;           /**< 0 = none scheduled */
+    uint8_t rekey_fails;            /**< consecutive failed rekeys or creates (back-off) */
+    uint8_t ts_idx;                 /**< the connection's selector pair it is for (0 = ts,
+                                         n = ts_more[n - 1]), TIP_IKE_TS_NONE: the peer's or
+                                         an acquire's */
+    uint8_t create;                 /**< tip_ike_create_t */
+    uint8_t app_pol;                /**< pol_out is the application's policy (an acquire):
+                                         bound to the pair, never deleted; pol_in = 0 */
+    uint64_t rekey_at_ms;           /**< rekey (or create) time, 0 = none scheduled */
     tip_selector_t sel;             /**< negotiated selectors (local = our side) */
 } tip_ike_child_t;
 
@@ -101,6 +118,7 @@ typedef struct {
     tip_handle_t peer_ike_sa;       /**< IKE rekey collision (2.8.2): the peer's new IKE SA,
                                          CREATING, until our rekey is answered */
     uint32_t del_spi;               /**< Delete(ESP): our inbound SPI of the pair we named */
+    uint8_t child_idx;              /**< CHILD create: the entry of child[] it is for */
 } tip_ike_pending_ex_t;
 
 #if TIP_CONF_IKE_FRAG
@@ -187,9 +205,14 @@ typedef struct {
 #endif
     tip_crypto_dh_t dh;
     tip_ike_pending_ex_t pend;
-    tip_ike_child_t child;
+    /* The CHILD SA table: child[0] is the one IKE_AUTH makes, the others
+     * come from CREATE_CHILD_SA. One CHILD SA is rekeyed at a time:
+     * child[rekey_idx]; old_child and extra_child belong to it. */
+    tip_ike_child_t child[TIP_IKE_CHILD_MAX];
     tip_ike_child_t old_child;      /**< the pair a rekey replaced, until it is deleted */
     tip_ike_child_t extra_child;    /**< 2.8.1: the second new pair of a simultaneous rekey */
+    uint8_t rekey_idx;              /**< the entry of child[] being (or last) rekeyed */
+    uint8_t del_idx;                /**< the entry our next Delete(ESP) names (tip_ike_info_start) */
     uint16_t collide_low_len;
     uint8_t extra_role;             /**< tip_ike_extra_role_t: what extra_child holds */
     uint8_t collide_low[TIP_IKE_PEER_NONCE_MAX]; /**< lowest nonce of the peer's exchange */

@@ -321,7 +321,7 @@ int tip_ike_auth_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
     tip_ike_notify_t n;
     uint16_t child_err = 0;
     uint32_t peer_spi = 0;
-    uint8_t num = 0;
+    uint8_t num = 0, pair = 0;
     tip_ike_hdr_t h;
     tip_ike_w_t w;
     tip_handle_t conn;
@@ -373,7 +373,8 @@ int tip_ike_auth_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
     if (child_err == 0)
         child_err = tip_ike_cp_assign(ctx, c, in, &cp_reply, &cp_dns);
 #endif
-    if (child_err == 0 && tip_ike_conn_narrow(c, 0, in, 0, &sel) != TIP_OK)
+    /* 2.9: narrowed against each of the connection's selector pairs. */
+    if (child_err == 0 && tip_ike_conn_narrow(c, 0, in, 0, &sel, &pair) != TIP_OK)
         child_err = TIP_IKE_N_TS_UNACCEPTABLE;
     else if (child_err == 0 && transport != (c->cfg.mode == TIP_MODE_TRANSPORT))
         child_err = TIP_IKE_N_NO_PROPOSAL_CHOSEN;
@@ -397,7 +398,8 @@ int tip_ike_auth_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
     if (child_err == 0) {
         uint32_t spi_in = tip_ike_new_spi(ctx);
         err = tip_ike_child_install(ctx, sa, &cp, spi_in, peer_spi, &sel, sa->ni, sa->ni_len,
-                                    sa->nr, sa->nr_len, NULL, 0, 0, &sa->child);
+                                    sa->nr, sa->nr_len, NULL, 0, 0, &sa->child[0]);
+        sa->child[0].ts_idx = pair;
         if (err != TIP_OK) {
             child_err = TIP_IKE_N_NO_ADDITIONAL_SAS; /* our tables are full */
         } else {
@@ -417,7 +419,7 @@ int tip_ike_auth_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
     if (err == TIP_OK)
         err = tip_ike_send_response(ctx, sa, len);
     if (child_err == 0)
-        tip_ike_child_schedule(ctx, sa);
+        tip_ike_child_schedule(ctx, sa, &sa->child[0]);
     /* RFC 7296 2.4: with INITIAL_CONTACT the peer holds no other IKE SA
      * with us; older ones of this identity go (without telling it). The
      * SAs of a connection open to any identity (certificates) may belong
@@ -428,8 +430,8 @@ int tip_ike_auth_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
         tip_ike_initial_contact(ctx, sa);
     /* Events last, from copies: the callback may change anything. */
     {
-        tip_handle_t child_in = sa->child.sa_in;
-        uint32_t spi_in = sa->child.spi_in;
+        tip_handle_t child_in = sa->child[0].sa_in;
+        uint32_t spi_in = sa->child[0].spi_in;
         tip_ike_raise(ctx, conn, TIP_EV_IKE_UP, 0, 0, 0);
         if (child_err != 0)
             tip_ike_raise(ctx, conn, TIP_EV_PROPOSAL_MISMATCH, child_err, 0, 0);
@@ -450,7 +452,7 @@ int tip_ike_auth_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     const tip_ike_pl_t *pl_sa = tip_ike_msg_find(in, TIP_IKE_PL_SA, 0);
     const tip_ike_pl_t *pl;
     tip_child_proposal_t cp;
-    tip_selector_t sel;
+    tip_selector_t sel, ours;
     tip_ike_id_t idr;
     tip_handle_t conn;
     uint32_t peer_spi;
@@ -516,16 +518,22 @@ int tip_ike_auth_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
             tip_ike_accept_child(c->cfg.child, c->cfg.child_count, tip_ike_pl_body(in, pl_sa),
                                  pl_sa->len, 0, &cp, &peer_spi) != TIP_OK)
             child_err = TIP_IKE_N_NO_PROPOSAL_CHOSEN;
-        else if (tip_ike_conn_narrow(c, 1, in, 1, &sel) != TIP_OK)
-            child_err = TIP_IKE_N_TS_UNACCEPTABLE;
     }
     if (child_err == 0) {
+        tip_ike_conn_ts(c, 1, &ours);
+        if (tip_ike_ts_narrow(&ours, in, 1, &sel) != TIP_OK)
+            child_err = TIP_IKE_N_TS_UNACCEPTABLE; /* 2.9: within what we proposed (ts) */
+    }
+    /* The further selector pairs follow in CREATE_CHILD_SA (1.3.1). */
+    if (!vip_fail)
+        tip_ike_child_want_pairs(ctx, sa);
+    if (child_err == 0) {
         err = tip_ike_child_install(ctx, sa, &cp, sa->child_pending_spi, peer_spi, &sel, sa->ni,
-                                    sa->ni_len, sa->nr, sa->nr_len, NULL, 0, 1, &sa->child);
+                                    sa->ni_len, sa->nr, sa->nr_len, NULL, 0, 1, &sa->child[0]);
         if (err == TIP_OK) {
-            tip_handle_t child_in = sa->child.sa_in;
-            uint32_t spi_in = sa->child.spi_in;
-            tip_ike_child_schedule(ctx, sa);
+            tip_handle_t child_in = sa->child[0].sa_in;
+            uint32_t spi_in = sa->child[0].spi_in;
+            tip_ike_child_schedule(ctx, sa, &sa->child[0]);
             tip_ike_raise(ctx, conn, TIP_EV_IKE_UP, 0, 0, 0);
 #if TIP_CONF_IKE_CP
             if (vip_up)

@@ -32,7 +32,7 @@ uint32_t tip_ike_new_spi(tip_ctx_t *ctx)
     return 0x100u + (uint32_t)(ctx->now_ms & 0xFFFFu); /* only if the RNG failed */
 }
 
-void tip_ike_child_schedule(tip_ctx_t *ctx, tip_ike_sa_t *sa)
+void tip_ike_child_schedule(tip_ctx_t *ctx, tip_ike_sa_t *sa, tip_ike_child_t *ch)
 {
     const tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
     uint32_t s, pct;
@@ -45,7 +45,7 @@ void tip_ike_child_schedule(tip_ctx_t *ctx, tip_ike_sa_t *sa)
     pct = c->cfg.jitter_pct != 0 ? c->cfg.jitter_pct : TIP_IKE_DEF_JITTER_PCT;
     (void)tip_ike_random(ctx, r, 2);
     ms = (uint64_t)s * 1000u;
-    sa->child.rekey_at_ms = ctx->now_ms + ms - ms * pct / 100u * tip_load_be16(r) / 65536u;
+    ch->rekey_at_ms = ctx->now_ms + ms - ms * pct / 100u * tip_load_be16(r) / 65536u;
 }
 
 static uint32_t tip_ike_child_hard_s(const tip_ike_conn_t *conn)
@@ -170,38 +170,93 @@ void tip_ike_child_remove_sas(tip_ctx_t *ctx, tip_ike_child_t *child)
 void tip_ike_child_remove(tip_ctx_t *ctx, tip_ike_child_t *child)
 {
     tip_ike_child_remove_sas(ctx, child);
-    if (child->pol_out != 0)
+    /* An acquire's policy is the application's: it stays (its SA is gone,
+     * so the next packet asks for a new one). */
+    if (child->pol_out != 0 && !child->app_pol)
         (void)tip_spd_del(ctx, child->pol_out);
     if (child->pol_in != 0)
         (void)tip_spd_del(ctx, child->pol_in);
     memset(child, 0, sizeof(*child));
 }
 
+void tip_ike_child_remove_all(tip_ctx_t *ctx, tip_ike_sa_t *sa)
+{
+    unsigned i;
+
+    for (i = 0; i < TIP_IKE_CHILD_MAX; i++)
+        tip_ike_child_remove(ctx, &sa->child[i]);
+    tip_ike_child_remove(ctx, &sa->old_child);
+    tip_ike_child_remove(ctx, &sa->extra_child);
+    sa->extra_role = TIP_IKE_X_NONE;
+}
+
+int tip_ike_child_used(const tip_ike_child_t *ch)
+{
+    return ch->sa_in != 0 || ch->pol_out != 0 || ch->pol_in != 0 || ch->create != TIP_IKE_CREATE_NONE;
+}
+
+int tip_ike_child_free_idx(const tip_ike_sa_t *sa)
+{
+    unsigned i;
+
+    for (i = 0; i < TIP_IKE_CHILD_MAX; i++)
+        if (!tip_ike_child_used(&sa->child[i]))
+            return (int)i;
+    return -1;
+}
+
+unsigned tip_ike_child_first(const tip_ike_sa_t *sa)
+{
+    unsigned i;
+
+    for (i = 0; i < TIP_IKE_CHILD_MAX; i++)
+        if (sa->child[i].sa_in != 0)
+            return i;
+    return 0; /* none up: the first entry (empty) */
+}
+
+int tip_ike_child_by_spi_out(const tip_ike_sa_t *sa, uint32_t spi)
+{
+    unsigned i;
+
+    for (i = 0; i < TIP_IKE_CHILD_MAX; i++)
+        if (sa->child[i].sa_in != 0 && sa->child[i].spi_out == spi)
+            return (int)i;
+    return -1;
+}
+
 /* A rekey installed @p nc: the current pair becomes the old one (kept until
  * its delete), the policies move to the new pair (make-before-break). */
 static void tip_ike_child_replace(tip_ike_sa_t *sa, const tip_ike_child_t *nc)
 {
-    sa->old_child = sa->child;
+    tip_ike_child_t *cur = &sa->child[sa->rekey_idx];
+    tip_ike_child_t n = *nc;
+
+    n.ts_idx = cur->ts_idx;
+    n.app_pol = cur->app_pol;
+    sa->old_child = *cur;
     sa->old_child.pol_in = 0;
     sa->old_child.pol_out = 0;
+    sa->old_child.app_pol = 0;
     sa->old_child.rekey_at_ms = 0;
-    sa->child = *nc;
+    *cur = n;
 }
 
 void tip_ike_child_adopt_peers(tip_ctx_t *ctx, tip_ike_sa_t *sa)
 {
     tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
+    tip_ike_child_t *cur = &sa->child[sa->rekey_idx];
     tip_ike_child_t peers = sa->extra_child;
 
-    peers.pol_in = sa->child.pol_in;
-    peers.pol_out = sa->child.pol_out;
+    peers.pol_in = cur->pol_in;
+    peers.pol_out = cur->pol_out;
     (void)tip_spd_bind_sa(ctx, peers.pol_out, peers.sa_out);
     memset(&sa->extra_child, 0, sizeof(sa->extra_child));
     sa->extra_role = TIP_IKE_X_NONE;
     tip_ike_child_replace(sa, &peers);
     if (c != NULL)
         c->child_rekeys++;
-    tip_ike_child_schedule(ctx, sa);
+    tip_ike_child_schedule(ctx, sa, cur);
 }
 
 int tip_ike_nonce_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
@@ -226,10 +281,11 @@ size_t tip_ike_nonce_low(const uint8_t *a, size_t al, const uint8_t *b, size_t b
 
 /* ---- CREATE_CHILD_SA, initiator ----------------------------------------- */
 
-int tip_ike_child_rekey_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
+int tip_ike_child_rekey_start(tip_ctx_t *ctx, tip_ike_sa_t *sa, unsigned idx)
 {
     tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
-    tip_dh_group_t pfs = (tip_dh_group_t)sa->child.pfs;
+    tip_ike_child_t *cur;
+    tip_dh_group_t pfs;
     uint8_t spi[4], pub[256];
     size_t publen = 0, len;
     tip_ike_hdr_t h;
@@ -238,20 +294,24 @@ int tip_ike_child_rekey_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
 
     /* One rekey at a time: the last one's old (or redundant) pair must be
      * gone first, its slots are where this one's would go. */
-    if (c == NULL || sa->state != TIP_IKE_S_ESTABLISHED || sa->req_outstanding ||
-        sa->child.sa_in == 0 || sa->old_child.sa_in != 0 || sa->extra_child.sa_in != 0)
+    if (idx >= TIP_IKE_CHILD_MAX || c == NULL || sa->state != TIP_IKE_S_ESTABLISHED ||
+        sa->req_outstanding || sa->child[idx].sa_in == 0 || sa->old_child.sa_in != 0 ||
+        sa->extra_child.sa_in != 0)
         return TIP_ERR_NO_SA;
     if (tip_ike_buf_take(ctx, &sa->req_buf) == NULL)
         return TIP_ERR_FULL; /* message pool empty: nothing changed, retried later */
+    sa->rekey_idx = (uint8_t)idx;
+    cur = &sa->child[idx];
+    pfs = (tip_dh_group_t)cur->pfs;
     memset(&sa->pend, 0, sizeof(sa->pend));
     sa->pend.new_spi_in = tip_ike_new_spi(ctx);
-    sa->pend.rekey_spi_in = sa->child.spi_in;
+    sa->pend.rekey_spi_in = cur->spi_in;
     /* We offer what is in use (2.8: the same algorithms as the old pair). */
-    sa->pend.child_offer.encr = (tip_encr_t)sa->child.encr;
-    sa->pend.child_offer.key_bits = sa->child.key_bits;
-    sa->pend.child_offer.integ = (tip_integ_t)sa->child.integ;
+    sa->pend.child_offer.encr = (tip_encr_t)cur->encr;
+    sa->pend.child_offer.key_bits = cur->key_bits;
+    sa->pend.child_offer.integ = (tip_integ_t)cur->integ;
     sa->pend.child_offer.pfs = pfs;
-    sa->pend.child_offer.esn = sa->child.esn;
+    sa->pend.child_offer.esn = cur->esn;
     err = tip_ike_random(ctx, sa->pend.nonce, TIP_IKE_NONCE_LEN);
     if (err == TIP_OK && pfs != TIP_DH_NONE) {
         publen = tip_crypto_dh_pub_len(pfs);
@@ -265,7 +325,7 @@ int tip_ike_child_rekey_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
     tip_ike_w_hdr(&w, &h);
     (void)tip_ike_sk_begin(ctx, sa, &w);
     /* RFC 7296 1.3.3: REKEY_SA names the SA being replaced by our inbound SPI. */
-    tip_store_be32(spi, sa->child.spi_in);
+    tip_store_be32(spi, cur->spi_in);
     tip_ike_w_notify(&w, TIP_IKE_PROTO_ESP, spi, 4, TIP_IKE_N_REKEY_SA, NULL, 0);
     if (c->cfg.mode == TIP_MODE_TRANSPORT)
         tip_ike_w_notify(&w, 0, NULL, 0, TIP_IKE_N_USE_TRANSPORT_MODE, NULL, 0);
@@ -274,7 +334,7 @@ int tip_ike_child_rekey_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
     tip_ike_w_nonce(&w, sa->pend.nonce, TIP_IKE_NONCE_LEN);
     if (pfs != TIP_DH_NONE)
         tip_ike_w_ke(&w, (uint16_t)pfs, pub, publen);
-    tip_ike_w_ts_pair(&w, &sa->child.sel, 1);
+    tip_ike_w_ts_pair(&w, &cur->sel, 1);
     err = tip_ike_sk_end(sa, &w, &len);
     if (err != TIP_OK)
         return err;
@@ -301,7 +361,9 @@ int tip_ike_dh_from(tip_crypto_dh_t *dh, tip_dh_group_t group, const tip_ike_msg
 /* 2.8.1: a new pair of ours that is redundant keeps no policy; we delete it. */
 static int tip_ike_child_drop_ours(tip_ctx_t *ctx, tip_ike_sa_t *sa, tip_ike_child_t *nc)
 {
-    (void)tip_spd_bind_sa(ctx, sa->child.pol_out, sa->child.sa_out);
+    const tip_ike_child_t *cur = &sa->child[sa->rekey_idx];
+
+    (void)tip_spd_bind_sa(ctx, cur->pol_out, cur->sa_out);
     nc->pol_in = nc->pol_out = 0;
     sa->extra_child = *nc;
     sa->extra_role = TIP_IKE_X_OURS;
@@ -320,6 +382,7 @@ static int tip_ike_child_rekey_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const 
 {
     tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
     const tip_ike_pl_t *pl_sa = tip_ike_msg_find(in, TIP_IKE_PL_SA, 0);
+    tip_ike_child_t *cur = &sa->child[sa->rekey_idx];
     tip_child_proposal_t offered = sa->pend.child_offer, p;
     tip_selector_t sel;
     tip_ike_child_t nc;
@@ -327,8 +390,8 @@ static int tip_ike_child_rekey_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const 
     size_t g_ir_len = 0;
     uint32_t spi_out;
     int with_dh = offered.pfs != TIP_DH_NONE;
-    int superseded = sa->child.sa_in != 0 && sa->child.spi_in != sa->pend.rekey_spi_in;
-    int orphaned = sa->child.sa_in == 0;
+    int superseded = cur->sa_in != 0 && cur->spi_in != sa->pend.rekey_spi_in;
+    int orphaned = cur->sa_in == 0;
     int err = failed ? TIP_ERR_POLICY : TIP_OK;
 
     if (sa->state != TIP_IKE_S_ESTABLISHED || c == NULL) {
@@ -344,12 +407,13 @@ static int tip_ike_child_rekey_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const 
                                    &spi_out);
     if (err == TIP_OK && with_dh)
         err = tip_ike_dh_from(&sa->dh, offered.pfs, in, g_ir, &g_ir_len);
+    /* 2.8: the new pair has the traffic of the one it replaces. */
     if (err == TIP_OK)
-        err = tip_ike_conn_narrow(c, sa->initiator, in, 1, &sel);
+        err = tip_ike_ts_narrow(&cur->sel, in, 1, &sel);
     if (err == TIP_OK) {
         memset(&nc, 0, sizeof(nc));
-        nc.pol_in = sa->child.pol_in;
-        nc.pol_out = sa->child.pol_out;
+        nc.pol_in = cur->pol_in;
+        nc.pol_out = cur->pol_out;
         err = tip_ike_child_install(ctx, sa, &p, sa->pend.new_spi_in, spi_out, &sel,
                                     sa->pend.nonce, TIP_IKE_NONCE_LEN, nonce, nlen,
                                     with_dh ? g_ir : NULL, g_ir_len, 1, &nc);
@@ -367,9 +431,9 @@ static int tip_ike_child_rekey_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const 
         }
         tip_ike_fail(ctx, sa, TIP_ERR_POLICY);
         if (orphaned) /* no successor: the policies go too (CHILD_DOWN came with the delete) */
-            tip_ike_child_remove(ctx, &sa->child);
+            tip_ike_child_remove(ctx, cur);
         else
-            sa->child.rekey_at_ms = tip_ike_retry_at(ctx, &sa->child.rekey_fails);
+            cur->rekey_at_ms = tip_ike_retry_at(ctx, &cur->rekey_fails);
         return err;
     }
     if (sa->extra_role == TIP_IKE_X_PENDING) {
@@ -392,7 +456,7 @@ static int tip_ike_child_rekey_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const 
     }
     tip_ike_child_replace(sa, &nc);
     c->child_rekeys++;
-    tip_ike_child_schedule(ctx, sa);
+    tip_ike_child_schedule(ctx, sa, cur);
     /* orphaned: nothing old is left to delete, the CHILD SA is up again */
     err = orphaned ? TIP_OK : tip_ike_info_start(ctx, sa, TIP_IKE_P_DELETE_CHILD);
     tip_ike_event(ctx, sa, orphaned ? TIP_EV_CHILD_UP : TIP_EV_CHILD_REKEYED, 0);
@@ -414,10 +478,49 @@ int tip_ike_child_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t
         return tip_ike_ike_rekey_response(ctx, sa, in, nonce, nlen, failed);
     if (sa->pend.kind == TIP_IKE_P_CHILD_REKEY)
         return tip_ike_child_rekey_response(ctx, sa, in, nonce, nlen, failed);
+    if (sa->pend.kind == TIP_IKE_P_CHILD_CREATE)
+        return tip_ike_child_create_response(ctx, sa, in, nonce, nlen, failed);
     return TIP_ERR_POLICY;
 }
 
 /* ---- CREATE_CHILD_SA, responder --------------------------------------- */
+
+int tip_ike_child_resp_ke(tip_ctx_t *ctx, const tip_ike_msg_t *in, tip_dh_group_t group,
+                          uint8_t *pub, size_t *publen, uint8_t *g_ir, size_t *g_ir_len,
+                          uint16_t *notify, uint8_t g[2])
+{
+    const tip_ike_pl_t *pl_ke = tip_ike_msg_find(in, TIP_IKE_PL_KE, 0);
+    tip_crypto_dh_t dh;
+    tip_ike_ke_t ke;
+    int err;
+
+    *publen = *g_ir_len = 0;
+    *notify = 0;
+    if (group == TIP_DH_NONE)
+        return TIP_OK;
+    /* 1.3.1: the group we chose needs the peer's KE of that group; none,
+     * or another, is INVALID_KE_PAYLOAD naming ours. A KE beside a
+     * proposal without a group is not used (no KEr either). */
+    if (pl_ke != NULL && tip_ike_ke_parse(tip_ike_pl_body(in, pl_ke), pl_ke->len, &ke) != TIP_OK) {
+        *notify = TIP_IKE_N_INVALID_SYNTAX;
+        return TIP_ERR_MALFORMED;
+    }
+    if (pl_ke == NULL || ke.group != (uint16_t)group) {
+        tip_store_be16(g, (uint16_t)group);
+        *notify = TIP_IKE_N_INVALID_KE_PAYLOAD;
+        return TIP_ERR_POLICY;
+    }
+    *publen = tip_crypto_dh_pub_len(group);
+    *g_ir_len = tip_crypto_dh_secret_len(group);
+    /* A key exchange of its own: sa->dh may hold the one our own request
+     * waits with (a 2.8.1 collision, or our CREATE_CHILD_SA). */
+    memset(&dh, 0, sizeof(dh));
+    err = tip_crypto_dh_generate(&dh, group, ctx->port.random, ctx->port.arg, pub, *publen);
+    if (err == TIP_OK)
+        err = tip_crypto_dh_compute(&dh, ke.data, ke.len, g_ir, *g_ir_len);
+    tip_crypto_dh_free(&dh);
+    return err;
+}
 
 int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
                           const tip_ike_msg_t *in)
@@ -425,21 +528,20 @@ int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
     const tip_ike_pl_t *pl_sa = tip_ike_msg_find(in, TIP_IKE_PL_SA, 0);
     const tip_ike_pl_t *pl_n = tip_ike_msg_find(in, TIP_IKE_PL_NONCE, 0);
-    const tip_ike_pl_t *pl_ke = tip_ike_msg_find(in, TIP_IKE_PL_KE, 0);
     tip_ike_sa_iter_t it;
     tip_ike_prop_t prop;
     tip_ike_notify_t rn;
     tip_child_proposal_t p;
     tip_selector_t sel;
-    tip_ike_child_t nc;
+    tip_ike_child_t nc, *cur;
     const uint8_t *nonce;
     size_t nlen, len, publen = 0, g_ir_len = 0;
-    uint8_t num, pub[256], g_ir[256], nr[TIP_IKE_NONCE_LEN];
-    tip_crypto_dh_t dh;
+    uint8_t num, pub[256], g_ir[256], nr[TIP_IKE_NONCE_LEN], g[2];
     uint32_t spi_out, spi_in;
+    uint16_t notify;
     tip_ike_hdr_t h;
     tip_ike_w_t w;
-    int err, with_dh;
+    int err, with_dh, idx;
 
     if (c == NULL || sa->state != TIP_IKE_S_ESTABLISHED)
         return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_TEMPORARY_FAILURE, NULL, 0);
@@ -463,16 +565,21 @@ int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     if (sa->req_outstanding &&
         (prop.proto == TIP_IKE_PROTO_IKE || sa->pend.kind == TIP_IKE_P_IKE_REKEY))
         return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_TEMPORARY_FAILURE, NULL, 0);
-    /* One CHILD SA per connection: only rekeys of it are accepted. */
-    if (!tip_ike_find_notify(in, TIP_IKE_N_REKEY_SA, &rn) || rn.spi_size != 4 ||
-        tip_load_be32(rn.spi) != sa->child.spi_out || sa->child.sa_in == 0) {
-        if (tip_ike_find_notify(in, TIP_IKE_N_REKEY_SA, &rn)) {
-            return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_CHILD_SA_NOT_FOUND, NULL, 0);
-        }
-        return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
-    }
-    if (sa->old_child.sa_in != 0 || sa->extra_child.sa_in != 0) /* a rekey is not finished */
+    /* 1.3.1: without REKEY_SA, a new CHILD SA. */
+    if (!tip_ike_find_notify(in, TIP_IKE_N_REKEY_SA, &rn))
+        return tip_ike_child_new_request(ctx, sa, m, in, nonce, nlen);
+    idx = rn.spi_size == 4 ? tip_ike_child_by_spi_out(sa, tip_load_be32(rn.spi)) : -1;
+    if (idx < 0)
+        return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_CHILD_SA_NOT_FOUND, NULL, 0);
+    /* One CHILD SA rekey at a time (old_child and extra_child belong to
+     * child[rekey_idx]): a rekey not finished, or ours of another CHILD SA
+     * in flight, asks the peer to wait. */
+    if (sa->old_child.sa_in != 0 || sa->extra_child.sa_in != 0 ||
+        (sa->req_outstanding && sa->pend.kind == TIP_IKE_P_CHILD_REKEY &&
+         sa->rekey_idx != (uint8_t)idx))
         return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_TEMPORARY_FAILURE, NULL, 0);
+    sa->rekey_idx = (uint8_t)idx;
+    cur = &sa->child[idx];
     /* RFC 7296 1.3.1, 3.3.3: the DH group of the proposal must match
      * exactly; a proposal of ours with a PFS group never fits an offer
      * without one (NO_PROPOSAL_CHOSEN), so PFS cannot be negotiated away. */
@@ -480,36 +587,20 @@ int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
                              pl_sa->len, 1, &p, &num, &spi_out) != TIP_OK)
         return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
     with_dh = p.pfs != TIP_DH_NONE;
-    if (tip_ike_conn_narrow(c, sa->initiator, in, 0, &sel) != TIP_OK)
+    /* 2.8: the new pair carries the traffic of the one it replaces. */
+    if (tip_ike_ts_narrow(&cur->sel, in, 0, &sel) != TIP_OK)
         return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_TS_UNACCEPTABLE, NULL, 0);
     err = tip_ike_random(ctx, nr, sizeof(nr));
-    if (err == TIP_OK && with_dh) {
-        /* 1.3.1: the group we chose needs the peer's KE of that group;
-         * none, or another, is INVALID_KE_PAYLOAD naming ours. A KE beside
-         * a proposal without a group is not used (no KEr either). */
-        tip_ike_ke_t ke;
-        if (pl_ke != NULL &&
-            tip_ike_ke_parse(tip_ike_pl_body(in, pl_ke), pl_ke->len, &ke) != TIP_OK)
-            return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_INVALID_SYNTAX, NULL, 0);
-        if (pl_ke == NULL || ke.group != (uint16_t)p.pfs) {
-            uint8_t g[2];
-            tip_store_be16(g, (uint16_t)p.pfs);
-            return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_INVALID_KE_PAYLOAD, g, 2);
-        }
-        publen = tip_crypto_dh_pub_len(p.pfs);
-        g_ir_len = tip_crypto_dh_secret_len(p.pfs);
-        /* A key exchange of its own: sa->dh may hold the one our own
-         * rekey of this CHILD SA waits with (a 2.8.1 collision). */
-        memset(&dh, 0, sizeof(dh));
-        err = tip_crypto_dh_generate(&dh, p.pfs, ctx->port.random, ctx->port.arg, pub, publen);
-        if (err == TIP_OK)
-            err = tip_crypto_dh_compute(&dh, ke.data, ke.len, g_ir, g_ir_len);
-        tip_crypto_dh_free(&dh);
+    if (err == TIP_OK) {
+        err = tip_ike_child_resp_ke(ctx, in, p.pfs, pub, &publen, g_ir, &g_ir_len, &notify, g);
+        if (notify != 0)
+            return tip_ike_respond_notify(ctx, sa, &m->hdr, notify, g,
+                                          notify == TIP_IKE_N_INVALID_KE_PAYLOAD ? 2u : 0u);
     }
     spi_in = tip_ike_new_spi(ctx);
     memset(&nc, 0, sizeof(nc));
-    nc.pol_in = sa->child.pol_in;
-    nc.pol_out = sa->child.pol_out;
+    nc.pol_in = cur->pol_in;
+    nc.pol_out = cur->pol_out;
     if (err == TIP_OK)
         err = tip_ike_child_install(ctx, sa, &p, spi_in, spi_out, &sel, nonce, nlen, nr,
                                     sizeof(nr), with_dh ? g_ir : NULL, g_ir_len, 0, &nc);
@@ -521,7 +612,7 @@ int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
          * peer's new pair aside until ours completes and the nonces decide
          * which one is redundant. */
         nc.pol_in = nc.pol_out = 0;
-        (void)tip_spd_bind_sa(ctx, sa->child.pol_out, sa->child.sa_out);
+        (void)tip_spd_bind_sa(ctx, cur->pol_out, cur->sa_out);
         sa->extra_child = nc;
         sa->extra_role = TIP_IKE_X_PENDING;
         sa->collide_low_len = (uint16_t)tip_ike_nonce_low(nonce, nlen, nr, sizeof(nr),
@@ -529,7 +620,7 @@ int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     } else {
         tip_ike_child_replace(sa, &nc);
         c->child_rekeys++;
-        tip_ike_child_schedule(ctx, sa);
+        tip_ike_child_schedule(ctx, sa, cur);
     }
     tip_ike_hdr_response(sa, &m->hdr, &h);
     (void)tip_ike_w_pool(ctx, &sa->resp_buf, &w);

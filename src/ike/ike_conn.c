@@ -14,28 +14,12 @@
 
 /* ---- hooks ---------------------------------------------------------------- */
 
-/* Data-path events: an acquire starts the negotiation of its connection. */
+/* Data-path events: an acquire negotiates a CHILD SA for its policy, or
+ * starts the IKE SA of its connection (ike_child_new.c). */
 static void tip_ike_on_event(tip_ctx_t *ctx, const tip_event_t *ev)
 {
-    unsigned i;
-
-    if (ev->type != TIP_EV_ACQUIRE)
-        return;
-    for (i = 0; i < TIP_MAX_IKE_CONN; i++) {
-        tip_ike_conn_slot_t *c = &ctx->ike.conn[i];
-        tip_policy_t pol;
-        if (!c->in_use || tip_ike_conn_cur(ctx, c) != NULL ||
-            c->cfg.remote_addr.family == TIP_AF_NONE)
-            continue;
-        /* the policy must be one of this connection's selectors */
-        if (tip_spd_get(ctx, ev->policy, &pol) != TIP_OK)
-            return;
-        if (memcmp(&pol.sel.local, &c->cfg.ts.local, sizeof(pol.sel.local)) == 0 &&
-            memcmp(&pol.sel.remote, &c->cfg.ts.remote, sizeof(pol.sel.remote)) == 0) {
-            (void)tip_ike_initiate(ctx, tip_ike_conn_handle(ctx, c));
-            return;
-        }
-    }
+    if (ev->type == TIP_EV_ACQUIRE)
+        tip_ike_child_acquire(ctx, ev->policy);
 }
 
 static void tip_ike_deinit(tip_ctx_t *ctx)
@@ -139,16 +123,43 @@ static void tip_ike_fill_range(tip_addr_range_t *r, const tip_addr_t *host, uint
     (void)tip_addr_range_prefix(r, &any, 0);
 }
 
-static void tip_ike_conn_fill_ts(tip_ike_conn_t *c)
+static void tip_ike_fill_ts(tip_selector_t *ts, const tip_ike_conn_t *c)
 {
     int transport = c->mode == TIP_MODE_TRANSPORT;
 
-    tip_ike_fill_range(&c->ts.local, &c->local_addr, c->local_addr.family, transport);
-    tip_ike_fill_range(&c->ts.remote, &c->remote_addr, c->local_addr.family, transport);
-    if (c->ts.local_port_hi == 0 && c->ts.local_port_lo == 0)
-        c->ts.local_port_hi = 0xFFFF;
-    if (c->ts.remote_port_hi == 0 && c->ts.remote_port_lo == 0)
-        c->ts.remote_port_hi = 0xFFFF;
+    tip_ike_fill_range(&ts->local, &c->local_addr, c->local_addr.family, transport);
+    tip_ike_fill_range(&ts->remote, &c->remote_addr, c->local_addr.family, transport);
+    if (ts->local_port_hi == 0 && ts->local_port_lo == 0)
+        ts->local_port_hi = 0xFFFF;
+    if (ts->remote_port_hi == 0 && ts->remote_port_lo == 0)
+        ts->remote_port_hi = 0xFFFF;
+}
+
+static void tip_ike_conn_fill_ts(tip_ike_conn_t *c)
+{
+    unsigned i;
+
+    tip_ike_fill_ts(&c->ts, c);
+    for (i = 0; i < c->ts_more_count; i++)
+        tip_ike_fill_ts(&c->ts_more[i], c);
+}
+
+static int tip_ike_range_ok(const tip_addr_range_t *r, uint8_t family)
+{
+    size_t n = family == TIP_AF_INET6 ? 16u : 4u;
+
+    if (r->lo.family == TIP_AF_NONE && r->hi.family == TIP_AF_NONE)
+        return 1; /* unset: filled in */
+    return r->lo.family == family && r->hi.family == family &&
+           memcmp(r->lo.addr, r->hi.addr, n) <= 0;
+}
+
+/* A further selector pair (ts_more): both sides of the connection's family,
+ * ranges in order, ports in order. */
+static int tip_ike_ts_more_ok(const tip_selector_t *s, uint8_t family)
+{
+    return tip_ike_range_ok(&s->local, family) && tip_ike_range_ok(&s->remote, family) &&
+           s->local_port_lo <= s->local_port_hi && s->remote_port_lo <= s->remote_port_hi;
 }
 
 static int tip_ike_conn_valid(const tip_ike_conn_t *c)
@@ -179,6 +190,12 @@ static int tip_ike_conn_valid(const tip_ike_conn_t *c)
         return TIP_ERR_ARG;
     if (c->mode != TIP_MODE_TUNNEL && c->mode != TIP_MODE_TRANSPORT)
         return TIP_ERR_ARG;
+    /* Each selector pair is its own CHILD SA: they must fit the table. */
+    if (c->ts_more_count > TIP_IKE_CHILD_MAX - 1)
+        return TIP_ERR_ARG;
+    for (i = 0; i < c->ts_more_count; i++)
+        if (!tip_ike_ts_more_ok(&c->ts_more[i], c->local_addr.family))
+            return TIP_ERR_ARG;
 #if TIP_CONF_IKE_FRAG
     if (c->frag_size != 0 && c->frag_size < 160)
         return TIP_ERR_ARG; /* no room left for a fragment's content */
@@ -277,11 +294,11 @@ int tip_ike_conn_add(tip_ctx_t *ctx, const tip_ike_conn_t *conn, tip_handle_t *o
  */
 static void tip_ike_conn_detach(tip_ctx_t *ctx, tip_ike_sa_t *sa, int *had_child)
 {
-    *had_child |= sa->child.sa_in != 0;
-    tip_ike_child_remove(ctx, &sa->child);
-    tip_ike_child_remove(ctx, &sa->old_child);
-    tip_ike_child_remove(ctx, &sa->extra_child);
-    sa->extra_role = TIP_IKE_X_NONE;
+    unsigned i;
+
+    for (i = 0; i < TIP_IKE_CHILD_MAX; i++)
+        *had_child |= sa->child[i].sa_in != 0;
+    tip_ike_child_remove_all(ctx, sa);
     sa->conn = 0;
     switch (sa->state) {
     case TIP_IKE_S_INIT_SENT:
@@ -380,6 +397,8 @@ int tip_ike_status(const tip_ctx_t *ctx, tip_handle_t conn, tip_ike_status_t *ou
     int err = TIP_ERR_INTERNAL;
     const tip_ike_conn_slot_t *c;
     const tip_ike_sa_t *sa;
+    const tip_ike_child_t *ch;
+    unsigned i;
 
     TIP_ASSERT_CORE_LOCKED(ctx);
     if (ctx == NULL || out == NULL)
@@ -394,16 +413,19 @@ int tip_ike_status(const tip_ctx_t *ctx, tip_handle_t conn, tip_ike_status_t *ou
     sa = tip_ike_conn_cur((tip_ctx_t *)ctx, c);
     if (sa == NULL)
         return TIP_OK;
+    ch = &sa->child[tip_ike_child_first(sa)];
     out->ike_up = sa->state == TIP_IKE_S_ESTABLISHED || sa->state == TIP_IKE_S_DELETING;
-    out->child_up = sa->child.sa_in != 0;
+    out->child_up = ch->sa_in != 0;
+    for (i = 0; i < TIP_IKE_CHILD_MAX; i++)
+        out->child_count = (uint8_t)(out->child_count + (sa->child[i].sa_in != 0));
     out->natt = sa->use_natt;
     out->initiator = sa->initiator;
     memcpy(out->spi_i, sa->spi_i, 8);
     memcpy(out->spi_r, sa->spi_r, 8);
-    out->child_spi_in = sa->child.spi_in;
-    out->child_spi_out = sa->child.spi_out;
-    out->child_in = sa->child.sa_in;
-    out->child_out = sa->child.sa_out;
+    out->child_spi_in = ch->spi_in;
+    out->child_spi_out = ch->spi_out;
+    out->child_in = ch->sa_in;
+    out->child_out = ch->sa_out;
     out->peer_addr = sa->remote;
     out->peer_port = sa->rport;
     out->ike_alg.encr = (tip_encr_t)sa->encr;
@@ -411,11 +433,49 @@ int tip_ike_status(const tip_ctx_t *ctx, tip_handle_t conn, tip_ike_status_t *ou
     out->ike_alg.integ = (tip_integ_t)sa->integ;
     out->ike_alg.prf = (tip_prf_t)sa->prf;
     out->ike_alg.dh = (tip_dh_group_t)sa->dh_group;
-    out->child_alg.encr = (tip_encr_t)sa->child.encr;
-    out->child_alg.key_bits = sa->child.key_bits;
-    out->child_alg.integ = (tip_integ_t)sa->child.integ;
-    out->child_alg.pfs = (tip_dh_group_t)sa->child.pfs;
-    out->child_alg.esn = sa->child.esn;
+    out->child_alg.encr = (tip_encr_t)ch->encr;
+    out->child_alg.key_bits = ch->key_bits;
+    out->child_alg.integ = (tip_integ_t)ch->integ;
+    out->child_alg.pfs = (tip_dh_group_t)ch->pfs;
+    out->child_alg.esn = ch->esn;
+    return TIP_OK;
+}
+
+int tip_ike_child_status(const tip_ctx_t *ctx, tip_handle_t conn, unsigned index,
+                         tip_ike_child_status_t *out)
+{
+    int err = TIP_ERR_INTERNAL;
+    const tip_ike_conn_slot_t *c;
+    const tip_ike_sa_t *sa;
+    const tip_ike_child_t *ch;
+
+    TIP_ASSERT_CORE_LOCKED(ctx);
+    if (ctx == NULL || out == NULL || index >= TIP_IKE_CHILD_MAX)
+        return TIP_ERR_ARG;
+    c = tip_ike_conn_get((tip_ctx_t *)ctx, conn, &err);
+    if (c == NULL)
+        return err;
+    memset(out, 0, sizeof(*out));
+    sa = tip_ike_conn_cur((tip_ctx_t *)ctx, c);
+    if (sa == NULL)
+        return TIP_ERR_NO_SA;
+    ch = &sa->child[index];
+    if (!tip_ike_child_used(ch))
+        return TIP_ERR_NO_SA;
+    out->up = ch->sa_in != 0;
+    out->pending = ch->create != TIP_IKE_CREATE_NONE;
+    out->pair = ch->ts_idx;
+    out->spi_in = ch->spi_in;
+    out->spi_out = ch->spi_out;
+    out->sa_in = ch->sa_in;
+    out->sa_out = ch->sa_out;
+    out->policy = ch->pol_out;
+    out->sel = ch->sel;
+    out->alg.encr = (tip_encr_t)ch->encr;
+    out->alg.key_bits = ch->key_bits;
+    out->alg.integ = (tip_integ_t)ch->integ;
+    out->alg.pfs = (tip_dh_group_t)ch->pfs;
+    out->alg.esn = ch->esn;
     return TIP_OK;
 }
 
@@ -439,6 +499,19 @@ static tip_ike_sa_t *tip_ike_conn_sa(tip_ctx_t *ctx, tip_handle_t conn, int *err
     return sa;
 }
 
+int tip_ike_rekey_child_at(tip_ctx_t *ctx, tip_handle_t conn, unsigned index)
+{
+    int err = TIP_ERR_INTERNAL;
+    tip_ike_sa_t *sa;
+
+    TIP_ASSERT_CORE_LOCKED(ctx);
+    if (ctx == NULL || index >= TIP_IKE_CHILD_MAX)
+        return TIP_ERR_ARG;
+    tip_time_update(ctx);
+    sa = tip_ike_conn_sa(ctx, conn, &err);
+    return sa == NULL ? err : tip_ike_child_rekey_start(ctx, sa, index);
+}
+
 int tip_ike_rekey_child(tip_ctx_t *ctx, tip_handle_t conn)
 {
     int err = TIP_ERR_INTERNAL;
@@ -449,7 +522,7 @@ int tip_ike_rekey_child(tip_ctx_t *ctx, tip_handle_t conn)
         return TIP_ERR_ARG;
     tip_time_update(ctx);
     sa = tip_ike_conn_sa(ctx, conn, &err);
-    return sa == NULL ? err : tip_ike_child_rekey_start(ctx, sa);
+    return sa == NULL ? err : tip_ike_child_rekey_start(ctx, sa, tip_ike_child_first(sa));
 }
 
 int tip_ike_rekey_ike(tip_ctx_t *ctx, tip_handle_t conn)
@@ -484,6 +557,23 @@ int tip_ike_terminate(tip_ctx_t *ctx, tip_handle_t conn)
     return tip_ike_sa_terminate(ctx, sa);
 }
 
+int tip_ike_delete_child_at(tip_ctx_t *ctx, tip_handle_t conn, unsigned index)
+{
+    int err = TIP_ERR_INTERNAL;
+    tip_ike_sa_t *sa;
+
+    TIP_ASSERT_CORE_LOCKED(ctx);
+    if (ctx == NULL || index >= TIP_IKE_CHILD_MAX)
+        return TIP_ERR_ARG;
+    tip_time_update(ctx);
+    sa = tip_ike_conn_sa(ctx, conn, &err);
+    if (sa == NULL)
+        return err;
+    if (sa->child[index].sa_in == 0)
+        return TIP_ERR_NO_SA;
+    return tip_ike_info_delete_child(ctx, sa, index);
+}
+
 int tip_ike_delete_child(tip_ctx_t *ctx, tip_handle_t conn)
 {
     int err = TIP_ERR_INTERNAL;
@@ -496,9 +586,9 @@ int tip_ike_delete_child(tip_ctx_t *ctx, tip_handle_t conn)
     sa = tip_ike_conn_sa(ctx, conn, &err);
     if (sa == NULL)
         return err;
-    if (sa->child.sa_in == 0)
+    if (sa->child[tip_ike_child_first(sa)].sa_in == 0)
         return TIP_ERR_NO_SA;
-    return tip_ike_info_start(ctx, sa, TIP_IKE_P_DELETE_CHILD);
+    return tip_ike_info_delete_child(ctx, sa, tip_ike_child_first(sa));
 }
 
 #endif /* TIP_CONF_IKEV2 */

@@ -23,7 +23,8 @@ typedef enum {
     TIP_IKE_P_IKE_REKEY,     /**< CREATE_CHILD_SA rekeying the IKE SA */
     TIP_IKE_P_DELETE_CHILD,  /**< INFORMATIONAL with Delete(ESP) */
     TIP_IKE_P_DELETE_IKE,    /**< INFORMATIONAL with Delete(IKE) */
-    TIP_IKE_P_DPD            /**< empty INFORMATIONAL (liveness check) */
+    TIP_IKE_P_DPD,           /**< empty INFORMATIONAL (liveness check) */
+    TIP_IKE_P_CHILD_CREATE   /**< CREATE_CHILD_SA for a new CHILD SA (pend.child_idx) */
 } tip_ike_pending_t;
 
 /* Defaults (RFC 7296 leaves them to the implementation). */
@@ -103,6 +104,9 @@ void tip_ike_fail(tip_ctx_t *ctx, tip_ike_sa_t *sa, int err);
  */
 void tip_ike_raise(tip_ctx_t *ctx, tip_handle_t conn, tip_event_type_t type, int reason,
                    tip_handle_t sa, uint32_t spi);
+/** tip_ike_raise() naming entry @p child of the CHILD SA table (tip_event_t.child). */
+void tip_ike_raise_child(tip_ctx_t *ctx, tip_handle_t conn, tip_event_type_t type, int reason,
+                         tip_handle_t sa, uint32_t spi, unsigned child);
 /** tip_ike_raise() for connection @p conn that tip_ike_conn_del() just deleted. */
 void tip_ike_raise_gone(tip_ctx_t *ctx, tip_handle_t conn, tip_event_type_t type, int reason);
 /** tip_ike_raise() about @p sa's connection (and CHILD SA). Call it last. */
@@ -310,13 +314,20 @@ int tip_ike_ts_narrow(const tip_selector_t *ours, const tip_ike_msg_t *m, int we
  * when TIP_CONF_IKE_CP is on.
  */
 void tip_ike_conn_ts(const tip_ike_conn_slot_t *c, int initiator, tip_selector_t *out);
+/** Like tip_ike_conn_ts() for the connection's selector pair @p idx (0 = ts, n = ts_more[n - 1]). */
+void tip_ike_conn_ts_at(const tip_ike_conn_slot_t *c, int initiator, unsigned idx,
+                        tip_selector_t *out);
+/** The selector pairs of connection @p c: ts and ts_more. */
+unsigned tip_ike_conn_pairs(const tip_ike_conn_slot_t *c);
 /**
- * tip_ike_ts_narrow() against tip_ike_conn_ts() of @p c, whose IKE SA
- * @p ike_initiator started (the virtual address side stays with the IKE
- * SA's roles, whoever starts a CREATE_CHILD_SA).
+ * tip_ike_ts_narrow() against each selector pair of @p c in turn
+ * (tip_ike_conn_ts_at()), whose IKE SA @p ike_initiator started (the
+ * virtual address side stays with the IKE SA's roles, whoever starts a
+ * CREATE_CHILD_SA): the first that fits wins, its index goes to @p pair
+ * (may be NULL).
  */
 int tip_ike_conn_narrow(const tip_ike_conn_slot_t *c, int ike_initiator, const tip_ike_msg_t *m,
-                        int we_initiated, tip_selector_t *out);
+                        int we_initiated, tip_selector_t *out, uint8_t *pair);
 /**
  * Derive KEYMAT (2.17) and install the CHILD SA pair. @p ni / @p nr are the
  * nonces of the exchange's initiator / responder, @p we_initiated says which
@@ -329,8 +340,32 @@ int tip_ike_child_install(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_child_prop
                           const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
                           const uint8_t *g_ir, size_t g_ir_len, int we_initiated,
                           tip_ike_child_t *out);
-/** Remove a CHILD SA pair and its policies from the SAD/SPD. */
+/**
+ * Remove a CHILD SA pair and its policies from the SAD/SPD (an acquire's
+ * policy, app_pol, stays: it is the application's) and clear the entry.
+ */
 void tip_ike_child_remove(tip_ctx_t *ctx, tip_ike_child_t *child);
+/** Remove every CHILD SA of @p sa (the table, the old and the extra pair). */
+void tip_ike_child_remove_all(tip_ctx_t *ctx, tip_ike_sa_t *sa);
+/** 1 when CHILD SA table entry @p ch is not free. */
+int tip_ike_child_used(const tip_ike_child_t *ch);
+/** A free entry of @p sa's CHILD SA table, or -1 (full). */
+int tip_ike_child_free_idx(const tip_ike_sa_t *sa);
+/** The first entry with a CHILD SA up (what the calls without an index act on), else 0. */
+unsigned tip_ike_child_first(const tip_ike_sa_t *sa);
+/** The entry whose pair is up with outbound SPI @p spi, or -1. */
+int tip_ike_child_by_spi_out(const tip_ike_sa_t *sa, uint32_t spi);
+/**
+ * Responder of a CREATE_CHILD_SA: the key exchange for group @p group (none:
+ * nothing). @p notify receives the error to answer with (INVALID_SYNTAX,
+ * INVALID_KE_PAYLOAD naming our group in @p g), or 0.
+ */
+int tip_ike_child_resp_ke(tip_ctx_t *ctx, const tip_ike_msg_t *in, tip_dh_group_t group,
+                          uint8_t *pub, size_t *publen, uint8_t *g_ir, size_t *g_ir_len,
+                          uint16_t *notify, uint8_t g[2]);
+/** Raise CHILD event @p type for entry @p idx of @p sa's table. */
+void tip_ike_child_event(tip_ctx_t *ctx, const tip_ike_sa_t *sa, unsigned idx,
+                         tip_event_type_t type, int reason);
 /**
  * Remove a CHILD SA pair from the SAD but keep its policies and what it
  * was (algorithms, selectors) for the pair that will replace it.
@@ -345,7 +380,7 @@ void tip_ike_child_adopt_peers(tip_ctx_t *ctx, tip_ike_sa_t *sa);
 /** A fresh random inbound SPI not used in the SAD. */
 uint32_t tip_ike_new_spi(tip_ctx_t *ctx);
 /** Schedule the CHILD rekey of @p sa (with jitter). */
-void tip_ike_child_schedule(tip_ctx_t *ctx, tip_ike_sa_t *sa);
+void tip_ike_child_schedule(tip_ctx_t *ctx, tip_ike_sa_t *sa, tip_ike_child_t *ch);
 /** Schedule the IKE SA rekey of @p sa (with jitter). */
 void tip_ike_schedule_rekey(tip_ctx_t *ctx, tip_ike_sa_t *sa);
 /**
@@ -376,7 +411,16 @@ int tip_ike_auth_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
 int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
                           const tip_ike_msg_t *in);
 int tip_ike_child_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *in);
-int tip_ike_child_rekey_start(tip_ctx_t *ctx, tip_ike_sa_t *sa);
+int tip_ike_child_rekey_start(tip_ctx_t *ctx, tip_ike_sa_t *sa, unsigned idx);
+/* ---- new CHILD SAs (ike_child_new.c, RFC 7296 1.3.1) ---- */
+int tip_ike_child_create_start(tip_ctx_t *ctx, tip_ike_sa_t *sa, unsigned idx);
+int tip_ike_child_create_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *in,
+                                  const uint8_t *nonce, size_t nlen, int failed);
+int tip_ike_child_new_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
+                              const tip_ike_msg_t *in, const uint8_t *nonce, size_t nlen);
+void tip_ike_child_want_pairs(tip_ctx_t *ctx, tip_ike_sa_t *sa);
+void tip_ike_child_acquire(tip_ctx_t *ctx, tip_handle_t policy);
+int tip_ike_info_delete_child(tip_ctx_t *ctx, tip_ike_sa_t *sa, unsigned idx);
 int tip_ike_ike_rekey_start(tip_ctx_t *ctx, tip_ike_sa_t *sa);
 /**
  * The response to our IKE SA rekey (ike_rekey.c); @p nonce / @p nlen the

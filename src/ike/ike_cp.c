@@ -171,12 +171,13 @@ void tip_ike_cp_w_reply(tip_ike_w_t *w, const tip_ike_vip_t *vip, int with_dns)
 
 /* ---- engine ----------------------------------------------------------------- */
 
-void tip_ike_cp_selector(const tip_ike_conn_slot_t *c, int initiator, tip_selector_t *out)
+void tip_ike_cp_selector(const tip_ike_conn_slot_t *c, int initiator, const tip_selector_t *base,
+                         tip_selector_t *out)
 {
     tip_addr_range_t *side;
     const tip_addr_t *a;
 
-    *out = c->cfg.ts;
+    *out = *base;
     if (!c->vip_valid)
         return;
     side = initiator ? &out->local : &out->remote;

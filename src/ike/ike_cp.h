@@ -48,11 +48,13 @@ void tip_ike_cp_w_reply(tip_ike_w_t *w, const tip_ike_vip_t *vip, int with_dns);
 /* ---- engine ---- */
 
 /**
- * The selector connection @p c negotiates with: its configured one, with
- * the side of the virtual address (ours as @p initiator, the peer's as
- * responder) replaced by the address assigned, when one of that family is.
+ * The selector connection @p c negotiates with for its selector pair
+ * @p base: @p base with the side of the virtual address (ours as
+ * @p initiator, the peer's as responder) replaced by the address
+ * assigned, when one of that family is.
  */
-void tip_ike_cp_selector(const tip_ike_conn_slot_t *c, int initiator, tip_selector_t *out);
+void tip_ike_cp_selector(const tip_ike_conn_slot_t *c, int initiator, const tip_selector_t *base,
+                         tip_selector_t *out);
 
 /**
  * Initiator: take the peer's CP(CFG_REPLY) from IKE_AUTH response @p in

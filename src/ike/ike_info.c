@@ -21,7 +21,7 @@ void tip_ike_sa_down_ev(tip_ctx_t *ctx, tip_ike_sa_t *sa, int reason, tip_event_
     int current = c != NULL && tip_ike_conn_cur(ctx, c) == sa;
     int ike_down = current && (sa->state == TIP_IKE_S_ESTABLISHED ||
                                sa->state == TIP_IKE_S_DELETING || sa->initiator);
-    int child_down = current && sa->child.sa_in != 0;
+    int child_down = 0;
     /* A delete we started (DELETING) does not restart, whatever the peer did. */
     int restart = current && c->cfg.restart && reason != TIP_ERR_AUTH && reason != TIP_OK &&
                   c->cfg.remote_addr.family != TIP_AF_NONE && sa->state != TIP_IKE_S_DELETING;
@@ -32,9 +32,12 @@ void tip_ike_sa_down_ev(tip_ctx_t *ctx, tip_ike_sa_t *sa, int reason, tip_event_
         tip_ike_sa_free(ctx, sa);
         return;
     }
-    tip_ike_child_remove(ctx, &sa->child);
-    tip_ike_child_remove(ctx, &sa->old_child);
-    tip_ike_child_remove(ctx, &sa->extra_child);
+    {
+        unsigned i;
+        for (i = 0; i < TIP_IKE_CHILD_MAX; i++)
+            child_down |= current && sa->child[i].sa_in != 0;
+    }
+    tip_ike_child_remove_all(ctx, sa);
     tip_ike_sa_free(ctx, sa); /* and the slot of a rekey in flight with it */
     if (restart)
         (void)tip_ike_initiate(ctx, conn);
@@ -99,22 +102,27 @@ static int tip_ike_info_allowed(const tip_ike_sa_t *sa, uint8_t pending)
 }
 
 /*
- * The pair a Delete(ESP) of ours names. After a collision we lost, our
- * redundant pair, only it (RFC 7296 2.8.1: the creator of the surviving
- * pair deletes the old one); after a rekey, the old pair; a redundant pair
- * of the peer's that it never deleted, once nothing older is left;
- * otherwise the current pair (tip_ike_delete_child()).
+ * The pair a Delete(ESP) of ours names, for CHILD SA @p idx (the one being
+ * rekeyed when none is named). After a collision we lost, our redundant
+ * pair, only it (RFC 7296 2.8.1: the creator of the surviving pair deletes
+ * the old one); after a rekey, the old pair; a redundant pair of the
+ * peer's that it never deleted, once nothing older is left; otherwise the
+ * current pair (tip_ike_delete_child()). Another CHILD SA than the one
+ * rekeyed: that one.
  */
-static const tip_ike_child_t *tip_ike_child_to_delete(const tip_ike_sa_t *sa)
+static const tip_ike_child_t *tip_ike_child_to_delete(const tip_ike_sa_t *sa, unsigned idx)
 {
+    if (idx != sa->rekey_idx)
+        return &sa->child[idx];
     if (sa->extra_child.sa_in != 0 &&
         (sa->extra_role == TIP_IKE_X_OURS ||
          (sa->extra_role == TIP_IKE_X_PEERS && sa->old_child.sa_in == 0)))
         return &sa->extra_child;
-    return sa->old_child.sa_in != 0 ? &sa->old_child : &sa->child;
+    return sa->old_child.sa_in != 0 ? &sa->old_child : &sa->child[idx];
 }
 
-int tip_ike_info_start(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint8_t pending)
+static int tip_ike_info_start_idx(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint8_t pending,
+                                  unsigned idx)
 {
     const tip_ike_child_t *del = NULL;
     tip_ike_hdr_t h;
@@ -127,7 +135,7 @@ int tip_ike_info_start(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint8_t pending)
     if (!tip_ike_info_allowed(sa, pending))
         return TIP_ERR_NO_SA;
     if (pending == TIP_IKE_P_DELETE_CHILD) {
-        del = tip_ike_child_to_delete(sa);
+        del = tip_ike_child_to_delete(sa, idx);
         if (del->sa_in == 0)
             return TIP_ERR_NO_SA;
     }
@@ -152,6 +160,16 @@ int tip_ike_info_start(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint8_t pending)
     return tip_ike_send_request(ctx, sa, len, pending);
 }
 
+int tip_ike_info_start(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint8_t pending)
+{
+    return tip_ike_info_start_idx(ctx, sa, pending, sa->rekey_idx);
+}
+
+int tip_ike_info_delete_child(tip_ctx_t *ctx, tip_ike_sa_t *sa, unsigned idx)
+{
+    return tip_ike_info_start_idx(ctx, sa, TIP_IKE_P_DELETE_CHILD, idx);
+}
+
 int tip_ike_info_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *in)
 {
     (void)in;
@@ -164,19 +182,24 @@ int tip_ike_info_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
         /* Remove exactly the pair we named: a crossing Delete from the
          * peer may already have removed it (1.4.1). */
         uint32_t spi = sa->pend.del_spi;
-        int child_gone = 0;
+        unsigned k, gone = TIP_IKE_CHILD_MAX;
         if (sa->old_child.sa_in != 0 && sa->old_child.spi_in == spi) {
             tip_ike_child_remove(ctx, &sa->old_child);
         } else if (sa->extra_child.sa_in != 0 && sa->extra_child.spi_in == spi) {
             tip_ike_child_remove(ctx, &sa->extra_child);
-        } else if (sa->child.sa_in != 0 && sa->child.spi_in == spi) {
-            tip_ike_child_remove(ctx, &sa->child);
-            child_gone = 1;
+        } else {
+            for (k = 0; k < TIP_IKE_CHILD_MAX; k++) {
+                if (sa->child[k].sa_in != 0 && sa->child[k].spi_in == spi) {
+                    tip_ike_child_remove(ctx, &sa->child[k]);
+                    gone = k;
+                    break;
+                }
+            }
         }
         if (sa->extra_child.sa_in == 0)
             sa->extra_role = TIP_IKE_X_NONE;
-        if (child_gone)
-            tip_ike_event(ctx, sa, TIP_EV_CHILD_DOWN, TIP_OK);
+        if (gone < TIP_IKE_CHILD_MAX)
+            tip_ike_child_event(ctx, sa, gone, TIP_EV_CHILD_DOWN, TIP_OK);
         break;
     }
     default:
@@ -191,7 +214,9 @@ int tip_ike_info_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
     const tip_ike_pl_t *pl;
     uint8_t spis[4 * 8];
     uint16_t nspis = 0;
-    int delete_ike = 0, child_gone = 0, cur_named = 0, rekeyed = 0;
+    int delete_ike = 0, cur_named = 0, rekeyed = 0;
+    unsigned gone = 0; /* bit k: child[k] was removed */
+    tip_ike_child_t *cur = &sa->child[sa->rekey_idx];
     tip_ike_hdr_t h;
     tip_ike_w_t w;
     size_t len;
@@ -217,19 +242,23 @@ int tip_ike_info_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
         for (k = 0; k < d.count; k++) {
             uint32_t spi = tip_ike_delete_spi(&d, k);
             tip_ike_child_t *ch = NULL;
+            int idx = tip_ike_child_by_spi_out(sa, spi);
             if (sa->old_child.sa_in != 0 && spi == sa->old_child.spi_out)
                 ch = &sa->old_child;
             else if (sa->extra_child.sa_in != 0 && spi == sa->extra_child.spi_out)
                 ch = &sa->extra_child;
-            else if (sa->child.sa_in != 0 && spi == sa->child.spi_out)
-                ch = &sa->child;
-            if (ch == NULL || nspis >= 8 || (ch == &sa->child && cur_named))
+            else if (idx >= 0)
+                ch = &sa->child[idx];
+            if (ch == NULL || nspis >= 8 || (ch == cur && cur_named))
                 continue;
             tip_store_be32(spis + (size_t)nspis++ * 4u, ch->spi_in);
-            if (ch == &sa->child)
+            if (ch == cur) {
                 cur_named = 1; /* below, once the rest is known */
-            else
+            } else {
+                if (idx >= 0 && ch == &sa->child[idx])
+                    gone |= 1u << (unsigned)idx;
                 tip_ike_child_remove(ctx, ch);
+            }
         }
     }
     if (cur_named) {
@@ -245,11 +274,11 @@ int tip_ike_info_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
         } else if (rekeying) {
             /* 2.25.1: deleted while our rekey of it is in flight: the SAs
              * go, the policies wait for the pair that rekey brings. */
-            tip_ike_child_remove_sas(ctx, &sa->child);
-            child_gone = 1;
+            tip_ike_child_remove_sas(ctx, cur);
+            gone |= 1u << sa->rekey_idx;
         } else {
-            tip_ike_child_remove(ctx, &sa->child);
-            child_gone = 1;
+            tip_ike_child_remove(ctx, cur);
+            gone |= 1u << sa->rekey_idx;
         }
     }
     if (sa->extra_child.sa_in == 0)
@@ -269,8 +298,14 @@ int tip_ike_info_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
     }
     if (rekeyed)
         tip_ike_event(ctx, sa, TIP_EV_CHILD_REKEYED, 0);
-    if (child_gone)
-        tip_ike_event(ctx, sa, TIP_EV_CHILD_DOWN, TIP_OK);
+    {
+        tip_handle_t self = tip_ike_sa_handle(ctx, sa);
+        unsigned k;
+        /* One CHILD_DOWN per CHILD SA removed; a callback may end the IKE SA. */
+        for (k = 0; k < TIP_IKE_CHILD_MAX; k++)
+            if ((gone & (1u << k)) != 0 && tip_ike_sa_get(ctx, self) == sa)
+                tip_ike_child_event(ctx, sa, k, TIP_EV_CHILD_DOWN, TIP_OK);
+    }
     return err;
 }
 

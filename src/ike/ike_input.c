@@ -50,6 +50,7 @@ static void tip_ike_follow_peer(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_addr
 {
     const tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
     int floated = 0;
+    unsigned i;
 
     if (c == NULL || dport != c->cfg.local_natt_port)
         return;
@@ -62,7 +63,8 @@ static void tip_ike_follow_peer(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_addr
         return;
     sa->remote = *src;
     sa->rport = sport;
-    tip_ike_child_follow(ctx, &sa->child, src, sport);
+    for (i = 0; i < TIP_IKE_CHILD_MAX; i++)
+        tip_ike_child_follow(ctx, &sa->child[i], src, sport);
     tip_ike_child_follow(ctx, &sa->old_child, src, sport);
     tip_ike_child_follow(ctx, &sa->extra_child, src, sport);
 }

@@ -133,11 +133,12 @@ static int tip_ike_rekey_finish(tip_ctx_t *ctx, tip_ike_sa_t *old, tip_ike_sa_t 
     if (err != TIP_OK)
         return err;
     tip_ike_rekey_detach(ctx, old, nsa);
-    nsa->child = old->child;
+    memcpy(nsa->child, old->child, sizeof(nsa->child));
+    nsa->rekey_idx = old->rekey_idx;
     nsa->old_child = old->old_child;
     nsa->extra_child = old->extra_child;
     nsa->extra_role = old->extra_role;
-    memset(&old->child, 0, sizeof(old->child));
+    memset(old->child, 0, sizeof(old->child));
     memset(&old->old_child, 0, sizeof(old->old_child));
     memset(&old->extra_child, 0, sizeof(old->extra_child));
     old->extra_role = TIP_IKE_X_NONE;

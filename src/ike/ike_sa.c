@@ -340,6 +340,12 @@ void tip_ike_raise_gone(tip_ctx_t *ctx, tip_handle_t conn, tip_event_type_t type
 void tip_ike_raise(tip_ctx_t *ctx, tip_handle_t conn, tip_event_type_t type, int reason,
                    tip_handle_t sa, uint32_t spi)
 {
+    tip_ike_raise_child(ctx, conn, type, reason, sa, spi, 0);
+}
+
+void tip_ike_raise_child(tip_ctx_t *ctx, tip_handle_t conn, tip_event_type_t type, int reason,
+                         tip_handle_t sa, uint32_t spi, unsigned child)
+{
     tip_event_t ev;
     int err;
 
@@ -353,15 +359,26 @@ void tip_ike_raise(tip_ctx_t *ctx, tip_handle_t conn, tip_event_type_t type, int
     ev.reason = reason;
     ev.sa = sa;
     ev.spi = spi;
+    ev.child = (uint8_t)child;
     tip_event_deliver(ctx, &ev);
 }
 
 void tip_ike_event(tip_ctx_t *ctx, const tip_ike_sa_t *sa, tip_event_type_t type, int reason)
 {
-    int child = type == TIP_EV_CHILD_UP || type == TIP_EV_CHILD_REKEYED;
+    if (type == TIP_EV_CHILD_UP || type == TIP_EV_CHILD_REKEYED || type == TIP_EV_CHILD_DOWN)
+        tip_ike_child_event(ctx, sa, sa->rekey_idx, type, reason);
+    else
+        tip_ike_raise(ctx, sa->conn, type, reason, 0, 0);
+}
 
-    tip_ike_raise(ctx, sa->conn, type, reason, child ? sa->child.sa_in : 0,
-                  child ? sa->child.spi_in : 0);
+void tip_ike_child_event(tip_ctx_t *ctx, const tip_ike_sa_t *sa, unsigned idx,
+                         tip_event_type_t type, int reason)
+{
+    const tip_ike_child_t *ch = &sa->child[idx];
+    int up = type == TIP_EV_CHILD_UP || type == TIP_EV_CHILD_REKEYED;
+
+    /* CHILD_DOWN: the pair is gone, its handle would be stale. */
+    tip_ike_raise_child(ctx, sa->conn, type, reason, up ? ch->sa_in : 0, up ? ch->spi_in : 0, idx);
 }
 
 void tip_ike_fail(tip_ctx_t *ctx, tip_ike_sa_t *sa, int err)

@@ -153,6 +153,8 @@ static int tip_ike_poll_hard(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_con
  */
 static void tip_ike_poll_rekeys(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint64_t now)
 {
+    unsigned i;
+
     if (sa->rekey_at_ms != 0 && now >= sa->rekey_at_ms) {
         sa->rekey_at_ms = 0;
         if (tip_ike_ike_rekey_start(ctx, sa) != TIP_OK) {
@@ -162,16 +164,28 @@ static void tip_ike_poll_rekeys(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint64_t now)
         if (sa->req_outstanding)
             return; /* one request at a time (2.3): the CHILD rekey waits */
     }
-    if (sa->child.rekey_at_ms != 0 && now >= sa->child.rekey_at_ms) {
-        sa->child.rekey_at_ms = 0;
-        if (tip_ike_child_rekey_start(ctx, sa) != TIP_OK) {
+    for (i = 0; i < TIP_IKE_CHILD_MAX && !sa->req_outstanding; i++) {
+        tip_ike_child_t *ch = &sa->child[i];
+        if (ch->rekey_at_ms == 0 || now < ch->rekey_at_ms)
+            continue;
+        if (ch->create == TIP_IKE_CREATE_DUE) {
+            /* A new CHILD SA (1.3.1): a configured pair or an acquire. */
+            if (tip_ike_child_create_start(ctx, sa, i) != TIP_OK)
+                ch->rekey_at_ms = tip_ike_retry_at(ctx, &ch->rekey_fails);
+            continue;
+        }
+        if (ch->create != TIP_IKE_CREATE_NONE)
+            continue;
+        ch->rekey_at_ms = 0;
+        if (tip_ike_child_rekey_start(ctx, sa, i) != TIP_OK) {
             tip_log(ctx, TIP_LOG_INFO, "ike: CHILD SA rekey could not start, retrying later");
             /* The previous rekey never ended (its old or redundant pair
              * is still here): delete what is left of it first. */
             if (sa->old_child.sa_in != 0 ||
                 (sa->extra_child.sa_in != 0 && sa->extra_role != TIP_IKE_X_PENDING))
                 (void)tip_ike_info_start(ctx, sa, TIP_IKE_P_DELETE_CHILD);
-            sa->child.rekey_at_ms = tip_ike_retry_at(ctx, &sa->child.rekey_fails);
+            if (ch->sa_in != 0)
+                ch->rekey_at_ms = tip_ike_retry_at(ctx, &ch->rekey_fails);
         }
     }
 }
@@ -257,6 +271,7 @@ static uint64_t tip_ike_sa_next_at(const tip_ctx_t *ctx, const tip_ike_sa_t *sa)
 {
     const tip_ike_conn_slot_t *c;
     uint64_t at = sa->req_outstanding ? sa->req_deadline_ms : TIP_IKE_NEVER;
+    unsigned i;
 
     switch (sa->state) {
     case TIP_IKE_S_INIT_DONE:
@@ -274,8 +289,9 @@ static uint64_t tip_ike_sa_next_at(const tip_ctx_t *ctx, const tip_ike_sa_t *sa)
             return at;
         if (sa->rekey_at_ms != 0)
             at = tip_ike_min(at, sa->rekey_at_ms);
-        if (sa->child.rekey_at_ms != 0)
-            at = tip_ike_min(at, sa->child.rekey_at_ms);
+        for (i = 0; i < TIP_IKE_CHILD_MAX; i++)
+            if (sa->child[i].rekey_at_ms != 0 && sa->child[i].create != TIP_IKE_CREATE_SENT)
+                at = tip_ike_min(at, sa->child[i].rekey_at_ms);
         return tip_ike_min(at, tip_ike_dpd_at(c, sa));
     default:
         return at; /* INIT_SENT, AUTH_SENT: retransmission; CREATING: none */

@@ -108,23 +108,48 @@ int tip_ike_ts_narrow(const tip_selector_t *ours, const tip_ike_msg_t *m, int we
     return rl < 0 ? TIP_ERR_MALFORMED : TIP_ERR_POLICY;
 }
 
-void tip_ike_conn_ts(const tip_ike_conn_slot_t *c, int initiator, tip_selector_t *out)
+void tip_ike_conn_ts_at(const tip_ike_conn_slot_t *c, int initiator, unsigned idx,
+                        tip_selector_t *out)
 {
+    const tip_selector_t *base = idx == 0 ? &c->cfg.ts : &c->cfg.ts_more[idx - 1u];
+
 #if TIP_CONF_IKE_CP
-    tip_ike_cp_selector(c, initiator, out);
+    tip_ike_cp_selector(c, initiator, base, out);
 #else
     (void)initiator;
-    *out = c->cfg.ts;
+    *out = *base;
 #endif
 }
 
+void tip_ike_conn_ts(const tip_ike_conn_slot_t *c, int initiator, tip_selector_t *out)
+{
+    tip_ike_conn_ts_at(c, initiator, 0, out);
+}
+
+unsigned tip_ike_conn_pairs(const tip_ike_conn_slot_t *c)
+{
+    return 1u + c->cfg.ts_more_count;
+}
+
 int tip_ike_conn_narrow(const tip_ike_conn_slot_t *c, int ike_initiator, const tip_ike_msg_t *m,
-                        int we_initiated, tip_selector_t *out)
+                        int we_initiated, tip_selector_t *out, uint8_t *pair)
 {
     tip_selector_t ours;
+    unsigned i;
+    int err = TIP_ERR_POLICY;
 
-    tip_ike_conn_ts(c, ike_initiator, &ours);
-    return tip_ike_ts_narrow(&ours, m, we_initiated, out);
+    /* RFC 7296 2.9: the responder picks the first of its selector pairs
+     * that the proposal meets and narrows to their intersection; none:
+     * TS_UNACCEPTABLE. */
+    for (i = 0; i < tip_ike_conn_pairs(c); i++) {
+        tip_ike_conn_ts_at(c, ike_initiator, i, &ours);
+        err = tip_ike_ts_narrow(&ours, m, we_initiated, out);
+        if (err != TIP_ERR_POLICY)
+            break;
+    }
+    if (pair != NULL)
+        *pair = (uint8_t)i;
+    return err;
 }
 
 #endif /* TIP_CONF_IKEV2 */

@@ -119,10 +119,13 @@ static void test_every_entry_point(void **state)
     WALK(tip_ike_initiate, tip_ike_initiate(&ctx, 0));
     WALK(tip_ike_input, tip_ike_input(&ctx, &peer, 500, &me, 500, NULL, 0));
     WALK(tip_ike_rekey_child, tip_ike_rekey_child(&ctx, 0));
+    WALK(tip_ike_rekey_child_at, tip_ike_rekey_child_at(&ctx, 0, 0));
     WALK(tip_ike_rekey_ike, tip_ike_rekey_ike(&ctx, 0));
     WALK(tip_ike_delete_child, tip_ike_delete_child(&ctx, 0));
+    WALK(tip_ike_delete_child_at, tip_ike_delete_child_at(&ctx, 0, 0));
     WALK(tip_ike_terminate, tip_ike_terminate(&ctx, 0));
     WALK(tip_ike_status, tip_ike_status(&ctx, 0, NULL));
+    WALK(tip_ike_child_status, tip_ike_child_status(&ctx, 0, 0, NULL));
     WALK(tip_ike_pool_add, tip_ike_pool_add(&ctx, NULL, NULL));
     WALK(tip_ike_pool_status, tip_ike_pool_status(&ctx, 0, NULL));
     WALK(tip_ike_vip_get, tip_ike_vip_get(&ctx, 0, NULL));

@@ -455,7 +455,7 @@ static int fz_child_refs(const tip_ike_child_t *ch, tip_ctx_t *ctx, unsigned *ns
 static void fz_check_tables(int who)
 {
     tip_ctx_t *ctx = &g_ctx[who];
-    unsigned i, nsa = 0, npol = 0, pols = 0;
+    unsigned i, k, nsa = 0, npol = 0, pols = 0;
     tip_ike_status_t st;
     tip_sa_stats_t ss;
 
@@ -463,7 +463,8 @@ static void fz_check_tables(int who)
         const tip_ike_sa_t *sa = &ctx->ike.sa[i];
         if (sa->state == TIP_IKE_S_FREE)
             continue;
-        fz_child_refs(&sa->child, ctx, &nsa, &npol);
+        for (k = 0; k < TIP_IKE_CHILD_MAX; k++)
+            fz_child_refs(&sa->child[k], ctx, &nsa, &npol);
         fz_child_refs(&sa->old_child, ctx, &nsa, &npol);
         fz_child_refs(&sa->extra_child, ctx, &nsa, &npol);
     }

@@ -25,7 +25,9 @@
  * slot kept for rekeys.
  *
  * Input: byte 0 = world flags (bit 0: B forces UDP encapsulation, so its
- * IKE runs on 4500; bit 1: A and B also rekey the IKE SA, every 150 s);
+ * IKE runs on 4500; bit 1: A and B also rekey the IKE SA, every 150 s;
+ * bit 3: A and G have a second subnet pair, a second CHILD SA on their IKE
+ * SA that A creates with CREATE_CHILD_SA after IKE_AUTH, RFC 7296 1.3.1);
  * then up to FZ_MAX_OPS operations, an opcode byte (mod FZ_OP_COUNT) and
  * its argument bytes (missing bytes read as 0):
  *   STEP t f        advance the clock (t < 100: t*100 ms, else
@@ -160,6 +162,23 @@ static void fz_conn_cfg(tip_ike_conn_t *c, const char *me, const char *peer, con
     (void)tip_addr_range_prefix(&c->ts.remote, &n, peer_prefix);
 }
 
+/* One more selector pair for @p c (a second CHILD SA on the IKE SA). */
+static void fz_pair_more(tip_ike_conn_t *c, const char *my_net, const char *peer_net)
+{
+#if TIP_IKE_CHILD_MAX > 1
+    tip_addr_t n = tip_test_addr(my_net);
+
+    (void)tip_addr_range_prefix(&c->ts_more[0].local, &n, 24);
+    n = tip_test_addr(peer_net);
+    (void)tip_addr_range_prefix(&c->ts_more[0].remote, &n, 24);
+    c->ts_more_count = 1;
+#else
+    (void)c;
+    (void)my_net;
+    (void)peer_net;
+#endif
+}
+
 static void fz_add(int node, const tip_ike_conn_t *c)
 {
     if (tip_ike_conn_add(&g_ctx[node], c, &g_conn[node][g_nconn[node]]) != TIP_OK) {
@@ -204,6 +223,8 @@ static void fz_setup(int flags)
     /* G: one connection per peer, one for road warriors; G drives the rekeys */
     fz_conn_cfg(&c, addr[N_G], addr[N_A], "gw.test", "a.test", "psk of peer a 0123456789",
                 "10.0.0.0", "10.1.0.0", 24);
+    if (flags & 8)
+        fz_pair_more(&c, "10.0.5.0", "10.1.5.0");
     fz_add_gateway(&c);
     fz_conn_cfg(&c, addr[N_G], addr[N_B], "gw.test", "b.test", "psk of peer b 9876543210",
                 "10.0.0.0", "10.2.0.0", 24);
@@ -214,6 +235,9 @@ static void fz_setup(int flags)
     /* the peers */
     fz_conn_cfg(&c, addr[N_A], addr[N_G], "a.test", "gw.test", "psk of peer a 0123456789",
                 "10.1.0.0", "10.0.0.0", 24);
+    /* A's second subnet pair: a CHILD SA of its own by CREATE_CHILD_SA (1.3.1) */
+    if (flags & 8)
+        fz_pair_more(&c, "10.1.5.0", "10.0.5.0");
     c.dpd_s = 20;
     c.restart = 1;
     if (flags & 2) {

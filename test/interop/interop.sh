@@ -86,6 +86,18 @@
 #                           gateway's offloads on - it must have split super-packets from
 #                           the TUN and coalesced segments toward it - then again with
 #                           offload = no; offload6 with IPv6 inside (fd01::/64, fd02::/64)
+#   children-init, children-resp
+#                           two CHILD SAs on one IKE SA (RFC 7296 1.3.1): the gateway
+#                           has "child = 10.1.1.0/24 10.2.1.0/24" besides its subnets,
+#                           strongSwan the children net and net2; the gateway initiates
+#                           (net in IKE_AUTH, net2 by CREATE_CHILD_SA) / strongSwan
+#                           initiates net, then net2. strongSwan must list both
+#                           INSTALLED under one IKE_SA, and pings 10.1.0.1 -> 10.2.0.1
+#                           and 10.1.1.1 -> 10.2.1.1 pass, each on its own SA
+#   many-ts                 strongSwan initiates with 20 subnets on each side (its
+#                           IKE_AUTH goes in fragments, fragment size 576); the gateway
+#                           narrows to 10.1.0.0/24 === 10.2.0.0/24 (RFC 7296 2.9),
+#                           strongSwan installs exactly that, and the ping passes
 #   keys                    the key log: a -DTIP_KEYLOG=1 gateway (build/interop-keylog)
 #                           initiates (aes128gcm16-prfsha256-ecp256), strongSwan with
 #                           save-keys rekeys the CHILD SA, the gateway deletes; every SA's
@@ -121,7 +133,7 @@ PSK=tip-interop-psk-0123456789
 DEFAULT_IKE=aes128gcm16-prfsha256-ecp256
 
 CASE=${1:-}
-[ -n "$CASE" ] || { sed -n '4,102p' "$0" >&2; exit 2; }
+[ -n "$CASE" ] || { sed -n '4,/^set -euo pipefail$/{/^set -euo/!p}' "$0" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "RESULT $CASE: FAIL (must run as root)"; exit 1; }
 
 # ---- what the case does ------------------------------------------------------------
@@ -160,6 +172,9 @@ case "$CASE" in
     cert-rsa | cert-rsa-pss) AUTH=cert; ACTION=cert-rsa ;;
     cert-wrong-ca | cert-expired | cert-id-mismatch | cert-no-intermediate)
         AUTH=cert; ACTION=auth-fail; INITIATOR=right ;;
+    children-init) ACTION=children ;;
+    children-resp) ACTION=children; INITIATOR=right ;;
+    many-ts) ACTION=many-ts; INITIATOR=right; FRAG_SIZE=576 ;;
     *) echo "RESULT $CASE: FAIL (unknown case)"; exit 2 ;;
 esac
 # ESP proposal: the IKE proposal without its PRF and DH group
@@ -364,6 +379,21 @@ elif [ "$ACTION" = vip-resp ]; then    # strongSwan asks for one
         IKE_PROPOSAL="$RIGHT_IKE" ESP_PROPOSAL="$RIGHT_ESP" VIP_KEY=vips VIP_VALUE=0.0.0.0 \
         LOCAL_ADDR=10.99.0.2 REMOTE_ADDR=$LEFT_ADDR LOCAL_ID=right.test REMOTE_ID=left.test \
         LOCAL_TS=dynamic REMOTE_TS=10.1.0.0/24
+elif [ "$ACTION" = children ]; then    # two CHILD_SAs, net and net2
+    "$PEER" render "$HERE/swanctl-children.conf.in" "$WORK/r/swanctl.conf" PSK=$PSK \
+        START_ACTION=none REKEY_TIME=1h IKE_PROPOSAL="$RIGHT_IKE" ESP_PROPOSAL="$RIGHT_ESP" \
+        LOCAL_ADDR=10.99.0.2 REMOTE_ADDR=$right_remote LOCAL_ID=right.test REMOTE_ID=left.test \
+        LOCAL_TS=10.2.0.0/24 REMOTE_TS=10.1.0.0/24 LOCAL_TS2=10.2.1.0/24 REMOTE_TS2=10.1.1.0/24
+    # the second pair's hosts: one more address on each LAN
+    ip -n "$LEFT_NS" addr add 10.1.1.1/24 dev lan0
+    ip -n "$RIGHT_NS" addr add 10.2.1.1/24 dev lan0
+elif [ "$ACTION" = many-ts ]; then     # 20 subnets a side, the /24s we protect among them
+    many_l=$(for i in $(seq 10 28); do printf '10.2.%s.0/24,' "$i"; done)10.2.0.0/24
+    many_r=$(for i in $(seq 10 28); do printf '10.1.%s.0/24,' "$i"; done)10.1.0.0/24
+    "$PEER" render "$HERE/swanctl-psk.conf.in" "$WORK/r/swanctl.conf" PSK=$PSK \
+        START_ACTION=none REKEY_TIME=1h IKE_PROPOSAL="$RIGHT_IKE" ESP_PROPOSAL="$RIGHT_ESP" \
+        LOCAL_ADDR=10.99.0.2 REMOTE_ADDR=$right_remote LOCAL_ID=right.test REMOTE_ID=left.test \
+        LOCAL_TS="$many_l" REMOTE_TS="$many_r"
 else
     "$PEER" render "$HERE/swanctl-psk.conf.in" "$WORK/r/swanctl.conf" PSK=$PSK \
         START_ACTION=none REKEY_TIME=1h IKE_PROPOSAL="$RIGHT_IKE" ESP_PROPOSAL="$RIGHT_ESP" \
@@ -450,6 +480,7 @@ EOF
     # an unanswerable IKE_SA_INIT is given up after 0.25 + 0.5 + 1 + 2 s, not 63 s
     [ "$ACTION" = proposal-mismatch ] &&
         printf 'retransmit_timeout = 250\nretransmit_tries = 3\n' >> "$WORK/gw.conf"
+    [ "$ACTION" = children ] && echo "child = 10.1.1.0/24 10.2.1.0/24" >> "$WORK/gw.conf"
     # virtual addresses: a road warrior without subnet of its own, or a gateway with a pool
     if [ "$ACTION" = vip-init ]; then
         sed -i -e '/^local_subnet = /d' -e '/^route_src = /d' "$WORK/gw.conf"
@@ -515,6 +546,10 @@ if [ "$LEFT" = sw ]; then
 elif [ "$INITIATOR" = right ]; then
     timeout $((SA_TIMEOUT + 5)) "$PEER" swanctl "$WORK/r" --initiate --child net \
         --timeout "$SA_TIMEOUT" > "$WORK/initiate.out" 2>&1 || fail "strongSwan's initiate failed"
+    # the second child on the same IKE_SA: CREATE_CHILD_SA
+    [ "$ACTION" = children ] && { timeout $((SA_TIMEOUT + 5)) "$PEER" swanctl "$WORK/r" --initiate \
+        --child net2 --timeout "$SA_TIMEOUT" > "$WORK/initiate2.out" 2>&1 ||
+        fail "strongSwan's initiate of net2 failed"; }
 fi
 "$PEER" wait-sa "$WORK/r" net "$SA_TIMEOUT" || fail "no CHILD_SA on strongSwan's side"
 if [ "$LEFT" = sw ]; then
@@ -524,7 +559,7 @@ else
     gw_said '^IKE_UP ' || fail "gateway printed no IKE_UP"
     # the same SAs on both sides: strongSwan's inbound SPI is our outbound one
     sw_in=$(sw_spi "$WORK/r" in)
-    gw_out=$(sed -n 's/^CHILD_UP .* out 0x\([0-9a-f]*\),.*/\1/p' "$WORK/gw.log" | tail -1)
+    gw_out=$(sed -n 's/^CHILD_UP .* child 0: .* out 0x\([0-9a-f]*\),.*/\1/p' "$WORK/gw.log" | tail -1)
     [ -n "$sw_in" ] && [ "$sw_in" = "$gw_out" ] ||
         fail "SPI mismatch: strongSwan in=$sw_in, gateway out=$gw_out"
 fi
@@ -562,6 +597,38 @@ detail="setup ${setup}s"
 [ "${ACTION#vip-}" != "$ACTION" ] && detail="$detail, virtual address $vip, ping $PING_SRC -> $PING_DST"
 
 case "$ACTION" in
+    children)
+        "$PEER" wait-sa "$WORK/r" net2 "$SA_TIMEOUT" || fail "no CHILD_SA net2 on strongSwan's side"
+        wait_for 5 eval '[ "$(grep -c "^CHILD_UP " "$WORK/gw.log")" = 2 ]' ||
+            fail "gateway printed $(grep -c '^CHILD_UP ' "$WORK/gw.log") CHILD_UP, not 2"
+        sw "$WORK/r" --list-sas > "$WORK/r-sas.txt" 2>&1 || true
+        # one IKE_SA, and under it net and net2 INSTALLED with their subnets
+        [ "$(grep -c '^s2s: #' "$WORK/r-sas.txt")" = 1 ] || fail "strongSwan lists not one IKE_SA"
+        grep -q '^  net: #.*INSTALLED' "$WORK/r-sas.txt" || fail "strongSwan lists no net INSTALLED"
+        grep -q '^  net2: #.*INSTALLED' "$WORK/r-sas.txt" || fail "strongSwan lists no net2 INSTALLED"
+        grep -A6 '^  net2: #' "$WORK/r-sas.txt" | grep -q 'local  10.2.1.0/24' ||
+            fail "strongSwan's net2 is not 10.2.1.0/24"
+        # each of the gateway's outbound SPIs is one of strongSwan's inbound ones
+        for spi in $(sed -n 's/^CHILD_UP .* out 0x\([0-9a-f]*\),.*/\1/p' "$WORK/gw.log"); do
+            grep -q "in  $spi" "$WORK/r-sas.txt" || fail "gateway SPI $spi is none of strongSwan's"
+        done
+        PING_SRC=10.1.1.1 PING_DST=10.2.1.1
+        ping_through 3 0.2 || fail "ping 10.1.1.1 -> 10.2.1.1 through net2 failed"
+        n1=$(sw "$WORK/r" --list-sas --child net2 | awk '$1 == "in" { for (i = 1; i <= NF; i++) if ($(i) ~ /^packets/) n = $(i-1) } END { print n }')
+        [ "${n1:-0}" -ge 3 ] || fail "strongSwan's net2 counted ${n1:-0} packets in"
+        detail="$detail, net and net2 INSTALLED under one IKE_SA, ping through each"
+        ;;
+    many-ts)
+        # strongSwan 5.9: "splitting IKE message (N bytes) into M fragments"
+        # (IKE_SA_INIT is never split: this is its IKE_AUTH)
+        split=$(sed -n 's/.*splitting IKE message (\([0-9]*\) bytes) into \([0-9]*\) fragments.*/\1 bytes in \2/p' \
+            "$WORK/r/run/charon.log" | head -1)
+        [ -n "$split" ] || fail "strongSwan sent its IKE_AUTH whole"
+        sw "$WORK/r" --list-sas > "$WORK/r-sas.txt" 2>&1 || true
+        grep -q '^    local  10.2.0.0/24$' "$WORK/r-sas.txt" || fail "strongSwan's CHILD_SA is not narrowed to 10.2.0.0/24"
+        grep -q '^    remote 10.1.0.0/24$' "$WORK/r-sas.txt" || fail "strongSwan's CHILD_SA is not narrowed to 10.1.0.0/24"
+        detail="$detail, IKE_AUTH with 20+20 selectors ($split fragments) narrowed to one pair"
+        ;;
     rekey-child | rekey-ike | rekey-child-left | rekey-ike-left)
         old_spi=$(sw_spi "$WORK/r" in)
         old_ike=$(sw "$WORK/r" --list-sas | sed -n 's/^s2s: #\([0-9]*\),.*/\1/p' | tail -1)

@@ -299,14 +299,14 @@ static void send_child_rekey(tip_ike_sa_t *sa, const tip_child_proposal_t *p, in
 
     memset(&sa->pend, 0, sizeof(sa->pend));
     sa->pend.new_spi_in = tip_ike_new_spi(c);
-    sa->pend.rekey_spi_in = sa->child.spi_in;
+    sa->pend.rekey_spi_in = sa->child[0].spi_in;
     sa->pend.child_offer = *p;
     assert_int_equal(tip_ike_random(c, sa->pend.nonce, TIP_IKE_NONCE_LEN), TIP_OK);
     tip_ike_hdr_request(sa, TIP_IKE_EXCH_CREATE_CHILD_SA, &h);
     assert_non_null(tip_ike_w_pool(c, &sa->req_buf, &w));
     tip_ike_w_hdr(&w, &h);
     (void)tip_ike_sk_begin(c, sa, &w);
-    tip_store_be32(spi, sa->child.spi_in);
+    tip_store_be32(spi, sa->child[0].spi_in);
     tip_ike_w_notify(&w, TIP_IKE_PROTO_ESP, spi, 4, TIP_IKE_N_REKEY_SA, NULL, 0);
     tip_ike_w_sa_child_chosen(&w, 1, p, sa->pend.new_spi_in, dh_xf);
     tip_ike_w_nonce(&w, sa->pend.nonce, TIP_IKE_NONCE_LEN);
@@ -317,7 +317,7 @@ static void send_child_rekey(tip_ike_sa_t *sa, const tip_child_proposal_t *p, in
                          TIP_OK);
         tip_ike_w_ke(&w, (uint16_t)p->pfs, pub, publen);
     }
-    tip_ike_w_ts_pair(&w, &sa->child.sel, 1);
+    tip_ike_w_ts_pair(&w, &sa->child[0].sel, 1);
     assert_int_equal(tip_ike_sk_end(sa, &w, &len), TIP_OK);
     assert_int_equal(tip_ike_send_request(c, sa, len, TIP_IKE_P_CHILD_REKEY), TIP_OK);
 }
@@ -401,7 +401,7 @@ static void test_initiator_refuses_response_without_dh(void **state)
     (void)tip_ike_sk_begin(&ctx[1], bsa, &w);
     tip_ike_w_sa_child_chosen(&w, 1, &p, 0x12345678u, 0);
     tip_ike_w_nonce(&w, bsa->nr, 32);
-    tip_ike_w_ts_pair(&w, &bsa->child.sel, 0);
+    tip_ike_w_ts_pair(&w, &bsa->child[0].sel, 0);
     assert_int_equal(tip_ike_sk_end(bsa, &w, &len), TIP_OK);
     (void)tip_ike_input(&ctx[0], &ba_addr, 500, &aa, 500, TIP_IKE_BUF_MSG(resp), len);
     assert_int_equal(ev[0][TIP_EV_CHILD_REKEYED], 0);

@@ -174,12 +174,12 @@ static void test_assigned_address_used_and_traffic_passes(void **state)
     /* both ends use exactly that address as the road warrior's side */
     sa = cur_sa(&a, conn_a);
     assert_non_null(sa);
-    expect_addr(&sa->child.sel.local.lo, "10.3.0.10");
-    expect_addr(&sa->child.sel.local.hi, "10.3.0.10");
+    expect_addr(&sa->child[0].sel.local.lo, "10.3.0.10");
+    expect_addr(&sa->child[0].sel.local.hi, "10.3.0.10");
     sa = cur_sa(&b, conn_ba);
     assert_non_null(sa);
-    expect_addr(&sa->child.sel.remote.lo, "10.3.0.10");
-    expect_addr(&sa->child.sel.remote.hi, "10.3.0.10");
+    expect_addr(&sa->child[0].sel.remote.lo, "10.3.0.10");
+    expect_addr(&sa->child[0].sel.remote.hi, "10.3.0.10");
     expect_pool(1, 0, 0);
     /* traffic from the virtual address passes both ways */
     rb = sim.n[1].rx_data;
@@ -197,9 +197,9 @@ static void test_assigned_address_used_and_traffic_passes(void **state)
     tip_sim_run(&sim, 300, 10);
     assert_int_equal(ev[0][TIP_EV_CHILD_REKEYED], 1);
     sa = cur_sa(&a, conn_a);
-    expect_addr(&sa->child.sel.local.lo, "10.3.0.10");
+    expect_addr(&sa->child[0].sel.local.lo, "10.3.0.10");
     sa = cur_sa(&b, conn_ba);
-    expect_addr(&sa->child.sel.remote.hi, "10.3.0.10");
+    expect_addr(&sa->child[0].sel.remote.hi, "10.3.0.10");
     assert_int_equal(tip_sim_send_udp(&a, "10.3.0.10", "10.2.0.7", 0xAB), TIP_SENT);
     (void)tip_sim_pump(&sim);
     assert_int_equal(sim.n[1].rx_data, rb + 2);
@@ -333,8 +333,8 @@ static void test_no_address_fails_or_goes_on(void **state)
     assert_true(tip_sim_until(&sim, c_up, NULL, 5000));
     assert_int_equal(ev[2][TIP_EV_VIRTUAL_IP], 0);
     assert_int_equal(tip_ike_vip_get(&c, conn_c, &v), TIP_ERR_NO_SA);
-    expect_addr(&cur_sa(&c, conn_c)->child.sel.local.lo, "10.3.0.0");
-    expect_addr(&cur_sa(&c, conn_c)->child.sel.local.hi, "10.3.0.255");
+    expect_addr(&cur_sa(&c, conn_c)->child[0].sel.local.lo, "10.3.0.0");
+    expect_addr(&cur_sa(&c, conn_c)->child[0].sel.local.hi, "10.3.0.255");
 }
 
 /* A pool connection needs the peer to ask: no CP, no CHILD SA. */

@@ -136,10 +136,15 @@ static int tip_tables_ike(const tip_ctx_t *ctx, int ike_refs, char *why, size_t 
                               p->pend.peer_ike_sa != tip_ike_sa_handle(ctx, sa)))
                 FAIL("rekey slot %u has no parent that names it", i);
         }
-        if (ike_refs && (tip_tables_child(ctx, i, &sa->child, why, n) != 0 ||
-                         tip_tables_child(ctx, i, &sa->old_child, why, n) != 0 ||
-                         tip_tables_child(ctx, i, &sa->extra_child, why, n) != 0))
-            return -1;
+        if (ike_refs) {
+            unsigned k;
+            for (k = 0; k < TIP_IKE_CHILD_MAX; k++)
+                if (tip_tables_child(ctx, i, &sa->child[k], why, n) != 0)
+                    return -1;
+            if (tip_tables_child(ctx, i, &sa->old_child, why, n) != 0 ||
+                tip_tables_child(ctx, i, &sa->extra_child, why, n) != 0)
+                return -1;
+        }
     }
     return 0;
 }

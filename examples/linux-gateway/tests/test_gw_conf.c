@@ -176,6 +176,27 @@ static void test_offload_switch(void **state)
     assert_error("local_subnet = 10.1.0.0/24\noffload = maybe\n", "offload");
 }
 
+/* "child = LOCAL REMOTE": further subnet pairs, one CHILD SA each. */
+static void test_child_pairs(void **state)
+{
+    (void)state;
+    assert_int_equal(load("local_subnet = 10.1.0.0/24\nchild = 10.1.1.0/24 10.2.1.0/24\n"
+                          "child = 10.1.2.0/24\t10.2.2.0/24\n"),
+                     0);
+    assert_int_equal(cf.conn.ts_more_count, 2);
+    assert_int_equal(cf.conn.ts_more[1].local.lo.addr[2], 2);
+    assert_int_equal(cf.conn.ts_more[1].remote.hi.addr[3], 255);
+    assert_string_equal(cf.child_remote[0], "10.2.1.0/24");
+    assert_error("local_subnet = 10.1.0.0/24\nchild = 10.1.1.0/24\n",
+                 "child: expected LOCAL_SUBNET REMOTE_SUBNET");
+    assert_error("local_subnet = 10.1.0.0/24\nchild = 10.1.1.0/24 10.2.1.1/24\n",
+                 "host bits set");
+    assert_error("local_subnet = 10.1.0.0/24\nchild = 10.1.1.0/24 10.2.1.0/24\n"
+                 "child = 10.1.2.0/24 10.2.2.0/24\nchild = 10.1.3.0/24 10.2.3.0/24\n"
+                 "child = 10.1.4.0/24 10.2.4.0/24\n",
+                 "at most 3 \"child\" lines");
+}
+
 static void test_route_src_inside_local_subnet(void **state)
 {
     (void)state;
@@ -235,6 +256,7 @@ int main(void)
         cmocka_unit_test(test_refused_algorithms_are_named_with_the_reason),
         cmocka_unit_test(test_subnets_are_networks),
         cmocka_unit_test(test_offload_switch),
+        cmocka_unit_test(test_child_pairs),
         cmocka_unit_test(test_route_src_inside_local_subnet),
         cmocka_unit_test(test_virtual_addresses),
         cmocka_unit_test(test_a_file_others_can_read_is_reported),

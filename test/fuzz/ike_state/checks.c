@@ -223,11 +223,11 @@ static void fz_check_tables(int node)
     unsigned i, k, nsa = 0, npol = 0, ci;
 
     for (i = 0; i < TIP_MAX_IKE_SA && !g_stop; i++) {
-        tip_handle_t sad[6], spd[6];
+        tip_handle_t sad[FZ_CHILD_HANDLES], spd[FZ_CHILD_HANDLES];
         if (fz_slot_free(ctx, i))
             continue;
         fz_slot_handles(ctx, i, sad, spd);
-        for (k = 0; k < 6; k++) {
+        for (k = 0; k < FZ_CHILD_HANDLES; k++) {
             tip_sa_stats_t ss;
             tip_policy_t pol;
             if (sad[k] != 0) {

@@ -167,6 +167,9 @@ static void fz_trace(const char *fmt, ...)
 
 /* ---- what the harness reads inside the core (the only place to adapt) ----------- */
 
+/* SAD (or SPD) handles of one IKE SA: two per CHILD SA entry, old and extra pair included. */
+#define FZ_CHILD_HANDLES (2 * (TIP_IKE_CHILD_MAX + 2))
+
 typedef struct {
     uint8_t state, initiator, req_outstanding;
     uint16_t gen;
@@ -176,13 +179,24 @@ typedef struct {
     uint32_t msg_id_in, msg_id_out;
     tip_addr_t remote;
     uint16_t rport;
-    uint32_t child_spi[6];
-    tip_handle_t child_h[6];
+    uint32_t child_spi[FZ_CHILD_HANDLES];
+    tip_handle_t child_h[FZ_CHILD_HANDLES];
 } fz_sa_fp_t;
 
 static const tip_ike_sa_t *fz_slot(const tip_ctx_t *ctx, unsigned i)
 {
     return &ctx->ike.sa[i];
+}
+
+/* Every CHILD SA entry of @p sa: the table, the old and the extra pair. */
+static void fz_slot_children(const tip_ike_sa_t *sa, const tip_ike_child_t **ch)
+{
+    unsigned k;
+
+    for (k = 0; k < TIP_IKE_CHILD_MAX; k++)
+        ch[k] = &sa->child[k];
+    ch[TIP_IKE_CHILD_MAX] = &sa->old_child;
+    ch[TIP_IKE_CHILD_MAX + 1] = &sa->extra_child;
 }
 
 static int fz_slot_free(const tip_ctx_t *ctx, unsigned i)
@@ -305,9 +319,10 @@ static int fz_slot_half_open(const tip_ctx_t *ctx, unsigned i)
 static void fz_slot_fp(const tip_ctx_t *ctx, unsigned i, fz_sa_fp_t *fp)
 {
     const tip_ike_sa_t *sa = fz_slot(ctx, i);
-    const tip_ike_child_t *ch[3] = {&sa->child, &sa->old_child, &sa->extra_child};
+    const tip_ike_child_t *ch[FZ_CHILD_HANDLES / 2];
     unsigned k;
 
+    fz_slot_children(sa, ch);
     memset(fp, 0, sizeof(*fp));
     fp->state = sa->state;
     fp->initiator = sa->initiator;
@@ -324,7 +339,7 @@ static void fz_slot_fp(const tip_ctx_t *ctx, unsigned i, fz_sa_fp_t *fp)
     fp->msg_id_out = sa->msg_id_out;
     fp->remote = sa->remote;
     fp->rport = sa->rport;
-    for (k = 0; k < 3; k++) {
+    for (k = 0; k < FZ_CHILD_HANDLES / 2; k++) {
         fp->child_spi[2 * k] = ch[k]->spi_in;
         fp->child_spi[2 * k + 1] = ch[k]->spi_out;
         fp->child_h[2 * k] = ch[k]->sa_in;
@@ -333,20 +348,21 @@ static void fz_slot_fp(const tip_ctx_t *ctx, unsigned i, fz_sa_fp_t *fp)
 }
 
 /* The SAD and SPD handles slot @p i holds: CHILD SAs (in, out) and policies. */
-static unsigned fz_slot_handles(const tip_ctx_t *ctx, unsigned i, tip_handle_t sad[6],
-                                tip_handle_t spd[6])
+static unsigned fz_slot_handles(const tip_ctx_t *ctx, unsigned i, tip_handle_t sad[FZ_CHILD_HANDLES],
+                                tip_handle_t spd[FZ_CHILD_HANDLES])
 {
     const tip_ike_sa_t *sa = fz_slot(ctx, i);
-    const tip_ike_child_t *ch[3] = {&sa->child, &sa->old_child, &sa->extra_child};
+    const tip_ike_child_t *ch[FZ_CHILD_HANDLES / 2];
     unsigned k;
 
-    for (k = 0; k < 3; k++) {
+    fz_slot_children(sa, ch);
+    for (k = 0; k < FZ_CHILD_HANDLES / 2; k++) {
         sad[2 * k] = ch[k]->sa_in;
         sad[2 * k + 1] = ch[k]->sa_out;
         spd[2 * k] = ch[k]->pol_in;
         spd[2 * k + 1] = ch[k]->pol_out;
     }
-    return 6;
+    return FZ_CHILD_HANDLES;
 }
 
 static unsigned fz_spd_in_use(const tip_ctx_t *ctx)
@@ -425,8 +441,8 @@ static void fz_dump(void)
                     sa->spi_i[0], sa->spi_i[1], sa->spi_i[2], sa->spi_i[3], sa->spi_r[0],
                     sa->spi_r[1], sa->spi_r[2], sa->spi_r[3], (unsigned)sa->msg_id_in,
                     (unsigned)sa->msg_id_out, sa->req_outstanding, sa->pend.kind,
-                    fz_slot_rekey_new(ctx, i), (unsigned)sa->child.spi_in,
-                    (unsigned)sa->child.spi_out);
+                    fz_slot_rekey_new(ctx, i), (unsigned)sa->child[0].spi_in,
+                    (unsigned)sa->child[0].spi_out);
         }
         for (i = 0; i < g_nconn[n]; i++) {
             tip_ike_status_t s;
