@@ -26,6 +26,7 @@
 #include "tip_test_ike.h"
 #include "tip_test_pkt.h"
 #include "tip_test_port.h"
+#include "tip_wire.h"
 
 enum { A = 0, B = 1 };
 static tip_test_port_t port[2];
@@ -48,96 +49,35 @@ static int both_up(void *arg)
            tip_ike_status(&ctx[B], conn[B], &s1) == TIP_OK && s0.child_up && s1.child_up;
 }
 
-/* ---- the wire, one datagram at a time ---------------------------------- */
+/* ---- the wire, one datagram at a time (tip_wire.h) ---------------------- */
 
-#define WIRE_MAX 32
-static struct {
-    int from;
-    tip_test_sent_t pkt;
-} wire[WIRE_MAX];
-static unsigned nwire;
-static uint32_t consumed[2];
+static tip_wire_t wire;
 
-/* Take what the two contexts sent onto the wire (in order, nothing lost). */
-static void collect(void)
-{
-    int n;
-
-    for (n = 0; n < 2; n++) {
-        while (consumed[n] < tip_test_port_count(&port[n])) {
-            const tip_test_sent_t *p = tip_test_port_get(&port[n], consumed[n]++);
-            assert_non_null(p);
-            assert_true(nwire < WIRE_MAX);
-            wire[nwire].from = n;
-            wire[nwire++].pkt = *p;
-        }
-    }
-}
-
-/* The first datagram on the wire from @p from of exchange @p exch, a
- * request or a response: its index (the test fails if there is none). */
 static unsigned find(int from, uint8_t exch, int response)
 {
-    unsigned i;
-
-    collect();
-    for (i = 0; i < nwire; i++) {
-        const uint8_t *m = wire[i].pkt.data;
-        if (wire[i].from == from && wire[i].pkt.len >= 28 && m[18] == exch &&
-            ((m[19] & TIP_IKE_FLAG_RESPONSE) != 0) == response)
-            return i;
-    }
-    fail_msg("no %s of exchange %u from %s on the wire", response ? "response" : "request",
-             (unsigned)exch, from == A ? "A" : "B");
-    return 0;
+    return tip_wire_find(&wire, from, exch, response);
 }
 
 static void take(unsigned i)
 {
-    memmove(&wire[i], &wire[i + 1u], sizeof(wire[0]) * (nwire - i - 1u));
-    nwire--;
+    tip_wire_take(&wire, i);
 }
 
-/* Deliver datagram @p i to the other end (IKE on port 500). */
 static void deliver(unsigned i)
 {
-    static tip_test_sent_t p;
-    tip_addr_t src, dst;
-    int to;
-
-    p = wire[i].pkt;
-    to = wire[i].from == A ? B : A;
-    take(i);
-    src = tip_test_addr(addr[1 - to]);
-    dst = tip_test_addr(addr[to]);
-    assert_int_equal(tip_ike_input(&ctx[to], &src, p.sport, &dst, p.dport, p.data, p.len), TIP_OK);
-    collect();
+    assert_int_equal(tip_wire_deliver(&wire, i), TIP_OK);
 }
 
 /* Advance both clocks by @p ms and poll (retransmissions go onto the wire). */
 static void tick(uint64_t ms)
 {
-    int n;
-
-    sim.now += ms;
-    for (n = 0; n < 2; n++) {
-        tip_test_port_set_time(&port[n], sim.now);
-        (void)tip_poll(&ctx[n], sim.now);
-    }
-    collect();
+    tip_wire_tick(&wire, ms);
 }
 
 /* Hand the wire back to the simulated network (in order) and let it run. */
 static void settle(uint64_t ms)
 {
-    while (nwire > 0)
-        deliver(0);
-    sim.n[A].consumed = consumed[A];
-    sim.n[B].consumed = consumed[B];
-    (void)tip_sim_pump(&sim);
-    tip_sim_run(&sim, ms, 10);
-    consumed[A] = sim.n[A].consumed;
-    consumed[B] = sim.n[B].consumed;
+    tip_wire_settle(&wire, ms, 1);
 }
 
 /* ---- the world ----------------------------------------------------------- */
@@ -178,9 +118,7 @@ static void world_pfs(uint64_t seed, tip_dh_group_t pfs)
     assert_true(tip_sim_until(&sim, both_up, NULL, 5000));
     tip_sim_run(&sim, 100, 10);
     memset(ev, 0, sizeof(ev));
-    consumed[A] = sim.n[A].consumed;
-    consumed[B] = sim.n[B].consumed;
-    nwire = 0;
+    tip_wire_init(&wire, &sim);
     spd0[A] = spd_in_use(&ctx[A]);
     spd0[B] = spd_in_use(&ctx[B]);
 }

@@ -29,6 +29,7 @@
 #include "tip_test_pkt.h"
 #include "tip_test_port.h"
 #include "tip_test_tables.h"
+#include "tip_wire.h"
 
 enum { A = 0, B = 1 };
 static tip_test_port_t port[2];
@@ -56,69 +57,29 @@ static int both_up(void *arg)
            tip_ike_status(&ctx[B], conn[B], &s1) == TIP_OK && s0.child_up && s1.child_up;
 }
 
-/* ---- the wire, one datagram at a time ---------------------------------- */
+/* ---- the wire, one datagram at a time (tip_wire.h) ---------------------- */
 
-#define WIRE_MAX 32
-static struct {
-    int from;
-    tip_test_sent_t pkt;
-} wire[WIRE_MAX];
-static unsigned nwire;
-static uint32_t consumed[2];
+static tip_wire_t wire;
 
 static void collect(void)
 {
-    int n;
-
-    for (n = 0; n < 2; n++) {
-        while (consumed[n] < tip_test_port_count(&port[n])) {
-            const tip_test_sent_t *p = tip_test_port_get(&port[n], consumed[n]++);
-            assert_non_null(p);
-            assert_true(nwire < WIRE_MAX);
-            wire[nwire].from = n;
-            wire[nwire++].pkt = *p;
-        }
-    }
+    tip_wire_collect(&wire);
 }
 
-/* The first IKE request or response from @p from of exchange @p exch on the wire. */
 static unsigned find(int from, uint8_t exch, int response)
 {
-    unsigned i;
-
-    collect();
-    for (i = 0; i < nwire; i++) {
-        const uint8_t *m = wire[i].pkt.data;
-        if (wire[i].from == from && wire[i].pkt.len >= 28 && m[18] == exch &&
-            ((m[19] & TIP_IKE_FLAG_RESPONSE) != 0) == response)
-            return i;
-    }
-    fail_msg("no %s of exchange %u from %s on the wire", response ? "response" : "request",
-             (unsigned)exch, from == A ? "A" : "B");
-    return 0;
+    return tip_wire_find(&wire, from, exch, response);
 }
 
 static void take(unsigned i)
 {
-    memmove(&wire[i], &wire[i + 1u], sizeof(wire[0]) * (nwire - i - 1u));
-    nwire--;
+    tip_wire_take(&wire, i);
 }
 
 /* Deliver datagram @p i to the other end; returns what tip_ike_input() said. */
 static int deliver_rc(unsigned i)
 {
-    static tip_test_sent_t p;
-    tip_addr_t src, dst;
-    int to, rc;
-
-    p = wire[i].pkt;
-    to = wire[i].from == A ? B : A;
-    take(i);
-    src = tip_test_addr(addr[1 - to]);
-    dst = tip_test_addr(addr[to]);
-    rc = tip_ike_input(&ctx[to], &src, p.sport, &dst, p.dport, p.data, p.len);
-    collect();
-    return rc;
+    return tip_wire_deliver(&wire, i);
 }
 
 static void deliver(unsigned i)
@@ -129,38 +90,14 @@ static void deliver(unsigned i)
 /* Advance both clocks by @p ms and poll (retransmissions go onto the wire). */
 static void tick(uint64_t ms)
 {
-    int n;
-
-    sim.now += ms;
-    for (n = 0; n < 2; n++) {
-        tip_test_port_set_time(&port[n], sim.now);
-        (void)tip_poll(&ctx[n], sim.now);
-    }
-    collect();
+    tip_wire_tick(&wire, ms);
 }
 
-static void sync_to_sim(void)
-{
-    collect();
-    sim.n[A].consumed = consumed[A];
-    sim.n[B].consumed = consumed[B];
-}
-
-static void sync_from_sim(void)
-{
-    consumed[A] = sim.n[A].consumed;
-    consumed[B] = sim.n[B].consumed;
-}
-
-/* Hand the wire back to the simulated network (in order) and let it run. */
+/* Hand the wire back to the simulated network (in order) and let it run; a
+ * copy may find its IKE SA gone, as on a real network. */
 static void settle(uint64_t ms)
 {
-    while (nwire > 0)
-        (void)deliver_rc(0); /* a copy may find its IKE SA gone, as on a real network */
-    sync_to_sim();
-    (void)tip_sim_pump(&sim);
-    tip_sim_run(&sim, ms, 10);
-    sync_from_sim();
+    tip_wire_settle(&wire, ms, 0);
 }
 
 /* A packet from a host behind @p x reaches the host behind the other end
@@ -170,14 +107,13 @@ static void traffic(int x)
     unsigned lp = sim.loss_pct, dp = sim.dup_pct, rp = sim.reorder_pct;
     uint32_t before = sim.n[1 - x].rx_data;
 
-    sync_to_sim();
+    collect();
     sim.loss_pct = sim.dup_pct = sim.reorder_pct = 0;
     assert_int_equal(tip_sim_send_udp(&ctx[x], host[x], host[1 - x], 0x5A), TIP_SENT);
     (void)tip_sim_pump(&sim);
     sim.loss_pct = lp;
     sim.dup_pct = dp;
     sim.reorder_pct = rp;
-    sync_from_sim();
     assert_int_equal(sim.n[1 - x].rx_data, before + 1u);
 }
 
@@ -211,8 +147,7 @@ static void world(uint64_t seed)
     assert_true(tip_sim_until(&sim, both_up, NULL, 5000));
     tip_sim_run(&sim, 100, 10);
     memset(ev, 0, sizeof(ev));
-    sync_from_sim();
-    nwire = 0;
+    tip_wire_init(&wire, &sim);
     traffic_both();
 }
 
@@ -330,7 +265,7 @@ static void test_both_rekey(void **state)
         assert_int_equal(ev[B][TIP_EV_IKE_REKEYED], 1);
         traffic_both();
         /* the Deletes: the redundant new IKE SA by its creator, the old by the winner */
-        while (nwire > 0) {
+        while (wire.n > 0) {
             deliver(0);
             traffic_both();
         }
@@ -505,8 +440,8 @@ static void test_peer_without_slot(void **state)
     for (k = 0; k < n; k++)
         assert_int_equal(tip_ike_conn_del(&ctx[B], extra[k]), TIP_OK);
     collect();
-    for (k = 0; k < nwire;) {
-        if (wire[k].pkt.data[18] == TIP_IKE_EXCH_IKE_SA_INIT)
+    for (k = 0; k < wire.n;) {
+        if (wire.q[k].pkt.data[18] == TIP_IKE_EXCH_IKE_SA_INIT)
             take(k);
         else
             k++;
@@ -529,7 +464,7 @@ static void test_both_rekey_impaired(void **state)
     for (seed = 1100; seed < 1140 && !(a_won >= 3 && b_won >= 3); seed++) {
         unsigned step;
         world(seed);
-        sync_to_sim();
+        collect();
         sim.loss_pct = 20;
         sim.dup_pct = 20;
         sim.reorder_pct = 30;
@@ -537,8 +472,7 @@ static void test_both_rekey_impaired(void **state)
         for (step = 0; step < 40; step++) {
             (void)tip_sim_pump(&sim);
             tip_sim_run(&sim, 250, 10);
-            sync_from_sim();
-            nwire = 0;
+            tip_wire_init(&wire, &sim);
             traffic_both();
         }
         sim.loss_pct = sim.dup_pct = sim.reorder_pct = 0;
