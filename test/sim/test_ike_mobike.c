@@ -8,7 +8,7 @@
  * network; a forged or replayed UPDATE_SA_ADDRESSES moves nothing; with a
  * peer that does not do MOBIKE the update is refused locally.
  *
- * tip-requires: TIP_CONF_IKEV2 TIP_CONF_IKE_MOBIKE TIP_CONF_AES_GCM
+ * tip-requires: TIP_CONF_IKEV2 TIP_CONF_IKE_MOBIKE TIP_MAX_IKE_SA>=2 TIP_CONF_AES_GCM
  * tip-requires: TIP_CONF_IKE_INITIATOR TIP_CONF_IKE_RESPONDER
  */
 #include <setjmp.h>
@@ -47,7 +47,7 @@ static void no_mobike(tip_ike_conn_t *k)
 }
 
 /* a initiates from 10.99.0.1, b answers at 10.99.0.2; both up. */
-static void pair_up(uint64_t seed, void (*tb)(tip_ike_conn_t *k))
+static void pair_up2(uint64_t seed, void (*ta)(tip_ike_conn_t *k), void (*tb)(tip_ike_conn_t *k))
 {
     tip_port_t p;
     tip_ike_conn_t k;
@@ -65,6 +65,8 @@ static void pair_up(uint64_t seed, void (*tb)(tip_ike_conn_t *k))
     tip_ctx_set_event_cb(&a, on_event, (void *)(intptr_t)0);
     tip_ctx_set_event_cb(&b, on_event, (void *)(intptr_t)1);
     tip_test_ike_conn(&k, "10.99.0.1", "10.99.0.2", "a.test", "b.test", "10.1.0.0", "10.2.0.0");
+    if (ta != NULL)
+        ta(&k);
     assert_int_equal(tip_ike_conn_add(&a, &k, &conn_a), TIP_OK);
     tip_test_ike_conn(&k, "10.99.0.2", "10.99.0.1", "b.test", "a.test", "10.2.0.0", "10.1.0.0");
     if (tb != NULL)
@@ -75,6 +77,16 @@ static void pair_up(uint64_t seed, void (*tb)(tip_ike_conn_t *k))
     tip_sim_run(&sim, 2000, 10);
     assert_int_equal(tip_ike_status(&a, conn_a, &st), TIP_OK);
     assert_true(st.ike_up && st.child_up);
+}
+
+static void pair_up(uint64_t seed, void (*tb)(tip_ike_conn_t *k))
+{
+    pair_up2(seed, NULL, tb);
+}
+
+static void encap(tip_ike_conn_t *k)
+{
+    k->force_encap = 1;
 }
 
 static int moved(void *arg)
@@ -227,6 +239,30 @@ static void test_mobike_after_ike_rekey_by_responder(void **state)
     assert_true(traffic_both_ways(0x33));
 }
 
+/* With UDP encapsulation (forced, as behind a NAT) the CHILD SAs keep it
+ * on the new path: ESP-in-UDP between the new address and the gateway. */
+static void test_mobike_move_keeps_udp_encap(void **state)
+{
+    tip_addr_t now_at = tip_test_addr("10.99.0.3");
+    const tip_test_sent_t *last;
+    tip_ike_status_t sa;
+    (void)state;
+
+    pair_up2(61, encap, encap);
+    assert_int_equal(tip_ike_status(&a, conn_a, &sa), TIP_OK);
+    assert_int_equal(sa.natt, 1);
+    sim.n[0].addr = now_at;
+    assert_int_equal(tip_ike_update_address(&a, conn_a, &now_at), TIP_OK);
+    assert_true(tip_sim_until(&sim, moved, NULL, 10000));
+    tip_sim_run(&sim, 100, 10);
+    assert_true(traffic_both_ways(0x44));
+    last = tip_test_port_get(&pb, tip_test_port_count(&pb) - 1u); /* b's ESP to a */
+    assert_non_null(last);
+    assert_int_equal(last->kind, TIP_TEST_SENT_UDP);
+    assert_int_equal(last->dport, TIP_PORT_NATT);
+    assert_true(same_addr(&last->dst, &now_at));
+}
+
 /* A peer without MOBIKE: refused locally, nothing sent, nothing moved. */
 static void test_mobike_refused_without_peer_support(void **state)
 {
@@ -257,6 +293,7 @@ int main(void)
         cmocka_unit_test(test_mobike_move_lossy),
         cmocka_unit_test(test_mobike_forged_and_replayed_update_change_nothing),
         cmocka_unit_test(test_mobike_after_ike_rekey_by_responder),
+        cmocka_unit_test(test_mobike_move_keeps_udp_encap),
         cmocka_unit_test(test_mobike_refused_without_peer_support),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
