@@ -302,6 +302,23 @@ int tip_spd_get(const tip_ctx_t *ctx, tip_handle_t h, tip_policy_t *out)
     return TIP_OK;
 }
 
+int tip_spd_set_tunnel(tip_ctx_t *ctx, tip_handle_t h, const tip_addr_t *local,
+                       const tip_addr_t *remote)
+{
+    int err = TIP_ERR_INTERNAL;
+    tip_policy_slot_t *ps;
+
+    TIP_ASSERT_CORE_LOCKED(ctx);
+    ps = tip_spd_slot(ctx, h, &err);
+    if (ps == NULL)
+        return err;
+    if (ps->pol.action == TIP_ACTION_PROTECT && ps->pol.mode == TIP_MODE_TUNNEL) {
+        ps->pol.tunnel_local = *local;
+        ps->pol.tunnel_remote = *remote;
+    }
+    return TIP_OK;
+}
+
 int tip_spd_bind_sa(tip_ctx_t *ctx, tip_handle_t pol, tip_handle_t sa)
 {
     int err = TIP_ERR_INTERNAL;

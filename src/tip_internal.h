@@ -118,6 +118,13 @@ tip_sa_t *tip_sad_lookup_in(const tip_ctx_t *ctx, uint32_t spi, const tip_addr_t
 int tip_spd_check_inbound_sa(const tip_ctx_t *ctx, const tip_sa_t *sa,
                              const tip_flow_t *flow);
 
+/**
+ * Move a tunnel-mode policy's outer endpoints (MOBIKE, RFC 4555 3.9); a
+ * transport-mode policy has none and is left alone.
+ */
+int tip_spd_set_tunnel(tip_ctx_t *ctx, tip_handle_t h, const tip_addr_t *local,
+                       const tip_addr_t *remote);
+
 /** 1 when two addresses are equal (family and bytes). */
 int tip_addr_equal(const tip_addr_t *a, const tip_addr_t *b);
 

@@ -440,6 +440,19 @@
 #define TIP_CONF_IKE_CP 1
 #endif
 
+/**
+ * MOBIKE (RFC 4555): both sides announce MOBIKE_SUPPORTED in IKE_AUTH; an
+ * initiator whose address changes moves its IKE SA and CHILD SAs with
+ * tip_ike_update_address(), a responder follows an authenticated
+ * UPDATE_SA_ADDRESSES of a MOBIKE peer. Off: the code is left out, nothing
+ * is announced and tip_ike_update_address() returns TIP_ERR_UNSUPPORTED.
+ * The notify adds 8 bytes to IKE_AUTH: a certificate chain that only just
+ * fits TIP_IKE_MSG_MAX may need a larger buffer or no_mobike.
+ */
+#ifndef TIP_CONF_IKE_MOBIKE
+#define TIP_CONF_IKE_MOBIKE 1
+#endif
+
 /** DNS servers kept per virtual address assignment (received or handed out). */
 #ifndef TIP_IKE_CP_DNS_MAX
 #define TIP_IKE_CP_DNS_MAX 2

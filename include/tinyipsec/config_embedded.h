@@ -64,6 +64,9 @@
  * an initiator: a device that asks its gateway for an inner address sets
  * TIP_CONF_IKE_CP 1 in its own configuration (docs/footprint.md). */
 #define TIP_CONF_IKE_CP 0
+/* MOBIKE (address changes without a new IKE SA) stays on: a device that
+ * changes networks is what it is for. */
+#define TIP_CONF_IKE_MOBIKE 1
 /* Certificates cost flash (Mbed TLS X.509 and PK) and heap while IKE_AUTH is
  * checked: a device that needs them switches them on (-DTIP_CONF_IKE_CERT=1;
  * docs/footprint.md), and raises TIP_IKE_MSG_MAX to 3072 for RSA-3072

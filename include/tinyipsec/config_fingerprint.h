@@ -74,6 +74,7 @@
     X(TIP_IKE_CP_DNS_MAX)                                                      \
     X(TIP_IKE_POOLS)                                                           \
     X(TIP_IKE_POOL_LEASES)                                                     \
+    X(TIP_CONF_IKE_MOBIKE)                                                     \
     X(TIP_KEYLOG)
 
 /* Each option's position in the list (the enum numbers them). */

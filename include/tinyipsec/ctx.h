@@ -113,7 +113,8 @@ typedef struct {
     X(AUTH_FAILED, "the peer's or our authentication failed (conn, reason)")           \
     X(PROPOSAL_MISMATCH, "no acceptable proposal (conn, reason)")                      \
     X(IKE_REKEYED, "IKE SA replaced by a new one (conn)")                             \
-    X(VIRTUAL_IP, "the peer assigned us virtual addresses and DNS servers (conn, vip)")
+    X(VIRTUAL_IP, "the peer assigned us virtual addresses and DNS servers (conn, vip)") \
+    X(IKE_MOVED, "IKE SA and its CHILD SAs moved to new addresses, MOBIKE (conn)")
 
 /** Kinds of event raised to the application (see TIP_EVENT_LIST). */
 typedef enum {

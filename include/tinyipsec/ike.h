@@ -236,6 +236,13 @@ typedef struct {
      * is narrowed to the address it got. Needs TIP_CONF_IKE_CP.
      */
     tip_handle_t vip_pool;
+    /**
+     * 1: do not announce or accept MOBIKE (RFC 4555) on this connection.
+     * By default (0) both sides announce MOBIKE_SUPPORTED in IKE_AUTH (with
+     * TIP_CONF_IKE_MOBIKE), and an established IKE SA can move to a new
+     * local address (tip_ike_update_address()) or follow the peer's.
+     */
+    uint8_t no_mobike;
 } tip_ike_conn_t;
 
 /** tip_ike_conn_t.vip_request: ask for an IPv4 address (INTERNAL_IP4_ADDRESS). */
@@ -555,6 +562,8 @@ typedef struct {
     int last_error;          /**< the first failure reason of the last attempt */
     uint32_t ike_rekeys;     /**< IKE SA rekeys of this connection so far */
     uint32_t child_rekeys;   /**< CHILD SA rekeys so far */
+    uint8_t peer_mobike;     /**< both sides announced MOBIKE_SUPPORTED (RFC 4555 3.1) */
+    tip_addr_t local_addr;   /**< our address the IKE SA uses now (it moves with MOBIKE) */
 } tip_ike_status_t;
 
 /**
@@ -566,6 +575,27 @@ typedef struct {
  * @return 0, TIP_ERR_ARG, TIP_ERR_NOT_FOUND or TIP_ERR_STALE (deleted connection)
  */
 int tip_ike_status(const struct tip_ctx *ctx, tip_handle_t conn, tip_ike_status_t *out);
+
+/**
+ * Tell the library that this host's address changed (MOBIKE, RFC 4555
+ * 3.5): the connection's IKE SA sends from @p new_local at once (on the
+ * NAT-T port, RFC 4555 3.1), and an INFORMATIONAL request with
+ * UPDATE_SA_ADDRESSES, fresh NAT_DETECTION_* hashes and a COOKIE2 goes to
+ * the peer (after the request outstanding, if any, is answered). When the
+ * peer's authenticated answer comes back, the CHILD SAs move to the new
+ * address (UDP encapsulation on or off as NAT detection says) without
+ * being rekeyed, and TIP_EV_IKE_MOVED is raised. It is retransmitted like
+ * any request; a peer that never answers is declared dead.
+ *
+ * @param ctx        the context
+ * @param conn       the connection
+ * @param new_local  our new address (same family as the peer's)
+ * @return 0; TIP_ERR_UNSUPPORTED (the peer did not announce MOBIKE, the
+ *         connection has no_mobike, or TIP_CONF_IKE_MOBIKE is off),
+ *         TIP_ERR_NO_SA (no established IKE SA), TIP_ERR_ARG, TIP_ERR_FULL
+ *         (no message buffer), TIP_ERR_NOT_FOUND or TIP_ERR_STALE
+ */
+int tip_ike_update_address(struct tip_ctx *ctx, tip_handle_t conn, const tip_addr_t *new_local);
 
 /** State of one CHILD SA of a connection (tip_ike_child_status()). */
 typedef struct {

@@ -243,6 +243,12 @@ typedef struct {
 #if TIP_CONF_IKE_CERT
     uint8_t peer_sig_hashes;        /**< RFC 7427 4: hashes the peer announced (bit = id) */
 #endif
+#if TIP_CONF_IKE_MOBIKE
+    uint8_t peer_mobike;            /**< RFC 4555 3.1: both sides announced MOBIKE_SUPPORTED */
+    uint8_t mobike_due;             /**< our UPDATE_SA_ADDRESSES waits for the window */
+    uint8_t mobike_orig_init;       /**< we initiated the first IKE SA (kept across rekeys) */
+    uint8_t cookie2[8];             /**< RFC 4555 3.7: the COOKIE2 of our outstanding update */
+#endif
 } tip_ike_sa_t;
 
 /**

@@ -198,6 +198,9 @@ static int tip_ike_auth_build(tip_ctx_t *ctx, tip_ike_sa_t *sa, tip_ike_conn_slo
     tip_ike_w_id_auth(ctx, &w, sa, &c->cfg);
     if (initial_contact)
         tip_ike_w_notify(&w, 0, NULL, 0, TIP_IKE_N_INITIAL_CONTACT, NULL, 0);
+#if TIP_CONF_IKE_MOBIKE
+    tip_ike_mobike_w_supported(&w, &c->cfg);
+#endif
 #if TIP_CONF_IKE_CP
     /* RFC 7296 2.19: the virtual address is asked for in IKE_AUTH. */
     if (c->cfg.vip_request != 0)
@@ -392,6 +395,12 @@ int tip_ike_auth_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
         tip_ike_sa_down_ev(ctx, sa, TIP_ERR_AUTH, TIP_EV_AUTH_FAILED, TIP_ERR_SIGN);
         return TIP_OK;
     }
+#if TIP_CONF_IKE_MOBIKE
+    /* RFC 4555 3.1: answer MOBIKE_SUPPORTED with ours when we allow it. */
+    tip_ike_mobike_take(sa, &c->cfg, in);
+    if (sa->peer_mobike)
+        tip_ike_mobike_w_supported(&w, &c->cfg);
+#endif
     err = tip_ike_established(ctx, sa, c);
     if (err != TIP_OK)
         return err;
@@ -495,6 +504,9 @@ int tip_ike_auth_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
         tip_ike_sa_down_ev(ctx, sa, TIP_ERR_AUTH, TIP_EV_AUTH_FAILED, err);
         return TIP_OK;
     }
+#if TIP_CONF_IKE_MOBIKE
+    tip_ike_mobike_take(sa, &c->cfg, in); /* RFC 4555 3.1 */
+#endif
     err = tip_ike_established(ctx, sa, c);
     if (err != TIP_OK)
         return err;

@@ -428,6 +428,10 @@ int tip_ike_status(const tip_ctx_t *ctx, tip_handle_t conn, tip_ike_status_t *ou
     out->child_out = ch->sa_out;
     out->peer_addr = sa->remote;
     out->peer_port = sa->rport;
+    out->local_addr = sa->local;
+#if TIP_CONF_IKE_MOBIKE
+    out->peer_mobike = sa->peer_mobike;
+#endif
     out->ike_alg.encr = (tip_encr_t)sa->encr;
     out->ike_alg.key_bits = sa->key_bits;
     out->ike_alg.integ = (tip_integ_t)sa->integ;

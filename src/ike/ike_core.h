@@ -24,7 +24,8 @@ typedef enum {
     TIP_IKE_P_DELETE_CHILD,  /**< INFORMATIONAL with Delete(ESP) */
     TIP_IKE_P_DELETE_IKE,    /**< INFORMATIONAL with Delete(IKE) */
     TIP_IKE_P_DPD,           /**< empty INFORMATIONAL (liveness check) */
-    TIP_IKE_P_CHILD_CREATE   /**< CREATE_CHILD_SA for a new CHILD SA (pend.child_idx) */
+    TIP_IKE_P_CHILD_CREATE,  /**< CREATE_CHILD_SA for a new CHILD SA (pend.child_idx) */
+    TIP_IKE_P_MOBIKE_UPDATE  /**< INFORMATIONAL with UPDATE_SA_ADDRESSES (RFC 4555 3.5) */
 } tip_ike_pending_t;
 
 /* Defaults (RFC 7296 leaves them to the implementation). */
@@ -530,6 +531,30 @@ int tip_ike_cert_verify(tip_ctx_t *ctx, const tip_ike_sa_t *sa, const tip_ike_co
                         const tip_ike_msg_t *in, const tip_ike_id_t *id);
 /** The certificate fields of a TIP_AUTH_CERT connection (tip_ike_conn_add()). */
 int tip_ike_cert_conn_valid(const tip_ike_conn_t *c);
+#endif
+
+/** NAT_DETECTION_SOURCE/DESTINATION_IP for @p sa's current path (ike_init.c). */
+void tip_ike_w_natd(tip_ike_w_t *w, const tip_ike_sa_t *sa);
+
+/* ---- MOBIKE (ike_mobike.c; TIP_CONF_IKE_MOBIKE, RFC 4555) ---- */
+#if TIP_CONF_IKE_MOBIKE
+/** IKE_AUTH: MOBIKE_SUPPORTED when connection @p conn allows it. */
+void tip_ike_mobike_w_supported(tip_ike_w_t *w, const tip_ike_conn_t *conn);
+/** IKE_AUTH: record whether both sides support MOBIKE (the peer's message @p in). */
+void tip_ike_mobike_take(tip_ike_sa_t *sa, const tip_ike_conn_t *conn, const tip_ike_msg_t *in);
+/** A request of the peer's (@p in) that carries UPDATE_SA_ADDRESSES and should be handled here. */
+int tip_ike_mobike_is_update(const tip_ike_sa_t *sa, const tip_ike_msg_t *in);
+/**
+ * Responder: the peer's authenticated, new UPDATE_SA_ADDRESSES request
+ * that arrived from @p src : @p sport on @p dst : @p dport.
+ */
+int tip_ike_mobike_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
+                           const tip_ike_msg_t *in, const tip_addr_t *src, uint16_t sport,
+                           const tip_addr_t *dst, uint16_t dport);
+/** Initiator: the answer to our UPDATE_SA_ADDRESSES. */
+void tip_ike_mobike_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *in);
+/** Send an UPDATE_SA_ADDRESSES that waited for the window (after a response). */
+void tip_ike_mobike_after_response(tip_ctx_t *ctx, tip_ike_sa_t *sa);
 #endif
 
 /** NAT_DETECTION hash (2.23): SHA-1(SPIi | SPIr | IP | port). */

@@ -86,6 +86,10 @@ void tip_ike_after_response(tip_ctx_t *ctx, tip_handle_t h)
 {
     tip_ike_sa_t *sa = tip_ike_sa_get(ctx, h);
 
+#if TIP_CONF_IKE_MOBIKE
+    if (sa != NULL)
+        tip_ike_mobike_after_response(ctx, sa); /* an address update that waited */
+#endif
     if (sa == NULL || sa->state != TIP_IKE_S_DELETING || sa->req_outstanding)
         return;
     if (tip_ike_info_start(ctx, sa, TIP_IKE_P_DELETE_IKE) != TIP_OK)
@@ -202,6 +206,11 @@ int tip_ike_info_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
             tip_ike_child_event(ctx, sa, gone, TIP_EV_CHILD_DOWN, TIP_OK);
         break;
     }
+#if TIP_CONF_IKE_MOBIKE
+    case TIP_IKE_P_MOBIKE_UPDATE:
+        tip_ike_mobike_response(ctx, sa, in);
+        break;
+#endif
     default:
         break; /* a liveness check answered: last_rx_ms is already updated */
     }

@@ -37,7 +37,7 @@ int tip_ike_natd(const uint8_t spi_i[8], const uint8_t spi_r[8], const tip_addr_
 }
 
 /* Our two NAT_DETECTION notifies (2.23): source = us, destination = them. */
-static void tip_ike_w_natd(tip_ike_w_t *w, const tip_ike_sa_t *sa)
+void tip_ike_w_natd(tip_ike_w_t *w, const tip_ike_sa_t *sa)
 {
     uint8_t h[20];
 

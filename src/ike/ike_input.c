@@ -220,6 +220,10 @@ static int tip_ike_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport
     case TIP_IKE_EXCH_CREATE_CHILD_SA:
         return tip_ike_child_request(ctx, sa, m, &inner);
     case TIP_IKE_EXCH_INFORMATIONAL:
+#if TIP_CONF_IKE_MOBIKE
+        if (tip_ike_mobike_is_update(sa, &inner))
+            return tip_ike_mobike_request(ctx, sa, m, &inner, src, sport, dst, dport);
+#endif
         return tip_ike_info_request(ctx, sa, m, &inner);
     default:
         return tip_ike_drop(ctx, TIP_ERR_UNSUPPORTED);

@@ -86,6 +86,12 @@ static int tip_ike_rekey_keys(tip_ctx_t *ctx, const tip_ike_sa_t *old, tip_ike_s
     nsa->nat_local = old->nat_local;
     nsa->nat_remote = old->nat_remote;
     TIP_IKE_FRAG_INHERIT(nsa, old);
+#if TIP_CONF_IKE_MOBIKE
+    /* RFC 4555 3.1: MOBIKE stays negotiated, and its roles stay those of
+     * the original initiator and responder, across IKE SA rekeys. */
+    nsa->peer_mobike = old->peer_mobike;
+    nsa->mobike_orig_init = old->mobike_orig_init;
+#endif
     nsa->encr = (uint8_t)p->encr;
     nsa->integ = (uint8_t)p->integ;
     nsa->prf = (uint8_t)p->prf;

@@ -124,6 +124,7 @@ static void test_every_entry_point(void **state)
     WALK(tip_ike_delete_child, tip_ike_delete_child(&ctx, 0));
     WALK(tip_ike_delete_child_at, tip_ike_delete_child_at(&ctx, 0, 0));
     WALK(tip_ike_terminate, tip_ike_terminate(&ctx, 0));
+    WALK(tip_ike_update_address, tip_ike_update_address(&ctx, 0, &me));
     WALK(tip_ike_status, tip_ike_status(&ctx, 0, NULL));
     WALK(tip_ike_child_status, tip_ike_child_status(&ctx, 0, 0, NULL));
     WALK(tip_ike_pool_add, tip_ike_pool_add(&ctx, NULL, NULL));

@@ -89,6 +89,7 @@ typedef enum {
     T_DEL_CHILD,     /* tip_ike_conn_del(): CHILD_DOWN */
     T_DEL_IKE,       /* tip_ike_conn_del(): IKE_DOWN */
     T_VIRTUAL_IP,    /* IKE_AUTH: a's address from b's pool */
+    T_IKE_MOVED,     /* INFORMATIONAL UPDATE_SA_ADDRESSES (MOBIKE) */
     T_COUNT
 } trig_t;
 
@@ -122,6 +123,7 @@ static const struct {
     [T_DEL_CHILD] = {"CHILD_DOWN in tip_ike_conn_del", TIP_EV_CHILD_DOWN, W_UP},
     [T_DEL_IKE] = {"IKE_DOWN in tip_ike_conn_del", TIP_EV_IKE_DOWN, W_UP},
     [T_VIRTUAL_IP] = {"VIRTUAL_IP", TIP_EV_VIRTUAL_IP, 0},
+    [T_IKE_MOVED] = {"IKE_MOVED", TIP_EV_IKE_MOVED, W_UP | W_BOTH},
 };
 
 /* ---- the world: two gateways, an IKE connection and a manually keyed tunnel ------------ */
@@ -578,6 +580,14 @@ static void fire(trig_t t)
     case T_CHILD_REKEYED:
         assert_int_equal(tip_ike_rekey_child(&ctx[0], conn[0]), TIP_OK);
         break;
+#if TIP_CONF_IKE_MOBIKE
+    case T_IKE_MOVED: {
+        /* The same address again: the update runs all the same. */
+        tip_addr_t at = tip_test_addr(addr[0]);
+        assert_int_equal(tip_ike_update_address(&ctx[0], conn[0], &at), TIP_OK);
+        break;
+    }
+#endif
     case T_IKE_REKEYED:
         assert_int_equal(tip_ike_rekey_ike(&ctx[0], conn[0]), TIP_OK);
         break;
@@ -732,6 +742,9 @@ TRIGGER_TEST(test_conn_del_ike_down, T_DEL_IKE)
 #if TIP_CONF_IKE_CP
 TRIGGER_TEST(test_virtual_ip, T_VIRTUAL_IP)
 #endif
+#if TIP_CONF_IKE_MOBIKE
+TRIGGER_TEST(test_ike_moved, T_IKE_MOVED)
+#endif
 
 /* Every kind of event is covered by some trigger. */
 static void test_every_event_covered(void **state)
@@ -743,6 +756,9 @@ static void test_every_event_covered(void **state)
         seen[trig[t].ev] = 1;
 #if !TIP_CONF_IKE_CP
     seen[TIP_EV_VIRTUAL_IP] = 1; /* compiled out: nothing raises it */
+#endif
+#if !TIP_CONF_IKE_MOBIKE
+    seen[TIP_EV_IKE_MOVED] = 1;
 #endif
     for (e = 1; e < TIP_EV_COUNT_; e++) {
         if (!seen[e])
@@ -776,6 +792,9 @@ int main(void)
         cmocka_unit_test(test_conn_del_ike_down),
 #if TIP_CONF_IKE_CP
         cmocka_unit_test(test_virtual_ip),
+#endif
+#if TIP_CONF_IKE_MOBIKE
+        cmocka_unit_test(test_ike_moved),
 #endif
     };
     int r = cmocka_run_group_tests(tests, NULL, NULL);

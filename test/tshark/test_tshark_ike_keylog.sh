@@ -84,8 +84,8 @@ esp4=$(sed -n 4p "$work/esp_sa" | cut -d, -f4 | tr -d '"')
 cat >"$work/expected.tsv" <<EOF
 1	ike_sa_init_req	500	34	33,34,40,41,41	-	-	-	-	16388,16389
 2	ike_sa_init_resp	500	34	33,34,40,41,41	-	-	-	-	16388,16389
-3	ike_auth_req	4500	35	46,35,36,39,41,33,44,45	0	a.test,b.test	-	-	16384
-4	ike_auth_resp	4500	35	46,36,39,33,44,45	0	b.test	-	-	-
+3	ike_auth_req	4500	35	46,35,36,39,41,41,33,44,45	0	a.test,b.test	-	-	16384,16396
+4	ike_auth_resp	4500	35	46,36,39,41,33,44,45	0	b.test	-	-	16396
 5	esp_icmp_a_b	4500	-	-	-	-	$esp1	icmp:$(hex "tinyipsec keylog esp-icmp-a-b 1")	-
 6	esp_udp_b_a	4500	-	-	-	-	$esp2	udp:$(hex "tinyipsec keylog esp-udp-b-a 1")	-
 7	ccsa_rekey_req	4500	36	46,41,33,40,44,45	0	-	-	-	16393
