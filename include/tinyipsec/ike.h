@@ -207,6 +207,13 @@ typedef struct {
      */
     uint8_t no_frag;
     /**
+     * 1: do not announce or accept MOBIKE (RFC 4555) on this connection.
+     * By default (0) both sides announce MOBIKE_SUPPORTED in IKE_AUTH (with
+     * TIP_CONF_IKE_MOBIKE), and an established IKE SA can move to a new
+     * local address (tip_ike_update_address()) or follow the peer's.
+     */
+    uint8_t no_mobike;
+    /**
      * Largest IP datagram of an IKE fragment in bytes (RFC 7383 2.5.1: IP
      * and UDP headers included), 160..65535; 0 = the RFC's defaults, 576
      * for IPv4 and 1280 for IPv6. Capped at what TIP_IKE_DGRAM_MAX holds.
@@ -236,13 +243,6 @@ typedef struct {
      * is narrowed to the address it got. Needs TIP_CONF_IKE_CP.
      */
     tip_handle_t vip_pool;
-    /**
-     * 1: do not announce or accept MOBIKE (RFC 4555) on this connection.
-     * By default (0) both sides announce MOBIKE_SUPPORTED in IKE_AUTH (with
-     * TIP_CONF_IKE_MOBIKE), and an established IKE SA can move to a new
-     * local address (tip_ike_update_address()) or follow the peer's.
-     */
-    uint8_t no_mobike;
 } tip_ike_conn_t;
 
 /** tip_ike_conn_t.vip_request: ask for an IPv4 address (INTERNAL_IP4_ADDRESS). */
