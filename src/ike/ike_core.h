@@ -400,6 +400,15 @@ uint64_t tip_ike_next_deadline(const tip_ctx_t *ctx, uint64_t now);
 
 /* ---- exchanges ---- */
 
+/**
+ * Compare the peer's NAT_DETECTION notifies in @p m with @p sa's path
+ * (RFC 7296 2.23), hashed with the SPIs @p spi_i / @p spi_r: a wrong
+ * DESTINATION hash means a NAT in front of us, a wrong SOURCE hash one in
+ * front of the peer (sa->nat_local / nat_remote). Returns 0, changing
+ * nothing, when either notify is missing (ike_init.c).
+ */
+int tip_ike_natd_check(tip_ike_sa_t *sa, const uint8_t spi_i[8], const uint8_t spi_r[8],
+                       const tip_ike_msg_t *m);
 int tip_ike_init_start(tip_ctx_t *ctx, tip_ike_sa_t *sa, tip_dh_group_t group);
 int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
                          const tip_addr_t *dst, uint16_t dport, const tip_ike_msg_t *m);

@@ -53,24 +53,18 @@ void tip_ike_w_natd(tip_ike_w_t *w, const tip_ike_sa_t *sa)
     tip_ike_w_notify(w, 0, NULL, 0, TIP_IKE_N_NAT_DETECTION_DESTINATION_IP, h, 20);
 }
 
-/*
- * Compare the peer's NAT_DETECTION notifies with what we see (2.23): a
- * wrong DESTINATION hash means a NAT in front of us, a SOURCE hash that
- * matches no address of the sender means one in front of the peer.
- */
-static void tip_ike_check_natd(tip_ike_sa_t *sa, const tip_ike_msg_t *m, int *seen)
+/* RFC 7296 2.23 (the description is in ike_core.h). */
+int tip_ike_natd_check(tip_ike_sa_t *sa, const uint8_t spi_i[8], const uint8_t spi_r[8],
+                       const tip_ike_msg_t *m)
 {
     const tip_ike_pl_t *pl;
     unsigned i;
     int src_ok = 0, src_seen = 0, dst_seen = 0, dst_ok = 0;
     uint8_t mine[20], theirs[20];
 
-    *seen = 0;
-    /* The SPIs as they appear in the message's header: in the request
-     * SPIr is still zero. */
-    if (tip_ike_natd(m->hdr.spi_i, m->hdr.spi_r, &sa->local, sa->lport, mine) != TIP_OK ||
-        tip_ike_natd(m->hdr.spi_i, m->hdr.spi_r, &sa->remote, sa->rport, theirs) != TIP_OK)
-        return;
+    if (tip_ike_natd(spi_i, spi_r, &sa->local, sa->lport, mine) != TIP_OK ||
+        tip_ike_natd(spi_i, spi_r, &sa->remote, sa->rport, theirs) != TIP_OK)
+        return 0;
     for (i = 0; (pl = tip_ike_msg_find(m, TIP_IKE_PL_N, i)) != NULL; i++) {
         tip_ike_notify_t n;
         if (tip_ike_notify_parse(tip_ike_pl_body(m, pl), pl->len, &n) != TIP_OK ||
@@ -85,10 +79,10 @@ static void tip_ike_check_natd(tip_ike_sa_t *sa, const tip_ike_msg_t *m, int *se
         }
     }
     if (!src_seen || !dst_seen)
-        return; /* the peer does not do NAT-T: stay on plain ESP */
-    *seen = 1;
+        return 0; /* the peer does not do NAT-T: stay on plain ESP */
     sa->nat_remote = (uint8_t)!src_ok;
     sa->nat_local = (uint8_t)!dst_ok;
+    return 1;
 }
 
 /* Find a notify of @p type; fills @p out. */
@@ -357,7 +351,7 @@ int tip_ike_init_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     }
     memcpy(TIP_IKE_BUF_MSG(init_r), m->buf, m->len);
     sa->init_r_len = (uint16_t)m->len;
-    tip_ike_check_natd(sa, m, &natd);
+    natd = tip_ike_natd_check(sa, m->hdr.spi_i, m->hdr.spi_r, m);
 #if TIP_CONF_IKE_FRAG
     (void)tip_ike_frag_negotiate(sa, &c->cfg, m); /* RFC 7383 2.3 */
 #endif
@@ -583,7 +577,7 @@ int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
         tip_ike_sa_free(ctx, sa);
         return err;
     }
-    tip_ike_check_natd(sa, m, &natd);
+    natd = tip_ike_natd_check(sa, m->hdr.spi_i, m->hdr.spi_r, m); /* SPIr 0 in the request */
 
     tip_ike_hdr_response(sa, &m->hdr, &h);
     tip_ike_w_init(&w, TIP_IKE_BUF_MSG(resp), TIP_IKE_DGRAM_MAX); /* never fragmented */

@@ -40,41 +40,6 @@ int tip_ike_mobike_is_update(const tip_ike_sa_t *sa, const tip_ike_msg_t *in)
            tip_ike_find_notify(in, TIP_IKE_N_UPDATE_SA_ADDRESSES, &n);
 }
 
-/*
- * RFC 7296 2.23 with the path now in @p sa: compare the peer's
- * NAT_DETECTION hashes in @p in. Returns 0 when they are missing (then
- * nothing changes).
- */
-static int tip_ike_mobike_natd(tip_ike_sa_t *sa, const tip_ike_msg_t *in)
-{
-    const tip_ike_pl_t *pl;
-    uint8_t mine[20], theirs[20];
-    int src_seen = 0, dst_seen = 0, src_ok = 0, dst_ok = 0;
-    unsigned i;
-
-    if (tip_ike_natd(sa->spi_i, sa->spi_r, &sa->local, sa->lport, mine) != TIP_OK ||
-        tip_ike_natd(sa->spi_i, sa->spi_r, &sa->remote, sa->rport, theirs) != TIP_OK)
-        return 0;
-    for (i = 0; (pl = tip_ike_msg_find(in, TIP_IKE_PL_N, i)) != NULL; i++) {
-        tip_ike_notify_t n;
-        if (tip_ike_notify_parse(tip_ike_pl_body(in, pl), pl->len, &n) != TIP_OK ||
-            n.len != TIP_IKE_NATD_LEN)
-            continue;
-        if (n.type == TIP_IKE_N_NAT_DETECTION_SOURCE_IP) {
-            src_seen = 1;
-            src_ok |= memcmp(n.data, theirs, 20) == 0;
-        } else if (n.type == TIP_IKE_N_NAT_DETECTION_DESTINATION_IP) {
-            dst_seen = 1;
-            dst_ok |= memcmp(n.data, mine, 20) == 0;
-        }
-    }
-    if (!src_seen || !dst_seen)
-        return 0;
-    sa->nat_remote = (uint8_t)!src_ok;
-    sa->nat_local = (uint8_t)!dst_ok;
-    return 1;
-}
-
 /* Re-point one SA pair and its policies to @p sa's path (RFC 4555 3.9). */
 static void tip_ike_mobike_move_pair(tip_ctx_t *ctx, const tip_ike_sa_t *sa,
                                      const tip_ike_child_t *ch, int encap)
@@ -167,7 +132,7 @@ void tip_ike_mobike_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg
     }
     /* RFC 4555 3.5: the responder's NAT detection for the new path decides
      * UDP encapsulation; without it the old decision stands. */
-    (void)tip_ike_mobike_natd(sa, in);
+    (void)tip_ike_natd_check(sa, sa->spi_i, sa->spi_r, in);
     tip_ike_mobike_move_children(ctx, sa);
     tip_ike_raise(ctx, conn, TIP_EV_IKE_MOVED, 0, 0, 0);
 }
@@ -192,7 +157,7 @@ int tip_ike_mobike_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t
     sa->lport = dport;
     if (c != NULL && dport == c->cfg.local_natt_port)
         sa->use_natt = 1;
-    (void)tip_ike_mobike_natd(sa, in);
+    (void)tip_ike_natd_check(sa, sa->spi_i, sa->spi_r, in);
     tip_ike_mobike_move_children(ctx, sa);
     echo = tip_ike_find_notify(in, TIP_IKE_N_COOKIE2, &cookie2) &&
            cookie2.len >= TIP_MOBIKE_COOKIE2_MIN && cookie2.len <= TIP_MOBIKE_COOKIE2_MAX;
