@@ -212,26 +212,44 @@ int tip_lwip_ip6_input_hook(struct pbuf *p, struct netif *inp)
 
 #if LWIP_RAW
 /*
- * Reassembled IPv4 ESP (or ESP the hook left to lwIP): lwIP has checked it,
- * and the payload starts at the IP header. lwIP hands IPv6 packets to raw
- * pcbs without their headers, so IPv6 ESP that did not come through the
- * hook (behind a fragment or other extension header) is dropped.
+ * Reassembled ESP (or ESP the hooks left to lwIP): lwIP has checked it, and
+ * the payload starts at the IP header. For IPv6, lwIP 2.1 and 2.2 hand a
+ * raw pcb the packet from its fixed header on, and only when that header's
+ * next header is the pcb's protocol: a reassembled packet has lost its
+ * fragment header (RFC 8200 4.5) and has ESP right behind the fixed
+ * header; ESP behind other extension headers never reaches the pcb.
  */
 static u8_t esp_raw_rx(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *addr)
 {
     tip_lwip_t *l = arg;
-    uint8_t v = 0;
+    uint8_t h[6];
 
     (void)pcb;
     (void)addr;
-#if LWIP_IPV6
-    if (ip_current_is_v6()) {
+    if (pbuf_copy_partial(p, h, sizeof(h), 0) != sizeof(h)) {
         l->rx_dropped++;
         pbuf_free(p);
         return 1;
     }
+#if LWIP_IPV6
+    if (ip_current_is_v6()) {
+        u16_t plen = (u16_t)(p->tot_len - 40u);
+        if ((h[0] >> 4) != 6 || p->tot_len < 40u + 8u) {
+            l->rx_dropped++;
+            pbuf_free(p);
+            return 1;
+        }
+        /* lwIP trimmed the packet to its length, or built it from the
+         * fragments' data; the payload length its reassembly writes into
+         * the header comes out 8 bytes short (lwIP 2.1.3 and 2.2.1), so
+         * the pbuf's length is what counts. */
+        pbuf_put_at(p, 4, (u8_t)(plen >> 8));
+        pbuf_put_at(p, 5, (u8_t)plen);
+        esp_input(l, p, ip_current_input_netif());
+        return 1;
+    }
 #endif
-    if (pbuf_copy_partial(p, &v, 1, 0) != 1 || (v >> 4) != 4) {
+    if ((h[0] >> 4) != 4) {
         l->rx_dropped++;
         pbuf_free(p);
         return 1;

@@ -86,6 +86,11 @@ int tip_lwip_tunnel_add(tip_lwip_t *l, struct netif *nif, const ip4_addr_t *ip,
     if (netif_add(nif, ip, netmask, IP4_ADDR_ANY4, l, tun_init, input) == NULL)
         return TIP_ERR_PORT;
     nif->mtu = mtu;
+#if LWIP_IPV6 && LWIP_ND6_ALLOW_RA_UPDATES
+    /* netif_add() copied the MTU tun_init() left (none) into the IPv6 MTU:
+     * without this, IPv6 through the tunnel would never be fragmented */
+    nif->mtu6 = mtu;
+#endif
     l->tun = nif;
     netif_set_up(nif);
     netif_set_link_up(nif);

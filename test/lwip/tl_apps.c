@@ -14,11 +14,16 @@
 #define ECHO_PORT 7
 
 static unsigned udp_echoed;
-static uint8_t peer_ip[4] = {10, 2, 0, 1};
+static const char *peer_text = "10.2.0.1";
 
-void tl_apps_peer(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+void tl_apps_peer(const char *ip)
 {
-    peer_ip[0] = a, peer_ip[1] = b, peer_ip[2] = c, peer_ip[3] = d;
+    peer_text = ip;
+}
+
+static int peer_addr(ip_addr_t *to)
+{
+    return ipaddr_aton(peer_text, to) ? 0 : -1;
 }
 static size_t tcp_echoed_bytes;
 
@@ -69,11 +74,11 @@ static err_t echo_tcp_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 
 int tl_echo_start(void)
 {
-    struct udp_pcb *u = udp_new();
-    struct tcp_pcb *t = tcp_new();
+    struct udp_pcb *u = udp_new_ip_type(IPADDR_TYPE_ANY);
+    struct tcp_pcb *t = tcp_new_ip_type(IPADDR_TYPE_ANY);
 
-    if (u == NULL || t == NULL || udp_bind(u, IP_ADDR_ANY, ECHO_PORT) != ERR_OK ||
-        tcp_bind(t, IP_ADDR_ANY, ECHO_PORT) != ERR_OK)
+    if (u == NULL || t == NULL || udp_bind(u, IP_ANY_TYPE, ECHO_PORT) != ERR_OK ||
+        tcp_bind(t, IP_ANY_TYPE, ECHO_PORT) != ERR_OK)
         return -1;
     udp_recv(u, echo_udp_rx, NULL);
     t = tcp_listen(t);
@@ -146,8 +151,8 @@ int tl_udp_send(unsigned i)
     err_t err;
 
     if (ucli == NULL) {
-        ucli = udp_new();
-        if (ucli == NULL || udp_bind(ucli, IP_ADDR_ANY, 0) != ERR_OK)
+        ucli = udp_new_ip_type(IPADDR_TYPE_ANY);
+        if (ucli == NULL || udp_bind(ucli, IP_ANY_TYPE, 0) != ERR_OK)
             return -1;
         udp_recv(ucli, cli_udp_rx, NULL);
     }
@@ -158,7 +163,10 @@ int tl_udp_send(unsigned i)
     d[0] = (uint8_t)i;
     for (k = 1; k < n; k++)
         d[k] = dgram_byte(i, k);
-    IP_ADDR4(&to, peer_ip[0], peer_ip[1], peer_ip[2], peer_ip[3]);
+    if (peer_addr(&to) != 0) {
+        pbuf_free(p);
+        return -1;
+    }
     err = udp_sendto(ucli, p, &to, ECHO_PORT);
     pbuf_free(p);
     return err == ERR_OK ? 0 : -1;
@@ -256,13 +264,14 @@ int tl_tcp_start(size_t total)
     ip_addr_t to;
 
     tcp_total = total;
-    tcli = tcp_new();
+    if (peer_addr(&to) != 0)
+        return -1;
+    tcli = tcp_new_ip_type(IP_GET_TYPE(&to));
     if (tcli == NULL)
         return -1;
     tcp_recv(tcli, cli_tcp_rx);
     tcp_sent(tcli, cli_sent);
     tcp_err(tcli, cli_err);
-    IP_ADDR4(&to, peer_ip[0], peer_ip[1], peer_ip[2], peer_ip[3]);
     return tcp_connect(tcli, &to, ECHO_PORT, cli_connected) == ERR_OK ? 0 : -1;
 }
 

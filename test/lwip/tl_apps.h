@@ -10,8 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/** The echo servers' address for the clients: 10.2.0.1 (tunnel) unless set here. */
-void tl_apps_peer(uint8_t a, uint8_t b, uint8_t c, uint8_t d);
+/** The echo servers' address for the clients (IPv4 or, with LWIP_IPV6, IPv6
+ *  text, kept by reference): 10.2.0.1 (tunnel) unless set here. */
+void tl_apps_peer(const char *ip);
 
 /** Start the UDP and TCP echo servers on port 7. 0 or -1. */
 int tl_echo_start(void);

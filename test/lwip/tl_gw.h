@@ -20,6 +20,7 @@ enum { TL_SIDE_A = 0, TL_SIDE_B = 1 };
 /** tl_gw_start() flags. */
 #define TL_PLAIN_ESP 1 /**< plain ESP (protocol 50) instead of ESP-in-UDP */
 #define TL_POLICY 2    /**< policy-based: no tunnel netif, the link netif under the SPD, transport mode */
+#define TL_V6 4        /**< IPv6 outside (2001:db8::1, ::2) and inside (fd01::/64, fd02::/64); needs LWIP_IPV6 */
 
 typedef struct {
     int side;
@@ -35,7 +36,7 @@ typedef struct {
     unsigned ike;           /**< IKE messages (UDP 500, or 4500 with the non-ESP marker) */
     unsigned esp_udp;       /**< ESP-in-UDP */
     unsigned esp;           /**< plain ESP (protocol 50), fragments counted once */
-    unsigned frags;         /**< IPv4 fragments */
+    unsigned frags;         /**< IP fragments (IPv4, or IPv6 fragment headers) */
     unsigned clear;         /**< anything else: an inner packet in clear would land here */
 } tl_gw_t;
 
