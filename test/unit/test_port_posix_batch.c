@@ -5,19 +5,24 @@
  * between tip_port_posix_tx_begin() and tip_port_posix_tx_flush() leave in
  * one sendmmsg, with UDP GSO where the kernel has it, and arrive intact and
  * in order through tip_port_posix_recv_batch(), with and without UDP GRO;
- * a datagram from outside the batch memory is not overtaken.
+ * a datagram from outside the batch memory is not overtaken. Kernels that
+ * lack the UDP offloads are simulated: the port's sendmmsg() and
+ * setsockopt() go through the wrappers below (linked with
+ * --wrap=sendmmsg,--wrap=setsockopt), which pass everything through unless
+ * a test makes them refuse.
  */
-#if !defined(_POSIX_C_SOURCE) || _POSIX_C_SOURCE < 200809L
-#undef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L
-#endif
+#define _GNU_SOURCE /* sendmmsg, struct mmsghdr */
 
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <errno.h>
 #include <string.h>
 #include <time.h>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 
@@ -26,6 +31,67 @@
 #include "tip_test_pkt.h"
 
 #define SLOT 2048u
+
+#ifndef SOL_UDP
+#define SOL_UDP 17
+#endif
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
+
+static int refuse_gso_send; /* a sendmmsg message with UDP_SEGMENT: EIO (udp(7)) */
+static int refuse_udp_opts; /* setsockopt(SOL_UDP, UDP_SEGMENT or UDP_GRO): ENOPROTOOPT */
+static unsigned gso_messages; /* messages with UDP_SEGMENT the port passed */
+static unsigned gso_refused;  /* calls failed with EIO */
+
+int __real_sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags);
+int __wrap_sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags);
+int __real_setsockopt(int fd, int level, int name, const void *val, socklen_t len);
+int __wrap_setsockopt(int fd, int level, int name, const void *val, socklen_t len);
+
+static int has_gso(struct msghdr *m)
+{
+    struct cmsghdr *c;
+
+    for (c = CMSG_FIRSTHDR(m); c != NULL; c = CMSG_NXTHDR(m, c))
+        if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_SEGMENT)
+            return 1;
+    return 0;
+}
+
+/* Like the kernel: the messages before the refused one are sent and
+ * counted; the refused one fails the call only when it comes first. */
+int __wrap_sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags)
+{
+    unsigned i;
+
+    for (i = 0; i < n; i++) {
+        if (!has_gso(&v[i].msg_hdr))
+            continue;
+        gso_messages++;
+        if (!refuse_gso_send)
+            continue;
+        if (i == 0) {
+            gso_refused++;
+            errno = EIO;
+            return -1;
+        }
+        return __real_sendmmsg(fd, v, i, flags);
+    }
+    return __real_sendmmsg(fd, v, n, flags);
+}
+
+int __wrap_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+    if (refuse_udp_opts && level == SOL_UDP && (name == UDP_SEGMENT || name == UDP_GRO)) {
+        errno = ENOPROTOOPT;
+        return -1;
+    }
+    return __real_setsockopt(fd, level, name, val, len);
+}
 
 static tip_port_posix_t tx, rx;
 static tip_port_t ptx;
@@ -196,6 +262,58 @@ static void test_gro_needs_big_slots(void **state)
     close_pair();
 }
 
+/* A device that cannot checksum segments refuses GSO sends with EIO: the
+ * port sends the batch one datagram at a time and never tries GSO again. */
+static void test_gso_refused_when_sending(void **state)
+{
+    size_t lens[24];
+    unsigned i;
+
+    (void)state;
+    open_pair(1, 0);
+    tx.gso = 1; /* as on a kernel with UDP_SEGMENT, whatever this one has */
+    refuse_gso_send = 1;
+    gso_refused = 0;
+    /* a short one first: it leaves before the refused group */
+    for (i = 0; i < 24; i++)
+        lens[i] = i == 0 ? 300 : 1200;
+    memset(&tx.stats, 0, sizeof(tx.stats));
+    tip_port_posix_tx_begin(&tx, txmem, sizeof(txmem));
+    for (i = 0; i < 12; i++)
+        send_one(fill(i, lens[i]), lens[i]);
+    assert_int_equal(tip_port_posix_tx_flush(&tx), TIP_OK);
+    assert_int_equal(gso_refused, 1);
+    assert_int_equal(tx.gso, 0);
+    assert_int_equal(tx.stats.tx_datagrams, 12);
+    assert_int_equal(tx.stats.tx_dropped, 0);
+    assert_int_equal(tx.stats.gso_sends, 0);
+    /* the next batch goes without GSO from the start */
+    tip_port_posix_tx_begin(&tx, txmem, sizeof(txmem));
+    for (i = 12; i < 24; i++)
+        send_one(fill(i, lens[i]), lens[i]);
+    assert_int_equal(tip_port_posix_tx_flush(&tx), TIP_OK);
+    assert_int_equal(gso_refused, 1);
+    assert_int_equal(tx.stats.tx_datagrams, 24);
+    expect(lens, 24);
+    refuse_gso_send = 0;
+    close_pair();
+}
+
+/* A kernel without UDP_SEGMENT and UDP_GRO: both off, batches still work. */
+static void test_kernel_without_udp_offloads(void **state)
+{
+    (void)state;
+    refuse_udp_opts = 1;
+    gso_messages = 0;
+    open_pair(1, 1);
+    assert_int_equal(tx.gso, 0);
+    assert_int_equal(rx.gro, 0);
+    close_pair();
+    batch_roundtrip(1, 1);
+    assert_int_equal(gso_messages, 0);
+    refuse_udp_opts = 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -205,6 +323,8 @@ int main(void)
         cmocka_unit_test(test_batch_gro_without_gso),
         cmocka_unit_test(test_outside_datagram_keeps_order),
         cmocka_unit_test(test_gro_needs_big_slots),
+        cmocka_unit_test(test_gso_refused_when_sending),
+        cmocka_unit_test(test_kernel_without_udp_offloads),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
