@@ -697,6 +697,13 @@ static int apply_key(gw_conf_t *cf, const char *key, const char *v, const char *
         *why = "expected yes or no";
         return parse_bool(v, &cf->offload);
     }
+    if (!strcmp(key, "mobike")) { /* RFC 4555; strongSwan: mobike = yes */
+        *why = "expected yes or no";
+        if (parse_bool(v, &b) != 0)
+            return -1;
+        c->no_mobike = (uint8_t)!b;
+        return 0;
+    }
     if (!strcmp(key, "fragmentation")) {
         *why = "expected yes or no";
         if (parse_bool(v, &b) != 0)
@@ -1041,8 +1048,8 @@ void gw_conf_print(const gw_conf_t *cf)
            cf->offload ? "yes" : "no");
     printf("fragmentation = %s\nfragment_size = %u\n", c->no_frag ? "no" : "yes",
            (unsigned)c->frag_size);
-    printf("rsa_pss = %s\ninitial_contact = %s\n", c->rsa_pss ? "yes" : "no",
-           c->no_initial_contact ? "no" : "yes");
+    printf("rsa_pss = %s\ninitial_contact = %s\nmobike = %s\n", c->rsa_pss ? "yes" : "no",
+           c->no_initial_contact ? "no" : "yes", c->no_mobike ? "no" : "yes");
     printf("retransmit_timeout = %ums\nretransmit_tries = %u\n", (unsigned)c->retransmit_ms,
            (unsigned)c->retransmit_tries);
     printf("tun = %s\ntun_mtu = %u\n", cf->tun_name[0] ? cf->tun_name : "tip%d", cf->tun_mtu);

@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include "addr_watch.h"
 #include "conf.h"
 #include "tinyipsec/tinyipsec.h"
 #include "tip_port_posix.h"
@@ -42,6 +43,7 @@ typedef struct {
     char tun_name[16];
     uint64_t started_ms;
     int ike_down; /* set by the IKE_DOWN event */
+    gw_addr_watch_t addr_watch; /* our own address, for MOBIKE (unless mobike = no) */
     gw_counters_t n;
     const char *keylog_dir;                      /* --keylog DIR, or NULL */
     void (*log_next)(void *, int, const char *); /* the port's own log hook */

@@ -203,8 +203,11 @@ static void print_ike_sa(gateway_t *g, const char *what, tip_handle_t conn)
         return;
     hex8(st.spi_i, spi_i);
     hex8(st.spi_r, spi_r);
+    /* our address as the IKE SA uses it now (MOBIKE moves it) */
+    if (st.local_addr.family == TIP_AF_NONE)
+        st.local_addr = g->cf.conn.local_addr;
     printf("%s conn %u: %s <-> %s:%u, %s, SPIs %s_i %s_r, NAT-T %s, ike %s\n", what, (unsigned)conn,
-           tip_addr_format(&g->cf.conn.local_addr, local, sizeof(local)),
+           tip_addr_format(&st.local_addr, local, sizeof(local)),
            tip_addr_format(&st.peer_addr, peer, sizeof(peer)), (unsigned)st.peer_port,
            st.initiator ? "initiator" : "responder", spi_i, spi_r, st.natt ? "yes" : "no",
            gw_ike_proposal_name(&st.ike_alg, ike, sizeof(ike))); /* the negotiated one */
@@ -257,7 +260,10 @@ static void on_event(void *arg, const tip_event_t *ev)
         g->ike_down = 0;
         /* fall through */
     case TIP_EV_IKE_REKEYED:
+    case TIP_EV_IKE_MOVED: /* MOBIKE: the IKE SA and its CHILD SAs on new addresses */
         print_ike_sa(g, tip_event_name(ev->type), ev->conn);
+        if (!g->cf.conn.no_mobike)
+            gw_addr_watch_arm(&g->addr_watch, now_ms(g));
         break;
     case TIP_EV_CHILD_UP:
     case TIP_EV_CHILD_REKEYED:
@@ -405,6 +411,11 @@ static int gateway_open(gateway_t *g)
 
     tip_port_posix_cfg_init(&pc);
     pc.local = c->local_addr;
+    /* MOBIKE: the sockets take the unspecified address of local's family,
+     * so that the IKE SA can move to whatever address this host has next;
+     * each datagram still leaves from the SA's address (IP_PKTINFO). */
+    if (!c->no_mobike)
+        memset(pc.local.addr, 0, sizeof(pc.local.addr));
     pc.v6only = c->local_addr.family == TIP_AF_INET6;
     pc.natt_port = c->local_natt_port ? c->local_natt_port : TIP_PORT_NATT;
     pc.ike_port = c->local_port ? c->local_port : TIP_PORT_IKE;
@@ -459,6 +470,11 @@ static void print_banner(const gateway_t *g)
            g->tun_features & TIP_PORT_POSIX_TUN_VNET ? "on" : "off",
            g->tun_features & TIP_PORT_POSIX_TUN_TSO ? "on" : "off",
            g->tun_features & TIP_PORT_POSIX_TUN_USO ? "on" : "off", g->tun_coalesce ? "on" : "off");
+    if (c->no_mobike)
+        printf("  mobike: off\n");
+    else
+        printf("  mobike: on, address changes noticed by %sa route probe every %u s\n",
+               g->addr_watch.nl_fd >= 0 ? "rtnetlink and " : "", GW_ADDR_PROBE_MS / 1000);
 }
 
 /* --check: would the library take this connection? (No sockets, no root.) */
@@ -564,8 +580,8 @@ static void run(gateway_t *g, unsigned stats_interval)
         start_ike(g, &initiate_at);
 
     for (;;) {
-        struct pollfd pfd[6];
-        nfds_t n = 0;
+        struct pollfd pfd[7];
+        nfds_t n = 0, first_socket;
         int timeout, i;
 
         now = now_ms(g);
@@ -574,11 +590,15 @@ static void run(gateway_t *g, unsigned stats_interval)
         timeout = min_timeout(timeout, stats_at, now);
         timeout = min_timeout(timeout, stop_at, now);
         timeout = min_timeout(timeout, initiate_at, now);
+        timeout = min_timeout(timeout, gw_addr_watch_deadline(&g->addr_watch), now);
 
         pfd[n].fd = sig_pipe[0];
         pfd[n++].events = POLLIN;
         pfd[n].fd = g->tun_fd;
         pfd[n++].events = POLLIN;
+        pfd[n].fd = g->addr_watch.nl_fd; /* -1 (mobike = no): poll() skips it */
+        pfd[n++].events = POLLIN;
+        first_socket = n;
         n = add_socket_fds(g, pfd, n);
         if (poll(pfd, n, timeout) < 0 && errno != EINTR) {
             perror("linux-gateway: poll");
@@ -608,7 +628,9 @@ static void run(gateway_t *g, unsigned stats_interval)
         }
         if (pfd[1].revents & POLLIN)
             gw_tun_drain(g);
-        for (i = 2; i < (int)n; i++)
+        if (pfd[2].revents & POLLIN)
+            gw_addr_watch_drain(&g->addr_watch);
+        for (i = (int)first_socket; i < (int)n; i++)
             if (pfd[i].revents & (POLLIN | POLLERR)) {
                 gw_sockets_drain(g); /* serves every socket, round robin */
                 break;
@@ -621,6 +643,8 @@ static void run(gateway_t *g, unsigned stats_interval)
         }
         if (initiate_at != 0 && now >= initiate_at && !stopping)
             start_ike(g, &initiate_at);
+        if (!g->cf.conn.no_mobike)
+            (void)gw_addr_watch_check(&g->addr_watch, &g->ctx, g->conn, now);
         if (stopping) {
             /* RFC 7296 1.4.1: delete the IKE SA (and with it the CHILD SA)
              * with an INFORMATIONAL exchange, and wait for the answer. */
@@ -703,16 +727,23 @@ int main(int argc, char **argv)
     }
 
     gw.tun_fd = -1;
+    gw.addr_watch.nl_fd = -1;
     if (signals_setup() != 0) {
         perror("linux-gateway: signals");
         return 1;
     }
     if (gateway_open(&gw) != 0) /* sockets, context, connection */
         return 1;
+    /* MOBIKE: address and route changes wake the loop up (without netlink,
+     * the periodic probe alone notices them) */
+    if (!gw.cf.conn.no_mobike && gw_addr_watch_open(&gw.addr_watch) != 0)
+        fprintf(stderr, "linux-gateway: rtnetlink: %s (address changes are noticed within %u s)\n",
+                strerror(errno), GW_ADDR_PROBE_MS / 1000);
     if (tun_setup(&gw) != 0) {
         if (gw.tun_fd >= 0)
             close(gw.tun_fd);
         tip_port_posix_close(&gw.io);
+        gw_addr_watch_close(&gw.addr_watch);
         return 1;
     }
     gw.started_ms = now_ms(&gw);
@@ -727,6 +758,7 @@ int main(int argc, char **argv)
     print_stats(&gw, "FINAL");
     tip_ctx_deinit(&gw.ctx); /* removes the SAs, zeroizes the keys */
     tip_port_posix_close(&gw.io);
+    gw_addr_watch_close(&gw.addr_watch);
     close(gw.tun_fd); /* the device and its route go away with it */
     return 0;
 }

@@ -98,6 +98,20 @@
 #                           IKE_AUTH goes in fragments, fragment size 576); the gateway
 #                           narrows to 10.1.0.0/24 === 10.2.0.0/24 (RFC 7296 2.9),
 #                           strongSwan installs exactly that, and the ping passes
+#   mobike-init, mobike-resp
+#                           MOBIKE (RFC 4555), strongSwan with mobike = yes: during a
+#                           ping every 0.1 s the side that started the IKE SA (the
+#                           gateway / strongSwan) moves from 10.99.0.0/24 to
+#                           10.97.0.0/24 on the same link (ip addr add the new
+#                           address, del the old one, route to the peer again, as a
+#                           device joining another network does). The gateway notices
+#                           it through rtnetlink and sends UPDATE_SA_ADDRESSES /
+#                           strongSwan's kernel-netlink notices it and sends its own;
+#                           the other side follows: strongSwan logs the update and lists
+#                           the new address, the gateway prints IKE_MOVED, the IKE SA's
+#                           and the CHILD SA's SPIs are the ones from before, no second
+#                           IKE_SA_INIT or CREATE_CHILD_SA, and the ping resumes within
+#                           3 s (the gap is reported)
 #   keys                    the key log: a -DTIP_KEYLOG=1 gateway (build/interop-keylog)
 #                           initiates (aes128gcm16-prfsha256-ecp256), strongSwan with
 #                           save-keys rekeys the CHILD SA, the gateway deletes; every SA's
@@ -175,6 +189,8 @@ case "$CASE" in
     children-init) ACTION=children ;;
     children-resp) ACTION=children; INITIATOR=right ;;
     many-ts) ACTION=many-ts; INITIATOR=right; FRAG_SIZE=576 ;;
+    mobike-init) ACTION=mobike ;;
+    mobike-resp) ACTION=mobike; INITIATOR=right ;;
     *) echo "RESULT $CASE: FAIL (unknown case)"; exit 2 ;;
 esac
 # ESP proposal: the IKE proposal without its PRF and DH group
@@ -400,10 +416,15 @@ elif [ "$ACTION" = many-ts ]; then     # 20 subnets a side, the /24s we protect 
         LOCAL_ADDR=10.99.0.2 REMOTE_ADDR=$right_remote LOCAL_ID=right.test REMOTE_ID=left.test \
         LOCAL_TS="$many_l" REMOTE_TS="$many_r"
 else
+    # mobike-resp: strongSwan is a road warrior, from whatever address it has
+    right_local=10.99.0.2
+    [ "$ACTION" = mobike ] && [ "$INITIATOR" = right ] && right_local=%any
     "$PEER" render "$HERE/swanctl-psk.conf.in" "$WORK/r/swanctl.conf" PSK=$PSK \
         START_ACTION=none REKEY_TIME=1h IKE_PROPOSAL="$RIGHT_IKE" ESP_PROPOSAL="$RIGHT_ESP" \
-        LOCAL_ADDR=10.99.0.2 REMOTE_ADDR=$right_remote LOCAL_ID=right.test REMOTE_ID=left.test \
+        LOCAL_ADDR=$right_local REMOTE_ADDR=$right_remote LOCAL_ID=right.test REMOTE_ID=left.test \
         LOCAL_TS=$RIGHT_NET REMOTE_TS=$LEFT_NET
+    # the template keeps MOBIKE off; these cases are about it
+    [ "$ACTION" = mobike ] && sed -i 's/^\( *\)mobike = no$/\1mobike = yes/' "$WORK/r/swanctl.conf"
 fi
 [ -n "$FRAG_SIZE" ] && export CHARON_EXTRA_CONF="fragment_size = $FRAG_SIZE"
 # RFC 7427 with RSA-PSS instead of strongSwan's default PKCS#1 v1.5
@@ -633,6 +654,95 @@ case "$ACTION" in
         grep -q '^    local  10.2.0.0/24$' "$WORK/r-sas.txt" || fail "strongSwan's CHILD_SA is not narrowed to 10.2.0.0/24"
         grep -q '^    remote 10.1.0.0/24$' "$WORK/r-sas.txt" || fail "strongSwan's CHILD_SA is not narrowed to 10.1.0.0/24"
         detail="$detail, IKE_AUTH with 20+20 selectors ($split fragments) narrowed to one pair"
+        ;;
+    mobike)
+        # the side that started the IKE SA moves to 10.97.0.0/24 (MOBIKE: only
+        # the original initiator sends UPDATE_SA_ADDRESSES, RFC 4555 3.5);
+        # the other one keeps its address and gets an on-link route to the new
+        # network first (a router would give it one)
+        if [ "$INITIATOR" = left ]; then
+            mv_ns=$LEFT_NS mv_old=10.99.0.1 mv_new=10.97.0.1 st_ns=$RIGHT_NS st_addr=10.99.0.2
+        else
+            mv_ns=$RIGHT_NS mv_old=10.99.0.2 mv_new=10.97.0.2 st_ns=$LEFT_NS st_addr=10.99.0.1
+        fi
+        ip -n "$st_ns" route add 10.97.0.0/24 dev eth0 src "$st_addr"
+        sas0=$(sw_ike_sas)
+        child0="$(sw_spi "$WORK/r" in) $(sw_spi "$WORK/r" out)"
+        inits0=$(grep -c 'IKE_SA_INIT request 0' "$WORK/r/run/charon.log" || true)
+        case "$sas0" in "1 ESTABLISHED "*) ;; *) fail "strongSwan's IKE_SAs before the move: $sas0" ;; esac
+        pings=100
+        ip netns exec "$PING_NS" ping -n -D -c $pings -i 0.1 -W 1 -I "$PING_SRC" "$PING_DST" \
+            > "$WORK/ping-move.out" 2>&1 &
+        ping_pid=$!
+        BGPIDS+=("$ping_pid")
+        sleep 2
+        log "moving $mv_ns from $mv_old to $mv_new"
+        ip -n "$mv_ns" addr add "$mv_new/24" dev eth0
+        ip -n "$mv_ns" addr del "$mv_old/24" dev eth0
+        ip -n "$mv_ns" route add 10.99.0.0/24 dev eth0 src "$mv_new"
+        t_move=$(date +%s.%N)
+        # strongSwan's IKE_SA is on the new address (remote for mobike-init, local for -resp)
+        wait_for 10 eval 'sw "$WORK/r" --list-sas 2>/dev/null | grep -q "^  \(local\|remote\) .* @ $mv_new\[4500\]"' ||
+            fail "strongSwan's IKE_SA did not move to $mv_new: $(sw "$WORK/r" --list-sas 2>&1 | grep '@' | tr '\n' ' ')"
+        t_sw=$(awk -v a="$t_move" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+        wait_for 5 gw_said '^IKE_MOVED ' || fail "gateway printed no IKE_MOVED"
+        if [ "$INITIATOR" = left ]; then
+            gw_said "^ADDRESS conn [0-9]*: the way to 10.99.0.2 now leaves from $mv_new, not $mv_old" ||
+                fail "gateway did not report its new address"
+            gw_said "^IKE_MOVED conn [0-9]*: $mv_new <-> 10.99.0.2:4500" ||
+                fail "gateway's IKE SA not on $mv_new: $(grep '^IKE_MOVED' "$WORK/gw.log")"
+            grep -q 'parsed INFORMATIONAL request [0-9]* \[.*N(UPD_SA_ADDR)' "$WORK/r/run/charon.log" ||
+                fail "strongSwan logged no UPDATE_SA_ADDRESSES from the gateway"
+        else
+            gw_said "^IKE_MOVED conn [0-9]*: 10.99.0.1 <-> $mv_new:4500" ||
+                fail "gateway does not see strongSwan at $mv_new: $(grep '^IKE_MOVED' "$WORK/gw.log")"
+            grep -q 'requesting address change using MOBIKE' "$WORK/r/run/charon.log" ||
+                fail "strongSwan did not notice its address change"
+            grep -q 'generating INFORMATIONAL request [0-9]* \[.*N(UPD_SA_ADDR)' "$WORK/r/run/charon.log" ||
+                fail "strongSwan sent no UPDATE_SA_ADDRESSES"
+            # the gateway's own address did not change: nothing to report
+            ! gw_said '^ADDRESS ' || fail "the gateway saw a change of its own address: $(grep '^ADDRESS' "$WORK/gw.log")"
+        fi
+        wait_for 30 eval '! kill -0 $ping_pid 2>/dev/null' || fail "ping during the move hung"
+        wait "$ping_pid" || true
+        # the longest silence between two replies, and the replies lost
+        gap=$(sed -n 's/^\[\([0-9.]*\)\] .* bytes from .*/\1/p' "$WORK/ping-move.out" |
+            awk 'NR > 1 && $1 - p > g { g = $1 - p } { p = $1 } END { printf "%.1f", g }')
+        received=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$WORK/ping-move.out")
+        lost=$((pings - ${received:-0}))
+        log "ping: $received/$pings replies, longest gap ${gap}s; strongSwan moved ${t_sw}s after the route"
+        awk -v g="$gap" 'BEGIN { exit !(g < 3.0) }' || fail "the ping stopped for ${gap}s (more than 3 s)"
+        [ "$lost" -le 30 ] || fail "$lost of $pings pings lost during the move"
+        # nothing renegotiated: the same IKE_SA and CHILD_SA, no new exchange creating SAs
+        sas1=$(sw_ike_sas)
+        [ "$sas1" = "$sas0" ] || fail "strongSwan's IKE_SA changed: before '$sas0', after '$sas1'"
+        [ "$(grep -c 'IKE_SA_INIT request 0' "$WORK/r/run/charon.log" || true)" = "$inits0" ] ||
+            fail "a new IKE_SA_INIT happened"
+        [ "$(grep -c '^IKE_UP \|^CHILD_UP ' "$WORK/gw.log")" = 2 ] || fail "the gateway set up SAs again"
+        ! gw_said '^IKE_DOWN \|^CHILD_DOWN \|^IKE_REKEYED ' || fail "the gateway's SAs went down or were rekeyed"
+        # the gateway never asks for a CHILD_SA (strongSwan would parse its request)
+        ! grep -q 'parsed CREATE_CHILD_SA request' "$WORK/r/run/charon.log" ||
+            fail "the gateway started a CREATE_CHILD_SA"
+        child1="$(sw_spi "$WORK/r" in) $(sw_spi "$WORK/r" out)"
+        child_note="CHILD_SA $child0 kept"
+        if [ "$child1" != "$child0" ]; then
+            # strongSwan's user-space ESP (kernel-libipsec, the only backend a
+            # kernel without ESP allows) cannot change an installed SA's
+            # addresses: its update fails as not supported, and strongSwan's
+            # MOBIKE then rekeys each CHILD_SA itself, right after the update
+            # ("CHILD_SA net{1} state change: UPDATING => INSTALLED",
+            # "queueing CHILD_REKEY task"). That rekey, and only it, is allowed.
+            grep -A1 'CHILD_SA net{[0-9]*} state change: UPDATING => INSTALLED' "$WORK/r/run/charon.log" |
+                grep -q 'queueing CHILD_REKEY task' ||
+                fail "CHILD_SA SPIs changed ($child0 -> $child1), not by strongSwan's MOBIKE fallback"
+            ! grep -q 'updating SAD entry' "$WORK/r/run/charon.log" ||
+                fail "strongSwan updated its SAD entries and rekeyed anyway"
+            [ "$(grep -c '^CHILD_REKEYED ' "$WORK/gw.log")" = 1 ] ||
+                fail "the gateway rekeyed its CHILD SA $(grep -c '^CHILD_REKEYED ' "$WORK/gw.log") times, not once"
+            child_note="CHILD_SA $child0 rekeyed by strongSwan itself after its update (kernel-libipsec cannot move an SA) to $child1"
+        fi
+        ping_through 3 0.2 || fail "no traffic after the move"
+        detail="$detail, moved $mv_old -> $mv_new: strongSwan followed ${t_sw}s after the new route, ping gap ${gap}s, $lost/$pings lost, IKE_SA ${sas0#1 ESTABLISHED } kept, $child_note"
         ;;
     rekey-child | rekey-ike | rekey-child-left | rekey-ike-left)
         old_spi=$(sw_spi "$WORK/r" in)

@@ -130,6 +130,19 @@ static void test_signature_and_contact_keys(void **state)
     assert_error("local_subnet = 10.1.0.0/24\nrsa_pss = maybe\n", "rsa_pss: expected yes or no");
 }
 
+/* mobike (RFC 4555) is on unless the file says no; it reaches the connection. */
+static void test_mobike_key(void **state)
+{
+    (void)state;
+    assert_int_equal(load("local_subnet = 10.1.0.0/24\n"), 0);
+    assert_int_equal(cf.conn.no_mobike, 0);
+    assert_int_equal(load("local_subnet = 10.1.0.0/24\nmobike = no\n"), 0);
+    assert_int_equal(cf.conn.no_mobike, 1);
+    assert_int_equal(load("local_subnet = 10.1.0.0/24\nmobike = yes\n"), 0);
+    assert_int_equal(cf.conn.no_mobike, 0);
+    assert_error("local_subnet = 10.1.0.0/24\nmobike = sometimes\n", "mobike: expected yes or no");
+}
+
 static void test_a_key_given_twice(void **state)
 {
     (void)state;
@@ -259,6 +272,7 @@ int main(void)
         cmocka_unit_test(test_child_pairs),
         cmocka_unit_test(test_route_src_inside_local_subnet),
         cmocka_unit_test(test_virtual_addresses),
+        cmocka_unit_test(test_mobike_key),
         cmocka_unit_test(test_a_file_others_can_read_is_reported),
     };
 
