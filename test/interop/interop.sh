@@ -100,8 +100,10 @@
 #                           strongSwan installs exactly that, and the ping passes
 #   v6-init, v6-resp        IPv6 outer addresses (fd00:1::1 left, fd00:1::2 right; no IPv4
 #                           on the link), IPv4 inside: tinyipsec initiates / strongSwan
-#                           initiates; IKE and ESP in UDP over IPv6, the same SPIs on both
-#                           sides, strongSwan lists both IKE endpoints with IPv6 addresses
+#                           initiates (v6-resp: the addresses are the identities, type
+#                           ID_IPV6_ADDR); IKE and ESP in UDP over IPv6, the same SPIs on
+#                           both sides, strongSwan lists both IKE endpoints with IPv6
+#                           addresses, pings both ways
 #   v6-v6                   v6-init with IPv6 inside too (fd01::/64, fd02::/64)
 #   v6-encap                v6-init with UDP encapsulation forced on both sides (gateway
 #                           force_encap, strongSwan encap = yes) and no transmit checksum
@@ -160,6 +162,7 @@ AUTH=psk            # psk | cert
 INNER=4             # the protected subnets' IP version (offload6: 6)
 OUTER=4             # the outer addresses' IP version (v6-*: 6, netns-topology.sh OUTER=6)
 ENCAP=""            # v6-encap: UDP encapsulation forced on both sides
+ADDR_IDS=""         # v6-resp: the outer addresses are the identities (ID_IPV6_ADDR)
 case "$CASE" in
     offload) ACTION=offload ;;
     offload6) ACTION=offload; INNER=6 ;;
@@ -190,7 +193,7 @@ case "$CASE" in
     many-ts) ACTION=many-ts; INITIATOR=right; FRAG_SIZE=576 ;;
     # IPv6 outer addresses
     v6-init) OUTER=6 ;;
-    v6-resp) OUTER=6; INITIATOR=right ;;
+    v6-resp) OUTER=6; INITIATOR=right; ADDR_IDS=1 ;;
     v6-v6) OUTER=6; INNER=6 ;;
     v6-encap) OUTER=6; ENCAP=1; CAPTURE=1 ;;
     *) echo "RESULT $CASE: FAIL (unknown case)"; exit 2 ;;
@@ -200,6 +203,9 @@ ESP=$(tr '-' '\n' <<<"$IKE" | grep -Ev '^(prf.*|modp.*|ecp.*|x25519|curve25519)$
 LEFT_ADDR=10.99.0.1 RIGHT_ADDR=10.99.0.2
 [ "$MODE" = nat ] && LEFT_ADDR=10.98.0.1
 [ "$OUTER" = 6 ] && LEFT_ADDR=fd00:1::1 RIGHT_ADDR=fd00:1::2
+# the PSK identities; strongSwan's default, when none is configured, is its address
+LEFT_ID=left.test RIGHT_ID=right.test GW_LOCAL_ID=fqdn:left.test GW_REMOTE_ID=fqdn:right.test
+[ -n "$ADDR_IDS" ] && LEFT_ID=$LEFT_ADDR RIGHT_ID=$RIGHT_ADDR GW_LOCAL_ID=ipv6:$LEFT_ADDR GW_REMOTE_ID=$RIGHT_ADDR
 export OUTER
 # the protected subnets and the addresses in them
 LEFT_NET=10.1.0.0/24 RIGHT_NET=10.2.0.0/24 LEFT_IN=10.1.0.1 RIGHT_IN=10.2.0.1
@@ -440,7 +446,7 @@ elif [ "$ACTION" = many-ts ]; then     # 20 subnets a side, the /24s we protect 
 else
     "$PEER" render "$HERE/swanctl-psk.conf.in" "$WORK/r/swanctl.conf" PSK=$PSK \
         START_ACTION=none REKEY_TIME=1h IKE_PROPOSAL="$RIGHT_IKE" ESP_PROPOSAL="$RIGHT_ESP" \
-        LOCAL_ADDR=$RIGHT_ADDR REMOTE_ADDR=$right_remote LOCAL_ID=right.test REMOTE_ID=left.test \
+        LOCAL_ADDR=$RIGHT_ADDR REMOTE_ADDR=$right_remote LOCAL_ID=$RIGHT_ID REMOTE_ID=$LEFT_ID \
         LOCAL_TS=$RIGHT_NET REMOTE_TS=$LEFT_NET
 fi
 # v6-encap: strongSwan encapsulates ESP in UDP whatever NAT detection says
@@ -502,8 +508,8 @@ cert = $CERTS/$GW_CERT.der, $CERTS/$GW_INT.der
 ca = $CERTS/$GW_CA.der
 key = $CERTS/$GW_CERT.key"
     else
-        gw_auth="local_id = fqdn:left.test
-remote_id = fqdn:right.test
+        gw_auth="local_id = $GW_LOCAL_ID
+remote_id = $GW_REMOTE_ID
 psk = \"$gw_psk\""
     fi
     cat > "$WORK/gw.conf" <<EOF
@@ -908,12 +914,18 @@ esac
 # ---- IPv6 outer addresses: where each side sees the other ------------------------------
 if [ "$OUTER" = 6 ]; then
     sw "$WORK/r" --list-sas > "$WORK/r-sas.txt" 2>&1 || true
-    grep -q "^  local  'right.test' @ $RIGHT_ADDR\[" "$WORK/r-sas.txt" ||
+    grep -q "^  local  '$RIGHT_ID' @ $RIGHT_ADDR\[" "$WORK/r-sas.txt" ||
         fail "strongSwan's IKE_SA is not on $RIGHT_ADDR: $(grep -m1 "^  local " "$WORK/r-sas.txt")"
-    grep -q "^  remote 'left.test' @ $LEFT_ADDR\[" "$WORK/r-sas.txt" ||
+    grep -q "^  remote '$LEFT_ID' @ $LEFT_ADDR\[" "$WORK/r-sas.txt" ||
         fail "strongSwan does not see the gateway at $LEFT_ADDR: $(grep -m1 "^  remote " "$WORK/r-sas.txt")"
     gw_said "^IKE_UP conn [0-9]*: $LEFT_ADDR <-> \[$RIGHT_ADDR\]:" ||
         fail "the gateway's IKE SA is not $LEFT_ADDR <-> $RIGHT_ADDR: $(grep -m1 '^IKE_UP ' "$WORK/gw.log")"
+    if [ -n "$ADDR_IDS" ]; then
+        # strongSwan's "id = fd00:1::1" is an ID_IPV6_ADDR: it matched only one
+        grep -q "authentication of '$LEFT_ID' with pre-shared key successful" "$WORK/r/run/charon.log" ||
+            fail "strongSwan did not authenticate the gateway as $LEFT_ID"
+        detail="$detail, identities ID_IPV6_ADDR $LEFT_ID and $RIGHT_ID"
+    fi
     # and the other way: strongSwan's side pings the gateway's
     ip netns exec "$RIGHT_NS" ping -n -c 3 -i 0.2 -W 1 -I "$RIGHT_IN" "$LEFT_IN" > "$WORK/ping-back.out" 2>&1 ||
         fail "ping $RIGHT_IN -> $LEFT_IN through the tunnel failed"
