@@ -103,7 +103,8 @@
 #                           initiates (v6-resp: the addresses are the identities, type
 #                           ID_IPV6_ADDR); IKE and ESP in UDP over IPv6, the same SPIs on
 #                           both sides, strongSwan lists both IKE endpoints with IPv6
-#                           addresses, pings both ways
+#                           addresses, pings both ways. v6-init as children-init: a second
+#                           IPv4 pair, its own CHILD SA by CREATE_CHILD_SA
 #   v6-v6                   v6-init with IPv6 inside too (fd01::/64, fd02::/64)
 #   v6-encap                v6-init with UDP encapsulation forced on both sides (gateway
 #                           force_encap, strongSwan encap = yes) and no transmit checksum
@@ -192,7 +193,7 @@ case "$CASE" in
     children-resp) ACTION=children; INITIATOR=right ;;
     many-ts) ACTION=many-ts; INITIATOR=right; FRAG_SIZE=576 ;;
     # IPv6 outer addresses
-    v6-init) OUTER=6 ;;
+    v6-init) OUTER=6; ACTION=children ;; # IPv4 pairs over IPv6: two CHILD SAs
     v6-resp) OUTER=6; INITIATOR=right; ADDR_IDS=1 ;;
     v6-v6) OUTER=6; INNER=6 ;;
     v6-encap) OUTER=6; ENCAP=1; CAPTURE=1 ;;
@@ -431,7 +432,7 @@ elif [ "$ACTION" = vip-resp ]; then    # strongSwan asks for one
 elif [ "$ACTION" = children ]; then    # two CHILD_SAs, net and net2
     "$PEER" render "$HERE/swanctl-children.conf.in" "$WORK/r/swanctl.conf" PSK=$PSK \
         START_ACTION=none REKEY_TIME=1h IKE_PROPOSAL="$RIGHT_IKE" ESP_PROPOSAL="$RIGHT_ESP" \
-        LOCAL_ADDR=10.99.0.2 REMOTE_ADDR=$right_remote LOCAL_ID=right.test REMOTE_ID=left.test \
+        LOCAL_ADDR=$RIGHT_ADDR REMOTE_ADDR=$right_remote LOCAL_ID=right.test REMOTE_ID=left.test \
         LOCAL_TS=10.2.0.0/24 REMOTE_TS=10.1.0.0/24 LOCAL_TS2=10.2.1.0/24 REMOTE_TS2=10.1.1.0/24
     # the second pair's hosts: one more address on each LAN
     ip -n "$LEFT_NS" addr add 10.1.1.1/24 dev lan0
