@@ -128,6 +128,8 @@
 #   SAVE_KEYS_SO             see build-save-keys.sh: Wireshark keys in WORK/r/run/wireshark
 #   KEEP_WORK=1              keep the work directory even on PASS (always kept on FAIL)
 #   SA_TIMEOUT               seconds to wait for the SAs (default 20)
+#   TX_CSUM_OFF=0            v6-encap: leave transmit checksum offload on (a control: the
+#                            capture then holds partial checksums and the case fails)
 #   TIP_CERT_GATEWAY         cert-*: the gateway built with -DTIP_IKE_MSG_MAX=4096 (default:
 #                            build/interop-cert, built when missing or configured otherwise)
 #   TIP_KEYLOG_GATEWAY       keys: the gateway built with -DTIP_KEYLOG=1 (default:
