@@ -7,7 +7,8 @@
  * against all its pairs (2.9) or refuses with TS_UNACCEPTABLE, and a full
  * table with NO_ADDITIONAL_SAS, while the IKE SA stays; one CHILD SA is
  * rekeyed or deleted without touching the others; an IKE SA rekey moves
- * them all; an acquire negotiates a CHILD SA for the application's policy.
+ * them all; an acquire negotiates a CHILD SA for the application's policy;
+ * IPv4 pairs over IPv6 outer addresses, an open side taking its pair's family.
  *
  * tip-requires: TIP_CONF_IKEV2 TIP_IKE_CHILD_MAX>=2 TIP_MAX_IKE_SA>=2 TIP_MAX_SA>=8
  * tip-requires: TIP_CONF_IKE_INITIATOR TIP_CONF_IKE_RESPONDER TIP_MAX_POLICIES>=8
@@ -584,6 +585,28 @@ static void test_open_side_takes_pair_family(void **state)
     assert_int_equal(slot->cfg.ts_more[0].remote.lo.family, TIP_AF_INET);
     assert_memory_equal(slot->cfg.ts_more[0].remote.hi.addr, all_ones, 4);
 }
+
+/* A road warrior's own side left open (its address comes from the peer),
+ * IPv6 outside: an IPv4 TSi for the IPv4 TSr, not ::/0 (strongSwan
+ * answers such a mixed pair with TS_UNACCEPTABLE). */
+static void test_open_own_side_over_ipv6(void **state)
+{
+    tip_ike_conn_t c;
+    tip_ike_conn_slot_t *slot;
+    tip_handle_t h;
+    int err = 0;
+    static const uint8_t all_ones[4] = {255, 255, 255, 255};
+
+    (void)state;
+    world(13);
+    tip_test_ike_conn(&c, addr6[A], addr6[B], "a.test", "b.test", "10.1.0.0", "10.2.0.0");
+    memset(&c.ts.local, 0, sizeof(c.ts.local));
+    assert_int_equal(tip_ike_conn_add(&ctx[A], &c, &h), TIP_OK);
+    slot = tip_ike_conn_get(&ctx[A], h, &err);
+    assert_non_null(slot);
+    assert_int_equal(slot->cfg.ts.local.lo.family, TIP_AF_INET);
+    assert_memory_equal(slot->cfg.ts.local.hi.addr, all_ones, 4);
+}
 #endif
 
 /* tip_ike_conn_add() checks the further pairs. */
@@ -637,6 +660,7 @@ int main(void)
 #if TIP_CONF_IPV6
         cmocka_unit_test_teardown(test_ipv4_pairs_over_ipv6, teardown),
         cmocka_unit_test_teardown(test_open_side_takes_pair_family, teardown),
+        cmocka_unit_test_teardown(test_open_own_side_over_ipv6, teardown),
 #endif
         cmocka_unit_test_teardown(test_two_children_lossy, teardown),
         cmocka_unit_test_teardown(test_conn_add_checks_pairs, teardown),
