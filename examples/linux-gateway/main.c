@@ -198,6 +198,7 @@ static void print_ike_sa(gateway_t *g, const char *what, tip_handle_t conn)
 {
     tip_ike_status_t st;
     char local[64], peer[64], spi_i[17], spi_r[17], ike[GW_PROP_TEXT];
+    int v6;
 
     if (tip_ike_status(&g->ctx, conn, &st) != TIP_OK)
         return;
@@ -206,9 +207,12 @@ static void print_ike_sa(gateway_t *g, const char *what, tip_handle_t conn)
     /* our address as the IKE SA uses it now (MOBIKE moves it) */
     if (st.local_addr.family == TIP_AF_NONE)
         st.local_addr = g->cf.conn.local_addr;
-    printf("%s conn %u: %s <-> %s:%u, %s, SPIs %s_i %s_r, NAT-T %s, ike %s\n", what, (unsigned)conn,
-           tip_addr_format(&st.local_addr, local, sizeof(local)),
-           tip_addr_format(&st.peer_addr, peer, sizeof(peer)), (unsigned)st.peer_port,
+    /* An IPv6 address with a port goes in brackets (RFC 3986 3.2.2). */
+    v6 = st.peer_addr.family == TIP_AF_INET6;
+    printf("%s conn %u: %s <-> %s%s%s:%u, %s, SPIs %s_i %s_r, NAT-T %s, ike %s\n", what,
+           (unsigned)conn, tip_addr_format(&st.local_addr, local, sizeof(local)),
+           v6 ? "[" : "", tip_addr_format(&st.peer_addr, peer, sizeof(peer)), v6 ? "]" : "",
+           (unsigned)st.peer_port,
            st.initiator ? "initiator" : "responder", spi_i, spi_r, st.natt ? "yes" : "no",
            gw_ike_proposal_name(&st.ike_alg, ike, sizeof(ike))); /* the negotiated one */
 }

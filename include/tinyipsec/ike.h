@@ -172,7 +172,10 @@ typedef struct {
      * initiator of the IKE SA creates them with CREATE_CHILD_SA once
      * IKE_AUTH (which carries `ts`) is done; a responder narrows a peer's
      * proposal against `ts` and these (2.9). Unset sides are filled like
-     * those of `ts`. ts_more_count = 0: only `ts`.
+     * those of `ts`. Both sides of a pair are of one family; in tunnel mode
+     * it need not be the outer addresses' (IPv4 pairs over IPv6), and an
+     * unset side of `ts` or of a pair takes the family of the set one.
+     * ts_more_count = 0: only `ts`.
      */
     tip_selector_t ts_more[TIP_IKE_TS_MORE_MAX];
     uint8_t ts_more_count;   /**< entries of ts_more, at most TIP_IKE_CHILD_MAX - 1 */

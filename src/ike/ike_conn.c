@@ -123,12 +123,28 @@ static void tip_ike_fill_range(tip_addr_range_t *r, const tip_addr_t *host, uint
     (void)tip_addr_range_prefix(r, &any, 0);
 }
 
+/* The address family of selector pair @p ts: in tunnel mode that of its set
+ * sides, for the protected traffic need not be of the outer addresses'
+ * family (RFC 4301 4.1); in transport mode, or with no side set, the
+ * connection's. */
+static uint8_t tip_ike_ts_family(const tip_selector_t *ts, const tip_ike_conn_t *c)
+{
+    if (c->mode == TIP_MODE_TUNNEL) {
+        if (ts->local.lo.family != TIP_AF_NONE)
+            return ts->local.lo.family;
+        if (ts->remote.lo.family != TIP_AF_NONE)
+            return ts->remote.lo.family;
+    }
+    return c->local_addr.family;
+}
+
 static void tip_ike_fill_ts(tip_selector_t *ts, const tip_ike_conn_t *c)
 {
     int transport = c->mode == TIP_MODE_TRANSPORT;
+    uint8_t family = tip_ike_ts_family(ts, c);
 
-    tip_ike_fill_range(&ts->local, &c->local_addr, c->local_addr.family, transport);
-    tip_ike_fill_range(&ts->remote, &c->remote_addr, c->local_addr.family, transport);
+    tip_ike_fill_range(&ts->local, &c->local_addr, family, transport);
+    tip_ike_fill_range(&ts->remote, &c->remote_addr, family, transport);
     if (ts->local_port_hi == 0 && ts->local_port_lo == 0)
         ts->local_port_hi = 0xFFFF;
     if (ts->remote_port_hi == 0 && ts->remote_port_lo == 0)
@@ -154,10 +170,12 @@ static int tip_ike_range_ok(const tip_addr_range_t *r, uint8_t family)
            memcmp(r->lo.addr, r->hi.addr, n) <= 0;
 }
 
-/* A further selector pair (ts_more): both sides of the connection's family,
- * ranges in order, ports in order. */
-static int tip_ike_ts_more_ok(const tip_selector_t *s, uint8_t family)
+/* A further selector pair (ts_more): both sides of one family (see
+ * tip_ike_ts_family()), ranges in order, ports in order. */
+static int tip_ike_ts_more_ok(const tip_selector_t *s, const tip_ike_conn_t *c)
 {
+    uint8_t family = tip_ike_ts_family(s, c);
+
     return tip_ike_range_ok(&s->local, family) && tip_ike_range_ok(&s->remote, family) &&
            s->local_port_lo <= s->local_port_hi && s->remote_port_lo <= s->remote_port_hi;
 }
@@ -194,7 +212,7 @@ static int tip_ike_conn_valid(const tip_ike_conn_t *c)
     if (c->ts_more_count > TIP_IKE_CHILD_MAX - 1)
         return TIP_ERR_ARG;
     for (i = 0; i < c->ts_more_count; i++)
-        if (!tip_ike_ts_more_ok(&c->ts_more[i], c->local_addr.family))
+        if (!tip_ike_ts_more_ok(&c->ts_more[i], c))
             return TIP_ERR_ARG;
 #if TIP_CONF_IKE_FRAG
     if (c->frag_size != 0 && c->frag_size < 160)

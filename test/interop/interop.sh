@@ -112,6 +112,20 @@
 #                           and the CHILD SA's SPIs are the ones from before, no second
 #                           IKE_SA_INIT or CREATE_CHILD_SA, and the ping resumes within
 #                           3 s (the gap is reported)
+#   v6-init, v6-resp        IPv6 outer addresses (fd00:1::1 left, fd00:1::2 right; no IPv4
+#                           on the link), IPv4 inside: tinyipsec initiates / strongSwan
+#                           initiates (v6-resp: the addresses are the identities, type
+#                           ID_IPV6_ADDR); IKE and ESP in UDP over IPv6, the same SPIs on
+#                           both sides, strongSwan lists both IKE endpoints with IPv6
+#                           addresses, pings both ways. v6-init as children-init: a second
+#                           IPv4 pair, its own CHILD SA by CREATE_CHILD_SA
+#   v6-v6                   v6-init with IPv6 inside too (fd01::/64, fd02::/64)
+#   v6-encap                v6-init with UDP encapsulation forced on both sides (gateway
+#                           force_encap, strongSwan encap = yes) and no transmit checksum
+#                           offload on the link, so the captured UDP checksums are final:
+#                           tshark must find every UDP datagram over IPv6 with a correct,
+#                           non-zero checksum (RFC 8200 8.1), IKE on 500 and 4500, ESP in UDP
+#                           from both sides, and no IPv4 packet
 #   keys                    the key log: a -DTIP_KEYLOG=1 gateway (build/interop-keylog)
 #                           initiates (aes128gcm16-prfsha256-ecp256), strongSwan with
 #                           save-keys rekeys the CHILD SA, the gateway deletes; every SA's
@@ -128,6 +142,8 @@
 #   SAVE_KEYS_SO             see build-save-keys.sh: Wireshark keys in WORK/r/run/wireshark
 #   KEEP_WORK=1              keep the work directory even on PASS (always kept on FAIL)
 #   SA_TIMEOUT               seconds to wait for the SAs (default 20)
+#   TX_CSUM_OFF=0            v6-encap: leave transmit checksum offload on (a control: the
+#                            capture then holds partial checksums and the case fails)
 #   TIP_CERT_GATEWAY         cert-*: the gateway built with -DTIP_IKE_MSG_MAX=4096 (default:
 #                            build/interop-cert, built when missing or configured otherwise)
 #   TIP_KEYLOG_GATEWAY       keys: the gateway built with -DTIP_KEYLOG=1 (default:
@@ -161,6 +177,9 @@ FRAG_SIZE=""        # the IKE fragment size both sides use (frag cases)
 IMPAIR=""           # loss: nftables drops IKE datagrams in both namespaces during the handshake
 AUTH=psk            # psk | cert
 INNER=4             # the protected subnets' IP version (offload6: 6)
+OUTER=4             # the outer addresses' IP version (v6-*: 6, netns-topology.sh OUTER=6)
+ENCAP=""            # v6-encap: UDP encapsulation forced on both sides
+ADDR_IDS=""         # v6-resp: the outer addresses are the identities (ID_IPV6_ADDR)
 case "$CASE" in
     offload) ACTION=offload ;;
     offload6) ACTION=offload; INNER=6 ;;
@@ -191,12 +210,22 @@ case "$CASE" in
     many-ts) ACTION=many-ts; INITIATOR=right; FRAG_SIZE=576 ;;
     mobike-init) ACTION=mobike ;;
     mobike-resp) ACTION=mobike; INITIATOR=right ;;
+    # IPv6 outer addresses
+    v6-init) OUTER=6; ACTION=children ;; # IPv4 pairs over IPv6: two CHILD SAs
+    v6-resp) OUTER=6; INITIATOR=right; ADDR_IDS=1 ;;
+    v6-v6) OUTER=6; INNER=6 ;;
+    v6-encap) OUTER=6; ENCAP=1; CAPTURE=1 ;;
     *) echo "RESULT $CASE: FAIL (unknown case)"; exit 2 ;;
 esac
 # ESP proposal: the IKE proposal without its PRF and DH group
 ESP=$(tr '-' '\n' <<<"$IKE" | grep -Ev '^(prf.*|modp.*|ecp.*|x25519|curve25519)$' | paste -sd-)
-LEFT_ADDR=10.99.0.1
+LEFT_ADDR=10.99.0.1 RIGHT_ADDR=10.99.0.2
 [ "$MODE" = nat ] && LEFT_ADDR=10.98.0.1
+[ "$OUTER" = 6 ] && LEFT_ADDR=fd00:1::1 RIGHT_ADDR=fd00:1::2
+# the PSK identities; strongSwan's default, when none is configured, is its address
+LEFT_ID=left.test RIGHT_ID=right.test GW_LOCAL_ID=fqdn:left.test GW_REMOTE_ID=fqdn:right.test
+[ -n "$ADDR_IDS" ] && LEFT_ID=$LEFT_ADDR RIGHT_ID=$RIGHT_ADDR GW_LOCAL_ID=ipv6:$LEFT_ADDR GW_REMOTE_ID=$RIGHT_ADDR
+export OUTER
 # the protected subnets and the addresses in them
 LEFT_NET=10.1.0.0/24 RIGHT_NET=10.2.0.0/24 LEFT_IN=10.1.0.1 RIGHT_IN=10.2.0.1
 [ "$INNER" = 6 ] && LEFT_NET=fd01::/64 RIGHT_NET=fd02::/64 LEFT_IN=fd01::1 RIGHT_IN=fd02::1
@@ -357,6 +386,24 @@ if [ "$INNER" = 6 ]; then
     ip -n "$LEFT_NS" addr add "$LEFT_IN/64" dev lan0 nodad
     ip -n "$RIGHT_NS" addr add "$RIGHT_IN/64" dev lan0 nodad
 fi
+if [ -n "$ENCAP" ] && [ "${TX_CSUM_OFF:-1}" = 1 ]; then
+    # the kernel completes each UDP checksum before the packet enters the
+    # veth, so the capture holds what a real link would carry (ETHTOOL_STXCSUM)
+    for ns in "$LEFT_NS" "$RIGHT_NS"; do
+        ip netns exec "$ns" python3 - eth0 <<'PY' || fail "cannot switch off checksum offload in $ns"
+import ctypes, fcntl, socket, struct, sys
+SIOCETHTOOL, ETHTOOL_GTXCSUM, ETHTOOL_STXCSUM = 0x8946, 0x16, 0x17
+def ethtool(cmd, data=0):
+    ev = ctypes.create_string_buffer(struct.pack("II", cmd, data))
+    ifr = struct.pack("16sP", sys.argv[1].encode(), ctypes.addressof(ev)).ljust(40, b"\0")
+    with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as s:
+        fcntl.ioctl(s, SIOCETHTOOL, ifr)
+    return struct.unpack("II", ev.raw[:8])[1]
+ethtool(ETHTOOL_STXCSUM, 0)
+sys.exit(ethtool(ETHTOOL_GTXCSUM) != 0)
+PY
+    done
+fi
 
 mkdir -p "$WORK/r"
 # right: the responder accepts anyone (the left may be behind the NAT); as
@@ -403,7 +450,7 @@ elif [ "$ACTION" = vip-resp ]; then    # strongSwan asks for one
 elif [ "$ACTION" = children ]; then    # two CHILD_SAs, net and net2
     "$PEER" render "$HERE/swanctl-children.conf.in" "$WORK/r/swanctl.conf" PSK=$PSK \
         START_ACTION=none REKEY_TIME=1h IKE_PROPOSAL="$RIGHT_IKE" ESP_PROPOSAL="$RIGHT_ESP" \
-        LOCAL_ADDR=10.99.0.2 REMOTE_ADDR=$right_remote LOCAL_ID=right.test REMOTE_ID=left.test \
+        LOCAL_ADDR=$RIGHT_ADDR REMOTE_ADDR=$right_remote LOCAL_ID=right.test REMOTE_ID=left.test \
         LOCAL_TS=10.2.0.0/24 REMOTE_TS=10.1.0.0/24 LOCAL_TS2=10.2.1.0/24 REMOTE_TS2=10.1.1.0/24
     # the second pair's hosts: one more address on each LAN
     ip -n "$LEFT_NS" addr add 10.1.1.1/24 dev lan0
@@ -417,15 +464,17 @@ elif [ "$ACTION" = many-ts ]; then     # 20 subnets a side, the /24s we protect 
         LOCAL_TS="$many_l" REMOTE_TS="$many_r"
 else
     # mobike-resp: strongSwan is a road warrior, from whatever address it has
-    right_local=10.99.0.2
+    right_local=$RIGHT_ADDR
     [ "$ACTION" = mobike ] && [ "$INITIATOR" = right ] && right_local=%any
     "$PEER" render "$HERE/swanctl-psk.conf.in" "$WORK/r/swanctl.conf" PSK=$PSK \
         START_ACTION=none REKEY_TIME=1h IKE_PROPOSAL="$RIGHT_IKE" ESP_PROPOSAL="$RIGHT_ESP" \
-        LOCAL_ADDR=$right_local REMOTE_ADDR=$right_remote LOCAL_ID=right.test REMOTE_ID=left.test \
+        LOCAL_ADDR=$right_local REMOTE_ADDR=$right_remote LOCAL_ID=$RIGHT_ID REMOTE_ID=$LEFT_ID \
         LOCAL_TS=$RIGHT_NET REMOTE_TS=$LEFT_NET
     # the template keeps MOBIKE off; these cases are about it
     [ "$ACTION" = mobike ] && sed -i 's/^\( *\)mobike = no$/\1mobike = yes/' "$WORK/r/swanctl.conf"
 fi
+# v6-encap: strongSwan encapsulates ESP in UDP whatever NAT detection says
+[ -n "$ENCAP" ] && sed -i 's/^\( *\)mobike = no$/&\n\1encap = yes/' "$WORK/r/swanctl.conf"
 [ -n "$FRAG_SIZE" ] && export CHARON_EXTRA_CONF="fragment_size = $FRAG_SIZE"
 # RFC 7427 with RSA-PSS instead of strongSwan's default PKCS#1 v1.5
 [ "$ACTION" = cert-rsa ] && export CHARON_EXTRA_CONF="rsa_pss = yes"
@@ -471,7 +520,7 @@ if [ "$LEFT" = sw ]; then
         LOCAL_TS=10.1.0.0/24 REMOTE_TS=10.2.0.0/24
     "$PEER" start left "$LEFT_NS" "$WORK/l" >/dev/null || fail "strongSwan (left) did not start"
 else
-    if [ "$INITIATOR" = left ]; then initiate=yes peer=10.99.0.2; else initiate=no peer=any; fi
+    if [ "$INITIATOR" = left ]; then initiate=yes peer=$RIGHT_ADDR; else initiate=no peer=any; fi
     gw_psk=$PSK
     [ "$ACTION" = auth-fail ] && gw_psk=wrong-$PSK
     if [ "$AUTH" = cert ]; then
@@ -483,8 +532,8 @@ cert = $CERTS/$GW_CERT.der, $CERTS/$GW_INT.der
 ca = $CERTS/$GW_CA.der
 key = $CERTS/$GW_CERT.key"
     else
-        gw_auth="local_id = fqdn:left.test
-remote_id = fqdn:right.test
+        gw_auth="local_id = $GW_LOCAL_ID
+remote_id = $GW_REMOTE_ID
 psk = \"$gw_psk\""
     fi
     cat > "$WORK/gw.conf" <<EOF
@@ -503,6 +552,7 @@ log_level = ${GW_LOGLEVEL:-info}
 EOF
     [ -n "$FRAG_SIZE" ] && echo "fragment_size = $FRAG_SIZE" >> "$WORK/gw.conf"
     [ "$CASE" = cert-rsa-pss ] && echo "rsa_pss = yes" >> "$WORK/gw.conf"
+    [ -n "$ENCAP" ] && echo "force_encap = yes" >> "$WORK/gw.conf"
     # an unanswerable IKE_SA_INIT is given up after 0.25 + 0.5 + 1 + 2 s, not 63 s
     [ "$ACTION" = proposal-mismatch ] &&
         printf 'retransmit_timeout = 250\nretransmit_tries = 3\n' >> "$WORK/gw.conf"
@@ -588,6 +638,10 @@ else
     gw_out=$(sed -n 's/^CHILD_UP .* child 0: .* out 0x\([0-9a-f]*\),.*/\1/p' "$WORK/gw.log" | tail -1)
     [ -n "$sw_in" ] && [ "$sw_in" = "$gw_out" ] ||
         fail "SPI mismatch: strongSwan in=$sw_in, gateway out=$gw_out"
+    sw_out=$(sw_spi "$WORK/r" out)
+    gw_in=$(sed -n 's/^CHILD_UP .* child 0: .* SPIs in 0x\([0-9a-f]*\) out .*/\1/p' "$WORK/gw.log" | tail -1)
+    [ -n "$sw_out" ] && [ "$sw_out" = "$gw_in" ] ||
+        fail "SPI mismatch: strongSwan out=$sw_out, gateway in=$gw_in"
 fi
 setup=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 log "SAs up in ${setup}s"
@@ -969,6 +1023,57 @@ case "$ACTION" in
         detail="$detail, offload off: the same streams, TCP 2 x 4 MB and UDP 2 x 200 datagrams intact"
         ;;
 esac
+
+# ---- IPv6 outer addresses: where each side sees the other ------------------------------
+if [ "$OUTER" = 6 ]; then
+    sw "$WORK/r" --list-sas > "$WORK/r-sas.txt" 2>&1 || true
+    grep -q "^  local  '$RIGHT_ID' @ $RIGHT_ADDR\[" "$WORK/r-sas.txt" ||
+        fail "strongSwan's IKE_SA is not on $RIGHT_ADDR: $(grep -m1 "^  local " "$WORK/r-sas.txt")"
+    grep -q "^  remote '$LEFT_ID' @ $LEFT_ADDR\[" "$WORK/r-sas.txt" ||
+        fail "strongSwan does not see the gateway at $LEFT_ADDR: $(grep -m1 "^  remote " "$WORK/r-sas.txt")"
+    gw_said "^IKE_UP conn [0-9]*: $LEFT_ADDR <-> \[$RIGHT_ADDR\]:" ||
+        fail "the gateway's IKE SA is not $LEFT_ADDR <-> $RIGHT_ADDR: $(grep -m1 '^IKE_UP ' "$WORK/gw.log")"
+    if [ -n "$ADDR_IDS" ]; then
+        # strongSwan's "id = fd00:1::1" is an ID_IPV6_ADDR: it matched only one
+        grep -q "authentication of '$LEFT_ID' with pre-shared key successful" "$WORK/r/run/charon.log" ||
+            fail "strongSwan did not authenticate the gateway as $LEFT_ID"
+        detail="$detail, identities ID_IPV6_ADDR $LEFT_ID and $RIGHT_ID"
+    fi
+    # and the other way: strongSwan's side pings the gateway's
+    ip netns exec "$RIGHT_NS" ping -n -c 3 -i 0.2 -W 1 -I "$RIGHT_IN" "$LEFT_IN" > "$WORK/ping-back.out" 2>&1 ||
+        fail "ping $RIGHT_IN -> $LEFT_IN through the tunnel failed"
+    detail="$detail, IKE and ESP over IPv6 $LEFT_ADDR <-> $RIGHT_ADDR, ESP SPIs 0x$gw_out/0x$gw_in on both sides, pings both ways"
+    if [ -n "$ENCAP" ]; then
+        grep -q 'encap = yes' "$WORK/r/swanctl.conf" || fail "strongSwan's encap = yes is missing"
+        grep -q '^CHILD_UP .* UDP-encap yes' "$WORK/gw.log" || fail "the gateway's CHILD SA is not UDP-encapsulated"
+        # the capture (right's eth0): IKE_SA_INIT, IKE_AUTH, ESP both ways
+        sleep 0.3
+        stop_pid "$TCPDUMP_PID"
+        TCPDUMP_PID=""
+        # one pass: protocols, source, ports, UDP checksum and tshark's verdict on it
+        tshark -n -o udp.check_checksum:TRUE -r "$WORK/capture.pcap" -T fields -E separator=/t \
+            -e frame.protocols -e ipv6.src -e udp.srcport -e udp.dstport -e udp.checksum \
+            -e udp.checksum.status > "$WORK/capture.txt" 2>/dev/null || fail "tshark cannot read the capture"
+        # count AWK-CONDITION: lines of capture.txt ($1 protocols, $2 source,
+        # $3/$4 ports, $5 checksum, $6 status: 1 correct)
+        count() { awk -F '\t' "$1 { n++ } END { print n + 0 }" "$WORK/capture.txt"; }
+        n_udp=$(count '$1 ~ /:ipv6:udp/')
+        n_good=$(count '$1 ~ /:ipv6:udp/ && $6 == 1')
+        n_zero=$(count '$1 ~ /:udp/ && $5 == "0x0000"')
+        n_ip4=$(count '$1 ~ /:ip:/ || $1 ~ /:ip$/')
+        n_esp_l=$(count "\$1 ~ /:ipv6:udp:.*esp/ && \$2 == \"$LEFT_ADDR\" && \$3 == 4500")
+        n_esp_r=$(count "\$1 ~ /:ipv6:udp:.*esp/ && \$2 == \"$RIGHT_ADDR\" && \$4 == 4500")
+        n_ike500=$(count "\$1 ~ /isakmp/ && \$2 == \"$LEFT_ADDR\" && \$4 == 500")
+        n_ike4500=$(count "\$1 ~ /isakmp/ && \$2 == \"$LEFT_ADDR\" && \$4 == 4500")
+        [ "$n_udp" -ge 10 ] || fail "tshark: only $n_udp UDP datagrams over IPv6 in the capture"
+        [ "$n_zero" = 0 ] || fail "tshark: $n_zero UDP datagrams with a zero checksum"
+        [ "$n_good" = "$n_udp" ] || fail "tshark: $((n_udp - n_good)) of $n_udp UDP checksums not correct"
+        [ "$n_ip4" = 0 ] || fail "tshark: $n_ip4 IPv4 packets on the link"
+        [ "$n_esp_l" -ge 6 ] && [ "$n_esp_r" -ge 6 ] || fail "tshark: ESP in UDP from the gateway $n_esp_l, from strongSwan $n_esp_r"
+        [ "$n_ike500" -ge 1 ] && [ "$n_ike4500" -ge 1 ] || fail "tshark: the gateway's IKE on 500: $n_ike500, on 4500: $n_ike4500"
+        detail="$detail, tshark: $n_udp UDP datagrams over IPv6 all with correct checksums (IKE $n_ike500 on 500 and $n_ike4500 on 4500 from the gateway, ESP in UDP $n_esp_l out/$n_esp_r in)"
+    fi
+fi
 
 # ---- counters on both sides ----------------------------------------------------------
 if [ -d "$WORK/r/run" ] && sw "$WORK/r" --list-sas --child net 2>/dev/null | grep -q 'net:'; then

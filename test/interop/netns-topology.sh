@@ -21,6 +21,10 @@
 #               default via 10.98.0.254     wan0 10.99.0.1/24 --veth-- eth0 10.99.0.2/24 [tip-right]
 #                                           nftables: masquerade out of wan0
 #
+# OUTER=6 (direct only) puts IPv6 on the veth instead of IPv4: eth0
+# fd00:1::1/64 in left, fd00:1::2/64 in right (IPv6 is switched on for eth0
+# alone, without duplicate address detection); the LANs stay as above.
+#
 # NAT_RANDOM_PORTS=1 makes the NAT rewrite source ports too ("masquerade
 # fully-random"), so IKE and NAT-T leave it from ports other than 500/4500.
 #
@@ -68,8 +72,18 @@ mk_lan() { # ns addr/prefix
 up_direct() {
     mk_ns "$LEFT_NS"; mk_ns "$RIGHT_NS"
     ip -n "$LEFT_NS" link add eth0 type veth peer name eth0 netns "$RIGHT_NS"
-    ip -n "$LEFT_NS" addr add 10.99.0.1/24 dev eth0
-    ip -n "$RIGHT_NS" addr add 10.99.0.2/24 dev eth0
+    if [ "${OUTER:-4}" = 6 ]; then
+        local ns
+        for ns in "$LEFT_NS" "$RIGHT_NS"; do
+            nsx "$ns" sysctl -qw net.ipv6.conf.eth0.accept_dad=0
+            nsx "$ns" sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0
+        done
+        ip -n "$LEFT_NS" addr add fd00:1::1/64 dev eth0 nodad
+        ip -n "$RIGHT_NS" addr add fd00:1::2/64 dev eth0 nodad
+    else
+        ip -n "$LEFT_NS" addr add 10.99.0.1/24 dev eth0
+        ip -n "$RIGHT_NS" addr add 10.99.0.2/24 dev eth0
+    fi
     ip -n "$LEFT_NS" link set eth0 up
     ip -n "$RIGHT_NS" link set eth0 up
     mk_lan "$LEFT_NS" 10.1.0.1/24
@@ -155,6 +169,7 @@ case "${1:-}" in
         done
         # a half-built topology is removed again
         trap 'do_down >/dev/null 2>&1 || true' ERR
+        [ "${OUTER:-4}" = 4 ] || [ "$mode" = direct ] || die "OUTER=${OUTER} needs mode direct"
         case "$mode" in
             direct) up_direct ;;
             nat) up_nat ;;

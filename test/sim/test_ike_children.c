@@ -7,7 +7,8 @@
  * against all its pairs (2.9) or refuses with TS_UNACCEPTABLE, and a full
  * table with NO_ADDITIONAL_SAS, while the IKE SA stays; one CHILD SA is
  * rekeyed or deleted without touching the others; an IKE SA rekey moves
- * them all; an acquire negotiates a CHILD SA for the application's policy.
+ * them all; an acquire negotiates a CHILD SA for the application's policy;
+ * IPv4 pairs over IPv6 outer addresses, an open side taking its pair's family.
  *
  * tip-requires: TIP_CONF_IKEV2 TIP_IKE_CHILD_MAX>=2 TIP_MAX_IKE_SA>=2 TIP_MAX_SA>=8
  * tip-requires: TIP_CONF_IKE_INITIATOR TIP_CONF_IKE_RESPONDER TIP_MAX_POLICIES>=8
@@ -36,7 +37,9 @@ static tip_sim_t sim;
 static int ev[2][TIP_EV_COUNT_];
 static int ev_child[2][TIP_EV_COUNT_]; /* tip_event_t.child of the last one */
 static int ev_reason[2][TIP_EV_COUNT_];
-static const char *const addr[2] = {"10.99.0.1", "10.99.0.2"};
+static const char *const addr4[2] = {"10.99.0.1", "10.99.0.2"};
+static const char *const addr6[2] = {"fd00:1::1", "fd00:1::2"};
+static const char *addr[2] = {"10.99.0.1", "10.99.0.2"}; /* the outer addresses */
 
 static int fill_b_on_up; /* B's table fills up when its first CHILD SA comes up */
 
@@ -532,6 +535,80 @@ static void test_two_children_lossy(void **state)
     }
 }
 
+#if TIP_CONF_IPV6
+/* IPv6 outside, IPv4 inside (RFC 4301 4.1: tunnel mode protects traffic
+ * of either family over either): both pairs are accepted and each CHILD SA
+ * carries its own traffic. */
+static void test_ipv4_pairs_over_ipv6(void **state)
+{
+    tip_ike_child_status_t st;
+    tip_selector_t more;
+
+    (void)state;
+    addr[A] = addr6[A];
+    addr[B] = addr6[B];
+    world(11);
+    pair_set(&more, "10.2.1.0", 24, "10.1.1.0", 24);
+    connect_ab(&more, 1);
+    up_two();
+    expect_through(A, 0, "10.1.0.5", "10.2.0.7");
+    expect_through(A, 1, "10.1.1.5", "10.2.1.7");
+    child_of(A, 1, &st);
+    expect_through(B, entry_by_spi(B, st.spi_out), "10.2.1.7", "10.1.1.5");
+    expect_through(B, 0, "10.2.0.7", "10.1.0.5");
+    tables_ok();
+}
+
+/* A pair with one side given and the other left open, IPv6 outside: the
+ * open side is all of the given side's family (0.0.0.0/0), not ::/0. */
+static void test_open_side_takes_pair_family(void **state)
+{
+    tip_ike_conn_t c;
+    tip_ike_conn_slot_t *slot;
+    tip_handle_t h;
+    int err = 0;
+    static const uint8_t all_ones[4] = {255, 255, 255, 255};
+
+    (void)state;
+    world(12);
+    tip_test_ike_conn(&c, addr6[A], addr6[B], "a.test", "b.test", "10.1.0.0", "10.2.0.0");
+    memset(&c.ts.remote, 0, sizeof(c.ts.remote));
+    c.ts_more_count = 1;
+    pair_set(&c.ts_more[0], "10.1.1.0", 24, "10.2.1.0", 24);
+    memset(&c.ts_more[0].remote, 0, sizeof(c.ts_more[0].remote));
+    assert_int_equal(tip_ike_conn_add(&ctx[A], &c, &h), TIP_OK);
+    slot = tip_ike_conn_get(&ctx[A], h, &err);
+    assert_non_null(slot);
+    assert_int_equal(slot->cfg.ts.remote.lo.family, TIP_AF_INET);
+    assert_int_equal(slot->cfg.ts.remote.hi.family, TIP_AF_INET);
+    assert_memory_equal(slot->cfg.ts.remote.hi.addr, all_ones, 4);
+    assert_int_equal(slot->cfg.ts_more[0].remote.lo.family, TIP_AF_INET);
+    assert_memory_equal(slot->cfg.ts_more[0].remote.hi.addr, all_ones, 4);
+}
+
+/* A road warrior's own side left open (its address comes from the peer),
+ * IPv6 outside: an IPv4 TSi for the IPv4 TSr, not ::/0 (strongSwan
+ * answers such a mixed pair with TS_UNACCEPTABLE). */
+static void test_open_own_side_over_ipv6(void **state)
+{
+    tip_ike_conn_t c;
+    tip_ike_conn_slot_t *slot;
+    tip_handle_t h;
+    int err = 0;
+    static const uint8_t all_ones[4] = {255, 255, 255, 255};
+
+    (void)state;
+    world(13);
+    tip_test_ike_conn(&c, addr6[A], addr6[B], "a.test", "b.test", "10.1.0.0", "10.2.0.0");
+    memset(&c.ts.local, 0, sizeof(c.ts.local));
+    assert_int_equal(tip_ike_conn_add(&ctx[A], &c, &h), TIP_OK);
+    slot = tip_ike_conn_get(&ctx[A], h, &err);
+    assert_non_null(slot);
+    assert_int_equal(slot->cfg.ts.local.lo.family, TIP_AF_INET);
+    assert_memory_equal(slot->cfg.ts.local.hi.addr, all_ones, 4);
+}
+#endif
+
 /* tip_ike_conn_add() checks the further pairs. */
 static void test_conn_add_checks_pairs(void **state)
 {
@@ -561,6 +638,8 @@ static void test_conn_add_checks_pairs(void **state)
 static int teardown(void **state)
 {
     (void)state;
+    addr[A] = addr4[A];
+    addr[B] = addr4[B];
     assert_int_equal(ctx[A].ike.bad_transitions, 0);
     assert_int_equal(ctx[B].ike.bad_transitions, 0);
     return 0;
@@ -578,6 +657,11 @@ int main(void)
         cmocka_unit_test_teardown(test_peer_deletes_first_child, teardown),
         cmocka_unit_test_teardown(test_ike_rekey_moves_children, teardown),
         cmocka_unit_test_teardown(test_acquire_creates_child_for_policy, teardown),
+#if TIP_CONF_IPV6
+        cmocka_unit_test_teardown(test_ipv4_pairs_over_ipv6, teardown),
+        cmocka_unit_test_teardown(test_open_side_takes_pair_family, teardown),
+        cmocka_unit_test_teardown(test_open_own_side_over_ipv6, teardown),
+#endif
         cmocka_unit_test_teardown(test_two_children_lossy, teardown),
         cmocka_unit_test_teardown(test_conn_add_checks_pairs, teardown),
     };

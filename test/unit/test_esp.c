@@ -149,6 +149,40 @@ static void test_natt_wire_format(void **state)
     assert_int_equal(tip_load_be32(s->data), 0x1001);
 }
 
+/* tip_esp_encap() hands back the whole packet (for a port that sends raw
+ * IP): ESP in UDP over IPv6 must carry a correct UDP checksum, never zero
+ * (RFC 8200 8.1), for every payload length's padding. */
+static void test_natt_ipv6_udp_checksum(void **state)
+{
+    tip_test_layout_t l = {TIP_MODE_TUNNEL, 1, 0, 0, 1, 0};
+    size_t payload;
+    (void)state;
+    tip_fx_init(&fx);
+    assert_int_equal(tip_fx_setup(&fx, suite_named("aes128gcm16"), &l), TIP_OK);
+    for (payload = 0; payload < 40; payload++) {
+        tip_buf_t buf;
+        const uint8_t *p, *u;
+        size_t ulen;
+        assert_int_equal(tip_fx_packet(&fx, &buf, mem_out, CAP, payload, (uint8_t)payload),
+                         TIP_OK);
+        assert_int_equal(tip_esp_encap(&fx.a, fx.sa_out, &buf), TIP_OK);
+        p = buf.base + buf.off;
+        assert_int_equal(p[0] >> 4, 6);
+        assert_int_equal(p[6], 17); /* UDP */
+        assert_int_equal(tip_load_be16(p + 4), buf.len - 40);
+        assert_memory_equal(p + 8, fx.outer_a.addr, 16);
+        assert_memory_equal(p + 24, fx.outer_b.addr, 16);
+        u = p + 40;
+        ulen = buf.len - 40;
+        assert_int_equal(tip_load_be16(u), 4500);
+        assert_int_equal(tip_load_be16(u + 2), 4500);
+        assert_int_equal(tip_load_be16(u + 4), ulen);
+        assert_int_not_equal(tip_load_be16(u + 6), 0);
+        assert_int_equal(tip_test_l4_csum(&fx.outer_a, &fx.outer_b, 17, u, ulen), 0);
+        assert_int_equal(tip_load_be32(u + 8), 0x1001); /* the SPI */
+    }
+}
+
 /* Resend the last packet after @p mutate; returns what b said. */
 static int deliver_mutated(void (*mutate)(uint8_t *p, size_t len))
 {
@@ -567,6 +601,7 @@ int main(void)
         cmocka_unit_test(test_roundtrip_matrix),
         cmocka_unit_test(test_outer_header),
         cmocka_unit_test(test_natt_wire_format),
+        cmocka_unit_test(test_natt_ipv6_udp_checksum),
         cmocka_unit_test(test_bad_icv_changes_nothing),
         cmocka_unit_test(test_replayed_packet),
         cmocka_unit_test(test_unknown_spi_and_truncated),
