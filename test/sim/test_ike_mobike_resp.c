@@ -659,6 +659,97 @@ static void test_mobike_nat_rebinding_followed(void **state)
     assert_int_equal(last->dport, TIP_PORT_NATT);
 }
 
+/*
+ * RFC 4555 3.5 with RFC 7296 2.11: after the move, a retransmission of the
+ * update from the old address is answered there from the cache and moves
+ * nothing back.
+ */
+static void test_mobike_resp_old_retransmission_after_move(void **state)
+{
+    static tip_test_sent_t upd;
+    tip_addr_t old_at = tip_test_addr("10.99.0.1");
+    tip_addr_t now_at = tip_test_addr("10.99.0.3");
+    tip_addr_t b_at = tip_test_addr("10.99.0.2");
+    const tip_test_sent_t *last;
+    tip_ike_status_t sb;
+    uint32_t sent;
+    tip_addr_t d;
+    (void)state;
+
+    pair_up(81);
+    sim.n[0].addr = now_at;
+    assert_int_equal(tip_ike_update_address(&a, conn_a, &now_at), TIP_OK);
+    upd = *tip_test_port_get(&pa, tip_test_port_count(&pa) - 1u);
+    tip_sim_run(&sim, 100, 10);
+    assert_int_equal(ev[1][TIP_EV_IKE_MOVED], 1);
+    sent = tip_test_port_count(&pb);
+    assert_int_equal(tip_ike_input(&b, &old_at, upd.sport, &b_at, upd.dport, upd.data + 4,
+                                   upd.len - 4u),
+                     TIP_OK);
+    assert_int_equal(tip_test_port_count(&pb), sent + 1u);
+    last = tip_test_port_get(&pb, sent);
+    assert_true(same_addr(&last->dst, &old_at));
+    assert_int_equal(tip_ike_status(&b, conn_b, &sb), TIP_OK);
+    assert_true(same_addr(&sb.peer_addr, &now_at));
+    d = esp_dst(&b);
+    assert_true(same_addr(&d, &now_at));
+    assert_int_equal(ev[1][TIP_EV_IKE_MOVED], 1);
+    assert_true(traffic_both_ways(0x81));
+}
+
+/*
+ * An update that crosses the gateway's own CHILD SA rekey: the check waits
+ * for the rekey's answer (one request at a time), then ESP follows; the
+ * rekeyed pair is on the new path too.
+ */
+static void test_mobike_resp_update_crossing_child_rekey(void **state)
+{
+    tip_addr_t now_at = tip_test_addr("10.99.0.3");
+    tip_ike_status_t sb;
+    tip_addr_t d;
+    (void)state;
+
+    pair_up(82);
+    assert_int_equal(tip_ike_rekey_child(&b, conn_b), TIP_OK); /* to .1, lost */
+    sim.n[0].addr = now_at;
+    assert_int_equal(tip_ike_update_address(&a, conn_a, &now_at), TIP_OK);
+    tip_sim_run(&sim, 10000, 10);
+    assert_int_equal(tip_ike_status(&b, conn_b, &sb), TIP_OK);
+    assert_true(sb.ike_up && sb.child_up);
+    assert_true(same_addr(&sb.peer_addr, &now_at));
+    d = esp_dst(&b);
+    assert_true(same_addr(&d, &now_at));
+    assert_int_equal(ev[1][TIP_EV_CHILD_REKEYED], 1);
+    assert_int_equal(ev[1][TIP_EV_IKE_MOVED], 1);
+    assert_true(traffic_both_ways(0x82));
+}
+
+/*
+ * An update that crosses the gateway's IKE SA rekey: the check still due
+ * is carried to the new IKE SA and sent from it; ESP follows.
+ */
+static void test_mobike_resp_update_crossing_ike_rekey(void **state)
+{
+    tip_addr_t now_at = tip_test_addr("10.99.0.3");
+    tip_ike_status_t sb;
+    tip_addr_t d;
+    (void)state;
+
+    pair_up(83);
+    assert_int_equal(tip_ike_rekey_ike(&b, conn_b), TIP_OK); /* to .1, lost */
+    sim.n[0].addr = now_at;
+    assert_int_equal(tip_ike_update_address(&a, conn_a, &now_at), TIP_OK);
+    tip_sim_run(&sim, 60000, 10);
+    assert_int_equal(ev[1][TIP_EV_IKE_REKEYED], 1);
+    assert_int_equal(tip_ike_status(&b, conn_b, &sb), TIP_OK);
+    assert_true(sb.ike_up && sb.child_up);
+    assert_true(same_addr(&sb.peer_addr, &now_at));
+    d = esp_dst(&b);
+    assert_true(same_addr(&d, &now_at));
+    assert_int_equal(ev[1][TIP_EV_IKE_MOVED], 1);
+    assert_true(traffic_both_ways(0x83));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -673,6 +764,9 @@ int main(void)
         cmocka_unit_test(test_mobike_additional_addresses),
         cmocka_unit_test(test_mobike_resp_lossy_reordered),
         cmocka_unit_test(test_mobike_nat_rebinding_followed),
+        cmocka_unit_test(test_mobike_resp_old_retransmission_after_move),
+        cmocka_unit_test(test_mobike_resp_update_crossing_child_rekey),
+        cmocka_unit_test(test_mobike_resp_update_crossing_ike_rekey),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
