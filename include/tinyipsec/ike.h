@@ -213,7 +213,10 @@ typedef struct {
      * 1: do not announce or accept MOBIKE (RFC 4555) on this connection.
      * By default (0) both sides announce MOBIKE_SUPPORTED in IKE_AUTH (with
      * TIP_CONF_IKE_MOBIKE), and an established IKE SA can move to a new
-     * local address (tip_ike_update_address()) or follow the peer's.
+     * local address (tip_ike_update_address()) or follow the peer's: only
+     * its UPDATE_SA_ADDRESSES moves the SA then (not any request from a new
+     * address, RFC 4555 3.8), the CHILD SAs after a return-routability
+     * check of a new peer address (3.7).
      */
     uint8_t no_mobike;
     /**
@@ -585,10 +588,18 @@ int tip_ike_status(const struct tip_ctx *ctx, tip_handle_t conn, tip_ike_status_
  * NAT-T port, RFC 4555 3.1), and an INFORMATIONAL request with
  * UPDATE_SA_ADDRESSES, fresh NAT_DETECTION_* hashes and a COOKIE2 goes to
  * the peer (after the request outstanding, if any, is answered). When the
- * peer's authenticated answer comes back, the CHILD SAs move to the new
- * address (UDP encapsulation on or off as NAT detection says) without
- * being rekeyed, and TIP_EV_IKE_MOVED is raised. It is retransmitted like
- * any request; a peer that never answers is declared dead.
+ * peer's authenticated answer comes back echoing the COOKIE2, the CHILD SAs
+ * move to the new address (UDP encapsulation on or off as NAT detection
+ * says) without being rekeyed, and TIP_EV_IKE_MOVED is raised; an answer
+ * with another COOKIE2 closes the IKE SA (RFC 4555 3.7), one with an error
+ * (UNEXPECTED_NAT_DETECTED ...) moves nothing. It is retransmitted like any
+ * request; a peer that never answers is declared dead. Behind a NAT the
+ * IKE SA also notices a changed mapping by itself (NAT detection in its
+ * liveness checks, RFC 4555 3.8) and updates.
+ *
+ * The peer (a responder) moves its IKE SA with the update and its CHILD
+ * SAs after it checked the new address (an INFORMATIONAL with COOKIE2
+ * there, answered by this side); it raises TIP_EV_IKE_MOVED then.
  *
  * @param ctx        the context
  * @param conn       the connection

@@ -245,9 +245,14 @@ typedef struct {
 #endif
 #if TIP_CONF_IKE_MOBIKE
     uint8_t peer_mobike;            /**< RFC 4555 3.1: both sides announced MOBIKE_SUPPORTED */
-    uint8_t mobike_due;             /**< our UPDATE_SA_ADDRESSES waits for the window */
+    uint8_t mobike_due;             /**< our UPDATE_SA_ADDRESSES (original initiator) or
+                                         return-routability check (original responder: the
+                                         CHILD SAs wait for it) waits for the window */
     uint8_t mobike_orig_init;       /**< we initiated the first IKE SA (kept across rekeys) */
-    uint8_t cookie2[8];             /**< RFC 4555 3.7: the COOKIE2 of our outstanding update */
+    uint8_t cookie2[8];             /**< RFC 4555 3.7: the COOKIE2 of our outstanding update
+                                         or check */
+    uint8_t mobike_natd[8];         /**< RFC 4555 3.8: the start of the peer's last
+                                         NAT_DETECTION_DESTINATION_IP (behind a NAT) */
 #endif
 } tip_ike_sa_t;
 

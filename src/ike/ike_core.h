@@ -25,7 +25,8 @@ typedef enum {
     TIP_IKE_P_DELETE_IKE,    /**< INFORMATIONAL with Delete(IKE) */
     TIP_IKE_P_DPD,           /**< empty INFORMATIONAL (liveness check) */
     TIP_IKE_P_CHILD_CREATE,  /**< CREATE_CHILD_SA for a new CHILD SA (pend.child_idx) */
-    TIP_IKE_P_MOBIKE_UPDATE  /**< INFORMATIONAL with UPDATE_SA_ADDRESSES (RFC 4555 3.5) */
+    TIP_IKE_P_MOBIKE_UPDATE, /**< INFORMATIONAL with UPDATE_SA_ADDRESSES (RFC 4555 3.5) */
+    TIP_IKE_P_MOBIKE_CHECK   /**< INFORMATIONAL with COOKIE2: return routability (RFC 4555 3.7) */
 } tip_ike_pending_t;
 
 /* Defaults (RFC 7296 leaves them to the implementation). */
@@ -546,6 +547,11 @@ int tip_ike_cert_conn_valid(const tip_ike_conn_t *c);
 void tip_ike_w_natd(tip_ike_w_t *w, const tip_ike_sa_t *sa);
 
 /* ---- MOBIKE (ike_mobike.c; TIP_CONF_IKE_MOBIKE, RFC 4555) ---- */
+/** The path a datagram took: our address and port, the peer's. */
+typedef struct {
+    tip_addr_t local, remote;
+    uint16_t lport, rport;
+} tip_ike_path_t;
 #if TIP_CONF_IKE_MOBIKE
 /** IKE_AUTH: MOBIKE_SUPPORTED when connection @p conn allows it. */
 void tip_ike_mobike_w_supported(tip_ike_w_t *w, const tip_ike_conn_t *conn);
@@ -554,15 +560,38 @@ void tip_ike_mobike_take(tip_ike_sa_t *sa, const tip_ike_conn_t *conn, const tip
 /** A request of the peer's (@p in) that carries UPDATE_SA_ADDRESSES and should be handled here. */
 int tip_ike_mobike_is_update(const tip_ike_sa_t *sa, const tip_ike_msg_t *in);
 /**
- * Responder: the peer's authenticated, new UPDATE_SA_ADDRESSES request
- * that arrived from @p src : @p sport on @p dst : @p dport.
+ * The peer's authenticated, new INFORMATIONAL request @p m (decrypted:
+ * @p in) that arrived on path @p req: an UPDATE_SA_ADDRESSES of a MOBIKE
+ * peer (tip_ike_mobike_request()), or another one, answered on @p req
+ * (RFC 7296 2.11) without moving the SA (RFC 4555 3.8).
+ */
+int tip_ike_mobike_info(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
+                        const tip_ike_msg_t *in, const tip_ike_path_t *req);
+/**
+ * Responder: the peer's UPDATE_SA_ADDRESSES (RFC 4555 3.5): the IKE SA
+ * moves to @p req at once, the CHILD SAs after a return-routability check
+ * of a new peer address (3.7); NO_NATS_ALLOWED (3.9) and ADDITIONAL_*
+ * (3.6) checked first.
  */
 int tip_ike_mobike_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
-                           const tip_ike_msg_t *in, const tip_addr_t *src, uint16_t sport,
-                           const tip_addr_t *dst, uint16_t dport);
-/** Initiator: the answer to our UPDATE_SA_ADDRESSES. */
+                           const tip_ike_msg_t *in, const tip_ike_path_t *req);
+/**
+ * For an answer to a request that came on @p req: a MOBIKE SA sends it
+ * there (the SA's own path kept in @p keep; returns 1, then
+ * tip_ike_mobike_reply_end() puts it back); otherwise 0, nothing changed.
+ */
+int tip_ike_mobike_reply_begin(tip_ike_sa_t *sa, const tip_ike_path_t *req, tip_ike_path_t *keep);
+/** Put back the path tip_ike_mobike_reply_begin() kept. */
+void tip_ike_mobike_reply_end(tip_ike_sa_t *sa, const tip_ike_path_t *keep);
+/** INFORMATIONAL answers on a MOBIKE SA: the request's COOKIE2 (3.7) and NAT detection (3.8). */
+void tip_ike_mobike_w_echo(tip_ike_w_t *w, const tip_ike_sa_t *sa, const tip_ike_msg_t *in);
+/** Our liveness check: NAT detection when we are the original initiator behind a NAT (3.8). */
+void tip_ike_mobike_w_probe(tip_ike_w_t *w, const tip_ike_sa_t *sa);
+/** The answer to our liveness check: a changed NAT mapping makes an update due (3.8). */
+void tip_ike_mobike_probe_answer(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *in);
+/** The answer to our UPDATE_SA_ADDRESSES or return-routability check. */
 void tip_ike_mobike_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *in);
-/** Send an UPDATE_SA_ADDRESSES that waited for the window (after a response). */
+/** Send a MOBIKE request that waited for the window (after a response, from the poll). */
 void tip_ike_mobike_after_response(tip_ctx_t *ctx, tip_ike_sa_t *sa);
 #endif
 

@@ -158,6 +158,10 @@ static int tip_ike_info_start_idx(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint8_t pend
     } else if (pending == TIP_IKE_P_DELETE_IKE) {
         tip_ike_w_delete(&w, TIP_IKE_PROTO_IKE, 0, NULL, 0);
     }
+#if TIP_CONF_IKE_MOBIKE
+    if (pending == TIP_IKE_P_DPD)
+        tip_ike_mobike_w_probe(&w, sa); /* RFC 4555 3.8 */
+#endif
     err = tip_ike_sk_end(sa, &w, &len);
     if (err != TIP_OK)
         return err;
@@ -208,7 +212,11 @@ int tip_ike_info_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     }
 #if TIP_CONF_IKE_MOBIKE
     case TIP_IKE_P_MOBIKE_UPDATE:
+    case TIP_IKE_P_MOBIKE_CHECK:
         tip_ike_mobike_response(ctx, sa, in);
+        break;
+    case TIP_IKE_P_DPD:
+        tip_ike_mobike_probe_answer(ctx, sa, in); /* RFC 4555 3.8 */
         break;
 #endif
     default:
@@ -298,6 +306,9 @@ int tip_ike_info_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
     (void)tip_ike_sk_begin(ctx, sa, &w);
     if (!delete_ike && nspis != 0)
         tip_ike_w_delete(&w, TIP_IKE_PROTO_ESP, 4, spis, nspis);
+#if TIP_CONF_IKE_MOBIKE
+    tip_ike_mobike_w_echo(&w, sa, in); /* RFC 4555 3.7, 3.8 */
+#endif
     err = tip_ike_sk_end(sa, &w, &len);
     if (err == TIP_OK)
         err = tip_ike_send_response(ctx, sa, len);

@@ -54,6 +54,15 @@ static void tip_ike_follow_peer(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_addr
 
     if (c == NULL || dport != c->cfg.local_natt_port)
         return;
+#if TIP_CONF_IKE_MOBIKE
+    /* RFC 4555 3.8: with MOBIKE the peer moves the SA only by
+     * UPDATE_SA_ADDRESSES (ike_mobike.c); its other requests are answered
+     * where they came from and move nothing (one with a rewritten source
+     * could otherwise turn the tunnel's traffic on a third party). Only
+     * the switch to the NAT-T port from the same address is followed. */
+    if (sa->peer_mobike && (sa->use_natt || !tip_addr_equal(&sa->remote, src)))
+        return;
+#endif
     if (!sa->use_natt) {
         sa->use_natt = 1;
         sa->lport = dport;
@@ -69,10 +78,31 @@ static void tip_ike_follow_peer(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_addr
     tip_ike_child_follow(ctx, &sa->extra_child, src, sport);
 }
 
-/* A request that repeats the last one: send the cached response again. */
-static int tip_ike_resend_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m)
+/* The path a request took: @p src : @p sport to @p dst : @p dport. */
+static tip_ike_path_t tip_ike_req_path(const tip_addr_t *src, uint16_t sport, const tip_addr_t *dst,
+                                       uint16_t dport)
+{
+    tip_ike_path_t p;
+
+    p.local = *dst;
+    p.remote = *src;
+    p.lport = dport;
+    p.rport = sport;
+    return p;
+}
+
+/* A request that repeats the last one: send the cached response again
+ * (RFC 7296 2.11: where the repeat came from, on a MOBIKE SA; RFC 4555 3.5:
+ * a repeat moves nothing). */
+static int tip_ike_resend_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
+                                   const tip_ike_path_t *req)
 {
     tip_ike_msg_t inner;
+    int err;
+#if TIP_CONF_IKE_MOBIKE
+    tip_ike_path_t keep;
+    int swapped;
+#endif
 
     uint8_t *resp = tip_ike_buf_get(ctx, sa->resp_buf);
     const uint8_t *init_i;
@@ -97,11 +127,21 @@ static int tip_ike_resend_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_i
     } else if (tip_ike_sk_open(sa, ctx->ike.rx, m, &inner) != TIP_OK) {
         return tip_ike_drop(ctx, TIP_ERR_AUTH);
     }
-#if TIP_CONF_IKE_FRAG
-    return tip_ike_send_msg(ctx, sa, resp, sa->resp_len, sa->resp_frag, 0);
+#if TIP_CONF_IKE_MOBIKE
+    swapped = tip_ike_mobike_reply_begin(sa, req, &keep);
 #else
-    return tip_ike_send_msg(ctx, sa, resp, sa->resp_len, 0, 0);
+    (void)req;
 #endif
+#if TIP_CONF_IKE_FRAG
+    err = tip_ike_send_msg(ctx, sa, resp, sa->resp_len, sa->resp_frag, 0);
+#else
+    err = tip_ike_send_msg(ctx, sa, resp, sa->resp_len, 0, 0);
+#endif
+#if TIP_CONF_IKE_MOBIKE
+    if (swapped)
+        tip_ike_mobike_reply_end(sa, &keep);
+#endif
+    return err;
 }
 
 /*
@@ -145,6 +185,7 @@ static int tip_ike_is_skf(const tip_ike_msg_t *m)
 static int tip_ike_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
                            const tip_addr_t *dst, uint16_t dport, const tip_ike_msg_t *m)
 {
+    tip_ike_path_t path = tip_ike_req_path(src, sport, dst, dport);
     tip_ike_msg_t inner;
     tip_ike_sa_t *sa;
     int err;
@@ -160,7 +201,7 @@ static int tip_ike_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport
             if (sa->state != TIP_IKE_S_FREE && !sa->initiator &&
                 memcmp(sa->spi_i, m->hdr.spi_i, 8) == 0 && tip_addr_equal(&sa->remote, src)) {
                 if (sa->msg_id_in == 1)
-                    return tip_ike_resend_response(ctx, sa, m);
+                    return tip_ike_resend_response(ctx, sa, m, &path);
                 return tip_ike_drop(ctx, TIP_ERR_REPLAY);
             }
         }
@@ -176,7 +217,7 @@ static int tip_ike_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport
     if (sa == NULL || sa->sk_iv_len == 0)
         return tip_ike_drop(ctx, TIP_ERR_NO_SA);
     if (m->hdr.msg_id + 1u == sa->msg_id_in)
-        return tip_ike_resend_response(ctx, sa, m);
+        return tip_ike_resend_response(ctx, sa, m, &path);
     if (m->hdr.msg_id != sa->msg_id_in)
         return tip_ike_drop(ctx, TIP_ERR_REPLAY); /* 2.3: outside the window */
     /* IKE_AUTH only on a half-open SA, the others only once it is up (a
@@ -221,10 +262,10 @@ static int tip_ike_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport
         return tip_ike_child_request(ctx, sa, m, &inner);
     case TIP_IKE_EXCH_INFORMATIONAL:
 #if TIP_CONF_IKE_MOBIKE
-        if (tip_ike_mobike_is_update(sa, &inner))
-            return tip_ike_mobike_request(ctx, sa, m, &inner, src, sport, dst, dport);
-#endif
+        return tip_ike_mobike_info(ctx, sa, m, &inner, &path);
+#else
         return tip_ike_info_request(ctx, sa, m, &inner);
+#endif
     default:
         return tip_ike_drop(ctx, TIP_ERR_UNSUPPORTED);
     }

@@ -91,6 +91,7 @@ static int tip_ike_rekey_keys(tip_ctx_t *ctx, const tip_ike_sa_t *old, tip_ike_s
      * the original initiator and responder, across IKE SA rekeys. */
     nsa->peer_mobike = old->peer_mobike;
     nsa->mobike_orig_init = old->mobike_orig_init;
+    nsa->mobike_due = old->mobike_due; /* an update or check still to send */
 #endif
     nsa->encr = (uint8_t)p->encr;
     nsa->integ = (uint8_t)p->integ;

@@ -196,6 +196,11 @@ static void tip_ike_poll_established(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint64_t 
 
     if (c == NULL || tip_ike_poll_hard(ctx, sa, c, now) || sa->req_outstanding)
         return;
+#if TIP_CONF_IKE_MOBIKE
+    tip_ike_mobike_after_response(ctx, sa); /* a MOBIKE request that waited (RFC 4555 3.5) */
+    if (sa->req_outstanding)
+        return;
+#endif
     tip_ike_poll_rekeys(ctx, sa, now);
     /* RFC 7296 2.4: an empty INFORMATIONAL request checks liveness. */
     if (!sa->req_outstanding && now >= tip_ike_dpd_at(c, sa)) {
