@@ -174,6 +174,10 @@ typedef struct {
     uint16_t lport, rport;
     uint8_t nat_local, nat_remote;  /**< RFC 7296 2.23: NAT in front of us / them */
     uint8_t use_natt;               /**< on port 4500 with the non-ESP marker */
+    uint8_t auth_initiator;         /**< we were IKE_AUTH's initiator: whose side a virtual
+                                         address is (RFC 7296 2.19). Kept across IKE SA
+                                         rekeys, which make the rekey's initiator the new
+                                         `initiator` (2.18) */
     /* negotiated IKE SA algorithms */
     uint8_t encr, integ, prf, dh_group;
     uint16_t key_bits;

@@ -352,6 +352,69 @@ static void test_pool_requires_request(void **state)
     expect_pool(0, 0, 0);
 }
 
+/* A CHILD SA of a's made by hand: what a proposes as its side (TSi) and b's. */
+static void a_creates_child(const char *l_lo, const char *l_hi, const char *r_lo, const char *r_hi)
+{
+    int err;
+    tip_ike_conn_slot_t *slot = tip_ike_conn_get(&a, conn_a, &err);
+    tip_ike_sa_t *sa;
+    tip_ike_child_t *ch;
+    int idx;
+
+    assert_non_null(slot);
+    sa = tip_ike_conn_cur(&a, slot);
+    assert_non_null(sa);
+    idx = tip_ike_child_free_idx(sa);
+    assert_true(idx > 0);
+    ch = &sa->child[idx];
+    memset(ch, 0, sizeof(*ch));
+    ch->sel.local.lo = tip_test_addr(l_lo);
+    ch->sel.local.hi = tip_test_addr(l_hi);
+    ch->sel.remote.lo = tip_test_addr(r_lo);
+    ch->sel.remote.hi = tip_test_addr(r_hi);
+    ch->sel.local_port_hi = ch->sel.remote_port_hi = 0xFFFFu;
+    ch->ts_idx = TIP_IKE_TS_NONE;
+    ch->create = TIP_IKE_CREATE_DUE;
+    assert_int_equal(tip_ike_child_create_start(&a, sa, (unsigned)idx), TIP_OK);
+}
+
+/*
+ * RFC 7296 2.19, 2.9: the peer's side of every CHILD SA of the gateway is
+ * the address it assigned, also after the gateway rekeyed the IKE SA (2.18
+ * makes the gateway the new IKE SA's initiator; the address stays the
+ * peer's). a asks for a further CHILD SA claiming the whole pool and a
+ * range reaching into it as the gateway's side: b narrows a's side to
+ * a's own address, never to addresses of other peers.
+ */
+static void test_peer_side_stays_its_address_after_gateway_rekey(void **state)
+{
+    const tip_ike_sa_t *sa;
+    unsigned i, found = 0;
+    (void)state;
+
+    setup(4, TIP_IKE_VIP_IP4, 18);
+    assert_int_equal(tip_ike_initiate(&a, conn_a), TIP_OK);
+    assert_true(tip_sim_until(&sim, a_up, NULL, 5000));
+    expect_addr(&got[0].ip4, "10.3.0.10");
+    assert_int_equal(tip_ike_rekey_ike(&b, conn_ba), TIP_OK);
+    tip_sim_run(&sim, 300, 10);
+    assert_int_equal(ev[1][TIP_EV_IKE_REKEYED], 1);
+    a_creates_child("10.3.0.0", "10.3.0.255", "10.2.0.0", "10.3.0.255");
+    tip_sim_run(&sim, 300, 10);
+    sa = cur_sa(&b, conn_ba);
+    assert_non_null(sa);
+    for (i = 0; i < TIP_IKE_CHILD_MAX; i++) {
+        if (sa->child[i].sa_in == 0)
+            continue;
+        found++;
+        expect_addr(&sa->child[i].sel.remote.lo, "10.3.0.10");
+        expect_addr(&sa->child[i].sel.remote.hi, "10.3.0.10");
+        expect_addr(&sa->child[i].sel.local.lo, "10.2.0.0");
+        expect_addr(&sa->child[i].sel.local.hi, "10.2.0.255");
+    }
+    assert_int_equal(found, 2);
+}
+
 static void test_configuration_checked(void **state)
 {
     tip_ike_conn_t k;
@@ -384,6 +447,7 @@ int main(void)
         cmocka_unit_test(test_pool_exhausted_refused),
         cmocka_unit_test(test_no_address_fails_or_goes_on),
         cmocka_unit_test(test_pool_requires_request),
+        cmocka_unit_test(test_peer_side_stays_its_address_after_gateway_rekey),
         cmocka_unit_test(test_configuration_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
