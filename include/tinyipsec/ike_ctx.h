@@ -169,6 +169,7 @@ typedef struct {
     uint8_t initiator;              /**< we sent the IKE_SA_INIT request */
     tip_handle_t conn;              /**< its connection, 0 = none (tip_ike_conn_del() cut it) */
     tip_handle_t parent;            /**< CREATING: the IKE SA whose rekey reserved this slot */
+    tip_handle_t successor;         /**< REKEYED: the new IKE SA its CHILD SAs moved to */
     uint8_t spi_i[8], spi_r[8];
     tip_addr_t local, remote;
     uint16_t lport, rport;

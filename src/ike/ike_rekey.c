@@ -140,6 +140,7 @@ static int tip_ike_rekey_finish(tip_ctx_t *ctx, tip_ike_sa_t *old, tip_ike_sa_t 
     if (err != TIP_OK)
         return err;
     tip_ike_rekey_detach(ctx, old, nsa);
+    old->successor = tip_ike_sa_handle(ctx, nsa);
     memcpy(nsa->child, old->child, sizeof(nsa->child));
     nsa->rekey_idx = old->rekey_idx;
     nsa->old_child = old->old_child;
