@@ -96,7 +96,8 @@ tip_ike_pool_t *tip_ike_pool_get(tip_ctx_t *ctx, tip_handle_t h);
  * Lease an address of @p pool to identity @p id for connection @p conn:
  * the identity's own address if it has one, else a free one, else the
  * address of the oldest released lease. @return TIP_OK with @p out set,
- * TIP_ERR_FULL (every address held: INTERNAL_ADDRESS_FAILURE).
+ * TIP_ERR_FULL (every address held, or the identity's address held by
+ * another connection: INTERNAL_ADDRESS_FAILURE).
  */
 int tip_ike_pool_lease(tip_ike_pool_t *pool, const tip_ike_identity_t *id, tip_handle_t conn,
                        tip_addr_t *out);

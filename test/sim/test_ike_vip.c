@@ -415,6 +415,62 @@ static void test_peer_side_stays_its_address_after_gateway_rekey(void **state)
     assert_int_equal(found, 2);
 }
 
+/*
+ * Two gateway connections for the same identity (a.test from 10.99.0.1 and
+ * from 10.99.0.3) share one pool: while a's IKE SA holds the identity's
+ * address, the other connection is refused an address
+ * (INTERNAL_ADDRESS_FAILURE, RFC 7296 3.15.4) rather than given the same
+ * one, which would take a's traffic. Once a is gone, it gets it.
+ */
+static void test_address_not_shared_between_connections(void **state)
+{
+    tip_ike_conn_t k;
+    tip_ike_status_t st;
+    uint32_t ra, rc;
+    (void)state;
+
+    setup(4, TIP_IKE_VIP_IP4, 19);
+    assert_int_equal(tip_ike_conn_del(&b, conn_ba), TIP_OK);
+    assert_int_equal(tip_ike_conn_del(&b, conn_bc), TIP_OK);
+    tip_test_ike_conn(&k, "10.99.0.2", "10.99.0.1", "b.test", "a.test", "10.2.0.0", "10.3.0.0");
+    k.vip_pool = pool;
+    assert_int_equal(tip_ike_conn_add(&b, &k, &conn_ba), TIP_OK);
+    tip_test_ike_conn(&k, "10.99.0.2", "10.99.0.3", "b.test", "a.test", "10.2.0.0", "10.3.0.0");
+    k.vip_pool = pool;
+    assert_int_equal(tip_ike_conn_add(&b, &k, &conn_bc), TIP_OK);
+    assert_int_equal(tip_ike_conn_del(&c, conn_c), TIP_OK);
+    rw_conn(&k, "10.99.0.3", "a.test", TIP_IKE_VIP_IP4);
+    assert_int_equal(tip_ike_conn_add(&c, &k, &conn_c), TIP_OK);
+    assert_int_equal(tip_ike_initiate(&a, conn_a), TIP_OK);
+    assert_true(tip_sim_until(&sim, a_up, NULL, 5000));
+    expect_addr(&got[0].ip4, "10.3.0.10");
+    assert_int_equal(tip_ike_initiate(&c, conn_c), TIP_OK);
+    tip_sim_run(&sim, 500, 10);
+    assert_int_equal(ev[2][TIP_EV_VIRTUAL_IP], 0);
+    assert_int_equal(got[2].ip4.family, TIP_AF_NONE);
+    assert_int_equal(ev[2][TIP_EV_PROPOSAL_MISMATCH], 1);
+    assert_int_equal(last_reason[2], TIP_IKE_N_INTERNAL_ADDRESS_FAILURE);
+    /* a keeps its address and its traffic */
+    assert_true(a_up(NULL));
+    ra = sim.n[0].rx_data;
+    rc = sim.n[2].rx_data;
+    assert_int_equal(tip_sim_send_udp(&b, "10.2.0.7", "10.3.0.10", 0xCD), TIP_SENT);
+    (void)tip_sim_pump(&sim);
+    assert_int_equal(sim.n[0].rx_data, ra + 1);
+    assert_int_equal(sim.n[2].rx_data, rc);
+    /* a leaves: now the identity's address is free for the other connection */
+    assert_int_equal(tip_ike_terminate(&a, conn_a), TIP_OK);
+    tip_sim_run(&sim, 300, 10);
+    assert_int_equal(tip_ike_status(&c, conn_c, &st), TIP_OK);
+    if (st.ike_up)
+        assert_int_equal(tip_ike_terminate(&c, conn_c), TIP_OK);
+    tip_sim_run(&sim, 300, 10);
+    memset(ev[2], 0, sizeof(ev[2]));
+    assert_int_equal(tip_ike_initiate(&c, conn_c), TIP_OK);
+    assert_true(tip_sim_until(&sim, c_up, NULL, 5000));
+    expect_addr(&got[2].ip4, "10.3.0.10");
+}
+
 static void test_configuration_checked(void **state)
 {
     tip_ike_conn_t k;
@@ -448,6 +504,7 @@ int main(void)
         cmocka_unit_test(test_no_address_fails_or_goes_on),
         cmocka_unit_test(test_pool_requires_request),
         cmocka_unit_test(test_peer_side_stays_its_address_after_gateway_rekey),
+        cmocka_unit_test(test_address_not_shared_between_connections),
         cmocka_unit_test(test_configuration_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
