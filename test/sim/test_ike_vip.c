@@ -365,7 +365,7 @@ static void a_creates_child(const char *l_lo, const char *l_hi, const char *r_lo
     sa = tip_ike_conn_cur(&a, slot);
     assert_non_null(sa);
     idx = tip_ike_child_free_idx(sa);
-    assert_true(idx > 0);
+    assert_true(idx >= 0);
     ch = &sa->child[idx];
     memset(ch, 0, sizeof(*ch));
     ch->sel.local.lo = tip_test_addr(l_lo);
@@ -471,6 +471,40 @@ static void test_address_not_shared_between_connections(void **state)
     expect_addr(&got[2].ip4, "10.3.0.10");
 }
 
+/*
+ * The peer got no address in IKE_AUTH (it asked for none: FAILED_CP_REQUIRED,
+ * no CHILD SA) but keeps the IKE SA and asks for a CHILD SA with
+ * CREATE_CHILD_SA, claiming the pool's addresses as its side: without an
+ * address of its own its side would be the whole configured range, other
+ * peers' addresses included. The gateway refuses (TS_UNACCEPTABLE).
+ */
+static void test_no_address_no_child_sa_later(void **state)
+{
+    const tip_ike_sa_t *sa;
+    tip_ike_status_t st;
+    unsigned i;
+    (void)state;
+
+    setup(4, 0, 20);
+    assert_int_equal(tip_ike_initiate(&a, conn_a), TIP_OK);
+    tip_sim_run(&sim, 500, 10);
+    assert_int_equal(last_reason[1], TIP_IKE_N_FAILED_CP_REQUIRED);
+    assert_int_equal(tip_ike_status(&a, conn_a, &st), TIP_OK);
+    assert_true(st.ike_up);
+    memset(ev, 0, sizeof(ev));
+    a_creates_child("10.3.0.0", "10.3.0.255", "10.2.0.0", "10.2.0.255");
+    tip_sim_run(&sim, 300, 10);
+    sa = cur_sa(&b, conn_ba);
+    assert_non_null(sa);
+    for (i = 0; i < TIP_IKE_CHILD_MAX; i++)
+        assert_int_equal(sa->child[i].sa_in, 0);
+    assert_int_equal(ev[1][TIP_EV_CHILD_UP], 0);
+    assert_int_equal(ev[0][TIP_EV_PROPOSAL_MISMATCH], 1);
+    assert_int_equal(last_reason[0], TIP_IKE_N_TS_UNACCEPTABLE);
+    assert_int_equal(tip_sad_count(&b), 0);
+    expect_pool(0, 0, 0);
+}
+
 static void test_configuration_checked(void **state)
 {
     tip_ike_conn_t k;
@@ -505,6 +539,7 @@ int main(void)
         cmocka_unit_test(test_pool_requires_request),
         cmocka_unit_test(test_peer_side_stays_its_address_after_gateway_rekey),
         cmocka_unit_test(test_address_not_shared_between_connections),
+        cmocka_unit_test(test_no_address_no_child_sa_later),
         cmocka_unit_test(test_configuration_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
