@@ -169,11 +169,16 @@ typedef struct {
     uint8_t initiator;              /**< we sent the IKE_SA_INIT request */
     tip_handle_t conn;              /**< its connection, 0 = none (tip_ike_conn_del() cut it) */
     tip_handle_t parent;            /**< CREATING: the IKE SA whose rekey reserved this slot */
+    tip_handle_t successor;         /**< REKEYED: the new IKE SA its CHILD SAs moved to */
     uint8_t spi_i[8], spi_r[8];
     tip_addr_t local, remote;
     uint16_t lport, rport;
     uint8_t nat_local, nat_remote;  /**< RFC 7296 2.23: NAT in front of us / them */
     uint8_t use_natt;               /**< on port 4500 with the non-ESP marker */
+    uint8_t auth_initiator;         /**< we were IKE_AUTH's initiator: whose side a virtual
+                                         address is (RFC 7296 2.19). Kept across IKE SA
+                                         rekeys, which make the rekey's initiator the new
+                                         `initiator` (2.18) */
     /* negotiated IKE SA algorithms */
     uint8_t encr, integ, prf, dh_group;
     uint16_t key_bits;

@@ -265,6 +265,7 @@ static int tip_ike_established(tip_ctx_t *ctx, tip_ike_sa_t *sa, tip_ike_conn_sl
         return err;
     sa->established_ms = ctx->now_ms;
     sa->last_rx_ms = ctx->now_ms;
+    sa->auth_initiator = sa->initiator;
     c->ike_sa = tip_ike_sa_handle(ctx, sa);
     c->last_error = 0;
     tip_ike_schedule_rekey(ctx, sa);

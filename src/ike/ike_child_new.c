@@ -312,8 +312,10 @@ int tip_ike_child_new_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_ms
         tip_ike_select_child(c->cfg.child, c->cfg.child_count, tip_ike_pl_body(in, pl_sa),
                              pl_sa->len, 1, &p, &num, &spi_out) != TIP_OK)
         return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
-    /* 2.9: narrowed to the first of our selector pairs the proposal meets. */
-    err = tip_ike_conn_narrow(c, sa->initiator, in, 0, &sel, &pair);
+    /* 2.9: narrowed to the first of our selector pairs the proposal meets;
+     * 2.19: a virtual address stays the side of whoever got it in
+     * IKE_AUTH, whoever rekeyed the IKE SA since (2.18). */
+    err = tip_ike_conn_narrow(c, sa->auth_initiator, in, 0, &sel, &pair);
     if (err == TIP_ERR_MALFORMED)
         return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_INVALID_SYNTAX, NULL, 0);
     if (err != TIP_OK)

@@ -323,10 +323,11 @@ void tip_ike_conn_ts_at(const tip_ike_conn_slot_t *c, int initiator, unsigned id
 unsigned tip_ike_conn_pairs(const tip_ike_conn_slot_t *c);
 /**
  * tip_ike_ts_narrow() against each selector pair of @p c in turn
- * (tip_ike_conn_ts_at()), whose IKE SA @p ike_initiator started (the
- * virtual address side stays with the IKE SA's roles, whoever starts a
- * CREATE_CHILD_SA): the first that fits wins, its index goes to @p pair
- * (may be NULL).
+ * (tip_ike_conn_ts_at()), @p ike_initiator saying whether we were
+ * IKE_AUTH's initiator (tip_ike_sa_t.auth_initiator: the virtual address
+ * side stays with IKE_AUTH's roles, whoever starts a CREATE_CHILD_SA or
+ * rekeyed the IKE SA): the first that fits wins, its index goes to
+ * @p pair (may be NULL).
  */
 int tip_ike_conn_narrow(const tip_ike_conn_slot_t *c, int ike_initiator, const tip_ike_msg_t *m,
                         int we_initiated, tip_selector_t *out, uint8_t *pair);

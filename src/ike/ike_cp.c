@@ -187,6 +187,20 @@ void tip_ike_cp_selector(const tip_ike_conn_slot_t *c, int initiator, const tip_
         side->lo = side->hi = *a;
 }
 
+int tip_ike_cp_pair_ok(const tip_ike_conn_slot_t *c, int initiator, const tip_selector_t *sel)
+{
+    const tip_addr_t *a;
+
+    if (initiator || c->cfg.vip_pool == 0)
+        return 1;
+    /* RFC 7296 2.19: a pool connection's peer sends only from the address
+     * it was given; without one of the pair's family, no CHILD SA. */
+    if (!c->vip_valid)
+        return 0;
+    a = sel->remote.lo.family == TIP_AF_INET6 ? &c->vip.ip6 : &c->vip.ip4;
+    return a->family == sel->remote.lo.family;
+}
+
 int tip_ike_cp_take_reply(tip_ike_conn_slot_t *c, const tip_ike_msg_t *in)
 {
     const tip_ike_pl_t *pl = tip_ike_msg_find(in, TIP_IKE_PL_CP, 0);

@@ -57,6 +57,15 @@ void tip_ike_cp_selector(const tip_ike_conn_slot_t *c, int initiator, const tip_
                          tip_selector_t *out);
 
 /**
+ * Whether connection @p c may negotiate a CHILD SA for its selector pair
+ * @p sel (as tip_ike_cp_selector() made it; @p initiator: we were
+ * IKE_AUTH's initiator): 1, except for the responder of a pool connection
+ * whose peer holds no address of the pair's family (its side would be the
+ * whole configured range, other peers' addresses included).
+ */
+int tip_ike_cp_pair_ok(const tip_ike_conn_slot_t *c, int initiator, const tip_selector_t *sel);
+
+/**
  * Initiator: take the peer's CP(CFG_REPLY) from IKE_AUTH response @p in
  * into @p c. @return 1 when an address of the CHILD SA's family was
  * assigned, else 0.
@@ -96,7 +105,8 @@ tip_ike_pool_t *tip_ike_pool_get(tip_ctx_t *ctx, tip_handle_t h);
  * Lease an address of @p pool to identity @p id for connection @p conn:
  * the identity's own address if it has one, else a free one, else the
  * address of the oldest released lease. @return TIP_OK with @p out set,
- * TIP_ERR_FULL (every address held: INTERNAL_ADDRESS_FAILURE).
+ * TIP_ERR_FULL (every address held, or the identity's address held by
+ * another connection: INTERNAL_ADDRESS_FAILURE).
  */
 int tip_ike_pool_lease(tip_ike_pool_t *pool, const tip_ike_identity_t *id, tip_handle_t conn,
                        tip_addr_t *out);

@@ -225,11 +225,35 @@ int tip_ike_info_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     return TIP_OK;
 }
 
-int tip_ike_info_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
+/*
+ * The IKE SA whose CHILD SAs a request on @p sa names: @p sa, or, when a
+ * rekey replaced it (REKEYED), the IKE SA they moved to. RFC 7296 2.25.2:
+ * a Delete of a CHILD SA that crossed our rekey of the IKE SA reaches the
+ * old IKE SA after the CHILD SAs moved, and is answered as usual.
+ */
+static tip_ike_sa_t *tip_ike_info_children_sa(tip_ctx_t *ctx, tip_ike_sa_t *sa)
+{
+    unsigned hops;
+
+    for (hops = 0; hops < TIP_MAX_IKE_SA && sa->state == TIP_IKE_S_REKEYED; hops++) {
+        tip_ike_sa_t *next = tip_ike_sa_get(ctx, sa->successor);
+        if (next == NULL || next->conn != sa->conn ||
+            (next->state != TIP_IKE_S_ESTABLISHED && next->state != TIP_IKE_S_DELETING &&
+             next->state != TIP_IKE_S_REKEYED))
+            break;
+        sa = next;
+    }
+    return sa;
+}
+
+int tip_ike_info_request(tip_ctx_t *ctx, tip_ike_sa_t *req_sa, const tip_ike_msg_t *m,
                          const tip_ike_msg_t *in)
 {
+    tip_ike_sa_t *sa = tip_ike_info_children_sa(ctx, req_sa); /* whose CHILD SAs */
     const tip_ike_pl_t *pl;
-    uint8_t spis[4 * 8];
+    /* every CHILD SA of the table, the old and the extra pair of a rekey:
+     * each can be named once */
+    uint8_t spis[4 * (TIP_IKE_CHILD_MAX + 2)];
     uint16_t nspis = 0;
     int delete_ike = 0, cur_named = 0, rekeyed = 0;
     unsigned gone = 0; /* bit k: child[k] was removed */
@@ -266,7 +290,7 @@ int tip_ike_info_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
                 ch = &sa->extra_child;
             else if (idx >= 0)
                 ch = &sa->child[idx];
-            if (ch == NULL || nspis >= 8 || (ch == cur && cur_named))
+            if (ch == NULL || nspis >= TIP_IKE_CHILD_MAX + 2 || (ch == cur && cur_named))
                 continue;
             tip_store_be32(spis + (size_t)nspis++ * 4u, ch->spi_in);
             if (ch == cur) {
@@ -300,20 +324,21 @@ int tip_ike_info_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
     }
     if (sa->extra_child.sa_in == 0)
         sa->extra_role = TIP_IKE_X_NONE;
-    tip_ike_hdr_response(sa, &m->hdr, &h);
-    (void)tip_ike_w_pool(ctx, &sa->resp_buf, &w);
+    /* The response goes on the IKE SA the request came on. */
+    tip_ike_hdr_response(req_sa, &m->hdr, &h);
+    (void)tip_ike_w_pool(ctx, &req_sa->resp_buf, &w);
     tip_ike_w_hdr(&w, &h);
-    (void)tip_ike_sk_begin(ctx, sa, &w);
+    (void)tip_ike_sk_begin(ctx, req_sa, &w);
     if (!delete_ike && nspis != 0)
         tip_ike_w_delete(&w, TIP_IKE_PROTO_ESP, 4, spis, nspis);
 #if TIP_CONF_IKE_MOBIKE
-    tip_ike_mobike_w_echo(&w, sa, in); /* RFC 4555 3.7, 3.8 */
+    tip_ike_mobike_w_echo(&w, req_sa, in); /* RFC 4555 3.7, 3.8 */
 #endif
-    err = tip_ike_sk_end(sa, &w, &len);
+    err = tip_ike_sk_end(req_sa, &w, &len);
     if (err == TIP_OK)
-        err = tip_ike_send_response(ctx, sa, len);
+        err = tip_ike_send_response(ctx, req_sa, len);
     if (delete_ike) {
-        tip_ike_ike_deleted(ctx, sa); /* the events come last, from there */
+        tip_ike_ike_deleted(ctx, req_sa); /* the events come last, from there */
         return err;
     }
     if (rekeyed)

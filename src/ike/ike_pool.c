@@ -89,7 +89,10 @@ int tip_ike_pool_lease(tip_ike_pool_t *pool, const tip_ike_identity_t *id, tip_h
     }
     if (l == NULL && oldest != NULL)
         l = oldest; /* the identity longest gone gives its address up */
-    if (l == NULL)
+    /* One holder at a time: the identity's address in use by another
+     * connection's IKE SA (the same identity configured twice) is not
+     * given out again, which would take that connection's traffic. */
+    if (l == NULL || (l->state == TIP_LEASE_HELD && l->conn != conn))
         return TIP_ERR_FULL;
     l->id = *id;
     l->state = TIP_LEASE_HELD;

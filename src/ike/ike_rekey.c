@@ -83,6 +83,7 @@ static int tip_ike_rekey_keys(tip_ctx_t *ctx, const tip_ike_sa_t *old, tip_ike_s
     nsa->lport = old->lport;
     nsa->rport = old->rport;
     nsa->use_natt = old->use_natt;
+    nsa->auth_initiator = old->auth_initiator; /* 2.19: the virtual address stays on its side */
     nsa->nat_local = old->nat_local;
     nsa->nat_remote = old->nat_remote;
     TIP_IKE_FRAG_INHERIT(nsa, old);
@@ -140,6 +141,7 @@ static int tip_ike_rekey_finish(tip_ctx_t *ctx, tip_ike_sa_t *old, tip_ike_sa_t 
     if (err != TIP_OK)
         return err;
     tip_ike_rekey_detach(ctx, old, nsa);
+    old->successor = tip_ike_sa_handle(ctx, nsa);
     memcpy(nsa->child, old->child, sizeof(nsa->child));
     nsa->rekey_idx = old->rekey_idx;
     nsa->old_child = old->old_child;
@@ -159,6 +161,26 @@ static int tip_ike_rekey_finish(tip_ctx_t *ctx, tip_ike_sa_t *old, tip_ike_sa_t 
     old->rekey_at_ms = 0;
     old->last_rx_ms = ctx->now_ms;
     return TIP_OK;
+}
+
+/*
+ * RFC 7296 2.18: the initiator of a rekey deletes the IKE SA it replaced;
+ * until then that one waits (REKEYED, no CHILD SAs left). A peer that
+ * rekeys again before deleting it replaced it twice: it is forgotten now,
+ * with its keys, so that a peer that never deletes them cannot fill the
+ * IKE SA table the other peers need (2.6). Ours, whose Delete is out, end
+ * by retransmission.
+ */
+static void tip_ike_rekey_forget_replaced(tip_ctx_t *ctx, const tip_ike_sa_t *old)
+{
+    unsigned i;
+
+    for (i = 0; i < TIP_MAX_IKE_SA; i++) {
+        tip_ike_sa_t *o = &ctx->ike.sa[i];
+        if (o != old && old->conn != 0 && o->conn == old->conn &&
+            o->state == TIP_IKE_S_REKEYED && !o->req_outstanding)
+            tip_ike_sa_free(ctx, o);
+    }
 }
 
 /* ---- collisions (RFC 7296 2.8.2) ------------------------------------------ */
@@ -397,6 +419,8 @@ int tip_ike_ike_rekey_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_ms
          * once our own request is answered (tip_ike_ike_rekey_response). */
         sa->pend.peer_ike_sa = tip_ike_sa_handle(ctx, nsa);
         tip_log(ctx, TIP_LOG_INFO, "ike: IKE SA rekey collision, the nonces decide");
+    } else {
+        tip_ike_rekey_forget_replaced(ctx, sa);
     }
     tip_ike_hdr_response(sa, &m->hdr, &h);
     (void)tip_ike_w_pool(ctx, &sa->resp_buf, &w);

@@ -143,6 +143,10 @@ int tip_ike_conn_narrow(const tip_ike_conn_slot_t *c, int ike_initiator, const t
      * TS_UNACCEPTABLE. */
     for (i = 0; i < tip_ike_conn_pairs(c); i++) {
         tip_ike_conn_ts_at(c, ike_initiator, i, &ours);
+#if TIP_CONF_IKE_CP
+        if (!tip_ike_cp_pair_ok(c, ike_initiator, &ours))
+            continue; /* 2.19: the peer has no address for this pair */
+#endif
         err = tip_ike_ts_narrow(&ours, m, we_initiated, out);
         if (err != TIP_ERR_POLICY)
             break;

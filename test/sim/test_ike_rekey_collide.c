@@ -450,6 +450,47 @@ static void test_peer_without_slot(void **state)
     assert_int_equal(expect_one_ike_sa(), 0);
 }
 
+
+/*
+ * RFC 7296 2.25.2: B deletes its CHILD SA while A rekeys the IKE SA, and B
+ * answers A's rekey as usual meanwhile (tinyipsec itself answers it with
+ * TEMPORARY_FAILURE; other implementations answer). A's rekey completes
+ * first, so B's Delete arrives on A's old IKE SA after the CHILD SA moved
+ * to the new one: A answers it as usual, naming the pair, and removes it
+ * from the new IKE SA, as B did. A CHILD SA kept on one side only would
+ * swallow A's traffic.
+ */
+static void test_child_delete_crossing_ike_rekey(void **state)
+{
+    tip_ike_sa_t *b_old;
+    tip_ike_status_t st;
+
+    (void)state;
+    world(1060);
+    assert_int_equal(tip_ike_rekey_ike(&ctx[A], conn[A]), TIP_OK);
+    assert_int_equal(tip_ike_delete_child(&ctx[B], conn[B]), TIP_OK);
+    collect();
+    /* B answers A's rekey as if its Delete were not out */
+    b_old = the_ike_sa(&ctx[B]);
+    b_old->req_outstanding = 0;
+    deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 0));
+    b_old->req_outstanding = 1;
+    collect();
+    deliver(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 1)); /* A's rekey is done */
+    assert_int_equal(ev[A][TIP_EV_IKE_REKEYED], 1);
+    collect();
+    deliver(find(B, TIP_IKE_EXCH_INFORMATIONAL, 0)); /* B's Delete(ESP), on A's old IKE SA */
+    assert_int_equal(ev[A][TIP_EV_CHILD_DOWN], 1);
+    assert_int_equal(tip_ike_status(&ctx[A], conn[A], &st), TIP_OK);
+    assert_true(st.ike_up);
+    assert_false(st.child_up);
+    assert_int_equal(st.child_count, 0);
+    assert_int_equal(tip_sad_count(&ctx[A]), 0);
+    /* and answered it (B's end of this is not tinyipsec's behaviour) */
+    collect();
+    (void)find(A, TIP_IKE_EXCH_INFORMATIONAL, 1);
+}
+
 /*
  * The same moment on a network that loses, duplicates and reorders: the
  * retransmissions sort it out, nothing is lost, and both orders of the
@@ -496,6 +537,7 @@ int main(void)
         cmocka_unit_test(test_peer_done_first_refusal_first),
         cmocka_unit_test(test_peer_done_first_delete_first),
         cmocka_unit_test(test_peer_without_slot),
+        cmocka_unit_test(test_child_delete_crossing_ike_rekey),
         cmocka_unit_test(test_both_rekey_impaired),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -352,6 +352,159 @@ static void test_pool_requires_request(void **state)
     expect_pool(0, 0, 0);
 }
 
+/* A CHILD SA of a's made by hand: what a proposes as its side (TSi) and b's. */
+static void a_creates_child(const char *l_lo, const char *l_hi, const char *r_lo, const char *r_hi)
+{
+    int err;
+    tip_ike_conn_slot_t *slot = tip_ike_conn_get(&a, conn_a, &err);
+    tip_ike_sa_t *sa;
+    tip_ike_child_t *ch;
+    int idx;
+
+    assert_non_null(slot);
+    sa = tip_ike_conn_cur(&a, slot);
+    assert_non_null(sa);
+    idx = tip_ike_child_free_idx(sa);
+    assert_true(idx >= 0);
+    ch = &sa->child[idx];
+    memset(ch, 0, sizeof(*ch));
+    ch->sel.local.lo = tip_test_addr(l_lo);
+    ch->sel.local.hi = tip_test_addr(l_hi);
+    ch->sel.remote.lo = tip_test_addr(r_lo);
+    ch->sel.remote.hi = tip_test_addr(r_hi);
+    ch->sel.local_port_hi = ch->sel.remote_port_hi = 0xFFFFu;
+    ch->ts_idx = TIP_IKE_TS_NONE;
+    ch->create = TIP_IKE_CREATE_DUE;
+    assert_int_equal(tip_ike_child_create_start(&a, sa, (unsigned)idx), TIP_OK);
+}
+
+/*
+ * RFC 7296 2.19, 2.9: the peer's side of every CHILD SA of the gateway is
+ * the address it assigned, also after the gateway rekeyed the IKE SA (2.18
+ * makes the gateway the new IKE SA's initiator; the address stays the
+ * peer's). a asks for a further CHILD SA claiming the whole pool and a
+ * range reaching into it as the gateway's side: b narrows a's side to
+ * a's own address, never to addresses of other peers.
+ */
+static void test_peer_side_stays_its_address_after_gateway_rekey(void **state)
+{
+    const tip_ike_sa_t *sa;
+    unsigned i, found = 0;
+    (void)state;
+
+    setup(4, TIP_IKE_VIP_IP4, 18);
+    assert_int_equal(tip_ike_initiate(&a, conn_a), TIP_OK);
+    assert_true(tip_sim_until(&sim, a_up, NULL, 5000));
+    expect_addr(&got[0].ip4, "10.3.0.10");
+    assert_int_equal(tip_ike_rekey_ike(&b, conn_ba), TIP_OK);
+    tip_sim_run(&sim, 300, 10);
+    assert_int_equal(ev[1][TIP_EV_IKE_REKEYED], 1);
+    a_creates_child("10.3.0.0", "10.3.0.255", "10.2.0.0", "10.3.0.255");
+    tip_sim_run(&sim, 300, 10);
+    sa = cur_sa(&b, conn_ba);
+    assert_non_null(sa);
+    for (i = 0; i < TIP_IKE_CHILD_MAX; i++) {
+        if (sa->child[i].sa_in == 0)
+            continue;
+        found++;
+        expect_addr(&sa->child[i].sel.remote.lo, "10.3.0.10");
+        expect_addr(&sa->child[i].sel.remote.hi, "10.3.0.10");
+        expect_addr(&sa->child[i].sel.local.lo, "10.2.0.0");
+        expect_addr(&sa->child[i].sel.local.hi, "10.2.0.255");
+    }
+    assert_int_equal(found, 2);
+}
+
+/*
+ * Two gateway connections for the same identity (a.test from 10.99.0.1 and
+ * from 10.99.0.3) share one pool: while a's IKE SA holds the identity's
+ * address, the other connection is refused an address
+ * (INTERNAL_ADDRESS_FAILURE, RFC 7296 3.15.4) rather than given the same
+ * one, which would take a's traffic. Once a is gone, it gets it.
+ */
+static void test_address_not_shared_between_connections(void **state)
+{
+    tip_ike_conn_t k;
+    tip_ike_status_t st;
+    uint32_t ra, rc;
+    (void)state;
+
+    setup(4, TIP_IKE_VIP_IP4, 19);
+    assert_int_equal(tip_ike_conn_del(&b, conn_ba), TIP_OK);
+    assert_int_equal(tip_ike_conn_del(&b, conn_bc), TIP_OK);
+    tip_test_ike_conn(&k, "10.99.0.2", "10.99.0.1", "b.test", "a.test", "10.2.0.0", "10.3.0.0");
+    k.vip_pool = pool;
+    assert_int_equal(tip_ike_conn_add(&b, &k, &conn_ba), TIP_OK);
+    tip_test_ike_conn(&k, "10.99.0.2", "10.99.0.3", "b.test", "a.test", "10.2.0.0", "10.3.0.0");
+    k.vip_pool = pool;
+    assert_int_equal(tip_ike_conn_add(&b, &k, &conn_bc), TIP_OK);
+    assert_int_equal(tip_ike_conn_del(&c, conn_c), TIP_OK);
+    rw_conn(&k, "10.99.0.3", "a.test", TIP_IKE_VIP_IP4);
+    assert_int_equal(tip_ike_conn_add(&c, &k, &conn_c), TIP_OK);
+    assert_int_equal(tip_ike_initiate(&a, conn_a), TIP_OK);
+    assert_true(tip_sim_until(&sim, a_up, NULL, 5000));
+    expect_addr(&got[0].ip4, "10.3.0.10");
+    assert_int_equal(tip_ike_initiate(&c, conn_c), TIP_OK);
+    tip_sim_run(&sim, 500, 10);
+    assert_int_equal(ev[2][TIP_EV_VIRTUAL_IP], 0);
+    assert_int_equal(got[2].ip4.family, TIP_AF_NONE);
+    assert_int_equal(ev[2][TIP_EV_PROPOSAL_MISMATCH], 1);
+    assert_int_equal(last_reason[2], TIP_IKE_N_INTERNAL_ADDRESS_FAILURE);
+    /* a keeps its address and its traffic */
+    assert_true(a_up(NULL));
+    ra = sim.n[0].rx_data;
+    rc = sim.n[2].rx_data;
+    assert_int_equal(tip_sim_send_udp(&b, "10.2.0.7", "10.3.0.10", 0xCD), TIP_SENT);
+    (void)tip_sim_pump(&sim);
+    assert_int_equal(sim.n[0].rx_data, ra + 1);
+    assert_int_equal(sim.n[2].rx_data, rc);
+    /* a leaves: now the identity's address is free for the other connection */
+    assert_int_equal(tip_ike_terminate(&a, conn_a), TIP_OK);
+    tip_sim_run(&sim, 300, 10);
+    assert_int_equal(tip_ike_status(&c, conn_c, &st), TIP_OK);
+    if (st.ike_up)
+        assert_int_equal(tip_ike_terminate(&c, conn_c), TIP_OK);
+    tip_sim_run(&sim, 300, 10);
+    memset(ev[2], 0, sizeof(ev[2]));
+    assert_int_equal(tip_ike_initiate(&c, conn_c), TIP_OK);
+    assert_true(tip_sim_until(&sim, c_up, NULL, 5000));
+    expect_addr(&got[2].ip4, "10.3.0.10");
+}
+
+/*
+ * The peer got no address in IKE_AUTH (it asked for none: FAILED_CP_REQUIRED,
+ * no CHILD SA) but keeps the IKE SA and asks for a CHILD SA with
+ * CREATE_CHILD_SA, claiming the pool's addresses as its side: without an
+ * address of its own its side would be the whole configured range, other
+ * peers' addresses included. The gateway refuses (TS_UNACCEPTABLE).
+ */
+static void test_no_address_no_child_sa_later(void **state)
+{
+    const tip_ike_sa_t *sa;
+    tip_ike_status_t st;
+    unsigned i;
+    (void)state;
+
+    setup(4, 0, 20);
+    assert_int_equal(tip_ike_initiate(&a, conn_a), TIP_OK);
+    tip_sim_run(&sim, 500, 10);
+    assert_int_equal(last_reason[1], TIP_IKE_N_FAILED_CP_REQUIRED);
+    assert_int_equal(tip_ike_status(&a, conn_a, &st), TIP_OK);
+    assert_true(st.ike_up);
+    memset(ev, 0, sizeof(ev));
+    a_creates_child("10.3.0.0", "10.3.0.255", "10.2.0.0", "10.2.0.255");
+    tip_sim_run(&sim, 300, 10);
+    sa = cur_sa(&b, conn_ba);
+    assert_non_null(sa);
+    for (i = 0; i < TIP_IKE_CHILD_MAX; i++)
+        assert_int_equal(sa->child[i].sa_in, 0);
+    assert_int_equal(ev[1][TIP_EV_CHILD_UP], 0);
+    assert_int_equal(ev[0][TIP_EV_PROPOSAL_MISMATCH], 1);
+    assert_int_equal(last_reason[0], TIP_IKE_N_TS_UNACCEPTABLE);
+    assert_int_equal(tip_sad_count(&b), 0);
+    expect_pool(0, 0, 0);
+}
+
 static void test_configuration_checked(void **state)
 {
     tip_ike_conn_t k;
@@ -384,6 +537,9 @@ int main(void)
         cmocka_unit_test(test_pool_exhausted_refused),
         cmocka_unit_test(test_no_address_fails_or_goes_on),
         cmocka_unit_test(test_pool_requires_request),
+        cmocka_unit_test(test_peer_side_stays_its_address_after_gateway_rekey),
+        cmocka_unit_test(test_address_not_shared_between_connections),
+        cmocka_unit_test(test_no_address_no_child_sa_later),
         cmocka_unit_test(test_configuration_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
