@@ -8,11 +8,13 @@
  * announcing MOBIKE_SUPPORTED in IKE_AUTH; then a's address becomes
  * 10.97.0.1: tip_ike_update_address() sends UPDATE_SA_ADDRESSES with fresh
  * NAT detection and a COOKIE2 from there, b answers with its NAT detection
- * and the COOKIE2 echoed, and a sends one ESP datagram from the new address.
+ * and the COOKIE2 echoed, b checks the new address with a COOKIE2 of its own
+ * (return routability) and a echoes it, and a sends one ESP datagram from
+ * the new address.
  * Both sides use UDP encapsulation (force_encap): every frame is UDP.
  *
- *   OUTDIR/ike.pcap                  IKE_SA_INIT, IKE_AUTH, the INFORMATIONAL
- *                                    exchange, one ESP-in-UDP frame
+ *   OUTDIR/ike.pcap                  IKE_SA_INIT, IKE_AUTH, the two INFORMATIONAL
+ *                                    exchanges, one ESP-in-UDP frame
  *   OUTDIR/ikev2_decryption_table    the key log's IKE SA line
  *   OUTDIR/esp_sa                    and ESP SA lines (with the addresses of
  *                                    the moment the SAs were made)
