@@ -162,8 +162,18 @@ typedef struct {
 } tip_ike_reasm_t;
 #endif
 
-/** An IKE SA slot (private). */
+/** An IKE SA slot (private). The members with the widest alignment (the
+ *  crypto backend's state, then the 64-bit timers) come first, so that the
+ *  small ones pack behind them without padding. */
 typedef struct {
+    tip_crypto_sa_t sk_out;         /**< protects what we send (RFC 7296 2.14) */
+    tip_crypto_sa_t sk_in;          /**< verifies what we receive */
+    tip_crypto_dh_t dh;
+    /* timers */
+    uint64_t req_deadline_ms;       /**< next retransmission of the outstanding request */
+    uint64_t established_ms;
+    uint64_t rekey_at_ms;           /**< IKE SA rekey, 0 = none */
+    uint64_t last_rx_ms;            /**< last authenticated message from the peer */
     uint16_t gen;
     uint8_t state;                  /**< tip_ike_sa_state_t, set by tip_ike_sa_set_state() only */
     uint8_t initiator;              /**< we sent the IKE_SA_INIT request */
@@ -185,8 +195,6 @@ typedef struct {
     /* keys (RFC 7296 2.14) */
     uint8_t prf_len;
     uint8_t sk_d[TIP_IKE_PRF_MAX], sk_pi[TIP_IKE_PRF_MAX], sk_pr[TIP_IKE_PRF_MAX];
-    tip_crypto_sa_t sk_out;         /**< protects what we send */
-    tip_crypto_sa_t sk_in;          /**< verifies what we receive */
     uint8_t sk_iv_len, sk_icv_len, sk_block;
     /* message IDs and the retransmission state (RFC 7296 2.1, 2.2) */
     uint32_t msg_id_out;            /**< ID of our next (or outstanding) request */
@@ -208,7 +216,6 @@ typedef struct {
     uint8_t cookie_len;
     uint8_t cookie[TIP_IKE_COOKIE_MAX]; /**< the responder's COOKIE, sent again (2.6) */
 #endif
-    tip_crypto_dh_t dh;
     tip_ike_pending_ex_t pend;
     /* The CHILD SA table: child[0] is the one IKE_AUTH makes, the others
      * come from CREATE_CHILD_SA. One CHILD SA is rekeyed at a time:
@@ -226,11 +233,6 @@ typedef struct {
     uint16_t init_hint;             /**< INIT_SENT: error notify of an unauthenticated response,
                                          reported only if no valid response comes (2.21.1) */
 #endif
-    /* timers */
-    uint64_t req_deadline_ms;       /**< next retransmission of the outstanding request */
-    uint64_t established_ms;
-    uint64_t rekey_at_ms;           /**< IKE SA rekey, 0 = none */
-    uint64_t last_rx_ms;            /**< last authenticated message from the peer */
     uint32_t child_pending_spi;     /**< initiator: our inbound SPI offered in IKE_AUTH */
     int first_error;                /**< the first failure reason (kept) */
     uint8_t child_pending_spi_valid;
