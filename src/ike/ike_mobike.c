@@ -23,7 +23,6 @@
 
 #define TIP_MOBIKE_COOKIE2_MIN 8u  /* RFC 4555 4.2.5: 8..64 octets */
 #define TIP_MOBIKE_COOKIE2_MAX 64u
-#define TIP_IKE_N_FIRST_STATUS 16384u /* RFC 7296 3.10.1: below are errors */
 
 void tip_ike_mobike_w_supported(tip_ike_w_t *w, const tip_ike_conn_t *conn)
 {
@@ -57,6 +56,14 @@ static int tip_ike_mobike_same_path(const tip_ike_sa_t *sa, const tip_ike_path_t
            tip_addr_equal(&sa->local, &p->local) && sa->lport == p->lport;
 }
 
+static void tip_ike_mobike_path_get(const tip_ike_sa_t *sa, tip_ike_path_t *p)
+{
+    p->local = sa->local;
+    p->remote = sa->remote;
+    p->lport = sa->lport;
+    p->rport = sa->rport;
+}
+
 static void tip_ike_mobike_path_put(tip_ike_sa_t *sa, const tip_ike_path_t *p)
 {
     sa->local = p->local;
@@ -72,10 +79,7 @@ int tip_ike_mobike_reply_begin(tip_ike_sa_t *sa, const tip_ike_path_t *req, tip_
      * answer takes that path, on the same kind of port. */
     if (!sa->peer_mobike || tip_ike_mobike_same_path(sa, req) || req->lport != sa->lport)
         return 0;
-    keep->local = sa->local;
-    keep->remote = sa->remote;
-    keep->lport = sa->lport;
-    keep->rport = sa->rport;
+    tip_ike_mobike_path_get(sa, keep);
     tip_ike_mobike_path_put(sa, req);
     return 1;
 }
@@ -239,22 +243,6 @@ void tip_ike_mobike_probe_answer(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike
     }
 }
 
-/* An error notify in the answer (RFC 7296 3.10.1): UNEXPECTED_NAT_DETECTED
- * (RFC 4555 3.9), UNACCEPTABLE_ADDRESSES, INVALID_SYNTAX ... */
-static int tip_ike_mobike_refused(const tip_ike_msg_t *in)
-{
-    const tip_ike_pl_t *pl;
-    unsigned i;
-
-    for (i = 0; (pl = tip_ike_msg_find(in, TIP_IKE_PL_N, i)) != NULL; i++) {
-        tip_ike_notify_t n;
-        if (tip_ike_notify_parse(tip_ike_pl_body(in, pl), pl->len, &n) == TIP_OK &&
-            n.type < TIP_IKE_N_FIRST_STATUS)
-            return 1;
-    }
-    return 0;
-}
-
 void tip_ike_mobike_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *in)
 {
     tip_ike_notify_t n;
@@ -269,10 +257,11 @@ void tip_ike_mobike_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg
         return;
     }
     if (sa->pend.kind == TIP_IKE_P_MOBIKE_UPDATE) {
-        /* RFC 4555 3.9: UNEXPECTED_NAT_DETECTED (or another error): the
-         * peer did not take the update; it is sent again with the next
+        /* RFC 4555 3.9: UNEXPECTED_NAT_DETECTED (or another error notify,
+         * UNACCEPTABLE_ADDRESSES, INVALID_SYNTAX ...): the peer did not take
+         * the update; it is sent again with the next
          * address change. */
-        if (tip_ike_mobike_refused(in)) {
+        if (tip_ike_error_notify(in) != 0) {
             tip_ike_log(ctx, TIP_LOG_WARN, "MOBIKE: update refused by the peer, SAs not moved");
             return;
         }
