@@ -70,6 +70,14 @@
 #                           (charon.rsa_pss = yes), the gateway with PKCS#1 v1.5: both
 #                           RFC 7427 schemes must be in strongSwan's log
 #   cert-rsa-pss            cert-rsa with the gateway signing with RSA-PSS too (rsa_pss = yes)
+#   cert-rsa-resp           cert-rsa with strongSwan initiating
+#   cert-classic, cert-rsa-classic
+#                           a peer without RFC 7427: strongSwan with
+#                           charon.signature_authentication = no sends no
+#                           SIGNATURE_HASH_ALGORITHMS and signs with the RFC 7296
+#                           methods; the gateway initiates and must sign with them too:
+#                           ECDSA P-256 chain, method 9 both ways / RSA-3072 chain,
+#                           method 1 (PKCS#1 v1.5 with SHA-1) both ways
 #   cert-wrong-ca, cert-expired, cert-id-mismatch, cert-no-intermediate
 #                           negative, strongSwan initiates: the gateway trusts another
 #                           root / strongSwan's certificate expired in 2021 (the
@@ -203,6 +211,8 @@ case "$CASE" in
     cert-init) AUTH=cert ;;
     cert-resp) AUTH=cert; INITIATOR=right ;;
     cert-rsa | cert-rsa-pss) AUTH=cert; ACTION=cert-rsa ;;
+    cert-rsa-resp) AUTH=cert; ACTION=cert-rsa; INITIATOR=right ;;
+    cert-classic | cert-rsa-classic) AUTH=cert; ACTION=cert-classic ;;
     cert-wrong-ca | cert-expired | cert-id-mismatch | cert-no-intermediate)
         AUTH=cert; ACTION=auth-fail; INITIATOR=right ;;
     children-init) ACTION=children ;;
@@ -419,7 +429,7 @@ RIGHT_IKE=$IKE RIGHT_ESP=$ESP
 SW_CERT=gw SW_CAS="ca int" SW_KEYDIR=ecdsa SW_ID=gw.test
 GW_CERT=dev GW_INT=int GW_CA=ca GW_ID=dev.test
 case "$CASE" in
-    cert-rsa | cert-rsa-pss)
+    cert-rsa | cert-rsa-pss | cert-rsa-resp | cert-rsa-classic)
         SW_CERT=rsa-vpn SW_CAS="rsa-ca rsa-int" SW_KEYDIR=rsa SW_ID=rsa-vpn.test
         GW_CERT=rsa-dev GW_INT=rsa-int GW_CA=rsa-ca GW_ID=rsa-dev.test ;;
     cert-wrong-ca) GW_CA=other-ca ;;
@@ -478,6 +488,8 @@ fi
 [ -n "$FRAG_SIZE" ] && export CHARON_EXTRA_CONF="fragment_size = $FRAG_SIZE"
 # RFC 7427 with RSA-PSS instead of strongSwan's default PKCS#1 v1.5
 [ "$ACTION" = cert-rsa ] && export CHARON_EXTRA_CONF="rsa_pss = yes"
+# a peer that knows only the RFC 7296 signature methods (no RFC 7427)
+[ "$ACTION" = cert-classic ] && export CHARON_EXTRA_CONF="signature_authentication = no"
 "$PEER" start right "$RIGHT_NS" "$WORK/r" >/dev/null || fail "strongSwan (right) did not start"
 if [ "$IMPAIR" = loss ]; then
     # deterministic 10 %: the 3rd, 13th, ... IKE datagram each side sends
@@ -902,6 +914,27 @@ case "$ACTION" in
         [ "${ours#"$want_ours"}" != "$ours" ] || fail "strongSwan checked the gateway's AUTH with '$ours', not $want_ours"
         [ "${theirs#RSA_EMSA_PSS}" != "$theirs" ] || fail "strongSwan signed with '$theirs', not RSA-PSS"
         detail="$detail, gateway signed $ours, strongSwan $theirs"
+        ;;
+    cert-classic)
+        # strongSwan 5.9 names a classic method by its AUTH method: "RSA
+        # signature" (1), "ECDSA-256 signature" (9); an RFC 7427 one by its scheme
+        ours=$(sed -n "s/.*authentication of '$GW_ID' with \(.*\) successful.*/\1/p" \
+            "$WORK/r/run/charon.log" | head -1)
+        theirs=$(sed -n "s/.*authentication of '$SW_ID' (myself) with \(.*\) successful.*/\1/p" \
+            "$WORK/r/run/charon.log" | head -1)
+        want="ECDSA-256 signature"
+        [ "$CASE" = cert-rsa-classic ] && want="RSA signature"
+        [ "$ours" = "$want" ] || fail "strongSwan checked the gateway's AUTH with '$ours', not $want"
+        [ "$theirs" = "$want" ] || fail "strongSwan signed with '$theirs', not $want"
+        # strongSwan really left RFC 7427 out: its IKE_SA_INIT answer has no
+        # N(HASH_ALG), while the gateway's request had one
+        grep -q 'generating IKE_SA_INIT response' "$WORK/r/run/charon.log" ||
+            fail "strongSwan logged no IKE_SA_INIT response"
+        ! grep 'generating IKE_SA_INIT response' "$WORK/r/run/charon.log" | grep -q 'N(HASH_ALG)' ||
+            fail "strongSwan sent SIGNATURE_HASH_ALGORITHMS"
+        grep 'parsed IKE_SA_INIT request' "$WORK/r/run/charon.log" | grep -q 'N(HASH_ALG)' ||
+            fail "the gateway sent no SIGNATURE_HASH_ALGORITHMS"
+        detail="$detail, both signed with $want (RFC 7296 3.8, no RFC 7427)"
         ;;
     steer-ke)
         grep -q 'peer didn.t accept DH group MODP_2048, it requested ECP_256' "$WORK/r/run/charon.log" ||
