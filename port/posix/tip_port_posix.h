@@ -335,7 +335,7 @@ int tip_port_posix_tun_open(const char *name, int *fd, char *ifname, size_t ifna
  * TUNSETOFFLOAD with checksum offload, TSO and USO, so that the kernel
  * hands over TCP and UDP super-packets of up to 64 KB with partial
  * checksums (split them with tip_vnet_split()) and takes coalesced TCP
- * ones (tip_vnet_gro_*). *@p features receives TIP_PORT_POSIX_TUN_* bits:
+ * ones, with USO also UDP ones (tip_vnet_gro_*). *@p features receives TIP_PORT_POSIX_TUN_* bits:
  * 0 when the kernel refused IFF_VNET_HDR and a plain device was opened.
  * Returns as tip_port_posix_tun_open().
  */
