@@ -52,9 +52,9 @@ static int tip_flow_same(const tip_flow_t *a, const tip_flow_t *b)
 /* The cached policy and SA of @p flow, or NULL (no entry, another flow, or
  * either has died). */
 static tip_sa_t *tip_out_cache_get(tip_ctx_t *ctx, const tip_out_cache_t *c,
-                                   const tip_flow_t *flow, tip_policy_slot_t **ps)
+                                   const tip_flow_t *flow)
 {
-    tip_policy_slot_t *p;
+    const tip_policy_slot_t *p;
     int err;
 
     if (c == NULL || !c->valid || !tip_flow_same(&c->flow, flow))
@@ -62,7 +62,6 @@ static tip_sa_t *tip_out_cache_get(tip_ctx_t *ctx, const tip_out_cache_t *c,
     p = &ctx->spd[tip_handle_idx(c->ph)];
     if (!p->in_use || tip_handle_make(tip_handle_idx(c->ph), p->gen) != c->ph)
         return NULL;
-    *ps = p;
     return tip_sa_get(ctx, c->sh, &err);
 }
 
@@ -76,7 +75,7 @@ static int tip_output_do(tip_ctx_t *ctx, tip_buf_t *buf, tip_ev_batch_t *evs,
     tip_flow_t flow;
     tip_handle_t ph, sh;
     size_t hdr;
-    tip_policy_slot_t *ps = NULL;
+    tip_policy_slot_t *ps;
     tip_sa_t *sa;
     tip_addr_t src, dst;
     uint16_t sport, dport;
@@ -87,7 +86,7 @@ static int tip_output_do(tip_ctx_t *ctx, tip_buf_t *buf, tip_ev_batch_t *evs,
         tip_drop(ctx, NULL, TIP_DROP_MALFORMED);
         return TIP_ERR_MALFORMED;
     }
-    sa = tip_out_cache_get(ctx, cache, &flow, &ps);
+    sa = tip_out_cache_get(ctx, cache, &flow);
     if (sa != NULL)
         goto protect;
     if (cache != NULL)
