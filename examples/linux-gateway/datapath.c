@@ -5,8 +5,8 @@
  * are protected and sent in batches; datagrams from the sockets are read in
  * batches, dispatched in order, and written to the TUN device. With the TUN
  * offloads (tip_port_posix_tun_open_offload()) the kernel's super-packets are
- * split before ESP and decrypted TCP segments coalesced after it
- * (tip_port_posix_vnet.h).
+ * split before ESP and decrypted TCP segments (with USO also UDP datagrams
+ * of equal size) coalesced after it (tip_port_posix_vnet.h).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -25,11 +25,11 @@ static uint8_t tx_slots[GW_TX_SLOTS][GW_BUF_SIZE];
 /* A read from a TUN device with offloads: header and super-packet. */
 static uint8_t tun_in[TIP_VNET_HDR_LEN + TIP_VNET_PKT_MAX];
 
-/* Protect the packet in @p b (a tx slot) and count what happened. */
-static void protect(gateway_t *g, tip_buf_t *b)
+/* Count what tip_output() did with a packet from the TUN. */
+static void count_output(gateway_t *g, int r)
 {
     g->n.tun_read++;
-    switch (tip_output(&g->ctx, b)) {
+    switch (r) {
     case TIP_SENT:
         g->n.esp_sent++;
         break;
@@ -53,6 +53,12 @@ static void protect(gateway_t *g, tip_buf_t *b)
     }
 }
 
+/* Protect the packet in @p b (a tx slot) and count what happened. */
+static void protect(gateway_t *g, tip_buf_t *b)
+{
+    count_output(g, tip_output(&g->ctx, b));
+}
+
 /* Start a new send batch over all tx slots. */
 static void tx_restart(gateway_t *g, unsigned *used)
 {
@@ -65,10 +71,12 @@ static void tx_restart(gateway_t *g, unsigned *used)
 
 /* One read from a TUN device with offloads: a super-packet is split into
  * packets of the MTU (headers and checksums per packet) in the tx slots,
- * each protected. Returns the read's result. */
+ * and protected together (tip_output_batch()). Returns the read's result. */
 static ssize_t tun_read_vnet(gateway_t *g, unsigned *used)
 {
     static size_t lens[GW_TX_SLOTS];
+    static tip_buf_t bufs[GW_TX_SLOTS];
+    static int res[GW_TX_SLOTS];
     tip_vnet_hdr_t h;
     ssize_t n = read(g->tun_fd, tun_in, sizeof(tun_in));
     unsigned k, i;
@@ -91,11 +99,16 @@ static ssize_t tun_read_vnet(gateway_t *g, unsigned *used)
         g->n.tun_bad++;
         return n;
     }
+    /* The packets of a super-packet are one flow: one SPD and SA lookup. */
     for (i = 0; i < (unsigned)r; i++) {
-        tip_buf_t b = {tx_slots[*used + i], GW_BUF_SIZE, TIP_ESP_HEADROOM, lens[i]};
-
-        protect(g, &b);
+        bufs[i].base = tx_slots[*used + i];
+        bufs[i].cap = GW_BUF_SIZE;
+        bufs[i].off = TIP_ESP_HEADROOM;
+        bufs[i].len = lens[i];
     }
+    (void)tip_output_batch(&g->ctx, bufs, (unsigned)r, res);
+    for (i = 0; i < (unsigned)r; i++)
+        count_output(g, res[i]);
     *used += (unsigned)r;
     return n;
 }
@@ -141,13 +154,15 @@ void gw_tun_drain(gateway_t *g)
 }
 
 /* Inner packets on their way to a TUN device with offloads: consecutive TCP
- * segments of one flow become one super-packet (one write). */
+ * segments of one flow become one super-packet (one write), and with USO
+ * consecutive UDP datagrams of one flow and one size too. */
 static tip_vnet_gro_t tun_out;
 
 /* Write what tun_out holds. */
 static void tun_out_flush(gateway_t *g)
 {
     unsigned segs = tun_out.segs;
+    int udp = tun_out.proto == 17;
     size_t n = tip_vnet_gro_finish(&tun_out);
 
     if (n == 0)
@@ -156,10 +171,14 @@ static void tun_out_flush(gateway_t *g)
     if (write(g->tun_fd, tun_out.buf, n) == (ssize_t)n) {
         g->n.tun_written += segs;
         g->n.tun_super += segs > 1;
+        g->n.tun_super_udp += segs > 1 && udp;
     } else {
         g->n.tun_write_err += segs;
-        if (segs > 1 && errno == EINVAL)
-            g->tun_coalesce = 0; /* the device takes no super-packets after all */
+        /* the device takes no super-packets of this kind after all */
+        if (segs > 1 && errno == EINVAL && udp)
+            g->tun_coalesce_udp = 0;
+        else if (segs > 1 && errno == EINVAL)
+            g->tun_coalesce = 0;
     }
 }
 
@@ -174,6 +193,7 @@ static void tun_deliver(gateway_t *g, const uint8_t *pkt, size_t len)
             g->n.tun_write_err++;
         return;
     }
+    tun_out.udp = (uint8_t)g->tun_coalesce_udp;
     if (g->tun_coalesce && tip_vnet_gro_append(&tun_out, pkt, len))
         return;
     tun_out_flush(g);

@@ -26,7 +26,8 @@ typedef struct {
     uint64_t send_err;                 /* tip_output() failed otherwise (port, room...) */
     uint64_t rx_data, rx_ike, rx_dropped, tun_write_err;
     uint64_t tun_reads, tun_writes; /* read()/write() calls on the TUN device */
-    uint64_t tun_super;             /* writes of coalesced TCP super-packets */
+    uint64_t tun_super;             /* writes of coalesced TCP or UDP super-packets */
+    uint64_t tun_super_udp;         /* ... of them UDP (USO) */
     uint64_t tun_bad;               /* super-packets from the TUN that could not be split */
     int last_rx_err;
 } gw_counters_t;
@@ -40,6 +41,7 @@ typedef struct {
     int tun_fd;
     unsigned tun_features; /* TIP_PORT_POSIX_TUN_*: virtio-net header, TSO, USO */
     int tun_coalesce;      /* write TCP super-packets to the TUN (TSO taken) */
+    int tun_coalesce_udp;  /* ... and UDP ones (USO taken) */
     char tun_name[16];
     uint64_t started_ms;
     int ike_down; /* set by the IKE_DOWN event */
@@ -59,7 +61,8 @@ void gw_tun_drain(gateway_t *g);
 /**
  * Datagrams waiting on the port's sockets (a few receive batches), in
  * order: ESP decrypted and written to the TUN device (TCP segments of one
- * flow coalesced), IKE messages to tip_ike_input().
+ * flow coalesced, and with USO UDP datagrams of one flow and size),
+ * IKE messages to tip_ike_input().
  */
 void gw_sockets_drain(gateway_t *g);
 

@@ -133,6 +133,7 @@ static int tun_setup(gateway_t *g)
     else
         err = tip_port_posix_tun_open(name, &g->tun_fd, g->tun_name, sizeof(g->tun_name));
     g->tun_coalesce = (g->tun_features & TIP_PORT_POSIX_TUN_TSO) != 0;
+    g->tun_coalesce_udp = g->tun_coalesce && (g->tun_features & TIP_PORT_POSIX_TUN_USO) != 0;
     if (err != TIP_OK) {
         fprintf(stderr, "linux-gateway: cannot open a TUN device: %s\n", strerror(errno));
         return -1;
@@ -323,7 +324,7 @@ static void print_stats(gateway_t *g, const char *label)
            "rx_ike=%llu rx_dropped=%llu ike_rekeys=%u child_rekeys=%u sock_rx_calls=%llu "
            "sock_rx_dgrams=%llu sock_tx_calls=%llu sock_tx_dgrams=%llu gso_sends=%llu "
            "gro_dgrams=%llu tx_dropped=%llu tun_reads=%llu tun_writes=%llu tun_super=%llu "
-           "tun_bad=%llu\n",
+           "tun_super_udp=%llu tun_bad=%llu\n",
            label, (unsigned long long)((now_ms(g) - g->started_ms) / 1000),
            st.ike_up ? "up" : "down", st.child_up ? "up" : "down", (unsigned)st.child_spi_in,
            (unsigned long long)in.packets, (unsigned long long)in.bytes, (unsigned)st.child_spi_out,
@@ -338,7 +339,7 @@ static void print_stats(gateway_t *g, const char *label)
            (unsigned long long)g->io.stats.gso_sends, (unsigned long long)g->io.stats.gro_datagrams,
            (unsigned long long)g->io.stats.tx_dropped, (unsigned long long)g->n.tun_reads,
            (unsigned long long)g->n.tun_writes, (unsigned long long)g->n.tun_super,
-           (unsigned long long)g->n.tun_bad);
+           (unsigned long long)g->n.tun_super_udp, (unsigned long long)g->n.tun_bad);
 }
 
 /* ---- the key log (--keylog: a debugging aid) ------------------------------------ */
@@ -469,11 +470,12 @@ static void print_banner(const gateway_t *g)
            g->tun_name, proposals_text(g, 0, ike, sizeof(ike)),
            proposals_text(g, 1, esp, sizeof(esp)));
     printf("  offload: UDP GSO %s, UDP GRO %s, TUN virtio-net header %s, TSO %s, USO %s, "
-           "coalescing %s\n",
+           "coalescing %s%s\n",
            g->io.gso ? "on" : "off", g->io.gro ? "on" : "off",
            g->tun_features & TIP_PORT_POSIX_TUN_VNET ? "on" : "off",
            g->tun_features & TIP_PORT_POSIX_TUN_TSO ? "on" : "off",
-           g->tun_features & TIP_PORT_POSIX_TUN_USO ? "on" : "off", g->tun_coalesce ? "on" : "off");
+           g->tun_features & TIP_PORT_POSIX_TUN_USO ? "on" : "off", g->tun_coalesce ? "on" : "off",
+           g->tun_coalesce_udp ? " (TCP and UDP)" : g->tun_coalesce ? " (TCP)" : "");
     if (c->no_mobike)
         printf("  mobike: off\n");
     else

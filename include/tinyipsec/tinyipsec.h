@@ -137,6 +137,25 @@ uint64_t tip_ctx_drops(const tip_ctx_t *ctx, tip_drop_t reason);
 int tip_output(tip_ctx_t *ctx, tip_buf_t *buf);
 
 /**
+ * tip_output() for @p n packets, in order, with the same results and
+ * events: packets of one flow (addresses, protocol, ports) that follow
+ * each other, as the segments of a split TCP or UDP super-packet do,
+ * share one SPD lookup and one SA lookup. Each packet's events are raised
+ * after it was sent, as tip_output() does; the next packet then looks the
+ * SPD and the SA up again, so a change that an event callback makes
+ * applies from the next packet on. Changes made between two batches
+ * always apply.
+ * @param ctx the context
+ * @param bufs the packets, each as for tip_output()
+ * @param n how many
+ * @param results tip_output()'s result for each packet (TIP_ERR_ARG for a
+ *        buffer that does not describe a packet)
+ * @return the number of packets sent (TIP_SENT); TIP_ERR_ARG (NULL
+ *         context, or NULL arrays with @p n > 0)
+ */
+int tip_output_batch(tip_ctx_t *ctx, tip_buf_t *bufs, unsigned n, int *results);
+
+/**
  * ESP-encapsulate the IP packet in @p buf with outbound SA @p sa, in place.
  * On success the buffer holds the outer packet: outer IP header, then UDP
  * (if the SA uses NAT-T), then ESP. Nothing is sent. In transport mode the

@@ -369,7 +369,7 @@ static int px_send_udp(void *arg, const tip_addr_t *src, uint16_t sport, const t
     if (fd < 0)
         return TIP_ERR_PORT;
     if (p->tx_mem != NULL) { /* between tip_port_posix_tx_begin() and _flush() */
-        int r = tip_px_tx_queue(p, fd, src, dst, dport, data, len);
+        int r = tip_px_tx_queue(p, fd, src, dst, dport, 0, data, len);
 
         if (r != TIP_PX_NOT_QUEUED)
             return r;
@@ -414,6 +414,17 @@ static int px_send_ip(void *arg, const uint8_t *pkt, size_t len)
          * the checksum and total length, raw(7)); the address is for routing. */
         sin->sin_family = AF_INET;
         memcpy(&sin->sin_addr, pkt + 16, 4);
+        if (p->tx_mem != NULL) { /* between tip_port_posix_tx_begin() and _flush() */
+            tip_addr_t dst;
+            int r;
+
+            memset(&dst, 0, sizeof(dst));
+            dst.family = TIP_AF_INET;
+            memcpy(dst.addr, pkt + 16, 4);
+            r = tip_px_tx_queue(p, p->fd_raw4, NULL, &dst, 0, 0, pkt, len);
+            if (r != TIP_PX_NOT_QUEUED)
+                return r;
+        }
         do {
             n = sendto(p->fd_raw4, pkt, len, 0, (struct sockaddr *)sin, sizeof(*sin));
             p->stats.tx_calls++;
@@ -443,6 +454,19 @@ static int px_send_ip(void *arg, const uint8_t *pkt, size_t len)
             return TIP_ERR_PORT;
         if (pkt[6] != ESP_PROTO)
             return TIP_ERR_UNSUPPORTED;
+        if (p->tx_mem != NULL) {
+            tip_addr_t src, dst;
+            int r;
+
+            memset(&src, 0, sizeof(src));
+            memset(&dst, 0, sizeof(dst));
+            src.family = dst.family = TIP_AF_INET6;
+            memcpy(src.addr, pkt + 8, 16);
+            memcpy(dst.addr, pkt + 24, 16);
+            r = tip_px_tx_queue(p, p->fd_raw6, &src, &dst, 0, pkt[7], pkt + 40, len - 40);
+            if (r != TIP_PX_NOT_QUEUED)
+                return r;
+        }
         sin6->sin6_family = AF_INET6;
         memcpy(&sin6->sin6_addr, pkt + 24, 16);
         memset(&pi, 0, sizeof(pi));

@@ -111,6 +111,7 @@ typedef struct {
     int fd;              /**< socket it leaves from */
     tip_addr_t src;      /**< our address (TIP_AF_NONE: the kernel's choice) */
     tip_addr_t dst;      /**< peer's address */
+    uint8_t hops;        /**< raw IPv6 ESP: the hop limit of the header the kernel builds */
 } tip_port_posix_txq_t;
 
 /**
@@ -251,8 +252,9 @@ int tip_port_posix_recv(tip_port_posix_t *p, tip_ctx_t *ctx, tip_buf_t *buf, int
 
 /**
  * Start a send batch: until tip_port_posix_tx_flush(), ESP-in-UDP
- * datagrams that the core sends through this port (tip_output()) from
- * memory inside [@p mem, @p mem + @p len) are queued, not sent; the
+ * datagrams and raw ESP packets (send_ip) that the core sends through this
+ * port (tip_output()) from memory inside [@p mem, @p mem + @p len) are
+ * queued, not sent; the
  * caller keeps that memory unchanged until the flush (e.g. one slot per
  * packet read from a TUN device). Datagrams from elsewhere (IKE messages,
  * keepalives) flush the queue and go out at once, so the order on the
@@ -265,8 +267,11 @@ void tip_port_posix_tx_begin(tip_port_posix_t *p, const uint8_t *mem, size_t len
 /**
  * Send what the batch queued, in one sendmmsg(2) per run of datagrams
  * leaving from one socket; with GSO, consecutive datagrams of one size to
- * one peer share one message (UDP_SEGMENT). Ends the batch. Returns 0 or
- * TIP_ERR_PORT (errmsg set) when datagrams were lost.
+ * one peer share one message (UDP_SEGMENT). Raw ESP packets have no GSO:
+ * one message each, still one sendmmsg per run (a packet the kernel
+ * refuses is counted in stats.tx_dropped and the rest of the run still
+ * goes). Ends the batch. Returns 0 or TIP_ERR_PORT (errmsg set) when
+ * datagrams were lost.
  */
 int tip_port_posix_tx_flush(tip_port_posix_t *p);
 
@@ -330,7 +335,7 @@ int tip_port_posix_tun_open(const char *name, int *fd, char *ifname, size_t ifna
  * TUNSETOFFLOAD with checksum offload, TSO and USO, so that the kernel
  * hands over TCP and UDP super-packets of up to 64 KB with partial
  * checksums (split them with tip_vnet_split()) and takes coalesced TCP
- * ones (tip_vnet_gro_*). *@p features receives TIP_PORT_POSIX_TUN_* bits:
+ * ones, with USO also UDP ones (tip_vnet_gro_*). *@p features receives TIP_PORT_POSIX_TUN_* bits:
  * 0 when the kernel refused IFF_VNET_HDR and a plain device was opened.
  * Returns as tip_port_posix_tun_open().
  */

@@ -6,7 +6,8 @@
  * sendmmsg(2) / recvmmsg(2) moves a batch of datagrams; with UDP GSO
  * (UDP_SEGMENT) consecutive datagrams of one size to one peer share one
  * message, and with UDP GRO the kernel hands over several received
- * datagrams of one flow as one, which is split here. Each feature is
+ * datagrams of one flow as one, which is split here. Raw ESP sockets,
+ * which have neither, still send and receive a batch per system call. Each feature is
  * probed when the port opens and switched off when the kernel refuses it.
  */
 #ifndef _GNU_SOURCE
@@ -43,7 +44,7 @@
 
 typedef union {
     struct cmsghdr align;
-    char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(uint16_t))];
+    char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int))]; /* int >= the GSO size */
 } px_tx_cmsg_t;
 
 typedef union {
@@ -162,6 +163,74 @@ static int send_run(tip_port_posix_t *p, const tip_port_posix_txq_t *q, unsigned
     return err;
 }
 
+/* Send @p n queued raw ESP packets that all leave from one raw socket: one
+ * message each (no GSO for raw sockets), one sendmmsg for the run. IPv4
+ * packets carry their own header (IP_HDRINCL, raw(7)); IPv6 ones get the
+ * source and hop limit of the header the kernel builds as ancillary data
+ * (RFC 3542 6.1, 6.3), as px_send_ip() does for a single packet. */
+static int send_raw_run(tip_port_posix_t *p, const tip_port_posix_txq_t *q, unsigned n)
+{
+    struct mmsghdr msgs[TIP_PORT_POSIX_TXQ];
+    struct iovec iov[TIP_PORT_POSIX_TXQ];
+    struct sockaddr_storage names[TIP_PORT_POSIX_TXQ];
+    px_tx_cmsg_t cm[TIP_PORT_POSIX_TXQ];
+    int v6 = q[0].fd == p->fd_raw6, err = TIP_OK;
+    unsigned i, k;
+
+    memset(msgs, 0, sizeof(msgs[0]) * n);
+    for (i = 0; i < n; i++) {
+        struct msghdr *mh = &msgs[i].msg_hdr;
+
+        iov[i].iov_base = (void *)(uintptr_t)q[i].data;
+        iov[i].iov_len = q[i].len;
+        mh->msg_iov = &iov[i];
+        mh->msg_iovlen = 1;
+        mh->msg_name = &names[i];
+        mh->msg_namelen = tip_px_to_sockaddr(v6 ? AF_INET6 : AF_INET, &q[i].dst, 0, &names[i]);
+        if (v6) {
+            struct in6_pktinfo pi;
+            struct cmsghdr *c;
+            int hops = q[i].hops;
+
+            memset(&cm[i], 0, sizeof(cm[i]));
+            memset(&pi, 0, sizeof(pi));
+            memcpy(&pi.ipi6_addr, q[i].src.addr, 16);
+            mh->msg_control = cm[i].buf;
+            mh->msg_controllen = CMSG_SPACE(sizeof(pi)) + CMSG_SPACE(sizeof(int));
+            c = CMSG_FIRSTHDR(mh);
+            c->cmsg_level = IPPROTO_IPV6;
+            c->cmsg_type = IPV6_PKTINFO;
+            c->cmsg_len = CMSG_LEN(sizeof(pi));
+            memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+            c = (struct cmsghdr *)(void *)(cm[i].buf + CMSG_SPACE(sizeof(pi)));
+            c->cmsg_level = IPPROTO_IPV6;
+            c->cmsg_type = IPV6_HOPLIMIT;
+            c->cmsg_len = CMSG_LEN(sizeof(int));
+            memcpy(CMSG_DATA(c), &hops, sizeof(int));
+        }
+    }
+    for (k = 0; k < n;) {
+        int r = sendmmsg(q[0].fd, &msgs[k], n - k, MSG_NOSIGNAL);
+
+        p->stats.tx_calls++;
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            /* The first packet was refused (no route, too big...): it is
+             * lost, the ones behind it still go. */
+            p->stats.tx_dropped++;
+            err = tip_px_fail(p, TIP_ERR_PORT, "sendmmsg (raw ESP)");
+            k++;
+            continue;
+        }
+        if ((unsigned)r > n - k)
+            r = (int)(n - k);
+        p->stats.tx_datagrams += (unsigned)r;
+        k += (unsigned)r;
+    }
+    return err;
+}
+
 static int flush_queue(tip_port_posix_t *p)
 {
     unsigned i = 0, n = p->tx_count;
@@ -174,7 +243,10 @@ static int flush_queue(tip_port_posix_t *p)
 
         while (j < n && p->tx_q[j].fd == p->tx_q[i].fd)
             j++;
-        e = send_run(p, &p->tx_q[i], j - i);
+        if (p->tx_q[i].fd == p->fd_raw4 || p->tx_q[i].fd == p->fd_raw6)
+            e = send_raw_run(p, &p->tx_q[i], j - i);
+        else
+            e = send_run(p, &p->tx_q[i], j - i);
         if (e != TIP_OK)
             err = e;
         i = j;
@@ -183,7 +255,7 @@ static int flush_queue(tip_port_posix_t *p)
 }
 
 int tip_px_tx_queue(tip_port_posix_t *p, int fd, const tip_addr_t *src, const tip_addr_t *dst,
-                    uint16_t dport, const uint8_t *data, size_t len)
+                    uint16_t dport, unsigned hops, const uint8_t *data, size_t len)
 {
     uintptr_t lo = (uintptr_t)p->tx_mem, at = (uintptr_t)data;
     tip_port_posix_txq_t *q;
@@ -205,6 +277,7 @@ int tip_px_tx_queue(tip_port_posix_t *p, int fd, const tip_addr_t *src, const ti
     else
         memset(&q->src, 0, sizeof(q->src));
     q->dst = *dst;
+    q->hops = (uint8_t)hops;
     return TIP_OK;
 }
 

@@ -47,9 +47,12 @@ int tip_px_dispatch(tip_port_posix_t *p, tip_ctx_t *ctx, tip_buf_t *buf,
  * Queue a datagram of a send batch (tip_port_posix_tx_begin()): TIP_OK when
  * queued, TIP_PX_NOT_QUEUED when it lies outside the batch memory (the
  * queue has been flushed: send it at once), or an error of the flush.
+ * A raw IPv4 ESP packet is queued whole (IP_HDRINCL), a raw IPv6 one
+ * without its header, whose source, destination and hop limit
+ * (@p hops) go with it.
  */
 int tip_px_tx_queue(tip_port_posix_t *p, int fd, const tip_addr_t *src, const tip_addr_t *dst,
-                    uint16_t dport, const uint8_t *data, size_t len);
+                    uint16_t dport, unsigned hops, const uint8_t *data, size_t len);
 
 /** Switch UDP GSO / GRO on for the NAT-T socket as @p cfg asks (when the kernel can). */
 void tip_px_offloads_open(tip_port_posix_t *p, const tip_port_posix_cfg_t *cfg);

@@ -2,7 +2,7 @@
  * SPDX-License-Identifier: Apache-2.0
  *
  * TUN offloads: splitting super-packets, completing partial checksums and
- * coalescing TCP segments (see tip_port_posix_vnet.h). Checksums are the
+ * coalescing TCP segments and UDP datagrams (see tip_port_posix_vnet.h). Checksums are the
  * Internet checksum (RFC 1071) over the pseudo-header of RFC 9293 3.1
  * (TCP) or RFC 768 (UDP) for IPv4 and RFC 8200 8.1 for IPv6.
  */
@@ -272,19 +272,31 @@ int tip_vnet_split(const tip_vnet_hdr_t *h, const uint8_t *pkt, size_t len, uint
 
 /* ---- coalescing ------------------------------------------------------------------- */
 
-void tip_vnet_gro_init(tip_vnet_gro_t *g)
+/* Empty @p g; whether UDP may be merged stays. */
+static void gro_empty(tip_vnet_gro_t *g)
 {
     g->len = 0;
     g->segs = 0;
     g->l4_len = 0;
     g->closed = 0;
+    g->proto = 0;
 }
 
-/* A TCP segment that may be merged: plain IP header, ACK (and maybe PSH)
- * only, payload, a valid checksum. Fills @p in; 0 or -1. */
-static int mergeable(const uint8_t *pkt, size_t len, pkt_info_t *in)
+void tip_vnet_gro_init(tip_vnet_gro_t *g)
 {
-    if (parse(pkt, len, in) != 0 || in->proto != PROTO_TCP || len <= in->l3 + in->l4)
+    gro_empty(g);
+    g->udp = 0;
+}
+
+/* A TCP segment (ACK, and maybe PSH, only) or, when @p udp, a UDP
+ * datagram (with a checksum: an IPv4 datagram without one, RFC 768, is
+ * left to the kernel) that may be merged: plain IP header, payload, a
+ * valid checksum. Fills @p in; 0 or -1. */
+static int mergeable(const uint8_t *pkt, size_t len, int udp, pkt_info_t *in)
+{
+    if (parse(pkt, len, in) != 0 || len <= in->l3 + in->l4)
+        return -1;
+    if (in->proto != PROTO_TCP && !(udp && in->proto == PROTO_UDP))
         return -1;
     if ((pkt[0] >> 4) == 4) {
         if (in->l3 != 20 || be16(pkt + 2) != len || (be16(pkt + 6) & 0x3FFFu) != 0)
@@ -292,8 +304,12 @@ static int mergeable(const uint8_t *pkt, size_t len, pkt_info_t *in)
     } else if (be16(pkt + 4) != len - 40) {
         return -1;
     }
-    if ((pkt[in->l3 + 13] & (unsigned)~TCP_PSH) != TCP_ACK)
-        return -1;
+    if (in->proto == PROTO_TCP) {
+        if ((pkt[in->l3 + 13] & (unsigned)~TCP_PSH) != TCP_ACK)
+            return -1;
+    } else if (be16(pkt + in->l3 + 4) != len - in->l3 || be16(pkt + in->l3 + 6) == 0) {
+        return -1; /* UDP length other than the packet's, or no checksum */
+    }
     return l4_sum(pkt, len, in) == 0xFFFFu ? 0 : -1; /* RFC 1071: all ones when valid */
 }
 
@@ -302,18 +318,21 @@ int tip_vnet_gro_start(tip_vnet_gro_t *g, const uint8_t *pkt, size_t len)
     pkt_info_t in;
     uint8_t *d = g->buf + TIP_VNET_HDR_LEN;
 
-    tip_vnet_gro_init(g);
+    gro_empty(g);
     if (len == 0 || len > TIP_VNET_PKT_MAX)
         return TIP_ERR_BUF_SPACE;
     memcpy(d, pkt, len);
     g->len = len;
     g->segs = 1;
-    if (mergeable(pkt, len, &in) == 0) {
+    if (mergeable(pkt, len, g->udp, &in) == 0) {
         g->l3_len = (uint16_t)in.l3;
         g->l4_len = (uint16_t)in.l4;
+        g->proto = (uint8_t)in.proto;
         g->mss = (uint16_t)(len - in.l3 - in.l4);
-        g->next_seq = be32(pkt + in.l3 + 4) + g->mss;
-        g->closed = (pkt[in.l3 + 13] & TCP_PSH) != 0;
+        if (in.proto == PROTO_TCP) {
+            g->next_seq = be32(pkt + in.l3 + 4) + g->mss;
+            g->closed = (pkt[in.l3 + 13] & TCP_PSH) != 0;
+        }
     }
     return TIP_OK;
 }
@@ -326,8 +345,8 @@ int tip_vnet_gro_append(tip_vnet_gro_t *g, const uint8_t *pkt, size_t len)
     size_t payload;
 
     if (g->len == 0 || g->l4_len == 0 || g->closed || g->segs >= GRO_MAX_SEGS ||
-        mergeable(pkt, len, &in) != 0 || in.l3 != g->l3_len || in.l4 != g->l4_len ||
-        (pkt[0] >> 4) != (h[0] >> 4))
+        mergeable(pkt, len, g->udp, &in) != 0 || in.proto != g->proto || in.l3 != g->l3_len ||
+        in.l4 != g->l4_len || (pkt[0] >> 4) != (h[0] >> 4))
         return 0;
     payload = len - in.l3 - in.l4;
     if (payload > g->mss || g->len + payload > TIP_VNET_PKT_MAX ||
@@ -341,10 +360,22 @@ int tip_vnet_gro_append(tip_vnet_gro_t *g, const uint8_t *pkt, size_t len)
     } else if (memcmp(h, pkt, 4) != 0 || memcmp(h + 6, pkt + 6, 34) != 0) {
         return 0;
     }
-    /* TCP: ports, acknowledgement, offset, window, urgent pointer, options;
-     * the flags but PSH; the next sequence number. */
     t = pkt + in.l3;
     ht = h + in.l3;
+    if (in.proto == PROTO_UDP) {
+        /* UDP: the ports. The kernel splits the super-packet into
+         * datagrams of g->mss bytes, the last one shorter: a short one
+         * ends the run. */
+        if (memcmp(ht, t, 4) != 0)
+            return 0;
+        memcpy(g->buf + TIP_VNET_HDR_LEN + g->len, pkt + in.l3 + in.l4, payload);
+        g->len += payload;
+        g->segs++;
+        g->closed = payload < g->mss;
+        return 1;
+    }
+    /* TCP: ports, acknowledgement, offset, window, urgent pointer, options;
+     * the flags but PSH; the next sequence number. */
     if (memcmp(ht, t, 4) != 0 || memcmp(ht + 8, t + 8, 5) != 0 || memcmp(ht + 14, t + 14, 2) != 0 ||
         memcmp(ht + 18, t + 18, in.l4 - 18) != 0 || be32(t + 4) != g->next_seq)
         return 0;
@@ -370,6 +401,7 @@ size_t tip_vnet_gro_finish(tip_vnet_gro_t *g)
         return 0;
     if (g->segs > 1) {
         size_t l4_len = n - g->l3_len;
+        unsigned at = g->proto == PROTO_UDP ? 6u : 16u; /* the checksum field */
 
         if ((d[0] >> 4) == 4) {
             put16(d + 2, (unsigned)n);
@@ -379,16 +411,22 @@ size_t tip_vnet_gro_finish(tip_vnet_gro_t *g)
             put16(d + 4, (unsigned)(n - 40));
             vh.gso_type = TIP_VNET_GSO_TCPV6;
         }
+        if (g->proto == PROTO_UDP) {
+            /* The length of the whole; the kernel sets each datagram's
+             * and adjusts the checksum by the difference. */
+            put16(d + g->l3_len + 4, (unsigned)l4_len);
+            vh.gso_type = TIP_VNET_GSO_UDP_L4;
+        }
         /* CHECKSUM_PARTIAL: the field holds the pseudo-header sum, the
          * kernel completes it per segment. */
-        put16(d + g->l3_len + 16, fold(pseudo_sum(d, PROTO_TCP, l4_len)));
+        put16(d + g->l3_len + at, fold(pseudo_sum(d, g->proto, l4_len)));
         vh.flags = TIP_VNET_F_NEEDS_CSUM;
         vh.hdr_len = (uint16_t)(g->l3_len + g->l4_len);
         vh.gso_size = g->mss;
         vh.csum_start = g->l3_len;
-        vh.csum_offset = 16;
+        vh.csum_offset = (uint16_t)at;
     }
     tip_vnet_hdr_put(g->buf, &vh);
-    tip_vnet_gro_init(g);
+    gro_empty(g);
     return TIP_VNET_HDR_LEN + n;
 }

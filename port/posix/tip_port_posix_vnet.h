@@ -5,8 +5,8 @@
  * opened with IFF_VNET_HDR puts in front of every packet, splitting the
  * TCP (TSO) and UDP (USO) super-packets it hands over into MTU-sized
  * packets, completing a checksum the kernel left partial, and coalescing
- * consecutive TCP segments of one flow back into one super-packet for the
- * kernel (as GRO does). Plain C on caller memory: no system calls, no
+ * consecutive TCP segments (and, with USO, equal-sized UDP datagrams) of
+ * one flow back into one super-packet for the kernel (as GRO does). Plain C on caller memory: no system calls, no
  * allocation; tip_port_posix_tun_open_offload() opens such a device.
  *
  * The header is the legacy struct virtio_net_hdr (10 bytes, fields in the
@@ -69,22 +69,29 @@ int tip_vnet_split(const tip_vnet_hdr_t *h, const uint8_t *pkt, size_t len, uint
 unsigned tip_vnet_split_count(const tip_vnet_hdr_t *h, const uint8_t *pkt, size_t len);
 
 /**
- * A TCP super-packet being built for the TUN device: the header in front
- * (buf[0..TIP_VNET_HDR_LEN)), the packet behind it. Caller-owned; start
- * with tip_vnet_gro_init().
+ * A TCP or UDP super-packet being built for the TUN device: the header in
+ * front (buf[0..TIP_VNET_HDR_LEN)), the packet behind it. Caller-owned;
+ * start with tip_vnet_gro_init().
  */
 typedef struct {
     uint8_t buf[TIP_VNET_HDR_LEN + TIP_VNET_PKT_MAX];
+    uint8_t closed;    /**< a short or PSH segment ended it: nothing more is merged */
+    uint8_t proto;     /**< 6 (TCP) or 17 (UDP) when more may be merged, else 0 */
+    /**
+     * Merge UDP datagrams too: only for a device that took USO
+     * (TIP_PORT_POSIX_TUN_USO). 0 after tip_vnet_gro_init(); the caller
+     * sets it, and starting or finishing a super-packet keeps it.
+     */
+    uint8_t udp;
     size_t len;        /**< bytes of the packet behind the header, 0: empty */
     unsigned segs;     /**< segments in it */
     uint16_t l3_len;   /**< IP header bytes */
-    uint16_t l4_len;   /**< TCP header bytes (0: not a TCP segment; not merged) */
+    uint16_t l4_len;   /**< TCP or UDP header bytes (0: nothing may be merged) */
     uint16_t mss;      /**< payload bytes of the first segment */
-    uint8_t closed;    /**< a short or PSH segment ended it: nothing more is merged */
-    uint32_t next_seq; /**< sequence number a segment must have to be appended */
+    uint32_t next_seq; /**< TCP: sequence number a segment must have to be appended */
 } tip_vnet_gro_t;
 
-/** Empty @p g. */
+/** Empty @p g (UDP merging off). */
 void tip_vnet_gro_init(tip_vnet_gro_t *g);
 
 /**
@@ -92,10 +99,16 @@ void tip_vnet_gro_init(tip_vnet_gro_t *g);
  * segment(s) there: the same addresses, ports, IP fields, TCP header
  * (acknowledgement, window, options, ACK with no other flag but PSH on the
  * last), the next sequence number, a payload no longer than the first
- * segment's, and a valid TCP checksum. Returns 1 when appended, 0 when
- * not: then write out what @p g holds (tip_vnet_gro_finish()) and start
- * again with tip_vnet_gro_start(). A packet the kernel should check itself
- * (not TCP, or a wrong checksum) is taken alone.
+ * segment's, and a valid TCP checksum. With g->udp set, a UDP datagram is
+ * appended to the UDP datagram(s) there in the same way: the same
+ * addresses, ports and IP fields, a valid, non-zero checksum, and a
+ * payload of the first one's size, or shorter, which ends the run. The
+ * kernel cuts a UDP super-packet back into datagrams of the first one's
+ * size (gso_size), so only datagrams of equal size can be merged without
+ * moving a boundary. Returns 1 when appended, 0 when not: then write out
+ * what @p g holds (tip_vnet_gro_finish()) and start again with
+ * tip_vnet_gro_start(). A packet the kernel should check itself (neither
+ * TCP nor UDP, a wrong or absent checksum) is taken alone.
  */
 int tip_vnet_gro_append(tip_vnet_gro_t *g, const uint8_t *pkt, size_t len);
 
@@ -104,7 +117,8 @@ int tip_vnet_gro_start(tip_vnet_gro_t *g, const uint8_t *pkt, size_t len);
 
 /**
  * Complete the header and the packet (lengths, IPv4 header checksum, the
- * partial TCP checksum and the virtio-net header of a TCP super-packet;
+ * partial TCP or UDP checksum and the virtio-net header of a super-packet:
+ * TCPV4 / TCPV6, or UDP_L4 with the first datagram's payload as gso_size;
  * a zero header for a single packet) and return the bytes to write to the
  * TUN device from g->buf (0: empty). @p g is empty afterwards.
  */

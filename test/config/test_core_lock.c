@@ -107,6 +107,7 @@ static void test_every_entry_point(void **state)
     WALK(tip_spd_lookup, tip_spd_lookup(&ctx, (tip_dir_t)0, &flow, NULL));
 
     WALK(tip_output, tip_output(&ctx, NULL));
+    WALK(tip_output_batch, tip_output_batch(&ctx, NULL, 1, NULL));
     WALK(tip_esp_encap, tip_esp_encap(&ctx, 0, NULL));
     WALK(tip_input_ip, tip_input_ip(&ctx, NULL));
     WALK(tip_input_udp, tip_input_udp(&ctx, NULL, 4500, &me, 4500, NULL));

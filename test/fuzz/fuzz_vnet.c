@@ -11,10 +11,10 @@
  *     carries the original's IP and TCP/UDP headers with a valid TCP/UDP
  *     checksum (and IPv4 header checksum), and the payloads put together are
  *     the original's payload.
- *  2. Those packets coalesced (tip_vnet_gro_start / _append): whatever was
- *     appended comes out of tip_vnet_gro_finish() as one packet that splits
- *     again into the very same packets; a run is never longer than its
- *     buffer.
+ *  2. Those packets coalesced (tip_vnet_gro_start / _append; UDP datagrams
+ *     too unless the header's flags have bit 7 set): whatever was appended
+ *     comes out of tip_vnet_gro_finish() as one packet that splits again
+ *     into the very same packets; a run is never longer than its buffer.
  *  3. The raw packet handed to the coalescer twice: no crash, and a single
  *     packet comes out unchanged behind a zero header.
  */
@@ -101,6 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < TIP_VNET_HDR_LEN + 1 || size > TIP_VNET_HDR_LEN + TIP_VNET_PKT_MAX)
         return 0;
     tip_vnet_hdr_get(data, &h);
+    gro.udp = (h.flags & 0x80u) == 0;
     pkt = data + TIP_VNET_HDR_LEN;
     len = size - TIP_VNET_HDR_LEN;
 

@@ -92,7 +92,8 @@
 #                           runs of ten in one UDP_SEGMENT send) both ways through the
 #                           tunnel, checked end to end (stream-check.py), first with the
 #                           gateway's offloads on - it must have split super-packets from
-#                           the TUN and coalesced segments toward it - then again with
+#                           the TUN and coalesced TCP segments and equal-sized UDP
+#                           datagrams toward it - then again with
 #                           offload = no; offload6 with IPv6 inside (fd01::/64, fd02::/64)
 #   children-init, children-resp
 #                           two CHILD SAs on one IKE SA (RFC 7296 1.3.1): the gateway
@@ -1034,12 +1035,14 @@ case "$ACTION" in
         wait_for 3 eval '[ "$(grep -c "^STATS " "$WORK/gw.log")" -gt "$n0" ]' || true
         tr=$(gw_stat tun_read); trc=$(gw_stat tun_reads); tw=$(gw_stat tun_written)
         twc=$(gw_stat tun_writes); sup=$(gw_stat tun_super); gso=$(gw_stat gso_sends)
-        bad=$(gw_stat tun_bad)
+        bad=$(gw_stat tun_bad); supu=$(gw_stat tun_super_udp)
         [ "$trc" -lt "$((tr / 4))" ] || fail "few super-packets from the TUN: $trc reads for $tr packets"
         [ "${sup:-0}" -gt 0 ] || fail "nothing coalesced toward the TUN: $twc writes for $tw packets"
         [ "${gso:-0}" -gt 0 ] || fail "no UDP GSO send"
+        # strongSwan's runs of ten equal datagrams reach the TUN as UDP super-packets
+        [ "${supu:-0}" -gt 0 ] || fail "no UDP datagrams coalesced toward the TUN (USO)"
         [ "$bad" = 0 ] || fail "$bad super-packets could not be split"
-        detail="$detail, offload on: TUN $trc reads/$tr packets, $twc writes ($sup coalesced)/$tw packets, $gso GSO sends"
+        detail="$detail, offload on: TUN $trc reads/$tr packets, $twc writes ($sup coalesced, $supu of them UDP)/$tw packets, $gso GSO sends"
         # the same streams without offloads
         kill -TERM "$GW_PID"
         wait_for 6 eval '! kill -0 $GW_PID 2>/dev/null' || fail "gateway still running 6 s after SIGTERM"

@@ -9,7 +9,8 @@
  * lack the UDP offloads are simulated: the port's sendmmsg() and
  * setsockopt() go through the wrappers below (linked with
  * --wrap=sendmmsg,--wrap=setsockopt), which pass everything through unless
- * a test makes them refuse.
+ * a test makes them refuse. Raw ESP sockets (root only) have neither
+ * offload: their packets are batched with sendmmsg and recvmmsg alone.
  */
 #define _GNU_SOURCE /* sendmmsg, struct mmsghdr */
 
@@ -20,6 +21,7 @@
 #include <errno.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -46,6 +48,9 @@ static int refuse_gso_send; /* a sendmmsg message with UDP_SEGMENT: EIO (udp(7))
 static int refuse_udp_opts; /* setsockopt(SOL_UDP, UDP_SEGMENT or UDP_GRO): ENOPROTOOPT */
 static unsigned gso_messages; /* messages with UDP_SEGMENT the port passed */
 static unsigned gso_refused;  /* calls failed with EIO */
+static unsigned mmsg_calls;   /* sendmmsg calls that reached the wrapper */
+static unsigned mmsg_msgs;    /* messages they carried */
+static int refuse_next_first = -1; /* fd whose next sendmmsg fails on its first message */
 
 int __real_sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags);
 int __wrap_sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags);
@@ -68,6 +73,13 @@ int __wrap_sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags)
 {
     unsigned i;
 
+    mmsg_calls++;
+    mmsg_msgs += n;
+    if (fd == refuse_next_first) { /* e.g. a packet too big for the route */
+        refuse_next_first = -1;
+        errno = EMSGSIZE;
+        return -1;
+    }
     for (i = 0; i < n; i++) {
         if (!has_gso(&v[i].msg_hdr))
             continue;
@@ -314,6 +326,153 @@ static void test_kernel_without_udp_offloads(void **state)
     refuse_udp_opts = 0;
 }
 
+/* ---- raw ESP (IP protocol 50): no GSO or GRO, still batched -------------- */
+
+#define RAW_N 24u
+
+/* ESP packet i of a raw batch in slot i of txmem: SPI @p spi, sequence
+ * number i + 1, 40 + i bytes of payload; the IPv6 hop limit varies, to
+ * show that each packet's own goes out. Returns its length. */
+static size_t raw_pkt(unsigned i, const tip_addr_t *lo, uint32_t spi)
+{
+    uint8_t *d = txmem + i * SLOT;
+    size_t plen = 8 + 40 + i, h = tip_test_pkt_ip_hdr(d, lo, lo, 50, plen, (uint16_t)(0x100 + i)), k;
+    uint8_t *e = d + h;
+
+    if (lo->family == TIP_AF_INET6)
+        d[7] = (uint8_t)(10 + i);
+    e[0] = (uint8_t)(spi >> 24), e[1] = (uint8_t)(spi >> 16), e[2] = (uint8_t)(spi >> 8);
+    e[3] = (uint8_t)spi;
+    e[4] = e[5] = e[6] = 0;
+    e[7] = (uint8_t)(i + 1);
+    for (k = 8; k < plen; k++)
+        e[k] = (uint8_t)(i * 5u + k);
+    return h + plen;
+}
+
+/* Read the raw socket until the packets of @p spi with sequence numbers
+ * @p first + 1 .. @p first + @p n arrived, in order and byte for byte as
+ * sent (ESP that other programs send over loopback is skipped). Returns
+ * how many reads returned something. */
+static unsigned raw_expect(tip_port_posix_t *p, const tip_addr_t *lo, uint32_t spi,
+                           unsigned first, unsigned n)
+{
+    unsigned got = 0, tries = 0, reads = 0;
+    size_t h = lo->family == TIP_AF_INET6 ? 40 : 20;
+
+    while (got < n && tries++ < 200) {
+        int r = tip_port_posix_recv_batch(p, rxmem, sizeof(rxmem), SLOT, ents, 64), i;
+
+        assert_true(r >= 0);
+        if (r == 0) {
+            struct timespec ts = {0, 1000000};
+            nanosleep(&ts, NULL);
+            continue;
+        }
+        reads++;
+        for (i = 0; i < r; i++) {
+            tip_port_posix_rx_t *e = &ents[i];
+            const uint8_t *d;
+            unsigned want = first + got;
+
+            assert_int_equal(tip_port_posix_rx_dispatch(p, NULL, e), TIP_PORT_POSIX_RAW);
+            assert_int_equal(e->info.source, lo->family == TIP_AF_INET6 ? TIP_PORT_POSIX_SRC_RAW6
+                                                                        : TIP_PORT_POSIX_SRC_RAW4);
+            d = e->buf.base + e->buf.off;
+            if (e->buf.len < h + 8 || ((uint32_t)d[h] << 24 | (uint32_t)d[h + 1] << 16 |
+                                       (uint32_t)d[h + 2] << 8 | d[h + 3]) != spi)
+                continue; /* not ours */
+            assert_true(got < n);
+            assert_int_equal(d[h + 7], want + 1);
+            assert_int_equal(e->buf.len, raw_pkt(want, lo, spi));
+            assert_memory_equal(d, txmem + want * SLOT, e->buf.len);
+            got++;
+        }
+    }
+    assert_int_equal(got, n);
+    return reads;
+}
+
+static void raw_batch(const char *addr)
+{
+    tip_port_posix_cfg_t cfg;
+    tip_port_posix_t p;
+    tip_port_t port;
+    tip_addr_t lo = tip_test_addr(addr);
+    int v6 = lo.family == TIP_AF_INET6, r;
+    /* unique to this process: other tests on the host send ESP over loopback too */
+    uint32_t spi = 0xEE000000u | ((uint32_t)getpid() & 0xFFFFFFu);
+    unsigned i, reads;
+
+    tip_port_posix_cfg_init(&cfg);
+    cfg.local = lo;
+    cfg.natt_port = 0;
+    cfg.raw_esp4 = (uint8_t)!v6;
+    cfg.raw_esp6 = (uint8_t)v6;
+    cfg.log_level = -1;
+    r = tip_port_posix_open(&p, &cfg);
+    if (geteuid() != 0 && r != TIP_OK) { /* raw sockets need root: refused cleanly */
+        assert_int_equal(r, TIP_ERR_PORT);
+        return;
+    }
+    if (r != TIP_OK)
+        fail_msg("raw open as root: %s", tip_port_posix_errmsg(&p));
+    tip_port_posix_port(&p, &port);
+    assert_non_null(port.send_ip);
+
+    /* RAW_N packets queued: one sendmmsg with RAW_N messages */
+    mmsg_calls = mmsg_msgs = 0;
+    memset(&p.stats, 0, sizeof(p.stats));
+    tip_port_posix_tx_begin(&p, txmem, sizeof(txmem));
+    for (i = 0; i < RAW_N; i++)
+        assert_int_equal(port.send_ip(port.arg, txmem + i * SLOT, raw_pkt(i, &lo, spi)), TIP_OK);
+    assert_int_equal(p.stats.tx_calls, 0);
+    assert_int_equal(tip_port_posix_tx_flush(&p), TIP_OK);
+    assert_int_equal(mmsg_calls, 1);
+    assert_int_equal(mmsg_msgs, RAW_N);
+    assert_int_equal(p.stats.tx_calls, 1);
+    assert_int_equal(p.stats.tx_datagrams, RAW_N);
+    assert_int_equal(p.stats.gso_sends, 0);
+    /* ... and they come back through recvmmsg, several per call */
+    reads = raw_expect(&p, &lo, spi, 0, RAW_N);
+    assert_true(reads < RAW_N);
+    assert_true(p.stats.rx_datagrams >= RAW_N);
+
+    /* A packet the kernel refuses is lost alone: the rest of the run goes. */
+    spi++;
+    mmsg_calls = 0;
+    memset(&p.stats, 0, sizeof(p.stats));
+    tip_port_posix_tx_begin(&p, txmem, sizeof(txmem));
+    for (i = 0; i < 6; i++)
+        assert_int_equal(port.send_ip(port.arg, txmem + i * SLOT, raw_pkt(i, &lo, spi)), TIP_OK);
+    refuse_next_first = v6 ? p.fd_raw6 : p.fd_raw4;
+    assert_int_equal(tip_port_posix_tx_flush(&p), TIP_ERR_PORT);
+    assert_int_equal(mmsg_calls, 2);
+    assert_int_equal(p.stats.tx_dropped, 1);
+    assert_int_equal(p.stats.tx_datagrams, 5);
+    (void)raw_expect(&p, &lo, spi, 1, 5);
+
+    /* Outside a batch each packet still leaves at once. */
+    spi++;
+    mmsg_calls = 0;
+    assert_int_equal(port.send_ip(port.arg, txmem, raw_pkt(0, &lo, spi)), TIP_OK);
+    assert_int_equal(mmsg_calls, 0);
+    (void)raw_expect(&p, &lo, spi, 0, 1);
+    tip_port_posix_close(&p);
+}
+
+static void test_raw_esp4_batch(void **state)
+{
+    (void)state;
+    raw_batch("127.0.0.1");
+}
+
+static void test_raw_esp6_batch(void **state)
+{
+    (void)state;
+    raw_batch("::1");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -325,6 +484,8 @@ int main(void)
         cmocka_unit_test(test_gro_needs_big_slots),
         cmocka_unit_test(test_gso_refused_when_sending),
         cmocka_unit_test(test_kernel_without_udp_offloads),
+        cmocka_unit_test(test_raw_esp4_batch),
+        cmocka_unit_test(test_raw_esp6_batch),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

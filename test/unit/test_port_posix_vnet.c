@@ -6,7 +6,10 @@
  * checksums a receiver accepts and whose payloads add up to the original,
  * a partial checksum completed, and segments coalesced back into a
  * super-packet that splits again into the very same segments; segments
- * that must not be merged are not.
+ * that must not be merged are not. UDP datagrams are merged only when
+ * asked (a device with USO) and only while their sizes keep the
+ * boundaries the kernel will cut at: a stream of datagrams of mixed sizes
+ * comes out of merging and splitting as the very same datagrams.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -350,6 +353,199 @@ static void test_coalesce_refuses(void **state)
     }
 }
 
+/* Give the IPv4 packet @p d identification @p id (header checksum redone). */
+static void set_id(uint8_t *d, unsigned id)
+{
+    if ((d[0] >> 4) != 4)
+        return;
+    p16(d + 4, id & 0xFFFF);
+    p16(d + 10, 0);
+    p16(d + 10, (~fold16(sum16(d, 20, 0))) & 0xFFFF);
+}
+
+/* Datagrams in, what the TUN device gets out: each written super-packet
+ * (or single packet) is cut the way the kernel cuts it (tip_vnet_split()
+ * as the kernel's UDP GSO: datagrams of gso_size, the last shorter). */
+static uint8_t dgrams[MAXSEG * 3][SLOT];
+static size_t dlens[MAXSEG * 3];
+static uint8_t outp[MAXSEG * 3 * SLOT];
+static size_t olens[MAXSEG * 3];
+
+static unsigned drain(unsigned nout)
+{
+    size_t n = tip_vnet_gro_finish(&gro);
+    tip_vnet_hdr_t h;
+    int k;
+
+    if (n == 0)
+        return nout;
+    tip_vnet_hdr_get(gro.buf, &h);
+    k = tip_vnet_split(&h, gro.buf + TIP_VNET_HDR_LEN, n - TIP_VNET_HDR_LEN, outp + nout * SLOT,
+                       SLOT, 0, olens + nout, MAXSEG * 3 - nout);
+    assert_true(k >= 1);
+    return nout + (unsigned)k;
+}
+
+/* Coalesce @p n datagrams as the gateway does (append, else write out and
+ * start again); returns the super-packets written and checks that what
+ * the kernel makes of them is the input, datagram for datagram. */
+static unsigned udp_stream(unsigned n, int udp)
+{
+    unsigned i, nout = 0, writes = 0;
+
+    tip_vnet_gro_init(&gro);
+    gro.udp = (uint8_t)udp;
+    for (i = 0; i < n; i++) {
+        if (tip_vnet_gro_append(&gro, dgrams[i], dlens[i]))
+            continue;
+        writes += gro.len > 0;
+        nout = drain(nout);
+        assert_int_equal(tip_vnet_gro_start(&gro, dgrams[i], dlens[i]), TIP_OK);
+        assert_int_equal(gro.udp, udp); /* kept */
+    }
+    writes++;
+    nout = drain(nout);
+    assert_int_equal(nout, n);
+    for (i = 0; i < n; i++) {
+        assert_int_equal(olens[i], dlens[i]);
+        assert_memory_equal(outp + i * SLOT, dgrams[i], dlens[i]);
+    }
+    return writes;
+}
+
+/* Runs of equal sizes, single ones, a short one closing a run, 64 in a
+ * row (one super-packet at most), sizes going up and down. */
+static unsigned mixed_datagrams(int v6)
+{
+    static const unsigned sizes[] = {1300, 1300, 1300, 1300, 700,  1300, 1300, 100, 100, 100,
+                                     1,    2,    3,    1400, 1400, 1400, 1399, 1400, 500, 500};
+    unsigned i, n = 0;
+    size_t off = 0;
+
+    for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++, n++) {
+        dlens[n] = build(dgrams[n], v6, 17, sizes[i], 0, 0, off);
+        set_id(dgrams[n], 0x4000 + n);
+        off += sizes[i];
+    }
+    for (i = 0; i < 70; i++, n++) { /* more than one super-packet holds */
+        dlens[n] = build(dgrams[n], v6, 17, 900, 0, 0, off);
+        set_id(dgrams[n], 0x4000 + n);
+        off += 900;
+    }
+    return n;
+}
+
+static void test_coalesce_udp_stream_v4(void **state)
+{
+    unsigned n = mixed_datagrams(0);
+
+    (void)state;
+    /* runs: 4+short, 2+short, 2+short, 1, 1, 3+short, 1+short, 1, 64, 6 */
+    assert_int_equal(udp_stream(n, 1), 10);
+    /* without USO, one write per datagram */
+    assert_int_equal(udp_stream(n, 0), n);
+}
+
+static void test_coalesce_udp_stream_v6(void **state)
+{
+    unsigned n = mixed_datagrams(1);
+
+    (void)state;
+    assert_int_equal(udp_stream(n, 1), 10);
+    assert_int_equal(udp_stream(n, 0), n);
+}
+
+/* The super-packet the kernel gets: UDP_L4 with the first datagram's
+ * payload as gso_size, the UDP length of the whole, and a partial checksum
+ * that completed over the whole is valid. */
+static void udp_super(int v6)
+{
+    size_t l3 = v6 ? 40 : 20, la, total;
+    tip_vnet_hdr_t h;
+    unsigned i;
+
+    tip_vnet_gro_init(&gro);
+    gro.udp = 1;
+    for (i = 0; i < 5; i++) {
+        dlens[i] = build(dgrams[i], v6, 17, i < 4 ? 1000 : 10, 0, 0, i * 1000u);
+        set_id(dgrams[i], 7 + i);
+    }
+    assert_int_equal(tip_vnet_gro_start(&gro, dgrams[0], dlens[0]), TIP_OK);
+    for (i = 1; i < 5; i++)
+        assert_int_equal(tip_vnet_gro_append(&gro, dgrams[i], dlens[i]), 1);
+    total = l3 + 8 + 4010;
+    assert_int_equal(tip_vnet_gro_finish(&gro), TIP_VNET_HDR_LEN + total);
+    tip_vnet_hdr_get(gro.buf, &h);
+    assert_int_equal(h.gso_type, TIP_VNET_GSO_UDP_L4);
+    assert_int_equal(h.gso_size, 1000);
+    assert_int_equal(h.flags, TIP_VNET_F_NEEDS_CSUM);
+    assert_int_equal(h.hdr_len, l3 + 8);
+    assert_int_equal(h.csum_start, l3);
+    assert_int_equal(h.csum_offset, 6);
+    assert_int_equal(g16(gro.buf + TIP_VNET_HDR_LEN + l3 + 4), 8 + 4010);
+    if (!v6)
+        assert_true(ip4_ok(gro.buf + TIP_VNET_HDR_LEN));
+    h.gso_type = TIP_VNET_GSO_NONE;
+    la = (size_t)tip_vnet_split(&h, gro.buf + TIP_VNET_HDR_LEN, total, pkt, sizeof(pkt), 0, lens, 1);
+    assert_int_equal(la, 1);
+    assert_true(l4_ok(pkt, total));
+}
+
+static void test_coalesce_udp_super_packet(void **state)
+{
+    (void)state;
+    udp_super(0);
+    udp_super(1);
+}
+
+/* UDP that must stay apart: no USO, a longer datagram, anything after a
+ * short one, another port, no checksum, a bad checksum, other IP fields,
+ * TCP behind UDP and UDP behind TCP. */
+static void test_coalesce_udp_refuses(void **state)
+{
+    static uint8_t a[2048], b[2048];
+    size_t la = build(a, 0, 17, 1000, 0, 0, 0), lb;
+
+    (void)state;
+    tip_vnet_gro_init(&gro); /* udp off */
+    assert_int_equal(tip_vnet_gro_start(&gro, a, la), TIP_OK);
+    lb = build(b, 0, 17, 1000, 0, 0, 1000);
+    assert_int_equal(tip_vnet_gro_append(&gro, b, lb), 0);
+    gro.udp = 1;
+    assert_int_equal(tip_vnet_gro_start(&gro, a, la), TIP_OK);
+    lb = build(b, 0, 17, 1001, 0, 0, 1000); /* longer: the kernel would cut it */
+    assert_int_equal(tip_vnet_gro_append(&gro, b, lb), 0);
+    lb = build(b, 0, 17, 1000, 0, 0, 1000);
+    p16(b + 20, 40001); /* another source port ... */
+    assert_int_equal(tip_vnet_gro_append(&gro, b, lb), 0);
+    lb = build(b, 0, 17, 1000, 0, 0, 1000);
+    b[lb - 1] ^= 1; /* corrupted payload */
+    assert_int_equal(tip_vnet_gro_append(&gro, b, lb), 0);
+    lb = build(b, 0, 17, 1000, 0, 0, 1000);
+    p16(b + 26, 0); /* no checksum (IPv4, RFC 768) */
+    assert_int_equal(tip_vnet_gro_append(&gro, b, lb), 0);
+    lb = build(b, 0, 17, 1000, 0, 0, 1000);
+    b[8] = 63; /* another TTL */
+    assert_int_equal(tip_vnet_gro_append(&gro, b, lb), 0);
+    lb = build(b, 0, 6, 1000, 1, 0x10, 1000); /* TCP */
+    assert_int_equal(tip_vnet_gro_append(&gro, b, lb), 0);
+    lb = build(b, 0, 17, 400, 0, 0, 1000); /* short: taken, and it ends the run */
+    assert_int_equal(tip_vnet_gro_append(&gro, b, lb), 1);
+    lb = build(b, 0, 17, 400, 0, 0, 1400);
+    assert_int_equal(tip_vnet_gro_append(&gro, b, lb), 0);
+    assert_int_equal(tip_vnet_gro_finish(&gro), TIP_VNET_HDR_LEN + la + 400);
+    /* a UDP datagram does not join TCP segments */
+    la = build(a, 0, 6, 1000, 1, 0x10, 0);
+    assert_int_equal(tip_vnet_gro_start(&gro, a, la), TIP_OK);
+    lb = build(b, 0, 17, 1000, 0, 0, 1000);
+    assert_int_equal(tip_vnet_gro_append(&gro, b, lb), 0);
+    /* an IPv6 datagram does not join an IPv4 one */
+    la = build(a, 0, 17, 1000, 0, 0, 0);
+    assert_int_equal(tip_vnet_gro_start(&gro, a, la), TIP_OK);
+    lb = build(b, 1, 17, 1000 - 20, 0, 0, 1000);
+    assert_int_equal(tip_vnet_gro_append(&gro, b, lb), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -361,6 +557,10 @@ int main(void)
         cmocka_unit_test(test_coalesce_roundtrip_v4),
         cmocka_unit_test(test_coalesce_roundtrip_v6),
         cmocka_unit_test(test_coalesce_refuses),
+        cmocka_unit_test(test_coalesce_udp_stream_v4),
+        cmocka_unit_test(test_coalesce_udp_stream_v6),
+        cmocka_unit_test(test_coalesce_udp_super_packet),
+        cmocka_unit_test(test_coalesce_udp_refuses),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
