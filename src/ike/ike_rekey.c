@@ -169,7 +169,8 @@ static int tip_ike_rekey_finish(tip_ctx_t *ctx, tip_ike_sa_t *old, tip_ike_sa_t 
  * rekeys again before deleting it replaced it twice: it is forgotten now,
  * with its keys, so that a peer that never deletes them cannot fill the
  * IKE SA table the other peers need (2.6). Ours, whose Delete is out, end
- * by retransmission.
+ * by retransmission. A colliding rekey of the peer's forgets them only when
+ * it finds no slot (tip_ike_ike_rekey_request).
  */
 static void tip_ike_rekey_forget_replaced(tip_ctx_t *ctx, const tip_ike_sa_t *old)
 {
@@ -385,8 +386,16 @@ int tip_ike_ike_rekey_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_ms
         tip_store_be16(g, (uint16_t)p.dh);
         return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_INVALID_KE_PAYLOAD, g, 2);
     }
-    /* An authenticated rekey may use the slots kept free for it. */
+    /* An authenticated rekey may use the slots kept free for it. When none
+     * is left, the ones this connection keeps waiting for the peer's Delete
+     * give way: the peer rekeys this IKE SA, so it has done with those (an
+     * earlier IKE SA, or the redundant one of a collision that the peer
+     * forgot, 2.8.2); a refusal would only make the peer start over. */
     nsa = tip_ike_sa_alloc(ctx, TIP_IKE_FOR_REKEY, NULL, &err);
+    if (nsa == NULL) {
+        tip_ike_rekey_forget_replaced(ctx, sa);
+        nsa = tip_ike_sa_alloc(ctx, TIP_IKE_FOR_REKEY, NULL, &err);
+    }
     if (nsa == NULL || tip_ike_sa_set_state(ctx, nsa, TIP_IKE_S_CREATING) != TIP_OK)
         return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
     nsa->parent = tip_ike_sa_handle(ctx, sa);
