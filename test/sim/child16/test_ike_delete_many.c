@@ -21,6 +21,7 @@
 #include "ike/ike_core.h"
 #include "tinyipsec/tinyipsec.h"
 #include "tip_sim.h"
+#include "tip_sim_pair.h"
 #include "tip_test_ike.h"
 #include "tip_test_pkt.h"
 #include "tip_test_port.h"
@@ -31,17 +32,7 @@
 #endif
 
 enum { A = 0, B = 1 };
-static tip_test_port_t port[2];
-static tip_ctx_t ctx[2];
-static tip_handle_t conn[2];
-static tip_sim_t sim;
-static int ev[2][TIP_EV_COUNT_];
-static const char *const addr[2] = {"10.99.0.1", "10.99.0.2"};
-
-static void on_event(void *arg, const tip_event_t *e)
-{
-    ev[(int)(intptr_t)arg][e->type]++;
-}
+static tip_sim_pair_t sp;
 
 static void pair_set(tip_selector_t *s, unsigned local_b2, unsigned remote_b2, unsigned third)
 {
@@ -66,50 +57,39 @@ static int children_up(const tip_ctx_t *c, tip_handle_t h)
 static int all_up(void *arg)
 {
     (void)arg;
-    return children_up(&ctx[A], conn[A]) == TIP_IKE_CHILD_MAX &&
-           children_up(&ctx[B], conn[B]) == TIP_IKE_CHILD_MAX;
+    return children_up(&sp.ctx[A], sp.conn[A]) == TIP_IKE_CHILD_MAX &&
+           children_up(&sp.ctx[B], sp.conn[B]) == TIP_IKE_CHILD_MAX;
 }
 
 /* A protects 10.1.i.0/24 <-> 10.2.i.0/24 for i = 0..15 (one CHILD SA
  * each), B the mirror; all 16 come up. */
 static void up_all(uint64_t seed)
 {
-    tip_port_t p;
     tip_ike_conn_t ca, cb;
     unsigned i;
 
-    for (i = 0; i < 2; i++)
-        tip_ctx_deinit(&ctx[i]);
-    memset(ev, 0, sizeof(ev));
-    for (i = 0; i < 2; i++) {
-        tip_test_port_init(&port[i], seed + i, 1000);
-        tip_test_port_fill(&port[i], &p);
-        assert_int_equal(tip_ctx_init(&ctx[i], &p), TIP_OK);
-        tip_ctx_set_event_cb(&ctx[i], on_event, (void *)(intptr_t)i);
-    }
-    tip_sim_init(&sim, &ctx[A], &port[A], addr[A], &ctx[B], &port[B], addr[B], seed);
-    tip_test_ike_conn(&ca, addr[A], addr[B], "a.test", "b.test", "10.1.0.0", "10.2.0.0");
-    tip_test_ike_conn(&cb, addr[B], addr[A], "b.test", "a.test", "10.2.0.0", "10.1.0.0");
+    tip_sim_pair_init(&sp, seed);
+    tip_sim_pair_conn(&ca, A);
+    tip_sim_pair_conn(&cb, B);
     for (i = 1; i < TIP_IKE_CHILD_MAX; i++) {
         pair_set(&ca.ts_more[i - 1], 1, 2, i);
         pair_set(&cb.ts_more[i - 1], 2, 1, i);
     }
     ca.ts_more_count = cb.ts_more_count = TIP_IKE_CHILD_MAX - 1;
-    assert_int_equal(tip_ike_conn_add(&ctx[A], &ca, &conn[A]), TIP_OK);
-    assert_int_equal(tip_ike_conn_add(&ctx[B], &cb, &conn[B]), TIP_OK);
-    assert_int_equal(tip_ike_initiate(&ctx[A], conn[A]), TIP_OK);
-    assert_true(tip_sim_until(&sim, all_up, NULL, 30000));
-    assert_int_equal(tip_sad_count(&ctx[A]), 2 * TIP_IKE_CHILD_MAX);
-    assert_int_equal(tip_sad_count(&ctx[B]), 2 * TIP_IKE_CHILD_MAX);
+    tip_sim_pair_add(&sp, &ca, &cb);
+    assert_int_equal(tip_ike_initiate(&sp.ctx[A], sp.conn[A]), TIP_OK);
+    assert_true(tip_sim_until(&sp.sim, all_up, NULL, 30000));
+    assert_int_equal(tip_sad_count(&sp.ctx[A]), 2 * TIP_IKE_CHILD_MAX);
+    assert_int_equal(tip_sad_count(&sp.ctx[B]), 2 * TIP_IKE_CHILD_MAX);
 }
 
 static tip_ike_sa_t *a_sa(void)
 {
     int err = 0;
-    tip_ike_conn_slot_t *c = tip_ike_conn_get(&ctx[A], conn[A], &err);
+    tip_ike_conn_slot_t *c = tip_ike_conn_get(&sp.ctx[A], sp.conn[A], &err);
 
     assert_non_null(c);
-    return tip_ike_conn_cur(&ctx[A], c);
+    return tip_ike_conn_cur(&sp.ctx[A], c);
 }
 
 /*
@@ -131,17 +111,17 @@ static void a_sends_delete(const uint32_t *spis, unsigned n, unsigned payloads)
         tip_store_be32(wire + 4 * i, spis[i]);
     assert_non_null(sa);
     assert_false(sa->req_outstanding);
-    assert_non_null(tip_ike_buf_take(&ctx[A], &sa->req_buf));
+    assert_non_null(tip_ike_buf_take(&sp.ctx[A], &sa->req_buf));
     memset(&sa->pend, 0, sizeof(sa->pend));
     tip_ike_hdr_request(sa, TIP_IKE_EXCH_INFORMATIONAL, &h);
-    assert_non_null(tip_ike_w_pool(&ctx[A], &sa->req_buf, &w));
+    assert_non_null(tip_ike_w_pool(&sp.ctx[A], &sa->req_buf, &w));
     tip_ike_w_hdr(&w, &h);
-    (void)tip_ike_sk_begin(&ctx[A], sa, &w);
+    (void)tip_ike_sk_begin(&sp.ctx[A], sa, &w);
     for (i = 0; i < payloads; i++)
         tip_ike_w_delete(&w, TIP_IKE_PROTO_ESP, 4, wire, (uint16_t)n);
     assert_int_equal(tip_ike_sk_end(sa, &w, &len), TIP_OK);
     sa->pend.del_spi = 0; /* the answer removes nothing at A */
-    assert_int_equal(tip_ike_send_request(&ctx[A], sa, len, TIP_IKE_P_DELETE_CHILD), TIP_OK);
+    assert_int_equal(tip_ike_send_request(&sp.ctx[A], sa, len, TIP_IKE_P_DELETE_CHILD), TIP_OK);
 }
 
 /*
@@ -151,7 +131,7 @@ static void a_sends_delete(const uint32_t *spis, unsigned n, unsigned payloads)
 static unsigned answer_spis(uint32_t *out, unsigned cap)
 {
     static uint8_t copy[TIP_IKE_MSG_MAX];
-    const tip_test_sent_t *s = tip_test_port_last(&port[B]);
+    const tip_test_sent_t *s = tip_test_port_last(&sp.port[B]);
     tip_ike_msg_t m, inner;
     const tip_ike_pl_t *pl;
     unsigned i, k, n = 0;
@@ -197,17 +177,17 @@ static void expect_all_named_and_removed(const uint32_t *named, unsigned n)
         if (!found)
             fail_msg("A's CHILD SA %u (outbound SPI %08x) not in the answer", k,
                      (unsigned)sa->child[k].spi_out);
-        tip_ike_child_remove(&ctx[A], &sa->child[k]);
+        tip_ike_child_remove(&sp.ctx[A], &sa->child[k]);
     }
-    assert_int_equal(ev[B][TIP_EV_CHILD_DOWN], TIP_IKE_CHILD_MAX);
-    assert_int_equal(children_up(&ctx[B], conn[B]), 0);
-    assert_int_equal(tip_sad_count(&ctx[B]), 0);
-    assert_int_equal(tip_sad_count(&ctx[A]), 0);
-    assert_int_equal(ev[B][TIP_EV_IKE_DOWN], 0); /* the IKE SA stays */
+    assert_int_equal(sp.ev[B][TIP_EV_CHILD_DOWN], TIP_IKE_CHILD_MAX);
+    assert_int_equal(children_up(&sp.ctx[B], sp.conn[B]), 0);
+    assert_int_equal(tip_sad_count(&sp.ctx[B]), 0);
+    assert_int_equal(tip_sad_count(&sp.ctx[A]), 0);
+    assert_int_equal(sp.ev[B][TIP_EV_IKE_DOWN], 0); /* the IKE SA stays */
     for (i = 0; i < 2; i++)
-        if (tip_test_tables_check(&ctx[i], 1, why, sizeof(why)) != 0)
+        if (tip_test_tables_check(&sp.ctx[i], 1, why, sizeof(why)) != 0)
             fail_msg("node %u: %s", i, why);
-    assert_int_not_equal(tip_sim_send_udp(&ctx[A], "10.1.9.5", "10.2.9.7", 0x5A), TIP_SENT);
+    assert_int_not_equal(tip_sim_send_udp(&sp.ctx[A], "10.1.9.5", "10.2.9.7", 0x5A), TIP_SENT);
 }
 
 /* One Delete naming all 16 pairs: all 16 are named in the answer and gone. */
@@ -223,7 +203,7 @@ static void test_delete_names_every_child(void **state)
     for (i = 0; i < TIP_IKE_CHILD_MAX; i++)
         spis[i] = sa->child[i].spi_in;
     a_sends_delete(spis, TIP_IKE_CHILD_MAX, 1);
-    (void)tip_sim_pump(&sim);
+    (void)tip_sim_pump(&sp.sim);
     n = answer_spis(named, 64);
     expect_all_named_and_removed(named, n);
 }
@@ -251,7 +231,7 @@ static void test_delete_duplicates_and_garbage_bounded(void **state)
     for (i = 0; i < 20; i++)
         spis[n++] = sa->child[i % TIP_IKE_CHILD_MAX].spi_out; /* B's inbound: not A's */
     a_sends_delete(spis, n, 2);
-    (void)tip_sim_pump(&sim);
+    (void)tip_sim_pump(&sp.sim);
     n = answer_spis(named, 64);
     expect_all_named_and_removed(named, n);
 }
@@ -259,8 +239,7 @@ static void test_delete_duplicates_and_garbage_bounded(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    assert_int_equal(ctx[A].ike.bad_transitions, 0);
-    assert_int_equal(ctx[B].ike.bad_transitions, 0);
+    tip_sim_pair_check_transitions(&sp);
     return 0;
 }
 
