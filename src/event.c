@@ -30,13 +30,15 @@ void tip_event_make(const tip_ctx_t *ctx, tip_event_type_t type, const tip_sa_t 
     }
 }
 
-/* ACQUIRE and SA_SEQ_EXHAUSTED come with every packet that meets them: a
- * callback that sends such a packet again must not recurse without end. */
+/* ACQUIRE, SA_SEQ_EXHAUSTED and the refusal of an acquire (PROPOSAL_MISMATCH
+ * naming its policy) come with every packet that meets them: a callback
+ * that sends such a packet again must not recurse without end. */
 static int tip_event_repeats(const tip_ctx_t *ctx, const tip_event_t *ev)
 {
     const struct tip_cb_frame_s *f;
 
-    if (ev->type != TIP_EV_ACQUIRE && ev->type != TIP_EV_SA_SEQ_EXHAUSTED)
+    if (ev->type != TIP_EV_ACQUIRE && ev->type != TIP_EV_SA_SEQ_EXHAUSTED &&
+        !(ev->type == TIP_EV_PROPOSAL_MISMATCH && ev->policy != 0))
         return 0;
     for (f = ctx->cb_active; f != NULL; f = f->outer)
         if (f->ev->type == ev->type && f->ev->sa == ev->sa && f->ev->policy == ev->policy)

@@ -144,7 +144,11 @@ typedef struct {
     tip_handle_t sa;
     uint32_t spi;        /**< its SPI (0 for ACQUIRE) */
     tip_dir_t dir;       /**< its direction (SA events) */
-    tip_handle_t policy; /**< ACQUIRE: the policy that had no SA */
+    /**
+     * ACQUIRE: the policy that had no SA; PROPOSAL_MISMATCH of an acquire
+     * refused before any negotiation: that policy; else 0.
+     */
+    tip_handle_t policy;
     tip_handle_t conn;   /**< IKE events: the connection */
     int reason;          /**< IKE events: a tip_err_t, or a notify type for the peer's errors */
     /** VIRTUAL_IP: the addresses and DNS servers assigned (also tip_ike_vip_get()); else NULL. */
@@ -216,7 +220,11 @@ typedef struct {
  *    follows), or for a CHILD SA refused in IKE_AUTH the IKE SA is up
  *    without a CHILD SA; when that IKE SA did not get the virtual address
  *    it asked for (reason INTERNAL_ADDRESS_FAILURE, vip_optional 0), it is
- *    being deleted and IKE_DOWN follows.
+ *    being deleted and IKE_DOWN follows. With ev->policy set (reason
+ *    TIP_ERR_POLICY), raised before that policy's ACQUIRE: its selectors lie
+ *    within the connection's but outside the virtual address assigned
+ *    (RFC 7296 2.19), so nothing is negotiated; like ACQUIRE it comes with
+ *    every packet.
  *
  * @param arg  the pointer given to tip_ctx_set_event_cb()
  * @param ev   the event (valid only during the call)

@@ -146,7 +146,9 @@ typedef struct {
     /**
      * Our certificate (DER, end entity first) and the intermediates to send
      * with it, in CERT payloads. The memory is the caller's and must live as
-     * long as the connection (only the pointers are copied).
+     * long as the connection (only the pointers are copied). One chain per
+     * connection: it is sent in every IKE_AUTH whatever CAs the peer's
+     * CERTREQ names (RFC 7296 3.6, 3.7; docs/security.md).
      */
     const uint8_t *cert[TIP_IKE_CERT_CHAIN_MAX];
     size_t cert_len[TIP_IKE_CERT_CHAIN_MAX];  /**< bytes of each cert */

@@ -87,26 +87,48 @@ static int tip_ike_sel_within(const tip_selector_t *in, const tip_selector_t *of
            in->remote_port_hi <= of->remote_port_hi;
 }
 
-static int tip_ike_conn_holds(const tip_ike_conn_slot_t *c, const tip_policy_t *pol)
+/* What tip_ike_conn_holds() found. */
+enum {
+    TIP_IKE_HOLDS_NO = 0,  /* none of the connection's pairs */
+    TIP_IKE_HOLDS_YES,     /* a pair as the IKE SA negotiates it */
+    TIP_IKE_HOLDS_OUTSIDE  /* a configured pair, but not the address assigned */
+};
+
+/*
+ * Whether connection @p c, with its current IKE SA @p sa (NULL: none),
+ * holds @p pol. RFC 7296 2.19: once a virtual address is assigned, a pair
+ * is what the IKE SA negotiates, its side narrowed to that address
+ * (tip_ike_conn_ts_at()); a policy outside it is one the peer refuses.
+ */
+static int tip_ike_conn_holds(const tip_ike_conn_slot_t *c, const tip_ike_sa_t *sa,
+                              const tip_policy_t *pol)
 {
+    int ike_initiator = sa != NULL ? sa->auth_initiator : 1;
+    int found = TIP_IKE_HOLDS_NO;
     unsigned i;
 
     if (pol->mode != c->cfg.mode)
-        return 0;
+        return TIP_IKE_HOLDS_NO;
     if (pol->mode == TIP_MODE_TUNNEL && pol->tunnel_remote.family != TIP_AF_NONE &&
         !tip_addr_equal(&pol->tunnel_remote, &c->cfg.remote_addr))
-        return 0;
+        return TIP_IKE_HOLDS_NO;
     for (i = 0; i < tip_ike_conn_pairs(c); i++) {
         const tip_selector_t *s = i == 0 ? &c->cfg.ts : &c->cfg.ts_more[i - 1u];
-        if (tip_ike_sel_within(&pol->sel, s))
-            return 1;
+        tip_selector_t now;
+        if (!tip_ike_sel_within(&pol->sel, s))
+            continue;
+        tip_ike_conn_ts_at(c, ike_initiator, i, &now);
+        if (sa != NULL && tip_ike_sel_within(&pol->sel, &now))
+            return TIP_IKE_HOLDS_YES;
+        found = sa != NULL ? TIP_IKE_HOLDS_OUTSIDE : TIP_IKE_HOLDS_YES;
     }
-    return 0;
+    return found;
 }
 
 void tip_ike_child_acquire(tip_ctx_t *ctx, tip_handle_t policy)
 {
     tip_policy_t pol;
+    tip_handle_t outside = 0;
     unsigned i, k;
 
     if (tip_spd_get(ctx, policy, &pol) != TIP_OK || pol.action != TIP_ACTION_PROTECT ||
@@ -115,10 +137,18 @@ void tip_ike_child_acquire(tip_ctx_t *ctx, tip_handle_t policy)
     for (i = 0; i < TIP_MAX_IKE_CONN; i++) {
         tip_ike_conn_slot_t *c = &ctx->ike.conn[i];
         tip_ike_sa_t *sa;
-        int idx;
-        if (!c->in_use || c->cfg.remote_addr.family == TIP_AF_NONE || !tip_ike_conn_holds(c, &pol))
+        int idx, holds;
+        if (!c->in_use || c->cfg.remote_addr.family == TIP_AF_NONE)
             continue;
         sa = tip_ike_conn_cur(ctx, c);
+        holds = tip_ike_conn_holds(c, sa, &pol);
+        if (holds == TIP_IKE_HOLDS_NO)
+            continue;
+        if (holds == TIP_IKE_HOLDS_OUTSIDE && sa != NULL && sa->state == TIP_IKE_S_ESTABLISHED) {
+            if (outside == 0)
+                outside = tip_ike_conn_handle(ctx, c);
+            continue; /* another connection may hold it */
+        }
         if (sa == NULL) {
             (void)tip_ike_initiate(ctx, tip_ike_conn_handle(ctx, c));
             return;
@@ -140,6 +170,18 @@ void tip_ike_child_acquire(tip_ctx_t *ctx, tip_handle_t policy)
         tip_ike_child_want(ctx, sa, (unsigned)idx, &pol.sel, TIP_IKE_TS_NONE, policy);
         (void)tip_ike_child_create_start(ctx, sa, (unsigned)idx); /* else from the timer */
         return;
+    }
+    if (outside != 0) {
+        /* 2.19: the peer accepts only the address it assigned; a policy
+         * beyond it is refused here, not by the peer's TS_UNACCEPTABLE. */
+        tip_event_t ev;
+        memset(&ev, 0, sizeof(ev));
+        ev.type = TIP_EV_PROPOSAL_MISMATCH;
+        ev.conn = outside;
+        ev.reason = TIP_ERR_POLICY;
+        ev.policy = policy;
+        tip_log(ctx, TIP_LOG_WARN, "ike: acquire: policy outside the assigned virtual address");
+        tip_event_deliver(ctx, &ev);
     }
 }
 

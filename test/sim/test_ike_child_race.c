@@ -23,31 +23,14 @@
 #include "ike/ike_core.h"
 #include "tinyipsec/tinyipsec.h"
 #include "tip_sim.h"
+#include "tip_sim_pair.h"
 #include "tip_test_ike.h"
 #include "tip_test_pkt.h"
 #include "tip_test_port.h"
 #include "tip_wire.h"
 
 enum { A = 0, B = 1 };
-static tip_test_port_t port[2];
-static tip_ctx_t ctx[2];
-static tip_handle_t conn[2];
-static tip_sim_t sim;
-static int ev[2][TIP_EV_COUNT_];
-static const char *const addr[2] = {"10.99.0.1", "10.99.0.2"};
-
-static void on_event(void *arg, const tip_event_t *e)
-{
-    ev[(int)(intptr_t)arg][e->type]++;
-}
-
-static int both_up(void *arg)
-{
-    tip_ike_status_t s0, s1;
-    (void)arg;
-    return tip_ike_status(&ctx[A], conn[A], &s0) == TIP_OK &&
-           tip_ike_status(&ctx[B], conn[B], &s1) == TIP_OK && s0.child_up && s1.child_up;
-}
+static tip_sim_pair_t sp;
 
 /* ---- the wire, one datagram at a time (tip_wire.h) ---------------------- */
 
@@ -96,31 +79,21 @@ static unsigned spd0[2];
 /* A and B with their CHILD SA up (with PFS group @p pfs on both sides); the wire empty. */
 static void world_pfs(uint64_t seed, tip_dh_group_t pfs)
 {
-    tip_ike_conn_t c;
-    tip_port_t p;
+    tip_ike_conn_t c[2];
     int n;
 
+    tip_sim_pair_init(&sp, seed);
     for (n = 0; n < 2; n++) {
-        tip_ctx_deinit(&ctx[n]);
-        tip_test_port_init(&port[n], seed + (uint64_t)n, 1000);
-        tip_test_port_fill(&port[n], &p);
-        assert_int_equal(tip_ctx_init(&ctx[n], &p), TIP_OK);
-        tip_ctx_set_event_cb(&ctx[n], on_event, (void *)(intptr_t)n);
+        tip_sim_pair_conn(&c[n], n);
+        c[n].child[0].pfs = pfs;
     }
-    tip_test_ike_conn(&c, addr[A], addr[B], "a.test", "b.test", "10.1.0.0", "10.2.0.0");
-    c.child[0].pfs = pfs;
-    assert_int_equal(tip_ike_conn_add(&ctx[A], &c, &conn[A]), TIP_OK);
-    tip_test_ike_conn(&c, addr[B], addr[A], "b.test", "a.test", "10.2.0.0", "10.1.0.0");
-    c.child[0].pfs = pfs;
-    assert_int_equal(tip_ike_conn_add(&ctx[B], &c, &conn[B]), TIP_OK);
-    tip_sim_init(&sim, &ctx[A], &port[A], addr[A], &ctx[B], &port[B], addr[B], seed);
-    assert_int_equal(tip_ike_initiate(&ctx[A], conn[A]), TIP_OK);
-    assert_true(tip_sim_until(&sim, both_up, NULL, 5000));
-    tip_sim_run(&sim, 100, 10);
-    memset(ev, 0, sizeof(ev));
-    tip_wire_init(&wire, &sim);
-    spd0[A] = spd_in_use(&ctx[A]);
-    spd0[B] = spd_in_use(&ctx[B]);
+    tip_sim_pair_add(&sp, &c[A], &c[B]);
+    tip_sim_pair_up(&sp, 5000);
+    tip_sim_run(&sp.sim, 100, 10);
+    memset(sp.ev, 0, sizeof(sp.ev));
+    tip_wire_init(&wire, &sp.sim);
+    spd0[A] = spd_in_use(&sp.ctx[A]);
+    spd0[B] = spd_in_use(&sp.ctx[B]);
 }
 
 static void world(uint64_t seed)
@@ -136,14 +109,14 @@ static void expect_traffic(int x)
     tip_buf_t buf;
     tip_addr_t s = tip_test_addr(x == A ? "10.1.0.5" : "10.2.0.7");
     tip_addr_t d = tip_test_addr(x == A ? "10.2.0.7" : "10.1.0.5");
-    uint32_t before = sim.n[1 - x].rx_data;
+    uint32_t before = sp.sim.n[1 - x].rx_data;
 
     memset(pl, 0x5A, sizeof(pl));
     tip_test_buf_init(&buf, mem, sizeof(mem), TIP_ESP_HEADROOM);
     assert_int_equal(tip_test_pkt_udp(&buf, &s, &d, 1000, 2000, pl, sizeof(pl)), TIP_OK);
-    assert_int_equal(tip_output(&ctx[x], &buf), TIP_SENT);
+    assert_int_equal(tip_output(&sp.ctx[x], &buf), TIP_SENT);
     settle(0);
-    assert_int_equal(sim.n[1 - x].rx_data, before + 1);
+    assert_int_equal(sp.sim.n[1 - x].rx_data, before + 1);
 }
 
 /* Both ends hold one CHILD SA pair, the same one, and nothing else. */
@@ -151,20 +124,20 @@ static void expect_in_step(void)
 {
     tip_ike_status_t s0, s1;
 
-    assert_int_equal(tip_ike_status(&ctx[A], conn[A], &s0), TIP_OK);
-    assert_int_equal(tip_ike_status(&ctx[B], conn[B], &s1), TIP_OK);
+    assert_int_equal(tip_ike_status(&sp.ctx[A], sp.conn[A], &s0), TIP_OK);
+    assert_int_equal(tip_ike_status(&sp.ctx[B], sp.conn[B], &s1), TIP_OK);
     assert_true(s0.child_up);
     assert_true(s1.child_up);
     assert_int_equal(s0.child_spi_in, s1.child_spi_out);
     assert_int_equal(s0.child_spi_out, s1.child_spi_in);
-    assert_int_equal(tip_sad_count(&ctx[A]), 2);
-    assert_int_equal(tip_sad_count(&ctx[B]), 2);
-    assert_int_equal(spd_in_use(&ctx[A]), spd0[A]);
-    assert_int_equal(spd_in_use(&ctx[B]), spd0[B]);
-    assert_int_equal(ev[A][TIP_EV_CHILD_DOWN], 0);
-    assert_int_equal(ev[B][TIP_EV_CHILD_DOWN], 0);
-    assert_int_equal(ctx[A].ike.bad_transitions, 0);
-    assert_int_equal(ctx[B].ike.bad_transitions, 0);
+    assert_int_equal(tip_sad_count(&sp.ctx[A]), 2);
+    assert_int_equal(tip_sad_count(&sp.ctx[B]), 2);
+    assert_int_equal(spd_in_use(&sp.ctx[A]), spd0[A]);
+    assert_int_equal(spd_in_use(&sp.ctx[B]), spd0[B]);
+    assert_int_equal(sp.ev[A][TIP_EV_CHILD_DOWN], 0);
+    assert_int_equal(sp.ev[B][TIP_EV_CHILD_DOWN], 0);
+    assert_int_equal(sp.ctx[A].ike.bad_transitions, 0);
+    assert_int_equal(sp.ctx[B].ike.bad_transitions, 0);
     expect_traffic(A);
     expect_traffic(B);
 }
@@ -196,19 +169,19 @@ static void crossing_delete(int late_first)
     uint32_t b_new_in;
     tip_ike_status_t s;
 
-    assert_int_equal(tip_ike_rekey_child(&ctx[A], conn[A]), TIP_OK); /* req1, late */
-    assert_int_equal(tip_ike_rekey_child(&ctx[B], conn[B]), TIP_OK); /* req2 */
+    assert_int_equal(tip_ike_rekey_child(&sp.ctx[A], sp.conn[A]), TIP_OK); /* req1, late */
+    assert_int_equal(tip_ike_rekey_child(&sp.ctx[B], sp.conn[B]), TIP_OK); /* req2 */
     deliver(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 0));                /* A answers req2 */
     deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 1));                /* B is done */
-    assert_int_equal(ev[B][TIP_EV_CHILD_REKEYED], 1);
-    assert_int_equal(tip_ike_status(&ctx[B], conn[B], &s), TIP_OK);
+    assert_int_equal(sp.ev[B][TIP_EV_CHILD_REKEYED], 1);
+    assert_int_equal(tip_ike_status(&sp.ctx[B], sp.conn[B], &s), TIP_OK);
     b_new_in = s.child_spi_in;
     deliver(find(B, TIP_IKE_EXCH_INFORMATIONAL, 0)); /* B's Delete(old) reaches A */
-    assert_int_equal(tip_ike_status(&ctx[A], conn[A], &s), TIP_OK);
+    assert_int_equal(tip_ike_status(&sp.ctx[A], sp.conn[A], &s), TIP_OK);
     assert_true(s.child_up);
     assert_int_equal(s.child_spi_out, b_new_in);
-    assert_int_equal(ev[A][TIP_EV_CHILD_DOWN], 0);
-    assert_int_equal(ev[A][TIP_EV_CHILD_REKEYED], 1);
+    assert_int_equal(sp.ev[A][TIP_EV_CHILD_DOWN], 0);
+    assert_int_equal(sp.ev[A][TIP_EV_CHILD_REKEYED], 1);
     if (late_first) {
         deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 0)); /* req1: B refuses */
         deliver(find(A, TIP_IKE_EXCH_INFORMATIONAL, 1));
@@ -217,16 +190,16 @@ static void crossing_delete(int late_first)
         deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 0));
     }
     deliver(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 1)); /* the refusal: nothing to do */
-    assert_int_equal(tip_ike_status(&ctx[A], conn[A], &s), TIP_OK);
+    assert_int_equal(tip_ike_status(&sp.ctx[A], sp.conn[A], &s), TIP_OK);
     assert_int_equal(s.child_spi_out, b_new_in);
     assert_int_equal(s.last_error, TIP_OK);
     settle(2000);
     expect_in_step();
     /* and the pair rekeys normally from either end afterwards */
-    assert_int_equal(tip_ike_rekey_child(&ctx[A], conn[A]), TIP_OK);
+    assert_int_equal(tip_ike_rekey_child(&sp.ctx[A], sp.conn[A]), TIP_OK);
     settle(1000);
     expect_in_step();
-    assert_int_equal(tip_ike_rekey_child(&ctx[B], conn[B]), TIP_OK);
+    assert_int_equal(tip_ike_rekey_child(&sp.ctx[B], sp.conn[B]), TIP_OK);
     settle(1000);
     expect_in_step();
 }
@@ -262,25 +235,25 @@ static void test_collision_response_lost(void **state)
     (void)state;
     for (seed = 720; seed < 740 && !(a_lost >= 2 && a_won >= 2); seed++) {
         world(seed);
-        assert_int_equal(tip_ike_rekey_child(&ctx[A], conn[A]), TIP_OK); /* req1 */
-        assert_int_equal(tip_ike_rekey_child(&ctx[B], conn[B]), TIP_OK); /* req2 */
+        assert_int_equal(tip_ike_rekey_child(&sp.ctx[A], sp.conn[A]), TIP_OK); /* req1 */
+        assert_int_equal(tip_ike_rekey_child(&sp.ctx[B], sp.conn[B]), TIP_OK); /* req2 */
         deliver(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 0));                /* A answers req2 */
         take(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 1));                   /* ... lost */
         deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 0));                /* B answers req1 */
         deliver(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 1));                /* A decides */
-        if (ike_sa(&ctx[A])->extra_role == TIP_IKE_X_OURS)
+        if (ike_sa(&sp.ctx[A])->extra_role == TIP_IKE_X_OURS)
             a_lost++;
         else
             a_won++;
         deliver(find(A, TIP_IKE_EXCH_INFORMATIONAL, 0)); /* A's Delete reaches B */
-        assert_int_equal(ev[B][TIP_EV_CHILD_DOWN], 0);
+        assert_int_equal(sp.ev[B][TIP_EV_CHILD_DOWN], 0);
         deliver(find(B, TIP_IKE_EXCH_INFORMATIONAL, 1));
         tick(1000); /* B retransmits req2, A answers from its cache */
         deliver(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 0));
         deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 1));
         settle(2000);
         expect_in_step();
-        assert_int_equal(tip_ike_rekey_child(&ctx[B], conn[B]), TIP_OK);
+        assert_int_equal(tip_ike_rekey_child(&sp.ctx[B], sp.conn[B]), TIP_OK);
         settle(1000);
         expect_in_step();
     }
@@ -303,19 +276,19 @@ static void test_collision_with_pfs(void **state)
     for (seed = 770; seed < 790 && !(a_lost >= 2 && a_won >= 2); seed++) {
         tip_ike_status_t s;
         world_pfs(seed, TIP_DH_CURVE25519);
-        assert_int_equal(tip_ike_rekey_child(&ctx[A], conn[A]), TIP_OK);
-        assert_int_equal(tip_ike_rekey_child(&ctx[B], conn[B]), TIP_OK);
+        assert_int_equal(tip_ike_rekey_child(&sp.ctx[A], sp.conn[A]), TIP_OK);
+        assert_int_equal(tip_ike_rekey_child(&sp.ctx[B], sp.conn[B]), TIP_OK);
         deliver(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 0)); /* A answers B */
         deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 0)); /* B answers A */
         deliver(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 1)); /* A decides */
         deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 1)); /* B decides */
-        if (ike_sa(&ctx[A])->extra_role == TIP_IKE_X_OURS)
+        if (ike_sa(&sp.ctx[A])->extra_role == TIP_IKE_X_OURS)
             a_lost++;
         else
             a_won++;
         settle(2000);
         expect_in_step();
-        assert_int_equal(tip_ike_status(&ctx[A], conn[A], &s), TIP_OK);
+        assert_int_equal(tip_ike_status(&sp.ctx[A], sp.conn[A], &s), TIP_OK);
         assert_int_equal(s.child_alg.pfs, TIP_DH_CURVE25519);
         assert_int_equal(s.last_error, TIP_OK);
     }
@@ -336,25 +309,25 @@ static void test_ike_rekey_waits_for_child_rekey(void **state)
 
     (void)state;
     world(800);
-    assert_int_equal(tip_ike_rekey_child(&ctx[A], conn[A]), TIP_OK); /* late */
-    assert_int_equal(tip_ike_rekey_ike(&ctx[B], conn[B]), TIP_OK);
+    assert_int_equal(tip_ike_rekey_child(&sp.ctx[A], sp.conn[A]), TIP_OK); /* late */
+    assert_int_equal(tip_ike_rekey_ike(&sp.ctx[B], sp.conn[B]), TIP_OK);
     deliver(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 0)); /* A: wait */
-    assert_int_equal(ev[A][TIP_EV_IKE_REKEYED], 0);
-    assert_int_equal(tip_sad_count(&ctx[A]), 2);
+    assert_int_equal(sp.ev[A][TIP_EV_IKE_REKEYED], 0);
+    assert_int_equal(tip_sad_count(&sp.ctx[A]), 2);
     deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 0)); /* B: wait */
     deliver(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 1));
     deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 1));
-    assert_int_equal(ev[A][TIP_EV_CHILD_REKEYED], 0);
-    assert_int_equal(ev[B][TIP_EV_IKE_REKEYED], 0);
+    assert_int_equal(sp.ev[A][TIP_EV_CHILD_REKEYED], 0);
+    assert_int_equal(sp.ev[B][TIP_EV_IKE_REKEYED], 0);
     settle(0);
     expect_in_step();
     settle(150000); /* the retries, 2 s doubling with each failure */
-    assert_true(ev[A][TIP_EV_IKE_REKEYED] >= 1);
-    assert_true(ev[B][TIP_EV_IKE_REKEYED] >= 1);
-    assert_true(ev[A][TIP_EV_CHILD_REKEYED] >= 1);
-    assert_true(ev[B][TIP_EV_CHILD_REKEYED] >= 1);
-    assert_int_equal(tip_ike_status(&ctx[A], conn[A], &s0), TIP_OK);
-    assert_int_equal(tip_ike_status(&ctx[B], conn[B], &s1), TIP_OK);
+    assert_true(sp.ev[A][TIP_EV_IKE_REKEYED] >= 1);
+    assert_true(sp.ev[B][TIP_EV_IKE_REKEYED] >= 1);
+    assert_true(sp.ev[A][TIP_EV_CHILD_REKEYED] >= 1);
+    assert_true(sp.ev[B][TIP_EV_CHILD_REKEYED] >= 1);
+    assert_int_equal(tip_ike_status(&sp.ctx[A], sp.conn[A], &s0), TIP_OK);
+    assert_int_equal(tip_ike_status(&sp.ctx[B], sp.conn[B], &s1), TIP_OK);
     assert_memory_equal(s0.spi_i, s1.spi_i, 8);
     assert_memory_equal(s0.spi_r, s1.spi_r, 8);
     expect_in_step();
@@ -371,24 +344,24 @@ static void test_peer_deletes_during_rekey(void **state)
 
     (void)state;
     world(750);
-    assert_int_equal(tip_ike_rekey_child(&ctx[A], conn[A]), TIP_OK); /* late */
-    assert_int_equal(tip_ike_delete_child(&ctx[B], conn[B]), TIP_OK);
+    assert_int_equal(tip_ike_rekey_child(&sp.ctx[A], sp.conn[A]), TIP_OK); /* late */
+    assert_int_equal(tip_ike_delete_child(&sp.ctx[B], sp.conn[B]), TIP_OK);
     deliver(find(B, TIP_IKE_EXCH_INFORMATIONAL, 0));
-    assert_int_equal(ev[A][TIP_EV_CHILD_DOWN], 1);
+    assert_int_equal(sp.ev[A][TIP_EV_CHILD_DOWN], 1);
     deliver(find(A, TIP_IKE_EXCH_INFORMATIONAL, 1));
     deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 0));
     deliver(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 1));
     settle(70000);
-    assert_int_equal(tip_ike_status(&ctx[A], conn[A], &s), TIP_OK);
+    assert_int_equal(tip_ike_status(&sp.ctx[A], sp.conn[A], &s), TIP_OK);
     assert_true(s.ike_up);
     assert_false(s.child_up);
-    assert_int_equal(tip_sad_count(&ctx[A]), 0);
-    assert_int_equal(tip_sad_count(&ctx[B]), 0);
-    assert_int_equal(spd_in_use(&ctx[A]), spd0[A] - 2u);
-    assert_int_equal(spd_in_use(&ctx[B]), spd0[B] - 2u);
-    assert_int_equal(ev[A][TIP_EV_CHILD_DOWN], 1);
-    assert_int_equal(ev[B][TIP_EV_CHILD_DOWN], 1);
-    assert_int_equal(ctx[A].ike.bad_transitions, 0);
+    assert_int_equal(tip_sad_count(&sp.ctx[A]), 0);
+    assert_int_equal(tip_sad_count(&sp.ctx[B]), 0);
+    assert_int_equal(spd_in_use(&sp.ctx[A]), spd0[A] - 2u);
+    assert_int_equal(spd_in_use(&sp.ctx[B]), spd0[B] - 2u);
+    assert_int_equal(sp.ev[A][TIP_EV_CHILD_DOWN], 1);
+    assert_int_equal(sp.ev[B][TIP_EV_CHILD_DOWN], 1);
+    assert_int_equal(sp.ctx[A].ike.bad_transitions, 0);
 }
 
 /*
@@ -400,17 +373,17 @@ static void test_old_pair_deleted_before_answer(void **state)
 {
     (void)state;
     world(760);
-    assert_int_equal(tip_ike_rekey_child(&ctx[A], conn[A]), TIP_OK);
+    assert_int_equal(tip_ike_rekey_child(&sp.ctx[A], sp.conn[A]), TIP_OK);
     deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 0)); /* B answers, the answer waits */
-    assert_int_equal(tip_ike_delete_child(&ctx[B], conn[B]), TIP_OK); /* the old pair */
+    assert_int_equal(tip_ike_delete_child(&sp.ctx[B], sp.conn[B]), TIP_OK); /* the old pair */
     deliver(find(B, TIP_IKE_EXCH_INFORMATIONAL, 0));
     deliver(find(A, TIP_IKE_EXCH_INFORMATIONAL, 1));
     deliver(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 1));
-    assert_int_equal(ev[A][TIP_EV_CHILD_UP], 1);
-    ev[A][TIP_EV_CHILD_DOWN] = 0; /* the gap between the delete and the answer */
+    assert_int_equal(sp.ev[A][TIP_EV_CHILD_UP], 1);
+    sp.ev[A][TIP_EV_CHILD_DOWN] = 0; /* the gap between the delete and the answer */
     settle(2000);
     expect_in_step();
-    assert_int_equal(tip_ike_rekey_child(&ctx[A], conn[A]), TIP_OK);
+    assert_int_equal(tip_ike_rekey_child(&sp.ctx[A], sp.conn[A]), TIP_OK);
     settle(1000);
     expect_in_step();
 }

@@ -24,19 +24,14 @@
 #include "ike/ike_core.h"
 #include "tinyipsec/tinyipsec.h"
 #include "tip_sim.h"
+#include "tip_sim_pair.h"
 #include "tip_test_ike.h"
 #include "tip_test_pkt.h"
 #include "tip_test_port.h"
 #include "tip_test_tables.h"
 
 enum { A = 0, B = 1 };
-static tip_test_port_t port[2];
-static tip_ctx_t ctx[2];
-static tip_handle_t conn[2];
-static tip_sim_t sim;
-static int ev[2][TIP_EV_COUNT_];
-static int ev_child[2][TIP_EV_COUNT_]; /* tip_event_t.child of the last one */
-static int ev_reason[2][TIP_EV_COUNT_];
+static tip_sim_pair_t sp;
 static const char *const addr4[2] = {"10.99.0.1", "10.99.0.2"};
 static const char *const addr6[2] = {"fd00:1::1", "fd00:1::2"};
 static const char *addr[2] = {"10.99.0.1", "10.99.0.2"}; /* the outer addresses */
@@ -47,19 +42,14 @@ static int fill_b_on_up; /* B's table fills up when its first CHILD SA comes up 
 static tip_ike_sa_t *b_sa(void)
 {
     int err = 0;
-    tip_ike_conn_slot_t *c = tip_ike_conn_get(&ctx[B], conn[B], &err);
+    tip_ike_conn_slot_t *c = tip_ike_conn_get(&sp.ctx[B], sp.conn[B], &err);
 
     assert_non_null(c);
-    return tip_ike_conn_cur(&ctx[B], c);
+    return tip_ike_conn_cur(&sp.ctx[B], c);
 }
 
-static void on_event(void *arg, const tip_event_t *e)
+static void on_event(int n, const tip_event_t *e)
 {
-    int n = (int)(intptr_t)arg;
-
-    ev[n][e->type]++;
-    ev_child[n][e->type] = e->child;
-    ev_reason[n][e->type] = e->reason;
     if (n == B && e->type == TIP_EV_CHILD_UP && fill_b_on_up) {
         /* B's other entries are taken by CHILD SAs it waits to create */
         tip_ike_sa_t *sa = b_sa();
@@ -74,19 +64,8 @@ static void on_event(void *arg, const tip_event_t *e)
 
 static void world(uint64_t seed)
 {
-    tip_port_t p;
-    int i;
-
-    for (i = 0; i < 2; i++)
-        tip_ctx_deinit(&ctx[i]);
-    memset(ev, 0, sizeof(ev));
-    for (i = 0; i < 2; i++) {
-        tip_test_port_init(&port[i], seed + (uint64_t)i, 1000);
-        tip_test_port_fill(&port[i], &p);
-        assert_int_equal(tip_ctx_init(&ctx[i], &p), TIP_OK);
-        tip_ctx_set_event_cb(&ctx[i], on_event, (void *)(intptr_t)i);
-    }
-    tip_sim_init(&sim, &ctx[A], &port[A], addr[A], &ctx[B], &port[B], addr[B], seed);
+    tip_sim_pair_init_at(&sp, seed, addr[A], addr[B]);
+    sp.on_event = on_event;
 }
 
 static void pair_set(tip_selector_t *s, const char *local, unsigned lp, const char *remote,
@@ -115,8 +94,8 @@ static void connect_ab(const tip_selector_t *b_more, unsigned b_more_count)
     for (i = 0; i < b_more_count; i++)
         cb.ts_more[i] = b_more[i];
     cb.ts_more_count = (uint8_t)b_more_count;
-    assert_int_equal(tip_ike_conn_add(&ctx[A], &ca, &conn[A]), TIP_OK);
-    assert_int_equal(tip_ike_conn_add(&ctx[B], &cb, &conn[B]), TIP_OK);
+    assert_int_equal(tip_ike_conn_add(&sp.ctx[A], &ca, &sp.conn[A]), TIP_OK);
+    assert_int_equal(tip_ike_conn_add(&sp.ctx[B], &cb, &sp.conn[B]), TIP_OK);
 }
 
 static int children_up(const tip_ctx_t *c, tip_handle_t h)
@@ -129,18 +108,18 @@ static int children_up(const tip_ctx_t *c, tip_handle_t h)
 static int both_two(void *arg)
 {
     (void)arg;
-    return children_up(&ctx[A], conn[A]) == 2 && children_up(&ctx[B], conn[B]) == 2;
+    return children_up(&sp.ctx[A], sp.conn[A]) == 2 && children_up(&sp.ctx[B], sp.conn[B]) == 2;
 }
 
 static int a_one_b_one(void *arg)
 {
     (void)arg;
-    return children_up(&ctx[A], conn[A]) == 1 && children_up(&ctx[B], conn[B]) == 1;
+    return children_up(&sp.ctx[A], sp.conn[A]) == 1 && children_up(&sp.ctx[B], sp.conn[B]) == 1;
 }
 
 static void child_of(int n, unsigned idx, tip_ike_child_status_t *st)
 {
-    assert_int_equal(tip_ike_child_status(&ctx[n], conn[n], idx, st), TIP_OK);
+    assert_int_equal(tip_ike_child_status(&sp.ctx[n], sp.conn[n], idx, st), TIP_OK);
     assert_true(st->up);
 }
 
@@ -151,7 +130,7 @@ static unsigned entry_by_spi(int n, uint32_t spi_in)
     unsigned i;
 
     for (i = 0; i < TIP_IKE_CHILD_MAX; i++)
-        if (tip_ike_child_status(&ctx[n], conn[n], i, &st) == TIP_OK && st.up &&
+        if (tip_ike_child_status(&sp.ctx[n], sp.conn[n], i, &st) == TIP_OK && st.up &&
             st.spi_in == spi_in)
             return i;
     fail_msg("no CHILD SA with inbound SPI %08x", (unsigned)spi_in);
@@ -164,7 +143,7 @@ static uint64_t out_packets(int n, unsigned idx)
     tip_sa_stats_t ss;
 
     child_of(n, idx, &st);
-    assert_int_equal(tip_sad_stats(&ctx[n], st.sa_out, &ss), TIP_OK);
+    assert_int_equal(tip_sad_stats(&sp.ctx[n], st.sa_out, &ss), TIP_OK);
     return ss.packets;
 }
 
@@ -173,12 +152,12 @@ static uint64_t out_packets(int n, unsigned idx)
 static void expect_through(int n, unsigned idx, const char *src, const char *dst)
 {
     uint64_t before = out_packets(n, idx);
-    uint32_t rx = sim.n[1 - n].rx_data;
+    uint32_t rx = sp.sim.n[1 - n].rx_data;
 
-    assert_int_equal(tip_sim_send_udp(&ctx[n], src, dst, 0x5A), TIP_SENT);
-    (void)tip_sim_pump(&sim);
+    assert_int_equal(tip_sim_send_udp(&sp.ctx[n], src, dst, 0x5A), TIP_SENT);
+    (void)tip_sim_pump(&sp.sim);
     assert_int_equal(out_packets(n, idx), before + 1);
-    assert_int_equal(sim.n[1 - n].rx_data, rx + 1);
+    assert_int_equal(sp.sim.n[1 - n].rx_data, rx + 1);
 }
 
 static void tables_ok(void)
@@ -187,7 +166,7 @@ static void tables_ok(void)
     int n;
 
     for (n = 0; n < 2; n++)
-        if (tip_test_tables_check(&ctx[n], 1, why, sizeof(why)) != 0)
+        if (tip_test_tables_check(&sp.ctx[n], 1, why, sizeof(why)) != 0)
             fail_msg("node %d: %s", n, why);
 }
 
@@ -198,7 +177,7 @@ static void mirrored(unsigned count)
     unsigned i, seen = 0;
 
     for (i = 0; i < TIP_IKE_CHILD_MAX; i++) {
-        if (tip_ike_child_status(&ctx[A], conn[A], i, &sa_) != TIP_OK || !sa_.up)
+        if (tip_ike_child_status(&sp.ctx[A], sp.conn[A], i, &sa_) != TIP_OK || !sa_.up)
             continue;
         child_of(B, entry_by_spi(B, sa_.spi_out), &sb);
         assert_int_equal(sb.spi_out, sa_.spi_in);
@@ -209,8 +188,8 @@ static void mirrored(unsigned count)
 
 static void up_two(void)
 {
-    assert_int_equal(tip_ike_initiate(&ctx[A], conn[A]), TIP_OK);
-    assert_true(tip_sim_until(&sim, both_two, NULL, 10000));
+    assert_int_equal(tip_ike_initiate(&sp.ctx[A], sp.conn[A]), TIP_OK);
+    assert_true(tip_sim_until(&sp.sim, both_two, NULL, 10000));
     mirrored(2);
 }
 
@@ -228,10 +207,10 @@ static void test_two_children_carry_their_own_traffic(void **state)
     pair_set(&more, "10.2.1.0", 24, "10.1.1.0", 24);
     connect_ab(&more, 1);
     up_two();
-    assert_int_equal(ev[A][TIP_EV_IKE_UP], 1);
-    assert_int_equal(ev[A][TIP_EV_CHILD_UP], 2);
-    assert_int_equal(ev[B][TIP_EV_CHILD_UP], 2);
-    assert_int_equal(ev_child[A][TIP_EV_CHILD_UP], 1);
+    assert_int_equal(sp.ev[A][TIP_EV_IKE_UP], 1);
+    assert_int_equal(sp.ev[A][TIP_EV_CHILD_UP], 2);
+    assert_int_equal(sp.ev[B][TIP_EV_CHILD_UP], 2);
+    assert_int_equal(sp.ev_child[A][TIP_EV_CHILD_UP], 1);
     child_of(A, 1, &st);
     assert_int_equal(st.pair, 1);
     assert_int_equal(st.sel.local.lo.addr[2], 1);
@@ -241,8 +220,8 @@ static void test_two_children_carry_their_own_traffic(void **state)
     expect_through(B, entry_by_spi(B, st.spi_out), "10.2.1.7", "10.1.1.5");
     expect_through(B, 0, "10.2.0.7", "10.1.0.5");
     /* nothing else in the tables: 2 pairs x 2 SAs each side */
-    assert_int_equal(tip_sad_count(&ctx[A]), 4);
-    assert_int_equal(tip_sad_count(&ctx[B]), 4);
+    assert_int_equal(tip_sad_count(&sp.ctx[A]), 4);
+    assert_int_equal(tip_sad_count(&sp.ctx[B]), 4);
     tables_ok();
 }
 
@@ -275,23 +254,23 @@ static void test_ts_unacceptable_keeps_ike_sa(void **state)
     (void)state;
     world(3);
     connect_ab(NULL, 0);
-    assert_int_equal(tip_ike_initiate(&ctx[A], conn[A]), TIP_OK);
-    assert_true(tip_sim_until(&sim, a_one_b_one, NULL, 10000));
-    tip_sim_run(&sim, 500, 50);
-    assert_int_equal(ev[A][TIP_EV_PROPOSAL_MISMATCH], 1);
-    assert_int_equal(ev_reason[A][TIP_EV_PROPOSAL_MISMATCH], TIP_IKE_N_TS_UNACCEPTABLE);
-    assert_int_equal(ev_child[A][TIP_EV_PROPOSAL_MISMATCH], 1);
-    assert_int_equal(tip_ike_child_status(&ctx[A], conn[A], 1, &st), TIP_OK);
+    assert_int_equal(tip_ike_initiate(&sp.ctx[A], sp.conn[A]), TIP_OK);
+    assert_true(tip_sim_until(&sp.sim, a_one_b_one, NULL, 10000));
+    tip_sim_run(&sp.sim, 500, 50);
+    assert_int_equal(sp.ev[A][TIP_EV_PROPOSAL_MISMATCH], 1);
+    assert_int_equal(sp.ev_reason[A][TIP_EV_PROPOSAL_MISMATCH], TIP_IKE_N_TS_UNACCEPTABLE);
+    assert_int_equal(sp.ev_child[A][TIP_EV_PROPOSAL_MISMATCH], 1);
+    assert_int_equal(tip_ike_child_status(&sp.ctx[A], sp.conn[A], 1, &st), TIP_OK);
     assert_false(st.up);
     assert_true(st.pending);
     /* 20 s: retries at 2-3 s, then 4-6 s, then 8-12 s after each failure */
-    tip_sim_run(&sim, 20000, 100);
-    assert_true(ev[A][TIP_EV_PROPOSAL_MISMATCH] >= 2);
-    assert_true(ev[A][TIP_EV_PROPOSAL_MISMATCH] <= 4);
-    assert_int_equal(tip_ike_status(&ctx[A], conn[A], &s), TIP_OK);
+    tip_sim_run(&sp.sim, 20000, 100);
+    assert_true(sp.ev[A][TIP_EV_PROPOSAL_MISMATCH] >= 2);
+    assert_true(sp.ev[A][TIP_EV_PROPOSAL_MISMATCH] <= 4);
+    assert_int_equal(tip_ike_status(&sp.ctx[A], sp.conn[A], &s), TIP_OK);
     assert_true(s.ike_up);
-    assert_int_equal(ev[A][TIP_EV_IKE_DOWN], 0);
-    assert_int_equal(ev[B][TIP_EV_IKE_DOWN], 0);
+    assert_int_equal(sp.ev[A][TIP_EV_IKE_DOWN], 0);
+    assert_int_equal(sp.ev[B][TIP_EV_IKE_DOWN], 0);
     expect_through(A, 0, "10.1.0.5", "10.2.0.7");
     tables_ok();
 }
@@ -308,14 +287,14 @@ static void test_table_full_no_additional_sas(void **state)
     pair_set(&more, "10.2.1.0", 24, "10.1.1.0", 24);
     connect_ab(&more, 1);
     fill_b_on_up = 1;
-    assert_int_equal(tip_ike_initiate(&ctx[A], conn[A]), TIP_OK);
-    tip_sim_run(&sim, 1000, 50);
+    assert_int_equal(tip_ike_initiate(&sp.ctx[A], sp.conn[A]), TIP_OK);
+    tip_sim_run(&sp.sim, 1000, 50);
     bsa = b_sa();
     assert_non_null(bsa);
-    assert_int_equal(ev[A][TIP_EV_PROPOSAL_MISMATCH], 1);
-    assert_int_equal(ev_reason[A][TIP_EV_PROPOSAL_MISMATCH], TIP_IKE_N_NO_ADDITIONAL_SAS);
-    assert_int_equal(children_up(&ctx[A], conn[A]), 1);
-    assert_int_equal(ev[A][TIP_EV_IKE_DOWN], 0);
+    assert_int_equal(sp.ev[A][TIP_EV_PROPOSAL_MISMATCH], 1);
+    assert_int_equal(sp.ev_reason[A][TIP_EV_PROPOSAL_MISMATCH], TIP_IKE_N_NO_ADDITIONAL_SAS);
+    assert_int_equal(children_up(&sp.ctx[A], sp.conn[A]), 1);
+    assert_int_equal(sp.ev[A][TIP_EV_IKE_DOWN], 0);
     expect_through(A, 0, "10.1.0.5", "10.2.0.7");
     for (i = 1; i < TIP_IKE_CHILD_MAX; i++)
         memset(&bsa->child[i], 0, sizeof(bsa->child[i]));
@@ -335,22 +314,22 @@ static void test_rekey_second_child(void **state)
     up_two();
     child_of(A, 0, &c0);
     child_of(A, 1, &c1);
-    assert_int_equal(tip_ike_rekey_child_at(&ctx[A], conn[A], 1), TIP_OK);
+    assert_int_equal(tip_ike_rekey_child_at(&sp.ctx[A], sp.conn[A], 1), TIP_OK);
     /* the first carries traffic while the rekey is in flight */
     expect_through(A, 0, "10.1.0.5", "10.2.0.7");
-    tip_sim_run(&sim, 2000, 50);
+    tip_sim_run(&sp.sim, 2000, 50);
     child_of(A, 0, &n0);
     child_of(A, 1, &n1);
     assert_int_equal(n0.spi_in, c0.spi_in);
     assert_true(n1.spi_in != c1.spi_in);
-    assert_int_equal(ev[A][TIP_EV_CHILD_REKEYED], 1);
-    assert_int_equal(ev_child[A][TIP_EV_CHILD_REKEYED], 1);
-    assert_int_equal(ev[B][TIP_EV_CHILD_REKEYED], 1);
-    assert_int_equal(ev[A][TIP_EV_CHILD_DOWN] + ev[B][TIP_EV_CHILD_DOWN], 0);
+    assert_int_equal(sp.ev[A][TIP_EV_CHILD_REKEYED], 1);
+    assert_int_equal(sp.ev_child[A][TIP_EV_CHILD_REKEYED], 1);
+    assert_int_equal(sp.ev[B][TIP_EV_CHILD_REKEYED], 1);
+    assert_int_equal(sp.ev[A][TIP_EV_CHILD_DOWN] + sp.ev[B][TIP_EV_CHILD_DOWN], 0);
     mirrored(2);
     expect_through(A, 1, "10.1.1.5", "10.2.1.7");
     expect_through(A, 0, "10.1.0.5", "10.2.0.7");
-    assert_int_equal(tip_sad_count(&ctx[A]), 4);
+    assert_int_equal(tip_sad_count(&sp.ctx[A]), 4);
     tables_ok();
 }
 
@@ -365,18 +344,18 @@ static void test_delete_one_child(void **state)
     pair_set(&more, "10.2.1.0", 24, "10.1.1.0", 24);
     connect_ab(&more, 1);
     up_two();
-    assert_int_equal(tip_ike_delete_child_at(&ctx[A], conn[A], 1), TIP_OK);
-    assert_true(tip_sim_until(&sim, a_one_b_one, NULL, 5000));
-    assert_int_equal(ev[A][TIP_EV_CHILD_DOWN], 1);
-    assert_int_equal(ev_child[A][TIP_EV_CHILD_DOWN], 1);
-    assert_int_equal(ev[B][TIP_EV_CHILD_DOWN], 1);
-    assert_int_equal(tip_ike_child_status(&ctx[A], conn[A], 1, &st), TIP_ERR_NO_SA);
+    assert_int_equal(tip_ike_delete_child_at(&sp.ctx[A], sp.conn[A], 1), TIP_OK);
+    assert_true(tip_sim_until(&sp.sim, a_one_b_one, NULL, 5000));
+    assert_int_equal(sp.ev[A][TIP_EV_CHILD_DOWN], 1);
+    assert_int_equal(sp.ev_child[A][TIP_EV_CHILD_DOWN], 1);
+    assert_int_equal(sp.ev[B][TIP_EV_CHILD_DOWN], 1);
+    assert_int_equal(tip_ike_child_status(&sp.ctx[A], sp.conn[A], 1, &st), TIP_ERR_NO_SA);
     expect_through(A, 0, "10.1.0.5", "10.2.0.7");
     /* the pair's traffic has no SA any more (its policies went with it) */
-    assert_int_equal(tip_sad_count(&ctx[A]), 2);
-    assert_int_equal(tip_sad_count(&ctx[B]), 2);
-    tip_sim_run(&sim, 10000, 100); /* and it is not negotiated again by itself */
-    assert_int_equal(children_up(&ctx[A], conn[A]), 1);
+    assert_int_equal(tip_sad_count(&sp.ctx[A]), 2);
+    assert_int_equal(tip_sad_count(&sp.ctx[B]), 2);
+    tip_sim_run(&sp.sim, 10000, 100); /* and it is not negotiated again by itself */
+    assert_int_equal(children_up(&sp.ctx[A], sp.conn[A]), 1);
     tables_ok();
 }
 
@@ -391,10 +370,10 @@ static void test_peer_deletes_first_child(void **state)
     pair_set(&more, "10.2.1.0", 24, "10.1.1.0", 24);
     connect_ab(&more, 1);
     up_two();
-    assert_int_equal(tip_ike_delete_child_at(&ctx[B], conn[B], 0), TIP_OK);
-    assert_true(tip_sim_until(&sim, a_one_b_one, NULL, 5000));
-    assert_int_equal(ev[A][TIP_EV_CHILD_DOWN], 1);
-    assert_int_equal(ev_child[A][TIP_EV_CHILD_DOWN], 0);
+    assert_int_equal(tip_ike_delete_child_at(&sp.ctx[B], sp.conn[B], 0), TIP_OK);
+    assert_true(tip_sim_until(&sp.sim, a_one_b_one, NULL, 5000));
+    assert_int_equal(sp.ev[A][TIP_EV_CHILD_DOWN], 1);
+    assert_int_equal(sp.ev_child[A][TIP_EV_CHILD_DOWN], 0);
     expect_through(A, 1, "10.1.1.5", "10.2.1.7");
     tables_ok();
 }
@@ -413,11 +392,11 @@ static void test_ike_rekey_moves_children(void **state)
     up_two();
     child_of(A, 0, &c0);
     child_of(A, 1, &c1);
-    assert_int_equal(tip_ike_status(&ctx[A], conn[A], &s0), TIP_OK);
-    assert_int_equal(tip_ike_rekey_ike(&ctx[A], conn[A]), TIP_OK);
-    tip_sim_run(&sim, 3000, 50);
-    assert_int_equal(ev[A][TIP_EV_IKE_REKEYED], 1);
-    assert_int_equal(tip_ike_status(&ctx[A], conn[A], &s1), TIP_OK);
+    assert_int_equal(tip_ike_status(&sp.ctx[A], sp.conn[A], &s0), TIP_OK);
+    assert_int_equal(tip_ike_rekey_ike(&sp.ctx[A], sp.conn[A]), TIP_OK);
+    tip_sim_run(&sp.sim, 3000, 50);
+    assert_int_equal(sp.ev[A][TIP_EV_IKE_REKEYED], 1);
+    assert_int_equal(tip_ike_status(&sp.ctx[A], sp.conn[A], &s1), TIP_OK);
     assert_true(memcmp(s0.spi_i, s1.spi_i, 8) != 0);
     assert_int_equal(s1.child_count, 2);
     child_of(A, 0, &n0);
@@ -428,8 +407,8 @@ static void test_ike_rekey_moves_children(void **state)
     expect_through(A, 0, "10.1.0.5", "10.2.0.7");
     expect_through(A, 1, "10.1.1.5", "10.2.1.7");
     /* and the new IKE SA rekeys the second CHILD SA */
-    assert_int_equal(tip_ike_rekey_child_at(&ctx[A], conn[A], 1), TIP_OK);
-    tip_sim_run(&sim, 2000, 50);
+    assert_int_equal(tip_ike_rekey_child_at(&sp.ctx[A], sp.conn[A], 1), TIP_OK);
+    tip_sim_run(&sp.sim, 2000, 50);
     expect_through(A, 1, "10.1.1.5", "10.2.1.7");
     tables_ok();
 }
@@ -457,10 +436,10 @@ static void test_acquire_creates_child_for_policy(void **state)
     pair_set(&ca.ts, "10.1.0.0", 16, "10.2.0.0", 16);
     pair_set(&cb.ts_more[0], "10.2.5.0", 24, "10.1.5.0", 24);
     cb.ts_more_count = 1;
-    assert_int_equal(tip_ike_conn_add(&ctx[A], &ca, &conn[A]), TIP_OK);
-    assert_int_equal(tip_ike_conn_add(&ctx[B], &cb, &conn[B]), TIP_OK);
-    assert_int_equal(tip_ike_initiate(&ctx[A], conn[A]), TIP_OK);
-    assert_true(tip_sim_until(&sim, a_one_b_one, NULL, 10000));
+    assert_int_equal(tip_ike_conn_add(&sp.ctx[A], &ca, &sp.conn[A]), TIP_OK);
+    assert_int_equal(tip_ike_conn_add(&sp.ctx[B], &cb, &sp.conn[B]), TIP_OK);
+    assert_int_equal(tip_ike_initiate(&sp.ctx[A], sp.conn[A]), TIP_OK);
+    assert_true(tip_sim_until(&sp.sim, a_one_b_one, NULL, 10000));
     child_of(A, 0, &st);
     assert_int_equal(st.sel.remote.hi.addr[2], 0); /* narrowed to B's first pair */
     memset(&pol, 0, sizeof(pol));
@@ -471,42 +450,42 @@ static void test_acquire_creates_child_for_policy(void **state)
     pol.tunnel_local = tip_test_addr(addr[A]);
     pol.tunnel_remote = tip_test_addr(addr[B]);
     pol.dir = TIP_DIR_OUT;
-    assert_int_equal(tip_spd_add(&ctx[A], &pol, TIP_SPD_APPEND, &hp), TIP_OK);
+    assert_int_equal(tip_spd_add(&sp.ctx[A], &pol, TIP_SPD_APPEND, &hp), TIP_OK);
     pol.dir = TIP_DIR_IN;
-    assert_int_equal(tip_spd_add(&ctx[A], &pol, TIP_SPD_APPEND, &hin), TIP_OK);
+    assert_int_equal(tip_spd_add(&sp.ctx[A], &pol, TIP_SPD_APPEND, &hin), TIP_OK);
     for (i = 0; i < TIP_MAX_POLICIES; i++)
-        pols += ctx[A].spd[i].in_use != 0;
+        pols += sp.ctx[A].spd[i].in_use != 0;
     /* three packets before any answer: one acquire each, one negotiation */
     for (i = 0; i < 3; i++)
-        assert_int_not_equal(tip_sim_send_udp(&ctx[A], "10.1.5.5", "10.2.5.7", 0x5A), TIP_SENT);
-    assert_int_equal(ev[A][TIP_EV_ACQUIRE], 3);
-    tip_sim_run(&sim, 1000, 50);
-    assert_int_equal(ev[B][TIP_EV_CHILD_UP], 2); /* IKE_AUTH's, the acquire's */
-    assert_int_equal(ev[A][TIP_EV_CHILD_UP], 2);
+        assert_int_not_equal(tip_sim_send_udp(&sp.ctx[A], "10.1.5.5", "10.2.5.7", 0x5A), TIP_SENT);
+    assert_int_equal(sp.ev[A][TIP_EV_ACQUIRE], 3);
+    tip_sim_run(&sp.sim, 1000, 50);
+    assert_int_equal(sp.ev[B][TIP_EV_CHILD_UP], 2); /* IKE_AUTH's, the acquire's */
+    assert_int_equal(sp.ev[A][TIP_EV_CHILD_UP], 2);
     for (k = 0; k < TIP_IKE_CHILD_MAX; k++)
-        if (tip_ike_child_status(&ctx[A], conn[A], k, &st) == TIP_OK && st.up && st.policy == hp)
+        if (tip_ike_child_status(&sp.ctx[A], sp.conn[A], k, &st) == TIP_OK && st.up && st.policy == hp)
             found = (int)k;
     assert_true(found >= 0);
     child_of(A, (unsigned)found, &st);
     assert_int_equal(st.pair, TIP_IKE_TS_NONE);
     assert_int_equal(st.sel.remote.lo.addr[2], 5);
     for (i = 0; i < TIP_MAX_POLICIES; i++)
-        pols_after += ctx[A].spd[i].in_use != 0;
+        pols_after += sp.ctx[A].spd[i].in_use != 0;
     assert_int_equal(pols_after, pols);
     expect_through(A, (unsigned)found, "10.1.5.5", "10.2.5.7");
     /* deleting it leaves the application's policy in place */
-    assert_int_equal(tip_ike_delete_child_at(&ctx[A], conn[A], (unsigned)found), TIP_OK);
-    tip_sim_run(&sim, 1000, 50);
-    assert_int_equal(tip_spd_get(&ctx[A], hp, &pol), TIP_OK);
+    assert_int_equal(tip_ike_delete_child_at(&sp.ctx[A], sp.conn[A], (unsigned)found), TIP_OK);
+    tip_sim_run(&sp.sim, 1000, 50);
+    assert_int_equal(tip_spd_get(&sp.ctx[A], hp, &pol), TIP_OK);
     /* a policy outside the connection's pairs is none of its business */
     pair_set(&pol.sel, "10.1.9.0", 24, "10.3.0.0", 24);
     pol.dir = TIP_DIR_OUT;
-    assert_int_equal(tip_spd_add(&ctx[A], &pol, TIP_SPD_APPEND, &hp), TIP_OK);
-    assert_int_not_equal(tip_sim_send_udp(&ctx[A], "10.1.9.5", "10.3.0.7", 0x5A), TIP_SENT);
-    tip_sim_run(&sim, 1000, 50);
-    assert_int_equal(ev[A][TIP_EV_CHILD_UP], 2);
-    assert_int_equal(ev[A][TIP_EV_PROPOSAL_MISMATCH], 0);
-    assert_int_equal(children_up(&ctx[A], conn[A]), 1);
+    assert_int_equal(tip_spd_add(&sp.ctx[A], &pol, TIP_SPD_APPEND, &hp), TIP_OK);
+    assert_int_not_equal(tip_sim_send_udp(&sp.ctx[A], "10.1.9.5", "10.3.0.7", 0x5A), TIP_SENT);
+    tip_sim_run(&sp.sim, 1000, 50);
+    assert_int_equal(sp.ev[A][TIP_EV_CHILD_UP], 2);
+    assert_int_equal(sp.ev[A][TIP_EV_PROPOSAL_MISMATCH], 0);
+    assert_int_equal(children_up(&sp.ctx[A], sp.conn[A]), 1);
 }
 
 /* Lost, duplicated and reordered datagrams: both CHILD SAs still come up,
@@ -519,16 +498,16 @@ static void test_two_children_lossy(void **state)
     (void)state;
     for (seed = 20; seed < 28; seed++) {
         world(seed);
-        sim.loss_pct = 20;
-        sim.dup_pct = 10;
-        sim.reorder_pct = 10;
+        sp.sim.loss_pct = 20;
+        sp.sim.dup_pct = 10;
+        sp.sim.reorder_pct = 10;
         pair_set(&more, "10.2.1.0", 24, "10.1.1.0", 24);
         connect_ab(&more, 1);
-        assert_int_equal(tip_ike_initiate(&ctx[A], conn[A]), TIP_OK);
-        if (!tip_sim_until(&sim, both_two, NULL, 60000))
+        assert_int_equal(tip_ike_initiate(&sp.ctx[A], sp.conn[A]), TIP_OK);
+        if (!tip_sim_until(&sp.sim, both_two, NULL, 60000))
             fail_msg("seed %u: both CHILD SAs not up", (unsigned)seed);
-        tip_sim_run(&sim, 2000, 50); /* the last responses settle */
-        sim.loss_pct = sim.dup_pct = sim.reorder_pct = 0;
+        tip_sim_run(&sp.sim, 2000, 50); /* the last responses settle */
+        sp.sim.loss_pct = sp.sim.dup_pct = sp.sim.reorder_pct = 0;
         mirrored(2);
         expect_through(A, 1, "10.1.1.5", "10.2.1.7");
         tables_ok();
@@ -576,8 +555,8 @@ static void test_open_side_takes_pair_family(void **state)
     c.ts_more_count = 1;
     pair_set(&c.ts_more[0], "10.1.1.0", 24, "10.2.1.0", 24);
     memset(&c.ts_more[0].remote, 0, sizeof(c.ts_more[0].remote));
-    assert_int_equal(tip_ike_conn_add(&ctx[A], &c, &h), TIP_OK);
-    slot = tip_ike_conn_get(&ctx[A], h, &err);
+    assert_int_equal(tip_ike_conn_add(&sp.ctx[A], &c, &h), TIP_OK);
+    slot = tip_ike_conn_get(&sp.ctx[A], h, &err);
     assert_non_null(slot);
     assert_int_equal(slot->cfg.ts.remote.lo.family, TIP_AF_INET);
     assert_int_equal(slot->cfg.ts.remote.hi.family, TIP_AF_INET);
@@ -601,8 +580,8 @@ static void test_open_own_side_over_ipv6(void **state)
     world(13);
     tip_test_ike_conn(&c, addr6[A], addr6[B], "a.test", "b.test", "10.1.0.0", "10.2.0.0");
     memset(&c.ts.local, 0, sizeof(c.ts.local));
-    assert_int_equal(tip_ike_conn_add(&ctx[A], &c, &h), TIP_OK);
-    slot = tip_ike_conn_get(&ctx[A], h, &err);
+    assert_int_equal(tip_ike_conn_add(&sp.ctx[A], &c, &h), TIP_OK);
+    slot = tip_ike_conn_get(&sp.ctx[A], h, &err);
     assert_non_null(slot);
     assert_int_equal(slot->cfg.ts.local.lo.family, TIP_AF_INET);
     assert_memory_equal(slot->cfg.ts.local.hi.addr, all_ones, 4);
@@ -619,19 +598,19 @@ static void test_conn_add_checks_pairs(void **state)
     world(10);
     tip_test_ike_conn(&c, addr[A], addr[B], "a.test", "b.test", "10.1.0.0", "10.2.0.0");
     c.ts_more_count = TIP_IKE_CHILD_MAX; /* one more than the table holds with ts */
-    assert_int_equal(tip_ike_conn_add(&ctx[A], &c, NULL), TIP_ERR_ARG);
+    assert_int_equal(tip_ike_conn_add(&sp.ctx[A], &c, NULL), TIP_ERR_ARG);
     c.ts_more_count = 1;
     pair_set(&c.ts_more[0], "10.1.1.0", 24, "10.2.1.0", 24);
     c.ts_more[0].remote.lo = a6; /* mixed families */
-    assert_int_equal(tip_ike_conn_add(&ctx[A], &c, NULL), TIP_ERR_ARG);
+    assert_int_equal(tip_ike_conn_add(&sp.ctx[A], &c, NULL), TIP_ERR_ARG);
     pair_set(&c.ts_more[0], "10.1.1.0", 24, "10.2.1.0", 24);
     c.ts_more[0].local_port_lo = 9;
     c.ts_more[0].local_port_hi = 8;
-    assert_int_equal(tip_ike_conn_add(&ctx[A], &c, NULL), TIP_ERR_ARG);
+    assert_int_equal(tip_ike_conn_add(&sp.ctx[A], &c, NULL), TIP_ERR_ARG);
     c.ts_more[0].local_port_lo = 0;
     c.ts_more[0].local_port_hi = 0; /* unset: all ports */
-    assert_int_equal(tip_ike_conn_add(&ctx[A], &c, NULL), TIP_OK);
-    assert_int_equal(tip_ike_child_status(&ctx[A], conn[A], TIP_IKE_CHILD_MAX, NULL),
+    assert_int_equal(tip_ike_conn_add(&sp.ctx[A], &c, NULL), TIP_OK);
+    assert_int_equal(tip_ike_child_status(&sp.ctx[A], sp.conn[A], TIP_IKE_CHILD_MAX, NULL),
                      TIP_ERR_ARG);
 }
 
@@ -640,8 +619,8 @@ static int teardown(void **state)
     (void)state;
     addr[A] = addr4[A];
     addr[B] = addr4[B];
-    assert_int_equal(ctx[A].ike.bad_transitions, 0);
-    assert_int_equal(ctx[B].ike.bad_transitions, 0);
+    assert_int_equal(sp.ctx[A].ike.bad_transitions, 0);
+    assert_int_equal(sp.ctx[B].ike.bad_transitions, 0);
     return 0;
 }
 

@@ -27,6 +27,7 @@
 #include "ike/ike_core.h"
 #include "tinyipsec/tinyipsec.h"
 #include "tip_sim.h"
+#include "tip_sim_pair.h"
 #include "tip_test_ike.h"
 #include "tip_test_pkt.h"
 #include "tip_test_port.h"
@@ -56,55 +57,8 @@ static size_t psa_keys(void)
 #endif
 }
 
-static tip_test_port_t pa, pb;
-static tip_ctx_t a, b;
-static tip_sim_t sim;
-static tip_handle_t conn_a, conn_b;
-static int ev[2][TIP_EV_COUNT_];
-
-static void on_event(void *arg, const tip_event_t *e)
-{
-    ev[(int)(intptr_t)arg][e->type]++;
-}
-
-/* a (10.99.0.1, 10.1.0.0/24) initiates to b (10.99.0.2, 10.2.0.0/24). */
-static void conn_a_fill(tip_ike_conn_t *c)
-{
-    tip_test_ike_conn(c, "10.99.0.1", "10.99.0.2", "a.test", "b.test", "10.1.0.0", "10.2.0.0");
-}
-
-static void conn_b_fill(tip_ike_conn_t *c)
-{
-    tip_test_ike_conn(c, "10.99.0.2", "10.99.0.1", "b.test", "a.test", "10.2.0.0", "10.1.0.0");
-}
-
-static void setup_pair(const tip_ike_conn_t *ca, const tip_ike_conn_t *cb, uint64_t seed)
-{
-    tip_port_t port;
-
-    tip_ctx_deinit(&a);
-    tip_ctx_deinit(&b);
-    memset(ev, 0, sizeof(ev));
-    tip_test_port_init(&pa, seed, 1000);
-    tip_test_port_init(&pb, seed + 1, 1000);
-    tip_test_port_fill(&pa, &port);
-    assert_int_equal(tip_ctx_init(&a, &port), TIP_OK);
-    tip_test_port_fill(&pb, &port);
-    assert_int_equal(tip_ctx_init(&b, &port), TIP_OK);
-    tip_ctx_set_event_cb(&a, on_event, (void *)(intptr_t)0);
-    tip_ctx_set_event_cb(&b, on_event, (void *)(intptr_t)1);
-    assert_int_equal(tip_ike_conn_add(&a, ca, &conn_a), TIP_OK);
-    assert_int_equal(tip_ike_conn_add(&b, cb, &conn_b), TIP_OK);
-    tip_sim_init(&sim, &a, &pa, "10.99.0.1", &b, &pb, "10.99.0.2", seed);
-}
-
-static int both_children_up(void *arg)
-{
-    tip_ike_status_t sa, sb;
-    (void)arg;
-    return tip_ike_status(&a, conn_a, &sa) == TIP_OK && tip_ike_status(&b, conn_b, &sb) == TIP_OK &&
-           sa.child_up && sb.child_up;
-}
+enum { A = 0, B = 1 };
+static tip_sim_pair_t sp;
 
 static void expect_traffic_both_ways(void)
 {
@@ -112,19 +66,19 @@ static void expect_traffic_both_ways(void)
     uint8_t pl[100];
     tip_buf_t buf;
     tip_addr_t s = tip_test_addr("10.1.0.5"), d = tip_test_addr("10.2.0.7");
-    uint32_t ra = sim.n[0].rx_data, rb = sim.n[1].rx_data;
+    uint32_t ra = sp.sim.n[0].rx_data, rb = sp.sim.n[1].rx_data;
 
     memset(pl, 0xAB, sizeof(pl));
     tip_test_buf_init(&buf, mem, sizeof(mem), TIP_ESP_HEADROOM);
     assert_int_equal(tip_test_pkt_udp(&buf, &s, &d, 1000, 2000, pl, sizeof(pl)), TIP_OK);
-    assert_int_equal(tip_output(&a, &buf), TIP_SENT);
-    (void)tip_sim_pump(&sim);
-    assert_int_equal(sim.n[1].rx_data, rb + 1);
+    assert_int_equal(tip_output(&sp.ctx[A], &buf), TIP_SENT);
+    (void)tip_sim_pump(&sp.sim);
+    assert_int_equal(sp.sim.n[1].rx_data, rb + 1);
     tip_test_buf_init(&buf, mem, sizeof(mem), TIP_ESP_HEADROOM);
     assert_int_equal(tip_test_pkt_udp(&buf, &d, &s, 2000, 1000, pl, sizeof(pl)), TIP_OK);
-    assert_int_equal(tip_output(&b, &buf), TIP_SENT);
-    (void)tip_sim_pump(&sim);
-    assert_int_equal(sim.n[0].rx_data, ra + 1);
+    assert_int_equal(tip_output(&sp.ctx[B], &buf), TIP_SENT);
+    (void)tip_sim_pump(&sp.sim);
+    assert_int_equal(sp.sim.n[0].rx_data, ra + 1);
 }
 
 /*
@@ -144,7 +98,7 @@ static size_t modp_first_request(const uint8_t *req, size_t req_len, uint8_t *ou
     size_t i;
 
     assert_int_equal(tip_ike_msg_parse(req, req_len, &m), TIP_OK);
-    conn_a_fill(&offer);
+    tip_sim_pair_conn(&offer, A);
     for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
         offer.ike[i] = offer.ike[0];
         offer.ike[i].dh = order[i];
@@ -181,47 +135,47 @@ static void test_modp_ke_steered_to_supported_group(void **state)
 
     (void)state;
     keys = psa_keys();
-    conn_a_fill(&ca);
+    tip_sim_pair_conn(&ca, A);
     ca.ike[1] = ca.ike[0];
     ca.ike[1].dh = TIP_DH_ECP_256; /* a: X25519, then P-256 */
     ca.ike_count = 2;
-    conn_b_fill(&cb);
+    tip_sim_pair_conn(&cb, B);
     cb.ike[0].dh = TIP_DH_ECP_256; /* b: P-256 only; group 14 is not among its proposals */
-    setup_pair(&ca, &cb, 71);
+    tip_sim_pair_open(&sp, 71, &ca, &cb);
 
-    assert_int_equal(tip_ike_initiate(&a, conn_a), TIP_OK);
-    req = tip_test_port_last(&pa);
+    assert_int_equal(tip_ike_initiate(&sp.ctx[A], sp.conn[A]), TIP_OK);
+    req = tip_test_port_last(&sp.port[A]);
     assert_non_null(req);
     /* a's own first request never arrives: the group-14 one stands in for it. */
-    sim.n[0].consumed = tip_test_port_count(&pa);
+    sp.sim.n[0].consumed = tip_test_port_count(&sp.port[A]);
     len = modp_first_request(req->data, req->len, msg, sizeof(msg));
-    sent_b = tip_test_port_count(&pb);
-    assert_int_equal(tip_ike_input(&b, &from, 500, &to, 500, msg, len), TIP_OK);
+    sent_b = tip_test_port_count(&sp.port[B]);
+    assert_int_equal(tip_ike_input(&sp.ctx[B], &from, 500, &to, 500, msg, len), TIP_OK);
 
-    assert_int_equal(tip_test_port_count(&pb), sent_b + 1);
-    resp = tip_test_port_last(&pb);
+    assert_int_equal(tip_test_port_count(&sp.port[B]), sent_b + 1);
+    resp = tip_test_port_last(&sp.port[B]);
     assert_int_equal(tip_test_ike_notify(resp->data, resp->len, TIP_IKE_N_INVALID_KE_PAYLOAD, g,
                                          sizeof(g)),
                      2);
     assert_int_equal(tip_load_be16(g), TIP_DH_ECP_256);
     assert_false(tip_test_ike_has_payload(resp->data, resp->len, TIP_IKE_PL_SA));
-    assert_int_equal(tip_ike_status(&b, conn_b, &st), TIP_OK);
+    assert_int_equal(tip_ike_status(&sp.ctx[B], sp.conn[B], &st), TIP_OK);
     assert_false(st.ike_up);
 
     /* The answer reaches a, which starts again in group 19 and gets through. */
-    assert_true(tip_sim_until(&sim, both_children_up, NULL, 5000));
-    assert_int_equal(ev[0][TIP_EV_IKE_UP], 1);
-    assert_int_equal(ev[1][TIP_EV_IKE_UP], 1);
-    assert_int_equal(ev[0][TIP_EV_PROPOSAL_MISMATCH], 0);
-    assert_int_equal(tip_ike_status(&a, conn_a, &st), TIP_OK);
+    assert_true(tip_sim_until(&sp.sim, tip_sim_pair_both_up, &sp, 5000));
+    assert_int_equal(sp.ev[0][TIP_EV_IKE_UP], 1);
+    assert_int_equal(sp.ev[1][TIP_EV_IKE_UP], 1);
+    assert_int_equal(sp.ev[0][TIP_EV_PROPOSAL_MISMATCH], 0);
+    assert_int_equal(tip_ike_status(&sp.ctx[A], sp.conn[A], &st), TIP_OK);
     assert_int_equal(st.ike_alg.dh, TIP_DH_ECP_256);
-    assert_int_equal(tip_ike_status(&b, conn_b, &st), TIP_OK);
+    assert_int_equal(tip_ike_status(&sp.ctx[B], sp.conn[B], &st), TIP_OK);
     assert_int_equal(st.ike_alg.dh, TIP_DH_ECP_256);
     expect_traffic_both_ways();
     /* Every key made on the way (a's first key pair, dropped for the
      * retry, included) leaves the PSA key store with the contexts. */
-    tip_ctx_deinit(&a);
-    tip_ctx_deinit(&b);
+    tip_ctx_deinit(&sp.ctx[A]);
+    tip_ctx_deinit(&sp.ctx[B]);
     assert_int_equal(psa_keys(), keys);
 }
 
@@ -239,30 +193,30 @@ static void test_modp_only_connection(void **state)
 
     (void)state;
     assert_int_equal(tip_crypto_dh_pub_len(TIP_DH_MODP_2048), HAVE_MODP ? 256 : 0);
-    conn_a_fill(&ca);
-    conn_b_fill(&cb);
-    setup_pair(&ca, &cb, 72);
+    tip_sim_pair_conn(&ca, A);
+    tip_sim_pair_conn(&cb, B);
+    tip_sim_pair_open(&sp, 72, &ca, &cb);
 
     ca.ike[0].dh = TIP_DH_MODP_2048;
     ca.remote_addr = tip_test_addr("10.99.0.9");
-    assert_int_equal(tip_ike_conn_add(&a, &ca, &h), HAVE_MODP ? TIP_OK : TIP_ERR_UNSUPPORTED);
-    conn_a_fill(&ca);
+    assert_int_equal(tip_ike_conn_add(&sp.ctx[A], &ca, &h), HAVE_MODP ? TIP_OK : TIP_ERR_UNSUPPORTED);
+    tip_sim_pair_conn(&ca, A);
     ca.child[0].pfs = TIP_DH_MODP_2048;
     ca.remote_addr = tip_test_addr("10.99.0.8");
-    assert_int_equal(tip_ike_conn_add(&a, &ca, &h), HAVE_MODP ? TIP_OK : TIP_ERR_UNSUPPORTED);
+    assert_int_equal(tip_ike_conn_add(&sp.ctx[A], &ca, &h), HAVE_MODP ? TIP_OK : TIP_ERR_UNSUPPORTED);
     if (!HAVE_MODP)
         return;
 
     /* a: MODP-2048 first, then X25519; b: X25519 only (the default). */
-    conn_a_fill(&ca);
+    tip_sim_pair_conn(&ca, A);
     ca.ike[1] = ca.ike[0];
     ca.ike[0].dh = TIP_DH_MODP_2048;
     ca.ike_count = 2;
-    conn_b_fill(&cb);
-    setup_pair(&ca, &cb, 73);
-    assert_int_equal(tip_ike_initiate(&a, conn_a), TIP_OK);
-    assert_true(tip_sim_until(&sim, both_children_up, NULL, 5000));
-    assert_int_equal(tip_ike_status(&a, conn_a, &st), TIP_OK);
+    tip_sim_pair_conn(&cb, B);
+    tip_sim_pair_open(&sp, 73, &ca, &cb);
+    assert_int_equal(tip_ike_initiate(&sp.ctx[A], sp.conn[A]), TIP_OK);
+    assert_true(tip_sim_until(&sp.sim, tip_sim_pair_both_up, &sp, 5000));
+    assert_int_equal(tip_ike_status(&sp.ctx[A], sp.conn[A], &st), TIP_OK);
     assert_int_equal(st.ike_alg.dh, TIP_DH_CURVE25519);
     expect_traffic_both_ways();
 }
@@ -270,8 +224,8 @@ static void test_modp_only_connection(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    tip_ctx_deinit(&a);
-    tip_ctx_deinit(&b);
+    tip_ctx_deinit(&sp.ctx[A]);
+    tip_ctx_deinit(&sp.ctx[B]);
     return 0;
 }
 

@@ -21,58 +21,23 @@
 #include "ike/ike_core.h"
 #include "tinyipsec/tinyipsec.h"
 #include "tip_sim.h"
+#include "tip_sim_pair.h"
 #include "tip_test_ike.h"
 #include "tip_test_port.h"
 #include "tip_wire.h"
 
 enum { A = 0, B = 1 };
-static tip_test_port_t port[2];
-static tip_ctx_t ctx[2];
-static tip_handle_t conn[2];
-static tip_sim_t sim;
+static tip_sim_pair_t sp;
 static tip_wire_t wire;
-static int ev[2][TIP_EV_COUNT_];
-static const char *const addr[2] = {"10.99.0.1", "10.99.0.2"};
-
-static void on_event(void *arg, const tip_event_t *e)
-{
-    int n = (int)(intptr_t)arg;
-
-    if (e->conn == conn[n])
-        ev[n][e->type]++;
-}
-
-static int both_up(void *arg)
-{
-    tip_ike_status_t s0, s1;
-    (void)arg;
-    return tip_ike_status(&ctx[A], conn[A], &s0) == TIP_OK &&
-           tip_ike_status(&ctx[B], conn[B], &s1) == TIP_OK && s0.child_up && s1.child_up;
-}
 
 static void world(uint64_t seed)
 {
-    tip_ike_conn_t c;
-    tip_port_t p;
-    int n;
-
-    for (n = 0; n < 2; n++) {
-        tip_ctx_deinit(&ctx[n]);
-        tip_test_port_init(&port[n], seed + (uint64_t)n, 1000);
-        tip_test_port_fill(&port[n], &p);
-        assert_int_equal(tip_ctx_init(&ctx[n], &p), TIP_OK);
-        tip_ctx_set_event_cb(&ctx[n], on_event, (void *)(intptr_t)n);
-    }
-    tip_test_ike_conn(&c, addr[A], addr[B], "a.test", "b.test", "10.1.0.0", "10.2.0.0");
-    assert_int_equal(tip_ike_conn_add(&ctx[A], &c, &conn[A]), TIP_OK);
-    tip_test_ike_conn(&c, addr[B], addr[A], "b.test", "a.test", "10.2.0.0", "10.1.0.0");
-    assert_int_equal(tip_ike_conn_add(&ctx[B], &c, &conn[B]), TIP_OK);
-    tip_sim_init(&sim, &ctx[A], &port[A], addr[A], &ctx[B], &port[B], addr[B], seed);
-    assert_int_equal(tip_ike_initiate(&ctx[A], conn[A]), TIP_OK);
-    assert_true(tip_sim_until(&sim, both_up, NULL, 5000));
-    tip_sim_run(&sim, 100, 10);
-    memset(ev, 0, sizeof(ev));
-    tip_wire_init(&wire, &sim);
+    tip_sim_pair_setup(&sp, seed, NULL, NULL);
+    sp.own_conn_only = 1;
+    tip_sim_pair_up(&sp, 5000);
+    tip_sim_run(&sp.sim, 100, 10);
+    memset(sp.ev, 0, sizeof(sp.ev));
+    tip_wire_init(&wire, &sp.sim);
 }
 
 /* IKE SA slots of @p c in state @p st. */
@@ -89,7 +54,7 @@ static unsigned slots_in(const tip_ctx_t *c, tip_ike_sa_state_t st)
  * reaches B (A's peer behaves as if it never sent one). */
 static void rekey_without_delete(void)
 {
-    assert_int_equal(tip_ike_rekey_ike(&ctx[A], conn[A]), TIP_OK);
+    assert_int_equal(tip_ike_rekey_ike(&sp.ctx[A], sp.conn[A]), TIP_OK);
     tip_wire_collect(&wire);
     assert_int_equal(tip_wire_deliver(&wire, tip_wire_find(&wire, A, TIP_IKE_EXCH_CREATE_CHILD_SA, 0)),
                      TIP_OK);
@@ -118,21 +83,21 @@ static void test_rekeys_without_delete_do_not_fill_the_table(void **state)
      * rekey TIP_MAX_IKE_SA - 1 times in a row, which would fill B's table. */
     for (round = 0; round + 1u < (unsigned)TIP_MAX_IKE_SA; round++) {
         rekey_without_delete();
-        assert_int_equal(slots_in(&ctx[B], TIP_IKE_S_ESTABLISHED), 1);
-        assert_int_equal(slots_in(&ctx[B], TIP_IKE_S_REKEYED), 1);
+        assert_int_equal(slots_in(&sp.ctx[B], TIP_IKE_S_ESTABLISHED), 1);
+        assert_int_equal(slots_in(&sp.ctx[B], TIP_IKE_S_REKEYED), 1);
     }
     /* every rekey succeeded, and the tunnel is the newest IKE SA's */
-    assert_int_equal(ev[A][TIP_EV_IKE_REKEYED], (int)TIP_MAX_IKE_SA - 1);
-    assert_int_equal(ev[B][TIP_EV_IKE_REKEYED], (int)TIP_MAX_IKE_SA - 1);
-    assert_true(slots_in(&ctx[B], TIP_IKE_S_FREE) >= 2u); /* room for another peer */
-    assert_int_equal(tip_ike_status(&ctx[B], conn[B], &st), TIP_OK);
+    assert_int_equal(sp.ev[A][TIP_EV_IKE_REKEYED], (int)TIP_MAX_IKE_SA - 1);
+    assert_int_equal(sp.ev[B][TIP_EV_IKE_REKEYED], (int)TIP_MAX_IKE_SA - 1);
+    assert_true(slots_in(&sp.ctx[B], TIP_IKE_S_FREE) >= 2u); /* room for another peer */
+    assert_int_equal(tip_ike_status(&sp.ctx[B], sp.conn[B], &st), TIP_OK);
     assert_true(st.ike_up && st.child_up);
     assert_int_equal(st.last_error, TIP_OK);
     /* a late Delete of a forgotten IKE SA finds nothing; the current one stays */
     tip_wire_settle(&wire, 2000, 0);
-    assert_true(both_up(NULL));
-    assert_int_equal(ev[B][TIP_EV_IKE_DOWN], 0);
-    assert_int_equal(ev[B][TIP_EV_CHILD_DOWN], 0);
+    assert_true(tip_sim_pair_both_up(&sp));
+    assert_int_equal(sp.ev[B][TIP_EV_IKE_DOWN], 0);
+    assert_int_equal(sp.ev[B][TIP_EV_CHILD_DOWN], 0);
 }
 
 int main(void)

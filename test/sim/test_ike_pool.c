@@ -23,45 +23,20 @@
 #include "ike/ike_core.h"
 #include "tinyipsec/tinyipsec.h"
 #include "tip_sim.h"
+#include "tip_sim_pair.h"
 #include "tip_test_ike.h"
 #include "tip_test_port.h"
 
-static tip_test_port_t pa, pb;
-static tip_ctx_t a, b;
-static tip_sim_t sim;
-static tip_handle_t conn_a, conn_b;
-static int ev[2][TIP_EV_COUNT_];
+enum { A = 0, B = 1 };
+static tip_sim_pair_t sp;
 static tip_handle_t held[TIP_IKE_MSG_BUFS];
 static unsigned nheld;
-
-static void on_event(void *arg, const tip_event_t *e)
-{
-    ev[(int)(intptr_t)arg][e->type]++;
-}
 
 /* a initiates (10.99.0.1), b answers. */
 static void pair(uint64_t seed)
 {
-    tip_port_t p;
-    tip_ike_conn_t k;
-
-    (void)tip_ctx_deinit(&a);
-    (void)tip_ctx_deinit(&b);
-    memset(ev, 0, sizeof(ev));
     nheld = 0;
-    tip_test_port_init(&pa, seed, 1000);
-    tip_test_port_init(&pb, seed + 1, 1000);
-    tip_test_port_fill(&pa, &p);
-    assert_int_equal(tip_ctx_init(&a, &p), TIP_OK);
-    tip_test_port_fill(&pb, &p);
-    assert_int_equal(tip_ctx_init(&b, &p), TIP_OK);
-    tip_ctx_set_event_cb(&a, on_event, (void *)(intptr_t)0);
-    tip_ctx_set_event_cb(&b, on_event, (void *)(intptr_t)1);
-    tip_test_ike_conn(&k, "10.99.0.1", "10.99.0.2", "a.test", "b.test", "10.1.0.0", "10.2.0.0");
-    assert_int_equal(tip_ike_conn_add(&a, &k, &conn_a), TIP_OK);
-    tip_test_ike_conn(&k, "10.99.0.2", "10.99.0.1", "b.test", "a.test", "10.2.0.0", "10.1.0.0");
-    assert_int_equal(tip_ike_conn_add(&b, &k, &conn_b), TIP_OK);
-    tip_sim_init(&sim, &a, &pa, "10.99.0.1", &b, &pb, "10.99.0.2", seed);
+    tip_sim_pair_setup(&sp, seed, NULL, NULL);
 }
 
 /* Take buffers of @p c's pool until only @p leave are free. */
@@ -85,15 +60,15 @@ static int both_up(void *arg)
 {
     tip_ike_status_t sa, sb;
     (void)arg;
-    return tip_ike_status(&a, conn_a, &sa) == TIP_OK && tip_ike_status(&b, conn_b, &sb) == TIP_OK &&
+    return tip_ike_status(&sp.ctx[A], sp.conn[A], &sa) == TIP_OK && tip_ike_status(&sp.ctx[B], sp.conn[B], &sb) == TIP_OK &&
            sa.ike_up && sb.ike_up && sa.child_up && sb.child_up &&
            sa.child_spi_in == sb.child_spi_out && sa.child_spi_out == sb.child_spi_in;
 }
 
 static void establish(void)
 {
-    assert_int_equal(tip_ike_initiate(&a, conn_a), TIP_OK);
-    assert_true(tip_sim_until(&sim, both_up, NULL, 10000));
+    assert_int_equal(tip_ike_initiate(&sp.ctx[A], sp.conn[A]), TIP_OK);
+    assert_true(tip_sim_until(&sp.sim, both_up, NULL, 10000));
 }
 
 static uint32_t child_spi_in(tip_ctx_t *c, tip_handle_t conn)
@@ -110,18 +85,18 @@ static void test_handshake_returns_buffers(void **state)
 {
     (void)state;
     pair(11);
-    assert_int_equal(tip_ike_initiate(&a, conn_a), TIP_OK);
-    assert_int_equal(tip_ike_buf_free_count(&a), TIP_IKE_MSG_BUFS - 2u); /* request, init_i */
-    assert_true(tip_sim_until(&sim, both_up, NULL, 10000));
-    assert_int_equal(tip_ike_buf_free_count(&a), TIP_IKE_MSG_BUFS);
-    assert_int_equal(tip_ike_buf_free_count(&b), TIP_IKE_MSG_BUFS - 1u);
-    assert_int_equal(a.ike.buf_exhausted, 0);
-    assert_int_equal(b.ike.buf_exhausted, 0);
+    assert_int_equal(tip_ike_initiate(&sp.ctx[A], sp.conn[A]), TIP_OK);
+    assert_int_equal(tip_ike_buf_free_count(&sp.ctx[A]), TIP_IKE_MSG_BUFS - 2u); /* request, init_i */
+    assert_true(tip_sim_until(&sp.sim, both_up, NULL, 10000));
+    assert_int_equal(tip_ike_buf_free_count(&sp.ctx[A]), TIP_IKE_MSG_BUFS);
+    assert_int_equal(tip_ike_buf_free_count(&sp.ctx[B]), TIP_IKE_MSG_BUFS - 1u);
+    assert_int_equal(sp.ctx[A].ike.buf_exhausted, 0);
+    assert_int_equal(sp.ctx[B].ike.buf_exhausted, 0);
     /* a deleted IKE SA gives its cached response back too */
-    assert_int_equal(tip_ike_terminate(&a, conn_a), TIP_OK);
-    tip_sim_run(&sim, 3000, 100);
-    assert_int_equal(tip_ike_buf_free_count(&a), TIP_IKE_MSG_BUFS);
-    assert_int_equal(tip_ike_buf_free_count(&b), TIP_IKE_MSG_BUFS);
+    assert_int_equal(tip_ike_terminate(&sp.ctx[A], sp.conn[A]), TIP_OK);
+    tip_sim_run(&sp.sim, 3000, 100);
+    assert_int_equal(tip_ike_buf_free_count(&sp.ctx[A]), TIP_IKE_MSG_BUFS);
+    assert_int_equal(tip_ike_buf_free_count(&sp.ctx[B]), TIP_IKE_MSG_BUFS);
 }
 
 /* Our IKE_SA_INIT needs two buffers: with one free, tip_ike_initiate()
@@ -131,15 +106,15 @@ static void test_initiate_refused_when_pool_empty(void **state)
     tip_ike_status_t st;
     (void)state;
     pair(12);
-    hold_all_but(&a, 1);
-    tip_test_port_clear(&pa);
-    assert_int_equal(tip_ike_initiate(&a, conn_a), TIP_ERR_FULL);
-    assert_true(a.ike.buf_exhausted >= 1u);
-    assert_int_equal(tip_test_port_count(&pa), 0);
-    assert_int_equal(tip_ike_buf_free_count(&a), 1);
-    assert_int_equal(tip_ike_status(&a, conn_a, &st), TIP_OK);
+    hold_all_but(&sp.ctx[A], 1);
+    tip_test_port_clear(&sp.port[A]);
+    assert_int_equal(tip_ike_initiate(&sp.ctx[A], sp.conn[A]), TIP_ERR_FULL);
+    assert_true(sp.ctx[A].ike.buf_exhausted >= 1u);
+    assert_int_equal(tip_test_port_count(&sp.port[A]), 0);
+    assert_int_equal(tip_ike_buf_free_count(&sp.ctx[A]), 1);
+    assert_int_equal(tip_ike_status(&sp.ctx[A], sp.conn[A], &st), TIP_OK);
     assert_false(st.ike_up);
-    release_held(&a);
+    release_held(&sp.ctx[A]);
     establish();
 }
 
@@ -151,18 +126,18 @@ static void test_responder_waits_for_buffers(void **state)
     unsigned i, half_open = 0;
     (void)state;
     pair(13);
-    hold_all_but(&b, 2);
-    assert_int_equal(tip_ike_initiate(&a, conn_a), TIP_OK);
-    tip_sim_run(&sim, 1500, 50); /* the request and its first retransmission */
+    hold_all_but(&sp.ctx[B], 2);
+    assert_int_equal(tip_ike_initiate(&sp.ctx[A], sp.conn[A]), TIP_OK);
+    tip_sim_run(&sp.sim, 1500, 50); /* the request and its first retransmission */
     for (i = 0; i < TIP_MAX_IKE_SA; i++)
-        half_open += b.ike.sa[i].state != TIP_IKE_S_FREE;
+        half_open += sp.ctx[B].ike.sa[i].state != TIP_IKE_S_FREE;
     assert_int_equal(half_open, 0);
-    assert_true(b.ike.buf_exhausted >= 2u);
-    assert_int_equal(tip_ike_buf_free_count(&b), 2); /* nothing kept from the attempts */
+    assert_true(sp.ctx[B].ike.buf_exhausted >= 2u);
+    assert_int_equal(tip_ike_buf_free_count(&sp.ctx[B]), 2); /* nothing kept from the attempts */
     assert_false(both_up(NULL));
-    release_held(&b);
-    assert_true(tip_sim_until(&sim, both_up, NULL, 20000));
-    assert_int_equal(ev[0][TIP_EV_IKE_DOWN], 0);
+    release_held(&sp.ctx[B]);
+    assert_true(tip_sim_until(&sp.sim, both_up, NULL, 20000));
+    assert_int_equal(sp.ev[0][TIP_EV_IKE_DOWN], 0);
 }
 
 /* The initiator of the IKE SA holds no response buffer. A CREATE_CHILD_SA
@@ -178,28 +153,28 @@ static void test_peer_request_waits_for_a_buffer(void **state)
     (void)state;
     pair(14);
     establish();
-    old_in = child_spi_in(&a, conn_a);
+    old_in = child_spi_in(&sp.ctx[A], sp.conn[A]);
     sa = NULL;
     for (i = 0; i < TIP_MAX_IKE_SA; i++)
-        if (a.ike.sa[i].state == TIP_IKE_S_ESTABLISHED)
-            sa = &a.ike.sa[i];
+        if (sp.ctx[A].ike.sa[i].state == TIP_IKE_S_ESTABLISHED)
+            sa = &sp.ctx[A].ike.sa[i];
     assert_non_null(sa);
     msg_id_in = sa->msg_id_in;
-    hold_all_but(&a, 0);
-    assert_int_equal(tip_ike_rekey_child(&b, conn_b), TIP_OK);
-    tip_sim_run(&sim, 1500, 50);
-    assert_int_equal(ev[0][TIP_EV_CHILD_REKEYED], 0);
-    assert_int_equal(ev[1][TIP_EV_CHILD_REKEYED], 0);
+    hold_all_but(&sp.ctx[A], 0);
+    assert_int_equal(tip_ike_rekey_child(&sp.ctx[B], sp.conn[B]), TIP_OK);
+    tip_sim_run(&sp.sim, 1500, 50);
+    assert_int_equal(sp.ev[0][TIP_EV_CHILD_REKEYED], 0);
+    assert_int_equal(sp.ev[1][TIP_EV_CHILD_REKEYED], 0);
     assert_int_equal(sa->msg_id_in, msg_id_in);
-    assert_int_equal(child_spi_in(&a, conn_a), old_in);
-    assert_true(a.ike.buf_exhausted >= 1u);
-    release_held(&a);
-    tip_sim_run(&sim, 5000, 50);
-    assert_int_equal(ev[0][TIP_EV_CHILD_REKEYED], 1);
-    assert_int_equal(ev[1][TIP_EV_CHILD_REKEYED], 1);
-    assert_int_not_equal(child_spi_in(&a, conn_a), old_in);
+    assert_int_equal(child_spi_in(&sp.ctx[A], sp.conn[A]), old_in);
+    assert_true(sp.ctx[A].ike.buf_exhausted >= 1u);
+    release_held(&sp.ctx[A]);
+    tip_sim_run(&sp.sim, 5000, 50);
+    assert_int_equal(sp.ev[0][TIP_EV_CHILD_REKEYED], 1);
+    assert_int_equal(sp.ev[1][TIP_EV_CHILD_REKEYED], 1);
+    assert_int_not_equal(child_spi_in(&sp.ctx[A], sp.conn[A]), old_in);
     assert_true(both_up(NULL));
-    assert_int_equal(ev[0][TIP_EV_IKE_DOWN] + ev[1][TIP_EV_IKE_DOWN], 0);
+    assert_int_equal(sp.ev[0][TIP_EV_IKE_DOWN] + sp.ev[1][TIP_EV_IKE_DOWN], 0);
 }
 
 /* Our own rekey with the pool empty is refused, nothing changed; with a
@@ -210,20 +185,20 @@ static void test_own_rekey_refused_when_pool_empty(void **state)
     (void)state;
     pair(15);
     establish();
-    old_in = child_spi_in(&a, conn_a);
-    hold_all_but(&a, 0);
-    tip_test_port_clear(&pa);
-    assert_int_equal(tip_ike_rekey_child(&a, conn_a), TIP_ERR_FULL);
-    assert_int_equal(tip_ike_rekey_ike(&a, conn_a), TIP_ERR_FULL);
-    assert_int_equal(tip_test_port_count(&pa), 0);
-    tip_sim_run(&sim, 2000, 100);
-    assert_int_equal(child_spi_in(&a, conn_a), old_in);
+    old_in = child_spi_in(&sp.ctx[A], sp.conn[A]);
+    hold_all_but(&sp.ctx[A], 0);
+    tip_test_port_clear(&sp.port[A]);
+    assert_int_equal(tip_ike_rekey_child(&sp.ctx[A], sp.conn[A]), TIP_ERR_FULL);
+    assert_int_equal(tip_ike_rekey_ike(&sp.ctx[A], sp.conn[A]), TIP_ERR_FULL);
+    assert_int_equal(tip_test_port_count(&sp.port[A]), 0);
+    tip_sim_run(&sp.sim, 2000, 100);
+    assert_int_equal(child_spi_in(&sp.ctx[A], sp.conn[A]), old_in);
     assert_true(both_up(NULL));
-    release_held(&a);
-    assert_int_equal(tip_ike_rekey_child(&a, conn_a), TIP_OK);
-    tip_sim_run(&sim, 3000, 50);
-    assert_int_equal(ev[0][TIP_EV_CHILD_REKEYED], 1);
-    assert_int_not_equal(child_spi_in(&a, conn_a), old_in);
+    release_held(&sp.ctx[A]);
+    assert_int_equal(tip_ike_rekey_child(&sp.ctx[A], sp.conn[A]), TIP_OK);
+    tip_sim_run(&sp.sim, 3000, 50);
+    assert_int_equal(sp.ev[0][TIP_EV_CHILD_REKEYED], 1);
+    assert_int_not_equal(child_spi_in(&sp.ctx[A], sp.conn[A]), old_in);
     assert_true(both_up(NULL));
 }
 
@@ -235,22 +210,22 @@ static void test_released_handle_is_stale(void **state)
     uint8_t *p;
     (void)state;
     pair(16);
-    p = tip_ike_buf_take(&a, &h);
+    p = tip_ike_buf_take(&sp.ctx[A], &h);
     assert_non_null(p);
     memset(p, 0xA5, 4 + TIP_IKE_MSG_MAX);
-    assert_ptr_equal(tip_ike_buf_get(&a, h), p);
+    assert_ptr_equal(tip_ike_buf_get(&sp.ctx[A], h), p);
     h2 = h;
-    tip_ike_buf_release(&a, &h);
+    tip_ike_buf_release(&sp.ctx[A], &h);
     assert_int_equal(h, 0);
-    assert_null(tip_ike_buf_get(&a, h2));
+    assert_null(tip_ike_buf_get(&sp.ctx[A], h2));
     assert_int_equal(p[10], 0); /* wiped */
     h = 0;
-    assert_ptr_equal(tip_ike_buf_take(&a, &h), p); /* the same slot, a new generation */
+    assert_ptr_equal(tip_ike_buf_take(&sp.ctx[A], &h), p); /* the same slot, a new generation */
     assert_int_not_equal(h, h2);
-    assert_null(tip_ike_buf_get(&a, h2));
-    tip_ike_buf_release(&a, &h2); /* releasing through the stale handle does nothing */
-    assert_ptr_equal(tip_ike_buf_get(&a, h), p);
-    tip_ike_buf_release(&a, &h);
+    assert_null(tip_ike_buf_get(&sp.ctx[A], h2));
+    tip_ike_buf_release(&sp.ctx[A], &h2); /* releasing through the stale handle does nothing */
+    assert_ptr_equal(tip_ike_buf_get(&sp.ctx[A], h), p);
+    tip_ike_buf_release(&sp.ctx[A], &h);
 }
 
 int main(void)

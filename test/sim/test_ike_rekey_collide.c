@@ -25,6 +25,7 @@
 #include "ike/ike_core.h"
 #include "tinyipsec/tinyipsec.h"
 #include "tip_sim.h"
+#include "tip_sim_pair.h"
 #include "tip_test_ike.h"
 #include "tip_test_pkt.h"
 #include "tip_test_port.h"
@@ -32,30 +33,9 @@
 #include "tip_wire.h"
 
 enum { A = 0, B = 1 };
-static tip_test_port_t port[2];
-static tip_ctx_t ctx[2];
-static tip_handle_t conn[2];
-static tip_sim_t sim;
-static int ev[2][TIP_EV_COUNT_];
+static tip_sim_pair_t sp;
 static const char *const addr[2] = {"10.99.0.1", "10.99.0.2"};
 static const char *const host[2] = {"10.1.0.5", "10.2.0.7"};
-
-/* Events of the connection between A and B (not of others a test adds). */
-static void on_event(void *arg, const tip_event_t *e)
-{
-    int n = (int)(intptr_t)arg;
-
-    if (e->conn == conn[n])
-        ev[n][e->type]++;
-}
-
-static int both_up(void *arg)
-{
-    tip_ike_status_t s0, s1;
-    (void)arg;
-    return tip_ike_status(&ctx[A], conn[A], &s0) == TIP_OK &&
-           tip_ike_status(&ctx[B], conn[B], &s1) == TIP_OK && s0.child_up && s1.child_up;
-}
 
 /* ---- the wire, one datagram at a time (tip_wire.h) ---------------------- */
 
@@ -104,17 +84,17 @@ static void settle(uint64_t ms)
  * now, through whatever CHILD SA @p x uses (IKE messages stay on the wire). */
 static void traffic(int x)
 {
-    unsigned lp = sim.loss_pct, dp = sim.dup_pct, rp = sim.reorder_pct;
-    uint32_t before = sim.n[1 - x].rx_data;
+    unsigned lp = sp.sim.loss_pct, dp = sp.sim.dup_pct, rp = sp.sim.reorder_pct;
+    uint32_t before = sp.sim.n[1 - x].rx_data;
 
     collect();
-    sim.loss_pct = sim.dup_pct = sim.reorder_pct = 0;
-    assert_int_equal(tip_sim_send_udp(&ctx[x], host[x], host[1 - x], 0x5A), TIP_SENT);
-    (void)tip_sim_pump(&sim);
-    sim.loss_pct = lp;
-    sim.dup_pct = dp;
-    sim.reorder_pct = rp;
-    assert_int_equal(sim.n[1 - x].rx_data, before + 1u);
+    sp.sim.loss_pct = sp.sim.dup_pct = sp.sim.reorder_pct = 0;
+    assert_int_equal(tip_sim_send_udp(&sp.ctx[x], host[x], host[1 - x], 0x5A), TIP_SENT);
+    (void)tip_sim_pump(&sp.sim);
+    sp.sim.loss_pct = lp;
+    sp.sim.dup_pct = dp;
+    sp.sim.reorder_pct = rp;
+    assert_int_equal(sp.sim.n[1 - x].rx_data, before + 1u);
 }
 
 static void traffic_both(void)
@@ -127,27 +107,12 @@ static void traffic_both(void)
 
 static void world(uint64_t seed)
 {
-    tip_ike_conn_t c;
-    tip_port_t p;
-    int n;
-
-    for (n = 0; n < 2; n++) {
-        tip_ctx_deinit(&ctx[n]);
-        tip_test_port_init(&port[n], seed + (uint64_t)n, 1000);
-        tip_test_port_fill(&port[n], &p);
-        assert_int_equal(tip_ctx_init(&ctx[n], &p), TIP_OK);
-        tip_ctx_set_event_cb(&ctx[n], on_event, (void *)(intptr_t)n);
-    }
-    tip_test_ike_conn(&c, addr[A], addr[B], "a.test", "b.test", "10.1.0.0", "10.2.0.0");
-    assert_int_equal(tip_ike_conn_add(&ctx[A], &c, &conn[A]), TIP_OK);
-    tip_test_ike_conn(&c, addr[B], addr[A], "b.test", "a.test", "10.2.0.0", "10.1.0.0");
-    assert_int_equal(tip_ike_conn_add(&ctx[B], &c, &conn[B]), TIP_OK);
-    tip_sim_init(&sim, &ctx[A], &port[A], addr[A], &ctx[B], &port[B], addr[B], seed);
-    assert_int_equal(tip_ike_initiate(&ctx[A], conn[A]), TIP_OK);
-    assert_true(tip_sim_until(&sim, both_up, NULL, 5000));
-    tip_sim_run(&sim, 100, 10);
-    memset(ev, 0, sizeof(ev));
-    tip_wire_init(&wire, &sim);
+    tip_sim_pair_setup(&sp, seed, NULL, NULL);
+    sp.own_conn_only = 1; /* events of the connection between A and B only */
+    tip_sim_pair_up(&sp, 5000);
+    tip_sim_run(&sp.sim, 100, 10);
+    memset(sp.ev, 0, sizeof(sp.ev));
+    tip_wire_init(&wire, &sp.sim);
     traffic_both();
 }
 
@@ -206,8 +171,8 @@ static int expect_one_ike_sa(void)
     char why[160];
     int n;
 
-    assert_int_equal(tip_ike_status(&ctx[A], conn[A], &s0), TIP_OK);
-    assert_int_equal(tip_ike_status(&ctx[B], conn[B], &s1), TIP_OK);
+    assert_int_equal(tip_ike_status(&sp.ctx[A], sp.conn[A], &s0), TIP_OK);
+    assert_int_equal(tip_ike_status(&sp.ctx[B], sp.conn[B], &s1), TIP_OK);
     assert_true(s0.ike_up && s1.ike_up && s0.child_up && s1.child_up);
     assert_memory_equal(s0.spi_i, s1.spi_i, 8);
     assert_memory_equal(s0.spi_r, s1.spi_r, 8);
@@ -216,25 +181,25 @@ static int expect_one_ike_sa(void)
     assert_int_equal(s0.last_error, TIP_OK);
     assert_int_equal(s1.last_error, TIP_OK);
     for (n = 0; n < 2; n++) {
-        assert_int_equal(slots_in_use(&ctx[n]), 1);
-        assert_int_equal(tip_sad_count(&ctx[n]), 2);
-        assert_int_equal(ev[n][TIP_EV_IKE_REKEYED], 1);
-        assert_int_equal(ev[n][TIP_EV_IKE_DOWN], 0);
-        assert_int_equal(ev[n][TIP_EV_CHILD_DOWN], 0);
-        assert_int_equal(the_ike_sa(&ctx[n])->rekey_fails, 0);
-        bufs_accounted(&ctx[n]);
-        if (tip_test_tables_check(&ctx[n], 1, why, sizeof(why)) != 0)
+        assert_int_equal(slots_in_use(&sp.ctx[n]), 1);
+        assert_int_equal(tip_sad_count(&sp.ctx[n]), 2);
+        assert_int_equal(sp.ev[n][TIP_EV_IKE_REKEYED], 1);
+        assert_int_equal(sp.ev[n][TIP_EV_IKE_DOWN], 0);
+        assert_int_equal(sp.ev[n][TIP_EV_CHILD_DOWN], 0);
+        assert_int_equal(the_ike_sa(&sp.ctx[n])->rekey_fails, 0);
+        bufs_accounted(&sp.ctx[n]);
+        if (tip_test_tables_check(&sp.ctx[n], 1, why, sizeof(why)) != 0)
             fail_msg("%s: %s", n == A ? "A" : "B", why);
     }
     traffic_both();
-    return the_ike_sa(&ctx[A])->initiator;
+    return the_ike_sa(&sp.ctx[A])->initiator;
 }
 
 /* The IKE SA's initiator's view: A and B both start an IKE SA rekey now. */
 static void both_rekey(void)
 {
-    assert_int_equal(tip_ike_rekey_ike(&ctx[A], conn[A]), TIP_OK); /* req A */
-    assert_int_equal(tip_ike_rekey_ike(&ctx[B], conn[B]), TIP_OK); /* req B */
+    assert_int_equal(tip_ike_rekey_ike(&sp.ctx[A], sp.conn[A]), TIP_OK); /* req A */
+    assert_int_equal(tip_ike_rekey_ike(&sp.ctx[B], sp.conn[B]), TIP_OK); /* req B */
 }
 
 /* ---- the collisions ------------------------------------------------------- */
@@ -259,10 +224,10 @@ static void test_both_rekey(void **state)
         deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 0)); /* B answers A */
         traffic_both();
         deliver(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 1)); /* A decides */
-        assert_int_equal(ev[A][TIP_EV_IKE_REKEYED], 1);
+        assert_int_equal(sp.ev[A][TIP_EV_IKE_REKEYED], 1);
         traffic_both();
         deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 1)); /* B decides */
-        assert_int_equal(ev[B][TIP_EV_IKE_REKEYED], 1);
+        assert_int_equal(sp.ev[B][TIP_EV_IKE_REKEYED], 1);
         traffic_both();
         /* the Deletes: the redundant new IKE SA by its creator, the old by the winner */
         while (wire.n > 0) {
@@ -305,8 +270,8 @@ static void test_response_lost(void **state)
         deliver(find(A, TIP_IKE_EXCH_INFORMATIONAL, 0)); /* A's Delete reaches B */
         traffic_both();
         deliver(find(B, TIP_IKE_EXCH_INFORMATIONAL, 1));
-        assert_int_equal(ev[B][TIP_EV_CHILD_DOWN], 0);
-        assert_int_equal(ev[B][TIP_EV_IKE_DOWN], 0);
+        assert_int_equal(sp.ev[B][TIP_EV_CHILD_DOWN], 0);
+        assert_int_equal(sp.ev[B][TIP_EV_IKE_DOWN], 0);
         tick(1000); /* B retransmits, if it still waits */
         settle(1000);
         traffic_both();
@@ -406,8 +371,8 @@ static void test_delete_before_answer(void **state)
         deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 1)); /* B decides */
         traffic_both();
         deliver(find(B, TIP_IKE_EXCH_INFORMATIONAL, 0)); /* B's Delete reaches A */
-        assert_int_equal(ev[A][TIP_EV_CHILD_DOWN], 0);
-        assert_int_equal(ev[A][TIP_EV_IKE_DOWN], 0);
+        assert_int_equal(sp.ev[A][TIP_EV_CHILD_DOWN], 0);
+        assert_int_equal(sp.ev[A][TIP_EV_IKE_DOWN], 0);
         traffic_both();
         late = find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 1);
         (void)deliver_rc(late); /* dropped when A's old IKE SA is gone */
@@ -435,17 +400,17 @@ static void special_case(uint64_t seed, int delete_first)
     both_rekey();
     deliver(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 0)); /* A answers B */
     deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 1)); /* B is done, deletes the old */
-    assert_int_equal(ev[B][TIP_EV_IKE_REKEYED], 1);
+    assert_int_equal(sp.ev[B][TIP_EV_IKE_REKEYED], 1);
     traffic_both();
     deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 0)); /* A's late request: refused */
     if (delete_first) {
         deliver(find(B, TIP_IKE_EXCH_INFORMATIONAL, 0));
-        assert_int_equal(ev[A][TIP_EV_IKE_REKEYED], 1);
+        assert_int_equal(sp.ev[A][TIP_EV_IKE_REKEYED], 1);
         traffic_both();
         (void)deliver_rc(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 1)); /* nothing left to answer */
     } else {
         deliver(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 1));
-        assert_int_equal(ev[A][TIP_EV_IKE_REKEYED], 1);
+        assert_int_equal(sp.ev[A][TIP_EV_IKE_REKEYED], 1);
         traffic_both();
     }
     settle(2000);
@@ -486,23 +451,23 @@ static void test_peer_without_slot(void **state)
         tip_ike_conn_t c;
         assert_true(k < sizeof(nowhere) / sizeof(nowhere[0]));
         tip_test_ike_conn(&c, addr[B], nowhere[k], "b.test", "x.test", "10.2.0.0", "10.60.0.0");
-        assert_int_equal(tip_ike_conn_add(&ctx[B], &c, &extra[k]), TIP_OK);
-        assert_int_equal(tip_ike_initiate(&ctx[B], extra[k]), TIP_OK);
+        assert_int_equal(tip_ike_conn_add(&sp.ctx[B], &c, &extra[k]), TIP_OK);
+        assert_int_equal(tip_ike_initiate(&sp.ctx[B], extra[k]), TIP_OK);
     }
     both_rekey();
     deliver(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 0)); /* A answers B */
     deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 0)); /* B: no slot */
-    assert_int_equal(slots_in_use(&ctx[B]), TIP_MAX_IKE_SA);
-    assert_int_equal(the_ike_sa(&ctx[B])->pend.peer_ike_sa, 0); /* it holds none of A's */
+    assert_int_equal(slots_in_use(&sp.ctx[B]), TIP_MAX_IKE_SA);
+    assert_int_equal(the_ike_sa(&sp.ctx[B])->pend.peer_ike_sa, 0); /* it holds none of A's */
     deliver(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 1)); /* A takes B's new IKE SA */
-    assert_int_equal(ev[A][TIP_EV_IKE_REKEYED], 1);
+    assert_int_equal(sp.ev[A][TIP_EV_IKE_REKEYED], 1);
     traffic_both();
     deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 1)); /* B is done, deletes the old */
-    assert_int_equal(ev[B][TIP_EV_IKE_REKEYED], 1);
+    assert_int_equal(sp.ev[B][TIP_EV_IKE_REKEYED], 1);
     traffic_both();
     /* the other connections go; what they sent went nowhere */
     for (k = 0; k < n; k++)
-        assert_int_equal(tip_ike_conn_del(&ctx[B], extra[k]), TIP_OK);
+        assert_int_equal(tip_ike_conn_del(&sp.ctx[B], extra[k]), TIP_OK);
     collect();
     for (k = 0; k < wire.n;) {
         if (wire.q[k].pkt.data[18] == TIP_IKE_EXCH_IKE_SA_INIT)
@@ -513,7 +478,6 @@ static void test_peer_without_slot(void **state)
     settle(2000);
     assert_int_equal(expect_one_ike_sa(), 0);
 }
-
 
 /*
  * RFC 7296 2.25.2: B deletes its CHILD SA while A rekeys the IKE SA, and B
@@ -531,25 +495,25 @@ static void test_child_delete_crossing_ike_rekey(void **state)
 
     (void)state;
     world(1060);
-    assert_int_equal(tip_ike_rekey_ike(&ctx[A], conn[A]), TIP_OK);
-    assert_int_equal(tip_ike_delete_child(&ctx[B], conn[B]), TIP_OK);
+    assert_int_equal(tip_ike_rekey_ike(&sp.ctx[A], sp.conn[A]), TIP_OK);
+    assert_int_equal(tip_ike_delete_child(&sp.ctx[B], sp.conn[B]), TIP_OK);
     collect();
     /* B answers A's rekey as if its Delete were not out */
-    b_old = the_ike_sa(&ctx[B]);
+    b_old = the_ike_sa(&sp.ctx[B]);
     b_old->req_outstanding = 0;
     deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 0));
     b_old->req_outstanding = 1;
     collect();
     deliver(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 1)); /* A's rekey is done */
-    assert_int_equal(ev[A][TIP_EV_IKE_REKEYED], 1);
+    assert_int_equal(sp.ev[A][TIP_EV_IKE_REKEYED], 1);
     collect();
     deliver(find(B, TIP_IKE_EXCH_INFORMATIONAL, 0)); /* B's Delete(ESP), on A's old IKE SA */
-    assert_int_equal(ev[A][TIP_EV_CHILD_DOWN], 1);
-    assert_int_equal(tip_ike_status(&ctx[A], conn[A], &st), TIP_OK);
+    assert_int_equal(sp.ev[A][TIP_EV_CHILD_DOWN], 1);
+    assert_int_equal(tip_ike_status(&sp.ctx[A], sp.conn[A], &st), TIP_OK);
     assert_true(st.ike_up);
     assert_false(st.child_up);
     assert_int_equal(st.child_count, 0);
-    assert_int_equal(tip_sad_count(&ctx[A]), 0);
+    assert_int_equal(tip_sad_count(&sp.ctx[A]), 0);
     /* and answered it (B's end of this is not tinyipsec's behaviour) */
     collect();
     (void)find(A, TIP_IKE_EXCH_INFORMATIONAL, 1);
@@ -570,17 +534,17 @@ static void test_both_rekey_impaired(void **state)
         unsigned step;
         world(seed);
         collect();
-        sim.loss_pct = 20;
-        sim.dup_pct = 20;
-        sim.reorder_pct = 30;
+        sp.sim.loss_pct = 20;
+        sp.sim.dup_pct = 20;
+        sp.sim.reorder_pct = 30;
         both_rekey();
         for (step = 0; step < 40; step++) {
-            (void)tip_sim_pump(&sim);
-            tip_sim_run(&sim, 250, 10);
-            tip_wire_init(&wire, &sim);
+            (void)tip_sim_pump(&sp.sim);
+            tip_sim_run(&sp.sim, 250, 10);
+            tip_wire_init(&wire, &sp.sim);
             traffic_both();
         }
-        sim.loss_pct = sim.dup_pct = sim.reorder_pct = 0;
+        sp.sim.loss_pct = sp.sim.dup_pct = sp.sim.reorder_pct = 0;
         /* a Delete whose answer was lost is sent until the sender gives up (2.4) */
         settle(70000);
         if (expect_one_ike_sa())

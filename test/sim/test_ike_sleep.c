@@ -22,57 +22,24 @@
 
 #include "tinyipsec/tinyipsec.h"
 #include "tip_sim.h"
+#include "tip_sim_pair.h"
 #include "tip_test_ike.h"
 #include "tip_test_port.h"
 
-static tip_test_port_t pa, pb;
-static tip_ctx_t a, b;
-static tip_sim_t sim;
-static tip_handle_t conn_a, conn_b;
-static int ev[2][TIP_EV_COUNT_];
-static int last_reason[2][TIP_EV_COUNT_];
-
-static void on_event(void *arg, const tip_event_t *e)
-{
-    int who = (int)(intptr_t)arg;
-    ev[who][e->type]++;
-    last_reason[who][e->type] = e->reason;
-}
+enum { A = 0, B = 1 };
+static tip_sim_pair_t sp;
 
 /* a initiates (10.99.0.1), b answers; @p ta / @p tb tweak their connections. */
-static void pair(uint64_t seed, void (*ta)(tip_ike_conn_t *k), void (*tb)(tip_ike_conn_t *k))
+static void pair(uint64_t seed, tip_sim_pair_tweak_t ta, tip_sim_pair_tweak_t tb)
 {
-    tip_port_t p;
-    tip_ike_conn_t k;
-
-    (void)tip_ctx_deinit(&a);
-    (void)tip_ctx_deinit(&b);
-    memset(ev, 0, sizeof(ev));
-    memset(last_reason, 0, sizeof(last_reason));
-    tip_test_port_init(&pa, seed, 1000);
-    tip_test_port_init(&pb, seed + 1, 1000);
-    tip_test_port_fill(&pa, &p);
-    assert_int_equal(tip_ctx_init(&a, &p), TIP_OK);
-    tip_test_port_fill(&pb, &p);
-    assert_int_equal(tip_ctx_init(&b, &p), TIP_OK);
-    tip_ctx_set_event_cb(&a, on_event, (void *)(intptr_t)0);
-    tip_ctx_set_event_cb(&b, on_event, (void *)(intptr_t)1);
-    tip_test_ike_conn(&k, "10.99.0.1", "10.99.0.2", "a.test", "b.test", "10.1.0.0", "10.2.0.0");
-    if (ta != NULL)
-        ta(&k);
-    assert_int_equal(tip_ike_conn_add(&a, &k, &conn_a), TIP_OK);
-    tip_test_ike_conn(&k, "10.99.0.2", "10.99.0.1", "b.test", "a.test", "10.2.0.0", "10.1.0.0");
-    if (tb != NULL)
-        tb(&k);
-    assert_int_equal(tip_ike_conn_add(&b, &k, &conn_b), TIP_OK);
-    tip_sim_init(&sim, &a, &pa, "10.99.0.1", &b, &pb, "10.99.0.2", seed);
+    tip_sim_pair_setup(&sp, seed, ta, tb);
 }
 
 /* Both sides up, and in step: the same IKE SA, mirrored CHILD SPIs. */
 static int in_step(void)
 {
     tip_ike_status_t sa, sb;
-    return tip_ike_status(&a, conn_a, &sa) == TIP_OK && tip_ike_status(&b, conn_b, &sb) == TIP_OK &&
+    return tip_ike_status(&sp.ctx[A], sp.conn[A], &sa) == TIP_OK && tip_ike_status(&sp.ctx[B], sp.conn[B], &sb) == TIP_OK &&
            sa.ike_up && sb.ike_up && sa.child_up && sb.child_up &&
            memcmp(sa.spi_i, sb.spi_i, 8) == 0 && memcmp(sa.spi_r, sb.spi_r, 8) == 0 &&
            sa.child_spi_in == sb.child_spi_out && sa.child_spi_out == sb.child_spi_in;
@@ -90,9 +57,9 @@ static void test_idle_connection_schedules_nothing(void **state)
 {
     (void)state;
     pair(1, NULL, NULL);
-    assert_int_equal(tip_poll(&a, 1000), TIP_POLL_NONE);
-    assert_int_equal(tip_poll(&b, 1000), TIP_POLL_NONE);
-    assert_int_equal(tip_poll(&b, 1000 + 86400000u), TIP_POLL_NONE);
+    assert_int_equal(tip_poll(&sp.ctx[A], 1000), TIP_POLL_NONE);
+    assert_int_equal(tip_poll(&sp.ctx[B], 1000), TIP_POLL_NONE);
+    assert_int_equal(tip_poll(&sp.ctx[B], 1000 + 86400000u), TIP_POLL_NONE);
 }
 
 /* RFC 7296 2.4: retransmissions at 1, 2, 4, 8, 16, 32 s; giving up at the
@@ -104,26 +71,26 @@ static void test_retransmission_deadlines_exact(void **state)
     unsigned i;
     (void)state;
     pair(2, NULL, NULL);
-    sim.n[1].down = 1; /* b never answers */
-    assert_int_equal(tip_ike_initiate(&a, conn_a), TIP_OK);
-    tip_test_port_clear(&pa);
+    sp.sim.n[1].down = 1; /* b never answers */
+    assert_int_equal(tip_ike_initiate(&sp.ctx[A], sp.conn[A]), TIP_OK);
+    tip_test_port_clear(&sp.port[A]);
     for (i = 0; i < sizeof(rto) / sizeof(rto[0]); i++) {
-        uint32_t sent = tip_test_port_count(&pa);
-        assert_int_equal(tip_poll(&a, now), rto[i]);
-        tip_test_port_set_time(&pa, now + rto[i] - 1u);
-        assert_int_equal(tip_poll(&a, now + rto[i] - 1u), 1u);
-        assert_int_equal(tip_test_port_count(&pa), sent); /* nothing early */
+        uint32_t sent = tip_test_port_count(&sp.port[A]);
+        assert_int_equal(tip_poll(&sp.ctx[A], now), rto[i]);
+        tip_test_port_set_time(&sp.port[A], now + rto[i] - 1u);
+        assert_int_equal(tip_poll(&sp.ctx[A], now + rto[i] - 1u), 1u);
+        assert_int_equal(tip_test_port_count(&sp.port[A]), sent); /* nothing early */
         now += rto[i];
-        tip_test_port_set_time(&pa, now);
+        tip_test_port_set_time(&sp.port[A], now);
         if (i + 1u < sizeof(rto) / sizeof(rto[0])) {
-            assert_int_equal(tip_poll(&a, now), rto[i + 1u]);
-            assert_int_equal(tip_test_port_count(&pa), sent + 1u); /* the retransmission */
+            assert_int_equal(tip_poll(&sp.ctx[A], now), rto[i + 1u]);
+            assert_int_equal(tip_test_port_count(&sp.port[A]), sent + 1u); /* the retransmission */
         }
     }
-    assert_int_equal(ev[0][TIP_EV_IKE_DOWN], 0);
-    assert_int_equal(tip_poll(&a, now), TIP_POLL_NONE); /* gave up, no restart */
-    assert_int_equal(ev[0][TIP_EV_IKE_DOWN], 1);
-    assert_int_equal(last_reason[0][TIP_EV_IKE_DOWN], TIP_ERR_PORT);
+    assert_int_equal(sp.ev[0][TIP_EV_IKE_DOWN], 0);
+    assert_int_equal(tip_poll(&sp.ctx[A], now), TIP_POLL_NONE); /* gave up, no restart */
+    assert_int_equal(sp.ev[0][TIP_EV_IKE_DOWN], 1);
+    assert_int_equal(sp.ev_reason[A][TIP_EV_IKE_DOWN], TIP_ERR_PORT);
 }
 
 static void dpd_30s(tip_ike_conn_t *k)
@@ -138,18 +105,18 @@ static void test_liveness_deadline_exact(void **state)
     uint32_t sent;
     (void)state;
     pair(3, dpd_30s, dpd_30s);
-    assert_int_equal(tip_ike_initiate(&a, conn_a), TIP_OK);
-    assert_true(tip_sim_until(&sim, both_up, NULL, 5000));
+    assert_int_equal(tip_ike_initiate(&sp.ctx[A], sp.conn[A]), TIP_OK);
+    assert_true(tip_sim_until(&sp.sim, both_up, NULL, 5000));
     /* everything arrived at sim.now: the last message from the peer too */
-    assert_int_equal(tip_poll(&a, sim.now), 30000u);
-    assert_int_equal(tip_poll(&b, sim.now), 30000u);
-    sent = tip_test_port_count(&pa);
-    tip_test_port_set_time(&pa, sim.now + 29999u);
-    assert_int_equal(tip_poll(&a, sim.now + 29999u), 1u);
-    assert_int_equal(tip_test_port_count(&pa), sent);
-    tip_test_port_set_time(&pa, sim.now + 30000u);
-    assert_int_equal(tip_poll(&a, sim.now + 30000u), 1000u); /* its retransmission next */
-    assert_int_equal(tip_test_port_count(&pa), sent + 1u);
+    assert_int_equal(tip_poll(&sp.ctx[A], sp.sim.now), 30000u);
+    assert_int_equal(tip_poll(&sp.ctx[B], sp.sim.now), 30000u);
+    sent = tip_test_port_count(&sp.port[A]);
+    tip_test_port_set_time(&sp.port[A], sp.sim.now + 29999u);
+    assert_int_equal(tip_poll(&sp.ctx[A], sp.sim.now + 29999u), 1u);
+    assert_int_equal(tip_test_port_count(&sp.port[A]), sent);
+    tip_test_port_set_time(&sp.port[A], sp.sim.now + 30000u);
+    assert_int_equal(tip_poll(&sp.ctx[A], sp.sim.now + 30000u), 1000u); /* its retransmission next */
+    assert_int_equal(tip_test_port_count(&sp.port[A]), sent + 1u);
 }
 
 /* a rekeys often and restarts; b only checks liveness (its own rekeys are
@@ -176,49 +143,49 @@ static void test_sleeping_gateways(void **state)
     (void)state;
     pair(4, short_timers, dpd_20s);
     memset(&st, 0, sizeof(st));
-    sim.loss_pct = 10;
-    sim.dup_pct = 5;
-    sim.reorder_pct = 10;
+    sp.sim.loss_pct = 10;
+    sp.sim.dup_pct = 5;
+    sp.sim.reorder_pct = 10;
 
     /* the handshake, with loss: retransmissions at their deadlines */
-    assert_int_equal(tip_ike_initiate(&a, conn_a), TIP_OK);
+    assert_int_equal(tip_ike_initiate(&sp.ctx[A], sp.conn[A]), TIP_OK);
     while (!in_step() && ms < 120000u) {
-        tip_sim_sleep(&sim, 1000, &st);
+        tip_sim_sleep(&sp.sim, 1000, &st);
         ms += 1000;
     }
     assert_true(in_step());
-    assert_int_equal(tip_ike_status(&a, conn_a, &sa0), TIP_OK);
+    assert_int_equal(tip_ike_status(&sp.ctx[A], sp.conn[A], &sa0), TIP_OK);
 
     /* half an hour: CHILD rekeys every 2 min, IKE rekeys every 5 min,
      * liveness checks when idle, all with loss */
-    tip_sim_sleep(&sim, 1800000u, &st);
-    sim.loss_pct = 0;
-    sim.dup_pct = 0;
-    sim.reorder_pct = 0;
-    tip_sim_sleep(&sim, 10000u, &st); /* let an exchange in flight finish */
+    tip_sim_sleep(&sp.sim, 1800000u, &st);
+    sp.sim.loss_pct = 0;
+    sp.sim.dup_pct = 0;
+    sp.sim.reorder_pct = 0;
+    tip_sim_sleep(&sp.sim, 10000u, &st); /* let an exchange in flight finish */
     assert_true(in_step());
-    assert_int_equal(tip_ike_status(&a, conn_a, &sa1), TIP_OK);
-    assert_int_equal(tip_ike_status(&b, conn_b, &sb1), TIP_OK);
+    assert_int_equal(tip_ike_status(&sp.ctx[A], sp.conn[A], &sa1), TIP_OK);
+    assert_int_equal(tip_ike_status(&sp.ctx[B], sp.conn[B], &sb1), TIP_OK);
     assert_true(sa1.ike_rekeys >= 4);    /* every 5 min, minus jitter */
     assert_true(sa1.child_rekeys >= 10); /* every 2 min */
     assert_true(sb1.child_rekeys >= 10);
     assert_true(memcmp(sa0.spi_i, sa1.spi_i, 8) != 0); /* another IKE SA by now */
-    assert_int_equal(ev[0][TIP_EV_IKE_DOWN], 0); /* nothing was lost to a late timer */
-    assert_int_equal(ev[1][TIP_EV_IKE_DOWN], 0);
-    assert_int_equal(ev[0][TIP_EV_SA_HARD_EXPIRED], 0);
-    assert_int_equal(ev[1][TIP_EV_SA_HARD_EXPIRED], 0);
+    assert_int_equal(sp.ev[0][TIP_EV_IKE_DOWN], 0); /* nothing was lost to a late timer */
+    assert_int_equal(sp.ev[1][TIP_EV_IKE_DOWN], 0);
+    assert_int_equal(sp.ev[0][TIP_EV_SA_HARD_EXPIRED], 0);
+    assert_int_equal(sp.ev[1][TIP_EV_SA_HARD_EXPIRED], 0);
 
     /* b goes away: a's liveness check finds it dead, a tries again */
-    sim.n[1].down = 1;
-    tip_sim_sleep(&sim, 180000u, &st);
-    assert_true(ev[0][TIP_EV_IKE_DOWN] >= 1);
-    assert_int_equal(last_reason[0][TIP_EV_IKE_DOWN], TIP_ERR_PORT);
+    sp.sim.n[1].down = 1;
+    tip_sim_sleep(&sp.sim, 180000u, &st);
+    assert_true(sp.ev[0][TIP_EV_IKE_DOWN] >= 1);
+    assert_int_equal(sp.ev_reason[A][TIP_EV_IKE_DOWN], TIP_ERR_PORT);
 
     /* b is back: a's next attempt brings the tunnel up again */
-    sim.n[1].down = 0;
+    sp.sim.n[1].down = 0;
     ms = 0;
     while (!in_step() && ms < 300000u) {
-        tip_sim_sleep(&sim, 1000, &st);
+        tip_sim_sleep(&sp.sim, 1000, &st);
         ms += 1000;
     }
     assert_true(in_step());
@@ -241,7 +208,7 @@ int main(void)
         cmocka_unit_test(test_sleeping_gateways),
     };
     int r = cmocka_run_group_tests(tests, NULL, NULL);
-    (void)tip_ctx_deinit(&a);
-    (void)tip_ctx_deinit(&b);
+    (void)tip_ctx_deinit(&sp.ctx[A]);
+    (void)tip_ctx_deinit(&sp.ctx[B]);
     return r;
 }

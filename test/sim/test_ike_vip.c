@@ -37,6 +37,8 @@ static tip_sim_t sim;
 static tip_handle_t conn_a, conn_ba, conn_bc, conn_c, pool;
 static int ev[3][TIP_EV_COUNT_];
 static int last_reason[3];
+static tip_handle_t last_policy[3]; /* of the last PROPOSAL_MISMATCH */
+static int resend_on_refusal;        /* a's callback sends the refused packet again */
 static tip_ike_vip_t got[3];
 
 static void on_event(void *arg, const tip_event_t *e)
@@ -44,8 +46,12 @@ static void on_event(void *arg, const tip_event_t *e)
     int who = (int)(intptr_t)arg;
 
     ev[who][e->type]++;
-    if (e->type == TIP_EV_PROPOSAL_MISMATCH)
+    if (e->type == TIP_EV_PROPOSAL_MISMATCH) {
         last_reason[who] = e->reason;
+        last_policy[who] = e->policy;
+        if (who == 0 && resend_on_refusal && e->policy != 0)
+            assert_int_not_equal(tip_sim_send_udp(&a, "10.1.0.5", "10.2.0.7", 0x5A), TIP_SENT);
+    }
     if (e->type == TIP_EV_VIRTUAL_IP) {
         assert_non_null(e->vip);
         got[who] = *e->vip;
@@ -89,6 +95,7 @@ static void setup(uint32_t count, uint8_t request, uint64_t seed)
     memset(ev, 0, sizeof(ev));
     memset(got, 0, sizeof(got));
     memset(last_reason, 0, sizeof(last_reason));
+    memset(last_policy, 0, sizeof(last_policy));
     ctx_up(&a, &pa, seed, 0);
     ctx_up(&b, &pb, seed + 1, 1);
     ctx_up(&c, &pc, seed + 2, 2);
@@ -505,6 +512,79 @@ static void test_no_address_no_child_sa_later(void **state)
     expect_pool(0, 0, 0);
 }
 
+/* a's outbound PROTECT policy @p src_net/24 -> 10.2.0.0/24 through b (and its inbound twin). */
+static tip_handle_t a_policy(const char *src_net, unsigned prefix)
+{
+    tip_policy_t pol;
+    tip_addr_t n;
+    tip_handle_t h, hin;
+
+    memset(&pol, 0, sizeof(pol));
+    n = tip_test_addr(src_net);
+    assert_int_equal(tip_addr_range_prefix(&pol.sel.local, &n, prefix), TIP_OK);
+    n = tip_test_addr("10.2.0.0");
+    assert_int_equal(tip_addr_range_prefix(&pol.sel.remote, &n, 24), TIP_OK);
+    pol.sel.local_port_hi = pol.sel.remote_port_hi = 0xFFFF;
+    pol.action = TIP_ACTION_PROTECT;
+    pol.mode = TIP_MODE_TUNNEL;
+    pol.tunnel_local = tip_test_addr("10.99.0.1");
+    pol.tunnel_remote = tip_test_addr("10.99.0.2");
+    pol.dir = TIP_DIR_OUT;
+    assert_int_equal(tip_spd_add(&a, &pol, TIP_SPD_PREPEND, &h), TIP_OK);
+    pol.dir = TIP_DIR_IN;
+    assert_int_equal(tip_spd_add(&a, &pol, TIP_SPD_PREPEND, &hin), TIP_OK);
+    return h;
+}
+
+/*
+ * RFC 7296 2.19: once b assigned 10.3.0.10, an acquire on a's connection
+ * (its own side configured as 0.0.0.0/0) is matched against that address:
+ * a policy from it negotiates a CHILD SA; one from another address of the
+ * configured range is refused at once (PROPOSAL_MISMATCH naming the
+ * policy, TIP_ERR_POLICY), with no request b would refuse; like ACQUIRE,
+ * not again from inside its own callback.
+ */
+static void test_acquire_matches_assigned_address(void **state)
+{
+    tip_handle_t inside, outside;
+    uint32_t rx_ike;
+    (void)state;
+
+    setup(4, TIP_IKE_VIP_IP4, 21);
+    assert_int_equal(tip_ike_initiate(&a, conn_a), TIP_OK);
+    assert_true(tip_sim_until(&sim, a_up, NULL, 5000));
+    expect_addr(&got[0].ip4, "10.3.0.10");
+    /* outside the address: refused here, b hears nothing */
+    outside = a_policy("10.1.0.0", 24);
+    rx_ike = sim.n[1].rx_ike;
+    assert_int_not_equal(tip_sim_send_udp(&a, "10.1.0.5", "10.2.0.7", 0x5A), TIP_SENT);
+    assert_int_equal(ev[0][TIP_EV_ACQUIRE], 1);
+    tip_sim_run(&sim, 1000, 50);
+    assert_int_equal(sim.n[1].rx_ike, rx_ike);
+    assert_int_equal(ev[0][TIP_EV_PROPOSAL_MISMATCH], 1);
+    assert_int_equal(last_reason[0], TIP_ERR_POLICY);
+    assert_int_equal(last_policy[0], outside);
+    assert_int_equal(ev[1][TIP_EV_PROPOSAL_MISMATCH], 0);
+    /* a callback that sends the packet again is not called again for it */
+    resend_on_refusal = 1;
+    assert_int_not_equal(tip_sim_send_udp(&a, "10.1.0.5", "10.2.0.7", 0x5A), TIP_SENT);
+    resend_on_refusal = 0;
+    assert_int_equal(ev[0][TIP_EV_PROPOSAL_MISMATCH], 2);
+    assert_int_equal(ev[0][TIP_EV_ACQUIRE], 3);
+    /* the assigned address (IKE_AUTH's CHILD SA gone first): a CHILD SA
+     * for the policy */
+    assert_int_equal(tip_ike_delete_child(&a, conn_a), TIP_OK);
+    tip_sim_run(&sim, 500, 10);
+    assert_int_equal(ev[0][TIP_EV_CHILD_DOWN], 1);
+    inside = a_policy("10.3.0.10", 32);
+    assert_int_not_equal(tip_sim_send_udp(&a, "10.3.0.10", "10.2.0.7", 0x5A), TIP_SENT);
+    tip_sim_run(&sim, 1000, 50);
+    assert_int_equal(ev[0][TIP_EV_CHILD_UP], 2);
+    assert_int_equal(ev[0][TIP_EV_PROPOSAL_MISMATCH], 2);
+    assert_int_equal(cur_sa(&a, conn_a)->child[0].pol_out, inside);
+    assert_int_equal(tip_sim_send_udp(&a, "10.3.0.10", "10.2.0.7", 0x5A), TIP_SENT);
+}
+
 static void test_configuration_checked(void **state)
 {
     tip_ike_conn_t k;
@@ -540,6 +620,7 @@ int main(void)
         cmocka_unit_test(test_peer_side_stays_its_address_after_gateway_rekey),
         cmocka_unit_test(test_address_not_shared_between_connections),
         cmocka_unit_test(test_no_address_no_child_sa_later),
+        cmocka_unit_test(test_acquire_matches_assigned_address),
         cmocka_unit_test(test_configuration_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
