@@ -304,7 +304,7 @@ static int collision_answer_lost(void)
     tick(1000);
     settle(1000);
     traffic_both();
-    return the_ike_sa(&ctx[A])->initiator;
+    return the_ike_sa(&sp.ctx[A])->initiator;
 }
 
 /*
@@ -324,16 +324,16 @@ static void test_redundant_ones_give_way(void **state)
     (void)state;
     for (seed = 1200; seed < 1300 && !found; seed++) {
         world(seed);
-        while (slots_in_use(&ctx[A]) < TIP_MAX_IKE_SA - 1u && collision_answer_lost())
+        while (slots_in_use(&sp.ctx[A]) < TIP_MAX_IKE_SA - 1u && collision_answer_lost())
             ;
-        if (slots_in_use(&ctx[A]) < TIP_MAX_IKE_SA - 1u)
+        if (slots_in_use(&sp.ctx[A]) < TIP_MAX_IKE_SA - 1u)
             continue; /* B's new IKE SA won a round: nothing waits on A; next seed */
         found = 1;
-        memset(ev, 0, sizeof(ev));
+        memset(sp.ev, 0, sizeof(sp.ev));
         both_rekey();
         deliver(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 0)); /* A answers B */
         /* A keeps B's new IKE SA aside: it answered, it did not refuse */
-        assert_int_not_equal(the_ike_sa(&ctx[A])->pend.peer_ike_sa, 0);
+        assert_int_not_equal(the_ike_sa(&sp.ctx[A])->pend.peer_ike_sa, 0);
         deliver(find(A, TIP_IKE_EXCH_CREATE_CHILD_SA, 0)); /* B answers A */
         deliver(find(B, TIP_IKE_EXCH_CREATE_CHILD_SA, 1)); /* A decides */
         traffic_both();
