@@ -10,6 +10,8 @@
 #   (a) ESP core with manual keying        TIP_CONF_IKEV2=0
 #   (b) + IKEv2 PSK initiator              TIP_CONF_IKE_RESPONDER=0
 #   (c) + responder (both roles)
+#   (e) the smallest sensible initiator    include/tinyipsec/config_minimal.h
+#       (initiator only, one CHILD SA, no IKE SA rekeying, no MOBIKE)
 #
 # each once per crypto backend:
 #
@@ -120,7 +122,7 @@ build_image() { # dir, extra cflags...
     shift
     rm -rf "$dir"
     mkdir -p "$dir/obj"
-    local inc=(-Iinclude -Isrc "${B_INC[@]}" "-DTIP_USER_CONFIG_FILE=\"$CONFIG\"")
+    local inc=(-Iinclude -Isrc "${B_INC[@]}" "-DTIP_USER_CONFIG_FILE=\"${IMG_CONFIG:-$CONFIG}\"")
     printf '%s\0' "${SRCS[@]}" | xargs -0 -P "$JOBS" -I{} sh -c '
         src=$1; dir=$2; shift 2
         obj=$dir/obj/$(echo "${src#src/}" | tr / _ | sed "s/\.c\$/.o/")
@@ -168,6 +170,11 @@ for be in $BACKENDS; do
         die "the $be image (b) (IKEv2 initiator) did not build; see the messages above"
     build_image "$OUT/$be/c" ||
         die "the $be image (c) (both IKEv2 roles) did not build; see the messages above"
+    rm -rf "$OUT/$be/e"
+    if [ "$be" != cert ] && [ -z "${TIP_SIZE_CONFIG:-}" ]; then
+        IMG_CONFIG=tinyipsec/config_minimal.h build_image "$OUT/$be/e" ||
+            die "the $be image (e) (smallest initiator) did not build; see the messages above"
+    fi
     BUILT+=("$be")
     NOTES+=("$be: $B_DESC")
 done
@@ -179,11 +186,12 @@ echo "flash = text + rodata, RAM = data + bss, bytes (KB); slots = the PSA key s
 echo
 printf '%-30s %-8s %16s %6s %16s %6s %6s %11s %14s %16s\n' image backend "tinyipsec flash" "RAM" \
     "Mbed TLS flash" "RAM" "slots" "rest flash" "tip_ctx_t" "ctx + Mbed RAM"
-for v in a b c; do
+for v in a b c e; do
     case $v in
         a) label="(a) ESP core, manual keying" ;;
         b) label="(b) + IKEv2 initiator" ;;
         c) label="(c) + IKEv2 responder" ;;
+        e) label="(e) smallest initiator" ;;
     esac
     for be in "${BUILT[@]}"; do
         f=$OUT/$be/$v/objects.txt
@@ -199,11 +207,12 @@ for v in a b c; do
         label=""
     done
 done
+echo "(e): include/tinyipsec/config_minimal.h (initiator only, one CHILD SA, no IKE SA rekeying, no MOBIKE)"
 echo "(d) example firmware (tinyipsec / Mbed TLS / lwIP / rest, stack and arena peaks): measured by the firmware build, not by make size"
 
 if [ "$VERBOSE" = 1 ]; then
     for be in "${BUILT[@]}"; do
-        for v in a b c; do
+        for v in a b c e; do
             [ -f "$OUT/$be/$v/objects.txt" ] || continue
             echo
             echo "== ($v) $be: tinyipsec per object: text rodata data bss"

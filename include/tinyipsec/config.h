@@ -453,6 +453,24 @@
 #define TIP_CONF_IKE_MOBIKE 1
 #endif
 
+/**
+ * IKE SA rekeying (RFC 7296 1.3.2, 2.18): a new IKE SA made with
+ * CREATE_CHILD_SA takes over the CHILD SAs, in both directions, and
+ * crossing rekeys are settled by the nonces (2.8.2). Off: the code is left
+ * out; at the IKE SA's rekey time (ike_rekey_s) a connection that can
+ * initiate reauthenticates instead (2.8.3): it deletes the IKE SA and its
+ * CHILD SAs, telling the peer, and sets up a new IKE SA from scratch
+ * (IKE_SA_INIT, IKE_AUTH), which leaves a gap in the traffic of a round
+ * trip or two and raises IKE_DOWN / CHILD_DOWN (TIP_ERR_LIFETIME) and
+ * IKE_UP / CHILD_UP again. A peer's request to rekey the IKE SA is refused
+ * with NO_PROPOSAL_CHOSEN (1.3: the IKE SA stays until it is
+ * reauthenticated or its lifetime ends); tip_ike_rekey_ike() returns
+ * TIP_ERR_UNSUPPORTED. CHILD SAs are still rekeyed.
+ */
+#ifndef TIP_CONF_IKE_REKEY_IKE
+#define TIP_CONF_IKE_REKEY_IKE 1
+#endif
+
 /** DNS servers kept per virtual address assignment (received or handed out). */
 #ifndef TIP_IKE_CP_DNS_MAX
 #define TIP_IKE_CP_DNS_MAX 2

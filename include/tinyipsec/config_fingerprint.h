@@ -75,6 +75,7 @@
     X(TIP_IKE_POOLS)                                                           \
     X(TIP_IKE_POOL_LEASES)                                                     \
     X(TIP_CONF_IKE_MOBIKE)                                                     \
+    X(TIP_CONF_IKE_REKEY_IKE)                                                  \
     X(TIP_KEYLOG)
 
 /* Each option's position in the list (the enum numbers them). */

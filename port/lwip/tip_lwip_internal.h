@@ -11,6 +11,13 @@
 /** IP protocol number of ESP (RFC 4303 2). */
 #define TIP_IPPROTO_ESP 50
 
+/**
+ * Headroom an outbound pbuf needs in front of its IP header to be
+ * protected where it lies: the ESP overhead, and the link header lwIP puts
+ * in front of a plain ESP packet sent from the same pbuf.
+ */
+#define TIP_LWIP_TX_HEADROOM (TIP_ESP_HEADROOM + PBUF_LINK_HLEN)
+
 /** The port instance of this lwIP stack (the input hooks have no argument). */
 extern tip_lwip_t *tip_lwip_active;
 
@@ -28,6 +35,13 @@ int tip_lwip_addr_to_ip(ip_addr_t *out, const tip_addr_t *a);
  * Returns 1 in place, 0 copied, -1 when it does not fit.
  */
 int tip_lwip_rx_buf(tip_lwip_t *l, struct pbuf *p, tip_buf_t *buf, size_t headroom);
+
+/**
+ * 1 when @p len bytes at @p pkt lie inside the outbound pbuf the port is
+ * protecting in place (l->tx_pbuf): the ESP packet the core built there,
+ * which the port then sends from that pbuf.
+ */
+int tip_lwip_tx_owns(const tip_lwip_t *l, const uint8_t *pkt, size_t len);
 
 /** Receive ESP on the raw pcb too (what lwIP reassembled). */
 void tip_lwip_esp_raw_listen(tip_lwip_t *l);

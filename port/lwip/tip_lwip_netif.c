@@ -15,15 +15,95 @@
 #include "tip_lwipopts_check.h"
 
 /*
- * One copy into the port's buffer: lwIP's pbufs do not record their
- * tailroom, and tip_output() needs TIP_ESP_HEADROOM and TIP_ESP_TAILROOM
- * around the packet in one piece.
+ * Where an outbound pbuf's memory ends. lwIP records no tailroom, but a
+ * PBUF_POOL pbuf is one element of MEMP_PBUF_POOL: the pbuf structure and
+ * PBUF_POOL_BUFSIZE bytes, each rounded up to MEM_ALIGNMENT
+ * (LWIP_PBUF_MEMPOOL in lwip/priv/memp_std.h, lwIP 2.1 and 2.2). A
+ * PBUF_RAM pbuf comes from mem_malloc(), whose block size lwIP does not
+ * expose, and custom pbufs are the application's memory: for those the
+ * end is unknown (NULL).
  */
+static const uint8_t *pbuf_mem_end(const struct pbuf *p)
+{
+    if (pbuf_get_allocsrc(p) != PBUF_TYPE_ALLOC_SRC_MASK_STD_MEMP_PBUF_POOL ||
+        (p->flags & PBUF_FLAG_IS_CUSTOM) != 0)
+        return NULL;
+    return (const uint8_t *)p + LWIP_MEM_ALIGN_SIZE(sizeof(struct pbuf)) +
+           LWIP_MEM_ALIGN_SIZE(PBUF_POOL_BUFSIZE);
+}
+
+int tip_lwip_tx_owns(const tip_lwip_t *l, const uint8_t *pkt, size_t len)
+{
+    const struct pbuf *p = l->tx_pbuf;
+    const uint8_t *end;
+
+    if (p == NULL || (end = pbuf_mem_end(p)) == NULL)
+        return 0;
+    return pkt >= (const uint8_t *)p + LWIP_MEM_ALIGN_SIZE(sizeof(struct pbuf)) && pkt < end &&
+           len <= (size_t)(end - pkt);
+}
+
+/*
+ * Make @p buf describe the outbound packet in @p p for tip_output().
+ *
+ * In place when p is one piece (no chain), nobody else holds a reference
+ * to it (p->ref == 1: a queued or retransmittable copy would see the
+ * ciphertext), its memory's end is known (pbuf_mem_end()) with
+ * TIP_ESP_TAILROOM bytes after the data, and TIP_LWIP_TX_HEADROOM bytes
+ * lie in front of it inside the pbuf (pbuf_add_header() succeeds only
+ * there). lwIP reserves PBUF_LINK_ENCAPSULATION_HLEN in front of what it
+ * allocates for sending; set it to TIP_ESP_HEADROOM for this. The ESP
+ * packet is then built and sent from p's memory (tip_lwip_tx_owns()).
+ *
+ * Otherwise one copy into the port's buffer. Returns 1 in place, 0
+ * copied, -1 when the packet does not fit the buffer.
+ */
+static int tx_buf(tip_lwip_t *l, struct pbuf *p, tip_buf_t *buf)
+{
+    const uint8_t *end = pbuf_mem_end(p);
+
+    if (p->next == NULL && p->len == p->tot_len && p->ref == 1 && end != NULL &&
+        (const uint8_t *)p->payload + p->len <= end &&
+        (size_t)(end - ((const uint8_t *)p->payload + p->len)) >= TIP_ESP_TAILROOM &&
+        pbuf_add_header(p, TIP_LWIP_TX_HEADROOM) == 0) {
+        (void)pbuf_remove_header(p, TIP_LWIP_TX_HEADROOM);
+        /* the link header's room stays in front of base */
+        buf->base = (uint8_t *)p->payload - TIP_ESP_HEADROOM;
+        buf->off = TIP_ESP_HEADROOM;
+        buf->len = p->len;
+        buf->cap = TIP_ESP_HEADROOM + (size_t)p->len + TIP_ESP_TAILROOM;
+        l->tx_pbuf = p;
+        l->tx_in_place++;
+        return 1;
+    }
+    if ((size_t)p->tot_len > sizeof(l->buf) - TIP_ESP_HEADROOM - TIP_ESP_TAILROOM)
+        return -1;
+    buf->base = l->buf;
+    buf->cap = sizeof(l->buf);
+    buf->off = TIP_ESP_HEADROOM;
+    buf->len = pbuf_copy_partial(p, l->buf + TIP_ESP_HEADROOM, p->tot_len, 0);
+    l->copies++;
+    l->tx_copies++;
+    return 0;
+}
+
+/* tip_output() on @p p, in place or copied (tx_buf()); TIP_ERR_BUF_SPACE when too large. */
+static int tx_protect(tip_lwip_t *l, struct pbuf *p)
+{
+    tip_buf_t buf;
+    int r;
+
+    if (tx_buf(l, p, &buf) < 0)
+        return TIP_ERR_BUF_SPACE;
+    r = tip_output(l->ctx, &buf);
+    l->tx_pbuf = NULL;
+    tip_lwip_kick(l);
+    return r;
+}
+
 static err_t tun_send(struct netif *nif, struct pbuf *p)
 {
     tip_lwip_t *l = (tip_lwip_t *)nif->state;
-    tip_buf_t buf;
-    int r;
 
     LWIP_ASSERT_CORE_LOCKED();
     if (l == NULL || l->ctx == NULL)
@@ -32,19 +112,11 @@ static err_t tun_send(struct netif *nif, struct pbuf *p)
      * the peer through this netif): drop it instead of recursing. */
     if (l->sending)
         return ERR_RTE;
-    if ((size_t)p->tot_len > sizeof(l->buf) - TIP_ESP_HEADROOM - TIP_ESP_TAILROOM)
-        return ERR_BUF;
-    buf.base = l->buf;
-    buf.cap = sizeof(l->buf);
-    buf.off = TIP_ESP_HEADROOM;
-    buf.len = pbuf_copy_partial(p, l->buf + TIP_ESP_HEADROOM, p->tot_len, 0);
-    l->copies++;
-    r = tip_output(l->ctx, &buf);
-    tip_lwip_kick(l);
     /* A packet without an SA (negotiation started), or refused by policy,
      * is dropped like on a lossy link (counted by the core): TCP
      * retransmits it. */
-    (void)r;
+    if (tx_protect(l, p) == TIP_ERR_BUF_SPACE)
+        return ERR_BUF;
     return ERR_OK;
 }
 
@@ -142,27 +214,20 @@ int tip_lwip_tunnel_set_vip(tip_lwip_t *l, const tip_ike_vip_t *vip)
  * What lwIP sends out of the protected netif goes through tip_output():
  * BYPASS leaves through the netif's own output, PROTECT as ESP (sent by
  * the port, whose own packets pass straight through), anything else is
- * dropped. The same copy as for the tunnel netif.
+ * dropped. In place or copied as for the tunnel netif.
  */
 static err_t policy_send(struct netif *nif, struct pbuf *p, int v6, const void *ipaddr)
 {
     tip_lwip_t *l = tip_lwip_active;
-    tip_buf_t buf;
     int r;
 
     LWIP_ASSERT_CORE_LOCKED();
     if (l == NULL || l->phys != nif)
         return ERR_IF;
     if (!l->sending) {
-        if ((size_t)p->tot_len > sizeof(l->buf) - TIP_ESP_HEADROOM - TIP_ESP_TAILROOM)
+        r = tx_protect(l, p); /* BYPASS leaves p as it was */
+        if (r == TIP_ERR_BUF_SPACE)
             return ERR_BUF;
-        buf.base = l->buf;
-        buf.cap = sizeof(l->buf);
-        buf.off = TIP_ESP_HEADROOM;
-        buf.len = pbuf_copy_partial(p, l->buf + TIP_ESP_HEADROOM, p->tot_len, 0);
-        l->copies++;
-        r = tip_output(l->ctx, &buf);
-        tip_lwip_kick(l);
         if (r != TIP_BYPASS)
             return ERR_OK; /* sent as ESP, or dropped (counted by the core) */
     }

@@ -36,11 +36,11 @@
 #endif
 /*
  * Headroom: lwIP reserves PBUF_LINK_ENCAPSULATION_HLEN + PBUF_LINK_HLEN in
- * front of the packets it allocates for sending; the port copies outbound
- * tunnel packets anyway (lwIP does not record a pbuf's tailroom), so no
- * value is required. Received packets are decrypted in place when they
+ * front of the packets it allocates for sending. With it at
+ * TIP_ESP_HEADROOM (80), outbound PBUF_POOL pbufs are protected in place;
+ * with less, every outbound packet is copied once (still correct, so no
+ * value is required). Received packets are decrypted in place when they
  * arrive in one pbuf (PBUF_POOL_BUFSIZE at least the link MTU plus the
  * link header), otherwise copied once.
  */
-
 #endif /* TIP_LWIPOPTS_CHECK_H */

@@ -105,6 +105,24 @@ static int port_send_ip(void *arg, const uint8_t *pkt, size_t len)
     }
     if (tip_lwip_addr_to_ip(&to, &d) != TIP_OK)
         return TIP_ERR_PORT;
+    if (tip_lwip_tx_owns(l, pkt, len)) {
+        /* Built in the outbound pbuf itself (the tunnel netif's or the
+         * protected netif's, tip_lwip_tx_owns()): send that pbuf, its window
+         * moved onto the ESP packet. Its memory holds the packet and, in
+         * front, the link header's room; lwIP may keep it queued (ARP), so
+         * the window stays as sent. */
+        p = l->tx_pbuf;
+        l->tx_pbuf = NULL;
+        if (pkt < (const uint8_t *)p->payload
+                ? pbuf_add_header(p, (size_t)((const uint8_t *)p->payload - pkt)) != 0
+                : pbuf_remove_header(p, (size_t)(pkt - (const uint8_t *)p->payload)) != 0)
+            return TIP_ERR_PORT;
+        p->len = p->tot_len = (u16_t)len;
+        l->sending = 1;
+        err = raw_sendto(l->pcb_esp, p, &to);
+        l->sending = 0;
+        return err == ERR_OK ? TIP_OK : TIP_ERR_PORT;
+    }
     /* A copy, not a PBUF_REF of the packet: with the IP header in the data
      * (RAW_FLAGS_HDRINCL) lwIP adds no pbuf in front, so the link layer
      * (ethernet_output()) must find its header room in this one, which a

@@ -44,10 +44,9 @@
 
 /**
  * Bytes of the port's packet buffer: the one copy a packet gets when its
- * pbuf cannot be used in place (a chain, or too little room around it),
- * and every outbound packet of the tunnel netif (lwIP does not record how
- * much tailroom a pbuf has, so tip_output() gets a copy). Holds the
- * largest inner packet plus the ESP overhead.
+ * pbuf cannot be used in place (a chain, a pbuf whose tailroom lwIP does
+ * not record, or too little room around it). Holds the largest inner
+ * packet plus the ESP overhead.
  */
 #ifndef TIP_LWIP_BUF_SIZE
 #define TIP_LWIP_BUF_SIZE (TIP_ESP_HEADROOM + 1500 + TIP_ESP_TAILROOM)
@@ -101,8 +100,11 @@ typedef struct tip_lwip {
     int (*seq_load)(void *arg, const tip_sa_id_t *sa, uint64_t *mark);
     int (*seq_store)(void *arg, const tip_sa_id_t *sa, uint64_t mark);
     void *seq_arg;
-    uint32_t copies;        /**< packets that had to be copied (statistics) */
+    struct pbuf *tx_pbuf;   /**< the outbound pbuf being protected where it lies */
+    uint32_t copies;        /**< packets that had to be copied, both directions (statistics) */
     uint32_t in_place;      /**< inbound packets processed in their pbuf */
+    uint32_t tx_in_place;   /**< outbound packets handed to tip_output() in their pbuf */
+    uint32_t tx_copies;     /**< outbound packets copied for tip_output() (also in copies) */
     uint32_t rx_dropped;    /**< inbound packets tinyipsec refused */
     uint8_t buf[TIP_LWIP_BUF_SIZE];
 } tip_lwip_t;

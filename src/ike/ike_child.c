@@ -474,8 +474,10 @@ int tip_ike_child_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t
     int failed = tip_ike_error_notify(in) != 0 || pl_sa == NULL || pl_n == NULL ||
                  tip_ike_nonce_parse(tip_ike_pl_body(in, pl_n), pl_n->len, &nonce, &nlen) != TIP_OK;
 
+#if TIP_CONF_IKE_REKEY_IKE
     if (sa->pend.kind == TIP_IKE_P_IKE_REKEY)
         return tip_ike_ike_rekey_response(ctx, sa, in, nonce, nlen, failed);
+#endif
     if (sa->pend.kind == TIP_IKE_P_CHILD_REKEY)
         return tip_ike_child_rekey_response(ctx, sa, in, nonce, nlen, failed);
     if (sa->pend.kind == TIP_IKE_P_CHILD_CREATE)
@@ -557,9 +559,16 @@ int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     tip_ike_sa_iter_init(&it, tip_ike_pl_body(in, pl_sa), pl_sa->len);
     if (tip_ike_sa_next(&it, &prop) != 1)
         return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_INVALID_SYNTAX, NULL, 0);
+#if TIP_CONF_IKE_REKEY_IKE
     if (prop.proto == TIP_IKE_PROTO_IKE &&
         (!sa->req_outstanding || sa->pend.kind == TIP_IKE_P_IKE_REKEY))
         return tip_ike_ike_rekey_request(ctx, sa, m, in, nonce, nlen);
+#else
+    /* RFC 7296 1.3: no IKE SA rekeying in this build: no proposal for it
+     * is acceptable. The IKE SA stays as it is. */
+    if (prop.proto == TIP_IKE_PROTO_IKE)
+        return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+#endif
     /* An IKE SA rekey moves every CHILD SA to the new IKE SA (2.18): not
      * while another exchange of ours on this one is still open (2.25). */
     if (sa->req_outstanding &&

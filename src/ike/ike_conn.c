@@ -556,8 +556,15 @@ int tip_ike_rekey_ike(tip_ctx_t *ctx, tip_handle_t conn)
     if (ctx == NULL)
         return TIP_ERR_ARG;
     tip_time_update(ctx);
+#if TIP_CONF_IKE_REKEY_IKE
     sa = tip_ike_conn_sa(ctx, conn, &err);
     return sa == NULL ? err : tip_ike_ike_rekey_start(ctx, sa);
+#else
+    (void)sa;
+    (void)err;
+    (void)conn;
+    return TIP_ERR_UNSUPPORTED;
+#endif
 }
 
 int tip_ike_terminate(tip_ctx_t *ctx, tip_handle_t conn)

@@ -424,8 +424,8 @@ int tip_ike_mobike_info(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m
 #if TIP_CONF_IKEV2
 int tip_ike_update_address(tip_ctx_t *ctx, tip_handle_t conn, const tip_addr_t *new_local)
 {
-    int err = TIP_ERR_INTERNAL;
 #if TIP_CONF_IKE_MOBIKE
+    int err = TIP_ERR_INTERNAL;
     tip_ike_conn_slot_t *c;
     tip_ike_sa_t *sa;
 #endif

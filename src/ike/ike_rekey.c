@@ -12,7 +12,16 @@
 #include "bytes.h"
 #include "ike/ike_core.h"
 
-#if TIP_CONF_IKEV2
+#if TIP_CONF_IKEV2 && !TIP_CONF_IKE_REKEY_IKE
+
+/* Without IKE SA rekeying no rekey of ours can collide with the peer's
+ * Delete: the IKE SA just goes. */
+void tip_ike_ike_deleted(tip_ctx_t *ctx, tip_ike_sa_t *sa)
+{
+    tip_ike_sa_down(ctx, sa, TIP_OK);
+}
+
+#elif TIP_CONF_IKEV2
 
 /* ---- initiator ---------------------------------------------------------- */
 

@@ -145,6 +145,39 @@ static int tip_ike_poll_hard(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_con
     return 1;
 }
 
+#if !TIP_CONF_IKE_REKEY_IKE
+/*
+ * RFC 7296 2.8.3: without IKE SA rekeying, an IKE SA is replaced by
+ * reauthentication, a new IKE SA from scratch. This one goes first (break
+ * before make: one IKE SA per connection): the peer is told with a Delete,
+ * which also ends the CHILD SAs there (1.4.1), and the connection is
+ * initiated again. The IKE SA's initiator does that; a responder's IKE SA
+ * waits for its peer or its hard lifetime. 1: it went.
+ */
+static int tip_ike_reauth(tip_ctx_t *ctx, tip_ike_sa_t *sa)
+{
+#if TIP_CONF_IKE_INITIATOR
+    tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
+    tip_handle_t conn = sa->conn;
+    int restarts;
+
+    if (c == NULL || !sa->initiator || c->cfg.remote_addr.family == TIP_AF_NONE)
+        return 0;
+    restarts = c->cfg.restart; /* tip_ike_sa_down() initiates again itself */
+    tip_log(ctx, TIP_LOG_INFO, "ike: IKE SA rekey time: reauthenticating");
+    (void)tip_ike_info_start(ctx, sa, TIP_IKE_P_DELETE_IKE);
+    tip_ike_sa_down(ctx, sa, TIP_ERR_LIFETIME);
+    if (!restarts)
+        (void)tip_ike_initiate(ctx, conn);
+    return 1;
+#else
+    (void)ctx;
+    (void)sa;
+    return 0;
+#endif
+}
+#endif
+
 /*
  * The rekey timers of an established IKE SA with no request outstanding.
  * A rekey that cannot start is tried again later (tip_ike_retry_at); so is
@@ -157,10 +190,15 @@ static void tip_ike_poll_rekeys(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint64_t now)
 
     if (sa->rekey_at_ms != 0 && now >= sa->rekey_at_ms) {
         sa->rekey_at_ms = 0;
+#if !TIP_CONF_IKE_REKEY_IKE
+        /* (an initiator reauthenticated before this, tip_ike_reauth()): a
+         * responder's IKE SA waits for its peer or for its hard lifetime */
+#else
         if (tip_ike_ike_rekey_start(ctx, sa) != TIP_OK) {
             tip_log(ctx, TIP_LOG_INFO, "ike: IKE SA rekey could not start, retrying later");
             sa->rekey_at_ms = tip_ike_retry_at(ctx, &sa->rekey_fails);
         }
+#endif
         if (sa->req_outstanding)
             return; /* one request at a time (2.3): the CHILD rekey waits */
     }
@@ -200,6 +238,10 @@ static void tip_ike_poll_established(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint64_t 
     tip_ike_mobike_after_response(ctx, sa); /* a MOBIKE request that waited (RFC 4555 3.5) */
     if (sa->req_outstanding)
         return;
+#endif
+#if !TIP_CONF_IKE_REKEY_IKE
+    if (sa->rekey_at_ms != 0 && now >= sa->rekey_at_ms && tip_ike_reauth(ctx, sa))
+        return; /* gone; the new IKE SA is on its way */
 #endif
     tip_ike_poll_rekeys(ctx, sa, now);
     /* RFC 7296 2.4: an empty INFORMATIONAL request checks liveness. */

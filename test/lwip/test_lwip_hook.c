@@ -102,6 +102,9 @@ static err_t capture(struct pbuf *p, struct netif *inp)
 }
 
 static unsigned ike_sent; /* UDP datagrams to port 500 that left on the link */
+static uint8_t wire[2048]; /* the last ESP packet that left on the link */
+static size_t wire_len;
+static const struct pbuf *wire_pbuf; /* the pbuf it left in */
 
 static err_t link_out(struct netif *nif, struct pbuf *p, const ip4_addr_t *a)
 {
@@ -112,6 +115,10 @@ static err_t link_out(struct netif *nif, struct pbuf *p, const ip4_addr_t *a)
     if (pbuf_copy_partial(p, h, sizeof(h), 0) == sizeof(h) && h[9] == 17 && h[22] == 500 >> 8 &&
         h[23] == (500 & 0xFF))
         ike_sent++;
+    if (p->tot_len >= 20 && pbuf_get_at(p, 9) == 50) {
+        wire_len = pbuf_copy_partial(p, wire, sizeof(wire), 0);
+        wire_pbuf = p;
+    }
     return ERR_OK;
 }
 
@@ -135,23 +142,41 @@ static void sa_params(tip_sa_params_t *sa, tip_dir_t dir)
     sa->fresh_keys = 1;
 }
 
-static void policy_in(tip_ctx_t *ctx)
+/* A PROTECT policy between 10.2/16 (side B) and 10.1/16 (side A), seen from
+ * @p side_b or from A, for direction @p dir. */
+static void policy_add(tip_ctx_t *ctx, int side_b, tip_dir_t dir)
 {
     tip_policy_t pol;
     tip_addr_t a;
 
     memset(&pol, 0, sizeof(pol));
-    pol.dir = TIP_DIR_IN;
+    pol.dir = dir;
     pol.action = TIP_ACTION_PROTECT;
     pol.mode = TIP_MODE_TUNNEL;
-    assert_int_equal(tip_addr_parse(&pol.tunnel_local, "192.0.2.2"), 0);
-    assert_int_equal(tip_addr_parse(&pol.tunnel_remote, "192.0.2.1"), 0);
+    assert_int_equal(tip_addr_parse(&pol.tunnel_local, side_b ? "192.0.2.2" : "192.0.2.1"), 0);
+    assert_int_equal(tip_addr_parse(&pol.tunnel_remote, side_b ? "192.0.2.1" : "192.0.2.2"), 0);
     pol.sel.local_port_hi = pol.sel.remote_port_hi = 0xFFFF;
-    assert_int_equal(tip_addr_parse(&a, "10.2.0.0"), 0);
+    assert_int_equal(tip_addr_parse(&a, side_b ? "10.2.0.0" : "10.1.0.0"), 0);
     assert_int_equal(tip_addr_range_prefix(&pol.sel.local, &a, 16), 0);
-    assert_int_equal(tip_addr_parse(&a, "10.1.0.0"), 0);
+    assert_int_equal(tip_addr_parse(&a, side_b ? "10.1.0.0" : "10.2.0.0"), 0);
     assert_int_equal(tip_addr_range_prefix(&pol.sel.remote, &a, 16), 0);
     assert_int_equal(tip_spd_add(ctx, &pol, TIP_SPD_APPEND, NULL), 0);
+}
+
+static void policy_in(tip_ctx_t *ctx)
+{
+    policy_add(ctx, 1, TIP_DIR_IN);
+}
+
+/* The SA B -> A (SPI_BA): outbound on B, inbound on A. */
+#define SPI_BA 0x3003u
+
+static void sa_params_ba(tip_sa_params_t *sa, tip_dir_t dir)
+{
+    sa_params(sa, dir);
+    sa->spi = SPI_BA;
+    assert_int_equal(tip_addr_parse(&sa->src, "192.0.2.2"), 0);
+    assert_int_equal(tip_addr_parse(&sa->dst, "192.0.2.1"), 0);
 }
 
 static int setup(void **state)
@@ -186,6 +211,9 @@ static int setup(void **state)
     sa.no_replay = 1; /* the same packet is fed more than once */
     assert_int_equal(tip_sad_add(&ctx_b, &sa, NULL), 0);
     policy_in(&ctx_b);
+    sa_params_ba(&sa, TIP_DIR_OUT);
+    assert_int_equal(tip_sad_add(&ctx_b, &sa, NULL), 0);
+    policy_add(&ctx_b, 1, TIP_DIR_OUT);
 
     memset(&pa, 0, sizeof(pa));
     pa.send_ip = a_send_ip;
@@ -194,6 +222,10 @@ static int setup(void **state)
     assert_int_equal(tip_ctx_init(&ctx_a, &pa), 0);
     sa_params(&sa, TIP_DIR_OUT);
     assert_int_equal(tip_sad_add(&ctx_a, &sa, &sa_out), 0);
+    sa_params_ba(&sa, TIP_DIR_IN);
+    sa.no_replay = 1;
+    assert_int_equal(tip_sad_add(&ctx_a, &sa, NULL), 0);
+    policy_add(&ctx_a, 0, TIP_DIR_IN);
     return 0;
 }
 
@@ -281,6 +313,120 @@ static void test_hook_takes_esp_in_place(void **state)
     assert_int_equal(delivered, d0 + 1);
     assert_true(delivered_intact());
     assert_int_equal(port_b.in_place, in0 + 1);
+}
+
+/* ---- outbound: the tunnel netif's output -------------------------------------- */
+
+/* The reply packet 10.2.0.1:7 -> 10.1.0.1:1000 with @p n payload bytes, in inner. */
+static void make_reply(size_t n)
+{
+    make_inner(n);
+    memcpy(inner + 12, "\x0a\x02\x00\x01\x0a\x01\x00\x01", 8);
+    inner[10] = inner[11] = 0;
+    {
+        u16_t c = inet_chksum(inner, 20);
+        memcpy(inner + 10, &c, 2);
+    }
+    inner[20] = 0, inner[21] = 7, inner[22] = 1000 >> 8, inner[23] = 1000 & 0xFF;
+}
+
+/*
+ * Send @p p (holding inner) out of the tunnel netif as lwIP's IP layer
+ * does, and check that the ESP packet on the link decrypts (side A) to
+ * exactly inner. Returns 1 when it left in @p p itself.
+ */
+static int tunnel_out(struct pbuf *p)
+{
+    static uint8_t mem[2048];
+    tip_buf_t b = {mem, sizeof(mem), 0, 0};
+    ip4_addr_t dst;
+
+    IP4_ADDR(&dst, 10, 1, 0, 1);
+    wire_len = 0;
+    wire_pbuf = NULL;
+    assert_int_equal(tun.output(&tun, p, &dst), ERR_OK);
+    assert_true(wire_len > inner_len);
+    memcpy(mem, wire, wire_len);
+    b.len = wire_len;
+    assert_int_equal(tip_input_ip(&ctx_a, &b), TIP_RX_DATA);
+    assert_int_equal(b.len, inner_len);
+    assert_memory_equal(mem + b.off, inner, inner_len);
+    return wire_pbuf == p;
+}
+
+/* One PBUF_POOL pbuf with lwIP's sending headroom (PBUF_LINK_ENCAPSULATION_HLEN,
+ * 80 in this lwipopts.h) and the pool buffer's rest behind it: protected and
+ * sent where it lies, no copy. */
+static void test_tunnel_out_pool_pbuf_in_place(void **state)
+{
+    struct pbuf *p;
+    unsigned in0 = port_b.tx_in_place, c0 = port_b.tx_copies, call0 = port_b.copies;
+
+    (void)state;
+    make_reply(100);
+    p = pbuf_alloc(PBUF_IP, (u16_t)inner_len, PBUF_POOL);
+    assert_non_null(p);
+    assert_null(p->next);
+    assert_int_equal(pbuf_take(p, inner, (u16_t)inner_len), ERR_OK);
+    assert_true(tunnel_out(p));
+    assert_int_equal(port_b.tx_in_place, in0 + 1);
+    assert_int_equal(port_b.tx_copies, c0);
+    assert_int_equal(port_b.copies, call0);
+    pbuf_free(p);
+}
+
+/* What cannot be proven to have the room (or to be the sender's alone) is
+ * copied once and still leaves intact: a chain, PBUF_RAM (lwIP does not
+ * record its tailroom), a pool pbuf without headroom or without tailroom,
+ * and one somebody else still holds a reference to (it stays the plaintext). */
+static void test_tunnel_out_copies_what_it_cannot_prove(void **state)
+{
+    struct pbuf *p, *t;
+    unsigned in0 = port_b.tx_in_place, c0 = port_b.tx_copies;
+
+    (void)state;
+    make_reply(300);
+    /* a chain of two pool pbufs */
+    p = pbuf_alloc(PBUF_IP, 100, PBUF_POOL);
+    t = pbuf_alloc(PBUF_RAW, (u16_t)(inner_len - 100), PBUF_POOL);
+    assert_non_null(p);
+    assert_non_null(t);
+    pbuf_cat(p, t);
+    assert_int_equal(pbuf_take(p, inner, (u16_t)inner_len), ERR_OK);
+    assert_false(tunnel_out(p));
+    pbuf_free(p);
+    /* PBUF_RAM with the same headroom */
+    p = pbuf_alloc(PBUF_IP, (u16_t)inner_len, PBUF_RAM);
+    assert_non_null(p);
+    assert_int_equal(pbuf_take(p, inner, (u16_t)inner_len), ERR_OK);
+    assert_false(tunnel_out(p));
+    pbuf_free(p);
+    /* a pool pbuf with no headroom (a driver's PBUF_RAW) */
+    p = pool_pbuf(inner, inner_len);
+    assert_false(tunnel_out(p));
+    pbuf_free(p);
+    /* a pool pbuf 8 bytes short of its end: no room for the ESP trailer */
+    make_reply(LWIP_MEM_ALIGN_SIZE(PBUF_POOL_BUFSIZE) -
+               LWIP_MEM_ALIGN_SIZE(PBUF_IP_HLEN + PBUF_LINK_HLEN + PBUF_LINK_ENCAPSULATION_HLEN) -
+               8 - 28);
+    p = pbuf_alloc(PBUF_IP, (u16_t)inner_len, PBUF_POOL);
+    assert_non_null(p);
+    assert_null(p->next);
+    assert_int_equal(pbuf_take(p, inner, (u16_t)inner_len), ERR_OK);
+    assert_false(tunnel_out(p));
+    pbuf_free(p);
+    /* a second reference: the other holder must still see the plaintext */
+    make_reply(100);
+    p = pbuf_alloc(PBUF_IP, (u16_t)inner_len, PBUF_POOL);
+    assert_non_null(p);
+    assert_int_equal(pbuf_take(p, inner, (u16_t)inner_len), ERR_OK);
+    pbuf_ref(p);
+    assert_false(tunnel_out(p));
+    assert_memory_equal(p->payload, inner, inner_len);
+    pbuf_free(p);
+    pbuf_free(p);
+    assert_int_equal(port_b.tx_in_place, in0);
+    assert_int_equal(port_b.tx_copies, c0 + 5);
 }
 
 /* Ethernet pads short frames: bytes after the IP total length are not ESP. */
@@ -606,6 +752,8 @@ int main(void)
         cmocka_unit_test_setup(test_hook_leaves_fragments, setup),
         cmocka_unit_test_setup(test_fragments_reassembled_by_lwip, setup),
         cmocka_unit_test_setup(test_clear_packet_for_tunnel_address_dropped, setup),
+        cmocka_unit_test_setup(test_tunnel_out_pool_pbuf_in_place, setup),
+        cmocka_unit_test_setup(test_tunnel_out_copies_what_it_cannot_prove, setup),
 #if TIP_CONF_IKEV2
         cmocka_unit_test_setup(test_tunnel_takes_the_virtual_address, setup),
 #endif

@@ -206,9 +206,10 @@ static int side_a(int fd, int flags, uint16_t mtu)
     tl_tcp_close();
     (void)run_until(never, 50);
     fprintf(stderr, "side A: sent %u IKE, %u ESP-in-UDP, %u ESP, %u fragments, %u other; "
-            "port: %u in place, %u copied, %u refused\n", gw.ike, gw.esp_udp, gw.esp, gw.frags,
-            gw.clear, (unsigned)gw.port.in_place, (unsigned)gw.port.copies,
-            (unsigned)gw.port.rx_dropped);
+            "port: %u in place, %u copied, %u refused; out: %u in place, %u copied\n", gw.ike,
+            gw.esp_udp, gw.esp, gw.frags, gw.clear, (unsigned)gw.port.in_place,
+            (unsigned)gw.port.copies, (unsigned)gw.port.rx_dropped,
+            (unsigned)gw.port.tx_in_place, (unsigned)gw.port.tx_copies);
     if (tbad)
         return 15;
     if (got != TCP_TOTAL)
@@ -226,6 +227,23 @@ static int side_a(int fd, int flags, uint16_t mtu)
      * decrypted where it lies, not copied */
     if (!plain_esp && gw.port.in_place == 0)
         return 18;
+    /* Outbound: a datagram in one PBUF_POOL pbuf (PBUF_LINK_ENCAPSULATION_HLEN
+     * in front, the pool buffer's rest behind) is protected where it lies,
+     * unless the tunnel netif fragments it (IPv6 run); only those are; a
+     * chain, PBUF_RAM (TCP too: its tailroom is unknown) are copied once. */
+    {
+        unsigned pool = 0, small = 0, chains = 0;
+        for (i = 0; i < UDP_COUNT; i++) {
+            if (tl_udp_kind(i) == TL_PBUF_POOL) {
+                pool++;
+                small += tl_udp_len(i) < 576;
+            }
+            chains += tl_udp_kind(i) == TL_PBUF_CHAIN;
+        }
+        if (gw.port.tx_in_place < small || gw.port.tx_in_place > pool ||
+            gw.port.tx_copies < chains)
+            return 21;
+    }
     return 0;
 }
 

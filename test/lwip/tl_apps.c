@@ -142,12 +142,22 @@ static void cli_udp_rx(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_
     udp_good++;
 }
 
+tl_pbuf_kind_t tl_udp_kind(unsigned i)
+{
+    return (tl_pbuf_kind_t)(i % 3u);
+}
+
+size_t tl_udp_len(unsigned i)
+{
+    return dgram_len(i);
+}
+
 int tl_udp_send(unsigned i)
 {
+    static uint8_t d0[1500];
     ip_addr_t to;
     struct pbuf *p;
     size_t n = dgram_len(i), k;
-    uint8_t *d;
     err_t err;
 
     if (ucli == NULL) {
@@ -156,14 +166,35 @@ int tl_udp_send(unsigned i)
             return -1;
         udp_recv(ucli, cli_udp_rx, NULL);
     }
-    p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)n, PBUF_RAM);
+    switch (tl_udp_kind(i)) {
+    case TL_PBUF_POOL:
+        p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)n, PBUF_POOL);
+        if (p != NULL && p->next != NULL) {
+            pbuf_free(p); /* the test's PBUF_POOL_BUFSIZE holds every size */
+            return -1;
+        }
+        break;
+    case TL_PBUF_CHAIN:
+        p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)(n / 2), PBUF_POOL);
+        if (p != NULL) {
+            struct pbuf *t = pbuf_alloc(PBUF_RAW, (u16_t)(n - n / 2), PBUF_POOL);
+            if (t == NULL) {
+                pbuf_free(p);
+                return -1;
+            }
+            pbuf_cat(p, t);
+        }
+        break;
+    default:
+        p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)n, PBUF_RAM);
+        break;
+    }
     if (p == NULL)
         return -1;
-    d = p->payload;
-    d[0] = (uint8_t)i;
+    d0[0] = (uint8_t)i;
     for (k = 1; k < n; k++)
-        d[k] = dgram_byte(i, k);
-    if (peer_addr(&to) != 0) {
+        d0[k] = dgram_byte(i, k);
+    if (pbuf_take(p, d0, (u16_t)n) != ERR_OK || peer_addr(&to) != 0) {
         pbuf_free(p);
         return -1;
     }

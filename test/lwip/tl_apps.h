@@ -20,7 +20,19 @@ int tl_echo_start(void);
 unsigned tl_echo_udp_count(void);
 size_t tl_echo_tcp_bytes(void);
 
-/** UDP client: send datagram @p i (sizes vary with i) to the peer, port 7. 0 or -1. */
+/** How tl_udp_send() builds datagram i: the pbuf kinds the tunnel sees. */
+typedef enum {
+    TL_PBUF_RAM = 0,   /**< one PBUF_RAM pbuf (its tailroom is unknown: copied) */
+    TL_PBUF_POOL = 1,  /**< one PBUF_POOL pbuf with the stack's headroom (protected in place) */
+    TL_PBUF_CHAIN = 2  /**< two PBUF_POOL pbufs chained (copied) */
+} tl_pbuf_kind_t;
+
+/** The pbuf kind of datagram @p i. */
+tl_pbuf_kind_t tl_udp_kind(unsigned i);
+/** The payload bytes of datagram @p i. */
+size_t tl_udp_len(unsigned i);
+
+/** UDP client: send datagram @p i (sizes and pbuf kinds vary with i) to the peer, port 7. 0 or -1. */
 int tl_udp_send(unsigned i);
 /** Echoes received back intact so far; wrong or corrupted ones count in *bad. */
 unsigned tl_udp_echoes(unsigned *bad);

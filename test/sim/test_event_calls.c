@@ -21,6 +21,7 @@
  * tip-requires: TIP_CONF_IKEV2 TIP_CONF_AES_GCM TIP_MAX_SA>=12 TIP_MAX_POLICIES>=10
  * tip-requires: TIP_CONF_IKE_INITIATOR TIP_CONF_IKE_RESPONDER
  * tip-requires: TIP_MAX_IKE_SA>=4 TIP_MAX_IKE_CONN>=2
+ * tip-requires: TIP_CONF_IKE_REKEY_IKE (rekeys the IKE SA)
  */
 #include <setjmp.h>
 #include <stdarg.h>

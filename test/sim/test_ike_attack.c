@@ -12,6 +12,7 @@
  *
  * tip-requires: TIP_CONF_IKEV2 TIP_MAX_IKE_CONN>=2 TIP_MAX_IKE_SA>=4
  * tip-requires: TIP_CONF_IKE_INITIATOR TIP_CONF_IKE_RESPONDER
+ * tip-requires: TIP_CONF_IKE_REKEY_IKE (rekeys the IKE SA)
  */
 #include <setjmp.h>
 #include <stdarg.h>

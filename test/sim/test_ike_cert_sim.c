@@ -11,6 +11,7 @@
  *
  * tip-requires: TIP_CONF_IKE_CERT TIP_CONF_IKE_INITIATOR TIP_CONF_IKE_RESPONDER
  * tip-requires: TIP_CONF_AES_GCM TIP_CONF_HMAC_SHA256 TIP_IKE_MSG_MAX>=1280
+ * tip-requires: TIP_CONF_IKE_REKEY_IKE (rekeys the IKE SA)
  */
 #include <setjmp.h>
 #include <stdarg.h>

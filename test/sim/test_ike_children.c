@@ -12,6 +12,7 @@
  *
  * tip-requires: TIP_CONF_IKEV2 TIP_IKE_CHILD_MAX>=2 TIP_MAX_IKE_SA>=2 TIP_MAX_SA>=8
  * tip-requires: TIP_CONF_IKE_INITIATOR TIP_CONF_IKE_RESPONDER TIP_MAX_POLICIES>=8
+ * tip-requires: TIP_CONF_IKE_REKEY_IKE (rekeys the IKE SA)
  */
 #include <setjmp.h>
 #include <stdarg.h>

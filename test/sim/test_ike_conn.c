@@ -10,6 +10,7 @@
  *
  * tip-requires: TIP_CONF_IKEV2
  * tip-requires: TIP_CONF_IKE_INITIATOR TIP_CONF_IKE_RESPONDER
+ * tip-requires: TIP_CONF_IKE_REKEY_IKE (rekeys the IKE SA)
  */
 #include <setjmp.h>
 #include <stdarg.h>

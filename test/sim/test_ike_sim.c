@@ -9,6 +9,7 @@
  * tip-requires: TIP_CONF_IKE_INITIATOR TIP_CONF_IKE_RESPONDER
  * tip-requires: TIP_CONF_CHACHAPOLY TIP_CONF_ENCR_NULL TIP_CONF_HMAC_SHA256 TIP_CONF_HMAC_SHA384
  * tip-requires: TIP_CONF_HMAC_SHA512
+ * tip-requires: TIP_CONF_IKE_REKEY_IKE (rekeys the IKE SA)
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -11,6 +11,7 @@
  *
  * tip-requires: TIP_CONF_IKEV2 TIP_CONF_IKE_CP
  * tip-requires: TIP_CONF_IKE_INITIATOR TIP_CONF_IKE_RESPONDER
+ * tip-requires: TIP_CONF_IKE_REKEY_IKE (rekeys the IKE SA)
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -66,6 +66,8 @@
 #define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 1)
 #define MEMP_NUM_UDP_PCB 8
 #define MEMP_NUM_RAW_PCB 2
+/* port: room for an outer IP + UDP + ESP header in front of lwIP's packets */
+#define PBUF_LINK_ENCAPSULATION_HLEN 80
 
 /* port: plain ESP is taken before lwIP's own input processing */
 #define LWIP_HOOK_FILENAME "tip_lwip_hooks.h"
