@@ -155,6 +155,12 @@ void tip_ike_bufs_tidy(tip_ctx_t *ctx);
 
 /* ---- sending (ike_sa.c) ---- */
 
+/** The path a datagram took: our address and port, the peer's. */
+typedef struct {
+    tip_addr_t local, remote;
+    uint16_t lport, rport;
+} tip_ike_path_t;
+
 /** Message inside a pool buffer: it starts 4 bytes in (room for the non-ESP marker). */
 #define TIP_IKE_BUF_MSG(b) ((b) + 4)
 
@@ -416,8 +422,9 @@ int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
                          const tip_addr_t *dst, uint16_t dport, const tip_ike_msg_t *m);
 int tip_ike_init_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m);
 int tip_ike_auth_start(tip_ctx_t *ctx, tip_ike_sa_t *sa);
+/** The peer's IKE_AUTH request @p m (decrypted: @p in), which came on path @p req. */
 int tip_ike_auth_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
-                         const tip_ike_msg_t *in);
+                         const tip_ike_msg_t *in, const tip_ike_path_t *req);
 int tip_ike_auth_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
                           const tip_ike_msg_t *in);
 int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
@@ -548,16 +555,19 @@ int tip_ike_cert_conn_valid(const tip_ike_conn_t *c);
 void tip_ike_w_natd(tip_ike_w_t *w, const tip_ike_sa_t *sa);
 
 /* ---- MOBIKE (ike_mobike.c; TIP_CONF_IKE_MOBIKE, RFC 4555) ---- */
-/** The path a datagram took: our address and port, the peer's. */
-typedef struct {
-    tip_addr_t local, remote;
-    uint16_t lport, rport;
-} tip_ike_path_t;
 #if TIP_CONF_IKE_MOBIKE
 /** IKE_AUTH: MOBIKE_SUPPORTED when connection @p conn allows it. */
 void tip_ike_mobike_w_supported(tip_ike_w_t *w, const tip_ike_conn_t *conn);
 /** IKE_AUTH: record whether both sides support MOBIKE (the peer's message @p in). */
 void tip_ike_mobike_take(tip_ike_sa_t *sa, const tip_ike_conn_t *conn, const tip_ike_msg_t *in);
+/**
+ * IKE_AUTH request @p in that came on path @p req: 0 when it carries
+ * NO_NATS_ALLOWED that does not match @p req and connection @p conn does
+ * MOBIKE (RFC 4555 3.9: the IKE SA is then refused with
+ * UNEXPECTED_NAT_DETECTED); otherwise 1.
+ */
+int tip_ike_mobike_auth_nat_ok(const tip_ike_conn_t *conn, const tip_ike_msg_t *in,
+                               const tip_ike_path_t *req);
 /** A request of the peer's (@p in) that carries UPDATE_SA_ADDRESSES and should be handled here. */
 int tip_ike_mobike_is_update(const tip_ike_sa_t *sa, const tip_ike_msg_t *in);
 /**

@@ -256,7 +256,7 @@ static int tip_ike_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport
     switch (m->hdr.exchange) {
 #if TIP_CONF_IKE_RESPONDER
     case TIP_IKE_EXCH_IKE_AUTH:
-        return tip_ike_auth_request(ctx, sa, m, &inner);
+        return tip_ike_auth_request(ctx, sa, m, &inner, &path);
 #endif
     case TIP_IKE_EXCH_CREATE_CHILD_SA:
         return tip_ike_child_request(ctx, sa, m, &inner);

@@ -6,7 +6,8 @@
  * responder following an authenticated update with its IKE SA at once and
  * with its CHILD SAs after a return-routability check (COOKIE2); the
  * COOKIE2 and NAT detection echo in every INFORMATIONAL answer; NAT
- * prohibition (NO_NATS_ALLOWED); moving CHILD SAs without rekeying them.
+ * prohibition (NO_NATS_ALLOWED in IKE_AUTH and in updates); moving CHILD
+ * SAs without rekeying them.
  *
  * Only an authenticated, new request (window size 1, RFC 7296 2.3: one
  * Message ID at a time, so updates cannot arrive out of order and RFC 4555
@@ -291,6 +292,16 @@ static int tip_ike_mobike_no_nats_ok(const tip_ike_msg_t *in, const tip_ike_path
            memcmp(n.data + alen, req->local.addr, alen) == 0 &&
            tip_load_be16(n.data + 2u * alen) == req->rport &&
            tip_load_be16(n.data + 2u * alen + 2u) == req->lport;
+}
+
+int tip_ike_mobike_auth_nat_ok(const tip_ike_conn_t *conn, const tip_ike_msg_t *in,
+                               const tip_ike_path_t *req)
+{
+    /* RFC 4555 3.9: "the first IKE_AUTH request" carries NO_NATS_ALLOWED
+     * too, and the exchange responder must verify it. Without MOBIKE on
+     * this connection it is a status notify of an extension we do not do
+     * here, and ignored. */
+    return conn->no_mobike || tip_ike_mobike_no_nats_ok(in, req);
 }
 
 /*
