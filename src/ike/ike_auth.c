@@ -360,11 +360,12 @@ int tip_ike_auth_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
 #if TIP_CONF_IKE_MOBIKE
     if (!tip_ike_mobike_auth_nat_ok(&c->cfg, in, req)) {
         /* RFC 4555 3.9: a NAT on the way where the initiator allows none:
-         * UNEXPECTED_NAT_DETECTED, and (RFC 7296 2.21.2) no IKE SA; the
-         * initiator may try again from a new IKE_SA_INIT. */
+         * UNEXPECTED_NAT_DETECTED where the request came from, and (RFC
+         * 7296 2.21.2) no IKE SA; the initiator may try again from a new
+         * IKE_SA_INIT. */
         tip_ike_log(ctx, TIP_LOG_WARN, "MOBIKE: IKE_AUTH through a NAT the peer prohibits");
-        (void)tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_UNEXPECTED_NAT_DETECTED, NULL,
-                                     0);
+        (void)tip_ike_respond_notify_to(ctx, sa, req->lport == sa->lport ? req : NULL, &m->hdr,
+                                        TIP_IKE_N_UNEXPECTED_NAT_DETECTED, NULL, 0);
         tip_ike_sa_down(ctx, sa, TIP_ERR_POLICY);
         return TIP_OK;
     }
