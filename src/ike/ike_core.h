@@ -486,7 +486,10 @@ int tip_ike_dh_from(tip_crypto_dh_t *dh, tip_dh_group_t group, const tip_ike_msg
 int tip_ike_nonce_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl);
 /** The lower of an exchange's two nonces (copied into @p out); returns its length. */
 size_t tip_ike_nonce_low(const uint8_t *a, size_t al, const uint8_t *b, size_t bl, uint8_t *out);
-/** The peer's INFORMATIONAL request @p m (decrypted: @p in), answered on path @p to (NULL: the SA's). */
+/**
+ * The peer's INFORMATIONAL request @p m (decrypted: @p in), answered on
+ * path @p to (NULL: the SA's).
+ */
 int tip_ike_info_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
                          const tip_ike_msg_t *in, const tip_ike_path_t *to);
 int tip_ike_info_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *in);
@@ -567,7 +570,7 @@ int tip_ike_cert_verify(tip_ctx_t *ctx, const tip_ike_sa_t *sa, const tip_ike_co
 int tip_ike_cert_conn_valid(const tip_ike_conn_t *c);
 #endif
 
-/** NAT_DETECTION_SOURCE/DESTINATION_IP for path @p to, or @p sa's current path (NULL) (ike_init.c). */
+/** NAT_DETECTION_SOURCE/DESTINATION_IP for path @p to (NULL: @p sa's current path) (ike_init.c). */
 void tip_ike_w_natd(tip_ike_w_t *w, const tip_ike_sa_t *sa, const tip_ike_path_t *to);
 
 /* ---- MOBIKE (ike_mobike.c; TIP_CONF_IKE_MOBIKE, RFC 4555) ---- */
