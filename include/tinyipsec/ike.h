@@ -218,7 +218,8 @@ typedef struct {
      * local address (tip_ike_update_address()) or follow the peer's: only
      * its UPDATE_SA_ADDRESSES moves the SA then (not any request from a new
      * address, RFC 4555 3.8), the CHILD SAs after a return-routability
-     * check of a new peer address (3.7).
+     * check of a new peer address (3.7). A responder also refuses an
+     * IKE_AUTH whose NO_NATS_ALLOWED does not match the IP header (3.9).
      */
     uint8_t no_mobike;
     /**
@@ -607,7 +608,9 @@ int tip_ike_status(const struct tip_ctx *ctx, tip_handle_t conn, tip_ike_status_
  * @param conn       the connection
  * @param new_local  our new address (same family as the peer's)
  * @return 0; TIP_ERR_UNSUPPORTED (the peer did not announce MOBIKE, the
- *         connection has no_mobike, or TIP_CONF_IKE_MOBIKE is off),
+ *         connection has no_mobike, this side was the responder of the
+ *         first IKE SA (RFC 4555 3.5: only the original initiator moves
+ *         the SAs), or TIP_CONF_IKE_MOBIKE is off),
  *         TIP_ERR_NO_SA (no established IKE SA), TIP_ERR_ARG, TIP_ERR_FULL
  *         (no message buffer), TIP_ERR_NOT_FOUND or TIP_ERR_STALE
  */

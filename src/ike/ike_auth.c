@@ -310,7 +310,7 @@ static tip_ike_conn_slot_t *tip_ike_conn_by_id(tip_ctx_t *ctx, const tip_ike_sa_
 }
 
 int tip_ike_auth_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
-                         const tip_ike_msg_t *in)
+                         const tip_ike_msg_t *in, const tip_ike_path_t *req)
 {
     const tip_ike_pl_t *pl_idi = tip_ike_msg_find(in, TIP_IKE_PL_IDI, 0);
     const tip_ike_pl_t *pl_idr = tip_ike_msg_find(in, TIP_IKE_PL_IDR, 0);
@@ -357,6 +357,21 @@ int tip_ike_auth_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
         tip_ike_sa_down_ev(ctx, sa, TIP_ERR_AUTH, TIP_EV_AUTH_FAILED, err);
         return TIP_OK;
     }
+#if TIP_CONF_IKE_MOBIKE
+    if (!tip_ike_mobike_auth_nat_ok(&c->cfg, in, req)) {
+        /* RFC 4555 3.9: a NAT on the way where the initiator allows none:
+         * UNEXPECTED_NAT_DETECTED where the request came from, and (RFC
+         * 7296 2.21.2) no IKE SA; the initiator may try again from a new
+         * IKE_SA_INIT. */
+        tip_ike_log(ctx, TIP_LOG_WARN, "MOBIKE: IKE_AUTH through a NAT the peer prohibits");
+        (void)tip_ike_respond_notify_to(ctx, sa, req->lport == sa->lport ? req : NULL, &m->hdr,
+                                        TIP_IKE_N_UNEXPECTED_NAT_DETECTED, NULL, 0);
+        tip_ike_sa_down(ctx, sa, TIP_ERR_POLICY);
+        return TIP_OK;
+    }
+#else
+    (void)req;
+#endif
     conn = tip_ike_conn_handle(ctx, c);
     sa->conn = conn;
     for (i = 0; tip_ike_msg_find(in, TIP_IKE_PL_N, i) != NULL; i++) {

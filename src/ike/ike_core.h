@@ -155,20 +155,38 @@ void tip_ike_bufs_tidy(tip_ctx_t *ctx);
 
 /* ---- sending (ike_sa.c) ---- */
 
+/** The path a datagram took: our address and port, the peer's. */
+typedef struct {
+    tip_addr_t local, remote;
+    uint16_t lport, rport;
+} tip_ike_path_t;
+
 /** Message inside a pool buffer: it starts 4 bytes in (room for the non-ESP marker). */
 #define TIP_IKE_BUF_MSG(b) ((b) + 4)
 
-/** Send the message at TIP_IKE_BUF_MSG(buf) (len bytes) on @p sa's current path. */
-int tip_ike_send_raw(tip_ctx_t *ctx, const tip_ike_sa_t *sa, uint8_t *buf, size_t len);
+/**
+ * Send the message at TIP_IKE_BUF_MSG(buf) (len bytes) on path @p to, or
+ * on @p sa's current path when @p to is NULL. A path given is on the same
+ * local port as the SA's (the non-ESP marker follows the SA's port).
+ */
+int tip_ike_send_raw(tip_ctx_t *ctx, const tip_ike_sa_t *sa, const tip_ike_path_t *to,
+                     uint8_t *buf, size_t len);
 /** The retransmission timeout for @p sa's next try (RFC 7296 2.4: exponential back-off). */
 uint32_t tip_ike_rto(tip_ctx_t *ctx, const tip_ike_sa_t *sa);
 /** Start a request: it was built in sa's req_buf; send it, arm retransmission. */
 int tip_ike_send_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, size_t len, uint8_t pending);
 /** Send a response built in sa's resp_buf and keep it for retransmitted requests (2.1). */
 int tip_ike_send_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, size_t len);
+/** tip_ike_send_response() on path @p to (NULL: the SA's), see tip_ike_send_raw(). */
+int tip_ike_send_response_to(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_path_t *to,
+                             size_t len);
 /** An encrypted response to request @p req carrying one notify (errors, 2.21.2). */
 int tip_ike_respond_notify(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_hdr_t *req,
                            uint16_t type, const uint8_t *data, size_t len);
+/** tip_ike_respond_notify() on path @p to (NULL: the SA's). */
+int tip_ike_respond_notify_to(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_path_t *to,
+                              const tip_ike_hdr_t *req, uint16_t type, const uint8_t *data,
+                              size_t len);
 /** Start a header for a request (I flag from our role, msg id = msg_id_out). */
 void tip_ike_hdr_request(const tip_ike_sa_t *sa, uint8_t exchange, tip_ike_hdr_t *h);
 /** Header of a response to @p req. */
@@ -198,11 +216,12 @@ int tip_ike_sk_open(tip_ike_sa_t *sa, uint8_t *mbuf, const tip_ike_msg_t *msg,
 int tip_ike_sk_seal(tip_ike_sa_t *sa, tip_ike_w_t *w, size_t *len);
 
 /**
- * Send the message in @p buf (len bytes), in fragments when @p frag
- * (ike_sa.c); @p first: its first transmission (fragments get their IVs).
+ * Send the message in @p buf (len bytes) on path @p to (NULL: the SA's),
+ * in fragments when @p frag (ike_sa.c); @p first: its first transmission
+ * (fragments get their IVs).
  */
-int tip_ike_send_msg(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint8_t *buf, size_t len, int frag,
-                     int first);
+int tip_ike_send_msg(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_path_t *to, uint8_t *buf,
+                     size_t len, int frag, int first);
 
 /* ---- fragmentation (ike_frag.c, RFC 7383) ---- */
 #if TIP_CONF_IKE_FRAG
@@ -235,9 +254,11 @@ size_t tip_ike_frag_count(const tip_ike_sa_t *sa, size_t inner_len);
  * header, IV room, inner payloads) as Encrypted Fragment payloads of at
  * most sa->frag_room bytes each. @p first: draw each fragment's IV and
  * keep it behind the message; else (a retransmission) use the kept ones,
- * so the fragments are the same bytes as before.
+ * so the fragments are the same bytes as before. @p to: the path (NULL:
+ * the SA's), as for tip_ike_send_raw().
  */
-int tip_ike_frag_send(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint8_t *buf, size_t len, int first);
+int tip_ike_frag_send(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_path_t *to, uint8_t *buf,
+                      size_t len, int first);
 /**
  * Take the peer's SKF message @p m (a request when @p response is 0) for
  * the message @p sa expects: every RFC 7383 2.6 check, the fragment's
@@ -416,8 +437,9 @@ int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
                          const tip_addr_t *dst, uint16_t dport, const tip_ike_msg_t *m);
 int tip_ike_init_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m);
 int tip_ike_auth_start(tip_ctx_t *ctx, tip_ike_sa_t *sa);
+/** The peer's IKE_AUTH request @p m (decrypted: @p in), which came on path @p req. */
 int tip_ike_auth_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
-                         const tip_ike_msg_t *in);
+                         const tip_ike_msg_t *in, const tip_ike_path_t *req);
 int tip_ike_auth_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
                           const tip_ike_msg_t *in);
 int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
@@ -464,8 +486,12 @@ int tip_ike_dh_from(tip_crypto_dh_t *dh, tip_dh_group_t group, const tip_ike_msg
 int tip_ike_nonce_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl);
 /** The lower of an exchange's two nonces (copied into @p out); returns its length. */
 size_t tip_ike_nonce_low(const uint8_t *a, size_t al, const uint8_t *b, size_t bl, uint8_t *out);
+/**
+ * The peer's INFORMATIONAL request @p m (decrypted: @p in), answered on
+ * path @p to (NULL: the SA's).
+ */
 int tip_ike_info_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
-                         const tip_ike_msg_t *in);
+                         const tip_ike_msg_t *in, const tip_ike_path_t *to);
 int tip_ike_info_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *in);
 /** Send an INFORMATIONAL request: Delete(ESP), Delete(IKE) or empty (DPD). */
 int tip_ike_info_start(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint8_t pending);
@@ -544,20 +570,23 @@ int tip_ike_cert_verify(tip_ctx_t *ctx, const tip_ike_sa_t *sa, const tip_ike_co
 int tip_ike_cert_conn_valid(const tip_ike_conn_t *c);
 #endif
 
-/** NAT_DETECTION_SOURCE/DESTINATION_IP for @p sa's current path (ike_init.c). */
-void tip_ike_w_natd(tip_ike_w_t *w, const tip_ike_sa_t *sa);
+/** NAT_DETECTION_SOURCE/DESTINATION_IP for path @p to (NULL: @p sa's current path) (ike_init.c). */
+void tip_ike_w_natd(tip_ike_w_t *w, const tip_ike_sa_t *sa, const tip_ike_path_t *to);
 
 /* ---- MOBIKE (ike_mobike.c; TIP_CONF_IKE_MOBIKE, RFC 4555) ---- */
-/** The path a datagram took: our address and port, the peer's. */
-typedef struct {
-    tip_addr_t local, remote;
-    uint16_t lport, rport;
-} tip_ike_path_t;
 #if TIP_CONF_IKE_MOBIKE
 /** IKE_AUTH: MOBIKE_SUPPORTED when connection @p conn allows it. */
 void tip_ike_mobike_w_supported(tip_ike_w_t *w, const tip_ike_conn_t *conn);
 /** IKE_AUTH: record whether both sides support MOBIKE (the peer's message @p in). */
 void tip_ike_mobike_take(tip_ike_sa_t *sa, const tip_ike_conn_t *conn, const tip_ike_msg_t *in);
+/**
+ * IKE_AUTH request @p in that came on path @p req: 0 when it carries
+ * NO_NATS_ALLOWED that does not match @p req and connection @p conn does
+ * MOBIKE (RFC 4555 3.9: the IKE SA is then refused with
+ * UNEXPECTED_NAT_DETECTED); otherwise 1.
+ */
+int tip_ike_mobike_auth_nat_ok(const tip_ike_conn_t *conn, const tip_ike_msg_t *in,
+                               const tip_ike_path_t *req);
 /** A request of the peer's (@p in) that carries UPDATE_SA_ADDRESSES and should be handled here. */
 int tip_ike_mobike_is_update(const tip_ike_sa_t *sa, const tip_ike_msg_t *in);
 /**
@@ -577,15 +606,17 @@ int tip_ike_mobike_info(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m
 int tip_ike_mobike_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
                            const tip_ike_msg_t *in, const tip_ike_path_t *req);
 /**
- * For an answer to a request that came on @p req: a MOBIKE SA sends it
- * there (the SA's own path kept in @p keep; returns 1, then
- * tip_ike_mobike_reply_end() puts it back); otherwise 0, nothing changed.
+ * Where the answer to a request that came on @p req goes: @p req for a
+ * MOBIKE SA elsewhere on the same kind of port (RFC 7296 2.11; the SA does
+ * not follow, RFC 4555 3.8), NULL (the SA's own path) otherwise.
  */
-int tip_ike_mobike_reply_begin(tip_ike_sa_t *sa, const tip_ike_path_t *req, tip_ike_path_t *keep);
-/** Put back the path tip_ike_mobike_reply_begin() kept. */
-void tip_ike_mobike_reply_end(tip_ike_sa_t *sa, const tip_ike_path_t *keep);
-/** INFORMATIONAL answers on a MOBIKE SA: the request's COOKIE2 (3.7) and NAT detection (3.8). */
-void tip_ike_mobike_w_echo(tip_ike_w_t *w, const tip_ike_sa_t *sa, const tip_ike_msg_t *in);
+const tip_ike_path_t *tip_ike_mobike_reply_to(const tip_ike_sa_t *sa, const tip_ike_path_t *req);
+/**
+ * INFORMATIONAL answers on a MOBIKE SA, going on path @p to (NULL: the
+ * SA's): the request's COOKIE2 (3.7) and NAT detection for that path (3.8).
+ */
+void tip_ike_mobike_w_echo(tip_ike_w_t *w, const tip_ike_sa_t *sa, const tip_ike_msg_t *in,
+                           const tip_ike_path_t *to);
 /** Our liveness check: NAT detection when we are the original initiator behind a NAT (3.8). */
 void tip_ike_mobike_w_probe(tip_ike_w_t *w, const tip_ike_sa_t *sa);
 /** The answer to our liveness check: a changed NAT mapping makes an update due (3.8). */

@@ -77,7 +77,8 @@ size_t tip_ike_frag_count(const tip_ike_sa_t *sa, size_t inner_len)
     return inner_len == 0 ? 1u : (inner_len + chunk - 1u) / chunk;
 }
 
-int tip_ike_frag_send(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint8_t *buf, size_t len, int first)
+int tip_ike_frag_send(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_path_t *to, uint8_t *buf,
+                      size_t len, int first)
 {
     uint8_t *msg = TIP_IKE_BUF_MSG(buf), *ivs;
     size_t pre = TIP_IKE_HDR_LEN + TIP_IKE_GEN_HDR_LEN + sa->sk_iv_len;
@@ -124,7 +125,7 @@ int tip_ike_frag_send(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint8_t *buf, size_t len
         tip_ike_w_bytes(&w, inner + i * chunk, n);
         e = tip_ike_sk_seal(sa, &w, &out_len);
         if (e == TIP_OK)
-            e = tip_ike_send_raw(ctx, sa, ctx->ike.tx, out_len);
+            e = tip_ike_send_raw(ctx, sa, to, ctx->ike.tx, out_len);
         if (e != TIP_OK && err == TIP_OK)
             err = e;
     }

@@ -247,7 +247,7 @@ static tip_ike_sa_t *tip_ike_info_children_sa(tip_ctx_t *ctx, tip_ike_sa_t *sa)
 }
 
 int tip_ike_info_request(tip_ctx_t *ctx, tip_ike_sa_t *req_sa, const tip_ike_msg_t *m,
-                         const tip_ike_msg_t *in)
+                         const tip_ike_msg_t *in, const tip_ike_path_t *to)
 {
     tip_ike_sa_t *sa = tip_ike_info_children_sa(ctx, req_sa); /* whose CHILD SAs */
     const tip_ike_pl_t *pl;
@@ -332,11 +332,11 @@ int tip_ike_info_request(tip_ctx_t *ctx, tip_ike_sa_t *req_sa, const tip_ike_msg
     if (!delete_ike && nspis != 0)
         tip_ike_w_delete(&w, TIP_IKE_PROTO_ESP, 4, spis, nspis);
 #if TIP_CONF_IKE_MOBIKE
-    tip_ike_mobike_w_echo(&w, req_sa, in); /* RFC 4555 3.7, 3.8 */
+    tip_ike_mobike_w_echo(&w, req_sa, in, to); /* RFC 4555 3.7, 3.8 */
 #endif
     err = tip_ike_sk_end(req_sa, &w, &len);
     if (err == TIP_OK)
-        err = tip_ike_send_response(ctx, req_sa, len);
+        err = tip_ike_send_response_to(ctx, req_sa, to, len);
     if (delete_ike) {
         tip_ike_ike_deleted(ctx, req_sa); /* the events come last, from there */
         return err;

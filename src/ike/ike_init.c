@@ -37,16 +37,20 @@ int tip_ike_natd(const uint8_t spi_i[8], const uint8_t spi_r[8], const tip_addr_
 }
 
 /* Our two NAT_DETECTION notifies (2.23): source = us, destination = them. */
-void tip_ike_w_natd(tip_ike_w_t *w, const tip_ike_sa_t *sa)
+void tip_ike_w_natd(tip_ike_w_t *w, const tip_ike_sa_t *sa, const tip_ike_path_t *to)
 {
+    const tip_addr_t *local = to != NULL ? &to->local : &sa->local;
+    const tip_addr_t *remote = to != NULL ? &to->remote : &sa->remote;
     uint8_t h[20];
 
-    if (tip_ike_natd(sa->spi_i, sa->spi_r, &sa->local, sa->lport, h) != TIP_OK) {
+    if (tip_ike_natd(sa->spi_i, sa->spi_r, local, to != NULL ? to->lport : sa->lport, h) !=
+        TIP_OK) {
         w->err = TIP_ERR_CRYPTO;
         return;
     }
     tip_ike_w_notify(w, 0, NULL, 0, TIP_IKE_N_NAT_DETECTION_SOURCE_IP, h, 20);
-    if (tip_ike_natd(sa->spi_i, sa->spi_r, &sa->remote, sa->rport, h) != TIP_OK) {
+    if (tip_ike_natd(sa->spi_i, sa->spi_r, remote, to != NULL ? to->rport : sa->rport, h) !=
+        TIP_OK) {
         w->err = TIP_ERR_CRYPTO;
         return;
     }
@@ -213,7 +217,7 @@ static int tip_ike_init_build(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_co
     tip_ike_w_sa_ike(&w, conn, NULL, TIP_DH_NONE); /* all proposals; KE of one (1.2) */
     tip_ike_w_ke(&w, sa->dh_group, pub, publen);
     tip_ike_w_nonce(&w, sa->ni, sa->ni_len);
-    tip_ike_w_natd(&w, sa);
+    tip_ike_w_natd(&w, sa, NULL);
 #if TIP_CONF_IKE_FRAG
     tip_ike_frag_w_notify(&w, conn);
 #endif
@@ -586,7 +590,7 @@ int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
     tip_ike_w_ke(&w, (uint16_t)chosen.dh, pub, publen);
     tip_ike_w_nonce(&w, sa->nr, sa->nr_len);
     if (natd)
-        tip_ike_w_natd(&w, sa);
+        tip_ike_w_natd(&w, sa, NULL);
 #if TIP_CONF_IKE_FRAG
     /* RFC 7383 2.3: answered only when the initiator offered it. */
     if (tip_ike_frag_negotiate(sa, &c->cfg, m))

@@ -97,13 +97,8 @@ static tip_ike_path_t tip_ike_req_path(const tip_addr_t *src, uint16_t sport, co
 static int tip_ike_resend_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
                                    const tip_ike_path_t *req)
 {
+    const tip_ike_path_t *to = NULL;
     tip_ike_msg_t inner;
-    int err;
-#if TIP_CONF_IKE_MOBIKE
-    tip_ike_path_t keep;
-    int swapped;
-#endif
-
     uint8_t *resp = tip_ike_buf_get(ctx, sa->resp_buf);
     const uint8_t *init_i;
 
@@ -128,20 +123,15 @@ static int tip_ike_resend_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_i
         return tip_ike_drop(ctx, TIP_ERR_AUTH);
     }
 #if TIP_CONF_IKE_MOBIKE
-    swapped = tip_ike_mobike_reply_begin(sa, req, &keep);
+    to = tip_ike_mobike_reply_to(sa, req);
 #else
     (void)req;
 #endif
 #if TIP_CONF_IKE_FRAG
-    err = tip_ike_send_msg(ctx, sa, resp, sa->resp_len, sa->resp_frag, 0);
+    return tip_ike_send_msg(ctx, sa, to, resp, sa->resp_len, sa->resp_frag, 0);
 #else
-    err = tip_ike_send_msg(ctx, sa, resp, sa->resp_len, 0, 0);
+    return tip_ike_send_msg(ctx, sa, to, resp, sa->resp_len, 0, 0);
 #endif
-#if TIP_CONF_IKE_MOBIKE
-    if (swapped)
-        tip_ike_mobike_reply_end(sa, &keep);
-#endif
-    return err;
 }
 
 /*
@@ -256,7 +246,7 @@ static int tip_ike_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport
     switch (m->hdr.exchange) {
 #if TIP_CONF_IKE_RESPONDER
     case TIP_IKE_EXCH_IKE_AUTH:
-        return tip_ike_auth_request(ctx, sa, m, &inner);
+        return tip_ike_auth_request(ctx, sa, m, &inner, &path);
 #endif
     case TIP_IKE_EXCH_CREATE_CHILD_SA:
         return tip_ike_child_request(ctx, sa, m, &inner);
@@ -264,7 +254,7 @@ static int tip_ike_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport
 #if TIP_CONF_IKE_MOBIKE
         return tip_ike_mobike_info(ctx, sa, m, &inner, &path);
 #else
-        return tip_ike_info_request(ctx, sa, m, &inner);
+        return tip_ike_info_request(ctx, sa, m, &inner, NULL);
 #endif
     default:
         return tip_ike_drop(ctx, TIP_ERR_UNSUPPORTED);

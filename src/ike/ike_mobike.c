@@ -6,7 +6,8 @@
  * responder following an authenticated update with its IKE SA at once and
  * with its CHILD SAs after a return-routability check (COOKIE2); the
  * COOKIE2 and NAT detection echo in every INFORMATIONAL answer; NAT
- * prohibition (NO_NATS_ALLOWED); moving CHILD SAs without rekeying them.
+ * prohibition (NO_NATS_ALLOWED in IKE_AUTH and in updates); moving CHILD
+ * SAs without rekeying them.
  *
  * Only an authenticated, new request (window size 1, RFC 7296 2.3: one
  * Message ID at a time, so updates cannot arrive out of order and RFC 4555
@@ -56,14 +57,6 @@ static int tip_ike_mobike_same_path(const tip_ike_sa_t *sa, const tip_ike_path_t
            tip_addr_equal(&sa->local, &p->local) && sa->lport == p->lport;
 }
 
-static void tip_ike_mobike_path_get(const tip_ike_sa_t *sa, tip_ike_path_t *p)
-{
-    p->local = sa->local;
-    p->remote = sa->remote;
-    p->lport = sa->lport;
-    p->rport = sa->rport;
-}
-
 static void tip_ike_mobike_path_put(tip_ike_sa_t *sa, const tip_ike_path_t *p)
 {
     sa->local = p->local;
@@ -72,21 +65,14 @@ static void tip_ike_mobike_path_put(tip_ike_sa_t *sa, const tip_ike_path_t *p)
     sa->rport = p->rport;
 }
 
-int tip_ike_mobike_reply_begin(tip_ike_sa_t *sa, const tip_ike_path_t *req, tip_ike_path_t *keep)
+const tip_ike_path_t *tip_ike_mobike_reply_to(const tip_ike_sa_t *sa, const tip_ike_path_t *req)
 {
     /* RFC 7296 2.11: an answer goes back where its request came from. A
      * MOBIKE SA does not follow the peer there (RFC 4555 3.8), so only the
      * answer takes that path, on the same kind of port. */
     if (!sa->peer_mobike || tip_ike_mobike_same_path(sa, req) || req->lport != sa->lport)
-        return 0;
-    tip_ike_mobike_path_get(sa, keep);
-    tip_ike_mobike_path_put(sa, req);
-    return 1;
-}
-
-void tip_ike_mobike_reply_end(tip_ike_sa_t *sa, const tip_ike_path_t *keep)
-{
-    tip_ike_mobike_path_put(sa, keep);
+        return NULL;
+    return req;
 }
 
 /* RFC 4555 3.7: the peer's COOKIE2 (8..64 octets, 4.2.5) copied as it is. */
@@ -99,17 +85,18 @@ static void tip_ike_mobike_w_cookie2(tip_ike_w_t *w, const tip_ike_msg_t *in)
         tip_ike_w_notify(w, 0, NULL, 0, TIP_IKE_N_COOKIE2, n.data, n.len);
 }
 
-void tip_ike_mobike_w_echo(tip_ike_w_t *w, const tip_ike_sa_t *sa, const tip_ike_msg_t *in)
+void tip_ike_mobike_w_echo(tip_ike_w_t *w, const tip_ike_sa_t *sa, const tip_ike_msg_t *in,
+                           const tip_ike_path_t *to)
 {
     tip_ike_notify_t n;
 
     if (!sa->peer_mobike)
         return;
     /* RFC 4555 3.8: NAT detection in an INFORMATIONAL request is answered
-     * with ours, for the path the answer takes (the request's). */
+     * with ours, for the path the answer takes. */
     if (tip_ike_find_notify(in, TIP_IKE_N_NAT_DETECTION_SOURCE_IP, &n) ||
         tip_ike_find_notify(in, TIP_IKE_N_NAT_DETECTION_DESTINATION_IP, &n))
-        tip_ike_w_natd(w, sa);
+        tip_ike_w_natd(w, sa, to);
     tip_ike_mobike_w_cookie2(w, in);
 }
 
@@ -186,7 +173,7 @@ static int tip_ike_mobike_send(tip_ctx_t *ctx, tip_ike_sa_t *sa)
     if (update) {
         tip_ike_w_notify(&w, 0, NULL, 0, TIP_IKE_N_UPDATE_SA_ADDRESSES, NULL, 0);
         tip_ike_w_notify(&w, 0, NULL, 0, TIP_IKE_N_NO_ADDITIONAL_ADDRESSES, NULL, 0);
-        tip_ike_w_natd(&w, sa);
+        tip_ike_w_natd(&w, sa, NULL);
     }
     tip_ike_w_notify(&w, 0, NULL, 0, TIP_IKE_N_COOKIE2, sa->cookie2, sizeof(sa->cookie2));
     err = tip_ike_sk_end(sa, &w, &len);
@@ -213,7 +200,7 @@ void tip_ike_mobike_w_probe(tip_ike_w_t *w, const tip_ike_sa_t *sa)
     /* RFC 4555 3.8: NAT detection in our liveness checks; the peer's
      * answer tells where it sees us now. */
     if (tip_ike_mobike_natted_init(sa))
-        tip_ike_w_natd(w, sa);
+        tip_ike_w_natd(w, sa, NULL);
 }
 
 /* Keep (a prefix of) the peer's NAT_DETECTION_DESTINATION_IP in @p in;
@@ -293,6 +280,16 @@ static int tip_ike_mobike_no_nats_ok(const tip_ike_msg_t *in, const tip_ike_path
            tip_load_be16(n.data + 2u * alen + 2u) == req->lport;
 }
 
+int tip_ike_mobike_auth_nat_ok(const tip_ike_conn_t *conn, const tip_ike_msg_t *in,
+                               const tip_ike_path_t *req)
+{
+    /* RFC 4555 3.9: "the first IKE_AUTH request" carries NO_NATS_ALLOWED
+     * too, and the exchange responder must verify it. Without MOBIKE on
+     * this connection it is a status notify of an extension we do not do
+     * here, and ignored. */
+    return conn->no_mobike || tip_ike_mobike_no_nats_ok(in, req);
+}
+
 /*
  * RFC 4555 3.6, 4.2.2-4.2.4: ADDITIONAL_IP4_ADDRESS (4 octets),
  * ADDITIONAL_IP6_ADDRESS (16), NO_ADDITIONAL_ADDRESSES (empty), none with
@@ -324,11 +321,12 @@ static int tip_ike_mobike_addrs_ok(const tip_ike_msg_t *in)
     return 1;
 }
 
-/* The answer to the peer's UPDATE_SA_ADDRESSES: the error @p refuse, or
- * our NAT detection for the path it came on (RFC 4555 3.5); its COOKIE2
- * copied either way (3.7). */
+/* The answer to the peer's UPDATE_SA_ADDRESSES, on path @p to (NULL: the
+ * SA's): the error @p refuse, or our NAT detection for the path it came on
+ * (RFC 4555 3.5, the SA's by then); its COOKIE2 copied either way (3.7). */
 static int tip_ike_mobike_answer(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
-                                 const tip_ike_msg_t *in, uint16_t refuse)
+                                 const tip_ike_msg_t *in, uint16_t refuse,
+                                 const tip_ike_path_t *to)
 {
     tip_ike_hdr_t h;
     tip_ike_w_t w;
@@ -342,11 +340,11 @@ static int tip_ike_mobike_answer(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike
     if (refuse != 0)
         tip_ike_w_notify(&w, 0, NULL, 0, refuse, NULL, 0);
     else
-        tip_ike_w_natd(&w, sa);
+        tip_ike_w_natd(&w, sa, NULL);
     tip_ike_mobike_w_cookie2(&w, in);
     err = tip_ike_sk_end(sa, &w, &len);
     if (err == TIP_OK)
-        err = tip_ike_send_response(ctx, sa, len);
+        err = tip_ike_send_response_to(ctx, sa, to, len);
     return err;
 }
 
@@ -355,7 +353,6 @@ int tip_ike_mobike_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t
 {
     const tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
     uint16_t refuse = 0;
-    tip_ike_path_t keep;
     int err, elsewhere;
 
     if (!tip_ike_mobike_no_nats_ok(in, req)) {
@@ -367,20 +364,15 @@ int tip_ike_mobike_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t
         tip_ike_log(ctx, TIP_LOG_WARN, "MOBIKE: malformed additional address, update refused");
         refuse = TIP_IKE_N_INVALID_SYNTAX;
     }
-    if (refuse != 0) {
-        int swapped = tip_ike_mobike_reply_begin(sa, req, &keep);
-        err = tip_ike_mobike_answer(ctx, sa, m, in, refuse);
-        if (swapped)
-            tip_ike_mobike_reply_end(sa, &keep);
-        return err;
-    }
+    if (refuse != 0) /* answered where it came from; the SA stays */
+        return tip_ike_mobike_answer(ctx, sa, m, in, refuse, tip_ike_mobike_reply_to(sa, req));
     /* RFC 4555 3.5: the IKE SA takes the addresses in the IP header of this
      * authenticated, new request; its NAT detection decides encapsulation. */
     elsewhere = !tip_addr_equal(&sa->remote, &req->remote) || sa->rport != req->rport;
     tip_ike_mobike_path_put(sa, req);
     sa->use_natt = (uint8_t)(c != NULL && req->lport == c->cfg.local_natt_port);
     (void)tip_ike_natd_check(sa, sa->spi_i, sa->spi_r, in);
-    err = tip_ike_mobike_answer(ctx, sa, m, in, 0);
+    err = tip_ike_mobike_answer(ctx, sa, m, in, 0, NULL);
     /*
      * RFC 4555 3.5, 3.7, 5.2: the CHILD SAs (the bulk of the traffic) follow
      * a new peer address only after a return-routability check: an
@@ -406,17 +398,9 @@ int tip_ike_mobike_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t
 int tip_ike_mobike_info(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
                         const tip_ike_msg_t *in, const tip_ike_path_t *req)
 {
-    tip_handle_t self = tip_ike_sa_handle(ctx, sa);
-    tip_ike_path_t keep;
-    int swapped, err;
-
     if (tip_ike_mobike_is_update(sa, in))
         return tip_ike_mobike_request(ctx, sa, m, in, req);
-    swapped = tip_ike_mobike_reply_begin(sa, req, &keep);
-    err = tip_ike_info_request(ctx, sa, m, in);
-    if (swapped && tip_ike_sa_get(ctx, self) == sa)
-        tip_ike_mobike_reply_end(sa, &keep);
-    return err;
+    return tip_ike_info_request(ctx, sa, m, in, tip_ike_mobike_reply_to(sa, req));
 }
 
 #endif /* TIP_CONF_IKEV2 && TIP_CONF_IKE_MOBIKE */

@@ -451,8 +451,13 @@ void tip_ike_cookie_refresh(tip_ctx_t *ctx)
 
 /* ---- sending ---------------------------------------------------------- */
 
-int tip_ike_send_raw(tip_ctx_t *ctx, const tip_ike_sa_t *sa, uint8_t *buf, size_t len)
+int tip_ike_send_raw(tip_ctx_t *ctx, const tip_ike_sa_t *sa, const tip_ike_path_t *to,
+                     uint8_t *buf, size_t len)
 {
+    const tip_addr_t *local = to != NULL ? &to->local : &sa->local;
+    const tip_addr_t *remote = to != NULL ? &to->remote : &sa->remote;
+    uint16_t lport = to != NULL ? to->lport : sa->lport;
+    uint16_t rport = to != NULL ? to->rport : sa->rport;
     int err;
 
     if (ctx->port.send_udp == NULL)
@@ -460,10 +465,9 @@ int tip_ike_send_raw(tip_ctx_t *ctx, const tip_ike_sa_t *sa, uint8_t *buf, size_
     if (sa->use_natt) {
         /* RFC 3948 2.2: on the NAT-T port IKE carries a non-ESP marker. */
         memset(buf, 0, 4);
-        err = ctx->port.send_udp(ctx->port.arg, &sa->local, sa->lport, &sa->remote, sa->rport,
-                                 buf, len + 4);
+        err = ctx->port.send_udp(ctx->port.arg, local, lport, remote, rport, buf, len + 4);
     } else {
-        err = ctx->port.send_udp(ctx->port.arg, &sa->local, sa->lport, &sa->remote, sa->rport,
+        err = ctx->port.send_udp(ctx->port.arg, local, lport, remote, rport,
                                  TIP_IKE_BUF_MSG(buf), len);
     }
     return err == 0 ? TIP_OK : TIP_ERR_PORT;
@@ -480,17 +484,17 @@ uint32_t tip_ike_rto(tip_ctx_t *ctx, const tip_ike_sa_t *sa)
     return base << shift;
 }
 
-int tip_ike_send_msg(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint8_t *buf, size_t len, int frag,
-                     int first)
+int tip_ike_send_msg(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_path_t *to, uint8_t *buf,
+                     size_t len, int frag, int first)
 {
 #if TIP_CONF_IKE_FRAG
     if (frag)
-        return tip_ike_frag_send(ctx, sa, buf, len, first);
+        return tip_ike_frag_send(ctx, sa, to, buf, len, first);
 #else
     (void)frag;
 #endif
     (void)first;
-    return tip_ike_send_raw(ctx, sa, buf, len);
+    return tip_ike_send_raw(ctx, sa, to, buf, len);
 }
 
 /* Whether the message tip_ike_sk_end() just closed goes out in fragments
@@ -523,11 +527,17 @@ int tip_ike_send_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, size_t len, uint8_t p
     sa->pend.kind = pending;
     sa->req_deadline_ms = ctx->now_ms + tip_ike_rto(ctx, sa);
     /* A lost first send is just a retransmission later. */
-    (void)tip_ike_send_msg(ctx, sa, b, len, frag, 1);
+    (void)tip_ike_send_msg(ctx, sa, NULL, b, len, frag, 1);
     return TIP_OK;
 }
 
 int tip_ike_send_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, size_t len)
+{
+    return tip_ike_send_response_to(ctx, sa, NULL, len);
+}
+
+int tip_ike_send_response_to(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_path_t *to,
+                             size_t len)
 {
     uint8_t *b = tip_ike_buf_get(ctx, sa->resp_buf);
     uint8_t frag = tip_ike_take_frag_out(sa);
@@ -539,7 +549,7 @@ int tip_ike_send_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, size_t len)
     sa->resp_frag = frag;
 #endif
     sa->resp_valid = 1;
-    return tip_ike_send_msg(ctx, sa, b, len, frag, 1);
+    return tip_ike_send_msg(ctx, sa, to, b, len, frag, 1);
 }
 
 void tip_ike_hdr_request(const tip_ike_sa_t *sa, uint8_t exchange, tip_ike_hdr_t *h)
@@ -565,6 +575,13 @@ void tip_ike_hdr_response(const tip_ike_sa_t *sa, const tip_ike_hdr_t *req, tip_
 int tip_ike_respond_notify(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_hdr_t *req,
                            uint16_t type, const uint8_t *data, size_t len)
 {
+    return tip_ike_respond_notify_to(ctx, sa, NULL, req, type, data, len);
+}
+
+int tip_ike_respond_notify_to(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_path_t *to,
+                              const tip_ike_hdr_t *req, uint16_t type, const uint8_t *data,
+                              size_t len)
+{
     tip_ike_hdr_t h;
     tip_ike_w_t w;
     size_t n;
@@ -576,7 +593,7 @@ int tip_ike_respond_notify(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_hdr_t
     tip_ike_w_notify(&w, 0, NULL, 0, type, data, len);
     if (tip_ike_sk_end(sa, &w, &n) != TIP_OK)
         return TIP_ERR_INTERNAL;
-    return tip_ike_send_response(ctx, sa, n);
+    return tip_ike_send_response_to(ctx, sa, to, n);
 }
 
 #endif /* TIP_CONF_IKEV2 */

@@ -125,9 +125,9 @@ static void tip_ike_poll_retransmit(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint64_t n
     if (req != NULL) /* held while the request is outstanding */
         /* RFC 7383 2.6: a fragmented request goes again in all its fragments. */
 #if TIP_CONF_IKE_FRAG
-        (void)tip_ike_send_msg(ctx, sa, req, sa->req_len, sa->req_frag, 0);
+        (void)tip_ike_send_msg(ctx, sa, NULL, req, sa->req_len, sa->req_frag, 0);
 #else
-        (void)tip_ike_send_msg(ctx, sa, req, sa->req_len, 0, 0);
+        (void)tip_ike_send_msg(ctx, sa, NULL, req, sa->req_len, 0, 0);
 #endif
 }
 
