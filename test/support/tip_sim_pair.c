@@ -10,10 +10,11 @@
 
 #include <cmocka.h>
 
+#include "tinyipsec/tinyipsec.h"
+
+#if TIP_CONF_IKEV2 /* the pair is two IKE peers; without IKEv2 nothing here */
 #include "tip_sim_pair.h"
 #include "tip_test_ike.h"
-
-#if TIP_CONF_IKEV2
 
 const char *const tip_sim_pair_addr[2] = {"10.99.0.1", "10.99.0.2"};
 const char *const tip_sim_pair_id[2] = {"a.test", "b.test"};
