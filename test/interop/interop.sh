@@ -1135,7 +1135,10 @@ case "$ACTION" in
         tr=$(gw_stat tun_read); trc=$(gw_stat tun_reads); tw=$(gw_stat tun_written)
         twc=$(gw_stat tun_writes); sup=$(gw_stat tun_super); gso=$(gw_stat gso_sends)
         bad=$(gw_stat tun_bad); supu=$(gw_stat tun_super_udp)
-        [ "$trc" -lt "$((tr / 4))" ] || fail "few super-packets from the TUN: $trc reads for $tr packets"
+        # without super-packets every packet is a read; with them the packets
+        # per read depend on the segment sizes TCP chose for its small and
+        # large writes: 3.8 to 5.6 measured on this case
+        [ "$trc" -lt "$((tr / 2))" ] || fail "few super-packets from the TUN: $trc reads for $tr packets"
         [ "${sup:-0}" -gt 0 ] || fail "nothing coalesced toward the TUN: $twc writes for $tw packets"
         [ "${gso:-0}" -gt 0 ] || fail "no UDP GSO send"
         # strongSwan's runs of ten equal datagrams reach the TUN as UDP super-packets
