@@ -174,14 +174,8 @@ void tip_ike_child_acquire(tip_ctx_t *ctx, tip_handle_t policy)
     if (outside != 0) {
         /* 2.19: the peer accepts only the address it assigned; a policy
          * beyond it is refused here, not by the peer's TS_UNACCEPTABLE. */
-        tip_event_t ev;
-        memset(&ev, 0, sizeof(ev));
-        ev.type = TIP_EV_PROPOSAL_MISMATCH;
-        ev.conn = outside;
-        ev.reason = TIP_ERR_POLICY;
-        ev.policy = policy;
         tip_log(ctx, TIP_LOG_WARN, "ike: acquire: policy outside the assigned virtual address");
-        tip_event_deliver(ctx, &ev);
+        tip_ike_raise_policy(ctx, outside, TIP_EV_PROPOSAL_MISMATCH, TIP_ERR_POLICY, policy);
     }
 }
 

@@ -109,6 +109,9 @@ void tip_ike_raise(tip_ctx_t *ctx, tip_handle_t conn, tip_event_type_t type, int
 /** tip_ike_raise() naming entry @p child of the CHILD SA table (tip_event_t.child). */
 void tip_ike_raise_child(tip_ctx_t *ctx, tip_handle_t conn, tip_event_type_t type, int reason,
                          tip_handle_t sa, uint32_t spi, unsigned child);
+/** tip_ike_raise() about security policy @p policy (tip_event_t.policy). */
+void tip_ike_raise_policy(tip_ctx_t *ctx, tip_handle_t conn, tip_event_type_t type, int reason,
+                          tip_handle_t policy);
 /** tip_ike_raise() for connection @p conn that tip_ike_conn_del() just deleted. */
 void tip_ike_raise_gone(tip_ctx_t *ctx, tip_handle_t conn, tip_event_type_t type, int reason);
 /** tip_ike_raise() about @p sa's connection (and CHILD SA). Call it last. */

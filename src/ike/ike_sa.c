@@ -343,8 +343,8 @@ void tip_ike_raise(tip_ctx_t *ctx, tip_handle_t conn, tip_event_type_t type, int
     tip_ike_raise_child(ctx, conn, type, reason, sa, spi, 0);
 }
 
-void tip_ike_raise_child(tip_ctx_t *ctx, tip_handle_t conn, tip_event_type_t type, int reason,
-                         tip_handle_t sa, uint32_t spi, unsigned child)
+static void tip_ike_raise_ev(tip_ctx_t *ctx, tip_handle_t conn, tip_event_type_t type, int reason,
+                             tip_handle_t sa, uint32_t spi, unsigned child, tip_handle_t policy)
 {
     tip_event_t ev;
     int err;
@@ -360,7 +360,20 @@ void tip_ike_raise_child(tip_ctx_t *ctx, tip_handle_t conn, tip_event_type_t typ
     ev.sa = sa;
     ev.spi = spi;
     ev.child = (uint8_t)child;
+    ev.policy = policy;
     tip_event_deliver(ctx, &ev);
+}
+
+void tip_ike_raise_child(tip_ctx_t *ctx, tip_handle_t conn, tip_event_type_t type, int reason,
+                         tip_handle_t sa, uint32_t spi, unsigned child)
+{
+    tip_ike_raise_ev(ctx, conn, type, reason, sa, spi, child, 0);
+}
+
+void tip_ike_raise_policy(tip_ctx_t *ctx, tip_handle_t conn, tip_event_type_t type, int reason,
+                          tip_handle_t policy)
+{
+    tip_ike_raise_ev(ctx, conn, type, reason, 0, 0, 0, policy);
 }
 
 void tip_ike_event(tip_ctx_t *ctx, const tip_ike_sa_t *sa, tip_event_type_t type, int reason)
