@@ -182,25 +182,27 @@ static int tip_ike_reauth(tip_ctx_t *ctx, tip_ike_sa_t *sa)
  * The rekey timers of an established IKE SA with no request outstanding.
  * A rekey that cannot start is tried again later (tip_ike_retry_at); so is
  * one that fails in its exchange (ike_child.c). Only an SA that can no
- * longer be rekeyed at all reaches its hard lifetime.
+ * longer be rekeyed at all reaches its hard lifetime. 1: the IKE SA went
+ * (replaced by reauthentication, without IKE SA rekeying).
  */
-static void tip_ike_poll_rekeys(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint64_t now)
+static int tip_ike_poll_rekeys(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint64_t now)
 {
     unsigned i;
 
     if (sa->rekey_at_ms != 0 && now >= sa->rekey_at_ms) {
+#if TIP_CONF_IKE_REKEY_IKE
         sa->rekey_at_ms = 0;
-#if !TIP_CONF_IKE_REKEY_IKE
-        /* (an initiator reauthenticated before this, tip_ike_reauth()): a
-         * responder's IKE SA waits for its peer or for its hard lifetime */
-#else
         if (tip_ike_ike_rekey_start(ctx, sa) != TIP_OK) {
             tip_log(ctx, TIP_LOG_INFO, "ike: IKE SA rekey could not start, retrying later");
             sa->rekey_at_ms = tip_ike_retry_at(ctx, &sa->rekey_fails);
         }
+#else
+        if (tip_ike_reauth(ctx, sa))
+            return 1; /* gone; the new IKE SA is on its way */
+        sa->rekey_at_ms = 0; /* a responder's waits for its peer or its hard lifetime */
 #endif
         if (sa->req_outstanding)
-            return; /* one request at a time (2.3): the CHILD rekey waits */
+            return 0; /* one request at a time (2.3): the CHILD rekey waits */
     }
     for (i = 0; i < TIP_IKE_CHILD_MAX && !sa->req_outstanding; i++) {
         tip_ike_child_t *ch = &sa->child[i];
@@ -226,6 +228,7 @@ static void tip_ike_poll_rekeys(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint64_t now)
                 ch->rekey_at_ms = tip_ike_retry_at(ctx, &ch->rekey_fails);
         }
     }
+    return 0;
 }
 
 static void tip_ike_poll_established(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint64_t now)
@@ -239,11 +242,8 @@ static void tip_ike_poll_established(tip_ctx_t *ctx, tip_ike_sa_t *sa, uint64_t 
     if (sa->req_outstanding)
         return;
 #endif
-#if !TIP_CONF_IKE_REKEY_IKE
-    if (sa->rekey_at_ms != 0 && now >= sa->rekey_at_ms && tip_ike_reauth(ctx, sa))
-        return; /* gone; the new IKE SA is on its way */
-#endif
-    tip_ike_poll_rekeys(ctx, sa, now);
+    if (tip_ike_poll_rekeys(ctx, sa, now))
+        return; /* the IKE SA went (reauthentication) */
     /* RFC 7296 2.4: an empty INFORMATIONAL request checks liveness. */
     if (!sa->req_outstanding && now >= tip_ike_dpd_at(c, sa)) {
         sa->last_rx_ms = now;
