@@ -436,11 +436,8 @@ static int px_send_ip(void *arg, const uint8_t *pkt, size_t len)
     }
     if ((pkt[0] >> 4) == 6) {
         struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-        struct in6_pktinfo pi;
         struct msghdr mh;
         struct iovec iov;
-        struct cmsghdr *c;
-        int hops;
         union {
             struct cmsghdr align;
             char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int))];
@@ -469,10 +466,6 @@ static int px_send_ip(void *arg, const uint8_t *pkt, size_t len)
         }
         sin6->sin6_family = AF_INET6;
         memcpy(&sin6->sin6_addr, pkt + 24, 16);
-        memset(&pi, 0, sizeof(pi));
-        memcpy(&pi.ipi6_addr, pkt + 8, 16);
-        hops = pkt[7];
-        memset(&cm, 0, sizeof(cm));
         memset(&mh, 0, sizeof(mh));
         mh.msg_name = sin6;
         mh.msg_namelen = (socklen_t)sizeof(*sin6);
@@ -481,19 +474,7 @@ static int px_send_ip(void *arg, const uint8_t *pkt, size_t len)
         mh.msg_iov = &iov;
         mh.msg_iovlen = 1;
         mh.msg_control = cm.buf;
-        mh.msg_controllen = sizeof(cm.buf);
-        c = CMSG_FIRSTHDR(&mh);
-        c->cmsg_level = IPPROTO_IPV6;
-        c->cmsg_type = IPV6_PKTINFO;
-        c->cmsg_len = CMSG_LEN(sizeof(pi));
-        memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-        c = CMSG_NXTHDR(&mh, c);
-        if (c == NULL) /* never: cm.buf holds both headers */
-            return TIP_ERR_INTERNAL;
-        c->cmsg_level = IPPROTO_IPV6;
-        c->cmsg_type = IPV6_HOPLIMIT;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &hops, sizeof(int));
+        tip_px_raw6_cmsg(&mh, pkt + 8, pkt[7]);
         do {
             n = sendmsg(p->fd_raw6, &mh, 0);
             p->stats.tx_calls++;
@@ -504,6 +485,30 @@ static int px_send_ip(void *arg, const uint8_t *pkt, size_t len)
         return TIP_OK;
     }
     return TIP_ERR_ARG;
+}
+
+/* The ancillary data of a raw IPv6 ESP packet: the source address and hop
+ * limit of the header the kernel builds for it (IPV6_PKTINFO, IPV6_HOPLIMIT,
+ * RFC 3542 6.1, 6.3). @p mh's msg_control has room for both. */
+void tip_px_raw6_cmsg(struct msghdr *mh, const uint8_t src[16], int hops)
+{
+    struct in6_pktinfo pi;
+    struct cmsghdr *c;
+
+    memset(&pi, 0, sizeof(pi));
+    memcpy(&pi.ipi6_addr, src, 16);
+    mh->msg_controllen = CMSG_SPACE(sizeof(pi)) + CMSG_SPACE(sizeof(int));
+    memset(mh->msg_control, 0, mh->msg_controllen);
+    c = CMSG_FIRSTHDR(mh);
+    c->cmsg_level = IPPROTO_IPV6;
+    c->cmsg_type = IPV6_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof(pi));
+    memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+    c = (struct cmsghdr *)(void *)((char *)mh->msg_control + CMSG_SPACE(sizeof(pi)));
+    c->cmsg_level = IPPROTO_IPV6;
+    c->cmsg_type = IPV6_HOPLIMIT;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &hops, sizeof(int));
 }
 
 static uint64_t px_now_ms(void *arg)

@@ -167,7 +167,7 @@ static int send_run(tip_port_posix_t *p, const tip_port_posix_txq_t *q, unsigned
  * message each (no GSO for raw sockets), one sendmmsg for the run. IPv4
  * packets carry their own header (IP_HDRINCL, raw(7)); IPv6 ones get the
  * source and hop limit of the header the kernel builds as ancillary data
- * (RFC 3542 6.1, 6.3), as px_send_ip() does for a single packet. */
+ * (tip_px_raw6_cmsg(), as for a single packet). */
 static int send_raw_run(tip_port_posix_t *p, const tip_port_posix_txq_t *q, unsigned n)
 {
     struct mmsghdr msgs[TIP_PORT_POSIX_TXQ];
@@ -188,25 +188,8 @@ static int send_raw_run(tip_port_posix_t *p, const tip_port_posix_txq_t *q, unsi
         mh->msg_name = &names[i];
         mh->msg_namelen = tip_px_to_sockaddr(v6 ? AF_INET6 : AF_INET, &q[i].dst, 0, &names[i]);
         if (v6) {
-            struct in6_pktinfo pi;
-            struct cmsghdr *c;
-            int hops = q[i].hops;
-
-            memset(&cm[i], 0, sizeof(cm[i]));
-            memset(&pi, 0, sizeof(pi));
-            memcpy(&pi.ipi6_addr, q[i].src.addr, 16);
             mh->msg_control = cm[i].buf;
-            mh->msg_controllen = CMSG_SPACE(sizeof(pi)) + CMSG_SPACE(sizeof(int));
-            c = CMSG_FIRSTHDR(mh);
-            c->cmsg_level = IPPROTO_IPV6;
-            c->cmsg_type = IPV6_PKTINFO;
-            c->cmsg_len = CMSG_LEN(sizeof(pi));
-            memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-            c = (struct cmsghdr *)(void *)(cm[i].buf + CMSG_SPACE(sizeof(pi)));
-            c->cmsg_level = IPPROTO_IPV6;
-            c->cmsg_type = IPV6_HOPLIMIT;
-            c->cmsg_len = CMSG_LEN(sizeof(int));
-            memcpy(CMSG_DATA(c), &hops, sizeof(int));
+            tip_px_raw6_cmsg(mh, q[i].src.addr, (int)q[i].hops);
         }
     }
     for (k = 0; k < n;) {

@@ -39,6 +39,9 @@ void tip_px_from_in6(const struct in6_addr *in6, tip_addr_t *a);
 void tip_px_pktinfo(const tip_port_posix_t *p, const tip_addr_t *src, const tip_addr_t *dst,
                     struct msghdr *mh);
 
+/** The source and hop-limit ancillary data of a raw IPv6 ESP send (see tip_port_posix.c). */
+void tip_px_raw6_cmsg(struct msghdr *mh, const uint8_t src[16], int hops);
+
 /** Dispatch one received datagram (see tip_port_posix.c). */
 int tip_px_dispatch(tip_port_posix_t *p, tip_ctx_t *ctx, tip_buf_t *buf,
                     tip_port_posix_rx_info_t *info, int hops);
