@@ -178,6 +178,7 @@ static int send_raw_run(tip_port_posix_t *p, const tip_port_posix_txq_t *q, unsi
     unsigned i, k;
 
     memset(msgs, 0, sizeof(msgs[0]) * n);
+    memset(cm, 0, sizeof(cm[0]) * n);
     for (i = 0; i < n; i++) {
         struct msghdr *mh = &msgs[i].msg_hdr;
 
