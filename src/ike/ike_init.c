@@ -453,6 +453,18 @@ static void tip_ike_init_reject(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t 
                              natt ? w.len + 4 : w.len);
 }
 
+/* 1 when any IKE SA, half-open ones included, belongs to connection @p c. */
+static int tip_ike_conn_busy(tip_ctx_t *ctx, const tip_ike_conn_slot_t *c)
+{
+    tip_handle_t h = tip_ike_conn_handle(ctx, c);
+    unsigned i;
+
+    for (i = 0; i < TIP_MAX_IKE_SA; i++)
+        if (ctx->ike.sa[i].state != TIP_IKE_S_FREE && ctx->ike.sa[i].conn == h)
+            return 1;
+    return 0;
+}
+
 int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
                          const tip_addr_t *dst, uint16_t dport, const tip_ike_msg_t *m)
 {
@@ -510,7 +522,9 @@ int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
     if (err != TIP_OK) {
         tip_ike_init_reject(ctx, src, sport, dst, dport, &m->hdr, natt,
                             TIP_IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
-        if (tip_ike_conn_cur(ctx, c) == NULL) /* unauthenticated: never touch a live status */
+        /* Unauthenticated: recorded only for a connection with no IKE SA
+         * at all, never over a live or half-open one's status. */
+        if (!tip_ike_conn_busy(ctx, c))
             c->last_error = TIP_ERR_POLICY;
         return TIP_OK;
     }
