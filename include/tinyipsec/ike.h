@@ -205,7 +205,14 @@ typedef struct {
      * would log the other out).
      */
     uint8_t no_initial_contact;
-    uint8_t force_encap;     /**< 1: UDP-encapsulate ESP even without a NAT (RFC 3948) */
+    /**
+     * 1: UDP-encapsulate ESP even without a NAT (RFC 3948). Our
+     * NAT_DETECTION_SOURCE_IP is then sent with every bit inverted, so the
+     * peer sees a NAT in front of us and encapsulates too. Without it, ESP
+     * is encapsulated only when NAT detection finds a NAT; IKE on port 4500
+     * alone (MOBIKE moves there in IKE_AUTH, RFC 4555 3.3) keeps ESP plain.
+     */
+    uint8_t force_encap;
     /**
      * 1: do not offer or accept IKE fragmentation (RFC 7383) on this
      * connection; messages then go out whole.

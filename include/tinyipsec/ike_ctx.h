@@ -185,6 +185,9 @@ typedef struct {
     uint16_t lport, rport;
     uint8_t nat_local, nat_remote;  /**< RFC 7296 2.23: NAT in front of us / them */
     uint8_t use_natt;               /**< on port 4500 with the non-ESP marker */
+    uint8_t force_encap;            /**< the connection forces UDP encapsulation of ESP: our
+                                         NAT_DETECTION_SOURCE_IP is made not to match (set
+                                         when IKE_SA_INIT is built, kept across rekeys) */
     uint8_t auth_initiator;         /**< we were IKE_AUTH's initiator: whose side a virtual
                                          address is (RFC 7296 2.19). Kept across IKE SA
                                          rekeys, which make the rekey's initiator the new

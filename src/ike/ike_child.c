@@ -95,7 +95,7 @@ int tip_ike_child_install(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_child_prop
     sp.dst = sa->local;
     sp.encr_key = we_initiated ? k.encr_r : k.encr_i;
     sp.integ_key = we_initiated ? k.integ_r : k.integ_i;
-    if (sa->use_natt) {
+    if (tip_ike_esp_encap(sa)) {
         sp.natt_sport = sa->rport;
         sp.natt_dport = sa->lport;
     }
@@ -109,7 +109,7 @@ int tip_ike_child_install(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_child_prop
         sp.dst = sa->remote;
         sp.encr_key = we_initiated ? k.encr_i : k.encr_r;
         sp.integ_key = we_initiated ? k.integ_i : k.integ_r;
-        if (sa->use_natt) {
+        if (tip_ike_esp_encap(sa)) {
             sp.natt_sport = sa->lport;
             sp.natt_dport = sa->rport;
         }

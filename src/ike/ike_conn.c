@@ -399,6 +399,7 @@ int tip_ike_initiate(tip_ctx_t *ctx, tip_handle_t conn)
     sa->remote = c->cfg.remote_addr;
     sa->lport = c->cfg.local_port;
     sa->rport = c->cfg.remote_port;
+    sa->force_encap = c->cfg.force_encap;
     c->ike_sa = tip_ike_sa_handle(ctx, sa);
     c->last_error = 0;
     err = tip_ike_init_start(ctx, sa, c->cfg.ike[0].dh);
@@ -436,7 +437,7 @@ int tip_ike_status(const tip_ctx_t *ctx, tip_handle_t conn, tip_ike_status_t *ou
     out->child_up = ch->sa_in != 0;
     for (i = 0; i < TIP_IKE_CHILD_MAX; i++)
         out->child_count = (uint8_t)(out->child_count + (sa->child[i].sa_in != 0));
-    out->natt = sa->use_natt;
+    out->natt = (uint8_t)tip_ike_esp_encap(sa);
     out->initiator = sa->initiator;
     memcpy(out->spi_i, sa->spi_i, 8);
     memcpy(out->spi_r, sa->spi_r, 8);

@@ -427,6 +427,14 @@ uint64_t tip_ike_next_deadline(const tip_ctx_t *ctx, uint64_t now);
 /* ---- exchanges ---- */
 
 /**
+ * 1 when @p sa's CHILD SAs UDP-encapsulate ESP: IKE is on the NAT-T port and
+ * a NAT was detected on either side, or the connection forces it (RFC 7296
+ * 2.23, RFC 3948). IKE on port 4500 alone does not encapsulate: a MOBIKE
+ * peer moves there without a NAT (RFC 4555 3.3) and keeps plain ESP.
+ */
+int tip_ike_esp_encap(const tip_ike_sa_t *sa);
+
+/**
  * Compare the peer's NAT_DETECTION notifies in @p m with @p sa's path
  * (RFC 7296 2.23), hashed with the SPIs @p spi_i / @p spi_r: a wrong
  * DESTINATION hash means a NAT in front of us, a wrong SOURCE hash one in

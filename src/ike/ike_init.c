@@ -36,18 +36,31 @@ int tip_ike_natd(const uint8_t spi_i[8], const uint8_t spi_r[8], const tip_addr_
     return tip_crypto_sha1(iov, 4, out);
 }
 
-/* Our two NAT_DETECTION notifies (2.23): source = us, destination = them. */
+int tip_ike_esp_encap(const tip_ike_sa_t *sa)
+{
+    return sa->use_natt && (sa->nat_local || sa->nat_remote || sa->force_encap);
+}
+
+/*
+ * Our two NAT_DETECTION notifies (2.23): source = us, destination = them.
+ * A connection that forces UDP encapsulation sends a source hash that
+ * cannot match (each byte inverted), so the peer sees a NAT in front of us
+ * and encapsulates too, whatever its implementation.
+ */
 void tip_ike_w_natd(tip_ike_w_t *w, const tip_ike_sa_t *sa, const tip_ike_path_t *to)
 {
     const tip_addr_t *local = to != NULL ? &to->local : &sa->local;
     const tip_addr_t *remote = to != NULL ? &to->remote : &sa->remote;
     uint8_t h[20];
+    unsigned i;
 
     if (tip_ike_natd(sa->spi_i, sa->spi_r, local, to != NULL ? to->lport : sa->lport, h) !=
         TIP_OK) {
         w->err = TIP_ERR_CRYPTO;
         return;
     }
+    for (i = 0; sa->force_encap && i < sizeof(h); i++)
+        h[i] = (uint8_t)~h[i];
     tip_ike_w_notify(w, 0, NULL, 0, TIP_IKE_N_NAT_DETECTION_SOURCE_IP, h, 20);
     if (tip_ike_natd(sa->spi_i, sa->spi_r, remote, to != NULL ? to->rport : sa->rport, h) !=
         TIP_OK) {
@@ -363,8 +376,15 @@ int tip_ike_init_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     sa->peer_sig_hashes = tip_ike_cert_peer_hashes(m);
 #endif
     /* RFC 7296 2.23: behind a NAT (either side), or when asked to, move
-     * to port 4500 and encapsulate ESP in UDP. */
-    if (natd && (sa->nat_local || sa->nat_remote || c->cfg.force_encap)) {
+     * to port 4500 (ESP is then UDP-encapsulated, tip_ike_esp_encap()).
+     * RFC 4555 3.3: with MOBIKE offered and a peer that does NAT-T, IKE
+     * moves there in IKE_AUTH even without a NAT, so that a NAT met after
+     * a move finds the SA on the right port; ESP stays plain then. */
+    if (natd && (sa->nat_local || sa->nat_remote || c->cfg.force_encap
+#if TIP_CONF_IKE_MOBIKE
+                 || !c->cfg.no_mobike
+#endif
+                 )) {
         sa->use_natt = 1;
         sa->lport = c->cfg.local_natt_port;
         sa->rport = c->cfg.remote_natt_port;
@@ -559,6 +579,7 @@ int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
     sa->lport = dport;
     sa->rport = sport;
     sa->use_natt = (uint8_t)natt;
+    sa->force_encap = c->cfg.force_encap;
     sa->established_ms = ctx->now_ms;
     memcpy(sa->spi_i, m->hdr.spi_i, 8);
     memcpy(sa->ni, nonce, nonce_len);

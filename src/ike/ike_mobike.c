@@ -133,9 +133,7 @@ static void tip_ike_mobike_move_pair(tip_ctx_t *ctx, const tip_ike_sa_t *sa,
  */
 static void tip_ike_mobike_move_children(tip_ctx_t *ctx, tip_ike_sa_t *sa)
 {
-    const tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
-    int encap = sa->use_natt &&
-                (sa->nat_local || sa->nat_remote || (c != NULL && c->cfg.force_encap));
+    int encap = tip_ike_esp_encap(sa);
     unsigned i;
 
     for (i = 0; i < TIP_IKE_CHILD_MAX; i++)

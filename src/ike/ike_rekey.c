@@ -92,6 +92,7 @@ static int tip_ike_rekey_keys(tip_ctx_t *ctx, const tip_ike_sa_t *old, tip_ike_s
     nsa->lport = old->lport;
     nsa->rport = old->rport;
     nsa->use_natt = old->use_natt;
+    nsa->force_encap = old->force_encap;
     nsa->auth_initiator = old->auth_initiator; /* 2.19: the virtual address stays on its side */
     nsa->nat_local = old->nat_local;
     nsa->nat_remote = old->nat_remote;

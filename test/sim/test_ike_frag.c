@@ -151,7 +151,11 @@ static void deliver(const tip_test_port_t *from_port, uint32_t i, tip_ctx_t *to)
     assert_non_null(s);
     src = from_port == &sp.port[A] ? tip_test_addr("10.99.0.1") : tip_test_addr("10.99.0.2");
     dst = s->dst;
-    (void)tip_ike_input(to, &src, s->sport, &dst, s->dport, s->data, s->len);
+    const uint8_t *ike;
+    size_t len;
+
+    ike = tip_test_sent_ike(s, &len);
+    (void)tip_ike_input(to, &src, s->sport, &dst, s->dport, ike, len);
 }
 
 static void test_retransmit_all_fragments(void **state)
@@ -200,9 +204,11 @@ static void test_retransmit_all_fragments(void **state)
         tip_addr_t src = tip_test_addr("10.99.0.1"), dst = s->dst;
         uint32_t before = tip_test_port_count(&sp.port[B]);
         assert_non_null(s);
-        memcpy(forged, s->data, s->len);
-        forged[s->len - 1u] ^= 1u;
-        (void)tip_ike_input(&sp.ctx[B], &src, s->sport, &dst, s->dport, forged, s->len);
+        size_t len;
+        const uint8_t *ike = tip_test_sent_ike(s, &len);
+        memcpy(forged, ike, len);
+        forged[len - 1u] ^= 1u;
+        (void)tip_ike_input(&sp.ctx[B], &src, s->sport, &dst, s->dport, forged, len);
         assert_int_equal(tip_test_port_count(&sp.port[B]), before);
     }
 }

@@ -471,7 +471,9 @@ static void test_peer_without_slot(void **state)
         assert_int_equal(tip_ike_conn_del(&sp.ctx[B], extra[k]), TIP_OK);
     collect();
     for (k = 0; k < wire.n;) {
-        if (wire.q[k].pkt.data[18] == TIP_IKE_EXCH_IKE_SA_INIT)
+        size_t len;
+        const uint8_t *m = tip_test_sent_ike(&wire.q[k].pkt, &len);
+        if (len > 18 && m[18] == TIP_IKE_EXCH_IKE_SA_INIT)
             take(k);
         else
             k++;

@@ -287,6 +287,107 @@ static void test_force_encap_natt(void **state)
     assert_true(tip_test_port_last(&sp.port[A])->len == 1 || tip_test_port_last(&sp.port[B])->len == 1);
 }
 
+/* How node @p n sent ESP since packet @p from: TIP_TEST_SENT_IP (plain),
+ * TIP_TEST_SENT_UDP (UDP-encapsulated, port 4500, no non-ESP marker), or 0
+ * when it sent no ESP. Fails when both kinds were sent. */
+static int esp_kind_since(int n, uint32_t from)
+{
+    uint32_t i, end = tip_test_port_count(&sp.port[n]);
+    int kind = 0;
+
+    for (i = from; i < end; i++) {
+        const tip_test_sent_t *s = tip_test_port_get(&sp.port[n], i);
+        int k = 0;
+        assert_non_null(s);
+        if (s->kind == TIP_TEST_SENT_IP && s->len > 20 && s->data[9] == 50)
+            k = TIP_TEST_SENT_IP;
+        else if (s->kind == TIP_TEST_SENT_UDP && s->dport == 4500 && s->len > 8 &&
+                 (s->data[0] | s->data[1] | s->data[2] | s->data[3]) != 0)
+            k = TIP_TEST_SENT_UDP;
+        if (k != 0) {
+            assert_true(kind == 0 || kind == k);
+            kind = k;
+        }
+    }
+    return kind;
+}
+
+/*
+ * RFC 4555 3.3: with MOBIKE on both sides and no NAT, the initiator moves
+ * IKE to port 4500 in IKE_AUTH, and ESP stays plain (RFC 7296 2.23: UDP
+ * encapsulation only with a NAT). The responder must not take the move for
+ * a NAT: a gateway (strongSwan among them) that moves the same way sends
+ * plain ESP and drops encapsulated ESP. Without MOBIKE IKE stays on 500.
+ */
+static void test_mobike_moves_ike_not_esp(void **state)
+{
+    tip_ike_conn_t ca, cb;
+    tip_ike_status_t st;
+    uint32_t a0, b0;
+    int round;
+    (void)state;
+    for (round = 0; round < 2; round++) {
+        tip_sim_pair_conn(&ca, A);
+        tip_sim_pair_conn(&cb, B);
+        ca.no_mobike = (uint8_t)round;
+        tip_sim_pair_open(&sp, 11, &ca, &cb);
+        up();
+        assert_int_equal(tip_ike_status(&sp.ctx[A], sp.conn[A], &st), TIP_OK);
+        assert_false(st.natt);
+#if TIP_CONF_IKE_MOBIKE
+        assert_int_equal(st.peer_port, round == 0 ? 4500 : 500);
+#else
+        assert_int_equal(st.peer_port, 500);
+#endif
+        assert_int_equal(tip_ike_status(&sp.ctx[B], sp.conn[B], &st), TIP_OK);
+        assert_false(st.natt);
+        a0 = tip_test_port_count(&sp.port[A]);
+        b0 = tip_test_port_count(&sp.port[B]);
+        tip_sim_pair_traffic(&sp);
+        assert_int_equal(esp_kind_since(A, a0), TIP_TEST_SENT_IP);
+        assert_int_equal(esp_kind_since(B, b0), TIP_TEST_SENT_IP);
+        /* the CHILD SAs are rekeyed over IKE on its port, ESP stays plain */
+        assert_int_equal(tip_ike_rekey_child(&sp.ctx[A], sp.conn[A]), TIP_OK);
+        tip_sim_run(&sp.sim, 1000, 10);
+        assert_int_equal(sp.ev[A][TIP_EV_CHILD_REKEYED], 1);
+        a0 = tip_test_port_count(&sp.port[A]);
+        tip_sim_pair_traffic(&sp);
+        assert_int_equal(esp_kind_since(A, a0), TIP_TEST_SENT_IP);
+    }
+}
+
+/*
+ * A connection that forces UDP encapsulation on one side only: its source
+ * NAT detection hash does not match, so the peer sees a NAT and
+ * encapsulates too (RFC 7296 2.23); both directions are ESP in UDP.
+ */
+static void test_force_encap_one_side_each(void **state)
+{
+    tip_ike_conn_t ca, cb;
+    tip_ike_status_t st;
+    uint32_t a0, b0;
+    int forcer;
+    (void)state;
+    for (forcer = A; forcer <= B; forcer++) {
+        tip_sim_pair_conn(&ca, A);
+        tip_sim_pair_conn(&cb, B);
+        ca.no_mobike = cb.no_mobike = 1; /* only the forced encapsulation moves IKE */
+        (forcer == A ? &ca : &cb)->force_encap = 1;
+        tip_sim_pair_open(&sp, 12, &ca, &cb);
+        up();
+        assert_int_equal(tip_ike_status(&sp.ctx[A], sp.conn[A], &st), TIP_OK);
+        assert_true(st.natt);
+        assert_int_equal(st.peer_port, 4500);
+        assert_int_equal(tip_ike_status(&sp.ctx[B], sp.conn[B], &st), TIP_OK);
+        assert_true(st.natt);
+        a0 = tip_test_port_count(&sp.port[A]);
+        b0 = tip_test_port_count(&sp.port[B]);
+        tip_sim_pair_traffic(&sp);
+        assert_int_equal(esp_kind_since(A, a0), TIP_TEST_SENT_UDP);
+        assert_int_equal(esp_kind_since(B, b0), TIP_TEST_SENT_UDP);
+    }
+}
+
 static void impaired(unsigned loss, unsigned dup, unsigned reorder, uint64_t seed)
 {
     tip_ike_conn_t ca, cb;
@@ -495,6 +596,8 @@ int main(void)
         cmocka_unit_test_teardown(test_invalid_ke_retry, no_illegal_transition),
         cmocka_unit_test_teardown(test_every_ike_suite, no_illegal_transition),
         cmocka_unit_test_teardown(test_force_encap_natt, no_illegal_transition),
+        cmocka_unit_test_teardown(test_mobike_moves_ike_not_esp, no_illegal_transition),
+        cmocka_unit_test_teardown(test_force_encap_one_side_each, no_illegal_transition),
         cmocka_unit_test_teardown(test_loss_30, no_illegal_transition),
         cmocka_unit_test_teardown(test_duplication_and_reordering, no_illegal_transition),
         cmocka_unit_test_teardown(test_dpd_and_responder_restart, no_illegal_transition),

@@ -279,3 +279,14 @@ void tip_test_port_fill(tip_test_port_t *tp, tip_port_t *port)
         port->seq_store = tp_seq_store;
     }
 }
+
+const uint8_t *tip_test_sent_ike(const tip_test_sent_t *s, size_t *len)
+{
+    size_t skip = s->len >= 4 && s->data[0] == 0 && s->data[1] == 0 && s->data[2] == 0 &&
+                          s->data[3] == 0
+                      ? 4
+                      : 0;
+
+    *len = s->len - skip;
+    return s->data + skip;
+}

@@ -120,6 +120,14 @@ const tip_test_sent_t *tip_test_port_get(const tip_test_port_t *tp, uint32_t i);
 const tip_test_sent_t *tip_test_port_last(const tip_test_port_t *tp);
 
 /**
+ * The IKE message in datagram @p s: past the non-ESP marker (RFC 3948 2.2)
+ * of one sent on the NAT-T port, where an IKE SA goes after IKE_SA_INIT
+ * with a NAT, when forced, or with MOBIKE (RFC 4555 3.3). @p len gets its
+ * length.
+ */
+const uint8_t *tip_test_sent_ike(const tip_test_sent_t *s, size_t *len);
+
+/**
  * Make the next @p n sends (UDP or IP) fail with @p err (0 means
  * TIP_ERR_PORT). Failed sends are counted in n_failed, not recorded.
  */

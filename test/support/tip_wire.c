@@ -44,8 +44,9 @@ unsigned tip_wire_find(tip_wire_t *w, int from, uint8_t exch, int response)
 
     tip_wire_collect(w);
     for (i = 0; i < w->n; i++) {
-        const uint8_t *m = w->q[i].pkt.data;
-        if (w->q[i].from == from && w->q[i].pkt.len >= 28 && m[18] == exch &&
+        size_t len;
+        const uint8_t *m = tip_test_sent_ike(&w->q[i].pkt, &len);
+        if (w->q[i].from == from && len >= 28 && m[18] == exch &&
             ((m[19] & TIP_WIRE_FLAG_RESPONSE) != 0) == (response != 0))
             return i;
     }
@@ -65,6 +66,8 @@ int tip_wire_deliver(tip_wire_t *w, unsigned i)
 {
     static tip_test_sent_t p;
     tip_sim_node_t *from, *to;
+    const uint8_t *m;
+    size_t len;
     int rc;
 
     assert_true(i < w->n);
@@ -72,7 +75,8 @@ int tip_wire_deliver(tip_wire_t *w, unsigned i)
     from = &w->sim->n[w->q[i].from];
     to = &w->sim->n[1 - w->q[i].from];
     tip_wire_take(w, i);
-    rc = tip_ike_input(to->ctx, &from->addr, p.sport, &to->addr, p.dport, p.data, p.len);
+    m = tip_test_sent_ike(&p, &len);
+    rc = tip_ike_input(to->ctx, &from->addr, p.sport, &to->addr, p.dport, m, len);
     tip_wire_collect(w);
     return rc;
 }

@@ -11,6 +11,7 @@
 #ifndef TIP_WIRE_H
 #define TIP_WIRE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "tip_sim.h"

@@ -15,8 +15,8 @@
 #     NAT_DETECTION_SOURCE_IP and _DESTINATION_IP (16388, 16389) and COOKIE2
 #     (16401) of 8 to 64 bytes;
 #   - frame 6, to 10.97.0.1: the response with NAT detection and COOKIE2, the
-#     same bytes; no NAT in between: each side's source hash is the other's
-#     destination hash;
+#     same bytes; no NAT in between: each side's source hash is the inverse
+#     of the other's destination hash (both force UDP encapsulation);
 #   - frames 7 and 8: b's return-routability check of the new address (RFC
 #     4555 3.5): an INFORMATIONAL request to 10.97.0.1 with a COOKIE2 of its
 #     own, and a's answer from there echoing it;
@@ -78,6 +78,8 @@ line() { awk -F'\t' -v f="$1" '$1 == f' "$work/tshark.txt"; }
 col() { printf '%s\n' "$1" | cut -f"$2"; }
 last() { printf '%s\n' "$1" | tr , '\n' | tail -n 1; }
 nth() { printf '%s\n' "$1" | cut -d, -f"$2"; }
+# Every bit of a hex string inverted.
+inverse() { printf '%s\n' "$1" | tr '0123456789abcdefABCDEF' 'fedcba9876543210543210'; }
 
 l3=$(line 3) l4=$(line 4) l5=$(line 5) l6=$(line 6) l7=$(line 7) l8=$(line 8) l9=$(line 9)
 [[ ",$(col "$l3" 5)," == *",16396,"* ]] || fail "frame 3: no MOBIKE_SUPPORTED (notifies $(col "$l3" 5))"
@@ -92,10 +94,15 @@ l3=$(line 3) l4=$(line 4) l5=$(line 5) l6=$(line 6) l7=$(line 7) l8=$(line 8) l9
 c5=$(last "$(col "$l5" 6)") c6=$(last "$(col "$l6" 6)")
 [ "${#c5}" -ge 16 ] && [ "${#c5}" -le 128 ] || fail "frame 5: COOKIE2 of ${#c5} hex digits (8..64 bytes)"
 [ -n "$c5" ] && [ "$c5" = "$c6" ] || fail "frame 6: COOKIE2 '$c6' is not frame 5's '$c5'"
-# data: frame 5 <missing>,<missing>,NATD_S,NATD_D,COOKIE2; frame 6 NATD_S,NATD_D,COOKIE2
-[ "$(nth "$(col "$l5" 6)" 3)" = "$(nth "$(col "$l6" 6)" 2)" ] &&
-    [ "$(nth "$(col "$l5" 6)" 4)" = "$(nth "$(col "$l6" 6)" 1)" ] ||
-    fail "NAT detection hashes of frames 5 and 6 do not cross-match (no NAT between a and b)"
+# data: frame 5 <missing>,<missing>,NATD_S,NATD_D,COOKIE2; frame 6 NATD_S,NATD_D,COOKIE2.
+# Both sides force UDP encapsulation, which sends a source hash with every
+# bit inverted (so that the peer sees a NAT and encapsulates too): with no
+# NAT in between, each side's source hash is the inverse of the other's
+# destination hash.
+s5=$(nth "$(col "$l5" 6)" 3) d5=$(nth "$(col "$l5" 6)" 4)
+s6=$(nth "$(col "$l6" 6)" 1) d6=$(nth "$(col "$l6" 6)" 2)
+[ "${#s5}" -eq 40 ] && [ "$(inverse "$s5")" = "$d6" ] && [ "$(inverse "$s6")" = "$d5" ] ||
+    fail "NAT detection hashes of frames 5 and 6 ($s5/$d5, $s6/$d6) are not the inverses the forced encapsulation makes (no NAT between a and b)"
 [ "$(col "$l7" 2)" = 10.99.0.2 ] && [ "$(col "$l7" 3)" = 10.97.0.1 ] ||
     fail "frame 7: '$(col "$l7" 2)' -> '$(col "$l7" 3)', not b's check 10.99.0.2 -> 10.97.0.1"
 [ "$(col "$l7" 4)" = 37 ] && [ "$(col "$l7" 5)" = 16401 ] ||
