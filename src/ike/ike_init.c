@@ -377,11 +377,12 @@ int tip_ike_init_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
 #endif
     /* RFC 7296 2.23: behind a NAT (either side), or when asked to, move
      * to port 4500 (ESP is then UDP-encapsulated, tip_ike_esp_encap()).
-     * RFC 4555 3.3: with MOBIKE offered and a peer that does NAT-T, IKE
-     * moves there in IKE_AUTH even without a NAT, so that a NAT met after
-     * a move finds the SA on the right port; ESP stays plain then. */
+     * RFC 4555 3.3: with MOBIKE offered, NAT-T built in and a peer that
+     * does NAT-T, IKE moves there in IKE_AUTH even without a NAT, so that
+     * a NAT met after a move finds the SA on the right port; ESP stays
+     * plain then. */
     if (natd && (sa->nat_local || sa->nat_remote || c->cfg.force_encap
-#if TIP_CONF_IKE_MOBIKE
+#if TIP_CONF_IKE_MOBIKE && TIP_CONF_NATT
                  || !c->cfg.no_mobike
 #endif
                  )) {
