@@ -235,7 +235,17 @@ static unsigned pump(void)
         q_head = (q_head + 1) % QMAX;
         q_len--;
         /* m stays valid while to answers: its slot is reused only when the ring wraps. */
-        (void)tip_ike_input(&to->ctx, &from->addr, m->sport, &to->addr, m->dport, m->data, m->len);
+        {
+            /* RFC 3948 2.2: on port 4500 (MOBIKE moves there in IKE_AUTH)
+             * IKE follows a non-ESP marker. */
+            const uint8_t *d = m->data;
+            size_t len = m->len;
+            if (len >= 4 && (d[0] | d[1] | d[2] | d[3]) == 0) {
+                d += 4;
+                len -= 4;
+            }
+            (void)tip_ike_input(&to->ctx, &from->addr, m->sport, &to->addr, m->dport, d, len);
+        }
         n++;
     }
     return n;

@@ -212,8 +212,15 @@ static unsigned deliver(node_t *n, const uint8_t *expect, size_t expect_len)
                 memcmp(b.base + b.off, expect, expect_len) == 0)
                 good++;
         } else {
-            (void)tip_ike_input(&n->ctx, &d->src, d->sport, &d->dst, d->dport,
-                                d->data + TIP_ESP_HEADROOM, d->len);
+            /* RFC 3948 2.2: on port 4500 (after NAT detection, or with
+             * MOBIKE from IKE_AUTH on) IKE follows a non-ESP marker. */
+            const uint8_t *m = d->data + TIP_ESP_HEADROOM;
+            size_t len = d->len;
+            if (len >= 4 && (m[0] | m[1] | m[2] | m[3]) == 0) {
+                m += 4;
+                len -= 4;
+            }
+            (void)tip_ike_input(&n->ctx, &d->src, d->sport, &d->dst, d->dport, m, len);
         }
     }
     n->qn = 0;
