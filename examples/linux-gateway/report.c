@@ -46,9 +46,9 @@ char *gw_ike_drop_text(int err, const tip_addr_t *src, uint16_t sport, size_t le
     tip_addr_format(src, from, sizeof(from));
     if (err == TIP_ERR_TOO_LARGE)
         snprintf(out, out_len,
-                 "IKE message from %s:%u dropped: too large, %lu bytes (this build holds at "
-                 "most TIP_IKE_DGRAM_MAX = %u)",
-                 from, (unsigned)sport, (unsigned long)len, (unsigned)TIP_IKE_DGRAM_MAX);
+                 "IKE message from %s:%u dropped: too large, %lu bytes (this build takes at "
+                 "most TIP_IKE_MSG_MAX = %u)",
+                 from, (unsigned)sport, (unsigned long)len, (unsigned)TIP_IKE_MSG_MAX);
     else
         snprintf(out, out_len, "IKE message from %s:%u dropped (%lu bytes): %s (%d)", from,
                  (unsigned)sport, (unsigned long)len, tip_strerror(err), err);

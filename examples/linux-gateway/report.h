@@ -21,7 +21,7 @@ const char *gw_reason_text(int reason, char *buf, size_t len);
 /**
  * One log line for an IKE message of @p len bytes from @p src:@p sport that
  * tip_ike_input() dropped with @p err. A message larger than the build's
- * TIP_IKE_DGRAM_MAX says so, with both sizes. Returns @p out.
+ * TIP_IKE_MSG_MAX says so, with both sizes. Returns @p out.
  */
 char *gw_ike_drop_text(int err, const tip_addr_t *src, uint16_t sport, size_t len, char *out,
                        size_t out_len);

@@ -280,7 +280,7 @@
  * payloads, and the peer's fragments are reassembled into a buffer of the
  * message pool (TIP_IKE_MSG_MAX). Off: the code is left out, a connection
  * that sets a fragment size is refused (TIP_ERR_UNSUPPORTED), and a
- * message is at most one datagram (TIP_IKE_DGRAM_MAX).
+ * message is one datagram (at most TIP_IKE_MSG_MAX).
  */
 #ifndef TIP_CONF_IKE_FRAG
 #define TIP_CONF_IKE_FRAG 1
@@ -292,19 +292,24 @@
  * with TIP_CONF_IKE_FRAG, a peer's message reassembled from fragments
  * (e.g. 4096 for an IKE_AUTH carrying a certificate chain while
  * TIP_IKE_DGRAM_MAX stays small). Without fragmentation a message is one
- * datagram, so only TIP_IKE_DGRAM_MAX of it is used.
+ * datagram of up to this size. RFC 7296 2 asks every implementation to
+ * take messages of 1280 bytes.
  */
 #ifndef TIP_IKE_MSG_MAX
 #define TIP_IKE_MSG_MAX 1280
 #endif
 
 /**
- * Largest IKE datagram sent or received, in bytes of IKE message (without
- * the IP and UDP headers and the non-ESP marker): the size of the receive
- * buffer and, with TIP_CONF_IKE_FRAG, of the buffer each fragment is
- * protected in. A peer's unfragmented message, and IKE_SA_INIT (never
- * fragmented), must fit. At most TIP_IKE_MSG_MAX; by default 1280, or
- * TIP_IKE_MSG_MAX when that is smaller.
+ * IKE datagram buffer size, in bytes of IKE message (without the IP and
+ * UDP headers and the non-ESP marker): the receive buffer a datagram is
+ * copied into (an SK payload is decrypted in place there) and, with
+ * TIP_CONF_IKE_FRAG, the buffer each fragment we send is protected in
+ * (fragments are at most this long). A peer's datagram that is larger, up
+ * to TIP_IKE_MSG_MAX, is taken into a buffer of the message pool for the
+ * call instead, so an unfragmented message of 1280 bytes is still received
+ * (RFC 7296 2) when this is smaller; messages that are never fragmented
+ * (IKE_SA_INIT) may be up to TIP_IKE_MSG_MAX. At most TIP_IKE_MSG_MAX; by
+ * default 1280, or TIP_IKE_MSG_MAX when that is smaller.
  */
 #ifndef TIP_IKE_DGRAM_MAX
 #if TIP_IKE_MSG_MAX < 1280

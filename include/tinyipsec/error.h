@@ -42,7 +42,7 @@
     X(TIP_ERR_STALE, -23, "handle refers to a deleted entry")                  \
     X(TIP_ERR_CONFIG, -24,                                                     \
       "library and application were built with different configurations")      \
-    X(TIP_ERR_TOO_LARGE, -25, "message larger than the receive buffer")       \
+    X(TIP_ERR_TOO_LARGE, -25, "message larger than the build takes")          \
     X(TIP_ERR_NO_SEQ_STORE, -26,                                               \
       "manual keys need the port's sequence number store (seq_load, seq_store)") \
     X(TIP_ERR_SEQ_STORE, -27, "the port's sequence number store failed")    \

@@ -474,9 +474,11 @@ int tip_ike_initiate(struct tip_ctx *ctx, tip_handle_t conn);
  * @param len    its length
  * @return 0 when the message was handled, or a negative error when it was
  *         dropped (counted, never acted on); TIP_ERR_TOO_LARGE when @p len
- *         is above TIP_IKE_DGRAM_MAX, the largest datagram this build
- *         holds (a larger message must come in fragments, RFC 7383). A
- *         fragment of a message not complete yet returns 0.
+ *         is above TIP_IKE_MSG_MAX, the largest message this build takes
+ *         (a larger one must come in fragments, RFC 7383); TIP_ERR_FULL
+ *         when it is above TIP_IKE_DGRAM_MAX (the receive buffer) and no
+ *         buffer of the message pool is free to take it in. A fragment of
+ *         a message not complete yet returns 0.
  */
 int tip_ike_input(struct tip_ctx *ctx, const tip_addr_t *src, uint16_t sport,
                   const tip_addr_t *dst, uint16_t dport, const uint8_t *msg, size_t len);

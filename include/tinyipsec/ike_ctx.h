@@ -209,7 +209,8 @@ typedef struct {
     /* Message buffers borrowed from the context's pool (tip_ike_msgbuf_t),
      * by handle, 0 = none held: our request while it is outstanding, our
      * last response (kept for retransmitted requests, RFC 7296 2.1), and
-     * both IKE_SA_INIT messages until IKE_AUTH is done (AUTH covers them). */
+     * the IKE_SA_INIT messages until IKE_AUTH is done (AUTH covers them;
+     * an initiator's own request only until its AUTH is computed). */
     tip_handle_t req_buf, resp_buf;
     tip_handle_t init_i_buf, init_r_buf;
     uint16_t init_i_len, init_r_len;

@@ -3,7 +3,8 @@
  *
  * The IKE message pool: TIP_IKE_MSG_POOL buffers in the context that the
  * IKE SAs borrow for what a live exchange needs (our outstanding request,
- * our cached response, the IKE_SA_INIT messages until IKE_AUTH is done) and
+ * our cached response, the IKE_SA_INIT messages until IKE_AUTH is done, a
+ * peer's datagram larger than the receive buffer while it is processed) and
  * give back when it is over. An IKE SA names a buffer by handle (index +
  * generation); a released buffer is wiped and its generation moves on, so
  * a handle kept past the release finds nothing.
@@ -104,6 +105,13 @@ void tip_ike_bufs_tidy(tip_ctx_t *ctx)
         /* The exchange is over: nothing will be retransmitted. */
         if (!sa->req_outstanding)
             tip_ike_buf_release(ctx, &sa->req_buf);
+#if TIP_CONF_IKE_INITIATOR
+        /* Our AUTH, computed when the IKE_AUTH request was built, was the
+         * last use of our IKE_SA_INIT request (2.15): only the response
+         * is still needed, for the peer's AUTH. */
+        if (sa->state == TIP_IKE_S_AUTH_SENT)
+            tip_ike_buf_release(ctx, &sa->init_i_buf);
+#endif
 
         /* RFC 7296 2.15: the IKE_SA_INIT messages are needed only for the
          * AUTH payloads (and, half-open, to recognise a retransmitted

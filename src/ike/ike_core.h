@@ -273,7 +273,7 @@ int tip_ike_frag_send(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_path_t *to
 int tip_ike_frag_input(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m, int response,
                        tip_ike_msg_t *inner);
 /** 1 when @p m is fragment 1 of a retransmitted request and authenticates (2.6.1). */
-int tip_ike_frag_retransmit_first(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m);
+int tip_ike_frag_retransmit_first(tip_ike_sa_t *sa, const tip_ike_msg_t *m);
 /** Forget the reassembly if it is @p sa's, and return its buffer. */
 void tip_ike_frag_reset(tip_ctx_t *ctx, const tip_ike_sa_t *sa);
 /** Between calls: return a handled reassembly's buffer; drop one past its time. */

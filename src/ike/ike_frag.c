@@ -225,7 +225,7 @@ int tip_ike_frag_input(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
             return tip_ike_frag_drop(ctx, TIP_IKE_FRAG_DROP_DUPLICATE, TIP_ERR_REPLAY);
     }
     /* 2.6: each fragment's integrity is checked before it is kept. */
-    err = tip_ike_skf_open(sa, ctx->ike.rx, m, &pt, &pt_len);
+    err = tip_ike_skf_open(sa, m->wbuf, m, &pt, &pt_len);
     if (err != TIP_OK)
         return tip_ike_frag_drop(ctx, TIP_IKE_FRAG_DROP_AUTH, err);
     /* 2.5: fragment 1's Next Payload is the first inner payload. */
@@ -270,7 +270,7 @@ int tip_ike_frag_input(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
     return tip_ike_frag_drop(ctx, TIP_IKE_FRAG_DROP_INVALID, TIP_ERR_MALFORMED);
 }
 
-int tip_ike_frag_retransmit_first(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m)
+int tip_ike_frag_retransmit_first(tip_ike_sa_t *sa, const tip_ike_msg_t *m)
 {
     const tip_ike_pl_t *pl = &m->pl[m->sk_index];
     uint8_t *pt;
@@ -282,7 +282,7 @@ int tip_ike_frag_retransmit_first(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ik
     if (!sa->frag_ok || pl->len < TIP_IKE_SKF_HDR_LEN ||
         tip_load_be16(m->buf + pl->off) != 1)
         return 0;
-    return tip_ike_skf_open(sa, ctx->ike.rx, m, &pt, &pt_len) == TIP_OK;
+    return tip_ike_skf_open(sa, m->wbuf, m, &pt, &pt_len) == TIP_OK;
 }
 
 void tip_ike_frag_tidy(tip_ctx_t *ctx)

@@ -222,7 +222,7 @@ static int tip_ike_init_build(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_co
     if (err != TIP_OK)
         return err;
     tip_ike_hdr_request(sa, TIP_IKE_EXCH_IKE_SA_INIT, &h);
-    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(req), TIP_IKE_DGRAM_MAX); /* never fragmented */
+    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(req), TIP_IKE_MSG_MAX); /* never fragmented */
     tip_ike_w_hdr(&w, &h);
     /* RFC 7296 2.6: the cookie goes first. */
     if (sa->cookie_len != 0)
@@ -513,7 +513,7 @@ int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
     if (pl_sa == NULL || pl_ke == NULL || pl_n == NULL ||
         tip_ike_ke_parse(tip_ike_pl_body(m, pl_ke), pl_ke->len, &ke) != TIP_OK ||
         tip_ike_nonce_parse(tip_ike_pl_body(m, pl_n), pl_n->len, &nonce, &nonce_len) != TIP_OK ||
-        m->len > TIP_IKE_DGRAM_MAX)
+        m->len > TIP_IKE_MSG_MAX)
         return TIP_ERR_MALFORMED;
     /* RFC 7296 2.6: under load, only peers that can show they receive at
      * their address get state. */
@@ -620,7 +620,7 @@ int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
     natd = tip_ike_natd_check(sa, m->hdr.spi_i, m->hdr.spi_r, m); /* SPIr 0 in the request */
 
     tip_ike_hdr_response(sa, &m->hdr, &h);
-    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(resp), TIP_IKE_DGRAM_MAX); /* never fragmented */
+    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(resp), TIP_IKE_MSG_MAX); /* never fragmented */
     tip_ike_w_hdr(&w, &h);
     tip_ike_w_sa_ike_chosen(&w, num, &chosen, NULL);
     tip_ike_w_ke(&w, (uint16_t)chosen.dh, pub, publen);

@@ -114,12 +114,12 @@ static int tip_ike_resend_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_i
             return tip_ike_drop(ctx, TIP_ERR_REPLAY);
     } else if (m->sk_index >= 0 && m->pl[m->sk_index].type == TIP_IKE_PL_SKF) {
 #if TIP_CONF_IKE_FRAG
-        if (!tip_ike_frag_retransmit_first(ctx, sa, m))
+        if (!tip_ike_frag_retransmit_first(sa, m))
             return TIP_OK; /* RFC 7383 2.6.1: only fragment 1 has the response sent again */
 #else
         return tip_ike_drop(ctx, TIP_ERR_UNSUPPORTED);
 #endif
-    } else if (tip_ike_sk_open(sa, ctx->ike.rx, m, &inner) != TIP_OK) {
+    } else if (tip_ike_sk_open(sa, m->wbuf, m, &inner) != TIP_OK) {
         return tip_ike_drop(ctx, TIP_ERR_AUTH);
     }
 #if TIP_CONF_IKE_MOBIKE
@@ -153,7 +153,7 @@ static int tip_ike_open(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m
 #endif
     }
     (void)response;
-    return tip_ike_sk_open(sa, ctx->ike.rx, m, inner);
+    return tip_ike_sk_open(sa, m->wbuf, m, inner);
 }
 
 /* A fragment's outcome that is not the whole message: kept, or dropped (counted). */
@@ -322,6 +322,8 @@ int tip_ike_input(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport, const t
                   uint16_t dport, const uint8_t *msg, size_t len)
 {
     tip_ike_msg_t m;
+    uint8_t *work;
+    tip_handle_t big = 0;
     int err;
 
     TIP_ASSERT_CORE_LOCKED(ctx);
@@ -330,19 +332,34 @@ int tip_ike_input(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport, const t
     tip_time_update(ctx);
     if (!ctx->ike.enabled)
         return TIP_ERR_NO_SA;
-    if (len > TIP_IKE_DGRAM_MAX) /* maybe well-formed, but larger than ctx->ike.rx */
-        return tip_ike_drop(ctx, TIP_ERR_TOO_LARGE);
-    /* A private copy: SK content is decrypted in place. */
-    memcpy(ctx->ike.rx, msg, len);
-    err = tip_ike_msg_parse(ctx->ike.rx, len, &m);
+    /* A private copy: SK content is decrypted in place. RFC 7296 2: "All
+     * IKEv2 implementations MUST be able to send, receive, and process
+     * messages that are up to 1280 octets long". A datagram larger than the
+     * receive buffer (TIP_IKE_DGRAM_MAX) is copied into a buffer of the
+     * message pool (TIP_IKE_MSG_MAX) borrowed for this call. */
+    work = ctx->ike.rx;
+    if (len > TIP_IKE_DGRAM_MAX) {
+        if (len > TIP_IKE_MSG_MAX)
+            return tip_ike_drop(ctx, TIP_ERR_TOO_LARGE);
+        work = tip_ike_buf_take(ctx, &big); /* counts buf_exhausted when empty */
+        if (work == NULL)
+            return tip_ike_drop(ctx, TIP_ERR_FULL);
+        work = TIP_IKE_BUF_MSG(work);
+    }
+    memcpy(work, msg, len);
+    err = tip_ike_msg_parse(work, len, &m);
+    m.wbuf = work;
     if (err == TIP_ERR_UNSUPPORTED && m.unsupported_critical != 0 && m.sk_index >= 0)
         err = TIP_OK; /* outside SK only IKE_SA_INIT has payloads; checked there */
-    if (err != TIP_OK)
-        return tip_ike_drop(ctx, err);
-    if (m.hdr.flags & TIP_IKE_FLAG_RESPONSE)
-        err = tip_ike_response(ctx, &m);
-    else
-        err = tip_ike_request(ctx, src, sport, dst, dport, &m);
+    if (err == TIP_OK) {
+        if (m.hdr.flags & TIP_IKE_FLAG_RESPONSE)
+            err = tip_ike_response(ctx, &m);
+        else
+            err = tip_ike_request(ctx, src, sport, dst, dport, &m);
+    } else {
+        err = tip_ike_drop(ctx, err);
+    }
+    tip_ike_buf_release(ctx, &big);
     tip_ike_bufs_tidy(ctx); /* what the exchange no longer needs goes back to the pool */
     return err;
 }

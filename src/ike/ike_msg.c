@@ -56,6 +56,7 @@ static int known_type(uint8_t t)
 static void chain_reset(tip_ike_msg_t *m, const uint8_t *buf, size_t len)
 {
     m->buf = buf;
+    m->wbuf = NULL;
     m->len = len;
     m->count = 0;
     m->sk_index = -1;

@@ -314,6 +314,9 @@ typedef struct {
 typedef struct {
     tip_ike_hdr_t hdr;    /**< the message header */
     const uint8_t *buf;   /**< the bytes the offsets in pl[] refer to */
+    uint8_t *wbuf;        /**< the same bytes, writable (an SK payload is decrypted in
+                               place): set by tip_ike_input() on the received message,
+                               NULL after parsing */
     size_t len;           /**< bytes at buf */
     uint8_t count;        /**< payloads in pl[] */
     tip_ike_pl_t pl[TIP_IKE_MAX_PAYLOADS]; /**< in wire order */

@@ -2,7 +2,7 @@
  * SPDX-License-Identifier: Apache-2.0
  *
  * linux-gateway, report.c: what the log says. An IKE message larger than the
- * library's receive buffer is reported as too large, with its size and the
+ * library takes (TIP_IKE_MSG_MAX) is reported as too large, with its size and the
  * limit, not as malformed; an event reason that is the peer's notify is
  * named.
  */
@@ -18,7 +18,7 @@
 #include "report.h"
 
 static tip_ctx_t ctx;
-static uint8_t msg[TIP_IKE_DGRAM_MAX + 220];
+static uint8_t msg[TIP_IKE_MSG_MAX + 220];
 
 static uint64_t now_ms(void *arg)
 {
@@ -80,7 +80,7 @@ static void test_a_too_large_ike_message_is_logged_with_its_size(void **state)
     assert_non_null(strstr(text, "too large"));
     snprintf(want, sizeof(want), "%u bytes", (unsigned)sizeof(msg));
     assert_non_null(strstr(text, want));
-    snprintf(want, sizeof(want), "TIP_IKE_DGRAM_MAX = %u", (unsigned)TIP_IKE_DGRAM_MAX);
+    snprintf(want, sizeof(want), "TIP_IKE_MSG_MAX = %u", (unsigned)TIP_IKE_MSG_MAX);
     assert_non_null(strstr(text, want));
     assert_null(strstr(text, "malformed"));
     tip_ctx_deinit(&ctx);
