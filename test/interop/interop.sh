@@ -66,7 +66,9 @@
 #                           each side sends its certificate and the intermediate CA
 #                           and trusts only the root. The gateway is built with
 #                           TIP_IKE_MSG_MAX=4096 (build/interop-cert): a chain makes
-#                           IKE_AUTH larger than the default 1280 bytes
+#                           IKE_AUTH larger than the default 1280 bytes; and with a
+#                           device's 576-byte receive buffer (TIP_IKE_DGRAM_MAX), which
+#                           strongSwan's IKE_AUTH and its 1280-byte fragments exceed
 #   cert-rsa                the same with the RSA-3072 chain (rsa-ca -> rsa-int ->
 #                           rsa-dev.test for the gateway, rsa-vpn.test for strongSwan),
 #                           the gateway initiating; strongSwan signs with RSA-PSS
@@ -156,7 +158,8 @@
 #   SA_TIMEOUT               seconds to wait for the SAs (default 20)
 #   TX_CSUM_OFF=0            v6-encap: leave transmit checksum offload on (a control: the
 #                            capture then holds partial checksums and the case fails)
-#   TIP_CERT_GATEWAY         cert-*: the gateway built with -DTIP_IKE_MSG_MAX=4096 (default:
+#   TIP_CERT_GATEWAY         cert-*: the gateway built with -DTIP_IKE_MSG_MAX=4096
+#                            -DTIP_IKE_DGRAM_MAX=576 (default:
 #                            build/interop-cert, built when missing or configured otherwise)
 #   TIP_KEYLOG_GATEWAY       keys: the gateway built with -DTIP_KEYLOG=1 (default:
 #                            build/interop-keylog, built when missing)
@@ -379,7 +382,8 @@ if [ "$ACTION" = keys ]; then
 fi
 if [ "$AUTH" = cert ]; then
     GW=${TIP_CERT_GATEWAY:-$ROOT/build/interop-cert/examples/linux-gateway/linux-gateway}
-    GW_BUILD=build/interop-cert GW_FLAGS=(-DCMAKE_C_FLAGS="-DTIP_IKE_MSG_MAX=4096")
+    GW_BUILD=build/interop-cert
+    GW_FLAGS=(-DCMAKE_C_FLAGS="-DTIP_IKE_MSG_MAX=4096 -DTIP_IKE_DGRAM_MAX=576")
 fi
 # a default build directory configured with other flags is configured again
 gw_stale() {
