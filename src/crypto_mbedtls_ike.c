@@ -153,8 +153,12 @@ static const mbedtls_md_info_t *tip_prf_md(tip_prf_t prf)
 {
     switch (prf) {
     case TIP_PRF_HMAC_SHA2_256: return mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+#if TIP_CONF_HMAC_SHA384
     case TIP_PRF_HMAC_SHA2_384: return mbedtls_md_info_from_type(MBEDTLS_MD_SHA384);
+#endif
+#if TIP_CONF_HMAC_SHA512
     case TIP_PRF_HMAC_SHA2_512: return mbedtls_md_info_from_type(MBEDTLS_MD_SHA512);
+#endif
     default: return NULL;
     }
 }

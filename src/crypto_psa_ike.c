@@ -90,12 +90,12 @@ int tip_crypto_sha1(const tip_iov_t *iov, size_t n, uint8_t out[20])
 #else
 #define TIP_PSA_PRF256 0
 #endif
-#if TIP_PSA_HMAC && defined(PSA_WANT_ALG_SHA_384)
+#if TIP_PSA_HMAC && defined(PSA_WANT_ALG_SHA_384) && TIP_CONF_HMAC_SHA384
 #define TIP_PSA_PRF384 1
 #else
 #define TIP_PSA_PRF384 0
 #endif
-#if TIP_PSA_HMAC && defined(PSA_WANT_ALG_SHA_512)
+#if TIP_PSA_HMAC && defined(PSA_WANT_ALG_SHA_512) && TIP_CONF_HMAC_SHA512
 #define TIP_PSA_PRF512 1
 #else
 #define TIP_PSA_PRF512 0

@@ -188,11 +188,15 @@
 #ifndef TIP_CONF_HMAC_SHA256
 #define TIP_CONF_HMAC_SHA256 1
 #endif
-/** HMAC-SHA2-384-192 (RFC 4868). */
+/**
+ * HMAC-SHA2-384-192 (RFC 4868) for ESP and IKE, and PRF_HMAC_SHA2_384 for
+ * IKE. Off (with TIP_CONF_HMAC_SHA512 off too), each IKE SA keeps 32-byte
+ * PRF keys instead of 64.
+ */
 #ifndef TIP_CONF_HMAC_SHA384
 #define TIP_CONF_HMAC_SHA384 1
 #endif
-/** HMAC-SHA2-512-256 (RFC 4868). */
+/** HMAC-SHA2-512-256 (RFC 4868) for ESP and IKE, and PRF_HMAC_SHA2_512 for IKE. */
 #ifndef TIP_CONF_HMAC_SHA512
 #define TIP_CONF_HMAC_SHA512 1
 #endif

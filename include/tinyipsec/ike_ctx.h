@@ -13,8 +13,15 @@
 
 /** @cond INTERNAL */
 
-/** Largest PRF output (HMAC-SHA-512). */
+/** Largest PRF output of the build: HMAC-SHA-512, -384 or -256 (the PRFs
+ *  follow TIP_CONF_HMAC_SHA384 / TIP_CONF_HMAC_SHA512). */
+#if TIP_CONF_HMAC_SHA512
 #define TIP_IKE_PRF_MAX 64
+#elif TIP_CONF_HMAC_SHA384
+#define TIP_IKE_PRF_MAX 48
+#else
+#define TIP_IKE_PRF_MAX 32
+#endif
 /** Largest SK_e key: AES-256 + 4-byte salt. */
 #define TIP_IKE_ENCR_KEY_MAX 36
 /** Largest cookie we accept (RFC 7296 3.10.1: 1..64 bytes). */

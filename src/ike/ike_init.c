@@ -142,8 +142,12 @@ int tip_ike_sa_set_keys(tip_ctx_t *ctx, tip_ike_sa_t *sa, const uint8_t *skeysee
     err = tip_ike_derive_keys(&k, (tip_prf_t)sa->prf, (tip_encr_t)sa->encr, sa->key_bits,
                               (tip_integ_t)sa->integ, skeyseed, skeyseed_len, sa->ni, sa->ni_len,
                               sa->nr, sa->nr_len, sa->spi_i, sa->spi_r);
-    if (err != TIP_OK)
+    if (err == TIP_OK && k.prf_len > sizeof(sa->sk_d))
+        err = TIP_ERR_UNSUPPORTED; /* never: the PRFs follow TIP_IKE_PRF_MAX's switches */
+    if (err != TIP_OK) {
+        tip_ike_keys_wipe(&k);
         return err;
+    }
     sa->prf_len = k.prf_len;
     memcpy(sa->sk_d, k.sk_d, k.prf_len);
     memcpy(sa->sk_pi, k.sk_pi, k.prf_len);
