@@ -251,12 +251,18 @@ int tip_sad_stats(const tip_ctx_t *ctx, tip_handle_t h, tip_sa_stats_t *out)
 {
     int err = TIP_ERR_INTERNAL;
     const tip_sa_t *sa;
+    unsigned i;
 
     TIP_ASSERT_CORE_LOCKED(ctx);
     sa = tip_sa_get((tip_ctx_t *)ctx, h, &err);
     if (sa == NULL)
         return err;
-    *out = sa->stats;
+    memset(out, 0, sizeof(*out));
+    out->packets = sa->stats.packets;
+    out->bytes = sa->stats.bytes;
+    out->added_ms = sa->stats.added_ms;
+    for (i = 0; i < TIP_DROP_COUNT; i++)
+        out->drops[i] = sa->stats.drops[i];
     out->seq = sa->dir == TIP_DIR_OUT ? sa->seq : sa->replay.top;
     return TIP_OK;
 }

@@ -82,7 +82,7 @@ void tip_time_update(tip_ctx_t *ctx);
 static inline void tip_drop(tip_ctx_t *ctx, tip_sa_t *sa, tip_drop_t reason)
 {
     if (sa != NULL)
-        sa->stats.drops[reason]++;
+        sa->stats.drops[reason] += sa->stats.drops[reason] != UINT32_MAX; /* saturates */
     else
         ctx->drops[reason]++;
 }

@@ -46,6 +46,17 @@ typedef union {
     uint8_t bytes[TIP_CRYPTO_DH_STORAGE];
 } tip_crypto_dh_t;
 
+/**
+ * Counters of an SA slot (private): tip_sad_stats() widens them into a
+ * tip_sa_stats_t. The drops saturate at UINT32_MAX.
+ */
+typedef struct {
+    uint64_t packets;
+    uint64_t bytes;
+    uint64_t added_ms;
+    uint32_t drops[TIP_DROP_COUNT];
+} tip_sa_counters_t;
+
 /** An SA slot (private). */
 typedef struct {
     uint16_t gen;        /**< generation, bumped on delete */
@@ -74,7 +85,7 @@ typedef struct {
     uint64_t seq_mark;   /**< seq_persist: the last mark stored (numbers up to it are covered) */
     uint64_t seq;        /**< outbound: last sequence number used */
     uint64_t last_tx_ms; /**< outbound NAT-T: last time anything was sent */
-    tip_sa_stats_t stats;
+    tip_sa_counters_t stats;
     tip_replay_t replay;
     tip_crypto_sa_t crypto;
 } tip_sa_t;

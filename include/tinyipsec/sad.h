@@ -98,7 +98,9 @@ typedef struct {
      * accepted (or where seq_start / the stored mark put it).
      */
     uint64_t seq;
-    uint64_t drops[TIP_DROP_COUNT]; /**< per reason */
+    uint64_t drops[TIP_DROP_COUNT]; /**< per reason; an SA counts up to 2^32 - 1 of
+                                         each and then stays there (the context's own
+                                         counters, tip_ctx_drops(), are 64-bit) */
     uint64_t added_ms; /**< when the SA was added (port clock) */
 } tip_sa_stats_t;
 

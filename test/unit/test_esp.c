@@ -21,6 +21,7 @@
 #include "bytes.h"
 #include "crypto.h"
 #include "ip.h"
+#include "tip_internal.h"
 #include "tip_test_fixture.h"
 #include "tip_test_pkt.h"
 
@@ -242,6 +243,29 @@ static void test_replayed_packet(void **state)
     assert_int_equal(tip_fx_deliver_last(&fx, &in, mem_in, CAP), TIP_ERR_REPLAY);
     assert_int_equal(tip_sad_stats(&fx.b, fx.sa_in, &after), TIP_OK);
     expect_only_drop(&before, &after, TIP_DROP_REPLAY);
+}
+
+/* An SA's drop counters stop at 2^32 - 1 rather than wrap to 0. */
+static void test_sa_drop_counter_saturates(void **state)
+{
+    tip_sa_stats_t st;
+    tip_buf_t in;
+    int err = 0;
+    tip_sa_t *sa;
+    (void)state;
+    setup_pair("aes256gcm16", TIP_MODE_TUNNEL, 0, 1);
+    (void)send_one(30, 1);
+    assert_int_equal(tip_fx_deliver_last(&fx, &in, mem_in, CAP), TIP_RX_DATA);
+    sa = tip_sa_get(&fx.b, fx.sa_in, &err);
+    assert_non_null(sa);
+    sa->stats.drops[TIP_DROP_REPLAY] = UINT32_MAX - 1u; /* as after 4 G replays */
+    assert_int_equal(tip_fx_deliver_last(&fx, &in, mem_in, CAP), TIP_ERR_REPLAY);
+    assert_int_equal(tip_sad_stats(&fx.b, fx.sa_in, &st), TIP_OK);
+    assert_int_equal(st.drops[TIP_DROP_REPLAY], UINT32_MAX);
+    assert_int_equal(tip_fx_deliver_last(&fx, &in, mem_in, CAP), TIP_ERR_REPLAY);
+    assert_int_equal(tip_sad_stats(&fx.b, fx.sa_in, &st), TIP_OK);
+    assert_int_equal(st.drops[TIP_DROP_REPLAY], UINT32_MAX);
+    assert_int_equal(st.packets, 1);
 }
 
 static void test_unknown_spi_and_truncated(void **state)
@@ -604,6 +628,7 @@ int main(void)
         cmocka_unit_test(test_natt_ipv6_udp_checksum),
         cmocka_unit_test(test_bad_icv_changes_nothing),
         cmocka_unit_test(test_replayed_packet),
+        cmocka_unit_test(test_sa_drop_counter_saturates),
         cmocka_unit_test(test_unknown_spi_and_truncated),
         cmocka_unit_test(test_trailer_checks),
         cmocka_unit_test(test_inner_policy_check),
