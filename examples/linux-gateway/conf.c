@@ -715,10 +715,17 @@ static int apply_key(gw_conf_t *cf, const char *key, const char *v, const char *
         *why = "expected yes or no";
         if (parse_bool(v, &b) != 0)
             return -1;
-        if (key[0] == 'r')
-            c->rsa_pss = (uint8_t)b;
-        else
+        if (key[0] != 'r') {
             c->no_initial_contact = (uint8_t)!b;
+            return 0;
+        }
+#if TIP_CONF_IKE_CERT
+        c->rsa_pss = (uint8_t)b;
+#else
+        *why = "this build has no certificate support (TIP_CONF_IKE_CERT=0)";
+        if (b)
+            return -1;
+#endif
         return 0;
     }
     if (!strcmp(key, "fragment_size")) {
@@ -1048,7 +1055,10 @@ void gw_conf_print(const gw_conf_t *cf)
            cf->offload ? "yes" : "no");
     printf("fragmentation = %s\nfragment_size = %u\n", c->no_frag ? "no" : "yes",
            (unsigned)c->frag_size);
-    printf("rsa_pss = %s\ninitial_contact = %s\nmobike = %s\n", c->rsa_pss ? "yes" : "no",
+#if TIP_CONF_IKE_CERT
+    printf("rsa_pss = %s\n", c->rsa_pss ? "yes" : "no");
+#endif
+    printf("initial_contact = %s\nmobike = %s\n",
            c->no_initial_contact ? "no" : "yes", c->no_mobike ? "no" : "yes");
     printf("retransmit_timeout = %ums\nretransmit_tries = %u\n", (unsigned)c->retransmit_ms,
            (unsigned)c->retransmit_tries);

@@ -34,7 +34,9 @@
 enum { A = 0, B = 1 };
 static tip_sim_pair_t sp;
 static const char *const addr4[2] = {"10.99.0.1", "10.99.0.2"};
+#if TIP_CONF_IPV6
 static const char *const addr6[2] = {"fd00:1::1", "fd00:1::2"};
+#endif
 static const char *addr[2] = {"10.99.0.1", "10.99.0.2"}; /* the outer addresses */
 
 static int fill_b_on_up; /* B's table fills up when its first CHILD SA comes up */
