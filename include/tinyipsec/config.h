@@ -336,10 +336,12 @@
  * Message buffers of TIP_IKE_MSG_MAX (+ 4) bytes shared by all IKE SAs. An
  * IKE SA holds one for its request while it is outstanding, one for its
  * last response (re-sent for a retransmitted request, RFC 7296 2.1), and
- * two for the IKE_SA_INIT messages until IKE_AUTH is done: 3 during a
- * handshake, 1 or 2 afterwards; with TIP_CONF_IKE_FRAG one more while a
- * peer's fragmented message is reassembled (4 for a handshake whose
- * IKE_AUTH arrives in fragments). When the pool is empty, a request we would
+ * the IKE_SA_INIT messages its AUTH payloads need until IKE_AUTH is done:
+ * 2 during a handshake (3 for a moment while the initiator builds its
+ * IKE_AUTH request), 1 or 2 afterwards; one more while a peer's message
+ * is reassembled from fragments or is larger than TIP_IKE_DGRAM_MAX (3 for
+ * a handshake whose IKE_AUTH arrives so, 4 for an initiator whose
+ * IKE_SA_INIT response does). When the pool is empty, a request we would
  * start is refused (TIP_ERR_FULL; a timer-driven one is retried later), and
  * a peer's request that needs a buffer is dropped unanswered, before it
  * changes anything, so its retransmission is processed once a buffer is

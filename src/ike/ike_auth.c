@@ -398,8 +398,17 @@ int tip_ike_auth_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *
     else if (child_err == 0 && transport != (c->cfg.mode == TIP_MODE_TRANSPORT))
         child_err = TIP_IKE_N_NO_PROPOSAL_CHOSEN;
 
+    /* The IKE_SA_INIT response our AUTH covers (init_r) is also the
+     * cached response: ours goes into a buffer of its own, the one the
+     * initiator's IKE_SA_INIT request leaves (its AUTH is verified). */
+    tip_ike_buf_release(ctx, &sa->init_i_buf);
+    if (sa->resp_buf == sa->init_r_buf)
+        sa->resp_buf = 0;
     tip_ike_hdr_response(sa, &m->hdr, &h);
-    (void)tip_ike_w_pool(ctx, &sa->resp_buf, &w);
+    if (tip_ike_w_pool(ctx, &sa->resp_buf, &w) == NULL) {
+        tip_ike_sa_down(ctx, sa, TIP_ERR_FULL); /* never: init_i's buffer was just freed */
+        return TIP_ERR_FULL;
+    }
     tip_ike_w_hdr(&w, &h);
     (void)tip_ike_sk_begin(ctx, sa, &w);
     tip_ike_w_id_auth(ctx, &w, sa, &c->cfg);

@@ -506,7 +506,7 @@ int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
     tip_ike_w_t w;
     int err, natd, natt;
     size_t publen;
-    uint8_t *resp, *init_i, *init_r;
+    uint8_t *resp, *init_i;
 
     if (c == NULL)
         return TIP_ERR_POLICY; /* nobody configured for this peer: drop */
@@ -567,13 +567,15 @@ int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
     err = tip_ike_sa_set_state(ctx, sa, TIP_IKE_S_INIT_DONE);
     if (err != TIP_OK)
         return err;
-    /* The half-open SA holds both IKE_SA_INIT messages and its response
-     * from the message pool; without them it is not made (the request is
-     * dropped unanswered, its retransmission may find room). */
+    /* The half-open SA holds both IKE_SA_INIT messages from the message
+     * pool: the request, and the response, which is at once the cached
+     * response (2.1) and the message our AUTH covers (2.15), one buffer
+     * under two handles (resp_buf, init_r_buf) until IKE_AUTH. Without
+     * them it is not made (the request is dropped unanswered, its
+     * retransmission may find room). */
     resp = tip_ike_buf_take(ctx, &sa->resp_buf);
     init_i = tip_ike_buf_take(ctx, &sa->init_i_buf);
-    init_r = tip_ike_buf_take(ctx, &sa->init_r_buf);
-    if (resp == NULL || init_i == NULL || init_r == NULL) {
+    if (resp == NULL || init_i == NULL) {
         tip_ike_sa_free(ctx, sa); /* returns what it took */
         return TIP_ERR_FULL;
     }
@@ -596,11 +598,13 @@ int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
     sa->key_bits = chosen.encr == TIP_ENCR_CHACHA20_POLY1305 ? 256 : chosen.key_bits;
     memcpy(TIP_IKE_BUF_MSG(init_i), m->buf, m->len);
     sa->init_i_len = (uint16_t)m->len;
-    /* Our KE data waits in init_r (its copy of the response is made last),
-     * g^ir in resp (the response is written after the keys). */
-    pub = TIP_IKE_BUF_MSG(init_r);
+    /* g^ir waits at the start of resp (the response is written after the
+     * keys), our KE data at its end, behind the room the response may
+     * take. */
     publen = tip_crypto_dh_pub_len(chosen.dh);
-    if (publen == 0 || publen > TIP_IKE_DH_PUB_MAX) {
+    pub = TIP_IKE_BUF_MSG(resp) + TIP_IKE_MSG_MAX - publen;
+    if (publen == 0 || publen > TIP_IKE_DH_PUB_MAX ||
+        tip_crypto_dh_secret_len(chosen.dh) > TIP_IKE_MSG_MAX - publen) {
         tip_ike_sa_free(ctx, sa);
         return TIP_ERR_UNSUPPORTED;
     }
@@ -624,7 +628,7 @@ int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
     natd = tip_ike_natd_check(sa, m->hdr.spi_i, m->hdr.spi_r, m); /* SPIr 0 in the request */
 
     tip_ike_hdr_response(sa, &m->hdr, &h);
-    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(resp), TIP_IKE_MSG_MAX); /* never fragmented */
+    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(resp), TIP_IKE_MSG_MAX - publen); /* never fragmented */
     tip_ike_w_hdr(&w, &h);
     tip_ike_w_sa_ike_chosen(&w, num, &chosen, NULL);
     tip_ike_w_ke(&w, (uint16_t)chosen.dh, pub, publen);
@@ -645,7 +649,7 @@ int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
         tip_ike_sa_free(ctx, sa);
         return err;
     }
-    memcpy(TIP_IKE_BUF_MSG(init_r), TIP_IKE_BUF_MSG(resp), w.len);
+    sa->init_r_buf = sa->resp_buf;
     sa->init_r_len = (uint16_t)w.len;
     sa->msg_id_in = 1;
     sa->msg_id_out = 0;

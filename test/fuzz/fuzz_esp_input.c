@@ -173,7 +173,7 @@ static const char *const fz_addr_text[] = {
 typedef struct {
     tip_addr_t src, dst, in_src, in_dst;
     tip_handle_t rx, tx;
-    tip_sa_stats_t stats0;
+    tip_sa_counters_t stats0;
     tip_replay_t replay0;
     uint64_t mark0;
 } fz_sa_t;
