@@ -24,6 +24,7 @@
 #include "ike/ike_keys.h"
 
 #include "ike_keys_vectors.h"
+#include "tip_test_prf.h"
 
 #if TIP_CONF_IKEV2 /* the whole test; see the #else at the end */
 
@@ -53,16 +54,6 @@ static const struct {
 };
 #define N_PRF (sizeof(per_prf) / sizeof(per_prf[0]))
 
-/* PRF_HMAC_SHA2_384 / _512 follow TIP_CONF_HMAC_SHA384 / _512: compiled
- * out, they are refused. */
-static int prf_built(tip_prf_t prf)
-{
-    if (prf == TIP_PRF_HMAC_SHA2_384)
-        return TIP_CONF_HMAC_SHA384;
-    if (prf == TIP_PRF_HMAC_SHA2_512)
-        return TIP_CONF_HMAC_SHA512;
-    return 1;
-}
 
 static void test_prf_plus(void **state)
 {
@@ -79,7 +70,7 @@ static void test_prf_plus(void **state)
     seed[2].len = sizeof(in_pp_seed) - 33;
     for (i = 0; i < N_PRF; i++) {
         h = tip_crypto_prf_len(per_prf[i].prf);
-        if (!prf_built(per_prf[i].prf)) {
+        if (!tip_test_prf_built(per_prf[i].prf)) {
             assert_int_equal(h, 0);
             assert_int_equal(tip_ike_prf_plus(per_prf[i].prf, in_pp_key, sizeof(in_pp_key), seed,
                                               3, big, 32),
@@ -139,7 +130,7 @@ static void test_skeyseed(void **state)
     (void)state;
     for (i = 0; i < N_PRF; i++) {
         h = tip_crypto_prf_len(per_prf[i].prf);
-        if (!prf_built(per_prf[i].prf)) {
+        if (!tip_test_prf_built(per_prf[i].prf)) {
             assert_int_not_equal(tip_ike_skeyseed(per_prf[i].prf, in_ni, sizeof(in_ni), in_nr,
                                                   sizeof(in_nr), in_gir, sizeof(in_gir), out),
                                  TIP_OK);
@@ -168,7 +159,7 @@ static void test_skeyseed_rekey(void **state)
     uint8_t out[64];
 
     (void)state;
-    if (!prf_built(TIP_PRF_HMAC_SHA2_384)) {
+    if (!tip_test_prf_built(TIP_PRF_HMAC_SHA2_384)) {
         assert_int_not_equal(tip_ike_skeyseed_rekey(TIP_PRF_HMAC_SHA2_384, in_skd_old,
                                                     sizeof(in_skd_old), in_gir_new,
                                                     sizeof(in_gir_new), in_ni2, sizeof(in_ni2),
@@ -232,7 +223,7 @@ static void test_derive_keys(void **state)
     check_keys(&keys, 32, 0, 36, k_gcm256_sha256_d, NULL, NULL, k_gcm256_sha256_ei,
                k_gcm256_sha256_er, k_gcm256_sha256_pi, k_gcm256_sha256_pr);
 
-    if (prf_built(TIP_PRF_HMAC_SHA2_384)) {
+    if (tip_test_prf_built(TIP_PRF_HMAC_SHA2_384)) {
         assert_int_equal(derive(TIP_PRF_HMAC_SHA2_384, TIP_ENCR_AES_CBC, 128,
                                 TIP_INTEG_HMAC_SHA2_256_128),
                          TIP_OK);
@@ -245,7 +236,7 @@ static void test_derive_keys(void **state)
                          -100); /* its SKEYSEED is refused already */
     }
 
-    if (prf_built(TIP_PRF_HMAC_SHA2_512)) {
+    if (tip_test_prf_built(TIP_PRF_HMAC_SHA2_512)) {
         assert_int_equal(derive(TIP_PRF_HMAC_SHA2_512, TIP_ENCR_CHACHA20_POLY1305, 0,
                                 TIP_INTEG_NONE),
                          TIP_OK);

@@ -18,6 +18,7 @@
 
 #include "crypto.h"
 #include "tip_test_pkt.h"
+#include "tip_test_prf.h"
 
 #if TIP_CONF_IKEV2 /* the whole test; see the #else at the end */
 
@@ -127,23 +128,13 @@ static void inputs(int tc, uint8_t *key, size_t *key_len, uint8_t *data, size_t 
     }
 }
 
-/* PRF_HMAC_SHA2_384 / _512 follow TIP_CONF_HMAC_SHA384 / _512. */
-static int prf_built(tip_prf_t prf)
-{
-    if (prf == TIP_PRF_HMAC_SHA2_384)
-        return TIP_CONF_HMAC_SHA384;
-    if (prf == TIP_PRF_HMAC_SHA2_512)
-        return TIP_CONF_HMAC_SHA512;
-    return 1;
-}
-
 static void check_prf(tip_prf_t prf)
 {
     uint8_t key[131], data[160], want[64], out[64];
     tip_iov_t iov[4];
     size_t key_len, data_len, want_len, v, cut;
 
-    if (!prf_built(prf)) { /* compiled out: refused, nothing written */
+    if (!tip_test_prf_built(prf)) { /* compiled out: refused, nothing written */
         memset(out, 0xA5, sizeof(out));
         assert_int_equal(tip_crypto_prf_len(prf), 0);
         assert_int_equal(tip_crypto_prf(prf, out, 4, NULL, 0, out), TIP_ERR_UNSUPPORTED);
