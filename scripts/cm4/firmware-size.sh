@@ -5,9 +5,10 @@
 # Cortex-M4F, -Os, --gc-sections): flash and RAM split into tinyipsec /
 # Mbed TLS / lwIP / the rest from the linker map (scripts/cm4/map-split.py),
 # then the figures measured on the emulated target (QEMU with
-# -icount shift=0): sizeof(tip_ctx_t), the stack high-water mark of a whole
-# IKEv2 handshake and the Mbed TLS arena peaks per DH group, and
-# instructions per handshake and per ESP packet.
+# -icount shift=0): sizeof(tip_ctx_t), and per DH group the stack high-water
+# mark and the Mbed TLS arena peak of a whole IKEv2 handshake, a CHILD SA
+# rekey with PFS and an IKE SA rekey, and instructions per exchange and per
+# ESP packet.
 #
 #   scripts/cm4/firmware-size.sh [--markdown]
 set -euo pipefail
@@ -35,8 +36,8 @@ scripts/cm4/qemu-run.sh -t 300 "$P/firmware.elf" -append "measure=1 net=0" >"$P/
 rc=$?
 set -e
 [ "$rc" -eq 0 ] || { echo "firmware-size: the stack-probe run FAILED (exit $rc; $P/measure.log)" >&2; exit 1; }
-sed -n 's/^measure: \([^ ]*\) *handshake OK: .*tinyipsec frames alone \([0-9]*\) B (deepest on entry to the function at \(0x[0-9a-f]*\)).*/\1 \2 \3/p' \
-    "$P/measure.log" | while read -r group bytes addr; do
+sed -n 's/^measure: \([^ ]*\) *\([a-z-]*\) OK: .*tinyipsec frames alone \([0-9]*\) B (deepest on entry to the function at \(0x[0-9a-f]*\)).*/\1 \2 \3 \4/p' \
+    "$P/measure.log" | while read -r group exchange bytes addr; do
     fn=$(arm-none-eabi-addr2line -f -e "$P/firmware.elf" "$(printf '0x%x' $((addr & ~1)))" | head -n1)
-    echo "$group: tinyipsec frames alone $bytes B (deepest: $fn)"
+    echo "$group $exchange: tinyipsec frames alone $bytes B (deepest: $fn)"
 done

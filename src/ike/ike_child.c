@@ -65,59 +65,65 @@ int tip_ike_child_install(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_child_prop
 {
     const tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
     uint16_t bits = p->encr == TIP_ENCR_CHACHA20_POLY1305 ? 256 : p->key_bits;
-    tip_ike_child_keys_t k;
-    tip_sa_params_t sp;
     tip_handle_t h_in = 0, h_out = 0;
     int err;
 
     if (c == NULL)
         return TIP_ERR_INTERNAL;
-    /* KEYMAT = prf+(SK_d, [g^ir |] Ni | Nr) (2.17). */
-    err = tip_ike_child_keys(&k, (tip_prf_t)sa->prf, sa->sk_d, sa->prf_len, g_ir, g_ir_len, ni,
-                             ni_len, nr, nr_len, p->encr, bits, p->integ);
-    if (err != TIP_OK)
-        return err;
-    memset(&sp, 0, sizeof(sp));
-    sp.mode = c->cfg.mode;
-    sp.encr = p->encr;
-    sp.encr_key_len = k.encr_len;
-    sp.integ = p->integ;
-    sp.integ_key_len = k.integ_len;
-    sp.esn = p->esn;
-    sp.has_sel = 1;
-    sp.sel = *sel;
-    sp.hard.seconds = tip_ike_child_hard_s(&c->cfg);
-    sp.fresh_keys = 1; /* KEYMAT is new for every CHILD SA and never installed again */
-    /* Inbound: what the peer sends us, keyed by its half of KEYMAT. */
-    sp.dir = TIP_DIR_IN;
-    sp.spi = spi_in;
-    sp.src = sa->remote;
-    sp.dst = sa->local;
-    sp.encr_key = we_initiated ? k.encr_r : k.encr_i;
-    sp.integ_key = we_initiated ? k.integ_r : k.integ_i;
-    if (tip_ike_esp_encap(sa)) {
-        sp.natt_sport = sa->rport;
-        sp.natt_dport = sa->lport;
-    }
-    err = tip_sad_add(ctx, &sp, &h_in);
-    if (err == TIP_OK)
-        tip_ike_keylog_esp(ctx, &sp);
-    if (err == TIP_OK) {
-        sp.dir = TIP_DIR_OUT;
-        sp.spi = spi_out;
-        sp.src = sa->local;
-        sp.dst = sa->remote;
-        sp.encr_key = we_initiated ? k.encr_i : k.encr_r;
-        sp.integ_key = we_initiated ? k.integ_i : k.integ_r;
+    /* The keys and SA parameters live in a block of their own, ended before
+     * the policies are made, so that their frame space is reused: this is
+     * the deepest call of a handshake (prf+ below it). */
+    {
+        tip_ike_child_keys_t k;
+        tip_sa_params_t sp;
+
+        /* KEYMAT = prf+(SK_d, [g^ir |] Ni | Nr) (2.17). */
+        err = tip_ike_child_keys(&k, (tip_prf_t)sa->prf, sa->sk_d, sa->prf_len, g_ir, g_ir_len,
+                                 ni, ni_len, nr, nr_len, p->encr, bits, p->integ);
+        if (err != TIP_OK)
+            return err;
+        memset(&sp, 0, sizeof(sp));
+        sp.mode = c->cfg.mode;
+        sp.encr = p->encr;
+        sp.encr_key_len = k.encr_len;
+        sp.integ = p->integ;
+        sp.integ_key_len = k.integ_len;
+        sp.esn = p->esn;
+        sp.has_sel = 1;
+        sp.sel = *sel;
+        sp.hard.seconds = tip_ike_child_hard_s(&c->cfg);
+        sp.fresh_keys = 1; /* KEYMAT is new for every CHILD SA and never installed again */
+        /* Inbound: what the peer sends us, keyed by its half of KEYMAT. */
+        sp.dir = TIP_DIR_IN;
+        sp.spi = spi_in;
+        sp.src = sa->remote;
+        sp.dst = sa->local;
+        sp.encr_key = we_initiated ? k.encr_r : k.encr_i;
+        sp.integ_key = we_initiated ? k.integ_r : k.integ_i;
         if (tip_ike_esp_encap(sa)) {
-            sp.natt_sport = sa->lport;
-            sp.natt_dport = sa->rport;
+            sp.natt_sport = sa->rport;
+            sp.natt_dport = sa->lport;
         }
-        err = tip_sad_add(ctx, &sp, &h_out);
+        err = tip_sad_add(ctx, &sp, &h_in);
         if (err == TIP_OK)
             tip_ike_keylog_esp(ctx, &sp);
+        if (err == TIP_OK) {
+            sp.dir = TIP_DIR_OUT;
+            sp.spi = spi_out;
+            sp.src = sa->local;
+            sp.dst = sa->remote;
+            sp.encr_key = we_initiated ? k.encr_i : k.encr_r;
+            sp.integ_key = we_initiated ? k.integ_i : k.integ_r;
+            if (tip_ike_esp_encap(sa)) {
+                sp.natt_sport = sa->lport;
+                sp.natt_dport = sa->rport;
+            }
+            err = tip_sad_add(ctx, &sp, &h_out);
+            if (err == TIP_OK)
+                tip_ike_keylog_esp(ctx, &sp);
+        }
+        tip_ike_child_keys_wipe(&k);
     }
-    tip_ike_child_keys_wipe(&k);
     if (err == TIP_OK && out->pol_out == 0) {
         tip_policy_t pol;
         memset(&pol, 0, sizeof(pol));
@@ -527,25 +533,18 @@ int tip_ike_child_resp_ke(tip_ctx_t *ctx, const tip_ike_msg_t *in, tip_dh_group_
 int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
                           const tip_ike_msg_t *in)
 {
-    tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
     const tip_ike_pl_t *pl_sa = tip_ike_msg_find(in, TIP_IKE_PL_SA, 0);
     const tip_ike_pl_t *pl_n = tip_ike_msg_find(in, TIP_IKE_PL_NONCE, 0);
     tip_ike_sa_iter_t it;
     tip_ike_prop_t prop;
     tip_ike_notify_t rn;
-    tip_child_proposal_t p;
-    tip_selector_t sel;
-    tip_ike_child_t nc, *cur;
     const uint8_t *nonce;
-    size_t nlen, len, publen = 0, g_ir_len = 0;
-    uint8_t num, pub[256], g_ir[256], nr[TIP_IKE_NONCE_LEN], g[2];
-    uint32_t spi_out, spi_in;
-    uint16_t notify;
-    tip_ike_hdr_t h;
-    tip_ike_w_t w;
-    int err, with_dh, idx;
+    size_t nlen;
 
-    if (c == NULL || sa->state != TIP_IKE_S_ESTABLISHED)
+    /* Each kind of request is answered by a function of its own (not
+     * inlined: they have external linkage), so that the key exchange
+     * buffers of one are not on the stack under another. */
+    if (tip_ike_sa_conn(ctx, sa) == NULL || sa->state != TIP_IKE_S_ESTABLISHED)
         return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_TEMPORARY_FAILURE, NULL, 0);
     if (pl_sa == NULL || pl_n == NULL ||
         tip_ike_nonce_parse(tip_ike_pl_body(in, pl_n), pl_n->len, &nonce, &nlen) != TIP_OK)
@@ -577,7 +576,29 @@ int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
     /* 1.3.1: without REKEY_SA, a new CHILD SA. */
     if (!tip_ike_find_notify(in, TIP_IKE_N_REKEY_SA, &rn))
         return tip_ike_child_new_request(ctx, sa, m, in, nonce, nlen);
-    idx = rn.spi_size == 4 ? tip_ike_child_by_spi_out(sa, tip_load_be32(rn.spi)) : -1;
+    return tip_ike_child_rekey_request(ctx, sa, m, in, nonce, nlen, &rn);
+}
+
+int tip_ike_child_rekey_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
+                                const tip_ike_msg_t *in, const uint8_t *nonce, size_t nlen,
+                                const tip_ike_notify_t *rn)
+{
+    tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
+    const tip_ike_pl_t *pl_sa = tip_ike_msg_find(in, TIP_IKE_PL_SA, 0);
+    tip_child_proposal_t p;
+    tip_selector_t sel;
+    tip_ike_child_t nc, *cur;
+    size_t len, publen = 0, g_ir_len = 0;
+    uint8_t num, pub[256], g_ir[256], nr[TIP_IKE_NONCE_LEN], g[2];
+    uint32_t spi_out, spi_in;
+    uint16_t notify;
+    tip_ike_hdr_t h;
+    tip_ike_w_t w;
+    int err, with_dh, idx;
+
+    if (c == NULL || pl_sa == NULL)
+        return TIP_ERR_INTERNAL;
+    idx = rn->spi_size == 4 ? tip_ike_child_by_spi_out(sa, tip_load_be32(rn->spi)) : -1;
     if (idx < 0)
         return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_CHILD_SA_NOT_FOUND, NULL, 0);
     /* One CHILD SA rekey at a time (old_child and extra_child belong to

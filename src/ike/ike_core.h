@@ -455,6 +455,11 @@ int tip_ike_auth_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t 
                           const tip_ike_msg_t *in);
 int tip_ike_child_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
                           const tip_ike_msg_t *in);
+/** The peer's CHILD SA rekey (CREATE_CHILD_SA with REKEY_SA @p rn, nonce
+ *  @p nonce), from tip_ike_child_request() once the request is checked. */
+int tip_ike_child_rekey_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *m,
+                                const tip_ike_msg_t *in, const uint8_t *nonce, size_t nlen,
+                                const tip_ike_notify_t *rn);
 int tip_ike_child_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_msg_t *in);
 int tip_ike_child_rekey_start(tip_ctx_t *ctx, tip_ike_sa_t *sa, unsigned idx);
 /* ---- new CHILD SAs (ike_child_new.c, RFC 7296 1.3.1) ---- */

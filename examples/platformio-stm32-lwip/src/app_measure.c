@@ -5,15 +5,19 @@
  * firmware, "dev" (the initiator, like the device) and "gw" (the
  * responder), joined by an in-memory link. For each DH group: a whole
  * IKEv2 PSK handshake (IKE_SA_INIT + IKE_AUTH with the first CHILD SA),
- * ESP packets both ways, then the tunnel is closed. Printed per group:
- *   - the stack high-water mark of the handshake (stack painting), in bytes
- *     below the caller's stack pointer; it includes Mbed TLS's frames (and
- *     this harness's two small ones, pump() and deliver()); a firmware
- *     built with FW_STACKPROBE=1 also prints tinyipsec's frames alone;
- *   - the Mbed TLS arena's peak during the handshake, and what stays
- *     allocated at steady state (the CHILD SAs' cipher contexts);
+ * ESP packets both ways, a CHILD SA rekey with PFS in the same group and
+ * an IKE SA rekey (both started by dev, so gw answers them), then the
+ * tunnel is closed. Printed per group and exchange (handshake,
+ * child-rekey, ike-rekey):
+ *   - the stack high-water mark of the exchange, both sides together
+ *     (stack painting), in bytes below the caller's stack pointer; it
+ *     includes Mbed TLS's frames (and this harness's two small ones, pump()
+ *     and deliver()); a firmware built with FW_STACKPROBE=1 also prints
+ *     tinyipsec's frames alone;
+ *   - the Mbed TLS arena's peak during the exchange, and what stays
+ *     allocated after it (the CHILD SAs' cipher contexts);
  *   - with @p icount (QEMU run with -icount shift=0, so that SysTick counts
- *     instructions): instructions per handshake and per ESP packet
+ *     instructions): instructions per exchange and per ESP packet
  *     (encapsulation, decapsulation) at 64, 512 and 1400 bytes, beside one
  *     bare Mbed TLS AES-128-GCM call of the same size.
  */
@@ -50,7 +54,7 @@ typedef struct node {
     struct node *peer;
     datagram_t q[LINK_SLOTS];
     unsigned qn;
-    unsigned child_up, ike_up, failed;
+    unsigned child_up, ike_up, child_rekeyed, ike_rekeyed, failed;
     unsigned long link_drops;
 } node_t;
 
@@ -146,6 +150,10 @@ static void on_event(void *arg, const tip_event_t *ev)
         n->child_up++;
     else if (ev->type == TIP_EV_IKE_UP)
         n->ike_up++;
+    else if (ev->type == TIP_EV_CHILD_REKEYED)
+        n->child_rekeyed++;
+    else if (ev->type == TIP_EV_IKE_REKEYED)
+        n->ike_rekeyed++;
     else if (ev->type == TIP_EV_IKE_DOWN && ev->reason != 0)
         n->failed++;
 }
@@ -180,6 +188,7 @@ static int node_connect(node_t *n, const char *my_net, const char *peer_net, tip
 
     tip_ike_conn_init(&c); /* AES-128-GCM, PRF-HMAC-SHA256; ESP AES-128-GCM */
     c.ike[0].dh = dh;
+    c.child[0].pfs = dh; /* CHILD SA rekeys with a key exchange (1.3.2) */
     c.local_addr = n->addr;
     c.remote_addr = n->peer->addr;
     if (tip_ike_id_set(&c.local_id, TIP_ID_FQDN, n == &dev ? "dev.example" : "gw.example") != 0 ||
@@ -321,10 +330,65 @@ static const struct {
     {TIP_DH_MODP_2048, "MODP-2048"},
 };
 
-int app_measure(int icount)
+/* ESP packets of 64, 512 and 1400 bytes from dev to gw; with @p icount,
+ * the instructions of the first group's are printed. */
+static int esp_rounds(unsigned g, int icount)
 {
     static const size_t sizes[] = {64, 512, 1400};
-    unsigned g, i;
+    unsigned i;
+    int rc = 0;
+
+    for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        uint64_t enc = 0, dec = 0;
+
+        if (esp_round(sizes[i], &enc, &dec) != 0) {
+            printf("measure: %s: ESP %u B FAILED\n", groups[g].name, (unsigned)sizes[i]);
+            rc = -1;
+            continue;
+        }
+        if (g == 0 && icount)
+            printf("measure: ESP AES-128-GCM %4u B: encapsulation %lu, decapsulation %lu, "
+                   "bare mbedtls_gcm_crypt_and_tag %lu instructions\n",
+                   (unsigned)sizes[i], (unsigned long)enc, (unsigned long)dec,
+                   (unsigned long)bare_gcm(sizes[i]));
+    }
+    return rc;
+}
+
+/* The exchanges measured per group, each started by dev and done when
+ * both sides report it. */
+enum { EX_HANDSHAKE, EX_CHILD_REKEY, EX_IKE_REKEY, EX_COUNT };
+static const char *const ex_names[EX_COUNT] = {"handshake", "child-rekey", "ike-rekey"};
+
+static int exchange_start(int ex)
+{
+    switch (ex) {
+    case EX_HANDSHAKE:
+        return tip_ike_initiate(&dev.ctx, dev.conn);
+    case EX_CHILD_REKEY:
+        return tip_ike_rekey_child(&dev.ctx, dev.conn);
+    default:
+        return tip_ike_rekey_ike(&dev.ctx, dev.conn);
+    }
+}
+
+static int exchange_done(int ex)
+{
+    if (dev.failed != 0 || gw.failed != 0)
+        return 0;
+    switch (ex) {
+    case EX_HANDSHAKE:
+        return dev.child_up == 1 && gw.child_up == 1;
+    case EX_CHILD_REKEY:
+        return dev.child_rekeyed == 1 && gw.child_rekeyed == 1;
+    default:
+        return dev.ike_rekeyed == 1 && gw.ike_rekeyed == 1;
+    }
+}
+
+int app_measure(int icount)
+{
+    unsigned g;
     int rc = 0;
 
     printf("measure: sizeof(tip_ctx_t) = %u B (TIP_USER_CONFIG_FILE of the example)\n",
@@ -333,7 +397,7 @@ int app_measure(int icount)
         size_t arena_base, arena_peak, arena_steady, blocks, stack, base, tip_only = 0;
         void *deepest = NULL;
         uint64_t t0, hs_instr;
-        int ok;
+        int ok, ex;
 
         memset(&dev, 0, sizeof(dev));
         memset(&gw, 0, sizeof(gw));
@@ -343,52 +407,44 @@ int app_measure(int icount)
             printf("measure: %s: setup failed\n", groups[g].name);
             return -1;
         }
-        mbedtls_memory_buffer_alloc_cur_get(&arena_base, &blocks);
-        mbedtls_memory_buffer_alloc_max_reset();
-        base = board_stack_depth();
-        board_stack_repaint();
+        for (ex = 0; ex < EX_COUNT; ex++) {
+            mbedtls_memory_buffer_alloc_cur_get(&arena_base, &blocks);
+            mbedtls_memory_buffer_alloc_max_reset();
+            base = board_stack_depth();
+            board_stack_repaint();
 #if defined(APP_STACK_PROBE) && APP_STACK_PROBE
-        board_probe_start();
+            board_probe_start();
 #endif
-        t0 = instr_now();
-        ok = tip_ike_initiate(&dev.ctx, dev.conn) == 0;
-        pump();
-        hs_instr = instr_now() - t0;
+            t0 = instr_now();
+            ok = exchange_start(ex) == 0;
+            pump();
+            hs_instr = instr_now() - t0;
 #if defined(APP_STACK_PROBE) && APP_STACK_PROBE
-        tip_only = board_probe_stop(&deepest);
+            tip_only = board_probe_stop(&deepest);
 #endif
-        stack = board_stack_high_water();
-        mbedtls_memory_buffer_alloc_max_get(&arena_peak, &blocks);
-        mbedtls_memory_buffer_alloc_cur_get(&arena_steady, &blocks);
-        ok = ok && dev.child_up == 1 && gw.child_up == 1 && dev.failed == 0 && gw.failed == 0;
-        printf("measure: %-10s handshake %s: stack %u B (high-water %u B - %u B in use at the call), "
-               "Mbed TLS arena peak %u B, steady %u B",
-               groups[g].name, ok ? "OK" : "FAILED", (unsigned)(stack - base), (unsigned)stack,
-               (unsigned)base, (unsigned)(arena_peak - arena_base),
-               (unsigned)(arena_steady - arena_base));
-        if (icount)
-            printf(", %lu instructions", (unsigned long)hs_instr);
-        if (tip_only != 0)
-            printf(", tinyipsec frames alone %u B (deepest on entry to the function at %p)",
-                   (unsigned)tip_only, deepest);
-        printf("\n");
-        if (!ok) {
-            rc = -1;
-            continue;
-        }
-        for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-            uint64_t enc = 0, dec = 0;
-
-            if (esp_round(sizes[i], &enc, &dec) != 0) {
-                printf("measure: %s: ESP %u B FAILED\n", groups[g].name, (unsigned)sizes[i]);
+            stack = board_stack_high_water();
+            mbedtls_memory_buffer_alloc_max_get(&arena_peak, &blocks);
+            mbedtls_memory_buffer_alloc_cur_get(&arena_steady, &blocks);
+            ok = ok && exchange_done(ex);
+            /* steady: what the exchange left allocated (a rekey frees the
+             * old SAs' contexts, so it may be negative) */
+            printf("measure: %-10s %s %s: stack %u B (high-water %u B - %u B in use at the call), "
+                   "Mbed TLS arena peak %u B, steady %ld B",
+                   groups[g].name, ex_names[ex], ok ? "OK" : "FAILED", (unsigned)(stack - base),
+                   (unsigned)stack, (unsigned)base, (unsigned)(arena_peak - arena_base),
+                   (long)arena_steady - (long)arena_base);
+            if (icount)
+                printf(", %lu instructions", (unsigned long)hs_instr);
+            if (tip_only != 0)
+                printf(", tinyipsec frames alone %u B (deepest on entry to the function at %p)",
+                       (unsigned)tip_only, deepest);
+            printf("\n");
+            if (!ok) {
                 rc = -1;
-                continue;
+                break;
             }
-            if (g == 0 && icount)
-                printf("measure: ESP AES-128-GCM %4u B: encapsulation %lu, decapsulation %lu, "
-                       "bare mbedtls_gcm_crypt_and_tag %lu instructions\n",
-                       (unsigned)sizes[i], (unsigned long)enc, (unsigned long)dec,
-                       (unsigned long)bare_gcm(sizes[i]));
+            if (ex == EX_HANDSHAKE && esp_rounds(g, icount) != 0)
+                rc = -1;
         }
         (void)tip_ctx_deinit(&dev.ctx);
         (void)tip_ctx_deinit(&gw.ctx);
@@ -399,6 +455,6 @@ int app_measure(int icount)
         printf("measure: arena in use after all contexts were closed: %u B (%u blocks)\n",
                (unsigned)peak, (unsigned)blocks);
     }
-    printf("measure: %s\n", rc == 0 ? "all handshakes and ESP round trips OK" : "FAILED");
+    printf("measure: %s\n", rc == 0 ? "all exchanges and ESP round trips OK" : "FAILED");
     return rc;
 }
