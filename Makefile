@@ -189,6 +189,7 @@ help:
 	@echo "tinyipsec make targets:"
 	@echo "  lib      build/make/libtinyipsec.a with \$$(CC)/\$$(AR) only"
 	@echo "           (CC=, AR=, MBEDTLS_INC=-I..., EXTRA_CFLAGS= to cross-compile)"
+	@echo "  sources  the library's source list (TIP_SRCS), one file per line"
 	@echo "  test     deps + CMake + CTest against Mbed TLS 2.28 (build/test-mbedtls228)"
 	@echo "           MBEDTLS=3.6 make test: against Mbed TLS 3.6.6 (build/test-mbedtls36)"
 	@echo "           MBEDTLS=4.0 make test: Mbed TLS 4.0.0, PSA backend (build/test-mbedtls40)"

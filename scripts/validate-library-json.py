@@ -87,6 +87,14 @@ if not errors and not schema_only:
             for f in ex["files"]:
                 if not os.path.isfile(os.path.join(base, ex["base"], f)):
                     errors.append("examples/%s: %r not found under %s" % (ex["name"], f, ex["base"]))
+            # what the PlatformIO project builds: its src/ and include/
+            ex_dir = os.path.join(base, ex["base"])
+            for sub in ("src", "include"):
+                for d, _, files in os.walk(os.path.join(ex_dir, sub)):
+                    for f in files:
+                        rel = os.path.relpath(os.path.join(d, f), ex_dir)
+                        if rel not in ex["files"]:
+                            errors.append("examples/%s: %s is not listed in files" % (ex["name"], rel))
     for p in doc.get("export", {}).get("include", []):
         if not glob.glob(os.path.join(base, p)):
             errors.append("export/include: %r does not exist" % p)
