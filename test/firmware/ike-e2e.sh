@@ -5,7 +5,8 @@
 # tap device, IKEv2 with a pre-shared key as initiator against a gateway in
 # the same network namespace, then UDP datagrams, a CHILD SA rekey in the
 # middle of them and a TCP exchange through the device's tunnel netif to an
-# echo host behind the gateway (a second namespace).
+# echo host behind the gateway (a second namespace); the datagrams must be
+# protected in their own pbufs, without a copy.
 #
 #   test/firmware/ike-e2e.sh tip          against examples/linux-gateway: plain ESP
 #   test/firmware/ike-e2e.sh strongswan   against strongSwan (charon, kernel-libipsec): ESP in UDP
@@ -170,4 +171,8 @@ fi
 tail -3 "$WORK/echo.log" | sed 's/^/  echo host: /'
 [ "$rc" -eq 0 ] || fail "firmware exit status $rc"
 grep -q '^ike: result: PASS' "$WORK/fw.log" || fail "the device did not report PASS"
+# The datagrams go out in PBUF_POOL pbufs with room in front
+# (PBUF_LINK_ENCAPSULATION_HLEN): the port protects them without a copy.
+grep -Eq '^ike: port: [1-9][0-9]* packets protected in place' "$WORK/fw.log" ||
+    fail "no outbound packet was protected in place"
 log PASS

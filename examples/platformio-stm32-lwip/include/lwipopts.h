@@ -51,6 +51,10 @@
 #if defined(APP_WITH_IKE) && APP_WITH_IKE
 #define LWIP_HOOK_FILENAME "tip_lwip_hooks.h"
 #define LWIP_HOOK_IP4_INPUT(p, inp) tip_lwip_ip4_input_hook((p), (inp))
+/* TIP_ESP_HEADROOM: lwIP keeps this much room in front of every packet it
+ * allocates for sending, so that the datagrams app_ike.c sends in
+ * PBUF_POOL pbufs are protected in place (port/lwip/README.md). */
+#define PBUF_LINK_ENCAPSULATION_HLEN 80
 #endif
 
 #define LWIP_STATS 0
