@@ -71,6 +71,25 @@ uint8_t *tip_ike_w_pool(tip_ctx_t *ctx, tip_handle_t *h, tip_ike_w_t *w)
     return b;
 }
 
+int tip_ike_ke_room(tip_ctx_t *ctx, tip_handle_t h, tip_dh_group_t group, tip_ike_ke_room_t *r)
+{
+    uint8_t *b = tip_ike_buf_get(ctx, h);
+    size_t pub_len = group != TIP_DH_NONE ? tip_crypto_dh_pub_len(group) : 0;
+    size_t g_ir_len = group != TIP_DH_NONE ? tip_crypto_dh_secret_len(group) : 0;
+
+    memset(r, 0, sizeof(*r));
+    if (b == NULL)
+        return TIP_ERR_INTERNAL;
+    if (pub_len + g_ir_len > TIP_IKE_MSG_MAX)
+        return TIP_ERR_UNSUPPORTED;
+    r->msg = TIP_IKE_BUF_MSG(b);
+    r->cap = TIP_IKE_MSG_MAX - pub_len;
+    r->pub = r->msg + r->cap;
+    r->g_ir = r->pub - g_ir_len;
+    r->g_ir_room = g_ir_len;
+    return TIP_OK;
+}
+
 unsigned tip_ike_buf_free_count(const tip_ctx_t *ctx)
 {
     unsigned i, n = 0;

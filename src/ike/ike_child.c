@@ -275,14 +275,15 @@ int tip_ike_nonce_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
     return al < bl ? -1 : al > bl ? 1 : 0;
 }
 
-size_t tip_ike_nonce_low(const uint8_t *a, size_t al, const uint8_t *b, size_t bl,
-                                uint8_t *out)
+const uint8_t *tip_ike_nonce_low(const uint8_t *a, size_t al, const uint8_t *b, size_t bl,
+                                 size_t *len)
 {
-    const uint8_t *lo = tip_ike_nonce_cmp(a, al, b, bl) <= 0 ? a : b;
-    size_t n = lo == a ? al : bl;
-
-    memcpy(out, lo, n);
-    return n;
+    if (tip_ike_nonce_cmp(a, al, b, bl) <= 0) {
+        *len = al;
+        return a;
+    }
+    *len = bl;
+    return b;
 }
 
 /* ---- CREATE_CHILD_SA, initiator ----------------------------------------- */
@@ -292,7 +293,8 @@ int tip_ike_child_rekey_start(tip_ctx_t *ctx, tip_ike_sa_t *sa, unsigned idx)
     tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
     tip_ike_child_t *cur;
     tip_dh_group_t pfs;
-    uint8_t spi[4], pub[256];
+    tip_ike_ke_room_t ke;
+    uint8_t spi[4];
     size_t publen = 0, len;
     tip_ike_hdr_t h;
     tip_ike_w_t w;
@@ -318,16 +320,20 @@ int tip_ike_child_rekey_start(tip_ctx_t *ctx, tip_ike_sa_t *sa, unsigned idx)
     sa->pend.child_offer.integ = (tip_integ_t)cur->integ;
     sa->pend.child_offer.pfs = pfs;
     sa->pend.child_offer.esn = cur->esn;
-    err = tip_ike_random(ctx, sa->pend.nonce, TIP_IKE_NONCE_LEN);
+    /* our KE data at the end of the request's buffer */
+    err = tip_ike_ke_room(ctx, sa->req_buf, pfs, &ke);
+    if (err == TIP_OK)
+        err = tip_ike_random(ctx, sa->pend.nonce, TIP_IKE_NONCE_LEN);
     if (err == TIP_OK && pfs != TIP_DH_NONE) {
         publen = tip_crypto_dh_pub_len(pfs);
         tip_crypto_dh_free(&sa->dh);
-        err = tip_crypto_dh_generate(&sa->dh, pfs, ctx->port.random, ctx->port.arg, pub, publen);
+        err = tip_crypto_dh_generate(&sa->dh, pfs, ctx->port.random, ctx->port.arg, ke.pub,
+                                     publen);
     }
     if (err != TIP_OK)
         return err;
     tip_ike_hdr_request(sa, TIP_IKE_EXCH_CREATE_CHILD_SA, &h);
-    (void)tip_ike_w_pool(ctx, &sa->req_buf, &w);
+    tip_ike_w_init(&w, ke.msg, ke.cap);
     tip_ike_w_hdr(&w, &h);
     (void)tip_ike_sk_begin(ctx, sa, &w);
     /* RFC 7296 1.3.3: REKEY_SA names the SA being replaced by our inbound SPI. */
@@ -339,7 +345,7 @@ int tip_ike_child_rekey_start(tip_ctx_t *ctx, tip_ike_sa_t *sa, unsigned idx)
                               pfs != TIP_DH_NONE);
     tip_ike_w_nonce(&w, sa->pend.nonce, TIP_IKE_NONCE_LEN);
     if (pfs != TIP_DH_NONE)
-        tip_ike_w_ke(&w, (uint16_t)pfs, pub, publen);
+        tip_ike_w_ke(&w, (uint16_t)pfs, ke.pub, publen);
     tip_ike_w_ts_pair(&w, &cur->sel, 1);
     err = tip_ike_sk_end(sa, &w, &len);
     if (err != TIP_OK)
@@ -392,7 +398,7 @@ static int tip_ike_child_rekey_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const 
     tip_child_proposal_t offered = sa->pend.child_offer, p;
     tip_selector_t sel;
     tip_ike_child_t nc;
-    uint8_t g_ir[256];
+    tip_ike_ke_room_t ke;
     size_t g_ir_len = 0;
     uint32_t spi_out;
     int with_dh = offered.pfs != TIP_DH_NONE;
@@ -400,6 +406,7 @@ static int tip_ike_child_rekey_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const 
     int orphaned = cur->sa_in == 0;
     int err = failed ? TIP_ERR_POLICY : TIP_OK;
 
+    memset(&ke, 0, sizeof(ke));
     if (sa->state != TIP_IKE_S_ESTABLISHED || c == NULL) {
         /* Being deleted: the Delete(IKE) that follows takes every CHILD SA
          * with it, the peer's new pair included (1.4.1). */
@@ -411,8 +418,11 @@ static int tip_ike_child_rekey_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const 
     if (err == TIP_OK)
         err = tip_ike_accept_child(&offered, 1, tip_ike_pl_body(in, pl_sa), pl_sa->len, 1, &p,
                                    &spi_out);
+    /* g^ir at the end of our answered request's buffer */
     if (err == TIP_OK && with_dh)
-        err = tip_ike_dh_from(&sa->dh, offered.pfs, in, g_ir, &g_ir_len);
+        err = tip_ike_ke_room(ctx, sa->req_buf, offered.pfs, &ke);
+    if (err == TIP_OK && with_dh)
+        err = tip_ike_dh_from(&sa->dh, offered.pfs, in, ke.g_ir, &g_ir_len);
     /* 2.8: the new pair has the traffic of the one it replaces. */
     if (err == TIP_OK)
         err = tip_ike_ts_narrow(&cur->sel, in, 1, &sel);
@@ -422,9 +432,9 @@ static int tip_ike_child_rekey_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const 
         nc.pol_out = cur->pol_out;
         err = tip_ike_child_install(ctx, sa, &p, sa->pend.new_spi_in, spi_out, &sel,
                                     sa->pend.nonce, TIP_IKE_NONCE_LEN, nonce, nlen,
-                                    with_dh ? g_ir : NULL, g_ir_len, 1, &nc);
+                                    with_dh ? ke.g_ir : NULL, g_ir_len, 1, &nc);
     }
-    tip_crypto_zeroize(g_ir, sizeof(g_ir));
+    tip_crypto_zeroize(ke.g_ir, ke.g_ir_room);
     tip_crypto_dh_free(&sa->dh);
     if (superseded) /* 2.8.1: the error a late rekey gets means nothing */
         return err != TIP_OK ? TIP_OK : tip_ike_child_drop_ours(ctx, sa, &nc);
@@ -447,8 +457,8 @@ static int tip_ike_child_rekey_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const 
          * The pair made with the lowest of the four nonces is redundant
          * and its creator deletes it; the creator of the survivor deletes
          * the old pair. */
-        uint8_t low[TIP_IKE_PEER_NONCE_MAX];
-        size_t n = tip_ike_nonce_low(sa->pend.nonce, TIP_IKE_NONCE_LEN, nonce, nlen, low);
+        size_t n;
+        const uint8_t *low = tip_ike_nonce_low(sa->pend.nonce, TIP_IKE_NONCE_LEN, nonce, nlen, &n);
         if (tip_ike_nonce_cmp(low, n, sa->collide_low, sa->collide_low_len) < 0) {
             /* ours is redundant: keep the peer's, delete ours; the old
              * pair waits for the peer's Delete */
@@ -588,8 +598,9 @@ int tip_ike_child_rekey_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_
     tip_child_proposal_t p;
     tip_selector_t sel;
     tip_ike_child_t nc, *cur;
+    tip_ike_ke_room_t ke;
     size_t len, publen = 0, g_ir_len = 0;
-    uint8_t num, pub[256], g_ir[256], nr[TIP_IKE_NONCE_LEN], g[2];
+    uint8_t num, nr[TIP_IKE_NONCE_LEN], g[2];
     uint32_t spi_out, spi_in;
     uint16_t notify;
     tip_ike_hdr_t h;
@@ -620,9 +631,13 @@ int tip_ike_child_rekey_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_
     /* 2.8: the new pair carries the traffic of the one it replaces. */
     if (tip_ike_ts_narrow(&cur->sel, in, 0, &sel) != TIP_OK)
         return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_TS_UNACCEPTABLE, NULL, 0);
-    err = tip_ike_random(ctx, nr, sizeof(nr));
+    /* our KE data and g^ir at the end of the response's buffer */
+    err = tip_ike_ke_room(ctx, sa->resp_buf, p.pfs, &ke);
+    if (err == TIP_OK)
+        err = tip_ike_random(ctx, nr, sizeof(nr));
     if (err == TIP_OK) {
-        err = tip_ike_child_resp_ke(ctx, in, p.pfs, pub, &publen, g_ir, &g_ir_len, &notify, g);
+        err = tip_ike_child_resp_ke(ctx, in, p.pfs, ke.pub, &publen, ke.g_ir, &g_ir_len, &notify,
+                                    g);
         if (notify != 0)
             return tip_ike_respond_notify(ctx, sa, &m->hdr, notify, g,
                                           notify == TIP_IKE_N_INVALID_KE_PAYLOAD ? 2u : 0u);
@@ -633,11 +648,14 @@ int tip_ike_child_rekey_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_
     nc.pol_out = cur->pol_out;
     if (err == TIP_OK)
         err = tip_ike_child_install(ctx, sa, &p, spi_in, spi_out, &sel, nonce, nlen, nr,
-                                    sizeof(nr), with_dh ? g_ir : NULL, g_ir_len, 0, &nc);
-    tip_crypto_zeroize(g_ir, sizeof(g_ir));
+                                    sizeof(nr), with_dh ? ke.g_ir : NULL, g_ir_len, 0, &nc);
+    tip_crypto_zeroize(ke.g_ir, ke.g_ir_room);
     if (err != TIP_OK)
         return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
     if (sa->req_outstanding && sa->pend.kind == TIP_IKE_P_CHILD_REKEY) {
+        size_t n;
+        const uint8_t *low = tip_ike_nonce_low(nonce, nlen, nr, sizeof(nr), &n);
+
         /* 2.8.1: our own rekey of this CHILD SA is in flight. Keep the
          * peer's new pair aside until ours completes and the nonces decide
          * which one is redundant. */
@@ -645,15 +663,15 @@ int tip_ike_child_rekey_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_
         (void)tip_spd_bind_sa(ctx, cur->pol_out, cur->sa_out);
         sa->extra_child = nc;
         sa->extra_role = TIP_IKE_X_PENDING;
-        sa->collide_low_len = (uint16_t)tip_ike_nonce_low(nonce, nlen, nr, sizeof(nr),
-                                                          sa->collide_low);
+        memcpy(sa->collide_low, low, n);
+        sa->collide_low_len = (uint16_t)n;
     } else {
         tip_ike_child_replace(sa, &nc);
         c->child_rekeys++;
         tip_ike_child_schedule(ctx, sa, cur);
     }
     tip_ike_hdr_response(sa, &m->hdr, &h);
-    (void)tip_ike_w_pool(ctx, &sa->resp_buf, &w);
+    tip_ike_w_init(&w, ke.msg, ke.cap);
     tip_ike_w_hdr(&w, &h);
     (void)tip_ike_sk_begin(ctx, sa, &w);
     if (c->cfg.mode == TIP_MODE_TRANSPORT)
@@ -661,7 +679,7 @@ int tip_ike_child_rekey_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_
     tip_ike_w_sa_child_chosen(&w, num, &p, spi_in, with_dh);
     tip_ike_w_nonce(&w, nr, sizeof(nr));
     if (with_dh)
-        tip_ike_w_ke(&w, (uint16_t)p.pfs, pub, publen);
+        tip_ike_w_ke(&w, (uint16_t)p.pfs, ke.pub, publen);
     tip_ike_w_ts_pair(&w, &sel, 0);
     err = tip_ike_sk_end(sa, &w, &len);
     if (err == TIP_OK)

@@ -186,7 +186,7 @@ int tip_ike_child_create_start(tip_ctx_t *ctx, tip_ike_sa_t *sa, unsigned idx)
     tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
     tip_ike_child_t *ch = &sa->child[idx];
     tip_dh_group_t g;
-    uint8_t pub[256];
+    tip_ike_ke_room_t ke;
     size_t publen = 0, len;
     tip_ike_hdr_t h;
     tip_ike_w_t w;
@@ -203,18 +203,22 @@ int tip_ike_child_create_start(tip_ctx_t *ctx, tip_ike_sa_t *sa, unsigned idx)
     /* 1.3.1: PFS with the group of our first proposal (the proposals of
      * other groups are left out: one KE payload). */
     g = c->cfg.child[0].pfs;
-    err = tip_ike_random(ctx, sa->pend.nonce, TIP_IKE_NONCE_LEN);
+    /* our KE data at the end of the request's buffer */
+    err = tip_ike_ke_room(ctx, sa->req_buf, g, &ke);
+    if (err == TIP_OK)
+        err = tip_ike_random(ctx, sa->pend.nonce, TIP_IKE_NONCE_LEN);
     if (err == TIP_OK && g != TIP_DH_NONE) {
         publen = tip_crypto_dh_pub_len(g);
         tip_crypto_dh_free(&sa->dh);
-        err = tip_crypto_dh_generate(&sa->dh, g, ctx->port.random, ctx->port.arg, pub, publen);
+        err = tip_crypto_dh_generate(&sa->dh, g, ctx->port.random, ctx->port.arg, ke.pub,
+                                     publen);
     }
     if (err != TIP_OK) {
         tip_ike_buf_release(ctx, &sa->req_buf);
         return err;
     }
     tip_ike_hdr_request(sa, TIP_IKE_EXCH_CREATE_CHILD_SA, &h);
-    (void)tip_ike_w_pool(ctx, &sa->req_buf, &w);
+    tip_ike_w_init(&w, ke.msg, ke.cap);
     tip_ike_w_hdr(&w, &h);
     (void)tip_ike_sk_begin(ctx, sa, &w);
     if (c->cfg.mode == TIP_MODE_TRANSPORT)
@@ -222,7 +226,7 @@ int tip_ike_child_create_start(tip_ctx_t *ctx, tip_ike_sa_t *sa, unsigned idx)
     tip_ike_w_sa_child(&w, &c->cfg, sa->pend.new_spi_in, g != TIP_DH_NONE, g);
     tip_ike_w_nonce(&w, sa->pend.nonce, TIP_IKE_NONCE_LEN);
     if (g != TIP_DH_NONE)
-        tip_ike_w_ke(&w, (uint16_t)g, pub, publen);
+        tip_ike_w_ke(&w, (uint16_t)g, ke.pub, publen);
     tip_ike_w_ts_pair(&w, &ch->sel, 1);
     err = tip_ike_sk_end(sa, &w, &len);
     if (err == TIP_OK)
@@ -255,12 +259,13 @@ int tip_ike_child_create_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ik
     tip_child_proposal_t p;
     tip_selector_t sel;
     tip_ike_child_t nc;
-    uint8_t g_ir[256];
+    tip_ike_ke_room_t ke;
     size_t g_ir_len = 0;
     uint32_t spi_out;
     uint16_t notify = tip_ike_error_notify(in);
     int err = failed ? TIP_ERR_POLICY : TIP_OK;
 
+    memset(&ke, 0, sizeof(ke));
     if (idx >= TIP_IKE_CHILD_MAX || ch->create != TIP_IKE_CREATE_SENT || c == NULL ||
         sa->state != TIP_IKE_S_ESTABLISHED) {
         /* Being deleted (the Delete(IKE) takes the peer's new pair with
@@ -281,8 +286,11 @@ int tip_ike_child_create_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ik
      * the chosen one's group (if any) is kept for the rekeys (as IKE_AUTH's). */
     if (err == TIP_OK && g != TIP_DH_NONE && p.pfs != g)
         err = TIP_ERR_POLICY;
+    /* g^ir at the end of our answered request's buffer */
     if (err == TIP_OK && g != TIP_DH_NONE)
-        err = tip_ike_dh_from(&sa->dh, g, in, g_ir, &g_ir_len);
+        err = tip_ike_ke_room(ctx, sa->req_buf, g, &ke);
+    if (err == TIP_OK && g != TIP_DH_NONE)
+        err = tip_ike_dh_from(&sa->dh, g, in, ke.g_ir, &g_ir_len);
     /* 2.9: the responder may narrow, never widen, what we proposed. */
     if (err == TIP_OK)
         err = tip_ike_ts_narrow(&ch->sel, in, 1, &sel);
@@ -291,7 +299,7 @@ int tip_ike_child_create_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ik
         nc.pol_out = ch->pol_out; /* an acquire's policy, else new policies */
         err = tip_ike_child_install(ctx, sa, &p, sa->pend.new_spi_in, spi_out, &sel,
                                     sa->pend.nonce, TIP_IKE_NONCE_LEN, nonce, nlen,
-                                    g != TIP_DH_NONE ? g_ir : NULL, g_ir_len, 1, &nc);
+                                    g != TIP_DH_NONE ? ke.g_ir : NULL, g_ir_len, 1, &nc);
         if (err != TIP_OK && !ch->app_pol) {
             if (nc.pol_in != 0)
                 (void)tip_spd_del(ctx, nc.pol_in);
@@ -299,7 +307,7 @@ int tip_ike_child_create_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ik
                 (void)tip_spd_del(ctx, nc.pol_out);
         }
     }
-    tip_crypto_zeroize(g_ir, sizeof(g_ir));
+    tip_crypto_zeroize(ke.g_ir, ke.g_ir_room);
     tip_crypto_dh_free(&sa->dh);
     if (err != TIP_OK) {
         /* 2.21.2: the CHILD SA failed, the IKE SA is fine. */
@@ -329,8 +337,9 @@ int tip_ike_child_new_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_ms
     tip_selector_t sel;
     tip_ike_notify_t n;
     tip_ike_child_t nc;
+    tip_ike_ke_room_t ke;
     size_t len, publen = 0, g_ir_len = 0;
-    uint8_t num, pair, pub[256], g_ir[256], nr[TIP_IKE_NONCE_LEN], g[2];
+    uint8_t num, pair, nr[TIP_IKE_NONCE_LEN], g[2];
     uint32_t spi_out, spi_in;
     uint16_t notify;
     tip_ike_hdr_t h;
@@ -356,9 +365,13 @@ int tip_ike_child_new_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_ms
         return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_INVALID_SYNTAX, NULL, 0);
     if (err != TIP_OK)
         return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_TS_UNACCEPTABLE, NULL, 0);
-    err = tip_ike_random(ctx, nr, sizeof(nr));
+    /* our KE data and g^ir at the end of the response's buffer */
+    err = tip_ike_ke_room(ctx, sa->resp_buf, p.pfs, &ke);
+    if (err == TIP_OK)
+        err = tip_ike_random(ctx, nr, sizeof(nr));
     if (err == TIP_OK) {
-        err = tip_ike_child_resp_ke(ctx, in, p.pfs, pub, &publen, g_ir, &g_ir_len, &notify, g);
+        err = tip_ike_child_resp_ke(ctx, in, p.pfs, ke.pub, &publen, ke.g_ir, &g_ir_len, &notify,
+                                    g);
         if (notify != 0)
             return tip_ike_respond_notify(ctx, sa, &m->hdr, notify, g,
                                           notify == TIP_IKE_N_INVALID_KE_PAYLOAD ? 2u : 0u);
@@ -367,9 +380,9 @@ int tip_ike_child_new_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_ms
     memset(&nc, 0, sizeof(nc));
     if (err == TIP_OK)
         err = tip_ike_child_install(ctx, sa, &p, spi_in, spi_out, &sel, nonce, nlen, nr,
-                                    sizeof(nr), p.pfs != TIP_DH_NONE ? g_ir : NULL, g_ir_len, 0,
+                                    sizeof(nr), p.pfs != TIP_DH_NONE ? ke.g_ir : NULL, g_ir_len, 0,
                                     &nc);
-    tip_crypto_zeroize(g_ir, sizeof(g_ir));
+    tip_crypto_zeroize(ke.g_ir, ke.g_ir_room);
     if (err != TIP_OK) {
         if (nc.pol_in != 0)
             (void)tip_spd_del(ctx, nc.pol_in);
@@ -381,7 +394,7 @@ int tip_ike_child_new_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_ms
     sa->child[idx] = nc;
     tip_ike_child_schedule(ctx, sa, &sa->child[idx]);
     tip_ike_hdr_response(sa, &m->hdr, &h);
-    (void)tip_ike_w_pool(ctx, &sa->resp_buf, &w);
+    tip_ike_w_init(&w, ke.msg, ke.cap);
     tip_ike_w_hdr(&w, &h);
     (void)tip_ike_sk_begin(ctx, sa, &w);
     if (transport)
@@ -389,7 +402,7 @@ int tip_ike_child_new_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_ms
     tip_ike_w_sa_child_chosen(&w, num, &p, spi_in, p.pfs != TIP_DH_NONE);
     tip_ike_w_nonce(&w, nr, sizeof(nr));
     if (p.pfs != TIP_DH_NONE)
-        tip_ike_w_ke(&w, (uint16_t)p.pfs, pub, publen);
+        tip_ike_w_ke(&w, (uint16_t)p.pfs, ke.pub, publen);
     tip_ike_w_ts_pair(&w, &sel, 0);
     err = tip_ike_sk_end(sa, &w, &len);
     if (err == TIP_OK)

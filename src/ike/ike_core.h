@@ -147,6 +147,28 @@ unsigned tip_ike_buf_free_count(const tip_ctx_t *ctx);
  * fails (a sticky error) so that nothing is sent.
  */
 uint8_t *tip_ike_w_pool(tip_ctx_t *ctx, tip_handle_t *h, tip_ike_w_t *w);
+/**
+ * Room for a key exchange at the end of a message buffer an IKE SA holds,
+ * so that its data is not on the stack under the key derivation that
+ * follows (a public value and g^ir are 256 bytes each with MODP-2048):
+ * the responder's, in the buffer its response is built in; the
+ * initiator's, in the buffer of its request once the response to it came.
+ */
+typedef struct {
+    uint8_t *msg;      /**< the buffer's message */
+    size_t cap;        /**< bytes at msg a message may take: up to pub */
+    uint8_t *pub;      /**< our KE data, the group's public value length */
+    uint8_t *g_ir;     /**< g^ir, just in front of pub: wiped before the message is written */
+    size_t g_ir_room;  /**< bytes at g_ir */
+} tip_ike_ke_room_t;
+
+/**
+ * Lay out @p r in the buffer @p h names for a key exchange in @p group
+ * (TIP_DH_NONE: no room; the message may take the whole buffer).
+ * TIP_ERR_INTERNAL when @p h names no buffer, TIP_ERR_UNSUPPORTED when the
+ * group's data does not fit TIP_IKE_MSG_MAX.
+ */
+int tip_ike_ke_room(tip_ctx_t *ctx, tip_handle_t h, tip_dh_group_t group, tip_ike_ke_room_t *r);
 /** Return every buffer @p sa holds (the SA is going). */
 void tip_ike_sa_bufs_release(tip_ctx_t *ctx, tip_ike_sa_t *sa);
 /**
@@ -500,8 +522,9 @@ int tip_ike_dh_from(tip_crypto_dh_t *dh, tip_dh_group_t group, const tip_ike_msg
  * tie, the nonce that ends first is the lower. Returns <0, 0, >0.
  */
 int tip_ike_nonce_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl);
-/** The lower of an exchange's two nonces (copied into @p out); returns its length. */
-size_t tip_ike_nonce_low(const uint8_t *a, size_t al, const uint8_t *b, size_t bl, uint8_t *out);
+/** The lower of an exchange's two nonces (@p a or @p b); its length in *@p len. */
+const uint8_t *tip_ike_nonce_low(const uint8_t *a, size_t al, const uint8_t *b, size_t bl,
+                                 size_t *len);
 /**
  * The peer's INFORMATIONAL request @p m (decrypted: @p in), answered on
  * path @p to (NULL: the SA's).

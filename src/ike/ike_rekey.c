@@ -29,7 +29,7 @@ int tip_ike_ike_rekey_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
 {
     tip_ike_conn_slot_t *c = tip_ike_sa_conn(ctx, sa);
     tip_ike_sa_t *nsa;
-    uint8_t pub[256];
+    tip_ike_ke_room_t ke;
     size_t publen, len;
     tip_ike_hdr_t h;
     tip_ike_w_t w;
@@ -52,22 +52,25 @@ int tip_ike_ike_rekey_start(tip_ctx_t *ctx, tip_ike_sa_t *sa)
     nsa->last_rx_ms = ctx->now_ms;
     memset(&sa->pend, 0, sizeof(sa->pend));
     sa->pend.new_ike_sa = tip_ike_sa_handle(ctx, nsa);
-    err = tip_ike_random(ctx, sa->pend.new_spi, 8);
+    /* our KE data at the end of the request's buffer */
+    err = tip_ike_ke_room(ctx, sa->req_buf, (tip_dh_group_t)sa->dh_group, &ke);
+    if (err == TIP_OK)
+        err = tip_ike_random(ctx, sa->pend.new_spi, 8);
     if (err == TIP_OK)
         err = tip_ike_random(ctx, sa->pend.nonce, TIP_IKE_NONCE_LEN);
     publen = tip_crypto_dh_pub_len((tip_dh_group_t)sa->dh_group);
     if (err == TIP_OK)
         err = tip_crypto_dh_generate(&nsa->dh, (tip_dh_group_t)sa->dh_group, ctx->port.random,
-                                     ctx->port.arg, pub, publen);
+                                     ctx->port.arg, ke.pub, publen);
     if (err == TIP_OK) {
         tip_ike_hdr_request(sa, TIP_IKE_EXCH_CREATE_CHILD_SA, &h);
-        (void)tip_ike_w_pool(ctx, &sa->req_buf, &w);
+        tip_ike_w_init(&w, ke.msg, ke.cap);
         tip_ike_w_hdr(&w, &h);
         (void)tip_ike_sk_begin(ctx, sa, &w);
         /* RFC 7296 1.3.2: SA (with the new SPI), Ni, KE; the group stays. */
         tip_ike_w_sa_ike(&w, &c->cfg, sa->pend.new_spi, (tip_dh_group_t)sa->dh_group);
         tip_ike_w_nonce(&w, sa->pend.nonce, TIP_IKE_NONCE_LEN);
-        tip_ike_w_ke(&w, sa->dh_group, pub, publen);
+        tip_ike_w_ke(&w, sa->dh_group, ke.pub, publen);
         err = tip_ike_sk_end(sa, &w, &len);
     }
     if (err != TIP_OK) {
@@ -261,9 +264,9 @@ void tip_ike_ike_deleted(tip_ctx_t *ctx, tip_ike_sa_t *sa)
  * the peer's @p psa: 2.8, the one made with the lowest of the four nonces. */
 static int tip_ike_rekey_ours_lost(const tip_ike_sa_t *nsa, const tip_ike_sa_t *psa)
 {
-    uint8_t ours[TIP_IKE_PEER_NONCE_MAX], peers[TIP_IKE_PEER_NONCE_MAX];
-    size_t no = tip_ike_nonce_low(nsa->ni, nsa->ni_len, nsa->nr, nsa->nr_len, ours);
-    size_t np = tip_ike_nonce_low(psa->ni, psa->ni_len, psa->nr, psa->nr_len, peers);
+    size_t no, np;
+    const uint8_t *ours = tip_ike_nonce_low(nsa->ni, nsa->ni_len, nsa->nr, nsa->nr_len, &no);
+    const uint8_t *peers = tip_ike_nonce_low(psa->ni, psa->ni_len, psa->nr, psa->nr_len, &np);
 
     return tip_ike_nonce_cmp(ours, no, peers, np) < 0;
 }
@@ -284,11 +287,13 @@ int tip_ike_ike_rekey_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_m
     const tip_ike_pl_t *pl_sa = tip_ike_msg_find(in, TIP_IKE_PL_SA, 0);
     int deleting = sa->state == TIP_IKE_S_DELETING;
     tip_ike_proposal_t p, own;
-    uint8_t spi_r[8], g_ir[256];
+    tip_ike_ke_room_t ke;
+    uint8_t spi_r[8];
     size_t g_ir_len = 0;
     tip_handle_t conn = sa->conn;
     int err = failed ? TIP_ERR_POLICY : TIP_OK;
 
+    memset(&ke, 0, sizeof(ke));
     if (nsa == NULL && err == TIP_OK)
         err = TIP_ERR_INTERNAL;
     if (err == TIP_OK) {
@@ -305,8 +310,11 @@ int tip_ike_ike_rekey_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_m
     }
     if (err == TIP_OK && (uint16_t)p.dh != sa->dh_group)
         err = TIP_ERR_POLICY;
+    /* g^ir at the end of our answered request's buffer */
     if (err == TIP_OK)
-        err = tip_ike_dh_from(&nsa->dh, p.dh, in, g_ir, &g_ir_len);
+        err = tip_ike_ke_room(ctx, sa->req_buf, p.dh, &ke);
+    if (err == TIP_OK)
+        err = tip_ike_dh_from(&nsa->dh, p.dh, in, ke.g_ir, &g_ir_len);
     if (err == TIP_OK) {
         nsa->initiator = 1; /* 2.18: the rekey's initiator is the new original initiator */
         memcpy(nsa->spi_i, sa->pend.new_spi, 8);
@@ -315,9 +323,9 @@ int tip_ike_ike_rekey_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_m
         nsa->ni_len = TIP_IKE_NONCE_LEN;
         memcpy(nsa->nr, nonce, nlen);
         nsa->nr_len = (uint16_t)nlen;
-        err = tip_ike_rekey_keys(ctx, sa, nsa, &p, g_ir, g_ir_len);
+        err = tip_ike_rekey_keys(ctx, sa, nsa, &p, ke.g_ir, g_ir_len);
     }
-    tip_crypto_zeroize(g_ir, sizeof(g_ir));
+    tip_crypto_zeroize(ke.g_ir, ke.g_ir_room);
     if (err != TIP_OK) {
         if (nsa != NULL)
             tip_ike_sa_free(ctx, nsa);
@@ -375,8 +383,9 @@ int tip_ike_ike_rekey_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_ms
     int collide = sa->req_outstanding && sa->pend.kind == TIP_IKE_P_IKE_REKEY;
     tip_ike_proposal_t p;
     tip_ike_ke_t ke;
+    tip_ike_ke_room_t room;
     tip_ike_sa_t *nsa;
-    uint8_t num, spi_i[8], pub[256], g_ir[256];
+    uint8_t num, spi_i[8];
     size_t publen, g_ir_len, len;
     tip_handle_t conn = sa->conn;
     tip_ike_hdr_t h;
@@ -401,6 +410,9 @@ int tip_ike_ike_rekey_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_ms
      * give way: the peer rekeys this IKE SA, so it has done with those (an
      * earlier IKE SA, or the redundant one of a collision that the peer
      * forgot, 2.8.2); a refusal would only make the peer start over. */
+    /* our KE data and g^ir at the end of the response's buffer */
+    if (tip_ike_ke_room(ctx, sa->resp_buf, p.dh, &room) != TIP_OK)
+        return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
     nsa = tip_ike_sa_alloc(ctx, TIP_IKE_FOR_REKEY, NULL, &err);
     if (nsa == NULL) {
         tip_ike_rekey_forget_replaced(ctx, sa);
@@ -419,16 +431,17 @@ int tip_ike_ike_rekey_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_ms
     nsa->nr_len = TIP_IKE_NONCE_LEN;
     publen = tip_crypto_dh_pub_len(p.dh);
     if (err == TIP_OK)
-        err = tip_crypto_dh_generate(&nsa->dh, p.dh, ctx->port.random, ctx->port.arg, pub, publen);
+        err = tip_crypto_dh_generate(&nsa->dh, p.dh, ctx->port.random, ctx->port.arg, room.pub,
+                                     publen);
     g_ir_len = tip_crypto_dh_secret_len(p.dh);
     if (err == TIP_OK)
-        err = tip_crypto_dh_compute(&nsa->dh, ke.data, ke.len, g_ir, g_ir_len);
+        err = tip_crypto_dh_compute(&nsa->dh, ke.data, ke.len, room.g_ir, g_ir_len);
     tip_crypto_dh_free(&nsa->dh);
     if (err == TIP_OK)
-        err = tip_ike_rekey_keys(ctx, sa, nsa, &p, g_ir, g_ir_len);
+        err = tip_ike_rekey_keys(ctx, sa, nsa, &p, room.g_ir, g_ir_len);
+    tip_crypto_zeroize(room.g_ir, room.g_ir_room);
     if (err == TIP_OK && !collide)
         err = tip_ike_rekey_finish(ctx, sa, nsa);
-    tip_crypto_zeroize(g_ir, sizeof(g_ir));
     if (err != TIP_OK) {
         tip_ike_sa_free(ctx, nsa);
         return tip_ike_respond_notify(ctx, sa, &m->hdr, TIP_IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
@@ -442,12 +455,12 @@ int tip_ike_ike_rekey_request(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ike_ms
         tip_ike_rekey_forget_replaced(ctx, sa);
     }
     tip_ike_hdr_response(sa, &m->hdr, &h);
-    (void)tip_ike_w_pool(ctx, &sa->resp_buf, &w);
+    tip_ike_w_init(&w, room.msg, room.cap);
     tip_ike_w_hdr(&w, &h);
     (void)tip_ike_sk_begin(ctx, sa, &w);
     tip_ike_w_sa_ike_chosen(&w, num, &p, nsa->spi_r);
     tip_ike_w_nonce(&w, nsa->nr, nsa->nr_len);
-    tip_ike_w_ke(&w, (uint16_t)p.dh, pub, publen);
+    tip_ike_w_ke(&w, (uint16_t)p.dh, room.pub, publen);
     err = tip_ike_sk_end(sa, &w, &len);
     if (err == TIP_OK)
         err = tip_ike_send_response(ctx, sa, len);
