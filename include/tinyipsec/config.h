@@ -338,10 +338,12 @@
  * last response (re-sent for a retransmitted request, RFC 7296 2.1), and
  * the IKE_SA_INIT messages its AUTH payloads need until IKE_AUTH is done:
  * 2 during a handshake (3 for a moment while the initiator builds its
- * IKE_AUTH request), 1 or 2 afterwards; one more while a peer's message
- * is reassembled from fragments or is larger than TIP_IKE_DGRAM_MAX (3 for
- * a handshake whose IKE_AUTH arrives so, 4 for an initiator whose
- * IKE_SA_INIT response does). When the pool is empty, a request we would
+ * IKE_AUTH request, or on a responder that refused an IKE_AUTH request
+ * with an unknown critical payload and waits for the next), 1 or 2
+ * afterwards; one more while a peer's message is reassembled from
+ * fragments or is larger than TIP_IKE_DGRAM_MAX (3 for a handshake whose
+ * IKE_AUTH arrives so, 4 for an initiator whose IKE_SA_INIT response
+ * does). When the pool is empty, a request we would
  * start is refused (TIP_ERR_FULL; a timer-driven one is retried later), and
  * a peer's request that needs a buffer is dropped unanswered, before it
  * changes anything, so its retransmission is processed once a buffer is

@@ -218,7 +218,8 @@ typedef struct {
      * last response (kept for retransmitted requests, RFC 7296 2.1), and
      * the IKE_SA_INIT messages until IKE_AUTH is done (AUTH covers them;
      * an initiator's own request only until its AUTH is computed; a
-     * responder's init_r_buf is its resp_buf until the IKE_AUTH response). */
+     * responder's init_r_buf is its resp_buf until it answers an IKE_AUTH
+     * request). */
     tip_handle_t req_buf, resp_buf;
     tip_handle_t init_i_buf, init_r_buf;
     uint16_t init_i_len, init_r_len;

@@ -224,7 +224,16 @@ static int tip_ike_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport
         return err; /* a fragment dropped (counted per reason) */
     /* RFC 7296 2.3: a request we cannot answer now is not taken: without
      * a buffer for the response it is dropped before it changes anything,
-     * and its retransmission is processed once a buffer is free. */
+     * and its retransmission is processed once a buffer is free. A
+     * half-open SA's cached response is also the IKE_SA_INIT response its
+     * AUTH covers (2.15): an answer that leaves the SA half-open goes into
+     * a buffer of its own (an IKE_AUTH request frees one first). */
+    if (err == TIP_ERR_UNSUPPORTED && sa->init_r_buf != 0 && sa->resp_buf == sa->init_r_buf) {
+        tip_handle_t own = 0;
+        if (tip_ike_buf_take(ctx, &own) == NULL)
+            return tip_ike_drop(ctx, TIP_ERR_FULL);
+        sa->resp_buf = own;
+    }
     if ((err == TIP_OK || err == TIP_ERR_UNSUPPORTED) &&
         tip_ike_buf_take(ctx, &sa->resp_buf) == NULL)
         return tip_ike_drop(ctx, TIP_ERR_FULL);

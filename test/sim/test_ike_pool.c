@@ -27,6 +27,7 @@
 #include "tip_sim_pair.h"
 #include "tip_test_ike.h"
 #include "tip_test_port.h"
+#include "tip_test_tables.h"
 
 enum { A = 0, B = 1 };
 static tip_sim_pair_t sp;
@@ -55,6 +56,17 @@ static void release_held(tip_ctx_t *c)
 {
     while (nheld > 0)
         tip_ike_buf_release(c, &held[--nheld]);
+}
+
+/* Node @p n's tables hold together: every message buffer in use has one
+ * holder (none held by the test). */
+static void tables_ok(int n)
+{
+    char why[160];
+    if (tip_test_tables_check(&sp.ctx[n], 1, why, sizeof(why)) != 0) {
+        print_error("node %d: %s\n", n, why);
+        fail();
+    }
 }
 
 static int both_up(void *arg)
@@ -91,6 +103,8 @@ static void test_handshake_returns_buffers(void **state)
     assert_true(tip_sim_until(&sp.sim, both_up, NULL, 10000));
     assert_int_equal(tip_ike_buf_free_count(&sp.ctx[A]), TIP_IKE_MSG_BUFS);
     assert_int_equal(tip_ike_buf_free_count(&sp.ctx[B]), TIP_IKE_MSG_BUFS - 1u);
+    tables_ok(A);
+    tables_ok(B);
     assert_int_equal(sp.ctx[A].ike.buf_exhausted, 0);
     assert_int_equal(sp.ctx[B].ike.buf_exhausted, 0);
     /* a deleted IKE SA gives its cached response back too */
@@ -230,6 +244,135 @@ static void test_released_handle_is_stale(void **state)
     tip_ike_buf_release(&sp.ctx[A], &h);
 }
 
+/* The IKE SA of node @p n in state @p state. */
+static tip_ike_sa_t *sa_in(int n, int state)
+{
+    unsigned i;
+    for (i = 0; i < TIP_MAX_IKE_SA; i++)
+        if (sp.ctx[n].ike.sa[i].state == state)
+            return &sp.ctx[n].ike.sa[i];
+    return NULL;
+}
+
+/* The last datagram node @p n sent, taken off the network (the test
+ * delivers it), its IKE message copied to @p out (no non-ESP marker). */
+static const tip_test_sent_t *take_last(int n, uint8_t *out, size_t *len)
+{
+    const tip_test_sent_t *s;
+    size_t skip;
+
+    assert_true(tip_test_port_count(&sp.port[n]) > 0u);
+    s = tip_test_port_get(&sp.port[n], tip_test_port_count(&sp.port[n]) - 1u);
+    assert_non_null(s);
+    sp.sim.n[n].consumed = tip_test_port_count(&sp.port[n]);
+    skip = s->dport == TIP_PORT_NATT ? 4u : 0u;
+    assert_true(s->len > skip && s->len - skip <= TIP_IKE_MSG_MAX);
+    memcpy(out, s->data + skip, s->len - skip);
+    *len = s->len - skip;
+    return s;
+}
+
+/* Node @p from's last datagram given to the other node, unchanged. */
+static int deliver_last(int from)
+{
+    static uint8_t msg[TIP_IKE_MSG_MAX];
+    const tip_test_sent_t *s;
+    size_t len;
+
+    s = take_last(from, msg, &len);
+    return tip_ike_input(&sp.ctx[1 - from], &sp.sim.n[from].addr, s->sport, &s->dst, s->dport, msg,
+                         len);
+}
+
+/* An IKE_AUTH request of a with message ID @p msg_id and the payloads of
+ * @p inner, led by an unknown critical payload when @p critical, sealed
+ * with a's keys into @p out. */
+static size_t auth_request(const tip_ike_msg_t *m, const tip_ike_msg_t *inner, uint32_t msg_id,
+                           int critical, uint8_t *out)
+{
+    static const uint8_t body[4] = {1, 2, 3, 4};
+    tip_ike_sa_t *sa_a = sa_in(A, TIP_IKE_S_AUTH_SENT);
+    tip_ike_hdr_t h = m->hdr;
+    tip_ike_w_t w;
+    size_t len;
+    unsigned i;
+
+    assert_non_null(sa_a);
+    h.msg_id = msg_id;
+    tip_ike_w_init(&w, out, TIP_IKE_MSG_MAX);
+    tip_ike_w_hdr(&w, &h);
+    (void)tip_ike_sk_begin(&sp.ctx[A], sa_a, &w);
+    if (critical)
+        tip_ike_w_payload(&w, 200, 1, body, sizeof(body)); /* private use: unknown here */
+    for (i = 0; i < inner->count; i++)
+        tip_ike_w_payload(&w, inner->pl[i].type, inner->pl[i].critical,
+                          tip_ike_pl_body(inner, &inner->pl[i]), inner->pl[i].len);
+    assert_int_equal(tip_ike_sk_end(sa_a, &w, &len), TIP_OK);
+    return len;
+}
+
+/*
+ * RFC 7296 2.5 / 2.15: an IKE_AUTH request with an unknown critical
+ * payload is answered with UNSUPPORTED_CRITICAL_PAYLOAD and the IKE SA
+ * stays half-open; the initiator's next IKE_AUTH request (message 2,
+ * without the payload) then brings it up: the responder's AUTH still
+ * covers its IKE_SA_INIT response as sent, although the error response
+ * took the place of that message as the cached response.
+ */
+static void test_auth_after_unsupported_critical(void **state)
+{
+    static uint8_t req[TIP_IKE_MSG_MAX], out[TIP_IKE_MSG_MAX], ans[TIP_IKE_MSG_MAX];
+    const tip_test_sent_t *s;
+    tip_ike_sa_t *sa_a, *sa_b;
+    tip_ike_msg_t m, inner, am, ainner;
+    tip_ike_notify_t n;
+    size_t len, alen;
+    (void)state;
+    pair(17);
+    assert_int_equal(tip_ike_initiate(&sp.ctx[A], sp.conn[A]), TIP_OK);
+    assert_int_equal(deliver_last(A), TIP_OK); /* IKE_SA_INIT request */
+    assert_int_equal(deliver_last(B), TIP_OK); /* its response: a sends IKE_AUTH */
+    sa_a = sa_in(A, TIP_IKE_S_AUTH_SENT);
+    sa_b = sa_in(B, TIP_IKE_S_INIT_DONE);
+    assert_non_null(sa_a);
+    assert_non_null(sa_b);
+    assert_int_equal(tip_ike_buf_free_count(&sp.ctx[B]), TIP_IKE_MSG_BUFS - 2u);
+    tables_ok(B);
+
+    /* a's IKE_AUTH request, opened with b's keys. */
+    s = take_last(A, req, &len);
+    assert_int_equal(tip_ike_msg_parse(req, len, &m), TIP_OK);
+    assert_int_equal(m.hdr.exchange, TIP_IKE_EXCH_IKE_AUTH);
+    assert_int_equal(tip_ike_sk_open(sa_b, req, &m, &inner), TIP_OK);
+
+    /* Message 1 with the unknown critical payload: refused, still half-open. */
+    len = auth_request(&m, &inner, 1, 1, out);
+    assert_int_equal(tip_ike_input(&sp.ctx[B], &sp.sim.n[A].addr, s->sport, &s->dst, s->dport,
+                                   out, len), TIP_OK);
+    (void)take_last(B, ans, &alen);
+    assert_int_equal(tip_ike_msg_parse(ans, alen, &am), TIP_OK);
+    assert_int_equal(tip_ike_sk_open(sa_a, ans, &am, &ainner), TIP_OK);
+    assert_true(tip_ike_find_notify(&ainner, TIP_IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD, &n));
+    assert_int_equal(sa_b->state, TIP_IKE_S_INIT_DONE);
+    tables_ok(B);
+
+    /* Message 2 without it; a waits for its answer. */
+    len = auth_request(&m, &inner, 2, 0, out);
+    sa_a->msg_id_out = 2;
+    assert_int_equal(tip_ike_input(&sp.ctx[B], &sp.sim.n[A].addr, s->sport, &s->dst, s->dport,
+                                   out, len), TIP_OK);
+    assert_int_equal(deliver_last(B), TIP_OK);
+    assert_int_equal(sp.ev[A][TIP_EV_AUTH_FAILED], 0);
+    assert_int_equal(sp.ev[A][TIP_EV_IKE_UP], 1);
+    assert_int_equal(sp.ev[B][TIP_EV_IKE_UP], 1);
+    assert_true(both_up(NULL));
+    /* What the handshake borrowed is back: b keeps its cached response. */
+    assert_int_equal(tip_ike_buf_free_count(&sp.ctx[A]), TIP_IKE_MSG_BUFS);
+    assert_int_equal(tip_ike_buf_free_count(&sp.ctx[B]), TIP_IKE_MSG_BUFS - 1u);
+    tables_ok(A);
+    tables_ok(B);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -239,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_peer_request_waits_for_a_buffer),
         cmocka_unit_test(test_own_rekey_refused_when_pool_empty),
         cmocka_unit_test(test_released_handle_is_stale),
+        cmocka_unit_test(test_auth_after_unsupported_critical),
     };
     return cmocka_run_group_tests_name("ike_pool", tests, NULL, NULL);
 }

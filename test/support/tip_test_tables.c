@@ -150,6 +150,64 @@ static int tip_tables_ike(const tip_ctx_t *ctx, int ike_refs, char *why, size_t 
 }
 #endif
 
+#if TIP_CONF_IKEV2
+/* Count pool buffer @p h once more in @p names; 1 when the handle finds no buffer. */
+static int tip_tables_buf_name(const tip_ctx_t *ctx, tip_handle_t h, uint8_t *names)
+{
+    unsigned idx = tip_handle_idx(h);
+
+    if (idx >= TIP_IKE_MSG_BUFS || !ctx->ike.buf[idx].in_use ||
+        ctx->ike.buf[idx].gen != tip_handle_gen(h))
+        return 1;
+    if (names[idx] < 255u)
+        names[idx]++;
+    return 0;
+}
+
+/*
+ * Between calls every message buffer in use has exactly one holder: a
+ * handle of an IKE SA or the reassembly's. The one exception is a
+ * half-open responder's IKE_SA_INIT response, its cached response and the
+ * message its AUTH covers at once (resp_buf == init_r_buf). Every handle
+ * kept finds its buffer.
+ */
+static int tip_tables_bufs(const tip_ctx_t *ctx, char *why, size_t n)
+{
+    static uint8_t names[TIP_IKE_MSG_BUFS];
+    unsigned i, k;
+
+    memset(names, 0, sizeof(names));
+    for (i = 0; i < TIP_MAX_IKE_SA; i++) {
+        const tip_ike_sa_t *sa = &ctx->ike.sa[i];
+        const tip_handle_t h[4] = {sa->req_buf, sa->resp_buf, sa->init_i_buf, sa->init_r_buf};
+        for (k = 0; k < 4; k++) {
+            if (h[k] == 0)
+                continue;
+            if (sa->state == TIP_IKE_S_FREE)
+                FAIL("free IKE SA slot %u keeps a message buffer", i);
+            if (k == 3 && h[3] == h[1]) {
+                if (sa->initiator || sa->state != TIP_IKE_S_INIT_DONE)
+                    FAIL("IKE SA slot %u shares its init_r buffer outside the half-open state", i);
+                continue; /* counted as resp_buf */
+            }
+            if (tip_tables_buf_name(ctx, h[k], names) != 0)
+                FAIL("IKE SA slot %u keeps a handle to a released message buffer", i);
+        }
+    }
+#if TIP_CONF_IKE_FRAG
+    if (ctx->ike.reasm.buf != 0 && tip_tables_buf_name(ctx, ctx->ike.reasm.buf, names) != 0)
+        FAIL("the reassembly keeps a handle to a released message buffer");
+#endif
+    for (i = 0; i < TIP_IKE_MSG_BUFS; i++) {
+        if (ctx->ike.buf[i].in_use && names[i] == 0)
+            FAIL("message buffer %u is in use but nothing holds it", i);
+        if (names[i] > 1u)
+            FAIL("message buffer %u is held %u times", i, (unsigned)names[i]);
+    }
+    return 0;
+}
+#endif
+
 int tip_test_tables_check(const tip_ctx_t *ctx, int ike_refs, char *why, size_t n)
 {
     if (n > 0)
@@ -157,7 +215,8 @@ int tip_test_tables_check(const tip_ctx_t *ctx, int ike_refs, char *why, size_t 
     if (tip_tables_sad(ctx, why, n) != 0 || tip_tables_spd(ctx, why, n) != 0)
         return -1;
 #if TIP_CONF_IKEV2
-    if (ctx->ike.enabled && tip_tables_ike(ctx, ike_refs, why, n) != 0)
+    if (ctx->ike.enabled &&
+        (tip_tables_ike(ctx, ike_refs, why, n) != 0 || tip_tables_bufs(ctx, why, n) != 0))
         return -1;
 #else
     (void)ike_refs;

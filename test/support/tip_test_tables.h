@@ -5,7 +5,8 @@
  * and attackers loose on them: the SPI hash holds exactly the inbound SAs,
  * each SPD list exactly its direction's policies (no loops), and with IKE
  * the handles between connections, IKE SAs and rekey slots point where
- * they should and no state change was ever refused as illegal.
+ * they should, every message buffer in use has one holder whose handle
+ * finds it, and no state change was ever refused as illegal.
  */
 #ifndef TIP_TEST_TABLES_H
 #define TIP_TEST_TABLES_H
