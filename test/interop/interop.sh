@@ -21,6 +21,13 @@
 #   rekey-child, rekey-ike  strongSwan rekeys (swanctl --rekey) during a ping: no loss
 #   rekey-child-left, rekey-ike-left
 #                           tinyipsec rekeys (SIGUSR1/SIGUSR2) during a ping: no loss
+#   rekey-child-pfs, rekey-child-pfs-left
+#                           the same CHILD SA rekeys with PFS: the ESP proposal has the
+#                           IKE proposal's group, and strongSwan's log must show the KE
+#                           payload in the CREATE_CHILD_SA request and its response
+#   children-pfs-init, children-pfs-resp
+#                           children-init / -resp with PFS: the second CHILD SA's
+#                           CREATE_CHILD_SA carries KE both ways
 #   rekey-ike-both          both rekey the IKE SA at the same moment, 5 rounds, during a
 #                           ping (RFC 7296 2.8.2): the gateway is held (SIGSTOP) while it
 #                           is told to rekey (SIGUSR2) and strongSwan sends its request,
@@ -194,6 +201,7 @@ AUTH=psk            # psk | cert
 INNER=4             # the protected subnets' IP version (offload6: 6)
 OUTER=4             # the outer addresses' IP version (v6-*: 6, netns-topology.sh OUTER=6)
 ENCAP=""            # v6-encap: UDP encapsulation forced on both sides
+PFS=""              # rekey-child-pfs*, children-pfs-*: CREATE_CHILD_SA with a key exchange
 ADDR_IDS=""         # v6-resp: the outer addresses are the identities (ID_IPV6_ADDR)
 case "$CASE" in
     offload) ACTION=offload ;;
@@ -211,6 +219,10 @@ case "$CASE" in
     rekey-child | rekey-ike | rekey-child-left | rekey-ike-left | delete-left | delete-right)
         ACTION=$CASE ;;
     rekey-ike-both) ACTION=$CASE; GW_LOGLEVEL=${GW_LOGLEVEL:-debug} ;; # state changes logged
+    rekey-child-pfs) ACTION=rekey-child; PFS=1 ;;
+    rekey-child-pfs-left) ACTION=rekey-child-left; PFS=1 ;;
+    children-pfs-init) ACTION=children; PFS=1 ;;
+    children-pfs-resp) ACTION=children; INITIATOR=right; PFS=1 ;;
     auth-fail | proposal-mismatch) ACTION=$CASE ;;
     keys) ACTION=keys; CAPTURE=1; IKE=aes128gcm16-prfsha256-ecp256 ;; # Wireshark 4.0: no ChaCha20
     vip-init) ACTION=vip-init ;;
@@ -234,8 +246,11 @@ case "$CASE" in
     v6-encap) OUTER=6; ENCAP=1; CAPTURE=1 ;;
     *) echo "RESULT $CASE: FAIL (unknown case)"; exit 2 ;;
 esac
-# ESP proposal: the IKE proposal without its PRF and DH group
+# ESP proposal: the IKE proposal without its PRF and DH group; with PFS, with
+# the group (RFC 7296 1.3.1: CREATE_CHILD_SA then carries KE both ways; IKE_AUTH's
+# CHILD SA has none)
 ESP=$(tr '-' '\n' <<<"$IKE" | grep -Ev '^(prf.*|modp.*|ecp.*|x25519|curve25519)$' | paste -sd-)
+[ -n "$PFS" ] && ESP="$ESP-$(tr '-' '\n' <<<"$IKE" | grep -E '^(modp.*|ecp.*|x25519|curve25519)$')"
 LEFT_ADDR=10.99.0.1 RIGHT_ADDR=10.99.0.2
 [ "$MODE" = nat ] && LEFT_ADDR=10.98.0.1
 [ "$OUTER" = 6 ] && LEFT_ADDR=fd00:1::1 RIGHT_ADDR=fd00:1::2
@@ -1274,6 +1289,17 @@ if [ "$ACTION" = keys ]; then
         > "$WORK/keys-control.out" 2>&1 || { cat "$WORK/keys-control.out"; fail "control: $(tail -1 "$WORK/keys-control.out")"; }
     cat "$WORK/keys-control.out"
     detail="$detail; $(tail -1 "$WORK/keys-compare.out"); $(tail -1 "$WORK/keys-tshark.out"); one key byte off: the check fails"
+fi
+
+# ---- PFS: every CREATE_CHILD_SA of the case carried KE, request and response ------------
+if [ -n "$PFS" ]; then
+    log_ccs() { grep -E "(generating|parsed) CREATE_CHILD_SA $1 [0-9]+ \\[" "$WORK/r/run/charon.log" || true; }
+    with_ke_req=$(log_ccs request | grep -c ' KE ' || true)
+    with_ke_rsp=$(log_ccs response | grep -c ' KE ' || true)
+    without_ke=$(log_ccs '(request|response)' | grep -E ' SA ' | grep -vc ' KE ' || true)
+    [ "$with_ke_req" -ge 1 ] && [ "$with_ke_rsp" -ge 1 ] && [ "$without_ke" = 0 ] ||
+        fail "CREATE_CHILD_SA with PFS: $with_ke_req requests and $with_ke_rsp responses with KE, $without_ke with an SA and no KE"
+    detail="$detail, PFS ($(tr '-' '\n' <<<"$ESP" | tail -1)): KE in $with_ke_req CREATE_CHILD_SA request(s) and $with_ke_rsp response(s)"
 fi
 
 RESULT="PASS ($detail)"
