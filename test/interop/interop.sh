@@ -25,6 +25,7 @@
 #                           the same CHILD SA rekeys with PFS: the ESP proposal has the
 #                           IKE proposal's group, and strongSwan's log must show the KE
 #                           payload in the CREATE_CHILD_SA request and its response
+#   rekey-child-pfs-modp    rekey-child-pfs-left with aes256-sha256-modp2048 (256-byte KE)
 #   children-pfs-init, children-pfs-resp
 #                           children-init / -resp with PFS: the second CHILD SA's
 #                           CREATE_CHILD_SA carries KE both ways
@@ -221,6 +222,7 @@ case "$CASE" in
     rekey-ike-both) ACTION=$CASE; GW_LOGLEVEL=${GW_LOGLEVEL:-debug} ;; # state changes logged
     rekey-child-pfs) ACTION=rekey-child; PFS=1 ;;
     rekey-child-pfs-left) ACTION=rekey-child-left; PFS=1 ;;
+    rekey-child-pfs-modp) ACTION=rekey-child-left; PFS=1; IKE=aes256-sha256-modp2048 ;;
     children-pfs-init) ACTION=children; PFS=1 ;;
     children-pfs-resp) ACTION=children; INITIATOR=right; PFS=1 ;;
     auth-fail | proposal-mismatch) ACTION=$CASE ;;
