@@ -406,6 +406,10 @@ void tip_ike_fail(tip_ctx_t *ctx, tip_ike_sa_t *sa, int err)
 
 int tip_ike_random(tip_ctx_t *ctx, uint8_t *out, size_t len)
 {
+    /* A context that tip_ctx_init() never set up has no port: the same
+     * failure as a random source that fails. */
+    if (ctx->port.random == NULL)
+        return TIP_ERR_CRYPTO;
     return ctx->port.random(ctx->port.arg, out, len) == 0 ? TIP_OK : TIP_ERR_CRYPTO;
 }
 
