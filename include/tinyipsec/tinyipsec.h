@@ -53,7 +53,7 @@
  * the reason goes to port->log. Build both with the same configuration.
  * On TIP_ERR_ARG the context is left as it was too. A context that was
  * never initialised (a zeroed static one) calls no port function: IKE on
- * it fails with TIP_ERR_CRYPTO (no random source), packets are dropped.
+ * it fails with TIP_ERR_CRYPTO (no random source) and nothing is sent.
  */
 #define tip_ctx_init(ctx, port)                                                \
     tip_ctx_init_checked((ctx), (port), sizeof(tip_ctx_t), TIP_CONFIG_FINGERPRINT)
