@@ -419,10 +419,11 @@ static int tip_ike_child_rekey_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const 
         err = tip_ike_accept_child(&offered, 1, tip_ike_pl_body(in, pl_sa), pl_sa->len, 1, &p,
                                    &spi_out);
     /* g^ir at the end of our answered request's buffer */
-    if (err == TIP_OK && with_dh)
+    if (err == TIP_OK && with_dh) {
         err = tip_ike_ke_room(ctx, sa->req_buf, offered.pfs, &ke);
-    if (err == TIP_OK && with_dh)
-        err = tip_ike_dh_from(&sa->dh, offered.pfs, in, ke.g_ir, &g_ir_len);
+        if (err == TIP_OK)
+            err = tip_ike_dh_from(&sa->dh, offered.pfs, in, ke.g_ir, &g_ir_len);
+    }
     /* 2.8: the new pair has the traffic of the one it replaces. */
     if (err == TIP_OK)
         err = tip_ike_ts_narrow(&cur->sel, in, 1, &sel);

@@ -287,10 +287,11 @@ int tip_ike_child_create_response(tip_ctx_t *ctx, tip_ike_sa_t *sa, const tip_ik
     if (err == TIP_OK && g != TIP_DH_NONE && p.pfs != g)
         err = TIP_ERR_POLICY;
     /* g^ir at the end of our answered request's buffer */
-    if (err == TIP_OK && g != TIP_DH_NONE)
+    if (err == TIP_OK && g != TIP_DH_NONE) {
         err = tip_ike_ke_room(ctx, sa->req_buf, g, &ke);
-    if (err == TIP_OK && g != TIP_DH_NONE)
-        err = tip_ike_dh_from(&sa->dh, g, in, ke.g_ir, &g_ir_len);
+        if (err == TIP_OK)
+            err = tip_ike_dh_from(&sa->dh, g, in, ke.g_ir, &g_ir_len);
+    }
     /* 2.9: the responder may narrow, never widen, what we proposed. */
     if (err == TIP_OK)
         err = tip_ike_ts_narrow(&ch->sel, in, 1, &sel);
