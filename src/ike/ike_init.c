@@ -501,8 +501,7 @@ int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
     tip_ike_sa_t *sa;
     const uint8_t *nonce;
     size_t nonce_len;
-    uint8_t num, cookie[36];
-    tip_ike_ke_room_t room;
+    uint8_t num, cookie[36], *pub;
     tip_ike_hdr_t h;
     tip_ike_w_t w;
     int err, natd, natt;
@@ -599,11 +598,15 @@ int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
     sa->key_bits = chosen.encr == TIP_ENCR_CHACHA20_POLY1305 ? 256 : chosen.key_bits;
     memcpy(TIP_IKE_BUF_MSG(init_i), m->buf, m->len);
     sa->init_i_len = (uint16_t)m->len;
-    /* our KE data and g^ir at the end of resp, behind the room the
-     * response may take (it is written after the keys) */
+    /* g^ir waits at the start of resp (the response is written after the
+     * keys), our KE data at its end, behind the room the response may
+     * take. (tip_ike_ke_room() does this for CREATE_CHILD_SA; here it is
+     * done in place, as a room structure in this frame adds 24 B to the
+     * handshake's deepest stack.) */
     publen = tip_crypto_dh_pub_len(chosen.dh);
+    pub = TIP_IKE_BUF_MSG(resp) + TIP_IKE_MSG_MAX - publen;
     if (publen == 0 || publen > TIP_IKE_DH_PUB_MAX ||
-        tip_ike_ke_room(ctx, sa->resp_buf, chosen.dh, &room) != TIP_OK) {
+        tip_crypto_dh_secret_len(chosen.dh) > TIP_IKE_MSG_MAX - publen) {
         tip_ike_sa_free(ctx, sa);
         return TIP_ERR_UNSUPPORTED;
     }
@@ -614,11 +617,11 @@ int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
         err = tip_ike_random(ctx, sa->nr, TIP_IKE_NONCE_LEN);
     sa->nr_len = TIP_IKE_NONCE_LEN;
     if (err == TIP_OK)
-        err = tip_crypto_dh_generate(&sa->dh, chosen.dh, ctx->port.random, ctx->port.arg,
-                                     room.pub, publen);
+        err = tip_crypto_dh_generate(&sa->dh, chosen.dh, ctx->port.random, ctx->port.arg, pub,
+                                     publen);
     if (err == TIP_OK) {
         int bad_ke;
-        err = tip_ike_finish_dh(ctx, sa, &ke, room.g_ir, &bad_ke);
+        err = tip_ike_finish_dh(ctx, sa, &ke, TIP_IKE_BUF_MSG(resp), &bad_ke);
     }
     if (err != TIP_OK) {
         tip_ike_sa_free(ctx, sa);
@@ -627,10 +630,10 @@ int tip_ike_init_request(tip_ctx_t *ctx, const tip_addr_t *src, uint16_t sport,
     natd = tip_ike_natd_check(sa, m->hdr.spi_i, m->hdr.spi_r, m); /* SPIr 0 in the request */
 
     tip_ike_hdr_response(sa, &m->hdr, &h);
-    tip_ike_w_init(&w, room.msg, room.cap); /* never fragmented */
+    tip_ike_w_init(&w, TIP_IKE_BUF_MSG(resp), TIP_IKE_MSG_MAX - publen); /* never fragmented */
     tip_ike_w_hdr(&w, &h);
     tip_ike_w_sa_ike_chosen(&w, num, &chosen, NULL);
-    tip_ike_w_ke(&w, (uint16_t)chosen.dh, room.pub, publen);
+    tip_ike_w_ke(&w, (uint16_t)chosen.dh, pub, publen);
     tip_ike_w_nonce(&w, sa->nr, sa->nr_len);
     if (natd)
         tip_ike_w_natd(&w, sa, NULL);
