@@ -18,23 +18,13 @@
 #include <cmocka.h>
 
 #include "tinyipsec/tinyipsec.h"
+#include "tip_test_ike.h"
 #include "tip_test_pkt.h"
 #include "tip_test_port.h"
 
 static tip_ctx_t ctx;
 static tip_test_port_t tp;
 static uint8_t mem[2048];
-
-static void conn_fill(tip_ike_conn_t *c, const char *local, const char *remote)
-{
-    tip_ike_conn_init(c);
-    c->local_addr = tip_test_addr(local);
-    c->remote_addr = tip_test_addr(remote);
-    assert_int_equal(tip_ike_id_set(&c->local_id, TIP_ID_FQDN, local), TIP_OK);
-    assert_int_equal(tip_ike_id_set(&c->remote_id, TIP_ID_FQDN, remote), TIP_OK);
-    memcpy(c->psk, "0123456789abcdef", 16);
-    c->psk_len = 16;
-}
 
 /* A real IKE_SA_INIT request, from an initialised initiator. */
 static const tip_test_sent_t *init_request(tip_ctx_t *ini)
@@ -46,7 +36,7 @@ static const tip_test_sent_t *init_request(tip_ctx_t *ini)
     tip_test_port_init(&tp, 3, 1000);
     tip_test_port_fill(&tp, &port);
     assert_int_equal(tip_ctx_init(ini, &port), TIP_OK);
-    conn_fill(&c, "192.0.2.2", "192.0.2.1");
+    tip_test_ike_conn(&c, "192.0.2.2", "192.0.2.1", "b.test", "a.test", "10.2.0.0", "10.1.0.0");
     assert_int_equal(tip_ike_conn_add(ini, &c, &h), TIP_OK);
     assert_int_equal(tip_ike_initiate(ini, h), TIP_OK);
     assert_int_equal(tip_test_port_count(&tp), 1);
@@ -98,7 +88,7 @@ static void calls_fail_safely(void)
     assert_int_equal(tip_test_pkt_udp(&b, &s, &d, 1000, 2000, payload, sizeof(payload)), TIP_OK);
     (void)tip_input_ip(&ctx, &b);
     /* IKE: no random source, so nothing starts and no request is answered */
-    conn_fill(&c, "192.0.2.1", "192.0.2.2");
+    tip_test_ike_conn(&c, "192.0.2.1", "192.0.2.2", "a.test", "b.test", "10.1.0.0", "10.2.0.0");
     if (tip_ike_conn_add(&ctx, &c, &conn) == TIP_OK)
         assert_true(tip_ike_initiate(&ctx, conn) < 0);
     req = init_request(&ini);
